@@ -1,0 +1,319 @@
+"""Child report (anmälan om barn) and its clocks: skyddsbedömning, förhandsbedömning, utredning."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from events.base import SHORT_TEXT, check_not_before, check_not_future, check_text
+from events.clocks import (
+    DEFAULT_PROTECTION_CUTOFF,
+    investigation_deadline,
+    is_past,
+    local_date,
+    preliminary_assessment_deadline,
+    protection_assessment_due,
+)
+from events.errors import AlreadyRecorded, StepOutOfOrder, ValidationFailed
+from events.taxonomy import Operation
+
+
+class PreliminaryDecision(enum.Enum):
+    OPEN_INVESTIGATION = "open_investigation"
+    NO_INVESTIGATION = "no_investigation"
+
+
+class ClockStatus(enum.Enum):
+    OPEN = "open"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    DECIDED = "decided"
+    DECIDED_LATE = "decided_late"
+    EXEMPT = "exempt"
+    EXTENDED = "extended"
+
+
+def _check_aware(field: str, moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValidationFailed(field, "The time must include a time zone offset.")
+
+
+class ChildReport(Aggregate):
+    @classmethod
+    def receive(
+        cls,
+        *,
+        number: str,
+        unit: str,
+        operation: Operation,
+        received_at: datetime,
+        case_reference: str,
+        ongoing_investigation: bool,
+        now: datetime,
+        actor: str,
+        protection_cutoff: time = DEFAULT_PROTECTION_CUTOFF,
+    ) -> ChildReport:
+        _check_aware("received_at", received_at)
+        if received_at > now:
+            raise ValidationFailed("received_at", "The time cannot be in the future.")
+        return cls(
+            number=number,
+            unit=unit,
+            operation=operation,
+            received_at=received_at,
+            case_reference=check_text("case_reference", case_reference, max_length=64),
+            ongoing_investigation=ongoing_investigation,
+            deadline=preliminary_assessment_deadline(received_at),
+            protection_due=protection_assessment_due(received_at, protection_cutoff),
+            actor=actor,
+        )
+
+    @event("Received")
+    def __init__(
+        self,
+        *,
+        number: str,
+        unit: str,
+        operation: Operation,
+        received_at: datetime,
+        case_reference: str,
+        ongoing_investigation: bool,
+        deadline: date,
+        protection_due: date,
+        actor: str,
+    ) -> None:
+        self.number = number
+        self.unit = unit
+        self.operation = operation
+        self.received_at = received_at
+        self.case_reference = case_reference
+        self.ongoing_investigation = ongoing_investigation
+        self.original_deadline = deadline
+        self.deadline = deadline
+        self.extension_reason: str | None = None
+        self.protection_due = protection_due
+        self.protection_assessed_at: datetime | None = None
+        self.immediate_protection_needed: bool | None = None
+        self.handler: str | None = None
+        self.decision: PreliminaryDecision | None = None
+        self.decided_on: date | None = None
+        self.breach_flagged_on: date | None = None
+        self.breach_deviation_id: UUID | None = None
+        self.investigation_opened_on: date | None = None
+        self.investigation_deadline: date | None = None
+        self.investigation_completed_on: date | None = None
+        self.investigation_breach_flagged_on: date | None = None
+        self.investigation_breach_deviation_id: UUID | None = None
+
+    @property
+    def received_on(self) -> date:
+        return local_date(self.received_at)
+
+    @property
+    def is_exempt(self) -> bool:
+        """No förhandsbedömning is needed when an investigation about the child is ongoing."""
+        return self.ongoing_investigation
+
+    def preliminary_status(self, today: date) -> ClockStatus:
+        if self.is_exempt:
+            return ClockStatus.EXEMPT
+        if self.decided_on is not None:
+            late = is_past(self.deadline, self.decided_on)
+            return ClockStatus.DECIDED_LATE if late else ClockStatus.DECIDED
+        if is_past(self.deadline, today):
+            return ClockStatus.OVERDUE
+        if today == self.deadline:
+            return ClockStatus.DUE_TODAY
+        if self.deadline != self.original_deadline:
+            return ClockStatus.EXTENDED
+        return ClockStatus.OPEN
+
+    def is_preliminary_breached(self, today: date) -> bool:
+        """Undecided by the deadline and the deadline has passed, exemption aside."""
+        if self.is_exempt or not is_past(self.deadline, today):
+            return False
+        return self.decided_on is None or is_past(self.deadline, self.decided_on)
+
+    def is_investigation_breached(self, today: date) -> bool:
+        deadline = self.investigation_deadline
+        if deadline is None or not is_past(deadline, today):
+            return False
+        completed = self.investigation_completed_on
+        return completed is None or is_past(deadline, completed)
+
+    # --- commands ----------------------------------------------------------------------
+
+    def assess_protection(
+        self, *, assessed_at: datetime, immediate_protection_needed: bool, now: datetime, actor: str
+    ) -> None:
+        _check_aware("assessed_at", assessed_at)
+        if self.protection_assessed_at is not None:
+            raise AlreadyRecorded("The protection assessment is already recorded.")
+        if assessed_at < self.received_at:
+            raise ValidationFailed(
+                "assessed_at", "The assessment cannot be before the report was received."
+            )
+        if assessed_at > now:
+            raise ValidationFailed("assessed_at", "The time cannot be in the future.")
+        self._protection_assessed(
+            assessed_at=assessed_at,
+            immediate_protection_needed=immediate_protection_needed,
+            actor=actor,
+        )
+
+    @event("ProtectionAssessed")
+    def _protection_assessed(
+        self, *, assessed_at: datetime, immediate_protection_needed: bool, actor: str
+    ) -> None:
+        self.protection_assessed_at = assessed_at
+        self.immediate_protection_needed = immediate_protection_needed
+
+    def assign_handler(self, *, handler: str, actor: str) -> None:
+        handler = check_text("handler", handler, max_length=SHORT_TEXT)
+        if handler == self.handler:
+            raise ValidationFailed("handler", "That handler is already assigned.")
+        self._handler_assigned(handler=handler, previous_handler=self.handler, actor=actor)
+
+    @event("HandlerAssigned")
+    def _handler_assigned(self, *, handler: str, previous_handler: str | None, actor: str) -> None:
+        self.handler = handler
+
+    def extend_deadline(self, *, reason: str, new_deadline: date, actor: str) -> None:
+        """Only for synnerliga skäl, which must be recorded."""
+        if self.is_exempt:
+            raise StepOutOfOrder("No förhandsbedömning is needed: an investigation is ongoing.")
+        if self.decided_on is not None:
+            raise StepOutOfOrder("The förhandsbedömning is already decided.")
+        if new_deadline <= self.deadline:
+            raise ValidationFailed(
+                "new_deadline",
+                "The new deadline must be after the current one (%(deadline)s).",
+                deadline=self.deadline.isoformat(),
+            )
+        self._deadline_extended(
+            reason=check_text("reason", reason),
+            new_deadline=new_deadline,
+            previous_deadline=self.deadline,
+            actor=actor,
+        )
+
+    @event("DeadlineExtended")
+    def _deadline_extended(
+        self, *, reason: str, new_deadline: date, previous_deadline: date, actor: str
+    ) -> None:
+        self.deadline = new_deadline
+        self.extension_reason = reason
+
+    def decide(
+        self, *, decision: PreliminaryDecision, decided_on: date, today: date, actor: str
+    ) -> None:
+        if self.decided_on is not None:
+            raise AlreadyRecorded("The förhandsbedömning is already decided.")
+        check_not_before("decided_on", decided_on, self.received_on, "the report was received")
+        check_not_future("decided_on", decided_on, today)
+        self._decided(decision=decision, decided_on=decided_on, actor=actor)
+
+    @event("PreliminaryAssessmentDecided")
+    def _decided(self, *, decision: PreliminaryDecision, decided_on: date, actor: str) -> None:
+        self.decision = decision
+        self.decided_on = decided_on
+
+    def flag_preliminary_breach(self, *, flagged_on: date, deviation_id: UUID, actor: str) -> None:
+        if self.breach_flagged_on is not None:
+            raise AlreadyRecorded("The breach is already flagged.")
+        if not self.is_preliminary_breached(flagged_on):
+            raise StepOutOfOrder("The förhandsbedömning deadline has not been breached.")
+        self._preliminary_breach_flagged(
+            flagged_on=flagged_on,
+            deadline=self.deadline,
+            deviation_id=deviation_id,
+            actor=actor,
+        )
+
+    @event("PreliminaryAssessmentBreachFlagged")
+    def _preliminary_breach_flagged(
+        self, *, flagged_on: date, deadline: date, deviation_id: UUID, actor: str
+    ) -> None:
+        self.breach_flagged_on = flagged_on
+        self.breach_deviation_id = deviation_id
+
+    def open_investigation(self, *, opened_on: date, today: date, actor: str) -> None:
+        if self.investigation_opened_on is not None:
+            raise AlreadyRecorded("The investigation is already opened.")
+        if self.decision is not PreliminaryDecision.OPEN_INVESTIGATION:
+            raise StepOutOfOrder("Decide to open an investigation before opening it.")
+        assert self.decided_on is not None
+        check_not_before("on", opened_on, self.decided_on, "the decision")
+        check_not_future("on", opened_on, today)
+        self._investigation_opened(
+            opened_on=opened_on, deadline=investigation_deadline(opened_on), actor=actor
+        )
+
+    @event("InvestigationOpened")
+    def _investigation_opened(self, *, opened_on: date, deadline: date, actor: str) -> None:
+        self.investigation_opened_on = opened_on
+        self.investigation_deadline = deadline
+
+    def _check_investigation_running(self) -> None:
+        if self.investigation_opened_on is None:
+            raise StepOutOfOrder("Open the investigation first.")
+        if self.investigation_completed_on is not None:
+            raise StepOutOfOrder("The investigation is already completed.")
+
+    def extend_investigation(self, *, reason: str, new_deadline: date, actor: str) -> None:
+        """The committee may extend for särskilda skäl, for a stated period."""
+        self._check_investigation_running()
+        assert self.investigation_deadline is not None
+        if new_deadline <= self.investigation_deadline:
+            raise ValidationFailed(
+                "new_deadline",
+                "The new deadline must be after the current one (%(deadline)s).",
+                deadline=self.investigation_deadline.isoformat(),
+            )
+        self._investigation_extended(
+            reason=check_text("reason", reason),
+            new_deadline=new_deadline,
+            previous_deadline=self.investigation_deadline,
+            actor=actor,
+        )
+
+    @event("InvestigationExtended")
+    def _investigation_extended(
+        self, *, reason: str, new_deadline: date, previous_deadline: date, actor: str
+    ) -> None:
+        self.investigation_deadline = new_deadline
+
+    def complete_investigation(self, *, completed_on: date, today: date, actor: str) -> None:
+        self._check_investigation_running()
+        assert self.investigation_opened_on is not None
+        check_not_before("on", completed_on, self.investigation_opened_on, "the opening")
+        check_not_future("on", completed_on, today)
+        self._investigation_completed(completed_on=completed_on, actor=actor)
+
+    @event("InvestigationCompleted")
+    def _investigation_completed(self, *, completed_on: date, actor: str) -> None:
+        self.investigation_completed_on = completed_on
+
+    def flag_investigation_breach(
+        self, *, flagged_on: date, deviation_id: UUID, actor: str
+    ) -> None:
+        if self.investigation_breach_flagged_on is not None:
+            raise AlreadyRecorded("The investigation breach is already flagged.")
+        if not self.is_investigation_breached(flagged_on):
+            raise StepOutOfOrder("The investigation deadline has not been breached.")
+        self._investigation_breach_flagged(
+            flagged_on=flagged_on,
+            deadline=self.investigation_deadline,
+            deviation_id=deviation_id,
+            actor=actor,
+        )
+
+    @event("InvestigationBreachFlagged")
+    def _investigation_breach_flagged(
+        self, *, flagged_on: date, deadline: date, deviation_id: UUID, actor: str
+    ) -> None:
+        self.investigation_breach_flagged_on = flagged_on
+        self.investigation_breach_deviation_id = deviation_id

@@ -1,0 +1,288 @@
+"""Deviation (avvikelse): filed by staff or the scheduler, reviewed by the quality developer."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from events.base import SHORT_TEXT, check_not_before, check_not_future, check_text
+from events.errors import (
+    AlreadyRecorded,
+    CaseClosed,
+    CaseWithdrawn,
+    StepOutOfOrder,
+    ValidationFailed,
+)
+from events.taxonomy import Operation, Taxonomy
+
+
+class Source(enum.Enum):
+    STAFF = "staff"
+    SCHEDULER = "scheduler"
+    IMPORT = "import"
+
+
+class DeviationStatus(enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass
+class Measure:
+    number: int
+    description: str
+    responsible: str
+    due_on: date
+    added_by: str
+    completed_on: date | None = None
+    completed_by: str | None = None
+
+
+class Deviation(Aggregate):
+    """Public methods check the rules, then trigger a past-tense event; the private
+    @event methods only apply facts, so replaying history never re-checks old rules."""
+
+    @classmethod
+    def report(
+        cls,
+        *,
+        number: str,
+        unit: str,
+        operation: Operation,
+        category: str,
+        subcategory: str | None,
+        occurred_on: date,
+        reported_on: date,
+        description: str,
+        immediate_actions: str | None,
+        case_reference: str | None,
+        reporter: str,
+        source: Source,
+        taxonomy: Taxonomy,
+        today: date,
+        id: UUID | None = None,  # noqa: A002 - fixed ids make scheduler filings idempotent
+    ) -> Deviation:
+        taxonomy.check(category, subcategory)
+        check_not_future("reported_on", reported_on, today)
+        if occurred_on > reported_on:
+            raise ValidationFailed(
+                "occurred_on", "The deviation cannot have happened after it was reported."
+            )
+        return cls._create(  # _create, not cls(), so that a fixed id can be given
+            cls.Reported,  # type: ignore[attr-defined]  # made by @event below
+            id=id,
+            number=number,
+            unit=unit,
+            operation=operation,
+            category=category,
+            subcategory=subcategory or None,
+            occurred_on=occurred_on,
+            reported_on=reported_on,
+            description=check_text("description", description),
+            immediate_actions=check_text("immediate_actions", immediate_actions, required=False),
+            case_reference=check_text(
+                "case_reference", case_reference, required=False, max_length=64
+            )
+            or None,
+            reporter=reporter,
+            source=source,
+            actor=reporter,
+        )
+
+    @event("Reported")
+    def __init__(
+        self,
+        *,
+        number: str,
+        unit: str,
+        operation: Operation,
+        category: str,
+        subcategory: str | None,
+        occurred_on: date,
+        reported_on: date,
+        description: str,
+        immediate_actions: str,
+        case_reference: str | None,
+        reporter: str,
+        source: Source,
+        actor: str,
+    ) -> None:
+        self.number = number
+        self.unit = unit
+        self.operation = operation
+        self.category = category
+        self.subcategory = subcategory
+        self.occurred_on = occurred_on
+        self.reported_on = reported_on
+        self.description = description
+        self.immediate_actions = immediate_actions
+        self.case_reference = case_reference
+        self.reporter = reporter
+        self.source = source
+        self.status = DeviationStatus.OPEN
+        self.assignee: str | None = None
+        self.cause_analysis: str | None = None
+        self.measures: list[Measure] = []
+        self.feedback: list[tuple[str, str]] = []  # (author, message)
+        self.lex_sarah_case_id: UUID | None = None
+        self.closing_summary: str | None = None
+
+    # --- rules -------------------------------------------------------------------------
+
+    def check_not_withdrawn(self) -> None:
+        if self.status is DeviationStatus.WITHDRAWN:
+            raise CaseWithdrawn
+
+    def check_open(self) -> None:
+        self.check_not_withdrawn()
+        if self.status is DeviationStatus.CLOSED:
+            raise CaseClosed
+
+    # --- commands ----------------------------------------------------------------------
+
+    def reclassify(
+        self, *, category: str, subcategory: str | None, taxonomy: Taxonomy, actor: str
+    ) -> None:
+        """Allowed on closed deviations too: classification is the quality developer's
+        reporting data, corrected in the annual review without reopening the case."""
+        self.check_not_withdrawn()
+        taxonomy.check(category, subcategory)
+        if (category, subcategory or None) == (self.category, self.subcategory):
+            raise ValidationFailed("category", "The deviation already has that classification.")
+        self._reclassified(
+            category=category,
+            subcategory=subcategory or None,
+            previous_category=self.category,
+            previous_subcategory=self.subcategory,
+            actor=actor,
+        )
+
+    @event("Reclassified")
+    def _reclassified(
+        self,
+        *,
+        category: str,
+        subcategory: str | None,
+        previous_category: str,
+        previous_subcategory: str | None,
+        actor: str,
+    ) -> None:
+        self.category = category
+        self.subcategory = subcategory
+
+    def assign(self, *, assignee: str, actor: str) -> None:
+        self.check_open()
+        self._assigned(assignee=check_text("assignee", assignee, max_length=SHORT_TEXT), actor=actor)
+
+    @event("Assigned")
+    def _assigned(self, *, assignee: str, actor: str) -> None:
+        self.assignee = assignee
+
+    def analyse_cause(self, *, analysis: str, actor: str) -> None:
+        self.check_open()
+        self._cause_analysed(analysis=check_text("analysis", analysis), actor=actor)
+
+    @event("CauseAnalysed")
+    def _cause_analysed(self, *, analysis: str, actor: str) -> None:
+        self.cause_analysis = analysis
+
+    def add_measure(
+        self, *, description: str, responsible: str, due_on: date, actor: str
+    ) -> int:
+        self.check_open()
+        check_not_before("due_on", due_on, self.reported_on, "the reported date")
+        number = len(self.measures) + 1
+        self._measure_added(
+            measure=number,
+            description=check_text("description", description),
+            responsible=check_text("responsible", responsible, max_length=SHORT_TEXT),
+            due_on=due_on,
+            actor=actor,
+        )
+        return number
+
+    @event("MeasureAdded")
+    def _measure_added(
+        self, *, measure: int, description: str, responsible: str, due_on: date, actor: str
+    ) -> None:
+        self.measures.append(Measure(measure, description, responsible, due_on, actor))
+
+    def complete_measure(self, *, measure: int, completed_on: date, today: date, actor: str) -> None:
+        self.check_open()
+        if not 1 <= measure <= len(self.measures):
+            raise ValidationFailed("measure", "There is no measure number %(n)d.", n=measure)
+        if self.measures[measure - 1].completed_on is not None:
+            raise AlreadyRecorded("The measure is already completed.")
+        check_not_future("completed_on", completed_on, today)
+        check_not_before("completed_on", completed_on, self.reported_on, "the reported date")
+        self._measure_completed(measure=measure, completed_on=completed_on, actor=actor)
+
+    @event("MeasureCompleted")
+    def _measure_completed(self, *, measure: int, completed_on: date, actor: str) -> None:
+        found = self.measures[measure - 1]
+        found.completed_on = completed_on
+        found.completed_by = actor
+
+    def give_feedback(self, *, message: str, actor: str) -> None:
+        self.check_not_withdrawn()
+        self._feedback_given(message=check_text("message", message), actor=actor)
+
+    @event("FeedbackGiven")
+    def _feedback_given(self, *, message: str, actor: str) -> None:
+        self.feedback.append((actor, message))
+
+    def escalate(self, *, lex_sarah_case_id: UUID, reason: str, opened_on: date, actor: str) -> None:
+        self.check_open()
+        if self.lex_sarah_case_id is not None:
+            raise AlreadyRecorded("The deviation is already escalated to a Lex Sarah investigation.")
+        self._escalated(
+            lex_sarah_case_id=lex_sarah_case_id,
+            reason=check_text("reason", reason),
+            opened_on=opened_on,
+            actor=actor,
+        )
+
+    @event("EscalatedToLexSarah")
+    def _escalated(
+        self, *, lex_sarah_case_id: UUID, reason: str, opened_on: date, actor: str
+    ) -> None:
+        self.lex_sarah_case_id = lex_sarah_case_id
+
+    def close(self, *, summary: str, actor: str) -> None:
+        self.check_open()
+        self._closed(summary=check_text("summary", summary), actor=actor)
+
+    @event("Closed")
+    def _closed(self, *, summary: str, actor: str) -> None:
+        self.status = DeviationStatus.CLOSED
+        self.closing_summary = summary
+
+    def reopen(self, *, reason: str, actor: str) -> None:
+        self.check_not_withdrawn()
+        if self.status is not DeviationStatus.CLOSED:
+            raise StepOutOfOrder("Only a closed deviation can be reopened.")
+        self._reopened(reason=check_text("reason", reason), actor=actor)
+
+    @event("Reopened")
+    def _reopened(self, *, reason: str, actor: str) -> None:
+        self.status = DeviationStatus.OPEN
+
+    def withdraw(self, *, reason: str, actor: str) -> None:
+        """Filed in error. It stays in history and leaves the counts."""
+        self.check_not_withdrawn()
+        if self.lex_sarah_case_id is not None:
+            raise StepOutOfOrder(
+                "A deviation that led to a Lex Sarah investigation cannot be withdrawn."
+            )
+        self._withdrawn(
+            reason=check_text("reason", reason), previous_status=self.status, actor=actor
+        )
+
+    @event("Withdrawn")
+    def _withdrawn(self, *, reason: str, previous_status: DeviationStatus, actor: str) -> None:
+        self.status = DeviationStatus.WITHDRAWN

@@ -1,0 +1,152 @@
+"""Operations, the quality taxonomy as versioned data, and legal references as data."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from events.errors import UnknownCode, ValidationFailed
+
+
+class Operation(enum.Enum):
+    """Verksamhet. A unit belongs to exactly one."""
+
+    IFO = "IFO"
+    HVB = "HVB"
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    subcategories: Mapping[str, str] = field(default_factory=dict)
+    active: bool = True
+
+    @property
+    def requires_subcategory(self) -> bool:
+        return bool(self.subcategories)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Kvalitetsområden and underkategorier. Events store only the stable codes, so
+    renaming a category (a new version of this data) never rewrites history."""
+
+    version: int
+    categories: Mapping[str, Category]
+
+    def check(self, category: str, subcategory: str | None) -> None:
+        found = self.categories.get(category)
+        if found is None or not found.active:
+            raise UnknownCode("category", "Unknown category code: %(code)s", code=category)
+        if found.requires_subcategory:
+            if not subcategory:
+                raise ValidationFailed(
+                    "subcategory",
+                    "The category %(category)s requires a subcategory.",
+                    category=category,
+                )
+            if subcategory not in found.subcategories:
+                raise UnknownCode(
+                    "subcategory", "Unknown subcategory code: %(code)s", code=subcategory
+                )
+        elif subcategory:
+            raise ValidationFailed(
+                "subcategory",
+                "The category %(category)s takes no subcategory.",
+                category=category,
+            )
+
+    def rows(self) -> Iterable[tuple[str, str | None]]:
+        """(category, subcategory) pairs in display order, the annual table's rows."""
+        for category in self.categories.values():
+            yield category.code, None
+            for sub in category.subcategories:
+                yield category.code, sub
+
+
+DEFAULT_TAXONOMY = Taxonomy(
+    version=1,
+    categories={
+        "handlaggning": Category(
+            "handlaggning",
+            "Handläggning och dokumentation",
+            {
+                "utredningstid": "Utredningstiden överskrids",
+                "forhandsbedomning": "Förhandsbedömning överskridit 14 dagar",
+                "ekonomi": "Ekonomi och utbetalning",
+                "registrering": "Registrering och arkiv",
+                "sekretess": "Brister utifrån sekretess",
+                "annat": "Annat inom handläggning och dokumentation",
+            },
+        ),
+        "genomforande": Category("genomforande", "Genomförande av insats"),
+        "personal": Category("personal", "Personal och kompetens"),
+        "samverkan": Category("samverkan", "Samverkan"),
+    },
+)
+
+DEFAULT_UNITS: tuple[tuple[str, str, Operation], ...] = (
+    ("stod-forsorjning", "Stöd- och försörjningsenheten", Operation.IFO),
+    ("utredning", "Utredningsenheten", Operation.IFO),
+    ("familjehem-familjeratt", "Familjehem- och familjerättsenheten", Operation.IFO),
+    ("nyanlanda", "Enheten för nyanlända", Operation.IFO),
+    ("oppenvard", "Öppenvårdsenheten", Operation.IFO),
+    ("hvb-notgarden", "HVB Notgården", Operation.HVB),
+    ("stodboendet", "Stödboendet", Operation.HVB),
+)
+
+
+@dataclass(frozen=True)
+class LegalReference:
+    """A provision under its current and/or former numbering. SoL (2025:400) replaced
+    SoL (2001:453); only numberings we have verified are listed, the rest stay None
+    until someone with the statute book fills them in (this is data, not logic)."""
+
+    key: str
+    summary: str
+    current: str | None
+    former: str | None
+
+    def cite(self) -> str:
+        if self.current and self.former:
+            return f"{self.current} (tidigare {self.former})"
+        return self.current or self.former or self.summary
+
+
+LEGAL_REFERENCES: Mapping[str, LegalReference] = {
+    ref.key: ref
+    for ref in (
+        LegalReference(
+            "forhandsbedomning",
+            "Förhandsbedömning av anmälan om barn inom 14 dagar",
+            "SoL (2025:400) 20 kap. 2 §",
+            "SoL (2001:453) 11 kap. 1 a §",
+        ),
+        LegalReference(
+            "skyddsbedomning",
+            "Skyddsbedömning genast när en anmälan om barn kommer in",
+            "SoL (2025:400) 20 kap. 2 §",
+            "SoL (2001:453) 11 kap. 1 a §",
+        ),
+        LegalReference(
+            "utredningstid",
+            "Utredning om barn ska vara slutförd inom fyra månader",
+            None,
+            "SoL (2001:453) 11 kap. 2 §",
+        ),
+        LegalReference(
+            "lex_sarah",
+            "Lex Sarah: rapportera, avhjälpa, utreda och anmäla missförhållanden",
+            None,
+            "SoL (2001:453) 14 kap. 3-7 §§",
+        ),
+        LegalReference(
+            "lex_sarah_foreskrift",
+            "Socialstyrelsens föreskrifter och allmänna råd om lex Sarah",
+            "SOSFS 2011:5",
+            None,
+        ),
+    )
+}

@@ -1,0 +1,143 @@
+"""Configuration from the environment (TRACKER_*), one place for every process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
+
+
+def _time(value: str | None, default: time) -> time:
+    return time.fromisoformat(value) if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob, read once from the environment. See the table in README.md."""
+
+    database_url: str
+    instance_path: Path
+    secret_key: str
+    cipher_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 5000
+    protection_cutoff: time = time(16, 0)
+    scan_interval_minutes: int = 15
+    warning_days: int = 3
+    recurrence_threshold: int = 3
+    ivo_target_days: int = 14
+    file_protection_deviations: bool = False
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "avvikelser@localhost"
+    digest_recipients: dict[str, str] = field(default_factory=dict)
+    embedded_workers: bool = True
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        instance = Path(env.get("TRACKER_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+        url = env.get("TRACKER_DATABASE_URL") or f"sqlite:///{instance / 'tracker.sqlite3'}"
+        return cls(
+            database_url=url,
+            instance_path=instance,
+            secret_key=env.get("TRACKER_SECRET_KEY") or _instance_secret(instance),
+            cipher_key=env.get("TRACKER_CIPHER_KEY") or None,
+            host=env.get("TRACKER_HOST", "127.0.0.1"),
+            port=int(env.get("TRACKER_PORT", "5000")),
+            protection_cutoff=_time(env.get("TRACKER_PROTECTION_CUTOFF"), time(16, 0)),
+            scan_interval_minutes=int(env.get("TRACKER_SCAN_INTERVAL_MINUTES", "15")),
+            warning_days=int(env.get("TRACKER_WARNING_DAYS", "3")),
+            recurrence_threshold=int(env.get("TRACKER_RECURRENCE_THRESHOLD", "3")),
+            ivo_target_days=int(env.get("TRACKER_IVO_TARGET_DAYS", "14")),
+            file_protection_deviations=_bool(env.get("TRACKER_FILE_PROTECTION_DEVIATIONS"), False),
+            smtp_host=env.get("TRACKER_SMTP_HOST") or None,
+            smtp_port=int(env.get("TRACKER_SMTP_PORT", "25")),
+            smtp_sender=env.get("TRACKER_SMTP_SENDER", "avvikelser@localhost"),
+            digest_recipients=_recipients(env.get("TRACKER_DIGEST_RECIPIENTS", "")),
+            embedded_workers=_bool(env.get("TRACKER_EMBEDDED_WORKERS"), True),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(unquote(urlsplit(self.database_url).path))
+
+    @property
+    def postgres_schema(self) -> str | None:
+        """`?schema=NAME` on a PostgreSQL URL keeps every table in that schema."""
+        values = parse_qs(urlsplit(self.database_url).query).get("schema")
+        return values[0] if values else None
+
+    def sqlalchemy_url(self) -> str:
+        if self.is_sqlite:
+            return f"sqlite+pysqlite:///{self.sqlite_path}"
+        parts = urlsplit(self.database_url)
+        return parts._replace(scheme="postgresql+psycopg", query="").geturl()
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's own variables, derived from ours."""
+        env: dict[str, str] = {"CREATE_TABLE": "y"}
+        if self.is_sqlite:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        else:
+            parts = urlsplit(self.database_url)
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": parts.path.lstrip("/"),
+                "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(parts.port or 5432),
+                "POSTGRES_USER": unquote(parts.username or ""),
+                "POSTGRES_PASSWORD": unquote(parts.password or ""),
+                "POSTGRES_POOL_SIZE": "5",
+                "POSTGRES_MAX_OVERFLOW": "10",
+                "POSTGRES_LOCK_TIMEOUT": "5",
+            }
+            if self.postgres_schema:
+                env["POSTGRES_SCHEMA"] = self.postgres_schema
+        if self.cipher_key:
+            env |= {
+                "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+                "CIPHER_KEY": self.cipher_key,
+                "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+            }
+        return env
+
+
+def _recipients(value: str) -> dict[str, str]:
+    """'unit=addr,unit2=addr2' -> {unit: addr}."""
+    pairs = (item.split("=", 1) for item in value.split(",") if "=" in item)
+    return {unit.strip(): address.strip() for unit, address in pairs}
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation Flask secret, made once and kept in the instance folder."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        with path.open("x") as handle:
+            handle.write(key)
+        path.chmod(0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    return key

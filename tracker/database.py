@@ -1,0 +1,59 @@
+"""SQLAlchemy engine and schema creation for our own tables (one code path for SQLite
+and PostgreSQL). Events live in the eventsourcing library's tables in the same database."""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from filelock import FileLock
+
+from tracker.config import Settings
+
+
+def make_engine(settings: Settings) -> sa.Engine:
+    if settings.is_sqlite:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            settings.sqlalchemy_url(), connect_args={"timeout": 30}, pool_pre_ping=True
+        )
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    schema = settings.postgres_schema
+    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    return sa.create_engine(
+        settings.sqlalchemy_url(),
+        pool_size=5,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
+
+
+@contextlib.contextmanager
+def exclusive(settings: Settings, engine: sa.Engine, name: str) -> Iterator[None]:
+    """Serialise a one-off task (schema creation, seeding) across processes."""
+    if settings.is_sqlite:
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        lock_path = settings.sqlite_path.with_name(settings.sqlite_path.name + f".{name}.lock")
+        with FileLock(str(lock_path), timeout=120):
+            yield
+        return
+    key = zlib.crc32(f"tracker:{name}".encode())
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        try:
+            yield
+        finally:
+            connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            connection.commit()
