@@ -490,7 +490,9 @@ class TrackerApplication(Application[UUID]):
         today = self.today()
         return self._update(
             LexSarahCase, case_id, expected_version,
-            lambda c: c.close(summary=summary, closed_on=closed_on or today, today=today, actor=actor),
+            lambda c: c.close(
+                summary=summary, closed_on=closed_on or today, today=today, actor=actor
+            ),
         )
 
     # --- child reports -----------------------------------------------------------------
@@ -648,7 +650,10 @@ class TrackerApplication(Application[UUID]):
         for _ in range(NUMBERING_ATTEMPTS):
             report = self.get_child_report(report_id)
             if clock == "preliminary":
-                if report.breach_flagged_on is not None or not report.is_preliminary_breached(today):
+                if (
+                    report.breach_flagged_on is not None
+                    or not report.is_preliminary_breached(today)
+                ):
                     return None
                 deadline, subcategory = report.deadline, "forhandsbedomning"
                 what = "Förhandsbedömningen"
@@ -696,5 +701,52 @@ class TrackerApplication(Application[UUID]):
                 self.save(series, deviation, report)
             except IntegrityError:
                 continue  # someone else flagged it, or took our number: look again
+            return deviation_id
+        raise ConflictError
+
+    def flag_protection_breach(self, report_id: UUID, *, today: date | None = None) -> UUID | None:
+        """File a deviation for a skyddsbedömning not recorded by its due day (only when the
+        installation asks for it). The report itself records nothing: the deviation's fixed
+        id is what makes a second filing impossible. Returns the new deviation's id, or None
+        when nothing is late or it is already filed."""
+        today = today or self.today()
+        deviation_id = breach_deviation_id(report_id, "protection")
+        for _ in range(NUMBERING_ATTEMPTS):
+            if deviation_id in self.repository:
+                return None
+            report = self.get_child_report(report_id)
+            due = report.protection_due
+            assessed = report.protection_assessed_at
+            done_on = local_date(assessed) if assessed is not None else None
+            # Late when still missing after the due day, or recorded after it.
+            if not (today > due and (done_on is None or done_on > due)):
+                return None
+            days_over = (today - due).days
+            series = self._series(SeriesKind.DEVIATION, today.year)
+            deviation = Deviation.report(
+                id=deviation_id,
+                number=series.issue(),
+                unit=report.unit,
+                operation=report.operation,
+                category="handlaggning",
+                subcategory="annat",
+                occurred_on=due + timedelta(days=1),
+                reported_on=today,
+                description=(
+                    f"Skyddsbedömningen för anmälan {report.number} (ärende "
+                    f"{report.case_reference}) gjordes inte i tid. Den skulle ha gjorts senast "
+                    f"{due.isoformat()}; {days_over} dagar över tiden när det upptäcktes."
+                ),
+                immediate_actions=None,
+                case_reference=report.case_reference,
+                reporter=SCHEDULER_ACTOR,
+                source=Source.SCHEDULER,
+                taxonomy=self.organisation.taxonomy(),
+                today=today,
+            )
+            try:
+                self.save(series, deviation)
+            except IntegrityError:
+                continue  # filed by someone else, or our number was taken: look again
             return deviation_id
         raise ConflictError
