@@ -1,0 +1,175 @@
+"""Server-rendered SVG charts (matplotlib, Agg/SVG backend, no pyplot state).
+
+Every chart is returned as inline SVG markup with role="img", a <title> and a <desc> it is
+labelled by, and ids prefixed by the chart id so several charts can share one page. The
+output is deterministic (fixed hash salt, no date in the metadata): the same numbers give
+the same bytes, which keeps tests honest and lets caches work. Pages always show the same
+numbers in a table beside the chart; the chart is never the only carrier of a number.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from html import escape
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display, no GUI toolkit; set before any figure exists
+
+from markupsafe import Markup
+from matplotlib.figure import Figure
+
+MONTHS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+# Colours with at least 3:1 contrast against white (WCAG 1.4.11 non-text contrast), and
+# distinct also in greyscale; series are further told apart by marker and line style.
+PALETTE = ("#1f4e79", "#b35900", "#2e7d32", "#6a1b9a", "#8b1a1a", "#00695c", "#4a4a4a")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+LINESTYLES = ("-", "--", "-.", ":", "-", "--", "-.")
+
+_RC = {
+    "svg.hashsalt": "avvikelse-tracker",
+    "svg.fonttype": "none",  # text stays text: smaller and selectable
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.edgecolor": "#333333",
+    "axes.labelcolor": "#1a1a1a",
+    "xtick.color": "#1a1a1a",
+    "ytick.color": "#1a1a1a",
+}
+
+# rc_context changes process-wide rcParams: serialise rendering across request threads.
+_LOCK = threading.Lock()
+
+_ID_RE = re.compile(r'\bid="([^"]+)"')
+_REF_RE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+_SAFE_ID_RE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _safe_id(chart_id: str) -> str:
+    cleaned = _SAFE_ID_RE.sub("-", chart_id).strip("-") or "chart"
+    return cleaned if cleaned[0].isalpha() else f"c-{cleaned}"
+
+
+def _render(figure: Figure, chart_id: str, title: str, description: str) -> Markup:
+    buffer = io.StringIO()
+    with _LOCK, matplotlib.rc_context(_RC | {"svg.hashsalt": f"avvikelse-tracker:{chart_id}"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return Markup(_accessible(buffer.getvalue(), chart_id, title, description))  # noqa: S704 - built from escaped parts
+
+
+def _accessible(svg: str, chart_id: str, title: str, description: str) -> str:
+    """Strip the XML prologue, namespace every id, and label the root element."""
+    start = svg.index("<svg")
+    svg = svg[start:]
+    ids = set(_ID_RE.findall(svg))
+    # One pass over definitions and references, so no id is ever prefixed twice.
+    svg = _REF_RE.sub(
+        lambda m: m.group(1) + (f"{chart_id}-{m.group(2)}" if m.group(2) in ids else m.group(2)),
+        svg,
+    )
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    root_end = svg.index(">") + 1
+    root = svg[:root_end]
+    # Fixed pixel sizes would overflow narrow screens; the viewBox keeps the aspect ratio.
+    root = re.sub(r'\s(width|height)="[^"]*"', "", root)
+    root = root[:-1] + (
+        f' role="img" aria-labelledby="{title_id} {desc_id}" class="chart"'
+        f' id="{chart_id}" focusable="false">'
+    )
+    labels = (
+        f'<title id="{title_id}">{escape(title)}</title>'
+        f'<desc id="{desc_id}">{escape(description)}</desc>'
+    )
+    # The metadata block only repeats generator information; drop it.
+    rest = re.sub(r"<metadata>.*?</metadata>\s*", "", svg[root_end:], flags=re.S)
+    return root + labels + rest
+
+
+def _figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), dpi=72, layout="constrained")
+    figure.patch.set_facecolor("white")
+    return figure
+
+
+def _describe(pairs: Sequence[tuple[str, int]]) -> str:
+    return "; ".join(f"{label}: {value}" for label, value in pairs)
+
+
+def bar_chart(
+    chart_id: str,
+    *,
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[int],
+    value_label: str = "Antal",
+) -> Markup:
+    """Horizontal bars (long Swedish category names read better sideways)."""
+    if len(labels) != len(values):
+        raise ValueError("labels and values must have the same length")
+    chart_id = _safe_id(chart_id)
+    height = max(1.6, 0.45 * len(labels) + 1.0)
+    figure = _figure(7.5, height)
+    axes = figure.subplots()
+    positions = list(range(len(labels)))
+    bars = axes.barh(positions, values, color=PALETTE[0])
+    axes.set_yticks(positions, labels=list(labels))
+    axes.invert_yaxis()  # first label on top, as in the table beside it
+    axes.set_xlabel(value_label)
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.set_xlim(0, max([*values, 1]) * 1.15)
+    axes.bar_label(bars, labels=[str(v) for v in values], padding=3)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(title, loc="left")
+    if not labels:
+        axes.text(0.5, 0.5, "Inga avvikelser", transform=axes.transAxes, ha="center")
+    description = _describe(list(zip(labels, values, strict=True))) or "Inga avvikelser."
+    return _render(figure, chart_id, title, description)
+
+
+def year_over_year_chart(
+    chart_id: str,
+    *,
+    title: str,
+    series: Mapping[int, Sequence[int]],
+) -> Markup:
+    """Deviations per month, one line per year, months on the x axis."""
+    chart_id = _safe_id(chart_id)
+    for year, counts in series.items():
+        if len(counts) != 12:
+            raise ValueError(f"year {year} must have 12 monthly counts")
+    figure = _figure(7.5, 3.8)
+    axes = figure.subplots()
+    months = list(range(12))
+    peak = 1
+    for index, year in enumerate(sorted(series)):
+        counts = list(series[year])
+        peak = max(peak, *counts)
+        axes.plot(
+            months,
+            counts,
+            label=str(year),
+            color=PALETTE[index % len(PALETTE)],
+            marker=MARKERS[index % len(MARKERS)],
+            linestyle=LINESTYLES[index % len(LINESTYLES)],
+            linewidth=2,
+        )
+    axes.set_xticks(months, labels=list(MONTHS_SV))
+    axes.set_ylim(0, peak * 1.15)
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_ylabel("Antal avvikelser")
+    axes.grid(axis="y", color="#dddddd")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(title, loc="left")
+    if series:
+        axes.legend(title="År", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    description = " ".join(
+        f"{year}: "
+        + ", ".join(f"{MONTHS_SV[m]} {n}" for m, n in enumerate(series[year]))
+        + f" (totalt {sum(series[year])})."
+        for year in sorted(series)
+    ) or "Inga år att visa."
+    return _render(figure, chart_id, title, description)
