@@ -11,6 +11,7 @@ from events.taxonomy import Operation
 from tracker.accounts import Role
 from tracker.config import Settings
 from tracker.runtime import Runtime, open_runtime
+from tracker.scheduler_cli import scheduler_command
 
 ROLE_NAMES = [role.value for role in Role]
 
@@ -189,6 +190,9 @@ def _redacted(url: str) -> str:
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")
     return url
+
+
+main.add_command(scheduler_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,149 @@
+"""The daily deadline digest: per unit, every open clock that is overdue, due today or due
+within the warning window, so that nobody learns about a deadline the day after it.
+
+Sent over SMTP when TRACKER_SMTP_HOST is set, otherwise written to the log. Recipients of a
+unit: the address in TRACKER_DIGEST_RECIPIENTS for it, and every active user with an e-mail
+address who belongs to the unit. The mail names cases by number only (no case reference,
+no names): e-mail is a weaker channel than the tracker itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from email.message import EmailMessage
+from typing import Any
+
+from tracker.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CLOCK_LABELS = {
+    "skyddsbedomning": "skyddsbedömning",
+    "forhandsbedomning": "förhandsbedömning",
+    "utredning": "utredning",
+}
+BANDS = ("overdue", "due_today", "soon")  # "later" is not news yet
+
+
+@dataclass
+class Digest:
+    unit: str
+    unit_name: str
+    today: date
+    rows: list[dict[str, Any]]
+    recipients: list[str] = field(default_factory=list)
+    delivered: str = ""  # "smtp" | "log" | "failed"
+
+    @property
+    def subject(self) -> str:
+        overdue = sum(1 for row in self.rows if row["band"] == "overdue")
+        return (
+            f"Bevakning {self.unit_name} {self.today.isoformat()}: "
+            f"{len(self.rows)} tidsfrister, varav {overdue} försenade"
+        )
+
+    def body(self, warning_days: int) -> str:
+        headings = {
+            "overdue": "Försenade",
+            "due_today": "Ska vara klara i dag",
+            "soon": f"Ska vara klara inom {warning_days} dagar",
+        }
+        lines = [
+            f"Daglig bevakning för {self.unit_name} ({self.unit}), {self.today.isoformat()}.",
+            "",
+        ]
+        for band in BANDS:
+            rows = [row for row in self.rows if row["band"] == band]
+            if not rows:
+                continue
+            lines.append(f"{headings[band]} ({len(rows)}):")
+            for row in rows:
+                lines.append(
+                    f"  {row['number']}  {CLOCK_LABELS.get(row['clock'], row['clock'])}"
+                    f"  senast {_iso(row['due'])} ({_days(row['days_left'])})"
+                    f"  handläggare: {row.get('handler') or 'ej tilldelad'}"
+                )
+            lines.append("")
+        lines.append("Öppna bevakningen i avvikelsetrackern för detaljer.")
+        return "\n".join(lines) + "\n"
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _days(days_left: int) -> str:
+    if days_left < 0:
+        return f"{-days_left} {'dag' if days_left == -1 else 'dagar'} sedan"
+    if days_left == 0:
+        return "i dag"
+    return f"om {days_left} {'dag' if days_left == 1 else 'dagar'}"
+
+
+def build_digests(runtime: Runtime, today: date) -> list[Digest]:
+    """One digest per unit that has something overdue, due today or due soon."""
+    from projections.queries import deadline_board
+
+    settings = runtime.settings
+    rows = deadline_board(runtime.engine, today, warning_days=settings.warning_days)
+    by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["band"] in BANDS:
+            by_unit[row["unit"]].append(row)
+    names = {unit.code: unit.name for unit in runtime.organisation.units(include_inactive=True)}
+    members: dict[str, set[str]] = defaultdict(set)
+    for account in runtime.accounts.all():
+        if account.active and account.email:
+            for code in account.units:
+                members[code].add(account.email)
+    digests = []
+    for code in sorted(by_unit):
+        recipients = set(members[code])
+        if settings.digest_recipients.get(code):
+            recipients.add(settings.digest_recipients[code])
+        digests.append(
+            Digest(code, names.get(code, code), today, by_unit[code], sorted(recipients))
+        )
+    return digests
+
+
+def send_digests(runtime: Runtime, *, today: date) -> list[Digest]:
+    settings = runtime.settings
+    digests = build_digests(runtime, today)
+    mailable = [d for d in digests if d.recipients] if settings.smtp_host else []
+    for digest in digests:
+        if not any(digest is m for m in mailable):
+            digest.delivered = "log"
+            why = "no SMTP host" if not settings.smtp_host else "no recipient for the unit"
+            log.info(
+                "Deadline digest (%s):\nTo: %s\nSubject: %s\n\n%s",
+                why, ", ".join(digest.recipients) or "-", digest.subject,
+                digest.body(settings.warning_days),
+            )
+    if not mailable:
+        return digests
+    assert settings.smtp_host is not None
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+            for digest in mailable:
+                message = EmailMessage()
+                message["From"] = settings.smtp_sender
+                message["To"] = ", ".join(digest.recipients)
+                message["Subject"] = digest.subject
+                message.set_content(digest.body(settings.warning_days))
+                try:
+                    smtp.send_message(message)
+                    digest.delivered = "smtp"
+                except smtplib.SMTPException:
+                    log.exception("Could not send the digest for %s", digest.unit)
+                    digest.delivered = "failed"
+    except (OSError, smtplib.SMTPException):
+        log.exception("Could not reach the SMTP server %s", settings.smtp_host)
+        for digest in mailable:
+            if not digest.delivered:
+                digest.delivered = "failed"
+    return digests

@@ -1,0 +1,104 @@
+"""`tracker scheduler`: the deadline scheduler as a process of its own."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from tracker.config import Settings
+from tracker.runtime import open_runtime
+from tracker.scheduler import (
+    CLOCK_NAMES,
+    DEFAULT_LEADER_RETRY_SECONDS,
+    ScanResult,
+    SchedulerService,
+    scan,
+)
+
+
+def _report(result: ScanResult) -> None:
+    if not result.flagged:
+        click.echo(f"Flagged nothing: no newly breached deadlines on {result.today.isoformat()}.")
+    else:
+        click.echo(f"Flagged {result.count} breach(es) on {result.today.isoformat()}:")
+        for flagged in result.flagged:
+            click.echo(
+                f"  {flagged.report_number}\t{CLOCK_NAMES[flagged.clock]}"
+                f"\t-> deviation {flagged.deviation_number}"
+            )
+    for report_id, clock, why in result.failed:
+        click.echo(f"Could not flag {clock} for report {report_id}: {why}", err=True)
+
+
+@click.command("scheduler")
+@click.option(
+    "--once", is_flag=True,
+    help="Run one scan at the current time, print what was flagged, and exit.",
+)
+@click.option(
+    "--digest", "digest_now", is_flag=True,
+    help="Send (or log) today's deadline digest per unit now, and exit.",
+)
+@click.option(
+    "--leader-retry", type=float, default=DEFAULT_LEADER_RETRY_SECONDS, show_default=True,
+    metavar="SECONDS", help="How often a waiting process tries to become the leader.",
+)
+def scheduler_command(once: bool, digest_now: bool, leader_retry: float) -> None:
+    """Flag missed child-report deadlines and send the daily deadline digest.
+
+    Without options it runs until stopped (Ctrl-C / SIGTERM): a scan at start and every
+    TRACKER_SCAN_INTERVAL_MINUTES, and the digest every morning at 07:00. When several
+    processes run (tracker serve, tracker scheduler), only one of them - the leader -
+    does the work; another takes over if it stops.
+
+    A breach is flagged exactly once however many scans or processes run, so --once is
+    safe at any time, also next to a running scheduler.
+    """
+    # One-off runs print their result; only problems go to the log.
+    logging.basicConfig(
+        level=logging.WARNING if once or digest_now else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = Settings.from_env()
+    if once or digest_now:
+        runtime = open_runtime(settings)
+        try:
+            if once:
+                _report(scan(runtime))
+            if digest_now:
+                from tracker.digest import send_digests
+
+                digests = send_digests(runtime, today=runtime.app.today())
+                if not digests:
+                    click.echo("No unit has a deadline to warn about.")
+                for digest in digests:
+                    click.echo(
+                        f"{digest.unit}: {len(digest.rows)} deadline(s), {digest.delivered}"
+                        f" to {', '.join(digest.recipients) or '-'}"
+                    )
+        finally:
+            runtime.close()
+        return
+
+    service = SchedulerService(settings, leader_retry_seconds=leader_retry)
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    service.start()
+    click.echo(
+        f"Scheduler running: scan every {settings.scan_interval_minutes} min, "
+        "digest daily at 07:00 (Europe/Stockholm). Stop with Ctrl-C."
+    )
+    try:
+        stop.wait()
+    finally:
+        service.shutdown()
+    click.echo("Scheduler stopped.")
