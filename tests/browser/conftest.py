@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
 # One account per role, with units where the role is scoped to them.
 USERS: dict[str, tuple[Role, frozenset[str]]] = {
     "rapportor": (Role.RAPPORTOR, frozenset()),
-    "enhetschef": (Role.ENHETSCHEF, frozenset({"UTR"})),
+    "enhetschef": (Role.ENHETSCHEF, frozenset({"utredning"})),
     "forstesoc": (Role.FORSTE_SOCIALSEKRETERARE, frozenset()),
     "utvecklare": (Role.VERKSAMHETSUTVECKLARE, frozenset()),
     "lexsarah": (Role.LEX_SARAH_ANSVARIG, frozenset()),
