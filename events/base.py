@@ -19,9 +19,7 @@ def check_text(
     if required and not text:
         raise ValidationFailed(field, "This field is required.")
     if len(text) > max_length:
-        raise ValidationFailed(
-            field, "At most %(max)d characters are allowed.", max=max_length
-        )
+        raise ValidationFailed(field, "At most %(max)d characters are allowed.", max=max_length)
     if looks_like_personal_identity_number(text):
         raise ValidationFailed(
             field,
@@ -39,6 +37,8 @@ def check_not_future(field: str, day: date, today: date) -> None:
 def check_not_before(field: str, day: date, earliest: date, what: str) -> None:
     if day < earliest:
         raise ValidationFailed(
-            field, "The date cannot be before %(what)s (%(earliest)s).",
-            what=what, earliest=earliest.isoformat(),
+            field,
+            "The date cannot be before %(what)s (%(earliest)s).",
+            what=what,
+            earliest=earliest.isoformat(),
         )

@@ -65,7 +65,7 @@ class Deviation(Aggregate):
         source: Source,
         taxonomy: Taxonomy,
         today: date,
-        id: UUID | None = None,  # noqa: A002 - fixed ids make scheduler filings idempotent
+        id: UUID | None = None,
     ) -> Deviation:
         taxonomy.check(category, subcategory)
         check_not_future("reported_on", reported_on, today)
@@ -177,7 +177,9 @@ class Deviation(Aggregate):
 
     def assign(self, *, assignee: str, actor: str) -> None:
         self.check_open()
-        self._assigned(assignee=check_text("assignee", assignee, max_length=SHORT_TEXT), actor=actor)
+        self._assigned(
+            assignee=check_text("assignee", assignee, max_length=SHORT_TEXT), actor=actor
+        )
 
     @event("Assigned")
     def _assigned(self, *, assignee: str, actor: str) -> None:
@@ -191,9 +193,7 @@ class Deviation(Aggregate):
     def _cause_analysed(self, *, analysis: str, actor: str) -> None:
         self.cause_analysis = analysis
 
-    def add_measure(
-        self, *, description: str, responsible: str, due_on: date, actor: str
-    ) -> int:
+    def add_measure(self, *, description: str, responsible: str, due_on: date, actor: str) -> int:
         self.check_open()
         check_not_before("due_on", due_on, self.reported_on, "the reported date")
         number = len(self.measures) + 1
@@ -212,7 +212,9 @@ class Deviation(Aggregate):
     ) -> None:
         self.measures.append(Measure(measure, description, responsible, due_on, actor))
 
-    def complete_measure(self, *, measure: int, completed_on: date, today: date, actor: str) -> None:
+    def complete_measure(
+        self, *, measure: int, completed_on: date, today: date, actor: str
+    ) -> None:
         self.check_open()
         if not 1 <= measure <= len(self.measures):
             raise ValidationFailed("measure", "There is no measure number %(n)d.", n=measure)
@@ -236,10 +238,14 @@ class Deviation(Aggregate):
     def _feedback_given(self, *, message: str, actor: str) -> None:
         self.feedback.append((actor, message))
 
-    def escalate(self, *, lex_sarah_case_id: UUID, reason: str, opened_on: date, actor: str) -> None:
+    def escalate(
+        self, *, lex_sarah_case_id: UUID, reason: str, opened_on: date, actor: str
+    ) -> None:
         self.check_open()
         if self.lex_sarah_case_id is not None:
-            raise AlreadyRecorded("The deviation is already escalated to a Lex Sarah investigation.")
+            raise AlreadyRecorded(
+                "The deviation is already escalated to a Lex Sarah investigation."
+            )
         self._escalated(
             lex_sarah_case_id=lex_sarah_case_id,
             reason=check_text("reason", reason),

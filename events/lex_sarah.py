@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from events.base import SHORT_TEXT, check_not_before, check_not_future, check_text
-from events.errors import AlreadyRecorded, CaseClosed, StepOutOfOrder, ValidationFailed
+from events.errors import AlreadyRecorded, CaseClosed, StepOutOfOrder
 from events.taxonomy import Operation
 
 
@@ -287,9 +287,7 @@ class LexSarahCase(Aggregate):
         self.ivo_reference = ivo_reference
         self.diary_number = diary_number
 
-    def record_informed(
-        self, *, who: InformedParty, on: date, today: date, actor: str
-    ) -> None:
+    def record_informed(self, *, who: InformedParty, on: date, today: date, actor: str) -> None:
         self.check_not_closed()
         self._check_dated("on", on, today)
         if who in self.informed:
@@ -313,4 +311,3 @@ class LexSarahCase(Aggregate):
     def _closed(self, *, summary: str, closed_on: date, actor: str) -> None:
         self.closed_on = closed_on
         self.closing_summary = summary
-

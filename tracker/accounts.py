@@ -52,8 +52,13 @@ class Accounts:
             sa.select(user_units.c.unit_code).where(user_units.c.user_id == row.id)
         ).scalars()
         return Account(
-            row.id, row.username, Role(row.role), frozenset(codes),
-            row.must_change_password, row.active, row.email,
+            row.id,
+            row.username,
+            Role(row.role),
+            frozenset(codes),
+            row.must_change_password,
+            row.active,
+            row.email,
         )
 
     def add(
@@ -73,7 +78,9 @@ class Accounts:
             )
         check_password(password)
         with self.engine.begin() as connection:
-            if connection.execute(sa.select(users.c.id).where(users.c.username == username)).first():
+            if connection.execute(
+                sa.select(users.c.id).where(users.c.username == username)
+            ).first():
                 raise ValidationFailed("username", "The user %(name)s exists.", name=username)
             user_id = connection.execute(
                 users.insert().values(
@@ -116,7 +123,11 @@ class Accounts:
     def authenticate(self, username: str, password: str) -> Account | None:
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(users).where(users.c.username == username)).first()
-            if row is None or not row.active or not check_password_hash(row.password_hash, password):
+            if (
+                row is None
+                or not row.active
+                or not check_password_hash(row.password_hash, password)
+            ):
                 return None
             return self._account(connection, row)
 

@@ -235,7 +235,9 @@ class TrackerApplication(Application[UUID]):
     ) -> Deviation:
         taxonomy = self.organisation.taxonomy()
         return self._update(
-            Deviation, deviation_id, expected_version,
+            Deviation,
+            deviation_id,
+            expected_version,
             lambda d: d.reclassify(
                 category=category, subcategory=subcategory, taxonomy=taxonomy, actor=actor
             ),
@@ -245,7 +247,9 @@ class TrackerApplication(Application[UUID]):
         self, deviation_id: UUID, *, actor: str, assignee: str, expected_version: int | None = None
     ) -> Deviation:
         return self._update(
-            Deviation, deviation_id, expected_version,
+            Deviation,
+            deviation_id,
+            expected_version,
             lambda d: d.assign(assignee=assignee, actor=actor),
         )
 
@@ -253,7 +257,9 @@ class TrackerApplication(Application[UUID]):
         self, deviation_id: UUID, *, actor: str, analysis: str, expected_version: int | None = None
     ) -> Deviation:
         return self._update(
-            Deviation, deviation_id, expected_version,
+            Deviation,
+            deviation_id,
+            expected_version,
             lambda d: d.analyse_cause(analysis=analysis, actor=actor),
         )
 
@@ -268,7 +274,9 @@ class TrackerApplication(Application[UUID]):
         expected_version: int | None = None,
     ) -> Deviation:
         return self._update(
-            Deviation, deviation_id, expected_version,
+            Deviation,
+            deviation_id,
+            expected_version,
             lambda d: d.add_measure(
                 description=description, responsible=responsible, due_on=due_on, actor=actor
             ),
@@ -285,7 +293,9 @@ class TrackerApplication(Application[UUID]):
     ) -> Deviation:
         today = self.today()
         return self._update(
-            Deviation, deviation_id, expected_version,
+            Deviation,
+            deviation_id,
+            expected_version,
             lambda d: d.complete_measure(
                 measure=measure, completed_on=completed_on or today, today=today, actor=actor
             ),
@@ -295,7 +305,9 @@ class TrackerApplication(Application[UUID]):
         self, deviation_id: UUID, *, actor: str, message: str, expected_version: int | None = None
     ) -> Deviation:
         return self._update(
-            Deviation, deviation_id, expected_version,
+            Deviation,
+            deviation_id,
+            expected_version,
             lambda d: d.give_feedback(message=message, actor=actor),
         )
 
@@ -303,7 +315,9 @@ class TrackerApplication(Application[UUID]):
         self, deviation_id: UUID, *, actor: str, summary: str, expected_version: int | None = None
     ) -> Deviation:
         return self._update(
-            Deviation, deviation_id, expected_version,
+            Deviation,
+            deviation_id,
+            expected_version,
             lambda d: d.close(summary=summary, actor=actor),
         )
 
@@ -311,7 +325,9 @@ class TrackerApplication(Application[UUID]):
         self, deviation_id: UUID, *, actor: str, reason: str, expected_version: int | None = None
     ) -> Deviation:
         return self._update(
-            Deviation, deviation_id, expected_version,
+            Deviation,
+            deviation_id,
+            expected_version,
             lambda d: d.reopen(reason=reason, actor=actor),
         )
 
@@ -319,7 +335,9 @@ class TrackerApplication(Application[UUID]):
         self, deviation_id: UUID, *, actor: str, reason: str, expected_version: int | None = None
     ) -> Deviation:
         return self._update(
-            Deviation, deviation_id, expected_version,
+            Deviation,
+            deviation_id,
+            expected_version,
             lambda d: d.withdraw(reason=reason, actor=actor),
         )
 
@@ -375,7 +393,9 @@ class TrackerApplication(Application[UUID]):
     ) -> LexSarahCase:
         today = self.today()
         return self._update(
-            LexSarahCase, case_id, expected_version,
+            LexSarahCase,
+            case_id,
+            expected_version,
             lambda c: c.record_protective_action(
                 description=description, taken_on=taken_on, today=today, actor=actor
             ),
@@ -385,7 +405,9 @@ class TrackerApplication(Application[UUID]):
         self, case_id: UUID, *, actor: str, investigator: str, expected_version: int | None = None
     ) -> LexSarahCase:
         return self._update(
-            LexSarahCase, case_id, expected_version,
+            LexSarahCase,
+            case_id,
+            expected_version,
             lambda c: c.assign_investigator(investigator=investigator, actor=actor),
         )
 
@@ -404,10 +426,18 @@ class TrackerApplication(Application[UUID]):
     ) -> LexSarahCase:
         today = self.today()
         return self._update(
-            LexSarahCase, case_id, expected_version,
+            LexSarahCase,
+            case_id,
+            expected_version,
             lambda c: c.document_finding(
-                kind=kind, text=text, dated_on=dated_on, source=source, nature=nature,
-                author=author, today=today, actor=actor,
+                kind=kind,
+                text=text,
+                dated_on=dated_on,
+                source=source,
+                nature=nature,
+                author=author,
+                today=today,
+                actor=actor,
             ),
         )
 
@@ -421,7 +451,9 @@ class TrackerApplication(Application[UUID]):
         expected_version: int | None = None,
     ) -> LexSarahCase:
         return self._update(
-            LexSarahCase, case_id, expected_version,
+            LexSarahCase,
+            case_id,
+            expected_version,
             lambda c: c.propose_grade(grade=grade, reasoning=reasoning, actor=actor),
         )
 
@@ -437,10 +469,15 @@ class TrackerApplication(Application[UUID]):
     ) -> LexSarahCase:
         today = self.today()
         return self._update(
-            LexSarahCase, case_id, expected_version,
+            LexSarahCase,
+            case_id,
+            expected_version,
             lambda c: c.decide(
-                grade=grade, reasoning=reasoning, decided_on=decided_on or today,
-                today=today, actor=actor,
+                grade=grade,
+                reasoning=reasoning,
+                decided_on=decided_on or today,
+                today=today,
+                actor=actor,
             ),
         )
 
@@ -456,10 +493,15 @@ class TrackerApplication(Application[UUID]):
     ) -> LexSarahCase:
         today = self.today()
         return self._update(
-            LexSarahCase, case_id, expected_version,
+            LexSarahCase,
+            case_id,
+            expected_version,
             lambda c: c.report_to_ivo(
-                sent_on=sent_on, ivo_reference=ivo_reference, diary_number=diary_number,
-                today=today, actor=actor,
+                sent_on=sent_on,
+                ivo_reference=ivo_reference,
+                diary_number=diary_number,
+                today=today,
+                actor=actor,
             ),
         )
 
@@ -474,7 +516,9 @@ class TrackerApplication(Application[UUID]):
     ) -> LexSarahCase:
         today = self.today()
         return self._update(
-            LexSarahCase, case_id, expected_version,
+            LexSarahCase,
+            case_id,
+            expected_version,
             lambda c: c.record_informed(who=who, on=on, today=today, actor=actor),
         )
 
@@ -489,7 +533,9 @@ class TrackerApplication(Application[UUID]):
     ) -> LexSarahCase:
         today = self.today()
         return self._update(
-            LexSarahCase, case_id, expected_version,
+            LexSarahCase,
+            case_id,
+            expected_version,
             lambda c: c.close(
                 summary=summary, closed_on=closed_on or today, today=today, actor=actor
             ),
@@ -541,7 +587,9 @@ class TrackerApplication(Application[UUID]):
     ) -> ChildReport:
         now = self.now()
         return self._update(
-            ChildReport, report_id, expected_version,
+            ChildReport,
+            report_id,
+            expected_version,
             lambda r: r.assess_protection(
                 assessed_at=assessed_at,
                 immediate_protection_needed=immediate_protection_needed,
@@ -554,7 +602,9 @@ class TrackerApplication(Application[UUID]):
         self, report_id: UUID, *, actor: str, handler: str, expected_version: int | None = None
     ) -> ChildReport:
         return self._update(
-            ChildReport, report_id, expected_version,
+            ChildReport,
+            report_id,
+            expected_version,
             lambda r: r.assign_handler(handler=handler, actor=actor),
         )
 
@@ -568,7 +618,9 @@ class TrackerApplication(Application[UUID]):
         expected_version: int | None = None,
     ) -> ChildReport:
         return self._update(
-            ChildReport, report_id, expected_version,
+            ChildReport,
+            report_id,
+            expected_version,
             lambda r: r.extend_deadline(reason=reason, new_deadline=new_deadline, actor=actor),
         )
 
@@ -583,7 +635,9 @@ class TrackerApplication(Application[UUID]):
     ) -> ChildReport:
         today = self.today()
         return self._update(
-            ChildReport, report_id, expected_version,
+            ChildReport,
+            report_id,
+            expected_version,
             lambda r: r.decide(
                 decision=decision, decided_on=decided_on or today, today=today, actor=actor
             ),
@@ -599,7 +653,9 @@ class TrackerApplication(Application[UUID]):
     ) -> ChildReport:
         today = self.today()
         return self._update(
-            ChildReport, report_id, expected_version,
+            ChildReport,
+            report_id,
+            expected_version,
             lambda r: r.open_investigation(opened_on=opened_on or today, today=today, actor=actor),
         )
 
@@ -613,7 +669,9 @@ class TrackerApplication(Application[UUID]):
         expected_version: int | None = None,
     ) -> ChildReport:
         return self._update(
-            ChildReport, report_id, expected_version,
+            ChildReport,
+            report_id,
+            expected_version,
             lambda r: r.extend_investigation(reason=reason, new_deadline=new_deadline, actor=actor),
         )
 
@@ -627,7 +685,9 @@ class TrackerApplication(Application[UUID]):
     ) -> ChildReport:
         today = self.today()
         return self._update(
-            ChildReport, report_id, expected_version,
+            ChildReport,
+            report_id,
+            expected_version,
             lambda r: r.complete_investigation(
                 completed_on=completed_on or today, today=today, actor=actor
             ),
@@ -650,9 +710,8 @@ class TrackerApplication(Application[UUID]):
         for _ in range(NUMBERING_ATTEMPTS):
             report = self.get_child_report(report_id)
             if clock == "preliminary":
-                if (
-                    report.breach_flagged_on is not None
-                    or not report.is_preliminary_breached(today)
+                if report.breach_flagged_on is not None or not report.is_preliminary_breached(
+                    today
                 ):
                     return None
                 deadline, subcategory = report.deadline, "forhandsbedomning"

@@ -53,16 +53,22 @@ def user() -> None:
 @user.command("add")
 @click.argument("username")
 @click.option(
-    "--role", type=click.Choice(ROLE_NAMES), required=True,
+    "--role",
+    type=click.Choice(ROLE_NAMES),
+    required=True,
     help="rapportor (any staff), enhetschef (unit manager), forste_socialsekreterare, "
     "verksamhetsutvecklare (quality developer), lex_sarah_ansvarig, admin.",
 )
 @click.option(
-    "--unit", "units", multiple=True, metavar="CODE",
+    "--unit",
+    "units",
+    multiple=True,
+    metavar="CODE",
     help="A unit the user belongs to (repeat for several). Enhetschefer see only these.",
 )
 @click.option(
-    "--password-stdin", is_flag=True,
+    "--password-stdin",
+    is_flag=True,
     help="Read the password from standard input instead of generating a one-time password.",
 )
 @click.option("--email", default=None, help="E-mail address for the daily deadline digest.")
@@ -85,8 +91,12 @@ def user_add(
         else:
             password, one_time = secrets.token_urlsafe(12), True
         rt.accounts.add(
-            username, Role(role), password, units=set(units),
-            must_change_password=one_time, email=email,
+            username,
+            Role(role),
+            password,
+            units=set(units),
+            must_change_password=one_time,
+            email=email,
         )
     except DomainError as error:
         raise click.ClickException(error.message) from None
@@ -168,7 +178,9 @@ def unit_list() -> None:
 @click.argument("code")
 @click.argument("name")
 @click.option(
-    "--operation", type=click.Choice([o.value for o in Operation]), required=True,
+    "--operation",
+    type=click.Choice([o.value for o in Operation]),
+    required=True,
     help="IFO (individ- och familjeomsorg) or HVB (HVB och stödboende).",
 )
 def unit_add(code: str, name: str, operation: str) -> None:
