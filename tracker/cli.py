@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -193,6 +195,116 @@ def unit_add(code: str, name: str, operation: str) -> None:
     finally:
         rt.close()
     click.echo(f"Added {code} ({operation}).")
+
+
+# --- taxonomy --------------------------------------------------------------------------
+
+
+@main.group()
+def taxonomy() -> None:
+    """Kvalitetsområden and underkategorier (versioned: a change never rewrites history)."""
+
+
+@taxonomy.command("list")
+def taxonomy_list() -> None:
+    """Show the current taxonomy version with codes and names."""
+    rt = runtime()
+    current = rt.organisation.taxonomy()
+    rt.close()
+    click.echo(f"Version {current.version}")
+    for category in current.categories.values():
+        state = "" if category.active else " (inactive)"
+        click.echo(f"{category.code}\t{category.name}{state}")
+        for code, name in category.subcategories.items():
+            click.echo(f"  {code}\t{name}")
+
+
+def _publish(change: Callable[[dict[str, Any]], None]) -> None:
+    """Apply `change` to a copy of the current taxonomy document and publish it."""
+    from tracker.organisation import taxonomy_from_document, taxonomy_to_document
+
+    rt = runtime()
+    try:
+        document = taxonomy_to_document(rt.organisation.taxonomy())
+        change(document)
+        published = rt.organisation.publish_taxonomy(
+            taxonomy_from_document(0, document), actor="admin-cli"
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        rt.close()
+    click.echo(f"Published taxonomy version {published.version}.")
+
+
+def _category(document: dict[str, Any], code: str) -> dict[str, Any]:
+    for category in document["categories"]:
+        if category["code"] == code:
+            return category
+    raise click.ClickException(f"Unknown category code: {code}")
+
+
+@taxonomy.command("add-category")
+@click.argument("code")
+@click.argument("name")
+def taxonomy_add_category(code: str, name: str) -> None:
+    """Add a kvalitetsområde with a new stable CODE and a display NAME."""
+
+    def change(document: dict[str, Any]) -> None:
+        if any(c["code"] == code for c in document["categories"]):
+            raise click.ClickException(f"The category {code} exists.")
+        document["categories"].append(
+            {"code": code, "name": name, "active": True, "subcategories": []}
+        )
+
+    _publish(change)
+
+
+@taxonomy.command("add-subcategory")
+@click.argument("category")
+@click.argument("code")
+@click.argument("name")
+def taxonomy_add_subcategory(category: str, code: str, name: str) -> None:
+    """Add an underkategori to an existing CATEGORY that already has subcategories."""
+
+    def change(document: dict[str, Any]) -> None:
+        found = _category(document, category)
+        if not found["subcategories"]:
+            raise click.ClickException(
+                f"{category} takes no subcategories; existing deviations would lack one."
+            )
+        if any(s["code"] == code for s in found["subcategories"]):
+            raise click.ClickException(f"The subcategory {code} exists.")
+        found["subcategories"].append({"code": code, "name": name})
+
+    _publish(change)
+
+
+@taxonomy.command("rename")
+@click.argument("code")
+@click.argument("name")
+def taxonomy_rename(code: str, name: str) -> None:
+    """Give category or subcategory CODE a new display NAME. Stored deviations keep the code."""
+
+    def change(document: dict[str, Any]) -> None:
+        for category in document["categories"]:
+            if category["code"] == code:
+                category["name"] = name
+                return
+            for sub in category["subcategories"]:
+                if sub["code"] == code:
+                    sub["name"] = name
+                    return
+        raise click.ClickException(f"Unknown code: {code}")
+
+    _publish(change)
+
+
+@taxonomy.command("deactivate")
+@click.argument("code")
+def taxonomy_deactivate(code: str) -> None:
+    """Stop offering category CODE for new deviations (history and reports keep it)."""
+    _publish(lambda document: _category(document, code).update(active=False))
 
 
 def _redacted(url: str) -> str:

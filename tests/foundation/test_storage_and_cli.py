@@ -190,3 +190,53 @@ def test_every_command_explains_itself(command: list[str]) -> None:
     assert "Usage:" in result.output
     help_body = result.output.split("Options:")[0]
     assert len(help_body.split()) > 6  # a sentence, not just the usage line
+
+
+def test_renaming_the_taxonomy_keeps_history_and_adds_a_version(runtime) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        "TRACKER_DATABASE_URL": runtime.settings.database_url,
+        "TRACKER_INSTANCE_PATH": str(runtime.settings.instance_path),
+        "TRACKER_SECRET_KEY": "k",
+    }
+    runner = CliRunner()
+    filed = runtime.app.file_deviation(
+        actor="anna",
+        unit="utredning",
+        category="samverkan",
+        subcategory=None,
+        occurred_on=runtime.app.today(),
+        description="Polisen fick inte kallelsen.",
+    )
+    renamed = runner.invoke(main, ["taxonomy", "rename", "samverkan", "Samverkan externt"], env=env)
+    assert renamed.exit_code == 0, renamed.output
+    added = runner.invoke(
+        main, ["taxonomy", "add-subcategory", "handlaggning", "journal", "Journalföring"], env=env
+    )
+    assert added.exit_code == 0, added.output
+    refused = runner.invoke(main, ["taxonomy", "add-subcategory", "personal", "x", "X"], env=env)
+    assert refused.exit_code != 0
+    listing = runner.invoke(main, ["taxonomy", "list"], env=env).output
+    assert "Version 3" in listing
+    assert "samverkan\tSamverkan externt" in listing
+    assert "  journal\tJournalföring" in listing
+    assert runtime.app.get_deviation(filed.id).category == "samverkan"
+    runtime.app.file_deviation(
+        actor="anna",
+        unit="utredning",
+        category="handlaggning",
+        subcategory="journal",
+        occurred_on=runtime.app.today(),
+        description="Anteckning saknades.",
+    )
+    assert runner.invoke(main, ["taxonomy", "deactivate", "personal"], env=env).exit_code == 0
+    from events.errors import UnknownCode
+
+    with pytest.raises(UnknownCode):
+        runtime.app.file_deviation(
+            actor="anna",
+            unit="utredning",
+            category="personal",
+            subcategory=None,
+            occurred_on=runtime.app.today(),
+            description="Vikarie utan introduktion.",
+        )
