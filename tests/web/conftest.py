@@ -1,0 +1,100 @@
+"""Fixtures for the web tests: an app on the store-parametrised runtime (SQLite, and
+PostgreSQL when configured), users per role, logged-in clients and API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tracker.accounts import Account, Role
+from tracker.config import Settings
+from tracker.runtime import Runtime, open_runtime
+from web import create_app
+
+PASSWORD = "correct-horse-battery"
+# One user per role; the enhetschef manages only Utredningsenheten.
+USERS: dict[str, tuple[Role, frozenset[str]]] = {
+    "rapportor": (Role.RAPPORTOR, frozenset({"utredning"})),
+    "chef": (Role.ENHETSCHEF, frozenset({"utredning"})),
+    "forste": (Role.FORSTE_SOCIALSEKRETERARE, frozenset({"utredning"})),
+    "utvecklare": (Role.VERKSAMHETSUTVECKLARE, frozenset()),
+    "lexsarah": (Role.LEX_SARAH_ANSVARIG, frozenset()),
+    "admin": (Role.ADMIN, frozenset()),
+}
+
+
+def make_app(runtime: Runtime, *, csrf: bool = False) -> Flask:
+    app = create_app(runtime=runtime)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=csrf)
+    return app
+
+
+def add_users(runtime: Runtime) -> dict[str, Account]:
+    return {
+        name: runtime.accounts.add(name, role, PASSWORD, units=units)
+        for name, (role, units) in USERS.items()
+    }
+
+
+def log_in(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def web_app(runtime: Runtime) -> Flask:
+    return make_app(runtime)
+
+
+@pytest.fixture
+def users(runtime: Runtime) -> dict[str, Account]:
+    return add_users(runtime)
+
+
+@pytest.fixture
+def client_for(web_app: Flask, users: dict[str, Account]) -> Callable[[str], FlaskClient]:
+    """A logged-in test client for one of USERS."""
+
+    def make(username: str) -> FlaskClient:
+        client = web_app.test_client()
+        log_in(client, username)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def tokens(runtime: Runtime, users: dict[str, Account]) -> dict[str, str]:
+    return {name: runtime.accounts.create_token(name) for name in users}
+
+
+@pytest.fixture
+def api(web_app: Flask, tokens: dict[str, str]) -> Callable[..., object]:
+    """api(user, method, path, json=...) -> response, with that user's bearer token."""
+    client = web_app.test_client()
+
+    def call(user: str | None, method: str, path: str, **kwargs: object):  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {tokens[user]}"} if user else {}
+        return client.open(path, method=method, headers=headers, **kwargs)
+
+    return call
+
+
+@pytest.fixture(scope="module")
+def sqlite_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """One SQLite runtime for a whole module: the big tables of cases run here only."""
+    folder: Path = tmp_path_factory.mktemp("web")
+    settings = Settings.from_env(
+        {
+            "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.sqlite3'}",
+            "TRACKER_INSTANCE_PATH": str(folder / "instance"),
+            "TRACKER_SECRET_KEY": "test-secret",
+        }
+    )
+    rt = open_runtime(settings)
+    yield rt
+    rt.close()

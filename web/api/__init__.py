@@ -1,0 +1,247 @@
+"""JSON API v1 under /api/v1: bearer tokens (`tracker token create`), marshmallow for every
+input, errors as {"errors": {field: [messages]}}, and an OpenAPI 3 document at
+/api/openapi.json built from every endpoint registered with `endpoint` below.
+
+Adding endpoints: create a module in web/api/ (it is imported automatically) and write
+
+    from web.api import ApiError, endpoint
+
+    @endpoint("/lex-sarah/<uuid:case_id>", method="GET", summary="En Lex Sarah-utredning",
+              roles={Role.LEX_SARAH_ANSVARIG}, response=CaseSchema, tags=["lex-sarah"])
+    def get_case(account: Account, case_id: UUID) -> dict: ...
+
+The decorator authorises (403 outside `roles`), parses `body` (JSON) and `query` schemas
+into `body=` / `query=` keyword arguments (422 with field errors; 400 for a body that is not
+a JSON object), dumps the return value with `response` (a schema class; `many=True` for
+lists) and documents all of it in the OpenAPI registry. Return `data`, `(data, status)` or
+`(data, status, headers)`. DomainError -> 422 (ValidationFailed, with its field) or 409,
+ConflictError -> 409, NotFound -> 404 (handlers in web.errors)."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, g, jsonify, request
+from flask_babel import gettext
+from marshmallow import Schema, ValidationError
+from marshmallow import fields as ma_fields
+
+from tracker.accounts import Account, Role
+from web.i18n import validation_messages
+from web.runtime import runtime
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+spec_bp = Blueprint("openapi", __name__)
+
+API_TITLE = "Avvikelse- och Lex Sarah-tracker API"
+API_VERSION = "1.0.0"
+
+
+class ApiError(Exception):
+    """Answered as JSON {"errors": {...}} with `status` (web.errors)."""
+
+    def __init__(self, status: int, errors: dict[str, list[str]] | str) -> None:
+        self.status = status
+        self.errors = {"_schema": [errors]} if isinstance(errors, str) else errors
+        super().__init__(status, self.errors)
+
+
+class ErrorSchema(Schema):
+    errors = ma_fields.Dict(
+        keys=ma_fields.String(), values=ma_fields.List(ma_fields.String()), required=True
+    )
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    summary: str
+    description: str
+    tags: list[str]
+    roles: frozenset[Role]
+    body: type[Schema] | None
+    query: type[Schema] | None
+    response: type[Schema] | None
+    many: bool
+    status: int
+    error_statuses: list[int] = field(default_factory=list)
+
+
+REGISTRY: dict[tuple[str, str], Operation] = {}
+
+
+def current_api_account() -> Account:
+    return g.api_account  # type: ignore[no-any-return]
+
+
+@api.before_request
+def authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    account = None
+    if scheme.lower() == "bearer" and token.strip():
+        account = runtime().accounts.account_for_token(token.strip())
+    if account is None:
+        raise ApiError(401, gettext("A valid bearer token is required."))
+    g.api_account = account
+
+
+def _load_body(schema: Schema) -> Any:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ApiError(400, gettext("The request body must be a JSON object."))
+    try:
+        return schema.load(payload)
+    except ValidationError as error:
+        raise ApiError(422, validation_messages(error.messages)) from None
+
+
+def _load_query(schema: Schema) -> Any:
+    raw = {key: value for key, value in request.args.items() if value != ""}
+    try:
+        return schema.load(raw)
+    except ValidationError as error:
+        raise ApiError(422, validation_messages(error.messages)) from None
+
+
+def endpoint(
+    rule: str,
+    *,
+    method: str = "GET",
+    summary: str,
+    description: str = "",
+    roles: Iterable[Role] = frozenset(Role),
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    response: type[Schema] | None = None,
+    many: bool = False,
+    status: int = 200,
+    tags: Iterable[str] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    method = method.upper()
+    allowed = frozenset(roles)
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(**kwargs: Any) -> Any:
+            account = current_api_account()
+            if account.role not in allowed:
+                raise ApiError(403, gettext("Your role may not do this."))
+            if body is not None:
+                kwargs["body"] = _load_body(body())
+            if query is not None:
+                kwargs["query"] = _load_query(query())
+            result = view(account=account, **kwargs)
+            data, code, headers = result, status, {}
+            if isinstance(result, tuple):
+                data, code = result[0], result[1]
+                headers = result[2] if len(result) > 2 else {}
+            if response is not None:
+                data = response(many=many).dump(data)
+            return jsonify(data), code, headers
+
+        name = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
+        api.add_url_rule(rule, endpoint=name, view_func=wrapped, methods=[method])
+        errors = [401, 403] + ([400, 422] if body else []) + ([422] if query else [])
+        if "<" in rule:
+            errors.append(404)
+        if method != "GET":
+            errors.append(409)
+        REGISTRY[(rule, method)] = Operation(
+            rule, method, summary, description or (view.__doc__ or "").strip(), list(tags),
+            allowed, body, query, response, many, status, sorted(set(errors)),
+        )
+        return wrapped
+
+    return decorator
+
+
+# --- OpenAPI ----------------------------------------------------------------------------
+
+_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_PARAM_TYPES = {"uuid": {"type": "string", "format": "uuid"}, "int": {"type": "integer"}}
+_ERROR_TEXT = {
+    400: "The body is not a JSON object",
+    401: "Missing or invalid bearer token",
+    403: "The token's role may not do this (or not in this unit)",
+    404: "No such case",
+    409: "The case's state does not allow this, or it was changed meanwhile",
+    422: "Invalid input: {\"errors\": {field: [messages]}}; nothing was stored",
+}
+
+
+def build_spec() -> dict[str, Any]:
+    spec = APISpec(
+        title=API_TITLE,
+        version=API_VERSION,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Errors are always {\"errors\": {field: [messages]}}."},
+        servers=[{"url": "/api/v1"}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    paths: dict[str, dict[str, Any]] = {}
+    for op in sorted(REGISTRY.values(), key=lambda o: (o.rule, o.method)):
+        path = _PARAM.sub(r"{\2}", op.rule)
+        parameters: list[dict[str, Any]] = [
+            {"in": "path", "name": name, "required": True,
+             "schema": _PARAM_TYPES.get(converter or "", {"type": "string"})}
+            for converter, name in _PARAM.findall(op.rule)
+        ]
+        if op.query is not None:
+            parameters.append({"in": "query", "schema": op.query})
+        roles = ", ".join(sorted(role.value for role in op.roles))
+        operation: dict[str, Any] = {
+            "summary": op.summary,
+            "description": f"{op.description}\n\nRoles: {roles}.".strip(),
+            "tags": op.tags,
+            "security": [{"bearer": []}],
+            "parameters": parameters,
+            "responses": {
+                str(op.status): {
+                    "description": "OK",
+                    **(
+                        {"content": {"application/json": {"schema": (
+                            {"type": "array", "items": op.response} if op.many else op.response
+                        )}}}
+                        if op.response is not None else {}
+                    ),
+                },
+                **{
+                    str(code): {
+                        "description": _ERROR_TEXT[code],
+                        "content": {"application/json": {"schema": "Error"}},
+                    }
+                    for code in op.error_statuses
+                },
+            },
+        }
+        if op.body is not None:
+            operation["requestBody"] = {
+                "required": True, "content": {"application/json": {"schema": op.body}},
+            }
+        paths.setdefault(path, {})[op.method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+@spec_bp.route("/api/openapi.json")
+def openapi() -> Any:
+    return jsonify(build_spec())
+
+
+def load_modules() -> None:
+    """Import every module in web/api/ so their endpoints register (once per process)."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")

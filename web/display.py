@@ -1,0 +1,102 @@
+"""Swedish names for codes in templates: roles, statuses, events, units and categories
+(units and taxonomy come from organisation data, so renamed ones show their new name)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from web.runtime import runtime
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+ROLE_NAMES = {
+    "rapportor": "medarbetare",
+    "enhetschef": "enhetschef",
+    "forste_socialsekreterare": "1:e socialsekreterare",
+    "verksamhetsutvecklare": "verksamhetsutvecklare",
+    "lex_sarah_ansvarig": "Lex Sarah-ansvarig",
+    "admin": "administratör",
+}
+STATUS_NAMES = {"open": "Öppen", "closed": "Avslutad", "withdrawn": "Återkallad"}
+OPERATION_NAMES = {"IFO": "Individ- och familjeomsorg", "HVB": "HVB och stödboende"}
+SOURCE_NAMES = {"staff": "Medarbetare", "scheduler": "Bevakningen (automatiskt)", "import": "Import"}
+EVENT_NAMES = {
+    "Reported": "Avvikelsen rapporterades",
+    "Reclassified": "Omklassificerad",
+    "Assigned": "Tilldelad",
+    "CauseAnalysed": "Orsaksanalys",
+    "MeasureAdded": "Åtgärd tillagd",
+    "MeasureCompleted": "Åtgärd genomförd",
+    "FeedbackGiven": "Återkoppling till rapportören",
+    "EscalatedToLexSarah": "Lyft till Lex Sarah-utredning",
+    "Closed": "Avslutad",
+    "Reopened": "Återöppnad",
+    "Withdrawn": "Återkallad (felaktigt registrerad)",
+}
+FIELD_NAMES = {
+    "number": "Nummer", "unit": "Enhet", "operation": "Verksamhet", "category": "Kvalitetsområde",
+    "subcategory": "Underkategori", "occurred_on": "Inträffade", "reported_on": "Rapporterad",
+    "description": "Vad hände", "immediate_actions": "Vad gjordes direkt",
+    "case_reference": "Ärendereferens", "reporter": "Rapportör", "source": "Källa",
+    "previous_category": "Tidigare kvalitetsområde",
+    "previous_subcategory": "Tidigare underkategori", "assignee": "Handläggare",
+    "analysis": "Analys", "measure": "Åtgärd nr", "responsible": "Ansvarig", "due_on": "Klar senast",
+    "completed_on": "Genomförd", "message": "Meddelande", "lex_sarah_case_id": "Lex Sarah-ärende",
+    "reason": "Skäl", "opened_on": "Öppnad", "summary": "Sammanfattning",
+    "previous_status": "Tidigare status",
+}
+
+
+def unit_name(code: str | None) -> str:
+    if not code:
+        return "–"
+    names = {u.code: u.name for u in runtime().organisation.units(include_inactive=True)}
+    return names.get(code, code)
+
+
+def category_name(category: str | None, subcategory: str | None = None) -> str:
+    if not category:
+        return "–"
+    found = runtime().organisation.taxonomy().categories.get(category)
+    if found is None:
+        return category
+    if subcategory:
+        return f"{found.name} – {found.subcategories.get(subcategory, subcategory)}"
+    return found.name
+
+
+def swedish_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(STOCKHOLM)
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        unit_name=unit_name, category_name=category_name, swedish_date=swedish_date
+    )
+
+    @app.context_processor
+    def names() -> dict[str, Any]:
+        return {
+            "role_names": ROLE_NAMES,
+            "status_names": STATUS_NAMES,
+            "operation_names": OPERATION_NAMES,
+            "source_names": SOURCE_NAMES,
+            "event_names": EVENT_NAMES,
+            "field_names": FIELD_NAMES,
+            "category_name": category_name,
+        }

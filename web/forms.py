@@ -1,0 +1,80 @@
+"""HTML form handling: parse with a marshmallow schema, keep what the user typed, and turn
+validation, domain and conflict errors into field errors for the error summary
+(templates/macros/forms.html). Nothing is stored unless parsing and the command succeed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import request
+from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import MultiDict
+
+from events.errors import DomainError, ValidationFailed
+from tracker.application import ConflictError, NotFound
+from web.i18n import domain_message, validation_messages
+
+GENERAL = "_schema"  # errors about the whole form, shown in the summary without a link
+CONFLICT_MESSAGE = (
+    "Någon annan har ändrat ärendet medan du arbetade med det, så ingenting sparades. "
+    "Din text finns kvar nedan: läs igenom ärendets senaste händelser och skicka igen."
+)
+
+
+@dataclass
+class Form:
+    """One form's state for a template: typed values, errors per field, parsed data."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    conflict: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def value(self, name: str, default: Any = "") -> Any:
+        return self.values.get(name, default)
+
+    def fail(self, error: Exception, field_map: dict[str, str] | None = None) -> None:
+        """Record a refused command as form errors. `field_map` renames domain fields to
+        this form's fields (e.g. the domain's `summary` is the form's `close_summary`)."""
+        if isinstance(error, ConflictError):
+            self.conflict = True
+            self.add(GENERAL, CONFLICT_MESSAGE)
+        elif isinstance(error, ValidationFailed):
+            name = (field_map or {}).get(error.field, error.field)
+            self.add(name if name in self.values else GENERAL, domain_message(error))
+        elif isinstance(error, DomainError):
+            self.add(GENERAL, domain_message(error))
+        elif isinstance(error, NotFound):
+            self.add(GENERAL, "Ärendet finns inte.")
+        else:  # pragma: no cover - only the errors above are expected
+            raise error
+
+
+def parse_form(schema: Schema, formdata: MultiDict[str, str] | None = None) -> Form:
+    """Only the schema's fields are read (the CSRF token and buttons are ignored); empty
+    inputs count as not given, so optional fields become None and required ones are missing."""
+    formdata = request.form if formdata is None else formdata
+    values: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    for name, schema_field in schema.fields.items():
+        key = schema_field.data_key or name
+        if key not in formdata:
+            continue
+        value = formdata.get(key, "")
+        values[key] = value
+        if value.strip() != "":
+            raw[key] = value.strip() if "\n" not in value else value
+    form = Form(values=values)
+    try:
+        form.data = schema.load(raw)
+    except ValidationError as error:
+        form.errors = validation_messages(error.messages)
+    return form
