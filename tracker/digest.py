@@ -87,8 +87,10 @@ def _days(days_left: int) -> str:
 def build_digests(runtime: Runtime, today: date) -> list[Digest]:
     """One digest per unit that has something overdue, due today or due soon."""
     from projections.queries import deadline_board
+    from projections.runner import catch_up
 
     settings = runtime.settings
+    catch_up(runtime)  # a report received a moment ago belongs in today's digest
     rows = deadline_board(runtime.engine, today, warning_days=settings.warning_days)
     by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:

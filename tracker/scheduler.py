@@ -202,6 +202,8 @@ class SchedulerService:
         send_digests(self.runtime, today=self.runtime.app.today())
 
     def shutdown(self, wait: bool = True) -> None:
+        if self._stopped.is_set():
+            return
         self._stopped.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
