@@ -1,0 +1,412 @@
+"""`tracker bench`: national-scale numbers, each rate as a ratio to a raw limit measured in
+the same run on the same machine (see docs/performance.md)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.config import Settings
+from tracker.runtime import Runtime, open_runtime
+
+
+@dataclass(frozen=True)
+class Sizes:
+    deviations: int
+    child_reports: int
+    years: int
+    append_events: int
+    http_requests: int
+    http_clients: int
+    report_queries: int
+
+
+QUICK = Sizes(2_000, 1_000, 3, 500, 200, 4, 20)
+DEFAULT = Sizes(100_000, 100_000, 10, 5_000, 2_000, 8, 200)
+NATIONAL = Sizes(1_000_000, 100_000, 10, 5_000, 4_000, 8, 200)
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def latencies(call: Callable[[int], Any], repeat: int) -> list[float]:
+    """Milliseconds per call; the call gets its index, to vary its arguments."""
+    samples = []
+    for index in range(repeat):
+        start = time.perf_counter()
+        call(index)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+# --- 1. bare append ----------------------------------------------------------------------
+
+
+def append_tx1(rt: Runtime, count: int) -> float:
+    """Events per second, one event per transaction, through the eventsourcing recorder."""
+    from eventsourcing.persistence import StoredEvent
+
+    payload = b'{"description":"' + b"x" * 200 + b'"}'
+    events = [StoredEvent(uuid.uuid4(), 1, "bench:Appended", payload) for _ in range(count)]
+    start = time.perf_counter()
+    for stored in events:
+        rt.app.recorder.insert_events([stored])
+    return count / (time.perf_counter() - start)
+
+
+def raw_append_tx1(settings: Settings, count: int) -> float:
+    """The same rows, one per transaction, through the bare driver into a table of the same
+    shape: the floor below which no event store can go on this machine."""
+    payload = b'{"description":"' + b"x" * 200 + b'"}'
+    rows = [(uuid.uuid4().hex, 1, "bench:Appended", payload) for _ in range(count)]
+    if settings.is_sqlite:
+        connection = sqlite3.connect(settings.sqlite_path, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS bench_raw (originator_id TEXT, originator_version "
+            "INTEGER, topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
+        )
+        start = time.perf_counter()
+        for row in rows:
+            connection.execute("BEGIN")
+            connection.execute("INSERT INTO bench_raw VALUES (?,?,?,?)", row)
+            connection.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        connection.execute("DROP TABLE bench_raw")
+        connection.close()
+        return count / elapsed
+    import psycopg
+
+    url = settings.database_url.split("?", 1)[0]
+    schema = settings.postgres_schema or "public"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'SET search_path TO "{schema}"')
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS bench_raw (originator_id uuid, originator_version "
+            "integer, topic text, state bytea, notification_id bigserial, "
+            "PRIMARY KEY (originator_id, originator_version))"
+        )
+        start = time.perf_counter()
+        for originator_id, version, topic, state in rows:
+            with connection.transaction():
+                connection.execute(
+                    "INSERT INTO bench_raw (originator_id, originator_version, topic, state) "
+                    "VALUES (%s, %s, %s, %s)",
+                    (originator_id, version, topic, state),
+                )
+        elapsed = time.perf_counter() - start
+        connection.execute("DROP TABLE bench_raw")
+    return count / elapsed
+
+
+# --- 3. read and decode ------------------------------------------------------------------
+
+
+def select_decode(rt: Runtime, page: int = 5_000) -> tuple[float, int]:
+    """Events per second reading the whole log and mapping each to its domain event."""
+    recorder, mapper = rt.app.recorder, rt.app.mapper
+    count, start_id = 0, 1
+    start = time.perf_counter()
+    while True:
+        notifications = recorder.select_notifications(start=start_id, limit=page)
+        if not notifications:
+            break
+        for notification in notifications:
+            mapper.to_domain_event(notification)
+        count += len(notifications)
+        start_id = notifications[-1].id + 1
+    return count / (time.perf_counter() - start), count
+
+
+# --- 2. filing over HTTP -----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise click.ClickException("tracker serve exited before it listened")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise click.ClickException("tracker serve did not start listening")
+
+
+def http_filing(
+    rt: Runtime, environ: dict[str, str], requests: int, clients: int
+) -> dict[str, float]:
+    """POST /api/v1/deviations through the real WSGI server (`tracker serve`, a separate
+    process) from concurrent keep-alive clients on loopback."""
+    from tracker.accounts import Role
+
+    username = f"bench{uuid.uuid4().hex[:8]}"
+    rt.accounts.add(username, Role.RAPPORTOR, uuid.uuid4().hex)
+    token = rt.accounts.create_token(username)
+    port = _free_port()
+    env = os.environ | environ | {"TRACKER_PORT": str(port), "TRACKER_HOST": "127.0.0.1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tracker.cli", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port, server)
+        body = json.dumps(
+            {
+                "unit": "utredning",
+                "category": "handlaggning",
+                "subcategory": "registrering",
+                "occurred_on": rt.app.today().isoformat(),
+                "description": "En journal låg i fel akt.",
+            }
+        )
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        latencies: list[float] = []
+        failures: list[int] = []
+        lock = threading.Lock()
+        per_client = requests // clients
+
+        def client() -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine: list[float] = []
+            for _ in range(per_client):
+                start = time.perf_counter()
+                connection.request("POST", "/api/v1/deviations", body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                mine.append((time.perf_counter() - start) * 1000)
+                if response.status != 201:
+                    with lock:
+                        failures.append(response.status)
+            connection.close()
+            with lock:
+                latencies.extend(mine)
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if failures:
+        raise click.ClickException(f"{len(failures)} filings failed: {sorted(set(failures))}")
+    return {
+        "http_filing_rps": len(latencies) / elapsed,
+        "http_p50_ms": percentile(latencies, 0.5),
+        "http_p95_ms": percentile(latencies, 0.95),
+    }
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+def run_store(
+    label: str, environ: dict[str, str], sizes: Sizes, echo: Callable[[str], None]
+) -> dict[str, Any]:
+    from projections import queries
+    from projections.runner import catch_up, rebuild
+    from tracker.bench_data import generate
+    from tracker.scheduler import scan
+
+    settings = Settings.from_env(environ)
+    rt = open_runtime(settings)
+    try:
+        result: dict[str, Any] = {"store": label, "sizes": asdict(sizes)}
+        echo(f"[{label}] bare append, {sizes.append_events} events one per transaction")
+        result["append_tx1_eps"] = append_tx1(rt, sizes.append_events)
+        result["raw_append_tx1_eps"] = raw_append_tx1(settings, sizes.append_events)
+        result["append_vs_raw"] = result["append_tx1_eps"] / result["raw_append_tx1_eps"]
+
+        echo(f"[{label}] generating {sizes.deviations} deviations, {sizes.child_reports} reports")
+        start = time.perf_counter()
+        generated = generate(
+            rt.app,
+            rt.organisation.units(),
+            deviations=sizes.deviations,
+            child_reports=sizes.child_reports,
+            years=sizes.years,
+            today=rt.app.today(),
+        )
+        result["generate_s"] = time.perf_counter() - start
+        result["generated"] = asdict(generated)
+
+        echo(f"[{label}] read and decode the whole log")
+        result["select_decode_eps"], result["events"] = select_decode(rt)
+
+        echo(f"[{label}] rebuild every view")
+        start = time.perf_counter()
+        rebuilt = rebuild(rt, progress=False)
+        result["rebuild_eps"] = rebuilt / (time.perf_counter() - start)
+        result["rebuild_vs_decode"] = result["rebuild_eps"] / result["select_decode_eps"]
+
+        echo(
+            f"[{label}] filing over HTTP: {sizes.http_requests} requests, "
+            f"{sizes.http_clients} clients"
+        )
+        result |= http_filing(rt, environ, sizes.http_requests, sizes.http_clients)
+        result["http_vs_append"] = result["http_filing_rps"] / result["append_tx1_eps"]
+        catch_up(rt, timeout=600)
+
+        today = rt.app.today()
+        months = [(today.year - k // 12, k % 12 + 1) for k in range(sizes.years * 12)]
+        echo(f"[{label}] report queries, {sizes.report_queries} each")
+        years = list(range(today.year - sizes.years + 1, today.year + 1))
+        monthly = latencies(
+            lambda i: queries.monthly_report(rt.engine, *months[i % len(months)]),
+            sizes.report_queries,
+        )
+        annual = latencies(
+            lambda i: queries.annual_report(rt.engine, years[i % len(years)]),
+            sizes.report_queries,
+        )
+        result["monthly_report_p50_ms"] = percentile(monthly, 0.5)
+        result["monthly_report_p95_ms"] = percentile(monthly, 0.95)
+        result["annual_report_p50_ms"] = percentile(annual, 0.5)
+        result["annual_report_p95_ms"] = percentile(annual, 0.95)
+
+        echo(f"[{label}] scheduler scan over {sizes.child_reports} child reports")
+        first = time.perf_counter()
+        flagged = len(scan(rt).flagged)
+        result["scan_first_ms"] = (time.perf_counter() - first) * 1000
+        result["scan_first_flagged"] = flagged
+        steady = latencies(lambda _: scan(rt), 5)
+        result["scan_ms"] = statistics.median(steady)
+        result["open_child_reports"] = len(queries.child_reports(rt.engine, today, status="open"))
+        return result
+    finally:
+        rt.close()
+
+
+TABLE_ROWS = (
+    ("append_tx1_eps", "bare append, 1 event/tx (events/s)", None),
+    ("raw_append_tx1_eps", "raw driver, 1 row/tx (rows/s)", None),
+    ("http_filing_rps", "HTTP filing (req/s)", None),
+    ("http_vs_append", "HTTP / bare append", 0.25),
+    ("http_p50_ms", "HTTP p50 (ms)", None),
+    ("http_p95_ms", "HTTP p95 (ms)", None),
+    ("select_decode_eps", "read + decode (events/s)", None),
+    ("rebuild_eps", "rebuild (events/s)", None),
+    ("rebuild_vs_decode", "rebuild / read+decode", 0.5),
+    ("monthly_report_p95_ms", "monthly report p95 (ms)", -50),
+    ("annual_report_p95_ms", "annual report p95 (ms)", -50),
+    ("scan_ms", "overdue scan (ms)", -200),
+)
+
+
+def print_table(results: list[dict[str, Any]], echo: Callable[[str], None]) -> None:
+    header = f"{'measure':40}" + "".join(f"{r['store']:>14}" for r in results) + "   target"
+    echo(header)
+    echo("-" * len(header))
+    for key, label, target in TABLE_ROWS:
+        cells = "".join(f"{r.get(key, float('nan')):>14.2f}" for r in results)
+        goal = "" if target is None else (f"≥ {target}" if target > 0 else f"< {-target}")
+        echo(f"{label:40}{cells}   {goal}")
+    echo(f"{'events in the log':40}" + "".join(f"{r['events']:>14}" for r in results))
+
+
+@click.command("bench")
+@click.option("--quick", is_flag=True, help="A small run (seconds), e.g. as a CI smoke test.")
+@click.option("--national", is_flag=True, help="1,000,000 deviations (takes a long while).")
+@click.option("--deviations", type=int, help="Override the number of deviations.")
+@click.option("--child-reports", type=int, help="Override the number of open child reports.")
+@click.option("--postgres-url", help="Also measure on this PostgreSQL database (a fresh schema).")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the results as one JSON object to this file.",
+)
+def bench(
+    quick: bool,
+    national: bool,
+    deviations: int | None,
+    child_reports: int | None,
+    postgres_url: str | None,
+    json_path: Path | None,
+) -> None:
+    """Measure filing, reading, rebuilding, reporting and scanning at scale.
+
+    Each rate is printed next to the raw limit it is bounded by, measured in the same run
+    (bare event-store append, raw driver insert, read-and-decode of the log). Data is
+    generated in a fresh temporary store; nothing touches TRACKER_DATABASE_URL.
+    """
+    sizes = QUICK if quick else NATIONAL if national else DEFAULT
+    if deviations is not None or child_reports is not None:
+        sizes = Sizes(
+            **(
+                asdict(sizes)
+                | {
+                    k: v
+                    for k, v in (("deviations", deviations), ("child_reports", child_reports))
+                    if v is not None
+                }
+            )
+        )
+    echo = lambda line: click.echo(line, err=True)  # noqa: E731
+    results = []
+    with tempfile.TemporaryDirectory(prefix="tracker-bench-") as folder:
+        base = {"TRACKER_INSTANCE_PATH": folder, "TRACKER_SECRET_KEY": "bench"}
+        results.append(
+            run_store(
+                "sqlite",
+                base | {"TRACKER_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"},
+                sizes,
+                echo,
+            )
+        )
+        if postgres_url:
+            import psycopg
+
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            plain = postgres_url.split("?", 1)[0]
+            with psycopg.connect(plain, autocommit=True) as connection:
+                connection.execute(f'CREATE SCHEMA "{schema}"')
+            try:
+                results.append(
+                    run_store(
+                        "postgres",
+                        base | {"TRACKER_DATABASE_URL": f"{plain}?schema={schema}"},
+                        sizes,
+                        echo,
+                    )
+                )
+            finally:
+                with psycopg.connect(plain, autocommit=True) as connection:
+                    connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    print_table(results, click.echo)
+    if json_path:
+        flat = dict(results[0])
+        flat["stores"] = results
+        json_path.write_text(json.dumps(flat, indent=2, default=str))
+        click.echo(f"Wrote {json_path}")
