@@ -1,7 +1,183 @@
-"""Read-model tables (views). Filled in by the projections work."""
+"""Read-model tables (views), one SQLAlchemy Core definition for SQLite and PostgreSQL.
+
+Each projection owns the tables listed in its `tables` attribute and nothing else, so a
+single view can be dropped and rebuilt without touching the others. Counter tables use ""
+for "no subcategory" because a primary-key column cannot be NULL; queries turn it back
+into None.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+
+NO_SUBCATEGORY = ""
+
+# The position of every projection in the application's notification log. Updated in the
+# same transaction as the view rows, and only from the position the writer started from,
+# so two runners can never both apply the same events.
+tracking = sa.Table(
+    "tracking",
+    metadata,
+    sa.Column("projection_name", sa.String(64), primary_key=True),
+    sa.Column("application_name", sa.String(64), primary_key=True),
+    sa.Column("notification_id", sa.BigInteger, nullable=False, default=0),
+)
+
+# --- 1. deviation list ----------------------------------------------------------------
+
+deviations = sa.Table(
+    "view_deviations",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("reported_on", sa.Date, nullable=False),
+    sa.Column("occurred_on", sa.Date, nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("operation", sa.String(8), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("subcategory", sa.String(64), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("reporter", sa.String(64), nullable=False),
+    sa.Column("assignee", sa.String(200), nullable=True),
+    sa.Column("lex_sarah_case_id", sa.Uuid, nullable=True),
+    sa.Index("ix_view_deviations_reported", "reported_on", "number"),
+    sa.Index("ix_view_deviations_unit", "unit", "reported_on"),
+    sa.Index("ix_view_deviations_operation", "operation", "reported_on"),
+    sa.Index("ix_view_deviations_category", "category", "subcategory"),
+    sa.Index("ix_view_deviations_status", "status"),
+    sa.Index("ix_view_deviations_reporter", "reporter"),
+)
+
+# --- 2. monthly counts ----------------------------------------------------------------
+
+monthly_counts = sa.Table(
+    "view_monthly_counts",
+    metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("month", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("operation", sa.String(8), primary_key=True),
+    sa.Column("unit", sa.String(64), primary_key=True),
+    sa.Column("category", sa.String(64), primary_key=True),
+    sa.Column("subcategory", sa.String(64), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+# Where each counted deviation is counted now, so a reclassification or withdrawal can
+# move or remove exactly its one count.
+monthly_members = sa.Table(
+    "view_monthly_members",
+    metadata,
+    sa.Column("deviation_id", sa.Uuid, primary_key=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("month", sa.Integer, nullable=False),
+    sa.Column("operation", sa.String(8), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("subcategory", sa.String(64), nullable=False),
+)
+
+# --- 3. annual table ------------------------------------------------------------------
+
+annual_counts = sa.Table(
+    "view_annual_counts",
+    metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("category", sa.String(64), primary_key=True),
+    sa.Column("subcategory", sa.String(64), primary_key=True),
+    sa.Column("operation", sa.String(8), primary_key=True),
+    sa.Column("deviations", sa.Integer, nullable=False, default=0),
+    sa.Column("lex_sarah", sa.Integer, nullable=False, default=0),
+)
+
+annual_members = sa.Table(
+    "view_annual_members",
+    metadata,
+    sa.Column("deviation_id", sa.Uuid, primary_key=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("operation", sa.String(8), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("subcategory", sa.String(64), nullable=False),
+    # The year the Lex Sarah investigation from this deviation was opened, if any.
+    sa.Column("lex_sarah_year", sa.Integer, nullable=True),
+)
+
+# --- 4. escalations -------------------------------------------------------------------
+
+escalations = sa.Table(
+    "view_escalations",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("deviation_id", sa.Uuid, nullable=False),
+    sa.Column("deviation_number", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("operation", sa.String(8), nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("proposed_grade", sa.String(32), nullable=True),
+    sa.Column("grade", sa.String(32), nullable=True),
+    sa.Column("decided_on", sa.Date, nullable=True),
+    sa.Column("ivo_sent_on", sa.Date, nullable=True),
+    sa.Column("ivo_reference", sa.String(64), nullable=True),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Index("ix_view_escalations_opened", "opened_on"),
+)
+
+# --- 5. deadlines ---------------------------------------------------------------------
+
+# Dates only: the status of a clock depends on today, so it is computed at query time by
+# the aggregate's own rules. The two *_watch columns hold the deadline while a breach could
+# still be flagged (NULL once flagged, decided in time or exempt), so the scheduler's
+# "overdue now" query is an index range scan: watch < today.
+child_reports = sa.Table(
+    "view_child_reports",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("operation", sa.String(8), nullable=False),
+    sa.Column("case_reference", sa.String(64), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("handler", sa.String(200), nullable=True),
+    sa.Column("ongoing_investigation", sa.Boolean, nullable=False),
+    sa.Column("original_deadline", sa.Date, nullable=False),
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("decided_on", sa.Date, nullable=True),
+    sa.Column("decision", sa.String(32), nullable=True),
+    sa.Column("protection_due", sa.Date, nullable=False),
+    sa.Column("protection_assessed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("breach_flagged_on", sa.Date, nullable=True),
+    sa.Column("breach_deviation_id", sa.Uuid, nullable=True),
+    sa.Column("investigation_opened_on", sa.Date, nullable=True),
+    sa.Column("investigation_original_deadline", sa.Date, nullable=True),
+    sa.Column("investigation_deadline", sa.Date, nullable=True),
+    sa.Column("investigation_completed_on", sa.Date, nullable=True),
+    sa.Column("investigation_breach_flagged_on", sa.Date, nullable=True),
+    sa.Column("investigation_breach_deviation_id", sa.Uuid, nullable=True),
+    sa.Column("preliminary_watch", sa.Date, nullable=True),
+    sa.Column("investigation_watch", sa.Date, nullable=True),
+    sa.Index("ix_view_child_reports_preliminary_watch", "preliminary_watch"),
+    sa.Index("ix_view_child_reports_investigation_watch", "investigation_watch"),
+    sa.Index("ix_view_child_reports_unit", "unit"),
+    sa.Index("ix_view_child_reports_handler", "handler"),
+    sa.Index("ix_view_child_reports_deadline", "deadline"),
+)
+
+# --- 6. recurrence --------------------------------------------------------------------
+
+# One row per counted deviation; the rolling window depends on today, so it is grouped
+# at query time over an index on (reported_on).
+recurrence_members = sa.Table(
+    "view_recurrence_members",
+    metadata,
+    sa.Column("deviation_id", sa.Uuid, primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("operation", sa.String(8), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("subcategory", sa.String(64), nullable=False),
+    sa.Column("reported_on", sa.Date, nullable=False),
+    sa.Index("ix_view_recurrence_reported", "reported_on", "unit"),
+)

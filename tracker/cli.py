@@ -318,6 +318,10 @@ def _redacted(url: str) -> str:
 
 main.add_command(scheduler_command)
 
+from projections.cli import projections_cli  # noqa: E402 - the read side's command group
+
+main.add_command(projections_cli)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,139 @@
+"""A tracking recorder on SQLAlchemy Core: view rows and the tracking position are written
+in one transaction, for SQLite and PostgreSQL alike.
+
+Exactly-once works like this: a writer first moves the projection's tracking row from the
+position it read (`old`) to the position it is about to reach (`new`) with
+``UPDATE tracking ... WHERE notification_id = old``. That statement is the first in the
+transaction, so it also takes the row lock (PostgreSQL) or the database write lock (SQLite):
+a concurrent writer waits, then finds the position moved, updates nothing, and rolls back.
+Only then are the view rows changed, in the same transaction, which commits or rolls back
+as a whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+
+from projections.tables import tracking
+
+
+class TrackingConflict(IntegrityError):
+    """Another runner moved the position first: this transaction was rolled back."""
+
+
+@dataclass
+class _Batch:
+    connection: sa.Connection
+    application_name: str
+    old: int
+    new: int
+
+
+class ViewRecorder(TrackingRecorder):
+    """The materialised view of one projection: an engine plus that projection's row in
+    the `tracking` table. Projections write through `transaction(tracking)`."""
+
+    def __init__(self, engine: sa.Engine, projection_name: str) -> None:
+        self.engine = engine
+        self.projection_name = projection_name
+        self._local = threading.local()
+
+    # --- positions ---------------------------------------------------------------------
+
+    def _where(self, application_name: str) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            tracking.c.projection_name == self.projection_name,
+            tracking.c.application_name == application_name,
+        )
+
+    def ensure_row(self, application_name: str) -> None:
+        """Create the tracking row at position 0 unless it exists (racing creators are fine)."""
+        if self.position(application_name) is not None:
+            return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    tracking.insert().values(
+                        projection_name=self.projection_name,
+                        application_name=application_name,
+                        notification_id=0,
+                    )
+                )
+        except sa.exc.IntegrityError:
+            pass  # someone else created it
+
+    def position(self, application_name: str) -> int | None:
+        """The stored position, 0 before anything was processed, None without a row."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(tracking.c.notification_id).where(self._where(application_name))
+            ).scalar()
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        found = self.position(application_name)
+        return found or None
+
+    # --- writing -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self, application_name: str, *, old: int, new: int) -> Iterator[sa.Connection]:
+        """One transaction that moves the position from `old` to `new`; every
+        `transaction(tracking)` inside it (same thread) joins it. Raises TrackingConflict,
+        with nothing written, when the position is no longer `old`."""
+        if new <= old:
+            raise ValueError(f"position must advance ({old} -> {new})")
+        if getattr(self._local, "batch", None) is not None:
+            raise RuntimeError("a batch is already open in this thread")
+        self.ensure_row(application_name)
+        with self.engine.begin() as connection:
+            claimed = connection.execute(
+                tracking.update()
+                .where(self._where(application_name), tracking.c.notification_id == old)
+                .values(notification_id=new)
+            )
+            if claimed.rowcount != 1:
+                raise TrackingConflict(
+                    f"{self.projection_name}: position moved from {old} by another runner"
+                )
+            self._local.batch = _Batch(connection, application_name, old, new)
+            try:
+                yield connection
+            finally:
+                self._local.batch = None
+
+    @contextlib.contextmanager
+    def transaction(self, tracking_: Tracking) -> Iterator[sa.Connection]:
+        """The connection to write a view change for one event. Inside a batch it is the
+        batch's transaction; alone, it is a transaction of its own that records the
+        event's position (and refuses an event at or before the stored position)."""
+        current: _Batch | None = getattr(self._local, "batch", None)
+        if current is not None:
+            if (
+                tracking_.application_name != current.application_name
+                or not current.old < tracking_.notification_id <= current.new
+            ):
+                raise ValueError(f"{tracking_} is outside the open batch")
+            yield current.connection
+            return
+        old = self.position(tracking_.application_name) or 0
+        if tracking_.notification_id <= old:
+            raise TrackingConflict(f"{self.projection_name}: {tracking_} already processed")
+        with self.batch(tracking_.application_name, old=old, new=tracking_.notification_id) as c:
+            yield c
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        with self.transaction(tracking):
+            pass
+
+    def reset(self, connection: sa.Connection, application_name: str) -> None:
+        """Back to position 0 (for a rebuild), inside the caller's transaction. Being the
+        first write, it also holds off every runner of this projection until commit."""
+        connection.execute(
+            tracking.update().where(self._where(application_name)).values(notification_id=0)
+        )

@@ -1,0 +1,331 @@
+"""Running the projections: batches of notifications, many events per transaction.
+
+A cycle reads the next batch of notifications (only the topics some view needs) from the
+lowest position of the views, maps them to domain events once, and then, per view, applies
+the events past that view's own position and moves its tracking row in one transaction.
+Waiting for new events: PostgreSQL wakes the worker by LISTEN/NOTIFY on the channel the
+event store notifies on every insert (with a 1 s poll as a safety net); SQLite has no push,
+so the worker polls with a backoff from 50 ms to 1 s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from eventsourcing.persistence import Tracking
+
+from projections.recorder import TrackingConflict, ViewRecorder
+from projections.views import VIEWS, View
+from tracker.config import Settings
+from tracker.runtime import Runtime, open_runtime
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+REBUILD_BATCH_SIZE = 2000
+MIN_SLEEP = 0.05
+MAX_SLEEP = 1.0
+
+
+def make_views(engine: sa.Engine, names: Iterable[str] | None = None) -> list[View]:
+    """The projections by name (all when `names` is None), each with its recorder."""
+    selected = list(VIEWS) if names is None else list(names)
+    unknown = [name for name in selected if name not in VIEWS]
+    if unknown:
+        raise KeyError(f"unknown view(s): {', '.join(unknown)}; known: {', '.join(VIEWS)}")
+    return [VIEWS[name](ViewRecorder(engine, name)) for name in selected]
+
+
+@dataclass
+class CycleResult:
+    notifications: int  # notifications read in this cycle
+    position: int  # lowest position of the views afterwards
+    conflicts: int  # views another runner had already moved on
+
+
+class BatchRunner:
+    """Applies the application's events to views. Safe next to other runners (threads or
+    processes): each view's position only moves by a conditional update (recorder.py)."""
+
+    def __init__(
+        self, runtime: Runtime, views: Sequence[View] | None = None, batch_size: int = BATCH_SIZE
+    ) -> None:
+        self.runtime = runtime
+        self.app = runtime.app
+        self.app_name = runtime.app.name
+        self.views = list(views) if views is not None else make_views(runtime.engine)
+        self.batch_size = batch_size
+        self.topics = sorted({topic for view in self.views for topic in view.topics})
+        for view in self.views:
+            view.view.ensure_row(self.app_name)
+
+    def positions(self) -> dict[str, int]:
+        return {v.name: v.view.position(self.app_name) or 0 for v in self.views}
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def cycle(self, head: int | None = None) -> CycleResult:
+        """Process at most one batch up to `head` (default: the log's head now)."""
+        head = self.head() if head is None else head
+        positions = self.positions()
+        start = min(positions.values(), default=head)
+        if start >= head:
+            return CycleResult(0, start, 0)
+        notifications = self.app.recorder.select_notifications(
+            start=start,
+            limit=self.batch_size,
+            stop=head,
+            topics=self.topics,
+            inclusive_of_start=False,
+        )
+        # A short batch means nothing the views need lies between its last event and the
+        # head, so the positions may move to the head (past other aggregates' events).
+        end = head if len(notifications) < self.batch_size else notifications[-1].id
+        mapper = self.app.mapper
+        events = [
+            (mapper.to_domain_event(n), Tracking(self.app_name, n.id), n.topic)
+            for n in notifications
+        ]
+        conflicts = 0
+        for view in self.views:
+            old = positions[view.name]
+            if old >= end:
+                continue
+            try:
+                self._apply(view, events, old, end)
+            except TrackingConflict:
+                conflicts += 1  # another runner got there first; its result stands
+        return CycleResult(len(notifications), min(self.positions().values()), conflicts)
+
+    def _apply(
+        self, view: View, events: Sequence[tuple[Any, Tracking, str]], old: int, end: int
+    ) -> None:
+        topics = set(view.topics)
+        with view.view.batch(self.app_name, old=old, new=end):
+            for domain_event, tracking, topic in events:
+                if tracking.notification_id > old and topic in topics:
+                    view.process_event(domain_event, tracking)
+
+    def run_until(
+        self,
+        head: int,
+        *,
+        deadline: float | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> bool:
+        """Process until every view has reached `head`; False if `deadline` (monotonic)
+        passed first."""
+        while True:
+            result = self.cycle(head)
+            if progress is not None:
+                progress(result.position)
+            if result.position >= head:
+                return True
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            if result.notifications == 0 and result.conflicts:
+                time.sleep(MIN_SLEEP)  # someone else is mid-batch; give them a moment
+
+
+def catch_up(runtime: Runtime, timeout: float = 2.0) -> bool:
+    """Make the views reflect at least the log's head as it was when called (read your
+    writes). Processes pending events in this thread; safe next to a running worker, which
+    may do part of the work. True when caught up within `timeout` seconds."""
+    runner = _runner_for(runtime)
+    head = runner.head()
+    if min(runner.positions().values(), default=head) >= head:
+        return True
+    deadline = time.monotonic() + timeout
+    try:
+        return runner.run_until(head, deadline=deadline)
+    except sa.exc.OperationalError:
+        log.warning("catch_up gave up on a busy database", exc_info=True)
+        return False
+
+
+_runners: dict[int, BatchRunner] = {}
+_runners_lock = threading.Lock()
+
+
+def _runner_for(runtime: Runtime) -> BatchRunner:
+    """One runner per runtime (creating one checks the tracking rows)."""
+    with _runners_lock:
+        runner = _runners.get(id(runtime))
+        if runner is None or runner.runtime is not runtime:
+            runner = _runners[id(runtime)] = BatchRunner(runtime)
+        return runner
+
+
+# --- waiting for new events --------------------------------------------------------------
+
+
+class _Waiter:
+    """Sleeps until new events may have arrived or the stop event is set."""
+
+    def __init__(self, runtime: Runtime, stop: threading.Event) -> None:
+        self.stop = stop
+        self.sleep = MIN_SLEEP
+        self._listener: Any = None
+        if not runtime.settings.is_sqlite:
+            self._listen(runtime)
+
+    def _listen(self, runtime: Runtime) -> None:
+        import psycopg
+        from psycopg import sql
+
+        url = sa.make_url(runtime.settings.sqlalchemy_url())
+        try:
+            self._listener = psycopg.connect(
+                host=url.host, port=url.port, dbname=url.database, user=url.username,
+                password=url.password, autocommit=True,
+            )
+            channel = runtime.app.recorder.channel_name  # type: ignore[attr-defined]
+            self._listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        except Exception:
+            log.warning("LISTEN failed; polling instead", exc_info=True)
+            self.close()
+
+    def reset(self) -> None:
+        self.sleep = MIN_SLEEP
+
+    def wait(self) -> None:
+        if self._listener is not None:
+            # Woken by NOTIFY from the event store; the timeout keeps stop() responsive
+            # and is a safety net should a notification ever be missed.
+            end = time.monotonic() + MAX_SLEEP
+            while not self.stop.is_set() and time.monotonic() < end:
+                try:
+                    for _ in self._listener.notifies(timeout=0.2, stop_after=1):
+                        return
+                except Exception:
+                    log.warning("LISTEN connection lost; polling instead", exc_info=True)
+                    self.close()
+                    break
+            return
+        self.stop.wait(self.sleep)
+        self.sleep = min(self.sleep * 2, MAX_SLEEP)
+
+    def close(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                self._listener.close()
+            self._listener = None
+
+
+def run_worker(runtime: Runtime, stop: threading.Event, batch_size: int = BATCH_SIZE) -> None:
+    """Keep the views up to date until `stop` is set."""
+    runner = BatchRunner(runtime, batch_size=batch_size)
+    waiter = _Waiter(runtime, stop)
+    try:
+        while not stop.is_set():
+            try:
+                result = runner.cycle()
+            except Exception:
+                log.exception("projection cycle failed; retrying")
+                stop.wait(MAX_SLEEP)
+                continue
+            if result.notifications or result.conflicts:
+                waiter.reset()
+                continue
+            waiter.wait()
+    finally:
+        waiter.close()
+
+
+class EmbeddedProjections:
+    """The projection worker as a thread inside `tracker serve`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._runtime: Runtime | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._runtime = open_runtime(self.settings)
+        self._thread = threading.Thread(
+            target=run_worker, args=(self._runtime, self._stop),
+            name="projections", daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
+
+
+# --- rebuild ---------------------------------------------------------------------------
+
+
+def reset_views(runtime: Runtime, views: Sequence[View]) -> None:
+    """Drop and recreate the views' tables and move their positions back to 0, each view in
+    one transaction (the tracking reset comes first, so it holds off running workers)."""
+    app_name = runtime.app.name
+    for view in views:
+        view.view.ensure_row(app_name)
+        with runtime.engine.begin() as connection:
+            view.view.reset(connection, app_name)
+            for table in reversed(view.tables):
+                table.drop(connection, checkfirst=True)
+            for table in view.tables:
+                table.create(connection, checkfirst=True)
+
+
+@dataclass
+class RebuildResult:
+    views: list[str]
+    notifications: int  # positions in the log passed
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.notifications / self.seconds if self.seconds > 0 else float("inf")
+
+
+def rebuild(
+    runtime: Runtime,
+    names: Iterable[str] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = REBUILD_BATCH_SIZE,
+) -> RebuildResult:
+    """Drop the views and rebuild them from the whole log. `progress(done, total)` is
+    called after each batch, in positions of the notification log."""
+    views = make_views(runtime.engine, names)
+    started = time.monotonic()
+    reset_views(runtime, views)
+    runner = BatchRunner(runtime, views, batch_size=batch_size)
+    head = runner.head()
+    if progress is not None:
+        progress(0, head)
+    runner.run_until(head, progress=(lambda done: progress(done, head)) if progress else None)
+    return RebuildResult([v.name for v in views], head, time.monotonic() - started)
+
+
+@contextlib.contextmanager
+def running_worker(runtime: Runtime) -> Iterator[threading.Event]:
+    """A worker thread for the duration of a with-block (used by tests and tools)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(runtime, stop), daemon=True)
+    thread.start()
+    try:
+        yield stop
+    finally:
+        stop.set()
+        thread.join(10)

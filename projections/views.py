@@ -1,0 +1,583 @@
+"""The projections: each keeps one view (its own tables) from the tracker's domain events.
+
+Every handler writes through `self.view.transaction(tracking)`, so the view change and the
+tracking position land in one transaction: alone per event, or as part of a runner's batch.
+Events a projection does not handle fall through to the base method and change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+import sqlalchemy as sa
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
+
+from events.child_report import ChildReport
+from events.deviation import Deviation, DeviationStatus
+from events.lex_sarah import LexSarahCase, LexSarahStatus
+from projections import tables as t
+from projections.recorder import ViewRecorder
+
+
+def _sub(subcategory: str | None) -> str:
+    return subcategory or t.NO_SUBCATEGORY
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def bump(
+    connection: sa.Connection,
+    table: sa.Table,
+    key: Mapping[str, Any],
+    column: str = "count",
+    delta: int = 1,
+) -> None:
+    """Add `delta` to a counter row, creating it on first use and deleting it when every
+    counter in it is back to zero. Safe without upserts: the tracking claim at the start of
+    the transaction makes this the only writer of the projection's tables."""
+    where = sa.and_(*(table.c[name] == value for name, value in key.items()))
+    updated = connection.execute(
+        table.update().where(where).values({column: table.c[column] + delta})
+    )
+    if updated.rowcount == 0:
+        if delta < 0:
+            return  # nothing was counted there; nothing to remove
+        counters = [c.name for c in table.columns if c.name not in key]
+        connection.execute(
+            table.insert().values({**key, **dict.fromkeys(counters, 0), column: delta})
+        )
+        return
+    if delta < 0:
+        counters = [table.c[c.name] for c in table.columns if c.name not in key]
+        connection.execute(table.delete().where(where, *(c <= 0 for c in counters)))
+
+
+class View(Projection[ViewRecorder]):
+    """Base of our projections: the tables it owns and the topics it needs."""
+
+    tables: ClassVar[tuple[sa.Table, ...]] = ()
+    handles: ClassVar[tuple[type, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.topics = tuple(get_topic(event_class) for event_class in cls.handles)
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Not an event this view needs: record the position only."""
+        with self.view.transaction(tracking):
+            pass
+
+
+# --- 1. deviation list ----------------------------------------------------------------
+
+
+class DeviationList(View):
+    name = "deviation_list"
+    tables = (t.deviations,)
+    handles = (
+        Deviation.Reported,
+        Deviation.Reclassified,
+        Deviation.Assigned,
+        Deviation.Closed,
+        Deviation.Reopened,
+        Deviation.Withdrawn,
+        Deviation.EscalatedToLexSarah,
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking):
+            pass
+
+    def _set(self, tracking: Tracking, deviation_id: UUID, **values: Any) -> None:
+        with self.view.transaction(tracking) as connection:
+            connection.execute(
+                t.deviations.update().where(t.deviations.c.id == deviation_id).values(**values)
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        with self.view.transaction(tracking) as connection:
+            connection.execute(
+                t.deviations.insert().values(
+                    id=event.originator_id,
+                    number=event.number,
+                    reported_on=event.reported_on,
+                    occurred_on=event.occurred_on,
+                    unit=event.unit,
+                    operation=event.operation.value,
+                    category=event.category,
+                    subcategory=event.subcategory,
+                    status=DeviationStatus.OPEN.value,
+                    source=event.source.value,
+                    reporter=event.reporter,
+                )
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id, category=event.category, subcategory=event.subcategory
+        )
+
+    @process_event.register
+    def _(self, event: Deviation.Assigned, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, assignee=event.assignee)
+
+    @process_event.register
+    def _(self, event: Deviation.Closed, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, status=DeviationStatus.CLOSED.value)
+
+    @process_event.register
+    def _(self, event: Deviation.Reopened, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, status=DeviationStatus.OPEN.value)
+
+    @process_event.register
+    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, status=DeviationStatus.WITHDRAWN.value)
+
+    @process_event.register
+    def _(self, event: Deviation.EscalatedToLexSarah, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, lex_sarah_case_id=event.lex_sarah_case_id)
+
+
+# --- 2. monthly counts ----------------------------------------------------------------
+
+
+class MonthlyCounts(View):
+    """(year, month of reported_on, operation, unit, category, subcategory) -> count."""
+
+    name = "monthly_counts"
+    tables = (t.monthly_counts, t.monthly_members)
+    handles = (Deviation.Reported, Deviation.Reclassified, Deviation.Withdrawn)
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking):
+            pass
+
+    @staticmethod
+    def _key(member: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            name: member[name]
+            for name in ("year", "month", "operation", "unit", "category", "subcategory")
+        }
+
+    @staticmethod
+    def _member(connection: sa.Connection, deviation_id: UUID) -> dict[str, Any] | None:
+        row = connection.execute(
+            sa.select(t.monthly_members).where(t.monthly_members.c.deviation_id == deviation_id)
+        ).mappings().first()
+        return dict(row) if row else None
+
+    @process_event.register
+    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        member = {
+            "deviation_id": event.originator_id,
+            "year": event.reported_on.year,
+            "month": event.reported_on.month,
+            "operation": event.operation.value,
+            "unit": event.unit,
+            "category": event.category,
+            "subcategory": _sub(event.subcategory),
+        }
+        with self.view.transaction(tracking) as connection:
+            connection.execute(t.monthly_members.insert().values(member))
+            bump(connection, t.monthly_counts, self._key(member))
+
+    @process_event.register
+    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        with self.view.transaction(tracking) as connection:
+            member = self._member(connection, event.originator_id)
+            if member is None:
+                return
+            bump(connection, t.monthly_counts, self._key(member), delta=-1)
+            member |= {"category": event.category, "subcategory": _sub(event.subcategory)}
+            bump(connection, t.monthly_counts, self._key(member))
+            connection.execute(
+                t.monthly_members.update()
+                .where(t.monthly_members.c.deviation_id == event.originator_id)
+                .values(category=member["category"], subcategory=member["subcategory"])
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        with self.view.transaction(tracking) as connection:
+            member = self._member(connection, event.originator_id)
+            if member is None:
+                return
+            bump(connection, t.monthly_counts, self._key(member), delta=-1)
+            connection.execute(
+                t.monthly_members.delete().where(
+                    t.monthly_members.c.deviation_id == event.originator_id
+                )
+            )
+
+
+# --- 3. annual table ------------------------------------------------------------------
+
+
+class AnnualTable(View):
+    """(year, category, subcategory, operation) -> deviations reported that year, and Lex
+    Sarah investigations opened that year from deviations now classified in that row."""
+
+    name = "annual_table"
+    tables = (t.annual_counts, t.annual_members)
+    handles = (
+        Deviation.Reported,
+        Deviation.Reclassified,
+        Deviation.Withdrawn,
+        LexSarahCase.Opened,
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking):
+            pass
+
+    @staticmethod
+    def _member(connection: sa.Connection, deviation_id: UUID) -> dict[str, Any] | None:
+        row = connection.execute(
+            sa.select(t.annual_members).where(t.annual_members.c.deviation_id == deviation_id)
+        ).mappings().first()
+        return dict(row) if row else None
+
+    @staticmethod
+    def _count(connection: sa.Connection, member: Mapping[str, Any], delta: int) -> None:
+        """Add the member's deviation count, and its Lex Sarah count if it has one."""
+        row = {k: member[k] for k in ("category", "subcategory", "operation")}
+        bump(connection, t.annual_counts, {"year": member["year"], **row}, "deviations", delta)
+        if member["lex_sarah_year"] is not None:
+            bump(
+                connection, t.annual_counts,
+                {"year": member["lex_sarah_year"], **row}, "lex_sarah", delta,
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        member = {
+            "deviation_id": event.originator_id,
+            "year": event.reported_on.year,
+            "operation": event.operation.value,
+            "category": event.category,
+            "subcategory": _sub(event.subcategory),
+            "lex_sarah_year": None,
+        }
+        with self.view.transaction(tracking) as connection:
+            connection.execute(t.annual_members.insert().values(member))
+            self._count(connection, member, 1)
+
+    @process_event.register
+    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        with self.view.transaction(tracking) as connection:
+            member = self._member(connection, event.originator_id)
+            if member is None:
+                return
+            self._count(connection, member, -1)
+            member |= {"category": event.category, "subcategory": _sub(event.subcategory)}
+            self._count(connection, member, 1)
+            connection.execute(
+                t.annual_members.update()
+                .where(t.annual_members.c.deviation_id == event.originator_id)
+                .values(category=member["category"], subcategory=member["subcategory"])
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        with self.view.transaction(tracking) as connection:
+            member = self._member(connection, event.originator_id)
+            if member is None:
+                return
+            self._count(connection, member, -1)
+            connection.execute(
+                t.annual_members.delete().where(
+                    t.annual_members.c.deviation_id == event.originator_id
+                )
+            )
+
+    @process_event.register
+    def _(self, event: LexSarahCase.Opened, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        with self.view.transaction(tracking) as connection:
+            member = self._member(connection, event.deviation_id)
+            if member is None or member["lex_sarah_year"] is not None:
+                return
+            year = event.opened_on.year
+            bump(
+                connection, t.annual_counts,
+                {
+                    "year": year,
+                    "category": member["category"],
+                    "subcategory": member["subcategory"],
+                    "operation": member["operation"],
+                },
+                "lex_sarah",
+            )
+            connection.execute(
+                t.annual_members.update()
+                .where(t.annual_members.c.deviation_id == event.deviation_id)
+                .values(lex_sarah_year=year)
+            )
+
+
+# --- 4. escalations -------------------------------------------------------------------
+
+
+class Escalations(View):
+    name = "escalations"
+    tables = (t.escalations,)
+    handles = (
+        LexSarahCase.Opened,
+        LexSarahCase.GradeProposed,
+        LexSarahCase.Decided,
+        LexSarahCase.ReportedToIVO,
+        LexSarahCase.Closed,
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking):
+            pass
+
+    def _set(self, tracking: Tracking, case_id: UUID, **values: Any) -> None:
+        with self.view.transaction(tracking) as connection:
+            connection.execute(
+                t.escalations.update().where(t.escalations.c.id == case_id).values(**values)
+            )
+
+    @process_event.register
+    def _(self, event: LexSarahCase.Opened, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        with self.view.transaction(tracking) as connection:
+            connection.execute(
+                t.escalations.insert().values(
+                    id=event.originator_id,
+                    number=event.number,
+                    deviation_id=event.deviation_id,
+                    deviation_number=event.deviation_number,
+                    unit=event.unit,
+                    operation=event.operation.value,
+                    opened_on=event.opened_on,
+                    status=LexSarahStatus.OPEN.value,
+                )
+            )
+
+    @process_event.register
+    def _(self, event: LexSarahCase.GradeProposed, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, proposed_grade=event.grade.value)
+
+    @process_event.register
+    def _(self, event: LexSarahCase.Decided, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            grade=event.grade.value, decided_on=event.decided_on,
+            status=LexSarahStatus.DECIDED.value,
+        )
+
+    @process_event.register
+    def _(self, event: LexSarahCase.ReportedToIVO, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            ivo_sent_on=event.sent_on, ivo_reference=event.ivo_reference,
+            status=LexSarahStatus.REPORTED_TO_IVO.value,
+        )
+
+    @process_event.register
+    def _(self, event: LexSarahCase.Closed, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            closed_on=event.closed_on, status=LexSarahStatus.CLOSED.value,
+        )
+
+
+# --- 5. deadlines ---------------------------------------------------------------------
+
+
+def watch_columns(row: Mapping[str, Any]) -> dict[str, date | None]:
+    """The deadline while a breach could still be flagged, else None (see tables.py)."""
+    preliminary: date | None = None
+    if (
+        not row["ongoing_investigation"]
+        and row["breach_flagged_on"] is None
+        and (row["decided_on"] is None or row["decided_on"] > row["deadline"])
+    ):
+        preliminary = row["deadline"]
+    investigation: date | None = None
+    deadline = row["investigation_deadline"]
+    completed = row["investigation_completed_on"]
+    if (
+        deadline is not None
+        and row["investigation_breach_flagged_on"] is None
+        and (completed is None or completed > deadline)
+    ):
+        investigation = deadline
+    return {"preliminary_watch": preliminary, "investigation_watch": investigation}
+
+
+class Deadlines(View):
+    name = "deadlines"
+    tables = (t.child_reports,)
+    handles = (
+        ChildReport.Received,
+        ChildReport.ProtectionAssessed,
+        ChildReport.HandlerAssigned,
+        ChildReport.DeadlineExtended,
+        ChildReport.PreliminaryAssessmentDecided,
+        ChildReport.PreliminaryAssessmentBreachFlagged,
+        ChildReport.InvestigationOpened,
+        ChildReport.InvestigationExtended,
+        ChildReport.InvestigationCompleted,
+        ChildReport.InvestigationBreachFlagged,
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking):
+            pass
+
+    def _set(self, tracking: Tracking, report_id: UUID, **values: Any) -> None:
+        table = t.child_reports
+        with self.view.transaction(tracking) as connection:
+            row = connection.execute(
+                sa.select(table).where(table.c.id == report_id)
+            ).mappings().first()
+            if row is None:
+                return
+            changed = dict(row) | values
+            connection.execute(
+                table.update()
+                .where(table.c.id == report_id)
+                .values(**values, **watch_columns(changed))
+            )
+
+    @process_event.register
+    def _(self, event: ChildReport.Received, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        row: dict[str, Any] = {
+            "id": event.originator_id,
+            "number": event.number,
+            "unit": event.unit,
+            "operation": event.operation.value,
+            "case_reference": event.case_reference,
+            "received_at": _utc(event.received_at),
+            "ongoing_investigation": event.ongoing_investigation,
+            "original_deadline": event.deadline,
+            "deadline": event.deadline,
+            "protection_due": event.protection_due,
+            "decided_on": None,
+            "breach_flagged_on": None,
+            "investigation_deadline": None,
+            "investigation_completed_on": None,
+            "investigation_breach_flagged_on": None,
+        }
+        with self.view.transaction(tracking) as connection:
+            connection.execute(t.child_reports.insert().values(row | watch_columns(row)))
+
+    @process_event.register
+    def _(self, event: ChildReport.ProtectionAssessed, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, protection_assessed_at=_utc(event.assessed_at))
+
+    @process_event.register
+    def _(self, event: ChildReport.HandlerAssigned, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, handler=event.handler)
+
+    @process_event.register
+    def _(self, event: ChildReport.DeadlineExtended, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, deadline=event.new_deadline)
+
+    @process_event.register
+    def _(self, event: ChildReport.PreliminaryAssessmentDecided, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            decided_on=event.decided_on, decision=event.decision.value,
+        )
+
+    @process_event.register
+    def _(self, event: ChildReport.PreliminaryAssessmentBreachFlagged, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            breach_flagged_on=event.flagged_on, breach_deviation_id=event.deviation_id,
+        )
+
+    @process_event.register
+    def _(self, event: ChildReport.InvestigationOpened, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            investigation_opened_on=event.opened_on,
+            investigation_original_deadline=event.deadline,
+            investigation_deadline=event.deadline,
+        )
+
+    @process_event.register
+    def _(self, event: ChildReport.InvestigationExtended, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, investigation_deadline=event.new_deadline)
+
+    @process_event.register
+    def _(self, event: ChildReport.InvestigationCompleted, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, investigation_completed_on=event.completed_on)
+
+    @process_event.register
+    def _(self, event: ChildReport.InvestigationBreachFlagged, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            investigation_breach_flagged_on=event.flagged_on,
+            investigation_breach_deviation_id=event.deviation_id,
+        )
+
+
+# --- 6. recurrence --------------------------------------------------------------------
+
+
+class Recurrence(View):
+    """Counted deviations by unit and (sub)category with their reported date."""
+
+    name = "recurrence"
+    tables = (t.recurrence_members,)
+    handles = (Deviation.Reported, Deviation.Reclassified, Deviation.Withdrawn)
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking):
+            pass
+
+    @process_event.register
+    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        with self.view.transaction(tracking) as connection:
+            connection.execute(
+                t.recurrence_members.insert().values(
+                    deviation_id=event.originator_id,
+                    unit=event.unit,
+                    operation=event.operation.value,
+                    category=event.category,
+                    subcategory=_sub(event.subcategory),
+                    reported_on=event.reported_on,
+                )
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        table = t.recurrence_members
+        with self.view.transaction(tracking) as connection:
+            connection.execute(
+                table.update()
+                .where(table.c.deviation_id == event.originator_id)
+                .values(category=event.category, subcategory=_sub(event.subcategory))
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        table = t.recurrence_members
+        with self.view.transaction(tracking) as connection:
+            connection.execute(table.delete().where(table.c.deviation_id == event.originator_id))
+
+
+VIEWS: dict[str, type[View]] = {
+    view.name: view
+    for view in (DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence)
+}
