@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import PersistenceError, Tracking
 
 from projections.recorder import TrackingConflict, ViewRecorder
+from projections.tables import tracking
 from projections.views import VIEWS, View
 from tracker.config import Settings
 from tracker.runtime import Runtime, open_runtime
@@ -67,7 +68,14 @@ class BatchRunner:
             view.view.ensure_row(self.app_name)
 
     def positions(self) -> dict[str, int]:
-        return {v.name: v.view.position(self.app_name) or 0 for v in self.views}
+        """Every view's position, in one query (catch_up runs this on every request)."""
+        names = [v.name for v in self.views]
+        query = sa.select(tracking.c.projection_name, tracking.c.notification_id).where(
+            tracking.c.application_name == self.app_name, tracking.c.projection_name.in_(names)
+        )
+        with self.runtime.engine.connect() as connection:
+            found = dict(connection.execute(query).tuples().all())
+        return {name: found.get(name) or 0 for name in names}
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
@@ -146,21 +154,22 @@ def catch_up(runtime: Runtime, timeout: float = 2.0) -> bool:
     deadline = time.monotonic() + timeout
     try:
         return runner.run_until(head, deadline=deadline)
-    except sa.exc.OperationalError:
-        log.warning("catch_up gave up on a busy database", exc_info=True)
+    except (sa.exc.OperationalError, PersistenceError):
+        # A busy or unreachable database: the caller reads what the views have.
+        log.warning("catch_up gave up", exc_info=True)
         return False
 
 
-_runners: dict[int, BatchRunner] = {}
 _runners_lock = threading.Lock()
 
 
 def _runner_for(runtime: Runtime) -> BatchRunner:
-    """One runner per runtime (creating one checks the tracking rows)."""
+    """One runner per runtime, kept on it (creating one checks the tracking rows)."""
     with _runners_lock:
-        runner = _runners.get(id(runtime))
-        if runner is None or runner.runtime is not runtime:
-            runner = _runners[id(runtime)] = BatchRunner(runtime)
+        runner: BatchRunner | None = getattr(runtime, "_projection_runner", None)
+        if runner is None:
+            runner = BatchRunner(runtime)
+            runtime._projection_runner = runner  # type: ignore[attr-defined]
         return runner
 
 
@@ -302,7 +311,7 @@ def rebuild(
     runtime: Runtime,
     names: Iterable[str] | None = None,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | bool | None = None,
     batch_size: int = REBUILD_BATCH_SIZE,
 ) -> RebuildResult:
     """Drop the views and rebuild them from the whole log. `progress(done, total)` is
@@ -312,7 +321,7 @@ def rebuild(
     reset_views(runtime, views)
     runner = BatchRunner(runtime, views, batch_size=batch_size)
     head = runner.head()
-    if progress is not None:
+    if progress:
         progress(0, head)
     runner.run_until(head, progress=(lambda done: progress(done, head)) if progress else None)
     return RebuildResult([v.name for v in views], head, time.monotonic() - started)
