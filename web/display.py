@@ -23,7 +23,9 @@ ROLE_NAMES = {
 }
 STATUS_NAMES = {"open": "Öppen", "closed": "Avslutad", "withdrawn": "Återkallad"}
 OPERATION_NAMES = {"IFO": "Individ- och familjeomsorg", "HVB": "HVB och stödboende"}
-SOURCE_NAMES = {"staff": "Medarbetare", "scheduler": "Bevakningen (automatiskt)", "import": "Import"}
+SOURCE_NAMES = {
+    "staff": "Medarbetare", "scheduler": "Bevakningen (automatiskt)", "import": "Import"
+}
 EVENT_NAMES = {
     "Reported": "Avvikelsen rapporterades",
     "Reclassified": "Omklassificerad",
@@ -44,7 +46,8 @@ FIELD_NAMES = {
     "case_reference": "Ärendereferens", "reporter": "Rapportör", "source": "Källa",
     "previous_category": "Tidigare kvalitetsområde",
     "previous_subcategory": "Tidigare underkategori", "assignee": "Handläggare",
-    "analysis": "Analys", "measure": "Åtgärd nr", "responsible": "Ansvarig", "due_on": "Klar senast",
+    "analysis": "Analys", "measure": "Åtgärd nr", "responsible": "Ansvarig",
+    "due_on": "Klar senast",
     "completed_on": "Genomförd", "message": "Meddelande", "lex_sarah_case_id": "Lex Sarah-ärende",
     "reason": "Skäl", "opened_on": "Öppnad", "summary": "Sammanfattning",
     "previous_status": "Tidigare status",

@@ -30,6 +30,7 @@ class Form:
     errors: dict[str, list[str]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     conflict: bool = False
+    keys: dict[str, str] = field(default_factory=dict)  # schema field -> form input name
 
     @property
     def ok(self) -> bool:
@@ -46,10 +47,12 @@ class Form:
         this form's fields (e.g. the domain's `summary` is the form's `close_summary`)."""
         if isinstance(error, ConflictError):
             self.conflict = True
+            self.values.pop("version", None)  # resubmitting applies to the current version
             self.add(GENERAL, CONFLICT_MESSAGE)
         elif isinstance(error, ValidationFailed):
-            name = (field_map or {}).get(error.field, error.field)
-            self.add(name if name in self.values else GENERAL, domain_message(error))
+            name = (field_map or self.keys).get(error.field, error.field)
+            known = name in self.values or name in self.keys.values()
+            self.add(name if known else GENERAL, domain_message(error))
         elif isinstance(error, DomainError):
             self.add(GENERAL, domain_message(error))
         elif isinstance(error, NotFound):
@@ -72,7 +75,9 @@ def parse_form(schema: Schema, formdata: MultiDict[str, str] | None = None) -> F
         values[key] = value
         if value.strip() != "":
             raw[key] = value.strip() if "\n" not in value else value
-    form = Form(values=values)
+    form = Form(
+        values=values, keys={n: f.data_key or n for n, f in schema.fields.items()}
+    )
     try:
         form.data = schema.load(raw)
     except ValidationError as error:

@@ -14,6 +14,9 @@ from events.base import LONG_TEXT, SHORT_TEXT
 __all__ = ["LONG_TEXT", "SHORT_TEXT", "BaseSchema", "code", "text"]
 
 
+_TOO_LONG = lazy_gettext("At most {max} characters are allowed.")
+
+
 def _optional(required: bool) -> dict[str, Any]:
     return {"required": True} if required else {"load_default": None, "allow_none": True}
 
@@ -31,7 +34,7 @@ def text(
     return fields.String(
         **_optional(required),
         validate=validate.Length(
-            max=max_length, error=lazy_gettext("At most {max} characters are allowed.")
+            max=max_length, error=_TOO_LONG
         ),
         **kwargs,
     )
@@ -41,6 +44,6 @@ def code(*, required: bool = True, **kwargs: Any) -> fields.String:
     """A code from organisation data (unit, category); unknown codes are the domain's call."""
     return fields.String(
         **_optional(required),
-        validate=validate.Length(max=64, error=lazy_gettext("At most {max} characters are allowed.")),
+        validate=validate.Length(max=64, error=_TOO_LONG),
         **kwargs,
     )

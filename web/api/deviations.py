@@ -1,0 +1,224 @@
+"""JSON API v1: deviations. Input is validated by the schemas in web.deviations (422 with
+field errors, nothing stored); the domain's own refusals answer 422 on their field or 409."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import url_for
+from flask_babel import gettext
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from events.deviation import Deviation
+from tracker.accounts import Account
+from tracker.application import NotFound
+from web import policy
+from web.api import ApiError, api, endpoint
+from web.deviations import ACTIONS, NewDeviation, deviation_dict
+from web.runtime import application, fresh_views, runtime
+from web.schemas import BaseSchema, code
+
+TAGS = ["deviations"]
+ACTING_ROLES = frozenset().union(*policy.DEVIATION_ACTIONS.values())
+
+
+class _Measure(Schema):
+    number = fields.Integer()
+    description = fields.String()
+    responsible = fields.String()
+    due_on = fields.String(metadata={"format": "date"})
+    completed_on = fields.String(allow_none=True, metadata={"format": "date"})
+
+
+class _Feedback(Schema):
+    by = fields.String()
+    message = fields.String()
+
+
+class _History(Schema):
+    type = fields.String(metadata={"description": "Past-tense event name, e.g. Reported"})
+    at = fields.String(metadata={"format": "date-time"})
+    by = fields.String(allow_none=True)
+    data = fields.Dict()
+    version = fields.Integer()
+
+
+class DeviationOut(Schema):
+    id = fields.String(metadata={"format": "uuid"})
+    number = fields.String()
+    version = fields.Integer(metadata={"description": "Send as expected_version: 409 if stale"})
+    unit = fields.String()
+    operation = fields.String()
+    category = fields.String()
+    subcategory = fields.String(allow_none=True)
+    occurred_on = fields.String(metadata={"format": "date"})
+    reported_on = fields.String(metadata={"format": "date"})
+    description = fields.String()
+    immediate_actions = fields.String(allow_none=True)
+    case_reference = fields.String(allow_none=True)
+    reporter = fields.String()
+    source = fields.String()
+    status = fields.String(metadata={"enum": ["open", "closed", "withdrawn"]})
+    assignee = fields.String(allow_none=True)
+    cause_analysis = fields.String(allow_none=True)
+    measures = fields.List(fields.Nested(_Measure))
+    feedback = fields.List(fields.Nested(_Feedback))
+    lex_sarah_case_id = fields.String(allow_none=True, metadata={"format": "uuid"})
+    closing_summary = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(_History))
+
+
+class DeviationRow(Schema):
+    id = fields.String(metadata={"format": "uuid"})
+    number = fields.String()
+    reported_on = fields.Date()
+    occurred_on = fields.Date()
+    unit = fields.String()
+    operation = fields.String()
+    category = fields.String()
+    subcategory = fields.String(allow_none=True)
+    status = fields.String()
+    source = fields.String()
+    reporter = fields.String()
+    lex_sarah_case_id = fields.String(allow_none=True, metadata={"format": "uuid"})
+
+
+class DeviationPage(Schema):
+    items = fields.List(fields.Nested(DeviationRow))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class DeviationQuery(BaseSchema):
+    year = fields.Integer(validate=validate.Range(min=1900, max=9999))
+    month = fields.Integer(validate=validate.Range(min=1, max=12))
+    operation = fields.String(validate=validate.OneOf(["IFO", "HVB"]))
+    unit = code(required=False)
+    category = code(required=False)
+    status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+    @validates_schema
+    def month_needs_year(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("month") is not None and data.get("year") is None:
+            raise ValidationError(gettext("A month needs a year."), "month")
+
+
+class LexSarahOpened(Schema):
+    lex_sarah_case_id = fields.String(metadata={"format": "uuid"})
+    number = fields.String()
+
+
+def _deviation(account: Account, deviation_id: UUID) -> Deviation:
+    try:
+        deviation = application().get_deviation(deviation_id)
+    except NotFound:
+        raise ApiError(404, gettext("Not found.")) from None
+    if not policy.can_view_deviation(account, deviation):
+        raise ApiError(403, gettext("Your role may not do this."))
+    return deviation
+
+
+def _location(deviation_id: UUID) -> dict[str, str]:
+    return {"Location": url_for("api.deviations_get_deviation", deviation_id=deviation_id)}
+
+
+def _full(deviation: Deviation) -> dict[str, Any]:
+    return deviation_dict(deviation, application().history(deviation.id))
+
+
+@endpoint(
+    "/deviations", method="POST", summary="Rapportera en avvikelse", body=NewDeviation,
+    response=DeviationOut, status=201, tags=TAGS,
+)
+def create_deviation(account: Account, body: dict[str, Any]) -> Any:
+    """`reported_on` defaults to today; only verksamhetsutvecklare and admin may set it
+    (paper reports, earlier years). Never in the future; `occurred_on` <= `reported_on`."""
+    if body.get("reported_on") is not None and account.role not in policy.BACKDATES_REPORTS:
+        raise ApiError(
+            403,
+            {"reported_on": [gettext("Only verksamhetsutvecklare and admin may set reported_on.")]},
+        )
+    deviation = application().file_deviation(actor=account.username, **body)
+    return _full(deviation), 201, _location(deviation.id)
+
+
+@endpoint(
+    "/deviations/<uuid:deviation_id>", summary="En avvikelse med hela historiken",
+    response=DeviationOut, tags=TAGS,
+)
+def get_deviation(account: Account, deviation_id: UUID) -> Any:
+    """Reviewers in scope and the person who reported it."""
+    return _full(_deviation(account, deviation_id))
+
+
+@endpoint(
+    "/deviations", summary="Avvikelser (filter, sidindelade)", query=DeviationQuery,
+    response=DeviationPage, tags=TAGS,
+)
+def list_deviations(account: Account, query: dict[str, Any]) -> Any:
+    """Newest first. An enhetschef sees their units; staff without a reviewing role see
+    the deviations they reported."""
+    from projections import queries
+
+    scope = policy.unit_scope(account)
+    restriction: dict[str, Any] = {}
+    if scope is not None:
+        restriction = {"units": scope} if scope else {"reporter": account.username}
+    fresh_views()
+    page = queries.list_deviations(runtime().engine, **query, **restriction)
+    return {
+        "items": page.items, "total": page.total, "page": page.page, "per_page": page.per_page,
+    }
+
+
+def _act(account: Account, action: str, deviation_id: UUID, body: dict[str, Any]) -> Any:
+    deviation = _deviation(account, deviation_id)
+    if not policy.can_act(account, action, deviation):
+        raise ApiError(403, gettext("Your role may not do this."))
+    return ACTIONS[action].run(application(), deviation_id, account.username, body)
+
+
+def _action_endpoint(
+    path: str, action: str, summary: str, *, status: int = 200, doc: str = ""
+) -> None:
+    def view(account: Account, deviation_id: UUID, body: dict[str, Any]) -> Any:
+        _act(account, action, deviation_id, body)
+        return _full(application().get_deviation(deviation_id)), status
+
+    view.__name__ = f"deviation_{action}"
+    view.__doc__ = doc
+    endpoint(
+        f"/deviations/<uuid:deviation_id>/{path}", method="POST", summary=summary,
+        body=ACTIONS[action].schema, response=DeviationOut, status=status,
+        roles=policy.DEVIATION_ACTIONS[action], tags=TAGS,
+    )(view)
+
+
+_action_endpoint("classification", "reclassify", "Klassificera om",
+                 doc="Also on closed deviations (the annual review).")
+_action_endpoint("cause-analysis", "analyse", "Registrera orsaksanalys")
+_action_endpoint("measures", "add_measure", "Lägg till åtgärd", status=201)
+_action_endpoint("measure-completions", "complete_measure", "Markera en åtgärd som genomförd",
+                 doc="`completed_on` defaults to today; not in the future.")
+_action_endpoint("feedback", "feedback", "Återkoppla till rapportören")
+_action_endpoint("closure", "close", "Avsluta avvikelsen")
+_action_endpoint("reopening", "reopen", "Öppna en avslutad avvikelse igen")
+_action_endpoint("withdrawal", "withdraw", "Återkalla (felaktigt registrerad)",
+                 doc="It stays in the history and leaves the counts.")
+
+
+@endpoint(
+    "/deviations/<uuid:deviation_id>/lex-sarah", method="POST",
+    summary="Lyft avvikelsen till en Lex Sarah-utredning", body=ACTIONS["escalate"].schema,
+    response=LexSarahOpened, status=201, roles=policy.DEVIATION_ACTIONS["escalate"], tags=TAGS,
+)
+def escalate(account: Account, deviation_id: UUID, body: dict[str, Any]) -> Any:
+    """`opened_on` defaults to today; not before the deviation's reported_on, not in the
+    future."""
+    case = _act(account, "escalate", deviation_id, body)
+    location = {"Location": f"{api.url_prefix}/lex-sarah/{case.id}"}
+    return {"lex_sarah_case_id": str(case.id), "number": case.number}, 201, location

@@ -1,0 +1,244 @@
+"""Deviation pages: the staff form and its receipt, "Mina rapporter", the inbox, and the
+deviation page with its timeline and actions. Parse -> authorise -> command -> render."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from marshmallow import fields, validate
+
+from events.deviation import Deviation
+from events.errors import DomainError
+from tracker.accounts import Account
+from tracker.application import ConflictError, NotFound
+from web import navigation, policy
+from web.auth import current_account, roles_required
+from web.deviations import ACTIONS, NewDeviation, form_schema
+from web.forms import GENERAL, Form, parse_form
+from web.runtime import application, fresh_views, runtime
+from web.schemas import BaseSchema, code
+
+bp = Blueprint("deviations", __name__)
+
+navigation.register("Rapportera avvikelse", "deviations.new", policy.EVERY_ROLE, 10)
+navigation.register("Mina rapporter", "deviations.mine", policy.EVERY_ROLE, 20)
+navigation.register("Inkorg", "deviations.inbox", policy.REVIEWERS, 30)
+
+REPORT_LABELS = {
+    "unit": "Enhet",
+    "category": "Kvalitetsområde",
+    "subcategory": "Underkategori",
+    "occurred_on": "När hände det?",
+    "reported_on": "Rapportdatum",
+    "description": "Vad hände?",
+    "immediate_actions": "Vad gjordes direkt?",
+    "case_reference": "Ärendereferens",
+}
+PER_PAGE = 50
+
+
+def _load(deviation_id: UUID) -> Deviation:
+    try:
+        return application().get_deviation(deviation_id)
+    except NotFound:
+        abort(404)
+
+
+def _viewable(deviation_id: UUID) -> Deviation:
+    deviation = _load(deviation_id)
+    if not policy.can_view_deviation(current_account(), deviation):
+        abort(403)
+    return deviation
+
+
+def _choices() -> dict[str, Any]:
+    rt = runtime()
+    taxonomy = rt.organisation.taxonomy()
+    units = rt.organisation.units()
+    return {
+        "unit_groups": [
+            (name, [(u.code, u.name) for u in units if u.operation.value == op])
+            for op, name in (("IFO", "Individ- och familjeomsorg"), ("HVB", "HVB och stödboende"))
+        ],
+        "categories": [(c.code, c.name) for c in taxonomy.categories.values() if c.active],
+        "subcategory_groups": [
+            (c.name, list(c.subcategories.items()))
+            for c in taxonomy.categories.values()
+            if c.active and c.requires_subcategory
+        ],
+        "needs_subcategory": [
+            c.code for c in taxonomy.categories.values() if c.requires_subcategory
+        ],
+    }
+
+
+# --- the staff form ------------------------------------------------------------------------
+
+
+@bp.route("/avvikelser/ny", methods=["GET", "POST"])
+@roles_required(policy.EVERY_ROLE)
+def new() -> Any:
+    account = current_account()
+    may_backdate = account.role in policy.BACKDATES_REPORTS
+    default_unit = sorted(account.units)[0] if account.units else ""
+    if request.method == "GET":
+        return render_template(
+            "deviations/new.html", form=None, default_unit=default_unit,
+            may_backdate=may_backdate, labels=REPORT_LABELS, today=application().today(),
+            **_choices(),
+        )
+    form = parse_form(NewDeviation())
+    if form.ok and form.data.get("reported_on") and not may_backdate:
+        form.add(GENERAL, "Bara verksamhetsutvecklare och administratörer får ange rapportdatum.")
+    if form.ok:
+        try:
+            deviation = application().file_deviation(actor=account.username, **form.data)
+        except (DomainError, ConflictError) as error:
+            form.fail(error)
+        else:
+            return redirect(url_for("deviations.receipt", deviation_id=deviation.id))
+    return (
+        render_template(
+            "deviations/new.html", form=form, default_unit=default_unit,
+            may_backdate=may_backdate, labels=REPORT_LABELS, today=application().today(),
+            **_choices(),
+        ),
+        422,
+    )
+
+
+@bp.route("/avvikelser/<uuid:deviation_id>/kvitto")
+@roles_required(policy.EVERY_ROLE)
+def receipt(deviation_id: UUID) -> Any:
+    return render_template("deviations/receipt.html", deviation=_viewable(deviation_id))
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+@bp.route("/mina-rapporter")
+@roles_required(policy.EVERY_ROLE)
+def mine() -> Any:
+    from projections.queries import list_deviations
+
+    account = current_account()
+    page_number = request.args.get("sida", "1")
+    page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
+    fresh_views()
+    page = list_deviations(
+        runtime().engine, reporter=account.username, page=page_number, per_page=PER_PAGE
+    )
+    app = application()
+    # The feedback lives on the aggregate; one page of reports is a handful of reads.
+    feedback = {item["id"]: app.get_deviation(item["id"]).feedback for item in page.items}
+    return render_template("deviations/mine.html", page=page, feedback=feedback)
+
+
+class InboxFilters(BaseSchema):
+    month = fields.String(
+        load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+                                                    error="Ange månad som ÅÅÅÅ-MM.")
+    )
+    operation = fields.String(load_default=None, validate=validate.OneOf(["IFO", "HVB"]))
+    unit = code(required=False)
+    category = code(required=False)
+    status = fields.String(
+        load_default=None, validate=validate.OneOf(["open", "closed", "withdrawn"])
+    )
+    sida = fields.Integer(load_default=1, validate=validate.Range(min=1))
+
+
+def _inbox_query(account: Account, filters: dict[str, Any]) -> dict[str, Any]:
+    query: dict[str, Any] = {
+        key: filters[key] for key in ("operation", "unit", "category", "status") if filters[key]
+    }
+    if filters["month"]:
+        year, month = filters["month"].split("-")
+        query |= {"year": int(year), "month": int(month)}
+    scope = policy.unit_scope(account)
+    if scope is not None:
+        query["units"] = scope
+    return query
+
+
+@bp.route("/inkorg")
+@roles_required(policy.REVIEWERS)
+def inbox() -> Any:
+    from projections.queries import list_deviations
+
+    account = current_account()
+    form = parse_form(InboxFilters(), request.args)
+    page = None
+    if form.ok:
+        fresh_views()
+        page = list_deviations(
+            runtime().engine, **_inbox_query(account, form.data),
+            page=form.data["sida"], per_page=PER_PAGE,
+        )
+    choices = _choices()
+    scope = policy.unit_scope(account)
+    if scope is not None:  # an enhetschef filters among their own units only
+        choices["unit_groups"] = [
+            (name, [u for u in units if u[0] in scope]) for name, units in choices["unit_groups"]
+        ]
+    filters = {k: v for k, v in form.values.items() if k != "sida" and v}
+    return render_template(
+        "deviations/inbox.html", form=form, page=page, filters=filters, **choices
+    ), (200 if form.ok else 422)
+
+
+# --- one deviation ---------------------------------------------------------------------------
+
+
+def _render_detail(
+    deviation: Deviation, *, active: str | None = None, form: Form | None = None, status: int = 200
+) -> Any:
+    account = current_account()
+    history = application().history(deviation.id)
+    return render_template(
+        "deviations/detail.html",
+        deviation=deviation,
+        history=history,
+        actions=policy.allowed_actions(account, deviation),
+        active=active,
+        form=form,
+        today=application().today(),
+        **_choices(),
+    ), status
+
+
+@bp.route("/avvikelser/<uuid:deviation_id>")
+@roles_required(policy.EVERY_ROLE)
+def detail(deviation_id: UUID) -> Any:
+    return _render_detail(_viewable(deviation_id))
+
+
+@bp.route("/avvikelser/<uuid:deviation_id>/<action>", methods=["POST"])
+@roles_required(policy.EVERY_ROLE)
+def act(deviation_id: UUID, action: str) -> Any:
+    found = ACTIONS.get(action)
+    if found is None:
+        abort(404)
+    deviation = _viewable(deviation_id)
+    if not policy.can_act(current_account(), action, deviation):
+        abort(403)
+    form = parse_form(form_schema(found.schema, action))
+    if form.ok:
+        if form.data.get("expected_version") is None:
+            form.add(GENERAL, "Formuläret saknar ärendets version. Ladda om sidan och försök igen.")
+        else:
+            try:
+                result = found.run(
+                    application(), deviation_id, current_account().username, form.data
+                )
+            except (DomainError, ConflictError) as error:
+                form.fail(error)
+            else:
+                flash(found.done, "success")
+                if action == "escalate":
+                    flash(f"Lex Sarah-ärende {result.number} är öppnat.", "success")
+                return redirect(url_for("deviations.detail", deviation_id=deviation_id))
+    # Re-read: after a conflict the page must show what the other person did.
+    return _render_detail(_load(deviation_id), active=action, form=form, status=422)
