@@ -18,9 +18,11 @@ from browser_support import PASSWORD
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from waitress.server import create_server
 
+from projections.runner import EmbeddedProjections
 from tracker.accounts import Role
 from tracker.config import Settings
 from tracker.runtime import Runtime, open_runtime
+from web import create_app
 
 CHROMIUM = Path(os.environ.get("TRACKER_TEST_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE_BROWSER = os.environ.get("TRACKER_TEST_REQUIRE_BROWSER") == "1"
@@ -95,10 +97,6 @@ class LiveServer:
 def live_server(settings: Settings) -> Iterator[LiveServer]:
     """The real app (create_app) on waitress, 127.0.0.1, a free port, in a thread, with the
     projections running embedded as under `tracker serve`."""
-    from projections.runner import EmbeddedProjections
-
-    from web import create_app
-
     runtime = open_runtime(settings)
     for username, (role, units) in USERS.items():
         runtime.accounts.add(username, role, PASSWORD, units=units)

@@ -1,0 +1,239 @@
+"""Who may work on Lex Sarah cases and child reports, Swedish labels for their codes, and the
+plain-dict form of both aggregates that the pages and the JSON API share. No domain logic:
+statuses and clocks come from the aggregates themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext
+
+from events.child_report import ChildReport, ClockStatus, PreliminaryDecision
+from events.clocks import days_left, investigation_deadline
+from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, LexSarahCase
+from projections import queries
+from tracker.accounts import Account, Role
+from tracker.application import HistoryEntry
+
+LEX_SARAH_ROLES: frozenset[Role] = frozenset({Role.LEX_SARAH_ANSVARIG, Role.VERKSAMHETSUTVECKLARE})
+CHILD_REPORT_ROLES: frozenset[Role] = frozenset(
+    {Role.FORSTE_SOCIALSEKRETERARE, Role.ENHETSCHEF, Role.VERKSAMHETSUTVECKLARE}
+)
+# Rollups are counts across every unit: for the roles that see every deviation.
+REPORT_ROLES: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.LEX_SARAH_ANSVARIG})
+
+
+def child_report_scope(account: Account) -> Collection[str] | None:
+    """Units whose child reports the account reaches; None = all. An enhetschef sees only
+    their own units; the 1:e socialsekreterare and the quality developer see every unit."""
+    if account.role is Role.ENHETSCHEF:
+        return account.units
+    return None
+
+
+def reaches_unit(account: Account, unit: str) -> bool:
+    scope = child_report_scope(account)
+    return scope is None or unit in scope
+
+
+# --- Swedish labels ----------------------------------------------------------------------
+
+FINDING_KINDS: dict[FindingKind, Any] = {
+    FindingKind.HANDELSE: lazy_gettext("Vad som hänt och konsekvenserna för den enskilde"),
+    FindingKind.UPPTACKT: lazy_gettext("När och hur det uppmärksammades"),
+    FindingKind.ORSAK: lazy_gettext("Orsaker"),
+    FindingKind.TIDIGARE: lazy_gettext("Tidigare liknande händelser"),
+    FindingKind.UPPREPNING: lazy_gettext("Risk att det händer igen"),
+    FindingKind.ATGARD: lazy_gettext("Åtgärder (med datum)"),
+    FindingKind.OVRIGT: lazy_gettext("Övrigt"),
+}
+FINDING_NATURES: dict[FindingNature, Any] = {
+    FindingNature.FACT: lazy_gettext("Fakta"),
+    FindingNature.ASSESSMENT: lazy_gettext("Bedömning"),
+}
+GRADES: dict[Grade, Any] = {
+    Grade.INTE_MISSFORHALLANDE: lazy_gettext("Inte missförhållande"),
+    Grade.RISK_MISSFORHALLANDE: lazy_gettext("Påtaglig risk för missförhållande"),
+    Grade.MISSFORHALLANDE: lazy_gettext("Missförhållande"),
+    Grade.RISK_ALLVARLIGT: lazy_gettext("Påtaglig risk för allvarligt missförhållande"),
+    Grade.ALLVARLIGT: lazy_gettext("Allvarligt missförhållande"),
+}
+INFORMED_PARTIES: dict[InformedParty, Any] = {
+    InformedParty.INDIVIDUAL: lazy_gettext("Den enskilde"),
+    InformedParty.REPRESENTATIVE: lazy_gettext("Företrädare"),
+}
+LEX_SARAH_STATUSES: dict[str, Any] = {
+    "open": lazy_gettext("Pågående utredning"),
+    "decided": lazy_gettext("Beslutad"),
+    "reported_to_ivo": lazy_gettext("Anmäld till IVO"),
+    "closed": lazy_gettext("Avslutad"),
+}
+CLOCK_STATUSES: dict[str, Any] = {
+    ClockStatus.OPEN.value: lazy_gettext("Pågår"),
+    ClockStatus.DUE_TODAY.value: lazy_gettext("Sista dag i dag"),
+    ClockStatus.OVERDUE.value: lazy_gettext("Försenad"),
+    ClockStatus.DECIDED.value: lazy_gettext("Klar i tid"),
+    ClockStatus.DECIDED_LATE.value: lazy_gettext("Klar för sent"),
+    ClockStatus.EXEMPT.value: lazy_gettext("Behövs inte (pågående utredning)"),
+    ClockStatus.EXTENDED.value: lazy_gettext("Förlängd"),
+}
+DECISIONS: dict[PreliminaryDecision, Any] = {
+    PreliminaryDecision.OPEN_INVESTIGATION: lazy_gettext("Inleda utredning"),
+    PreliminaryDecision.NO_INVESTIGATION: lazy_gettext("Inte inleda utredning"),
+}
+CLOCK_NAMES: dict[str, Any] = {
+    "skyddsbedomning": lazy_gettext("Skyddsbedömning"),
+    "forhandsbedomning": lazy_gettext("Förhandsbedömning"),
+    "utredning": lazy_gettext("Utredning"),
+}
+BANDS: dict[str, Any] = {
+    "overdue": lazy_gettext("Försenad"),
+    "due_today": lazy_gettext("Sista dag i dag"),
+    "soon": lazy_gettext("3 dagar eller mindre"),
+    "later": lazy_gettext("Senare"),
+}
+
+
+# --- plain dicts -------------------------------------------------------------------------
+
+
+def _history(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
+    return [
+        {"type": e.type, "at": e.at.isoformat(), "by": e.by, "data": e.data, "version": e.version}
+        for e in entries
+    ]
+
+
+def lex_sarah_dict(case: LexSarahCase, history: list[HistoryEntry]) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "number": case.number,
+        "version": case.version,
+        "deviation_id": case.deviation_id,
+        "deviation_number": case.deviation_number,
+        "unit": case.unit,
+        "operation": case.operation.value,
+        "reason": case.reason,
+        "opened_on": case.opened_on,
+        "status": case.status.value,
+        "protective_actions": [
+            {"taken_on": taken_on, "description": description}
+            for taken_on, description in case.protective_actions
+        ],
+        "investigator": case.investigator,
+        "findings": [
+            {
+                "kind": f.kind.value,
+                "text": f.text,
+                "date": f.dated_on,
+                "source": f.source,
+                "nature": f.nature.value,
+                "author": f.author,
+            }
+            for f in case.findings
+        ],
+        "proposal": (
+            {"grade": case.proposed_grade.value, "reasoning": case.proposal_reasoning}
+            if case.proposed_grade is not None
+            else None
+        ),
+        "decision": (
+            {
+                "grade": case.grade.value,
+                "reasoning": case.decision_reasoning,
+                "decided_on": case.decided_on,
+            }
+            if case.grade is not None
+            else None
+        ),
+        "ivo_report": (
+            {
+                "sent_on": case.ivo_sent_on,
+                "ivo_reference": case.ivo_reference,
+                "diary_number": case.diary_number,
+            }
+            if case.ivo_sent_on is not None
+            else None
+        ),
+        "ivo_required": case.grade is not None and case.grade.is_serious,
+        "informed": {party.value: on for party, on in case.informed.items()},
+        "closed_on": case.closed_on,
+        "closing_summary": case.closing_summary,
+        "history": _history(history),
+    }
+
+
+def _protection_status(report: ChildReport, today: date) -> str:
+    # The read side's rule, so a report's page and the lists never disagree.
+    row = {"protection_assessed_at": report.protection_assessed_at,
+           "protection_due": report.protection_due}
+    return queries.protection_status(row, today).value
+
+
+def _investigation_status(report: ChildReport, today: date) -> str | None:
+    if report.investigation_opened_on is None:
+        return None
+    row = {
+        "investigation_deadline": report.investigation_deadline,
+        "investigation_original_deadline": investigation_deadline(report.investigation_opened_on),
+        "investigation_completed_on": report.investigation_completed_on,
+    }
+    status = queries.investigation_status(row, today)
+    return status.value if status else None
+
+
+def child_report_dict(
+    report: ChildReport, today: date, history: list[HistoryEntry]
+) -> dict[str, Any]:
+    status = report.preliminary_status(today).value
+    return {
+        "id": report.id,
+        "number": report.number,
+        "version": report.version,
+        "unit": report.unit,
+        "operation": report.operation.value,
+        "case_reference": report.case_reference,
+        "received_at": report.received_at,
+        "ongoing_investigation": report.ongoing_investigation,
+        "handler": report.handler,
+        "deadline": report.deadline,
+        "status": status,
+        "clocks": {
+            "skyddsbedomning": {
+                "due": report.protection_due,
+                "assessed_at": report.protection_assessed_at,
+                "immediate_protection_needed": report.immediate_protection_needed,
+                "status": _protection_status(report, today),
+            },
+            "forhandsbedomning": {
+                "deadline": report.deadline,
+                "original_deadline": report.original_deadline,
+                "days_left": (
+                    days_left(report.deadline, today)
+                    if report.decided_on is None and not report.is_exempt
+                    else None
+                ),
+                "extension_reason": report.extension_reason,
+                "decision": report.decision.value if report.decision else None,
+                "decided_on": report.decided_on,
+                "status": status,
+            },
+            "utredning": {
+                "opened_on": report.investigation_opened_on,
+                "deadline": report.investigation_deadline,
+                "completed_on": report.investigation_completed_on,
+                "days_left": (
+                    days_left(report.investigation_deadline, today)
+                    if report.investigation_deadline is not None
+                    and report.investigation_completed_on is None
+                    else None
+                ),
+                "status": _investigation_status(report, today),
+                "breach_deviation_id": report.investigation_breach_deviation_id,
+            },
+        },
+        "breach_deviation_id": report.breach_deviation_id,
+        "history": _history(history),
+    }

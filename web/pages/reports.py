@@ -1,0 +1,324 @@
+"""Rollups for the verksamhetsutvecklare: the monthly report (n per operation, a table per
+category/subcategory and a bar chart per operation), the annual table with yearly totals,
+the year-over-year chart, escalations and recurrence suggestions. Charts are server-side
+SVG with the same numbers in a table beside them; every table downloads as CSV. Counts
+only: no case text ever reaches a rollup."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from marshmallow import fields, validate
+
+from events.taxonomy import Operation
+from projections import queries
+from web import navigation
+from web.auth import roles_required
+from web.casework import GRADES, LEX_SARAH_STATUSES, REPORT_ROLES
+from web.charts import MONTHS_SV, bar_chart, year_over_year_chart
+from web.csv_export import csv_response
+from web.display import OPERATION_NAMES, category_name, unit_name
+from web.forms import Form, parse_form
+from web.runtime import application, fresh_views, runtime
+from web.schemas import BaseSchema
+
+bp = Blueprint("reports", __name__, url_prefix="/rapporter")
+navigation.register("Rapporter", "reports.index", REPORT_ROLES, order=60)
+
+MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+               "september", "oktober", "november", "december")
+YEARS = validate.Range(min=2000, max=2100)
+MAX_YEARS = 10
+
+
+class MonthQuery(BaseSchema):
+    year = fields.Integer(load_default=None, validate=YEARS)
+    month = fields.Integer(load_default=None, validate=validate.Range(min=1, max=12))
+
+
+class YearQuery(BaseSchema):
+    year = fields.Integer(load_default=None, validate=YEARS)
+
+
+class SpanQuery(BaseSchema):
+    first = fields.Integer(load_default=None, validate=YEARS)
+    last = fields.Integer(load_default=None, validate=YEARS)
+
+
+def _query(schema: BaseSchema) -> Form:
+    return parse_form(schema, request.args)
+
+
+def _status(form: Form) -> int:
+    return 200 if form.ok else 422
+
+
+def _grade_name(code: str | None) -> str:
+    names = {grade.value: str(label) for grade, label in GRADES.items()}
+    return names.get(code or "", code or "–")
+
+
+def leaf_rows(report_rows: Iterable[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    """Every (category, subcategory) a deviation can be counted in, in taxonomy order,
+    then any code found in the data that the taxonomy no longer lists."""
+    taxonomy = runtime().organisation.taxonomy()
+    leaves: list[tuple[str, str | None]] = []
+    for code, category in taxonomy.categories.items():
+        if not category.active:
+            continue
+        if category.subcategories:
+            leaves.extend((code, sub) for sub in category.subcategories)
+        else:
+            leaves.append((code, None))
+    for row in report_rows:
+        key = (row["category"], row["subcategory"])
+        if key not in leaves:
+            leaves.append(key)
+    return leaves
+
+
+def monthly_tables(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One table (and chart) per operation, every category row shown, zeros included, so
+    months compare at a glance."""
+    leaves = leaf_rows(report["rows"])
+    tables = []
+    for operation in Operation:
+        counts = {
+            (r["category"], r["subcategory"]): r["count"]
+            for r in report["rows"]
+            if r["operation"] == operation.value
+        }
+        rows = [
+            {"category": cat, "subcategory": sub, "name": category_name(cat, sub),
+             # the chart's axis has room for the most specific name only
+             "short": category_name(cat, sub).split(" – ", 1)[-1],
+             "count": counts.get((cat, sub), 0)}
+            for cat, sub in leaves
+        ]
+        tables.append(
+            {
+                "operation": operation.value,
+                "name": OPERATION_NAMES[operation.value],
+                "total": report["by_operation"].get(operation.value, 0),
+                "rows": rows,
+            }
+        )
+    return tables
+
+
+@bp.route("/")
+@roles_required(REPORT_ROLES)
+def index() -> Any:
+    return render_template("reports/index.html")
+
+
+def _month(form: Form) -> tuple[int, int]:
+    today = application().today()
+    data = form.data if form.ok else {}
+    return data.get("year") or today.year, data.get("month") or today.month
+
+
+@bp.route("/manad")
+@roles_required(REPORT_ROLES)
+def monthly() -> Any:
+    form = _query(MonthQuery())
+    year, month = _month(form)
+    fresh_views()
+    report = queries.monthly_report(runtime().engine, year, month)
+    tables = monthly_tables(report)
+    period = f"{MONTH_NAMES[month - 1]} {year}"
+    for table in tables:
+        table["chart"] = bar_chart(
+            f"diagram-{table['operation'].lower()}",
+            title=f"{table['name']}: avvikelser {period} per kvalitetsområde",
+            labels=[row["short"] for row in table["rows"]],
+            values=[row["count"] for row in table["rows"]],
+        )
+    return render_template(
+        "reports/monthly.html", form=form, report=report, tables=tables, year=year,
+        month=month, period=period, month_names=MONTH_NAMES, years=_year_choices(),
+    ), _status(form)
+
+
+@bp.route("/manad.csv")
+@roles_required(REPORT_ROLES)
+def monthly_csv() -> Any:
+    form = _query(MonthQuery())
+    year, month = _month(form)
+    fresh_views()
+    report = queries.monthly_report(runtime().engine, year, month)
+    rows = [
+        (table["name"], row["name"], row["count"])
+        for table in monthly_tables(report)
+        for row in table["rows"]
+    ]
+    rows += [(OPERATION_NAMES[op], "Totalt", n) for op, n in report["by_operation"].items()]
+    rows.append(("Alla verksamheter", "Totalt", report["total"]))
+    return csv_response(
+        f"månadsrapport-{year}-{month:02d}", ["Verksamhet", "Kvalitetsområde", "Antal"], rows
+    )
+
+
+def _year(form: Form) -> int:
+    return (form.data.get("year") if form.ok else None) or application().today().year
+
+
+def _year_choices() -> list[int]:
+    this_year = application().today().year
+    years = {row["year"] for row in queries.yearly_totals(runtime().engine)["years"]}
+    return sorted(years | {this_year}, reverse=True)
+
+
+def annual_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {**row, "name": (category_name(row["category"], None) if row["subcategory"] is None
+                         else "varav " + category_name(row["category"], row["subcategory"])
+                         .split(" – ", 1)[-1])}
+        for row in report["rows"]
+    ]
+
+
+@bp.route("/ar")
+@roles_required(REPORT_ROLES)
+def annual() -> Any:
+    form = _query(YearQuery())
+    year = _year(form)
+    fresh_views()
+    report = queries.annual_report(runtime().engine, year)
+    totals = queries.yearly_totals(runtime().engine)
+    return render_template(
+        "reports/annual.html", form=form, year=year, report=report,
+        rows=annual_rows(report), totals=totals["years"], years=_year_choices(),
+    ), _status(form)
+
+
+ANNUAL_HEADER = ["Kvalitetsområde", "IFO", "HVB", "Totalt", "Lex Sarah-utredningar"]
+
+
+@bp.route("/ar.csv")
+@roles_required(REPORT_ROLES)
+def annual_csv() -> Any:
+    year = _year(_query(YearQuery()))
+    fresh_views()
+    report = queries.annual_report(runtime().engine, year)
+    rows: list[Sequence[Any]] = [
+        (row["name"], row["ifo"], row["hvb"], row["total"], row["lex_sarah"])
+        for row in annual_rows(report)
+    ]
+    total = report["total"]
+    rows.append(("TOTALT", total["ifo"], total["hvb"], total["total"], total["lex_sarah"]))
+    return csv_response(f"årstabell-{year}", ANNUAL_HEADER, rows)
+
+
+@bp.route("/ar/totaler.csv")
+@roles_required(REPORT_ROLES)
+def yearly_csv() -> Any:
+    fresh_views()
+    years = queries.yearly_totals(runtime().engine)["years"]
+    return csv_response(
+        "avvikelser-per-år", ["År", "Antal avvikelser"],
+        [(row["year"], row["total"]) for row in years],
+    )
+
+
+def _span(form: Form) -> tuple[int, int]:
+    this_year = application().today().year
+    data = form.data if form.ok else {}
+    last = data.get("last") or this_year
+    first = data.get("first") or last - 2
+    if first > last:
+        first, last = last, first
+    return max(first, last - MAX_YEARS + 1), last
+
+
+@bp.route("/ar-for-ar")
+@roles_required(REPORT_ROLES)
+def year_over_year() -> Any:
+    form = _query(SpanQuery())
+    first, last = _span(form)
+    fresh_views()
+    series = queries.monthly_series(runtime().engine, range(first, last + 1))
+    chart = year_over_year_chart(
+        "diagram-ar-for-ar", title=f"Avvikelser per månad {first}–{last}", series=series
+    )
+    return render_template(
+        "reports/year_over_year.html", form=form, first=first, last=last, series=series,
+        chart=chart, months=MONTHS_SV, years=_year_choices(),
+    ), _status(form)
+
+
+@bp.route("/ar-for-ar.csv")
+@roles_required(REPORT_ROLES)
+def year_over_year_csv() -> Any:
+    first, last = _span(_query(SpanQuery()))
+    fresh_views()
+    series = queries.monthly_series(runtime().engine, range(first, last + 1))
+    return csv_response(
+        f"avvikelser-per-månad-{first}-{last}",
+        ["År", *MONTH_NAMES, "Totalt"],
+        [(year, *counts, sum(counts)) for year, counts in sorted(series.items())],
+    )
+
+
+def _escalation_rows() -> list[dict[str, Any]]:
+    fresh_views()
+    return queries.escalations(runtime().engine, application().today())
+
+
+@bp.route("/eskaleringar")
+@roles_required(REPORT_ROLES)
+def escalations() -> Any:
+    return render_template(
+        "reports/escalations.html", cases=_escalation_rows(), grade_name=_grade_name,
+        statuses=LEX_SARAH_STATUSES,
+    )
+
+
+@bp.route("/eskaleringar.csv")
+@roles_required(REPORT_ROLES)
+def escalations_csv() -> Any:
+    rows = [
+        (
+            c["number"], c["deviation_number"], unit_name(c["unit"]), c["operation"],
+            c["opened_on"], _grade_name(c["proposed_grade"]) if c["proposed_grade"] else "",
+            _grade_name(c["grade"]) if c["grade"] else "",
+            str(LEX_SARAH_STATUSES.get(c["status"], c["status"])), c["ivo_sent_on"],
+            c["ivo_reference"], c["days_open"], c["closed_on"],
+        )
+        for c in _escalation_rows()
+    ]
+    header = ["Lex Sarah-nummer", "Avvikelse", "Enhet", "Verksamhet", "Inledd",
+              "Föreslagen bedömning", "Beslutad bedömning", "Status", "Anmäld till IVO",
+              "IVO:s diarienummer", "Dagar öppen", "Avslutad"]
+    return csv_response(f"lex-sarah-utredningar-{application().today()}", header, rows)
+
+
+def _recurrence_rows() -> list[dict[str, Any]]:
+    fresh_views()
+    return queries.recurrence(
+        runtime().engine, application().today(), threshold=runtime().settings.recurrence_threshold
+    )
+
+
+@bp.route("/aterkommande")
+@roles_required(REPORT_ROLES)
+def recurrence() -> Any:
+    return render_template(
+        "reports/recurrence.html", rows=_recurrence_rows(),
+        threshold=runtime().settings.recurrence_threshold,
+    )
+
+
+@bp.route("/aterkommande.csv")
+@roles_required(REPORT_ROLES)
+def recurrence_csv() -> Any:
+    rows = [
+        (unit_name(r["unit"]), r["operation"], category_name(r["category"], r["subcategory"]),
+         r["count"], r["window_start"], r["window_end"],
+         "Överväg Lex Sarah-utredning" if r["suggest_lex_sarah"] else "")
+        for r in _recurrence_rows()
+    ]
+    header = ["Enhet", "Verksamhet", "Kvalitetsområde", "Antal", "Från", "Till", "Förslag"]
+    return csv_response(f"aterkommande-avvikelser-{application().today()}", header, rows)
