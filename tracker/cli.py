@@ -316,6 +316,43 @@ def _redacted(url: str) -> str:
     return url
 
 
+@main.command()
+@click.option(
+    "--demo", is_flag=True,
+    help="First seed demo users (one per role, passwords printed) and a year of demo cases.",
+)
+def serve(demo: bool) -> None:
+    """Run the web app and JSON API on TRACKER_HOST:TRACKER_PORT (127.0.0.1:5000) with
+    waitress, with the projections and the scheduler embedded (TRACKER_EMBEDDED_WORKERS).
+
+    On an empty store it creates the account `admin` and prints its one-time password.
+    """
+    from tracker.serve import serve as run_server
+
+    run_server(Settings.from_env(), demo=demo, echo=click.echo)
+
+
+@main.command()
+@click.option("--no-serve", is_flag=True, help="Only seed the demo data; do not start the server.")
+def demo(no_serve: bool) -> None:
+    """Seed demo users and a realistic year of cases, then serve (like `serve --demo`).
+
+    The demo users' passwords are printed. Cases are added only to a store without any.
+    """
+    if no_serve:
+        from tracker.demo import seed_demo
+
+        rt = runtime()
+        try:
+            seed_demo(rt, click.echo)
+        finally:
+            rt.close()
+        return
+    from tracker.serve import serve as run_server
+
+    run_server(Settings.from_env(), demo=True, echo=click.echo)
+
+
 main.add_command(scheduler_command)
 
 from projections.cli import projections_cli  # noqa: E402 - the read side's command group

@@ -1,0 +1,347 @@
+"""Demo data: one user per role and a realistic year of deviations, Lex Sarah cases and
+child reports, all made through TrackerApplication commands (so every event is a real one
+and every projection has something to show). Dates in the past come from the commands'
+own date arguments (reported_on, decided_on, ...), never from a patched clock."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from events.child_report import PreliminaryDecision
+from events.errors import DomainError
+from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty
+from tracker.accounts import Role
+from tracker.application import TrackerApplication
+from tracker.runtime import Runtime
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+# Fixed, printed passwords: demo installations are for trying the tracker, never real data.
+DEMO_USERS: tuple[tuple[str, Role, frozenset[str], str], ...] = (
+    ("medarbetare", Role.RAPPORTOR, frozenset({"utredning"}), "demo-medarbetare"),
+    ("enhetschef", Role.ENHETSCHEF, frozenset({"utredning", "hvb-notgarden"}), "demo-enhetschef"),
+    ("forste", Role.FORSTE_SOCIALSEKRETERARE, frozenset({"utredning"}), "demo-forste-socsek"),
+    ("utvecklare", Role.VERKSAMHETSUTVECKLARE, frozenset(), "demo-utvecklare"),
+    ("lexsarah", Role.LEX_SARAH_ANSVARIG, frozenset(), "demo-lexsarah"),
+    ("admin", Role.ADMIN, frozenset(), "demo-administrator"),
+)
+STAFF = ("medarbetare", "personal.a12", "personal.b07", "personal.c31", "personal.d18")
+
+
+@dataclass(frozen=True)
+class Template:
+    units: tuple[str, ...]
+    category: str
+    subcategory: str | None
+    description: str
+    immediate: str | None = None
+
+
+# The DOMAIN.md examples first, then everyday ones. No names, no personnummer.
+TEMPLATES: tuple[Template, ...] = (
+    Template(("utredning", "familjehem-familjeratt"), "handlaggning", "registrering",
+             "En journalhandling som tillhör en annan person hittades i en klients akt.",
+             "Handlingen flyttades till rätt akt och registrator informerades."),
+    Template(("utredning", "stod-forsorjning"), "handlaggning", "registrering",
+             "En utredning var klar men registrerades aldrig som avslutad i verksamhetssystemet."),
+    Template(("utredning", "stod-forsorjning", "oppenvard"), "handlaggning", "sekretess",
+             "Ett brev med begäran om handlingar fick fel boxadress och kom till ekonomienheten "
+             "i stället för polisen.",
+             "Ekonomienheten återsände brevet oöppnat; nytt brev skickades."),
+    Template(("hvb-notgarden",), "genomforande", None,
+             "Knivar låg framme på köksbänken. Enligt rutinen ska knivar vara inlåsta, med en "
+             "inventarielista över knivar och saxar i knivlådan.",
+             "Knivarna låstes in och inventarielistan kontrollerades."),
+    Template(("hvb-notgarden", "stodboendet"), "handlaggning", "annat",
+             "Ungdomars folkbokföringsadresser uppdaterades inte när de flyttade, så deras post "
+             "kom inte fram."),
+    Template(("hvb-notgarden", "stodboendet"), "genomforande", None,
+             "Journalen visar att ungdomen inte kontaktats varje vecka som rutinen kräver."),
+    Template(("utredning",), "handlaggning", "forhandsbedomning",
+             "Förhandsbedömningen blev inte klar inom 14 dagar: handläggaren var sjukskriven och "
+             "anmälan blev liggande orörd."),
+    Template(("utredning",), "handlaggning", "forhandsbedomning",
+             "Vid ett LOB-omhändertagande uppmärksammades inte att personen hade barn, så tiden "
+             "för förhandsbedömningen löpte innan någon kände till anmälan."),
+    Template(("utredning",), "handlaggning", "forhandsbedomning",
+             "Vårdnadshavaren kom inte till bokade möten och förhandsbedömningen drog över "
+             "14 dagar."),
+    Template(("utredning",), "handlaggning", "forhandsbedomning",
+             "Anmälan skickades med e-post till en handläggare som gick på semester och sedan blev "
+             "sjuk; enhetschefen kunde inte se att den kommit in."),
+    Template(("utredning", "familjehem-familjeratt"), "handlaggning", "utredningstid",
+             "Barnutredningen överskred fyra månader utan beslut om förlängning."),
+    Template(("stod-forsorjning", "nyanlanda"), "handlaggning", "ekonomi",
+             "Utbetalningen av ekonomiskt bistånd blev en vecka försenad på grund av en felaktig "
+             "kontouppgift.",
+             "Akututbetalning gjordes samma dag."),
+    Template(("oppenvard", "nyanlanda", "stodboendet"), "personal", None,
+             "Nyanställd personal hade inte fått introduktion i rutinen för läkemedelshantering."),
+    Template(("utredning", "oppenvard", "hvb-notgarden"), "samverkan", None,
+             "Skolan och socialtjänsten hade olika uppgifter om ungdomens planering; ingen "
+             "samordnad individuell plan fanns."),
+    Template(("familjehem-familjeratt", "utredning"), "handlaggning", "sekretess",
+             "Ett e-postmeddelande med sekretessuppgifter skickades till fel mottagare.",
+             "Mottagaren ombads radera meddelandet och bekräftade det."),
+    Template(("nyanlanda",), "handlaggning", "annat",
+             "Tolk var inte bokad till ett planerat möte, så mötet fick ställas in."),
+)
+ANALYSES = (
+    "Rutinen var känd men följdes inte när ordinarie personal var frånvarande.",
+    "Rutinen saknade en tydlig ansvarig vid frånvaro.",
+    "Arbetsbelastningen var hög under perioden och kontrollmomentet hoppades över.",
+    "Nyanställd personal kände inte till rutinen.",
+)
+MEASURES = (
+    ("Gå igenom rutinen på nästa APT.", "enhetschef"),
+    ("Inför kontroll vid frånvaro: ersättare utses i veckoplaneringen.", "enhetschef"),
+    ("Uppdatera introduktionsmaterialet för nyanställda.", "verksamhetsutvecklare"),
+    ("Stickprov av 10 akter per månad under ett halvår.", "1:e socialsekreterare"),
+)
+
+
+def _seed_users(runtime: Runtime, echo: Callable[[str], None]) -> None:
+    echo("Demo users (demo data only – change or remove before real use):")
+    for username, role, units, password in DEMO_USERS:
+        try:
+            runtime.accounts.add(username, role, password, units=units)
+        except DomainError:
+            runtime.accounts.set_password(username, password)  # a re-run prints working ones
+        unit_text = f", units {','.join(sorted(units))}" if units else ""
+        echo(f"  {username:<12} {role.value:<26} password: {password}{unit_text}")
+
+
+def seed_demo(
+    runtime: Runtime, echo: Callable[[str], None] = print, *, seed: int = 2026
+) -> dict[str, int]:
+    """Users always (idempotent); data only on a store without events. Returns counts."""
+    _seed_users(runtime, echo)
+    app = runtime.app
+    if (app.recorder.max_notification_id() or 0) > 0:
+        echo("The store already has cases; no demo data added.")
+        return {}
+    counts = DemoYear(app, random.Random(seed)).run()
+    echo(
+        "Demo data: {deviations} deviations, {lex_sarah} Lex Sarah cases, "
+        "{child_reports} child reports.".format(**counts)
+    )
+    return counts
+
+
+class DemoYear:
+    def __init__(self, app: TrackerApplication, rng: random.Random) -> None:
+        self.app = app
+        self.rng = rng
+        self.today = app.today()
+        self.counts = {"deviations": 0, "lex_sarah": 0, "child_reports": 0}
+
+    def run(self) -> dict[str, int]:
+        filed = self._deviations()
+        self._lex_sarah(filed)
+        self._child_reports()
+        return self.counts
+
+    # --- deviations ------------------------------------------------------------------------
+
+    def _reviewer(self, unit: str) -> str:
+        return "enhetschef" if unit in {"utredning", "hvb-notgarden"} else "utvecklare"
+
+    def _deviations(self) -> list[tuple[UUID, date, str]]:
+        rng, app = self.rng, self.app
+        filed: list[tuple[UUID, date, str]] = []
+        start = self.today - timedelta(days=365)
+        for day_offset in range(0, 366):
+            reported = start + timedelta(days=day_offset)
+            if reported.weekday() >= 5 or rng.random() > 0.55:
+                continue  # roughly 10-15 a month, on working days
+            template = rng.choice(TEMPLATES)
+            unit = rng.choice(template.units)
+            occurred = reported - timedelta(days=rng.choice((0, 0, 1, 2, 5)))
+            deviation = app.file_deviation(
+                actor=rng.choice(STAFF), unit=unit, category=template.category,
+                subcategory=template.subcategory, occurred_on=occurred,
+                description=template.description, immediate_actions=template.immediate,
+                case_reference=rng.choice((None, f"SN {reported.year}/{rng.randint(100, 999)}")),
+                reported_on=reported,
+            )
+            self.counts["deviations"] += 1
+            filed.append((deviation.id, reported, unit))
+            self._handle(deviation.id, reported, unit, age=(self.today - reported).days)
+        self._special_cases(filed)
+        return filed
+
+    def _handle(self, deviation_id: UUID, reported: date, unit: str, *, age: int) -> None:
+        rng, app = self.rng, self.app
+        actor = self._reviewer(unit)
+        if age < 7 or rng.random() < 0.15:
+            return  # new, or still waiting in the inbox
+        app.analyse_cause(deviation_id, actor=actor, analysis=rng.choice(ANALYSES))
+        description, responsible = rng.choice(MEASURES)
+        due = min(reported + timedelta(days=30), self.today + timedelta(days=30))
+        app.add_measure(
+            deviation_id, actor=actor, description=description, responsible=responsible,
+            due_on=due,
+        )
+        if age > 45:
+            app.complete_measure(
+                deviation_id, actor=actor, measure=1,
+                completed_on=min(reported + timedelta(days=rng.randint(10, 40)), self.today),
+            )
+        if rng.random() < 0.6:
+            app.give_feedback(
+                deviation_id, actor=actor,
+                message="Tack för rapporten. Vi har gått igenom rutinen i arbetsgruppen.",
+            )
+        if age > 60 and rng.random() < 0.85:
+            app.close_deviation(
+                deviation_id, actor=actor,
+                summary="Åtgärden är genomförd och uppföljd; avvikelsen avslutas.",
+            )
+
+    def _special_cases(self, filed: list[tuple[UUID, date, str]]) -> None:
+        app = self.app
+        # A misfiled one, reclassified by the quality developer in the annual review.
+        deviation = app.file_deviation(
+            actor="medarbetare", unit="utredning", category="genomforande", subcategory=None,
+            occurred_on=self.today - timedelta(days=200),
+            reported_on=self.today - timedelta(days=199),
+            description="En journalhandling om en annan familj låg i fel akt.",
+        )
+        app.reclassify_deviation(
+            deviation.id, actor="utvecklare", category="handlaggning", subcategory="registrering"
+        )
+        # Closed, then reopened when it happened again.
+        app.analyse_cause(deviation.id, actor="enhetschef", analysis=ANALYSES[0])
+        app.close_deviation(deviation.id, actor="enhetschef", summary="Handlingen flyttad.")
+        app.reopen_deviation(
+            deviation.id, actor="enhetschef", reason="Samma sak hände igen veckan efter."
+        )
+        # Filed twice by mistake: the copy is withdrawn (stays in history, leaves the counts).
+        copy = app.file_deviation(
+            actor="medarbetare", unit="utredning", category="handlaggning",
+            subcategory="registrering", occurred_on=self.today - timedelta(days=200),
+            reported_on=self.today - timedelta(days=199),
+            description="En journalhandling om en annan familj låg i fel akt.",
+        )
+        app.withdraw_deviation(
+            copy.id, actor="utvecklare", reason="Registrerad två gånger av misstag."
+        )
+        # Fresh ones from the demo medarbetare, so "Mina rapporter" has feedback to show.
+        mine = app.file_deviation(
+            actor="medarbetare", unit="utredning", category="handlaggning",
+            subcategory="sekretess", occurred_on=self.today - timedelta(days=3),
+            reported_on=self.today - timedelta(days=2),
+            description="Ett brev skickades till en gammal adress trots att ny adress fanns.",
+            case_reference="SN 2026/412",
+        )
+        app.give_feedback(
+            mine.id, actor="enhetschef",
+            message="Tack! Vi ser över hur adressändringar förs in i systemet.",
+        )
+        self.counts["deviations"] += 3
+        filed.append((deviation.id, self.today - timedelta(days=199), "utredning"))
+
+    # --- Lex Sarah -------------------------------------------------------------------------
+
+    def _lex_sarah(self, filed: list[tuple[UUID, date, str]]) -> None:
+        app = self.app
+        candidates = [
+            (deviation_id, reported)
+            for deviation_id, reported, _ in filed
+            if app.get_deviation(deviation_id).status.value == "open"
+            and (self.today - reported).days > 20
+        ]
+        plans = [
+            ("allvarligt", True),  # reported to IVO
+            ("missforhallande", False),
+            ("inte_missforhallande", False),
+            (None, False),  # still under investigation
+        ]
+        for (deviation_id, reported), (grade, to_ivo) in zip(
+            candidates[:: max(1, len(candidates) // 5)], plans, strict=False
+        ):
+            opened = reported + timedelta(days=3)
+            case = app.escalate_to_lex_sarah(
+                deviation_id, actor="utvecklare", opened_on=opened,
+                reason="Upprepade brister som kan utgöra ett missförhållande.",
+            )
+            self.counts["lex_sarah"] += 1
+            app.record_protective_action(
+                case.id, actor="lexsarah", taken_on=opened,
+                description="Rutinen skärptes omedelbart och berörd personal informerades.",
+            )
+            app.document_finding(
+                case.id, actor="lexsarah", kind=FindingKind.HANDELSE,
+                text="Bristen innebar en risk för att barnets behov inte uppmärksammades i tid.",
+                dated_on=opened, source="Journalgranskning", nature=FindingNature.FACT,
+                author="lexsarah",
+            )
+            app.document_finding(
+                case.id, actor="lexsarah", kind=FindingKind.ORSAK,
+                text="Frånvaro utan ersättare och ingen bevakning av tidsfrister.",
+                dated_on=opened + timedelta(days=2), source="Intervju med enhetschef",
+                nature=FindingNature.ASSESSMENT, author="lexsarah",
+            )
+            if grade is None:
+                continue
+            decided = min(opened + timedelta(days=14), self.today)
+            app.decide_lex_sarah(
+                case.id, actor="lexsarah", grade=Grade(grade), decided_on=decided,
+                reasoning="Bedömningen grundar sig på utredningens uppgifter om händelse "
+                "och orsak.",
+            )
+            app.record_informed(
+                case.id, actor="lexsarah", who=InformedParty.INDIVIDUAL, on=decided
+            )
+            if to_ivo:
+                app.report_to_ivo(
+                    case.id, actor="lexsarah", sent_on=min(decided + timedelta(days=5), self.today),
+                    ivo_reference=f"IVO 3.1.1-{self.rng.randint(10000, 99999)}/{decided.year}",
+                    diary_number=f"SN {decided.year}/{self.rng.randint(100, 999)}",
+                )
+                continue
+            app.close_lex_sarah(
+                case.id, actor="lexsarah", closed_on=decided,
+                summary="Utredningen avslutas; åtgärderna följs upp i avvikelsen.",
+            )
+
+    # --- child reports ----------------------------------------------------------------------
+
+    def _child_reports(self) -> None:
+        app = self.app
+        for index, days_ago in enumerate((45, 38, 30, 26, 21, 17, 12, 9, 5, 2, 1, 0)):
+            received_day = self.today - timedelta(days=days_ago)
+            received_at = datetime.combine(received_day, time(9 + index % 7, 15), STOCKHOLM)
+            received_at = min(received_at, datetime.now(UTC).astimezone(STOCKHOLM))
+            report = app.receive_child_report(
+                actor="forste", unit="utredning", received_at=received_at,
+                case_reference=f"BoU {received_day.year}/{100 + index}",
+            )
+            self.counts["child_reports"] += 1
+            assessed_at = received_at + timedelta(hours=1)
+            if assessed_at <= datetime.now(UTC):
+                app.assess_protection(
+                    report.id, actor="forste", assessed_at=assessed_at,
+                    immediate_protection_needed=index % 5 == 0,
+                )
+            app.assign_handler(report.id, actor="forste", handler=f"handlaggare{index % 3 + 1}")
+            if index % 3 == 0 and days_ago >= 10:
+                # Decided in time; some lead to an investigation.
+                decided = received_day + timedelta(days=10)
+                decision = (
+                    PreliminaryDecision.OPEN_INVESTIGATION if index % 2 == 0
+                    else PreliminaryDecision.NO_INVESTIGATION
+                )
+                app.decide_preliminary_assessment(
+                    report.id, actor="forste", decision=decision, decided_on=decided
+                )
+                if decision is PreliminaryDecision.OPEN_INVESTIGATION:
+                    app.open_investigation(report.id, actor="forste", opened_on=decided)
+            elif days_ago > 14:
+                # Overdue: the breach is flagged (and its deviation filed) as the scheduler would.
+                app.flag_preliminary_breach(report.id)
