@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
+from email.policy import SMTP
 from typing import Any
 
 from tracker.runtime import Runtime
@@ -26,6 +27,7 @@ CLOCK_LABELS = {
     "forhandsbedomning": "förhandsbedömning",
     "utredning": "utredning",
 }
+SMTP_POLICY = SMTP.clone(max_line_length=998)  # RFC 5322's limit
 BANDS = ("overdue", "due_today", "soon")  # "later" is not news yet
 
 
@@ -132,7 +134,8 @@ def send_digests(runtime: Runtime, *, today: date) -> list[Digest]:
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
             for digest in mailable:
-                message = EmailMessage()
+                # Folding a Swedish subject at 78 columns leaves a double space in it.
+                message = EmailMessage(policy=SMTP_POLICY)
                 message["From"] = settings.smtp_sender
                 message["To"] = ", ".join(digest.recipients)
                 message["Subject"] = digest.subject

@@ -79,7 +79,7 @@ def scan(runtime: Runtime, *, now: datetime | None = None) -> ScanResult:
     today = local_date(now or runtime.app.now())
     # The view must have seen at least every event up to now, or a just-received
     # report could be missed until the next scan.
-    if not catch_up(runtime):
+    if not catch_up(runtime, timeout=30.0):
         log.warning("The deadlines view is not fully caught up; scanning what it has.")
     candidates = list(overdue_candidates(runtime.engine, today))
     if runtime.settings.file_protection_deviations:
