@@ -9,40 +9,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from web_helpers import add_users, log_in, make_app
 
-from tracker.accounts import Account, Role
+from tracker.accounts import Account
 from tracker.config import Settings
 from tracker.runtime import Runtime, open_runtime
-from web import create_app
-
-PASSWORD = "correct-horse-battery"
-# One user per role; the enhetschef manages only Utredningsenheten.
-USERS: dict[str, tuple[Role, frozenset[str]]] = {
-    "rapportor": (Role.RAPPORTOR, frozenset({"utredning"})),
-    "chef": (Role.ENHETSCHEF, frozenset({"utredning"})),
-    "forste": (Role.FORSTE_SOCIALSEKRETERARE, frozenset({"utredning"})),
-    "utvecklare": (Role.VERKSAMHETSUTVECKLARE, frozenset()),
-    "lexsarah": (Role.LEX_SARAH_ANSVARIG, frozenset()),
-    "admin": (Role.ADMIN, frozenset()),
-}
-
-
-def make_app(runtime: Runtime, *, csrf: bool = False) -> Flask:
-    app = create_app(runtime=runtime)
-    app.config.update(TESTING=True, WTF_CSRF_ENABLED=csrf)
-    return app
-
-
-def add_users(runtime: Runtime) -> dict[str, Account]:
-    return {
-        name: runtime.accounts.add(name, role, PASSWORD, units=units)
-        for name, (role, units) in USERS.items()
-    }
-
-
-def log_in(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
-    response = client.post("/login", data={"username": username, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 @pytest.fixture

@@ -179,12 +179,29 @@ _ERROR_TEXT = {
 }
 
 
+def _schema_names() -> Any:
+    """Schema names for the document: the class name, qualified by its module where two
+    modules use the same class name (each area defines its own DecisionBody, ...)."""
+    taken: dict[str, type] = {}
+
+    def resolve(schema: Any) -> str:
+        cls = schema if isinstance(schema, type) else type(schema)
+        name = cls.__name__.removesuffix("Schema") or cls.__name__
+        if taken.setdefault(name, cls) is not cls:
+            module = cls.__module__.rsplit(".", 1)[-1]
+            name = "".join(part.title() for part in module.split("_")) + name
+            taken.setdefault(name, cls)
+        return name
+
+    return resolve
+
+
 def build_spec() -> dict[str, Any]:
     spec = APISpec(
         title=API_TITLE,
         version=API_VERSION,
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_names())],
         info={"description": "Errors are always {\"errors\": {field: [messages]}}."},
         servers=[{"url": "/api/v1"}],
     )
