@@ -1,0 +1,313 @@
+"""A Lex Sarah investigation on its page and through the API: every step, steps out of
+order refused with what is missing (Swedish on the page, 409 with the reason in the API),
+bad input refused field by field with nothing stored, and stale edits reported."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from tracker.runtime import Runtime
+
+
+def _summary(html: str) -> str:
+    match = re.search(r'<div class="error-summary".*?</div>', html, re.S)
+    assert match, "no error summary on the page"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
+
+
+@pytest.fixture
+def case_id(users: Any, lex_sarah_case: Callable[..., UUID]) -> UUID:
+    return lex_sarah_case()
+
+
+@pytest.fixture
+def client(client_for: Callable[[str], Any]) -> Any:
+    return client_for("lexsarah")
+
+
+def _finding(today: str) -> dict[str, str]:
+    return {
+        "finding_kind": "handelse", "finding_text": "Knivar låg framme vid två tillfällen.",
+        "finding_date": today, "finding_source": "Samtal med personal",
+        "finding_nature": "fact", "finding_author": "Utredare Ett",
+    }
+
+
+def test_every_step_on_the_case_page(client: Any, case_id: UUID, runtime: Runtime) -> None:
+    today = runtime.app.today().isoformat()
+    url = f"/lex-sarah/{case_id}"
+    steps = [
+        ("atgard", {"pa_description": "Knivarna låstes in samma dag.", "pa_taken_on": today}),
+        ("utredare", {"investigator": "Utredare Ett"}),
+        ("uppgift", _finding(today)),
+        ("uppgift", {**_finding(today), "finding_kind": "orsak", "finding_nature": "assessment",
+                     "finding_text": "Rutinen var inte känd av vikarier."}),
+        ("forslag", {"proposal_grade": "risk_allvarligt", "proposal_reasoning": "Risk för skada."}),
+        ("beslut", {"decision_grade": "allvarligt", "decision_reasoning": "Allvarligt.",
+                    "decided_on": today}),
+        ("ivo", {"sent_on": today, "ivo_reference": "IVO 3.1.1-1234/2026",
+                 "diary_number": "SN 2026/77"}),
+        ("informerad", {"informed_who": "individual", "informed_on": today}),
+        ("informerad", {"informed_who": "representative", "informed_on": today}),
+        ("avsluta", {"closing_summary": "Rutinen är uppdaterad.", "closed_on": today}),
+    ]
+    for action, data in steps:
+        response = client.post(f"{url}/{action}", data=data)
+        assert response.status_code == 302, (action, response.get_data(as_text=True)[-2000:])
+        assert response.headers["Location"].endswith(f"#steg-{action}")
+    page = client.get(url).get_data(as_text=True)
+    for shown in ["Knivarna låstes in samma dag.", "Utredare Ett", "Orsaker",
+                  "Rutinen var inte känd av vikarier.", "Bedömning",
+                  "Allvarligt missförhållande", "IVO 3.1.1-1234/2026", "SN 2026/77",
+                  "Den enskilde", "Företrädare", "Rutinen är uppdaterad.", "Avslutad"]:
+        assert shown in page, shown
+    case = runtime.app.get_lex_sarah_case(case_id)
+    assert case.status.value == "closed"
+    assert len(case.findings) == 2
+    # a closed case offers no more forms
+    assert 'action="/lex-sarah/' not in page
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "missing"),
+    [
+        ("ivo", {"sent_on": "{today}", "ivo_reference": "IVO-1", "diary_number": "D-1"},
+         "Besluta om bedömningen innan ärendet anmäls till IVO."),
+        ("beslut", {"decision_grade": "missforhallande", "decision_reasoning": "x",
+                    "decided_on": "{today}"},
+         "Dokumentera minst en uppgift i utredningen innan beslut fattas."),
+        ("avsluta", {"closing_summary": "Klart.", "closed_on": "{today}"},
+         "Besluta om bedömningen innan utredningen avslutas."),
+    ],
+)
+def test_a_step_out_of_order_says_what_is_missing(
+    client: Any, case_id: UUID, runtime: Runtime, action: str, data: dict[str, str],
+    missing: str,
+) -> None:
+    today = runtime.app.today().isoformat()
+    before = runtime.app.get_lex_sarah_case(case_id).version
+    response = client.post(
+        f"/lex-sarah/{case_id}/{action}", data={k: v.format(today=today) for k, v in data.items()}
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert missing in _summary(html)
+    assert runtime.app.get_lex_sarah_case(case_id).version == before
+    # what the user typed is still there
+    for value in data.values():
+        if "{" not in value:
+            assert value in html
+
+
+def test_closing_a_serious_case_before_the_ivo_report_is_refused(
+    client: Any, case_id: UUID, runtime: Runtime
+) -> None:
+    today = runtime.app.today().isoformat()
+    client.post(f"/lex-sarah/{case_id}/uppgift", data=_finding(today))
+    client.post(f"/lex-sarah/{case_id}/beslut", data={
+        "decision_grade": "risk_allvarligt", "decision_reasoning": "Påtaglig risk.",
+        "decided_on": today})
+    response = client.post(f"/lex-sarah/{case_id}/avsluta",
+                           data={"closing_summary": "Klart.", "closed_on": today})
+    assert response.status_code == 409
+    assert "Anmäl ärendet till IVO innan det avslutas." in _summary(response.get_data(as_text=True))
+    assert runtime.app.get_lex_sarah_case(case_id).closed_on is None
+
+
+def test_a_mild_grade_is_not_reported_to_ivo(
+    client: Any, case_id: UUID, runtime: Runtime
+) -> None:
+    today = runtime.app.today().isoformat()
+    client.post(f"/lex-sarah/{case_id}/uppgift", data=_finding(today))
+    client.post(f"/lex-sarah/{case_id}/beslut", data={
+        "decision_grade": "inte_missforhallande", "decision_reasoning": "Inget fel.",
+        "decided_on": today})
+    response = client.post(f"/lex-sarah/{case_id}/ivo", data={
+        "sent_on": today, "ivo_reference": "IVO-1", "diary_number": "D-1"})
+    assert response.status_code == 409
+    assert "anmäls till IVO" in _summary(response.get_data(as_text=True))
+    page = client.get(f"/lex-sarah/{case_id}").get_data(as_text=True)
+    assert "Beslutet kräver ingen anmälan till IVO." in page
+
+
+def test_bad_input_gets_inline_errors_and_nothing_is_stored(
+    client: Any, case_id: UUID, runtime: Runtime
+) -> None:
+    tomorrow = (runtime.app.today() + timedelta(days=1)).isoformat()
+    before = runtime.app.get_lex_sarah_case(case_id).version
+    response = client.post(f"/lex-sarah/{case_id}/uppgift", data={
+        "finding_kind": "nonsense", "finding_text": "", "finding_date": "igår",
+        "finding_source": "Journal", "finding_nature": "fact", "finding_author": "U"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    summary = _summary(html)
+    assert "Fältet måste fyllas i." in summary
+    assert 'href="#finding_kind"' in html
+    assert 'href="#finding_date"' in html
+    assert 'id="finding_text-error"' in html
+    assert 'aria-invalid="true"' in html
+    assert 'value="igår"' in html  # kept for correction
+
+    response = client.post(f"/lex-sarah/{case_id}/atgard",
+                           data={"pa_description": "Åtgärd", "pa_taken_on": tomorrow})
+    assert response.status_code == 422
+    assert "Datumet kan inte vara i framtiden." in _summary(response.get_data(as_text=True))
+
+    response = client.post(f"/lex-sarah/{case_id}/uppgift", data={
+        **_finding(runtime.app.today().isoformat()),
+        "finding_text": "Gäller 19121212-1212 på avdelningen."})
+    assert response.status_code == 422
+    assert "personnummer" in _summary(response.get_data(as_text=True))
+    assert runtime.app.get_lex_sarah_case(case_id).version == before
+
+
+def test_a_stale_edit_is_reported_and_the_text_kept(
+    client: Any, case_id: UUID, runtime: Runtime
+) -> None:
+    seen = runtime.app.get_lex_sarah_case(case_id).version
+    runtime.app.assign_investigator(case_id, actor="utvecklare", investigator="Någon annan")
+    response = client.post(f"/lex-sarah/{case_id}/forslag", data={
+        "proposal_grade": "missforhallande", "proposal_reasoning": "Min motivering.",
+        "version": str(seen)})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Någon annan har ändrat ärendet" in _summary(html)
+    assert "Min motivering." in html
+    assert runtime.app.get_lex_sarah_case(case_id).proposed_grade is None
+    # the form now carries the current version: sending again works
+    current = runtime.app.get_lex_sarah_case(case_id).version
+    assert f'name="version" value="{current}"' in html
+
+
+def test_unknown_case_and_unknown_step_are_404(client: Any, case_id: UUID) -> None:
+    assert client.get("/lex-sarah/00000000-0000-0000-0000-000000000000").status_code == 404
+    assert client.post(f"/lex-sarah/{case_id}/hoppa", data={}).status_code == 404
+
+
+# --- JSON API -----------------------------------------------------------------------
+
+
+def test_api_lifecycle_and_shape(api: Callable[..., Any], case_id: UUID, runtime: Runtime) -> None:
+    today = runtime.app.today().isoformat()
+    base = f"/api/v1/lex-sarah/{case_id}"
+    body = api("lexsarah", "GET", base).get_json()
+    assert body["status"] == "open"
+    assert body["id"] == str(case_id)
+    assert [entry["type"] for entry in body["history"]] == ["Opened"]
+
+    response = api("lexsarah", "POST", f"{base}/findings", json={
+        "kind": "upptackt", "text": "Upptäcktes vid kvällsronden.", "date": today,
+        "source": "Personal", "nature": "fact", "author": "Utredare"})
+    assert response.status_code == 201
+    assert response.get_json()["findings"][0]["kind"] == "upptackt"
+    assert api("lexsarah", "POST", f"{base}/proposal", json={
+        "grade": "allvarligt", "reasoning": "Allvarligt."}).status_code == 200
+    response = api("utvecklare", "POST", f"{base}/decision", json={
+        "grade": "allvarligt", "reasoning": "Allvarligt.", "decided_on": today})
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "decided"
+    assert response.get_json()["decision"] == {
+        "grade": "allvarligt", "reasoning": "Allvarligt.", "decided_on": today}
+    response = api("lexsarah", "POST", f"{base}/ivo-report", json={
+        "sent_on": today, "ivo_reference": "IVO-9", "diary_number": "SN-9"})
+    assert response.get_json()["status"] == "reported_to_ivo"
+    assert api("lexsarah", "POST", f"{base}/informed", json={
+        "who": "individual", "on": today}).status_code == 200
+    response = api("lexsarah", "POST", f"{base}/closure", json={"summary": "Klart."})
+    body = response.get_json()
+    assert body["status"] == "closed"
+    assert body["informed"] == {"individual": today}
+    assert body["ivo_report"] == {
+        "sent_on": today, "ivo_reference": "IVO-9", "diary_number": "SN-9"}
+    assert [e["type"] for e in body["history"]] == [
+        "Opened", "FindingDocumented", "GradeProposed", "Decided", "ReportedToIVO",
+        "PartyInformed", "Closed"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "reason"),
+    [
+        ("ivo-report", {"sent_on": "{today}", "ivo_reference": "I", "diary_number": "D"},
+         "Decide the grade before reporting to IVO."),
+        ("decision", {"grade": "allvarligt", "reasoning": "r"},
+         "Document at least one finding before deciding."),
+        ("closure", {"summary": "s"}, "Decide the grade before closing the investigation."),
+    ],
+)
+def test_api_step_out_of_order_is_409_with_the_reason(
+    api: Callable[..., Any], case_id: UUID, runtime: Runtime, path: str,
+    body: dict[str, str], reason: str,
+) -> None:
+    today = runtime.app.today().isoformat()
+    before = runtime.app.get_lex_sarah_case(case_id).version
+    response = api("lexsarah", "POST", f"/api/v1/lex-sarah/{case_id}/{path}",
+                   json={k: v.format(today=today) for k, v in body.items()})
+    assert response.status_code == 409
+    assert response.get_json() == {"errors": {"_schema": [reason]}}
+    swedish = api("lexsarah", "POST", f"/api/v1/lex-sarah/{case_id}/{path}",
+                  json={k: v.format(today=today) for k, v in body.items()},
+                  headers={"Accept-Language": "sv"})
+    assert swedish.status_code == 409
+    assert swedish.get_json()["errors"]["_schema"][0] != reason  # translated
+    assert runtime.app.get_lex_sarah_case(case_id).version == before
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({}, {"kind", "text", "date", "source", "nature", "author"}),
+        ({"kind": "gissning", "text": "t", "date": "2026-13-01", "source": "s",
+          "nature": "rykte", "author": "a"}, {"kind", "date", "nature"}),
+        ({"kind": "orsak", "text": 5, "date": "2026-01-01", "source": "s", "nature": "fact",
+          "author": "a"}, {"text"}),
+        ({"kind": "orsak", "text": "x" * 5001, "date": "2026-01-01", "source": "s",
+          "nature": "fact", "author": "a"}, {"text"}),
+        ({"kind": "orsak", "text": "t", "date": "2999-01-01", "source": "s", "nature": "fact",
+          "author": "a"}, {"date"}),
+        ({"kind": "orsak", "text": "t", "date": "2026-01-01", "source": "s", "nature": "fact",
+          "author": "a", "extra": 1}, {"extra"}),
+    ],
+)
+def test_api_bad_finding_is_422_per_field_and_nothing_stored(
+    api: Callable[..., Any], case_id: UUID, runtime: Runtime, body: dict[str, Any],
+    fields: set[str],
+) -> None:
+    before = runtime.app.get_lex_sarah_case(case_id).version
+    response = api("lexsarah", "POST", f"/api/v1/lex-sarah/{case_id}/findings", json=body)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == fields
+    assert runtime.app.get_lex_sarah_case(case_id).version == before
+
+
+def test_api_bad_grade_and_party_codes(api: Callable[..., Any], case_id: UUID) -> None:
+    base = f"/api/v1/lex-sarah/{case_id}"
+    response = api("lexsarah", "POST", f"{base}/proposal", json={"grade": "lite", "reasoning": "r"})
+    assert set(response.get_json()["errors"]) == {"grade"}
+    response = api("lexsarah", "POST", f"{base}/informed",
+                   json={"who": "granne", "on": "2026-01-01"})
+    assert set(response.get_json()["errors"]) == {"who"}
+    assert api("lexsarah", "POST", f"{base}/proposal", data="nej",
+               content_type="application/json").status_code == 400
+
+
+def test_api_stale_expected_version_is_409(
+    api: Callable[..., Any], case_id: UUID, runtime: Runtime
+) -> None:
+    version = api("lexsarah", "GET", f"/api/v1/lex-sarah/{case_id}").get_json()["version"]
+    runtime.app.assign_investigator(case_id, actor="utvecklare", investigator="X")
+    response = api("lexsarah", "POST", f"/api/v1/lex-sarah/{case_id}/proposal", json={
+        "grade": "missforhallande", "reasoning": "r", "expected_version": version})
+    assert response.status_code == 409
+    assert runtime.app.get_lex_sarah_case(case_id).proposed_grade is None
+
+
+def test_api_unknown_case_is_404(api: Callable[..., Any], users: Any) -> None:
+    response = api("lexsarah", "GET", "/api/v1/lex-sarah/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 404
+    assert response.get_json()["errors"]
