@@ -22,6 +22,7 @@ from uuid import UUID
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from events.clocks import STOCKHOLM, local_date
+from events.errors import DomainError
 from tracker.application import ConflictError, NotFound
 from tracker.config import Settings
 from tracker.leader import LeaderLock, leader_lock
@@ -96,8 +97,9 @@ def scan(runtime: Runtime, *, now: datetime | None = None) -> ScanResult:
             # The command re-reads the aggregate: nothing is filed unless it is breached
             # and not yet flagged, whatever the view said.
             deviation_id = commands[clock](report_id, today=today)
-        except (NotFound, ConflictError) as error:
-            # One bad candidate must not stop the others; the next scan tries again.
+        except (NotFound, ConflictError, DomainError) as error:
+            # One bad candidate (say, a subcategory an admin deactivated) must not stop
+            # the others; it is logged and the next scan tries again.
             log.warning("Could not flag %s breach of report %s: %r", clock, report_id, error)
             result.failed.append((report_id, clock, repr(error)))
             continue

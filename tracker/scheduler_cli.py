@@ -37,7 +37,8 @@ def _report(result: ScanResult) -> None:
 @click.command("scheduler")
 @click.option(
     "--once", is_flag=True,
-    help="Run one scan at the current time, print what was flagged, and exit.",
+    help="Run one scan at the current time, print what was flagged, and exit "
+    "(status 1 if a breach could not be flagged).",
 )
 @click.option(
     "--digest", "digest_now", is_flag=True,
@@ -67,8 +68,11 @@ def scheduler_command(once: bool, digest_now: bool, leader_retry: float) -> None
     if once or digest_now:
         runtime = open_runtime(settings)
         try:
+            failed = False
             if once:
-                _report(scan(runtime))
+                result = scan(runtime)
+                _report(result)
+                failed = bool(result.failed)
             if digest_now:
                 from tracker.digest import send_digests
 
@@ -82,6 +86,8 @@ def scheduler_command(once: bool, digest_now: bool, leader_retry: float) -> None
                     )
         finally:
             runtime.close()
+        if failed:
+            raise SystemExit(1)  # so that cron or a monitor notices
         return
 
     service = SchedulerService(settings, leader_retry_seconds=leader_retry)

@@ -7,10 +7,14 @@ import dataclasses
 import email
 import email.policy
 import logging
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -163,3 +167,30 @@ def test_a_unit_without_recipients_is_logged_not_mailed(
     assert len(inbox.messages) == 1
     assert "no recipient for the unit" in caplog.text
     assert deadlines["overdue"] in caplog.text
+
+
+def test_the_digest_command_mails_todays_digest(
+    runtime: Runtime, environ: dict[str, str], smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    report = runtime.app.receive_child_report(
+        actor="forste", unit="utredning", received_at=datetime.now(UTC) - timedelta(days=20),
+        case_reference="DNR 2026/9",
+    )
+    env = os.environ | environ | {
+        "TRACKER_SMTP_HOST": "127.0.0.1",
+        "TRACKER_SMTP_PORT": str(port),
+        "TRACKER_DIGEST_RECIPIENTS": "utredning=utredning@kommun.example",
+    }
+    tracker = str(Path(sys.executable).with_name("tracker"))
+    done = subprocess.run(
+        [tracker, "scheduler", "--digest"], env=env, capture_output=True, text=True,
+        timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "utredning: 2 deadline(s), smtp to utredning@kommun.example" in done.stdout
+    [(recipients, message)] = inbox.messages
+    assert recipients == ["utredning@kommun.example"]
+    body = message.get_content()
+    assert f"{report.number}  förhandsbedömning" in body
+    assert f"{report.number}  skyddsbedömning" in body

@@ -254,3 +254,32 @@ def test_the_setting_files_one_deviation_for_a_late_skyddsbedomning(
     assert "Skyddsbedömningen" in deviation.description
     assert scan_at(strict, day(2)).flagged == []
     assert count_deviations() == 1
+
+
+def test_a_breach_that_cannot_be_filed_is_reported_and_retried_next_scan(
+    runtime: Runtime, receive: Callable, count_deviations: Callable[[], int]
+) -> None:
+    first = receive(RECEIVED)
+    second = receive(RECEIVED + timedelta(hours=1))
+    taxonomy = runtime.organisation.taxonomy()
+    handling = taxonomy.categories["handlaggning"]
+    closed = dataclasses.replace(
+        taxonomy,
+        categories={**taxonomy.categories,
+                    "handlaggning": dataclasses.replace(handling, active=False)},
+    )
+    runtime.organisation.publish_taxonomy(closed, actor="admin")
+
+    result = scan_at(runtime, day(15))
+    assert result.flagged == []
+    assert sorted(r for r, _, _ in result.failed) == sorted([first.id, second.id])
+    assert count_deviations() == 0
+
+    runtime.organisation.publish_taxonomy(
+        dataclasses.replace(closed, categories=taxonomy.categories), actor="admin"
+    )
+    retried = scan_at(runtime, day(16))
+    assert sorted(f.report_number for f in retried.flagged) == sorted(
+        [first.number, second.number]
+    )
+    assert count_deviations() == 2
