@@ -69,3 +69,26 @@ def sqlite_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime
     rt = open_runtime(settings)
     yield rt
     rt.close()
+
+
+def _quick_hash(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password, method="pbkdf2:sha256:1")
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt takes ~0.2 s a hash by design; the web tests make many users, so they hash
+    with a cheap method (the stored hash names its method, so checking still works)."""
+    monkeypatch.setattr("tracker.accounts.generate_password_hash", _quick_hash)
+
+
+@pytest.fixture(scope="module")
+def shared_app(sqlite_runtime: Runtime) -> Flask:
+    """An app with USERS on the module's SQLite runtime, for tables of cases that store
+    nothing (or nothing the other cases look at)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("tracker.accounts.generate_password_hash", _quick_hash)
+        add_users(sqlite_runtime)
+    return make_app(sqlite_runtime)

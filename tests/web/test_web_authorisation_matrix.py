@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from web_helpers import USERS, add_users, file_deviation, log_in, make_app, stored_events
+from web_helpers import USERS, file_deviation, log_in, stored_events
 
 from tracker.runtime import Runtime
 from web.forms import CONFLICT_MESSAGE
@@ -34,10 +34,8 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(sqlite_runtime: Runtime) -> World:
-    runtime = sqlite_runtime
-    app = make_app(runtime)
-    add_users(runtime)
+def world(sqlite_runtime: Runtime, shared_app: Flask) -> World:
+    runtime, app = sqlite_runtime, shared_app
     clients: dict[str | None, FlaskClient] = {None: app.test_client()}
     for name in USERS:
         clients[name] = app.test_client()
