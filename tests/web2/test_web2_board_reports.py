@@ -1,0 +1,336 @@
+"""Bevakning (every open clock, banded in words, filtered, scoped) and the rollup pages
+and report endpoints (counts that follow the event log, charts with tables, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from events.child_report import PreliminaryDecision
+from tracker.runtime import Runtime
+
+MONTHLY_KEYS = {"year", "month", "total", "by_operation", "rows"}
+
+
+def _board_rows(html: str) -> list[tuple[str, str, str, str]]:
+    """(band text, days, clock, report number) per board row, top to bottom."""
+    body = html.split('<table class="board">', 1)[1].split("</table>", 1)[0]
+    rows = []
+    for row in re.findall(r"<tr class=\"row-[a-z_]+\">(.*?)</tr>", body, re.S):
+        found = re.findall(r"<td>(.*?)</td>", row, re.S)
+        cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in found]
+        rows.append((cells[0], cells[1], cells[3], cells[4]))
+    return rows
+
+
+@pytest.fixture
+def reports(users: Any, child_report: Callable[..., UUID], runtime: Runtime) -> dict[str, UUID]:
+    made = {
+        "late": child_report("utredning", days_ago=16, case_reference="A"),
+        "today": child_report("utredning", days_ago=14, case_reference="B"),
+        "soon": child_report("hvb-notgarden", days_ago=12, case_reference="C"),
+        "later": child_report("utredning", days_ago=1, case_reference="D"),
+    }
+    app = runtime.app
+    for report_id in made.values():
+        report = app.get_child_report(report_id)
+        app.assess_protection(report_id, actor="forste", assessed_at=report.received_at,
+                              immediate_protection_needed=False)
+    app.assign_handler(made["soon"], actor="forste", handler="chef_hvb")
+    return made
+
+
+def test_board_lists_open_clocks_by_days_left_in_words(
+    client_for: Callable[[str], Any], reports: dict[str, UUID], runtime: Runtime
+) -> None:
+    html = client_for("forste").get("/bevakning/").get_data(as_text=True)
+    rows = _board_rows(html)
+    numbers = {runtime.app.get_child_report(i).number: key for key, i in reports.items()}
+    assert [numbers[r[3]] for r in rows] == ["late", "today", "soon", "later"]
+    assert [r[0] for r in rows] == [
+        "Försenad", "Sista dag i dag", "3 dagar eller mindre", "Senare"]
+    assert rows[0][1] == "2 dagar försenad"
+    assert rows[1][1] == "0 (i dag)"
+    assert rows[2][1] == "2"
+    assert {r[2] for r in rows} == {"Förhandsbedömning"}
+    for report_id in reports.values():
+        assert f'href="/anmalningar/{report_id}"' in html
+    # the summary counts each band
+    assert re.search(r"Försenad</span>: 1", html)
+
+
+def test_board_shows_unassessed_protection_and_running_investigations(
+    client_for: Callable[[str], Any], users: Any, child_report: Callable[..., UUID],
+    runtime: Runtime,
+) -> None:
+    report_id = child_report("utredning", days_ago=3)
+    app = runtime.app
+    app.decide_preliminary_assessment(
+        report_id, actor="forste", decision=PreliminaryDecision.OPEN_INVESTIGATION
+    )
+    app.open_investigation(report_id, actor="forste")
+    rows = _board_rows(client_for("utvecklare").get("/bevakning/").get_data(as_text=True))
+    assert [(r[0], r[2]) for r in rows] == [
+        ("Försenad", "Skyddsbedömning"), ("Senare", "Utredning")]
+
+
+def test_board_filters_and_unit_scope(
+    client_for: Callable[[str], Any], reports: dict[str, UUID], runtime: Runtime
+) -> None:
+    number = {key: runtime.app.get_child_report(i).number for key, i in reports.items()}
+    client = client_for("utvecklare")
+    by_unit = _board_rows(client.get("/bevakning/?unit=hvb-notgarden").get_data(as_text=True))
+    assert [r[3] for r in by_unit] == [number["soon"]]
+    by_handler = _board_rows(client.get("/bevakning/?handler=chef_hvb").get_data(as_text=True))
+    assert [r[3] for r in by_handler] == [number["soon"]]
+    own = _board_rows(client_for("chef").get("/bevakning/").get_data(as_text=True))
+    assert [r[3] for r in own] == [number["late"], number["today"], number["later"]]
+    # asking for another unit's board gives nothing from it
+    other = client_for("chef").get("/bevakning/?unit=hvb-notgarden").get_data(as_text=True)
+    assert "Inga öppna tidsfrister." in other
+    assert client.get("/bevakning/?unit=" + "x" * 65).status_code == 422
+
+
+# --- rollups ------------------------------------------------------------------------
+
+
+def _file(runtime: Runtime, unit: str, category: str, sub: str | None, days_ago: int = 0) -> UUID:
+    today = runtime.app.today()
+    return runtime.app.file_deviation(
+        actor="rapportor", unit=unit, category=category, subcategory=sub,
+        occurred_on=today - timedelta(days=days_ago), description="Händelse.",
+        reported_on=today - timedelta(days=days_ago),
+    ).id
+
+
+def _monthly_count(html: str, operation: str, category: str, sub: str = "") -> int:
+    table = html.split(f'id="tabell-{operation.lower()}"', 1)[1].split("</table>", 1)[0]
+    match = re.search(
+        rf'data-category="{category}" data-subcategory="{sub}">.*?<td class="num">(\d+)</td>',
+        table, re.S,
+    )
+    assert match, (operation, category, sub)
+    return int(match.group(1))
+
+
+def test_monthly_page_counts_follow_the_log(
+    client_for: Callable[[str], Any], users: Any, runtime: Runtime
+) -> None:
+    client = client_for("utvecklare")
+    before = client.get("/rapporter/manad").get_data(as_text=True)
+    assert _monthly_count(before, "IFO", "handlaggning", "sekretess") == 0
+    _file(runtime, "utredning", "handlaggning", "sekretess")
+    _file(runtime, "utredning", "handlaggning", "sekretess")
+    _file(runtime, "hvb-notgarden", "genomforande", None)
+    html = client.get("/rapporter/manad").get_data(as_text=True)
+    assert _monthly_count(html, "IFO", "handlaggning", "sekretess") == 2
+    assert _monthly_count(html, "HVB", "genomforande") == 1
+    assert _monthly_count(html, "HVB", "handlaggning", "sekretess") == 0
+    assert "<strong>3</strong> avvikelser kom in" in html
+    assert "n = 2" in html
+    assert "n = 1" in html
+    # a bar chart per operation, labelled, with the numbers in its description
+    charts = re.findall(r'<svg[^>]*role="img"[^>]*>', html)
+    assert len(charts) == 2
+    assert "Brister utifrån sekretess: 2" in html
+
+
+def test_monthly_page_for_a_chosen_month_and_bad_month(
+    client_for: Callable[[str], Any], users: Any, runtime: Runtime
+) -> None:
+    client = client_for("utvecklare")
+    today = runtime.app.today()
+    response = client.get(f"/rapporter/manad?year={today.year}&month=13")
+    assert response.status_code == 422
+    assert 'href="#month"' in response.get_data(as_text=True)
+    response = client.get("/rapporter/manad?year=2020&month=2")
+    assert response.status_code == 200
+    assert "Månadsrapport februari 2020" in response.get_data(as_text=True)
+
+
+def _csv(response: Any) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    text = response.get_data().decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def test_every_table_downloads_as_csv(
+    client_for: Callable[[str], Any], users: Any, runtime: Runtime,
+    lex_sarah_case: Callable[..., UUID],
+) -> None:
+    _file(runtime, "utredning", "personal", None)
+    _file(runtime, "utredning", "personal", None)
+    _file(runtime, "utredning", "personal", None)
+    lex_sarah_case()
+    year = runtime.app.today().year
+    client = client_for("utvecklare")
+
+    monthly = _csv(client.get("/rapporter/manad.csv"))
+    assert monthly[0] == ["Verksamhet", "Kvalitetsområde", "Antal"]
+    assert ["Individ- och familjeomsorg", "Personal och kompetens", "3"] in monthly
+    assert monthly[-1] == ["Alla verksamheter", "Totalt", "4"]
+
+    annual = _csv(client.get(f"/rapporter/ar.csv?year={year}"))
+    assert annual[0] == ["Kvalitetsområde", "IFO", "HVB", "Totalt", "Lex Sarah-utredningar"]
+    assert ["Personal och kompetens", "3", "0", "3", "0"] in annual
+    assert ["Genomförande av insats", "1", "0", "1", "1"] in annual
+    assert ["varav Brister utifrån sekretess", "0", "0", "0", "0"] in annual
+    assert annual[-1] == ["TOTALT", "4", "0", "4", "1"]
+
+    assert _csv(client.get("/rapporter/ar/totaler.csv")) == [
+        ["År", "Antal avvikelser"], [str(year), "4"]]
+    yoy = _csv(client.get(f"/rapporter/ar-for-ar.csv?first={year}&last={year}"))
+    assert yoy[0][0] == "År"
+    assert yoy[0][-1] == "Totalt"
+    assert yoy[1][0] == str(year)
+    assert yoy[1][-1] == "4"
+    escalations = _csv(client.get("/rapporter/eskaleringar.csv"))
+    assert escalations[0][0] == "Lex Sarah-nummer"
+    assert len(escalations) == 2
+    recurrence = _csv(client.get("/rapporter/aterkommande.csv"))
+    assert recurrence[1][:4] == ["Utredningsenheten", "IFO", "Personal och kompetens", "3"]
+    assert recurrence[1][-1] == "Överväg Lex Sarah-utredning"
+
+
+def test_annual_and_year_over_year_pages_show_chart_and_table(
+    client_for: Callable[[str], Any], users: Any, runtime: Runtime
+) -> None:
+    _file(runtime, "stodboendet", "samverkan", None)
+    year = runtime.app.today().year
+    client = client_for("lexsarah")
+    annual = client.get(f"/rapporter/ar?year={year}").get_data(as_text=True)
+    assert re.search(r"<th scope=\"row\">Samverkan</th><td class=\"num\">0</td>"
+                     r"<td class=\"num\">1</td><td class=\"num\">1</td>", annual)
+    assert "TOTALT" in annual
+    yoy = client.get(f"/rapporter/ar-for-ar?first={year - 1}&last={year}").get_data(as_text=True)
+    assert 'role="img"' in yoy
+    assert f"<th scope=\"row\">{year - 1}</th>" in yoy
+    assert client.get("/rapporter/ar-for-ar?first=1900").status_code == 422
+
+
+def test_escalation_and_recurrence_pages(
+    client_for: Callable[[str], Any], users: Any, runtime: Runtime,
+    lex_sarah_case: Callable[..., UUID],
+) -> None:
+    case_id = lex_sarah_case()
+    for _ in range(3):
+        _file(runtime, "oppenvard", "samverkan", None)
+    client = client_for("utvecklare")
+    escalations = client.get("/rapporter/eskaleringar").get_data(as_text=True)
+    assert f'href="/lex-sarah/{case_id}"' in escalations
+    assert "Inte bedömd" in escalations
+    recurrence = client.get("/rapporter/aterkommande").get_data(as_text=True)
+    assert "Öppenvårdsenheten" in recurrence
+    assert "Överväg Lex Sarah-utredning" in recurrence
+
+
+# --- report API (issue 3 shapes) ----------------------------------------------------
+
+
+def test_report_endpoints_count_what_a_client_just_filed(
+    api: Callable[..., Any], users: Any, runtime: Runtime
+) -> None:
+    today = runtime.app.today()
+    query = f"?year={today.year}&month={today.month}"
+    empty = api("utvecklare", "GET", f"/api/v1/reports/monthly{query}").get_json()
+    assert empty == {"year": today.year, "month": today.month, "total": 0,
+                     "by_operation": {"IFO": 0, "HVB": 0}, "rows": []}
+    filed = api("rapportor", "POST", "/api/v1/deviations", json={
+        "unit": "utredning", "category": "handlaggning", "subcategory": "registrering",
+        "occurred_on": today.isoformat(), "description": "Journal i fel mapp."})
+    assert filed.status_code == 201
+    monthly = api("utvecklare", "GET", f"/api/v1/reports/monthly{query}").get_json()
+    assert set(monthly) == MONTHLY_KEYS
+    assert monthly["total"] == 1
+    assert monthly["by_operation"] == {"IFO": 1, "HVB": 0}
+    assert monthly["rows"] == [{"operation": "IFO", "category": "handlaggning",
+                                "subcategory": "registrering", "count": 1}]
+    annual = api("utvecklare", "GET", f"/api/v1/reports/annual?year={today.year}").get_json()
+    assert set(annual) == {"year", "rows", "total"}
+    assert annual["total"] == {"ifo": 1, "hvb": 0, "total": 1, "lex_sarah": 0}
+    assert set(annual["rows"][0]) == {"category", "subcategory", "ifo", "hvb", "total",
+                                      "lex_sarah"}
+    assert api("utvecklare", "GET", "/api/v1/reports/yearly").get_json() == {
+        "years": [{"year": today.year, "total": 1}]}
+
+
+def test_escalation_and_recurrence_endpoints(
+    api: Callable[..., Any], users: Any, runtime: Runtime,
+    lex_sarah_case: Callable[..., UUID],
+) -> None:
+    case_id = lex_sarah_case()
+    for _ in range(2):
+        _file(runtime, "utredning", "genomforande", None)
+    escalations = api("lexsarah", "GET", "/api/v1/reports/escalations").get_json()
+    assert [row["id"] for row in escalations] == [str(case_id)]
+    assert escalations[0]["days_open"] == 1
+    assert escalations[0]["status"] == "open"
+    assert set(escalations[0]) >= {"number", "deviation_id", "deviation_number", "unit",
+                                   "operation", "opened_on", "proposed_grade", "grade",
+                                   "ivo_sent_on", "ivo_reference", "closed_on"}
+    rows = api("lexsarah", "GET", "/api/v1/reports/recurrence").get_json()
+    assert rows[0]["count"] == 3
+    assert rows[0]["suggest_lex_sarah"] is True
+    strict = api("lexsarah", "GET", "/api/v1/reports/recurrence?threshold=4").get_json()
+    assert strict[0]["suggest_lex_sarah"] is False
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/api/v1/reports/monthly", {"year", "month"}),
+        ("/api/v1/reports/monthly?year=2026&month=13", {"month"}),
+        ("/api/v1/reports/monthly?year=abc&month=1", {"year"}),
+        ("/api/v1/reports/annual", {"year"}),
+        ("/api/v1/reports/annual?year=2026&x=1", {"x"}),
+        ("/api/v1/reports/recurrence?threshold=0", {"threshold"}),
+    ],
+)
+def test_report_endpoints_refuse_bad_queries(
+    api: Callable[..., Any], users: Any, path: str, fields: set[str]
+) -> None:
+    response = api("utvecklare", "GET", path)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == fields
+
+
+def test_openapi_documents_every_part_two_endpoint(api: Callable[..., Any], users: Any) -> None:
+    spec = api(None, "GET", "/api/openapi.json").get_json()
+    paths = spec["paths"]
+    expected = {
+        "/lex-sarah/{case_id}": {"get"},
+        "/lex-sarah/{case_id}/findings": {"post"},
+        "/lex-sarah/{case_id}/proposal": {"post"},
+        "/lex-sarah/{case_id}/decision": {"post"},
+        "/lex-sarah/{case_id}/ivo-report": {"post"},
+        "/lex-sarah/{case_id}/informed": {"post"},
+        "/lex-sarah/{case_id}/closure": {"post"},
+        "/child-reports": {"get", "post"},
+        "/child-reports/{report_id}": {"get"},
+        "/child-reports/{report_id}/protection-assessment": {"post"},
+        "/child-reports/{report_id}/handler": {"post"},
+        "/child-reports/{report_id}/extension": {"post"},
+        "/child-reports/{report_id}/decision": {"post"},
+        "/child-reports/{report_id}/investigation": {"post"},
+        "/reports/monthly": {"get"},
+        "/reports/annual": {"get"},
+        "/reports/yearly": {"get"},
+        "/reports/escalations": {"get"},
+        "/reports/recurrence": {"get"},
+    }
+    for path, methods in expected.items():
+        assert path in paths, path
+        assert methods <= set(paths[path]), path
+    finding = paths["/lex-sarah/{case_id}/findings"]["post"]
+    assert "409" in finding["responses"]
+    assert "422" in finding["responses"]
