@@ -359,6 +359,10 @@ from projections.cli import projections_cli  # noqa: E402 - the read side's comm
 
 main.add_command(projections_cli)
 
+from tracker.bench import bench  # noqa: E402
+
+main.add_command(bench)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
