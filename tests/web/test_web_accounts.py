@@ -1,0 +1,183 @@
+"""Logging in and out: hashed passwords, the rate limit, the forced change of a one-time
+password, cookie flags, CSRF and where a login may send you."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from web_helpers import PASSWORD, file_deviation, make_app, stored_events
+
+from tracker.accounts import Account, Role
+from tracker.runtime import Runtime
+from web.auth import MAX_LOGIN_FAILURES
+
+
+def test_wrong_password_is_refused_without_saying_which_part(
+    web_app: Flask, users: dict[str, Account]
+) -> None:
+    client = web_app.test_client()
+    for username in ("chef", "nobody"):
+        response = client.post("/login", data={"username": username, "password": "fel-fel-fel"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 401
+        assert "Fel användarnamn eller lösenord." in html and 'role="alert"' in html
+        assert "fel-fel-fel" not in html  # a password is never echoed back
+        assert client.get("/").status_code == 302
+    empty = client.post("/login", data={"username": "", "password": ""})
+    assert empty.status_code == 422
+    assert 'href="#username"' in empty.get_data(as_text=True)
+
+
+def test_login_is_rate_limited(web_app: Flask, users: dict[str, Account], runtime: Runtime) -> None:
+    client = web_app.test_client()
+    for _ in range(MAX_LOGIN_FAILURES):
+        assert client.post("/login", data={"username": "chef", "password": "gissning1"}
+                           ).status_code == 401
+    # Even the right password is refused now, for this user from any address...
+    blocked = client.post("/login", data={"username": "chef", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "För många misslyckade inloggningar" in blocked.get_data(as_text=True)
+    other_address = web_app.test_client().post(
+        "/login", data={"username": "chef", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
+    assert other_address.status_code == 429
+    # ...and for other users from this address, while other people elsewhere log in.
+    assert client.post("/login", data={"username": "utvecklare", "password": PASSWORD}
+                       ).status_code == 429
+    elsewhere = web_app.test_client().post(
+        "/login", data={"username": "utvecklare", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+    )
+    assert elsewhere.status_code == 302
+    # The window passes: failures older than 15 minutes no longer count.
+    assert runtime.accounts.recent_login_failures("chef", "-", timedelta(minutes=15)) >= 5
+    assert runtime.accounts.recent_login_failures("chef", "-", timedelta(0)) == 0
+
+
+def test_a_successful_login_clears_the_users_failures(
+    web_app: Flask, users: dict[str, Account], runtime: Runtime
+) -> None:
+    client = web_app.test_client()
+    for _ in range(MAX_LOGIN_FAILURES - 1):
+        client.post("/login", data={"username": "chef", "password": "gissning1"})
+    assert client.post("/login", data={"username": "chef", "password": PASSWORD}
+                       ).status_code == 302
+    assert runtime.accounts.recent_login_failures("chef", "x", timedelta(minutes=15)) == 0
+
+
+def test_one_time_password_must_be_changed_first(web_app: Flask, runtime: Runtime) -> None:
+    runtime.accounts.add("ny", Role.RAPPORTOR, "engangs-losen", must_change_password=True)
+    client = web_app.test_client()
+    login = client.post("/login", data={"username": "ny", "password": "engangs-losen"})
+    assert login.location == "/konto/losenord"
+    for path in ("/", "/avvikelser/ny", "/mina-rapporter"):
+        assert client.get(path).location == "/konto/losenord"
+    page = client.get("/konto/losenord").get_data(as_text=True)
+    assert "engångslösenord" in page
+    short = client.post("/konto/losenord", data={"password": "kort", "password_again": "kort"})
+    assert short.status_code == 422
+    assert "Lösenordet måste ha minst 10 tecken." in short.get_data(as_text=True)
+    differ = client.post("/konto/losenord",
+                         data={"password": "ett-langt-losen", "password_again": "ett-annat-losen"})
+    assert "Lösenorden är inte lika." in differ.get_data(as_text=True)
+    done = client.post("/konto/losenord",
+                       data={"password": "ett-langt-losen", "password_again": "ett-langt-losen"})
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200
+    assert runtime.accounts.authenticate("ny", "ett-langt-losen") is not None
+    assert runtime.accounts.authenticate("ny", "engangs-losen") is None
+    assert not runtime.accounts.get("ny").must_change_password
+
+
+def test_passwords_are_stored_hashed(runtime: Runtime, users: dict[str, Account]) -> None:
+    import sqlalchemy as sa
+
+    from tracker.tables import users as users_table
+
+    with runtime.engine.connect() as connection:
+        hashes = connection.execute(sa.select(users_table.c.password_hash)).scalars().all()
+    assert hashes and all(PASSWORD not in value and ":" in value for value in hashes)
+
+
+def test_session_cookie_flags_and_logout(web_app: Flask, users: dict[str, Account]) -> None:
+    client = web_app.test_client()
+    response = client.post("/login", data={"username": "chef", "password": PASSWORD})
+    cookie = next(v for k, v in response.headers.items()
+                  if k == "Set-Cookie" and v.startswith("tracker_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+    assert client.get("/logout").status_code == 405  # logging out changes state: POST only
+    assert client.post("/logout").location == "/login"
+    assert client.get("/").status_code == 302
+
+
+def test_inactive_users_cannot_log_in_or_stay_logged_in(
+    web_app: Flask, users: dict[str, Account], runtime: Runtime
+) -> None:
+    client = web_app.test_client()
+    client.post("/login", data={"username": "chef", "password": PASSWORD})
+    runtime.accounts.set_active("chef", False)
+    assert client.get("/").status_code == 302
+    assert web_app.test_client().post(
+        "/login", data={"username": "chef", "password": PASSWORD}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [("/inkorg", "/inkorg"), ("https://evil.example/", "/"), ("//evil.example/x", "/"),
+     ("", "/")],
+)
+def test_login_only_redirects_within_the_site(
+    web_app: Flask, users: dict[str, Account], next_url: str, lands_on: str
+) -> None:
+    response = web_app.test_client().post(
+        "/login", data={"username": "chef", "password": PASSWORD, "next": next_url}
+    )
+    assert response.location == lands_on
+
+
+def test_posts_without_a_csrf_token_are_refused(
+    runtime: Runtime, users: dict[str, Account]
+) -> None:
+    app = make_app(runtime, csrf=True)
+    client = app.test_client()
+    refused_login = client.post("/login", data={"username": "chef", "password": PASSWORD})
+    assert refused_login.status_code == 400
+    assert "säkerhetskod" in refused_login.get_data(as_text=True)
+
+    # With the token from the page, logging in works.
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/login", data={"username": "rapportor", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+
+    form = {"unit": "utredning", "category": "personal",
+            "occurred_on": runtime.app.today().isoformat(), "description": "Ingen token."}
+    before = stored_events(runtime)
+    refused = client.post("/avvikelser/ny", data=form)
+    assert refused.status_code == 400
+    assert stored_events(runtime) == before
+    deviation = file_deviation(runtime)
+    chef = app.test_client()
+    page = chef.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    chef.post("/login", data={"username": "chef", "password": PASSWORD, "csrf_token": token})
+    before = stored_events(runtime)
+    assert chef.post(f"/avvikelser/{deviation.id}/close",
+                     data={"close_summary": "x", "version": "1"}).status_code == 400
+    assert chef.post("/logout").status_code == 400
+    assert stored_events(runtime) == before
+    # With the page's token the same request goes through.
+    page = chef.get(f"/avvikelser/{deviation.id}").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert chef.post(f"/avvikelser/{deviation.id}/close",
+                     data={"close_summary": "x", "version": "1", "csrf_token": token}
+                     ).status_code == 302
+    # The API uses bearer tokens, not cookies, so CSRF does not apply there.
+    api_token = runtime.accounts.create_token("rapportor")
+    assert app.test_client().post(
+        "/api/v1/deviations", json=form, headers={"Authorization": f"Bearer {api_token}"}
+    ).status_code == 201
