@@ -137,6 +137,13 @@ class ChildReport(Aggregate):
             return False
         return self.decided_on is None or is_past(self.deadline, self.decided_on)
 
+    def is_protection_late(self, today: date) -> bool:
+        """Genast: still missing after its due day, or recorded after it."""
+        if not is_past(self.protection_due, today):
+            return False
+        assessed = self.protection_assessed_at
+        return assessed is None or is_past(self.protection_due, local_date(assessed))
+
     def is_investigation_breached(self, today: date) -> bool:
         deadline = self.investigation_deadline
         if deadline is None or not is_past(deadline, today):

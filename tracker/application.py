@@ -705,27 +705,20 @@ class TrackerApplication(Application[UUID]):
     ) -> UUID | None:
         return self._flag_breach(report_id, "investigation", today or self.today())
 
+    def flag_protection_breach(self, report_id: UUID, *, today: date | None = None) -> UUID | None:
+        """File a deviation for a skyddsbedömning not recorded by its due day (only when the
+        installation asks for it). The report records nothing; the deviation's fixed id is
+        what makes a second filing impossible."""
+        return self._flag_breach(report_id, "protection", today or self.today())
+
     def _flag_breach(self, report_id: UUID, clock: str, today: date) -> UUID | None:
         deviation_id = breach_deviation_id(report_id, clock)
         for _ in range(NUMBERING_ATTEMPTS):
             report = self.get_child_report(report_id)
-            if clock == "preliminary":
-                if report.breach_flagged_on is not None or not report.is_preliminary_breached(
-                    today
-                ):
-                    return None
-                deadline, subcategory = report.deadline, "forhandsbedomning"
-                what = "Förhandsbedömningen"
-            else:
-                if (
-                    report.investigation_breach_flagged_on is not None
-                    or not report.is_investigation_breached(today)
-                ):
-                    return None
-                assert report.investigation_deadline is not None
-                deadline, subcategory = report.investigation_deadline, "utredningstid"
-                what = "Utredningen"
-            days_over = (today - deadline).days
+            breach = _breach(report, clock, today)
+            if breach is None or (clock == "protection" and deviation_id in self.repository):
+                return None
+            due, subcategory, subject = breach
             series = self._series(SeriesKind.DEVIATION, today.year)
             deviation = Deviation.report(
                 id=deviation_id,
@@ -734,12 +727,12 @@ class TrackerApplication(Application[UUID]):
                 operation=report.operation,
                 category="handlaggning",
                 subcategory=subcategory,
-                occurred_on=deadline + timedelta(days=1),
+                occurred_on=due + timedelta(days=1),
                 reported_on=today,
                 description=(
-                    f"{what} för anmälan {report.number} (ärende {report.case_reference}) "
-                    f"blev inte klar i tid. Tidsfristen löpte ut {deadline.isoformat()}; "
-                    f"{days_over} dagar över tiden när det upptäcktes."
+                    f"{subject} för anmälan {report.number} (ärende {report.case_reference}) "
+                    f"blev inte klar i tid. Tidsfristen löpte ut {due.isoformat()}; "
+                    f"{(today - due).days} dagar över tiden när det upptäcktes."
                 ),
                 immediate_actions=None,
                 case_reference=report.case_reference,
@@ -752,7 +745,7 @@ class TrackerApplication(Application[UUID]):
                 report.flag_preliminary_breach(
                     flagged_on=today, deviation_id=deviation_id, actor=SCHEDULER_ACTOR
                 )
-            else:
+            elif clock == "investigation":
                 report.flag_investigation_breach(
                     flagged_on=today, deviation_id=deviation_id, actor=SCHEDULER_ACTOR
                 )
@@ -763,49 +756,19 @@ class TrackerApplication(Application[UUID]):
             return deviation_id
         raise ConflictError
 
-    def flag_protection_breach(self, report_id: UUID, *, today: date | None = None) -> UUID | None:
-        """File a deviation for a skyddsbedömning not recorded by its due day (only when the
-        installation asks for it). The report itself records nothing: the deviation's fixed
-        id is what makes a second filing impossible. Returns the new deviation's id, or None
-        when nothing is late or it is already filed."""
-        today = today or self.today()
-        deviation_id = breach_deviation_id(report_id, "protection")
-        for _ in range(NUMBERING_ATTEMPTS):
-            if deviation_id in self.repository:
-                return None
-            report = self.get_child_report(report_id)
-            due = report.protection_due
-            assessed = report.protection_assessed_at
-            done_on = local_date(assessed) if assessed is not None else None
-            # Late when still missing after the due day, or recorded after it.
-            if not (today > due and (done_on is None or done_on > due)):
-                return None
-            days_over = (today - due).days
-            series = self._series(SeriesKind.DEVIATION, today.year)
-            deviation = Deviation.report(
-                id=deviation_id,
-                number=series.issue(),
-                unit=report.unit,
-                operation=report.operation,
-                category="handlaggning",
-                subcategory="annat",
-                occurred_on=due + timedelta(days=1),
-                reported_on=today,
-                description=(
-                    f"Skyddsbedömningen för anmälan {report.number} (ärende "
-                    f"{report.case_reference}) gjordes inte i tid. Den skulle ha gjorts senast "
-                    f"{due.isoformat()}; {days_over} dagar över tiden när det upptäcktes."
-                ),
-                immediate_actions=None,
-                case_reference=report.case_reference,
-                reporter=SCHEDULER_ACTOR,
-                source=Source.SCHEDULER,
-                taxonomy=self.organisation.taxonomy(),
-                today=today,
-            )
-            try:
-                self.save(series, deviation)
-            except IntegrityError:
-                continue  # filed by someone else, or our number was taken: look again
-            return deviation_id
-        raise ConflictError
+
+def _breach(report: ChildReport, clock: str, today: date) -> tuple[date, str, str] | None:
+    """(due date, subcategory, subject of the description) when `clock` is breached and not
+    yet flagged on the report; None otherwise."""
+    if clock == "preliminary":
+        if report.breach_flagged_on is None and report.is_preliminary_breached(today):
+            return report.deadline, "forhandsbedomning", "Förhandsbedömningen"
+    elif clock == "investigation":
+        if report.investigation_breach_flagged_on is None and report.is_investigation_breached(
+            today
+        ):
+            assert report.investigation_deadline is not None
+            return report.investigation_deadline, "utredningstid", "Utredningen"
+    elif clock == "protection" and report.is_protection_late(today):
+        return report.protection_due, "annat", "Skyddsbedömningen"
+    return None
