@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from tracker.config import Settings
+from tracker.runtime import Runtime
+
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "korrekt-hast-batteri"
+
+
+@dataclass
+class LiveServer:
+    url: str
+    runtime: Runtime
+    settings: Settings
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
 
 
 _AXE = Axe()

@@ -10,18 +10,17 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from browser_support import PASSWORD
+from browser_support import PASSWORD, LiveServer
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from waitress.server import create_server
 
 from projections.runner import EmbeddedProjections
 from tracker.accounts import Role
 from tracker.config import Settings
-from tracker.runtime import Runtime, open_runtime
+from tracker.runtime import open_runtime
 from web import create_app
 
 CHROMIUM = Path(os.environ.get("TRACKER_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -81,16 +80,6 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     )
     yield launched
     launched.close()
-
-
-@dataclass
-class LiveServer:
-    url: str
-    runtime: Runtime
-    settings: Settings
-
-    def __call__(self, path: str = "/") -> str:
-        return self.url + path
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
-from browser_support import assert_accessible, log_in
-from conftest import LiveServer
+from browser_support import LiveServer, assert_accessible, log_in
 from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,7 @@ import re
 from datetime import date
 
 import pytest
-from browser_support import PASSWORD, assert_accessible, log_in
-from conftest import LiveServer
+from browser_support import PASSWORD, LiveServer, assert_accessible, log_in
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser

@@ -11,10 +11,10 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from conftest import ROLES
 
 from tracker.runtime import Runtime
 
+ROLES = ["rapportor", "chef", "chef_hvb", "forste", "utvecklare", "lexsarah", "admin"]
 LEX = {"lexsarah", "utvecklare"}
 CHILD = {"forste", "chef", "chef_hvb", "utvecklare"}
 REPORTS = {"utvecklare", "lexsarah"}

@@ -150,6 +150,7 @@ def test_monthly_page_for_a_chosen_month_and_bad_month(
     response = client.get(f"/rapporter/manad?year={today.year}&month=13")
     assert response.status_code == 422
     assert 'href="#month"' in response.get_data(as_text=True)
+    assert "Måste vara mellan 1 och 12." in response.get_data(as_text=True)
     response = client.get("/rapporter/manad?year=2020&month=2")
     assert response.status_code == 200
     assert "Månadsrapport februari 2020" in response.get_data(as_text=True)

@@ -73,7 +73,7 @@ def test_register_with_an_ongoing_investigation_needs_no_assessment(
         ({"unit": "utredning", "received_date": "{tomorrow}", "received_time": "10:00",
           "case_reference": "X"}, {"received_date"}, "Tidpunkten kan inte vara i framtiden."),
         ({"unit": "utredning", "received_date": "2026-01-02", "received_time": "25:99",
-          "case_reference": "X"}, {"received_time"}, None),
+          "case_reference": "X"}, {"received_time"}, "Ange ett giltigt klockslag (TT:MM)."),
         ({"unit": "utredning", "received_date": "2026-01-02", "received_time": "10:00",
           "case_reference": "121212-1212"}, {"case_reference"}, "personnummer"),
     ],

@@ -148,6 +148,8 @@ def test_bad_input_gets_inline_errors_and_nothing_is_stored(
     html = response.get_data(as_text=True)
     summary = _summary(html)
     assert "Fältet måste fyllas i." in summary
+    assert "Välj ett av alternativen i listan." in summary
+    assert "Ange ett giltigt datum" in summary
     assert 'href="#finding_kind"' in html
     assert 'href="#finding_date"' in html
     assert 'id="finding_text-error"' in html

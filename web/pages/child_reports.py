@@ -12,6 +12,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 from marshmallow import Schema, fields, validate
 
 from events.base import SHORT_TEXT
@@ -67,6 +68,9 @@ LIST_STATUSES = [
 ]
 
 
+CHOOSE = lazy_gettext("Choose one of the options in the list.")
+
+
 def _version() -> fields.Integer:
     return fields.Integer(load_default=None, allow_none=True)
 
@@ -98,7 +102,9 @@ class ExtensionForm(BaseSchema):
 
 
 class DecisionForm(BaseSchema):
-    decision = fields.Enum(PreliminaryDecision, by_value=True, required=True)
+    decision = fields.Enum(
+        PreliminaryDecision, by_value=True, required=True, error_messages={"unknown": CHOOSE}
+    )
     decided_on = fields.Date(required=True)
     version = _version()
 
@@ -121,7 +127,8 @@ class ExtendInvestigationForm(BaseSchema):
 
 class ListQuery(BaseSchema):
     status = fields.String(
-        load_default=None, validate=validate.OneOf([code for code, _ in LIST_STATUSES])
+        load_default=None,
+        validate=validate.OneOf([code for code, _ in LIST_STATUSES], error=CHOOSE),
     )
     unit = code_field(required=False)
     handler = text_field(SHORT_TEXT, required=False)

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 from marshmallow import Schema, fields
 
 from events.base import SHORT_TEXT
@@ -53,8 +54,14 @@ def _version() -> fields.Integer:
     return fields.Integer(load_default=None, allow_none=True)
 
 
+CHOOSE = lazy_gettext("Choose one of the options in the list.")
+
+
 def _choice(enum_type: Any, data_key: str) -> fields.Enum:
-    return fields.Enum(enum_type, by_value=True, required=True, data_key=data_key)
+    return fields.Enum(
+        enum_type, by_value=True, required=True, data_key=data_key,
+        error_messages={"unknown": CHOOSE},
+    )
 
 
 class ProtectiveActionForm(BaseSchema):

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext
 from marshmallow import fields, validate
 
 from events.taxonomy import Operation
@@ -29,13 +30,14 @@ navigation.register("Rapporter", "reports.index", REPORT_ROLES, order=60)
 
 MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
                "september", "oktober", "november", "december")
-YEARS = validate.Range(min=2000, max=2100)
+RANGE = lazy_gettext("Must be between {min} and {max}.")
+YEARS = validate.Range(min=2000, max=2100, error=RANGE)
 MAX_YEARS = 10
 
 
 class MonthQuery(BaseSchema):
     year = fields.Integer(load_default=None, validate=YEARS)
-    month = fields.Integer(load_default=None, validate=validate.Range(min=1, max=12))
+    month = fields.Integer(load_default=None, validate=validate.Range(min=1, max=12, error=RANGE))
 
 
 class YearQuery(BaseSchema):
