@@ -7,8 +7,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g
 
+from events.taxonomy import Taxonomy
 from web.runtime import runtime
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -54,17 +55,29 @@ FIELD_NAMES = {
 }
 
 
+def _unit_names() -> dict[str, str]:
+    # Read once per request: a list page names dozens of units.
+    if "unit_names" not in g:
+        g.unit_names = {u.code: u.name for u in runtime().organisation.units(include_inactive=True)}
+    return g.unit_names  # type: ignore[no-any-return]
+
+
+def _taxonomy() -> Taxonomy:
+    if "taxonomy" not in g:
+        g.taxonomy = runtime().organisation.taxonomy()
+    return g.taxonomy  # type: ignore[no-any-return]
+
+
 def unit_name(code: str | None) -> str:
     if not code:
         return "–"
-    names = {u.code: u.name for u in runtime().organisation.units(include_inactive=True)}
-    return names.get(code, code)
+    return _unit_names().get(code, code)
 
 
 def category_name(category: str | None, subcategory: str | None = None) -> str:
     if not category:
         return "–"
-    found = runtime().organisation.taxonomy().categories.get(category)
+    found = _taxonomy().categories.get(category)
     if found is None:
         return category
     if subcategory:
