@@ -335,3 +335,17 @@ def test_openapi_documents_every_part_two_endpoint(api: Callable[..., Any], user
     finding = paths["/lex-sarah/{case_id}/findings"]["post"]
     assert "409" in finding["responses"]
     assert "422" in finding["responses"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/rapporter/manad.csv?month=13", "/rapporter/ar.csv?year=nej",
+     "/rapporter/ar-for-ar.csv?first=1800"],
+)
+def test_a_download_for_a_bad_period_says_why(
+    client_for: Callable[[str], Any], users: Any, path: str
+) -> None:
+    response = client_for("utvecklare").get(path)
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+    assert "Ogiltigt urval" in response.get_data(as_text=True)

@@ -68,6 +68,7 @@ def test_every_step_on_the_case_page(client: Any, case_id: UUID, runtime: Runtim
                   "Den enskilde", "Företrädare", "Rutinen är uppdaterad.", "Avslutad"]:
         assert shown in page, shown
     case = runtime.app.get_lex_sarah_case(case_id)
+    assert f'href="/avvikelser/{case.deviation_id}"' in page  # the originating deviation
     assert case.status.value == "closed"
     assert len(case.findings) == 2
     # a closed case offers no more forms

@@ -57,6 +57,14 @@ def _status(form: Form) -> int:
     return 200 if form.ok else 422
 
 
+def _refused(form: Form) -> Any:
+    """A download asked for with a bad period: say why instead of sending another period."""
+    text = " ".join(message for messages in form.errors.values() for message in messages)
+    return render_template(
+        "errors/error.html", status=422, title="Ogiltigt urval", text=text
+    ), 422
+
+
 def _grade_name(code: str | None) -> str:
     names = {grade.value: str(label) for grade, label in GRADES.items()}
     return names.get(code or "", code or "–")
@@ -148,6 +156,8 @@ def monthly() -> Any:
 @roles_required(REPORT_ROLES)
 def monthly_csv() -> Any:
     form = _query(MonthQuery())
+    if not form.ok:
+        return _refused(form)
     year, month = _month(form)
     fresh_views()
     report = queries.monthly_report(runtime().engine, year, month)
@@ -202,7 +212,10 @@ ANNUAL_HEADER = ["Kvalitetsområde", "IFO", "HVB", "Totalt", "Lex Sarah-utrednin
 @bp.route("/ar.csv")
 @roles_required(REPORT_ROLES)
 def annual_csv() -> Any:
-    year = _year(_query(YearQuery()))
+    form = _query(YearQuery())
+    if not form.ok:
+        return _refused(form)
+    year = _year(form)
     fresh_views()
     report = queries.annual_report(runtime().engine, year)
     rows: list[Sequence[Any]] = [
@@ -254,7 +267,10 @@ def year_over_year() -> Any:
 @bp.route("/ar-for-ar.csv")
 @roles_required(REPORT_ROLES)
 def year_over_year_csv() -> Any:
-    first, last = _span(_query(SpanQuery()))
+    form = _query(SpanQuery())
+    if not form.ok:
+        return _refused(form)
+    first, last = _span(form)
     fresh_views()
     series = queries.monthly_series(runtime().engine, range(first, last + 1))
     return csv_response(
