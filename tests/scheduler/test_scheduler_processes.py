@@ -3,6 +3,7 @@ and the long-running scheduler (standalone and embedded) handing over leadership
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from events.child_report import PreliminaryDecision
+from events.clocks import STOCKHOLM
 from projections.queries import list_deviations
 from projections.runner import catch_up
 from tracker.application import breach_deviation_id
@@ -148,9 +150,15 @@ def test_embedded_schedulers_elect_one_leader_and_hand_over(
     runtime: Runtime, settings: Settings, count_deviations: Callable[[], int]
 ) -> None:
     breached = seed_breaches(runtime)
+    settings = dataclasses.replace(settings, scan_interval_minutes=5)
     first = SchedulerService(settings, leader_retry_seconds=0.2).start()
     second = SchedulerService(settings, leader_retry_seconds=0.2).start()
     try:
+        # Every N minutes (the setting) and a digest each morning at 07:00 local time.
+        for service in (first, second):
+            assert service.scheduler.get_job("scan").trigger.interval == timedelta(minutes=5)
+            digest_at = service.scheduler.get_job("digest").next_run_time.astimezone(STOCKHOLM)
+            assert (digest_at.hour, digest_at.minute) == (7, 0)
         leader = wait_for(lambda: next((s for s in (first, second) if s.scans), None))
         follower = second if leader is first else first
         time.sleep(1.0)  # several leadership rounds
