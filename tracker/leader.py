@@ -13,6 +13,7 @@ import hashlib
 import logging
 import threading
 from typing import Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from filelock import FileLock, Timeout
@@ -38,13 +39,21 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
+def _libpq_url(url: str) -> str:
+    """The database URL as libpq takes it: without our own `schema` parameter (advisory
+    locks are per database), keeping any others such as sslmode."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "schema"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 class PostgresLeaderLock:
     """pg_try_advisory_lock on a connection of its own, outside any pool, so the lock
     lives exactly as long as that session. The key includes the schema, so separate
     installations (or test schemas) in one database do not contend."""
 
     def __init__(self, settings: Settings, name: str = "scheduler") -> None:
-        self._conninfo = settings.database_url.split("?", 1)[0]
+        self._conninfo = _libpq_url(settings.database_url)
         self.key = advisory_key(f"tracker:{name}:{settings.postgres_schema or 'public'}")
         self._connection: psycopg.Connection | None = None
         self._mutex = threading.Lock()
