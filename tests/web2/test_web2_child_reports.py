@@ -383,3 +383,19 @@ def test_api_list_filters(
     assert rows[0]["days_left"] == -2
     assert rows[0]["status"] == "overdue"
     assert api("utvecklare", "GET", "/api/v1/child-reports?status=maybe").status_code == 422
+
+
+def test_a_stale_handler_change_is_reported_not_lost(
+    client: Any, report_id: UUID, runtime: Runtime
+) -> None:
+    seen = runtime.app.get_child_report(report_id).version
+    runtime.app.assign_handler(report_id, actor="utvecklare", handler="chef")
+    response = client.post(f"/anmalningar/{report_id}/handlaggare",
+                           data={"handler": "forste", "version": str(seen)})
+    assert response.status_code == 409
+    assert "Någon annan har ändrat ärendet" in _summary(response.get_data(as_text=True))
+    assert runtime.app.get_child_report(report_id).handler == "chef"
+    again = client.post(f"/anmalningar/{report_id}/handlaggare", data={
+        "handler": "forste", "version": str(runtime.app.get_child_report(report_id).version)})
+    assert again.status_code == 302
+    assert runtime.app.get_child_report(report_id).handler == "forste"
