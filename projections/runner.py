@@ -74,7 +74,7 @@ class BatchRunner:
             tracking.c.application_name == self.app_name, tracking.c.projection_name.in_(names)
         )
         with self.runtime.engine.connect() as connection:
-            found = dict(connection.execute(query).tuples().all())
+            found = dict(connection.execute(query).all())
         return {name: found.get(name) or 0 for name in names}
 
     def head(self) -> int:
