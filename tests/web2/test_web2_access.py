@@ -159,3 +159,37 @@ def test_api_without_a_token_is_401(web_app: Any, cases: dict[str, UUID]) -> Non
         response = client.get(path)
         assert response.status_code == 401
         assert response.get_json()["errors"]
+
+
+LEX_ACTIONS = ["atgard", "utredare", "uppgift", "forslag", "beslut", "ivo", "informerad",
+               "avsluta"]
+CHILD_ACTIONS = ["skyddsbedomning", "handlaggare", "forlangning", "beslut", "inled-utredning",
+                 "avsluta-utredning", "forlang-utredning"]
+LEX_API = ["protective-actions", "investigator", "findings", "proposal", "decision",
+           "ivo-report", "informed", "closure"]
+CHILD_API = ["protection-assessment", "handler", "extension", "decision", "investigation"]
+
+
+@pytest.mark.parametrize("user", ROLES)
+def test_every_action_route_by_role(
+    user: str, client_for: Callable[[str], Any], api: Callable[..., Any],
+    cases: dict[str, UUID], runtime: Runtime,
+) -> None:
+    """Allowed roles get past authorisation to validation (an empty form: 422); the others
+    are refused (403) before anything is read. Nothing is stored either way."""
+    head = runtime.app.recorder.max_notification_id()
+    client = client_for(user)
+    for action in LEX_ACTIONS:
+        status = client.post(f"/lex-sarah/{cases['case']}/{action}", data={}).status_code
+        assert status == (422 if user in LEX else 403), (user, action)
+    reaches = user in CHILD - {"chef_hvb"}
+    for action in CHILD_ACTIONS:
+        status = client.post(f"/anmalningar/{cases['ifo']}/{action}", data={}).status_code
+        assert status == (422 if reaches else 403), (user, action)
+    for path in LEX_API:
+        status = api(user, "POST", f"/api/v1/lex-sarah/{cases['case']}/{path}", json={})
+        assert status.status_code == (422 if user in LEX else 403), (user, path)
+    for path in CHILD_API:
+        status = api(user, "POST", f"/api/v1/child-reports/{cases['ifo']}/{path}", json={})
+        assert status.status_code == (422 if reaches else 403), (user, path)
+    assert runtime.app.recorder.max_notification_id() == head

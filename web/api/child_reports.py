@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import url_for
+from flask import request, url_for
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -15,7 +15,7 @@ from events.child_report import ChildReport, PreliminaryDecision
 from events.errors import DomainError, ValidationFailed
 from projections import queries
 from tracker.accounts import Account
-from web.api import ApiError, endpoint
+from web.api import ApiError, api, current_api_account, endpoint
 from web.casework import CHILD_REPORT_ROLES, child_report_dict, child_report_scope, reaches_unit
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
@@ -155,6 +155,18 @@ class ChildReportRowSchema(Schema):
     investigation_deadline = fields.Date(allow_none=True)
     investigation_status = fields.String(allow_none=True)
     breach_deviation_id = fields.UUID(allow_none=True)
+
+
+@api.before_request
+def _unit_scope() -> None:
+    """Refuse another unit's report before its body is even read (403, not 422), right
+    after the bearer token is checked (web.api registers that hook first)."""
+    if not (request.endpoint or "").startswith("api.child_reports_"):
+        return
+    report_id = (request.view_args or {}).get("report_id")
+    account = current_api_account()
+    if isinstance(report_id, UUID) and account.role in CHILD_REPORT_ROLES:
+        _reachable(account, report_id)
 
 
 def _reachable(account: Account, report_id: UUID) -> ChildReport:
