@@ -84,7 +84,9 @@ class InvestigationBody(BaseSchema):
 class ListQuery(BaseSchema):
     status = fields.String(
         load_default=None,
-        validate=validate.OneOf(["open", "overdue", "due_today", "decided", "exempt", "extended"]),
+        validate=validate.OneOf(
+            ["open", "overdue", "due_today", "extended", "decided", "decided_late", "exempt"]
+        ),
     )
     unit = code_field(required=False)
     handler = text_field(SHORT_TEXT, required=False)
