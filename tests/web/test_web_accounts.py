@@ -131,9 +131,9 @@ def test_inactive_users_cannot_log_in_or_stay_logged_in(
      ("", "/")],
 )
 def test_login_only_redirects_within_the_site(
-    web_app: Flask, users: dict[str, Account], next_url: str, lands_on: str
+    shared_app: Flask, next_url: str, lands_on: str
 ) -> None:
-    response = web_app.test_client().post(
+    response = shared_app.test_client().post(
         "/login", data={"username": "chef", "password": PASSWORD, "next": next_url}
     )
     assert response.location == lands_on

@@ -215,6 +215,8 @@ def test_the_review_workflow_on_the_deviation_page(
     found = runtime.app.get_deviation(deviation.id)
     assert found.category == "handlaggning" and found.measures[0].completed_on is not None
     assert found.lex_sarah_case_id is not None
+    assert f'href="/lex-sarah/{found.lex_sarah_case_id}"' in html
+    assert "/lex-sarah/" not in chef.get(page).get_data(as_text=True)  # not the chef's pages
 
     # The reporter sees the feedback under "Mina rapporter".
     mine = client_for("rapportor").get("/mina-rapporter").get_data(as_text=True)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import fields, validate
+from werkzeug.routing import BuildError
 
 from events.deviation import Deviation
 from events.errors import DomainError
@@ -201,12 +202,26 @@ def _render_detail(
         "deviations/detail.html",
         deviation=deviation,
         history=history,
+        lex_sarah_url=_lex_sarah_url(account, deviation),
         actions=policy.allowed_actions(account, deviation),
         active=active,
         form=form,
         today=application().today(),
         **_choices(),
     ), status
+
+
+def _lex_sarah_url(account: Account, deviation: Deviation) -> str | None:
+    """A link to the investigation for those who may open it (the Lex Sarah pages)."""
+    if deviation.lex_sarah_case_id is None:
+        return None
+    try:
+        url = url_for("lex_sarah.case", case_id=deviation.lex_sarah_case_id)
+    except BuildError:  # the Lex Sarah pages are not installed
+        return None
+    from web.casework import LEX_SARAH_ROLES
+
+    return url if account.role in LEX_SARAH_ROLES else None
 
 
 @bp.route("/avvikelser/<uuid:deviation_id>")
