@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from events.deviation import Deviation
+from events.errors import ValidationFailed
 from tracker.application import HistoryEntry, TrackerApplication
+from web.i18n import domain_message
+from web.runtime import runtime
 from web.schemas import SHORT_TEXT, BaseSchema, code, text
 
 
@@ -42,6 +45,27 @@ class NewDeviation(BaseSchema):
     description = text()
     immediate_actions = text(required=False)
     case_reference = text(64, required=False, metadata={"description": "Diary number; no names"})
+
+    @validates_schema(skip_on_field_errors=False)
+    def known_codes(self, data: dict[str, Any], **_: Any) -> None:
+        """Unit and classification against organisation data while parsing, so that they
+        are listed together with the other errors (the domain checks them again)."""
+        organisation = runtime().organisation
+        errors: dict[str, list[str]] = {}
+        checks: list[Callable[[], Any]] = []
+        if data.get("unit"):
+            checks.append(lambda: organisation.unit(data["unit"]))
+        if data.get("category"):
+            checks.append(
+                lambda: organisation.taxonomy().check(data["category"], data.get("subcategory"))
+            )
+        for check in checks:
+            try:
+                check()
+            except ValidationFailed as error:
+                errors.setdefault(error.field, []).append(domain_message(error))
+        if errors:
+            raise ValidationError(errors)
 
 
 # --- actions on a deviation (forms and API share the schemas) -----------------------------

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
-from events.base import LONG_TEXT, SHORT_TEXT
+from events.base import LONG_TEXT, SHORT_TEXT, check_text
+from events.errors import ValidationFailed
 
 __all__ = ["LONG_TEXT", "SHORT_TEXT", "BaseSchema", "code", "text"]
 
@@ -26,16 +27,25 @@ class BaseSchema(Schema):
     field name must not be silently dropped."""
 
 
+def _personal_data_free(value: str) -> None:
+    """The domain's own personnummer check, run while parsing so that the form lists it
+    together with every other error (the domain would stop at its first refusal)."""
+    from web.i18n import domain_message
+
+    try:
+        check_text("text", value, required=False, max_length=max(len(value), 1))
+    except ValidationFailed as error:
+        raise ValidationError(domain_message(error)) from None
+
+
 def text(
     max_length: int = LONG_TEXT, *, required: bool = True, **kwargs: Any
 ) -> fields.String:
     """Free text. Emptiness, personnummer and the domain's own limits are checked again by
-    the domain; the length check here keeps oversize input from reaching it at all."""
+    the domain; checking length and personnummer here lists them with the other errors."""
     return fields.String(
         **_optional(required),
-        validate=validate.Length(
-            max=max_length, error=_TOO_LONG
-        ),
+        validate=[validate.Length(max=max_length, error=_TOO_LONG), _personal_data_free],
         **kwargs,
     )
 

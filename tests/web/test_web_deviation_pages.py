@@ -296,3 +296,31 @@ def test_subcategory_is_offered_only_for_categories_that_have_them(
     assert '<optgroup label="Handläggning och dokumentation">' in html
     assert 'label="Genomförande av insats"' not in html.split('id="subcategory"')[1].split(
         "</select>")[0]
+
+
+def test_personnummer_is_listed_with_the_other_errors(
+    shared_app: Flask, sqlite_runtime: Runtime
+) -> None:
+    client = shared_app.test_client()
+    log_in(client, "rapportor")
+    response = client.post("/avvikelser/ny", data=valid_form(
+        sqlite_runtime, subcategory="", description="Gäller 850101-1236.",
+        case_reference="19850101-1236"))
+    html = response.get_data(as_text=True)
+    assert set(summary_links(html)) == {"subcategory", "description", "case_reference"}
+    assert html.count("Det här ser ut som ett personnummer.") == 4  # summary + inline, twice
+    assert "Ärendereferens: Det här ser ut som ett personnummer." in html
+
+
+def test_action_errors_in_the_summary_name_their_field(
+    client_for: Clients, runtime: Runtime, users: dict[str, Account]
+) -> None:
+    deviation = file_deviation(runtime)
+    response = client_for("chef").post(
+        f"/avvikelser/{deviation.id}/add_measure",
+        data={"add_measure_description": "Test", "add_measure_responsible": "",
+              "add_measure_due_on": "", "version": "1"},
+    )
+    html = response.get_data(as_text=True)
+    assert 'href="#add_measure_responsible">Ansvarig: Fältet måste fyllas i.' in html
+    assert 'href="#add_measure_due_on">Klar senast: Fältet måste fyllas i.' in html

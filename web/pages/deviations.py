@@ -37,6 +37,23 @@ REPORT_LABELS = {
     "immediate_actions": "Vad gjordes direkt?",
     "case_reference": "Ärendereferens",
 }
+# The error summary names the field each message is about (the action forms share a page).
+ACTION_LABELS = {
+    "reclassify_category": "Kvalitetsområde",
+    "reclassify_subcategory": "Underkategori",
+    "analyse_analysis": "Orsaksanalys",
+    "add_measure_description": "Åtgärd",
+    "add_measure_responsible": "Ansvarig",
+    "add_measure_due_on": "Klar senast",
+    "complete_measure_measure": "Åtgärd",
+    "complete_measure_completed_on": "Genomförd den",
+    "feedback_message": "Meddelande",
+    "escalate_reason": "Skäl för Lex Sarah",
+    "escalate_opened_on": "Öppnad den",
+    "close_summary": "Sammanfattning",
+    "reopen_reason": "Skäl att öppna igen",
+    "withdraw_reason": "Skäl att återkalla",
+}
 PER_PAGE = 50
 
 
@@ -203,6 +220,7 @@ def _render_detail(
         deviation=deviation,
         history=history,
         lex_sarah_url=_lex_sarah_url(account, deviation),
+        labels=ACTION_LABELS,
         actions=policy.allowed_actions(account, deviation),
         active=active,
         form=form,
