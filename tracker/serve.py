@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +52,13 @@ def start_workers(settings: Settings) -> list[Callable[[], Any]]:
     return [scheduler.shutdown, projections.stop]
 
 
+def _stop_on_sigterm() -> None:
+    """A service manager stops us with SIGTERM: leave through the `finally` blocks, so the
+    workers stop and the scheduler's leader lock is released at once."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
 def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None] = print) -> None:
     import waitress
 
@@ -64,6 +74,7 @@ def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None]
             ensure_first_admin(runtime, echo)
         app = create_app(runtime=runtime)
         stops = start_workers(settings)
+        _stop_on_sigterm()
         echo(f"Serving on http://{settings.host}:{settings.port}/  (Ctrl-C stops)")
         try:
             waitress.serve(

@@ -156,10 +156,9 @@ def test_tracker_serve_runs_waitress_and_prints_the_admin_password(tmp_path: Pat
         assert refused.value.code == 401
         assert refused.value.headers["Server"] == "tracker"  # waitress, not the dev server
         assert len(password) >= 10
+        process.send_signal(signal.SIGTERM)  # as a service manager stops it
+        assert process.wait(timeout=15) == 0
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+        if process.poll() is None:
             process.kill()
             process.wait()
