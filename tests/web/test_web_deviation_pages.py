@@ -324,3 +324,56 @@ def test_action_errors_in_the_summary_name_their_field(
     html = response.get_data(as_text=True)
     assert 'href="#add_measure_responsible">Ansvarig: Fältet måste fyllas i.' in html
     assert 'href="#add_measure_due_on">Klar senast: Fältet måste fyllas i.' in html
+
+
+HTML_ACTION_ERRORS: list[tuple[str, dict[str, str], str, str]] = [
+    ("reclassify", {"category": ""}, "reclassify_category", "Fältet måste fyllas i."),
+    ("reclassify", {"category": "handlaggning", "subcategory": ""}, "reclassify_subcategory",
+     "Kvalitetsområdet kräver en underkategori."),
+    ("reclassify", {"category": "handlaggning", "subcategory": "sekretess"},
+     "reclassify_category", "Avvikelsen har redan den klassificeringen."),
+    ("reclassify", {"category": "okand"}, "reclassify_category", "Okänt kvalitetsområde: okand"),
+    ("analyse", {"analysis": "Se 850101-1236"}, "analyse_analysis", "ser ut som ett personnummer"),
+    ("add_measure", {"description": "x", "responsible": "y" * 201, "due_on": "2999-01-01"},
+     "add_measure_responsible", "Högst 200 tecken är tillåtna."),
+    ("add_measure", {"description": "x", "responsible": "y", "due_on": "i morgon"},
+     "add_measure_due_on", "Ange ett giltigt datum"),
+    ("complete_measure", {"measure": "3"}, "complete_measure_measure",
+     "Det finns ingen åtgärd nummer 3."),
+    ("complete_measure", {"measure": "1", "completed_on": "2999-01-01"},
+     "complete_measure_completed_on", "Datumet kan inte vara i framtiden."),
+    ("feedback", {"message": ""}, "feedback_message", "Fältet måste fyllas i."),
+    ("escalate", {"reason": "x", "opened_on": "2000-01-01"}, "escalate_opened_on",
+     "Datumet kan inte vara före avvikelsens rapportdatum"),
+    ("close", {"summary": "x" * 5001}, "close_summary", "Högst 5000 tecken är tillåtna."),
+    ("reopen", {"reason": ""}, "reopen_reason", "Fältet måste fyllas i."),
+    ("withdraw", {"reason": ""}, "withdraw_reason", "Fältet måste fyllas i."),
+]
+
+
+@pytest.mark.parametrize(("action", "fields", "field", "message"), HTML_ACTION_ERRORS,
+                         ids=[f"{a}-{f}" for a, _, f, _ in HTML_ACTION_ERRORS])
+def test_action_form_errors(
+    shared_app: Flask, sqlite_runtime: Runtime, action: str, fields: dict[str, str], field: str,
+    message: str,
+) -> None:
+    runtime = sqlite_runtime
+    deviation = file_deviation(runtime)
+    runtime.app.add_measure(deviation.id, actor="chef", description="Rutin", responsible="chef",
+                            due_on=deviation.reported_on)
+    if action == "reopen":
+        runtime.app.close_deviation(deviation.id, actor="chef", summary="Klart")
+    client = shared_app.test_client()
+    log_in(client, "utvecklare")
+    version = runtime.app.get_deviation(deviation.id).version
+    before = stored_events(runtime)
+    data = {f"{action}_{key}": value for key, value in fields.items()}
+    response = client.post(f"/avvikelser/{deviation.id}/{action}",
+                           data=data | {"version": str(version)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field in summary_links(html)
+    assert message in html
+    assert f'id="{field}-error"' in html
+    assert f'id="action-{action}" open' in html  # the form with the problem is shown open
+    assert stored_events(runtime) == before
