@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
+from projections.rows import Rows
 from projections.tables import tracking
 
 
@@ -29,7 +30,7 @@ class TrackingConflict(IntegrityError):
 
 @dataclass
 class _Batch:
-    connection: sa.Connection
+    rows: Rows
     application_name: str
     old: int
     new: int
@@ -82,10 +83,11 @@ class ViewRecorder(TrackingRecorder):
     # --- writing -----------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def batch(self, application_name: str, *, old: int, new: int) -> Iterator[sa.Connection]:
+    def batch(self, application_name: str, *, old: int, new: int) -> Iterator[Rows]:
         """One transaction that moves the position from `old` to `new`; every
-        `transaction(tracking)` inside it (same thread) joins it. Raises TrackingConflict,
-        with nothing written, when the position is no longer `old`."""
+        `transaction(tracking)` inside it (same thread) joins it. View rows changed through
+        the yielded Rows are written just before the commit. Raises TrackingConflict, with
+        nothing written, when the position is no longer `old`."""
         if new <= old:
             raise ValueError(f"position must advance ({old} -> {new})")
         if getattr(self._local, "batch", None) is not None:
@@ -101,17 +103,19 @@ class ViewRecorder(TrackingRecorder):
                 raise TrackingConflict(
                     f"{self.projection_name}: position moved from {old} by another runner"
                 )
-            self._local.batch = _Batch(connection, application_name, old, new)
+            rows = Rows(connection)
+            self._local.batch = _Batch(rows, application_name, old, new)
             try:
-                yield connection
+                yield rows
+                rows.flush()
             finally:
                 self._local.batch = None
 
     @contextlib.contextmanager
-    def transaction(self, tracking_: Tracking) -> Iterator[sa.Connection]:
-        """The connection to write a view change for one event. Inside a batch it is the
-        batch's transaction; alone, it is a transaction of its own that records the
-        event's position (and refuses an event at or before the stored position)."""
+    def transaction(self, tracking_: Tracking) -> Iterator[Rows]:
+        """Where to write a view change for one event. Inside a batch it is the batch's
+        transaction; alone, it is a transaction of its own that records the event's
+        position (and refuses an event at or before the stored position)."""
         current: _Batch | None = getattr(self._local, "batch", None)
         if current is not None:
             if (
@@ -119,7 +123,7 @@ class ViewRecorder(TrackingRecorder):
                 or not current.old < tracking_.notification_id <= current.new
             ):
                 raise ValueError(f"{tracking_} is outside the open batch")
-            yield current.connection
+            yield current.rows
             return
         old = self.position(tracking_.application_name) or 0
         if tracking_.notification_id <= old:

@@ -7,7 +7,6 @@ Events a projection does not handle fall through to the base method and change n
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -24,6 +23,7 @@ from events.deviation import Deviation, DeviationStatus
 from events.lex_sarah import LexSarahCase, LexSarahStatus
 from projections import tables as t
 from projections.recorder import ViewRecorder
+from projections.rows import Rows
 
 
 def _sub(subcategory: str | None) -> str:
@@ -32,102 +32,6 @@ def _sub(subcategory: str | None) -> str:
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
-
-
-# Statements are built once and executed with parameters: building SQLAlchemy expressions
-# per event cost more than running them (a rebuild went from ~800 to several thousand
-# events/s on SQLite). Bind names are prefixed so they never clash with column names.
-
-
-@functools.cache
-def _insert(table: sa.Table) -> sa.Insert:
-    return table.insert()
-
-
-@functools.cache
-def _select(table: sa.Table, key: tuple[str, ...]) -> sa.Select[Any]:
-    return sa.select(table).where(*(table.c[k] == sa.bindparam(f"k_{k}") for k in key))
-
-
-@functools.cache
-def _update(table: sa.Table, key: tuple[str, ...], columns: tuple[str, ...]) -> sa.Update:
-    return (
-        table.update()
-        .where(*(table.c[k] == sa.bindparam(f"k_{k}") for k in key))
-        .values({c: sa.bindparam(f"v_{c}") for c in columns})
-    )
-
-
-@functools.cache
-def _delete(table: sa.Table, key: tuple[str, ...]) -> sa.Delete:
-    return table.delete().where(*(table.c[k] == sa.bindparam(f"k_{k}") for k in key))
-
-
-@functools.cache
-def _increment(table: sa.Table, key: tuple[str, ...], column: str) -> sa.Update:
-    return (
-        table.update()
-        .where(*(table.c[k] == sa.bindparam(f"k_{k}") for k in key))
-        .values({column: table.c[column] + sa.bindparam("delta", type_=sa.Integer)})
-    )
-
-
-@functools.cache
-def _delete_empty(table: sa.Table, key: tuple[str, ...]) -> sa.Delete:
-    counters = [c for c in table.columns if c.name not in key]
-    return table.delete().where(
-        *(table.c[k] == sa.bindparam(f"k_{k}") for k in key), *(c <= 0 for c in counters)
-    )
-
-
-def _keys(key: Mapping[str, Any]) -> dict[str, Any]:
-    return {f"k_{k}": v for k, v in key.items()}
-
-
-def insert(connection: sa.Connection, table: sa.Table, row: Mapping[str, Any]) -> None:
-    connection.execute(_insert(table), dict(row))
-
-
-def select_one(
-    connection: sa.Connection, table: sa.Table, **key: Any
-) -> dict[str, Any] | None:
-    found = connection.execute(_select(table, tuple(key)), _keys(key)).mappings().first()
-    return dict(found) if found else None
-
-
-def update(
-    connection: sa.Connection, table: sa.Table, key: Mapping[str, Any], **values: Any
-) -> None:
-    connection.execute(
-        _update(table, tuple(key), tuple(values)),
-        _keys(key) | {f"v_{c}": v for c, v in values.items()},
-    )
-
-
-def delete(connection: sa.Connection, table: sa.Table, **key: Any) -> None:
-    connection.execute(_delete(table, tuple(key)), _keys(key))
-
-
-def bump(
-    connection: sa.Connection,
-    table: sa.Table,
-    key: Mapping[str, Any],
-    column: str = "count",
-    delta: int = 1,
-) -> None:
-    """Add `delta` to a counter row, creating it on first use and deleting it when every
-    counter in it is back to zero. Safe without upserts: the tracking claim at the start of
-    the transaction makes this the only writer of the projection's tables."""
-    names = tuple(key)
-    updated = connection.execute(_increment(table, names, column), _keys(key) | {"delta": delta})
-    if updated.rowcount == 0:
-        if delta < 0:
-            return  # nothing was counted there; nothing to remove
-        counters = [c.name for c in table.columns if c.name not in key]
-        insert(connection, table, {**key, **dict.fromkeys(counters, 0), column: delta})
-        return
-    if delta < 0:
-        connection.execute(_delete_empty(table, names), _keys(key))
 
 
 class View(Projection[ViewRecorder]):
@@ -169,14 +73,14 @@ class DeviationList(View):
             pass
 
     def _set(self, tracking: Tracking, deviation_id: UUID, **values: Any) -> None:
-        with self.view.transaction(tracking) as connection:
-            update(connection, t.deviations, {"id": deviation_id}, **values)
+        with self.view.transaction(tracking) as rows:
+            rows.change(t.deviations, {"id": deviation_id}, **values)
 
     @process_event.register
     def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        with self.view.transaction(tracking) as connection:
-            insert(
-                connection, t.deviations, dict(
+        with self.view.transaction(tracking) as rows:
+            rows.add(
+                t.deviations, dict(
                     id=event.originator_id,
                     number=event.number,
                     reported_on=event.reported_on,
@@ -241,8 +145,8 @@ class MonthlyCounts(View):
         }
 
     @staticmethod
-    def _member(connection: sa.Connection, deviation_id: UUID) -> dict[str, Any] | None:
-        return select_one(connection, t.monthly_members, deviation_id=deviation_id)
+    def _member(rows: Rows, deviation_id: UUID) -> dict[str, Any] | None:
+        return rows.get(t.monthly_members, deviation_id=deviation_id)
 
     @process_event.register
     def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
@@ -255,32 +159,32 @@ class MonthlyCounts(View):
             "category": event.category,
             "subcategory": _sub(event.subcategory),
         }
-        with self.view.transaction(tracking) as connection:
-            insert(connection, t.monthly_members, member)
-            bump(connection, t.monthly_counts, self._key(member))
+        with self.view.transaction(tracking) as rows:
+            rows.add(t.monthly_members, member)
+            rows.bump(t.monthly_counts, self._key(member))
 
     @process_event.register
     def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        with self.view.transaction(tracking) as connection:
-            member = self._member(connection, event.originator_id)
+        with self.view.transaction(tracking) as rows:
+            member = self._member(rows, event.originator_id)
             if member is None:
                 return
-            bump(connection, t.monthly_counts, self._key(member), delta=-1)
+            rows.bump(t.monthly_counts, self._key(member), delta=-1)
             member |= {"category": event.category, "subcategory": _sub(event.subcategory)}
-            bump(connection, t.monthly_counts, self._key(member))
-            update(
-                connection, t.monthly_members, {"deviation_id": event.originator_id},
+            rows.bump(t.monthly_counts, self._key(member))
+            rows.change(
+                t.monthly_members, {"deviation_id": event.originator_id},
                 category=member["category"], subcategory=member["subcategory"],
             )
 
     @process_event.register
     def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        with self.view.transaction(tracking) as connection:
-            member = self._member(connection, event.originator_id)
+        with self.view.transaction(tracking) as rows:
+            member = self._member(rows, event.originator_id)
             if member is None:
                 return
-            bump(connection, t.monthly_counts, self._key(member), delta=-1)
-            delete(connection, t.monthly_members, deviation_id=event.originator_id)
+            rows.bump(t.monthly_counts, self._key(member), delta=-1)
+            rows.remove(t.monthly_members, deviation_id=event.originator_id)
 
 
 # --- 3. annual table ------------------------------------------------------------------
@@ -305,17 +209,17 @@ class AnnualTable(View):
             pass
 
     @staticmethod
-    def _member(connection: sa.Connection, deviation_id: UUID) -> dict[str, Any] | None:
-        return select_one(connection, t.annual_members, deviation_id=deviation_id)
+    def _member(rows: Rows, deviation_id: UUID) -> dict[str, Any] | None:
+        return rows.get(t.annual_members, deviation_id=deviation_id)
 
     @staticmethod
-    def _count(connection: sa.Connection, member: Mapping[str, Any], delta: int) -> None:
+    def _count(rows: Rows, member: Mapping[str, Any], delta: int) -> None:
         """Add the member's deviation count, and its Lex Sarah count if it has one."""
         row = {k: member[k] for k in ("category", "subcategory", "operation")}
-        bump(connection, t.annual_counts, {"year": member["year"], **row}, "deviations", delta)
+        rows.bump(t.annual_counts, {"year": member["year"], **row}, "deviations", delta)
         if member["lex_sarah_year"] is not None:
-            bump(
-                connection, t.annual_counts,
+            rows.bump(
+                t.annual_counts,
                 {"year": member["lex_sarah_year"], **row}, "lex_sarah", delta,
             )
 
@@ -329,42 +233,42 @@ class AnnualTable(View):
             "subcategory": _sub(event.subcategory),
             "lex_sarah_year": None,
         }
-        with self.view.transaction(tracking) as connection:
-            insert(connection, t.annual_members, member)
-            self._count(connection, member, 1)
+        with self.view.transaction(tracking) as rows:
+            rows.add(t.annual_members, member)
+            self._count(rows, member, 1)
 
     @process_event.register
     def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        with self.view.transaction(tracking) as connection:
-            member = self._member(connection, event.originator_id)
+        with self.view.transaction(tracking) as rows:
+            member = self._member(rows, event.originator_id)
             if member is None:
                 return
-            self._count(connection, member, -1)
+            self._count(rows, member, -1)
             member |= {"category": event.category, "subcategory": _sub(event.subcategory)}
-            self._count(connection, member, 1)
-            update(
-                connection, t.annual_members, {"deviation_id": event.originator_id},
+            self._count(rows, member, 1)
+            rows.change(
+                t.annual_members, {"deviation_id": event.originator_id},
                 category=member["category"], subcategory=member["subcategory"],
             )
 
     @process_event.register
     def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        with self.view.transaction(tracking) as connection:
-            member = self._member(connection, event.originator_id)
+        with self.view.transaction(tracking) as rows:
+            member = self._member(rows, event.originator_id)
             if member is None:
                 return
-            self._count(connection, member, -1)
-            delete(connection, t.annual_members, deviation_id=event.originator_id)
+            self._count(rows, member, -1)
+            rows.remove(t.annual_members, deviation_id=event.originator_id)
 
     @process_event.register
     def _(self, event: LexSarahCase.Opened, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        with self.view.transaction(tracking) as connection:
-            member = self._member(connection, event.deviation_id)
+        with self.view.transaction(tracking) as rows:
+            member = self._member(rows, event.deviation_id)
             if member is None or member["lex_sarah_year"] is not None:
                 return
             year = event.opened_on.year
-            bump(
-                connection, t.annual_counts,
+            rows.bump(
+                t.annual_counts,
                 {
                     "year": year,
                     "category": member["category"],
@@ -373,8 +277,8 @@ class AnnualTable(View):
                 },
                 "lex_sarah",
             )
-            update(
-                connection, t.annual_members, {"deviation_id": event.deviation_id},
+            rows.change(
+                t.annual_members, {"deviation_id": event.deviation_id},
                 lex_sarah_year=year,
             )
 
@@ -399,14 +303,14 @@ class Escalations(View):
             pass
 
     def _set(self, tracking: Tracking, case_id: UUID, **values: Any) -> None:
-        with self.view.transaction(tracking) as connection:
-            update(connection, t.escalations, {"id": case_id}, **values)
+        with self.view.transaction(tracking) as rows:
+            rows.change(t.escalations, {"id": case_id}, **values)
 
     @process_event.register
     def _(self, event: LexSarahCase.Opened, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        with self.view.transaction(tracking) as connection:
-            insert(
-                connection, t.escalations, dict(
+        with self.view.transaction(tracking) as rows:
+            rows.add(
+                t.escalations, dict(
                     id=event.originator_id,
                     number=event.number,
                     deviation_id=event.deviation_id,
@@ -493,12 +397,11 @@ class Deadlines(View):
 
     def _set(self, tracking: Tracking, report_id: UUID, **values: Any) -> None:
         table = t.child_reports
-        with self.view.transaction(tracking) as connection:
-            row = select_one(connection, table, id=report_id)
+        with self.view.transaction(tracking) as rows:
+            row = rows.get(table, id=report_id)
             if row is None:
                 return
-            changed = row | values
-            update(connection, table, {"id": report_id}, **values, **watch_columns(changed))
+            rows.change(table, {"id": report_id}, **values, **watch_columns(row | values))
 
     @process_event.register
     def _(self, event: ChildReport.Received, tracking: Tracking) -> None:  # type: ignore[name-defined]
@@ -519,8 +422,8 @@ class Deadlines(View):
             "investigation_completed_on": None,
             "investigation_breach_flagged_on": None,
         }
-        with self.view.transaction(tracking) as connection:
-            insert(connection, t.child_reports, row | watch_columns(row))
+        with self.view.transaction(tracking) as rows:
+            rows.add(t.child_reports, row | watch_columns(row))
 
     @process_event.register
     def _(self, event: ChildReport.ProtectionAssessed, tracking: Tracking) -> None:  # type: ignore[name-defined]
@@ -591,9 +494,9 @@ class Recurrence(View):
 
     @process_event.register
     def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        with self.view.transaction(tracking) as connection:
-            insert(
-                connection, t.recurrence_members, dict(
+        with self.view.transaction(tracking) as rows:
+            rows.add(
+                t.recurrence_members, dict(
                     deviation_id=event.originator_id,
                     unit=event.unit,
                     operation=event.operation.value,
@@ -606,17 +509,17 @@ class Recurrence(View):
     @process_event.register
     def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
         table = t.recurrence_members
-        with self.view.transaction(tracking) as connection:
-            update(
-                connection, table, {"deviation_id": event.originator_id},
+        with self.view.transaction(tracking) as rows:
+            rows.change(
+                table, {"deviation_id": event.originator_id},
                 category=event.category, subcategory=_sub(event.subcategory),
             )
 
     @process_event.register
     def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
         table = t.recurrence_members
-        with self.view.transaction(tracking) as connection:
-            delete(connection, table, deviation_id=event.originator_id)
+        with self.view.transaction(tracking) as rows:
+            rows.remove(table, deviation_id=event.originator_id)
 
 
 VIEWS: dict[str, type[View]] = {
