@@ -230,8 +230,17 @@ class _Waiter:
 
 
 def run_worker(runtime: Runtime, stop: threading.Event, batch_size: int = BATCH_SIZE) -> None:
-    """Keep the views up to date until `stop` is set."""
-    runner = BatchRunner(runtime, batch_size=batch_size)
+    """Keep the views up to date until `stop` is set. Errors (a database restart, a lock
+    timeout) are logged and retried, so the worker thread never dies quietly."""
+    runner: BatchRunner | None = None
+    while runner is None and not stop.is_set():
+        try:
+            runner = BatchRunner(runtime, batch_size=batch_size)
+        except Exception:
+            log.exception("projection worker could not start; retrying")
+            stop.wait(MAX_SLEEP)
+    if runner is None:
+        return
     waiter = _Waiter(runtime, stop)
     try:
         while not stop.is_set():
