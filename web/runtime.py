@@ -3,7 +3,7 @@ request, and the read side's catch-up so people see their own writes."""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 
 from tracker.application import TrackerApplication
 from tracker.runtime import Runtime
@@ -17,8 +17,13 @@ def application() -> TrackerApplication:
     return runtime().app
 
 
-def fresh_views() -> None:
-    """Bring the views up to the event log's head before reading them in a request."""
+def fresh_views() -> bool:
+    """Bring the views up to the event log's head before reading them in a request, so
+    people see their own writes. When that cannot finish in time (a busy store) the page
+    still answers, and base.html says the lists may lack the very latest changes."""
     from projections.runner import catch_up  # the read side is optional until it is used
 
-    catch_up(runtime())
+    caught_up = catch_up(runtime())
+    if not caught_up:
+        g.views_behind = True
+    return caught_up

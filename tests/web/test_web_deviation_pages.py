@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 from flask import Flask
@@ -174,7 +175,7 @@ def test_only_the_quality_developer_backdates(client_for: Clients, runtime: Runt
     accepted = client_for("utvecklare").post("/avvikelser/ny", data=form)
     assert accepted.status_code == 302
     deviation_id = accepted.location.split("/")[2]
-    deviation = runtime.app.get_deviation(__import__("uuid").UUID(deviation_id))
+    deviation = runtime.app.get_deviation(UUID(deviation_id))
     assert deviation.reported_on.isoformat() == past
     assert deviation.number.startswith(f"AV-{past[:4]}-")
     future = client_for("utvecklare").post(
@@ -377,3 +378,19 @@ def test_action_form_errors(
     assert f'id="{field}-error"' in html
     assert f'id="action-{action}" open' in html  # the form with the problem is shown open
     assert stored_events(runtime) == before
+
+
+def test_people_see_their_own_report_at_once_or_are_told_the_list_lags(
+    client_for: Clients, runtime: Runtime, users: dict[str, Account],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = client_for("rapportor")
+    filed = client.post("/avvikelser/ny", data=valid_form(runtime))
+    number = runtime.app.get_deviation(
+        UUID(filed.location.split("/")[2])).number
+    page = client.get("/mina-rapporter").get_data(as_text=True)
+    assert number in page and "Listorna uppdateras just nu" not in page
+    # A store too busy to catch up in time: the page still answers, and says so.
+    monkeypatch.setattr("projections.runner.catch_up", lambda *_args, **_kw: False)
+    lagging = client.get("/mina-rapporter").get_data(as_text=True)
+    assert "Listorna uppdateras just nu" in lagging
