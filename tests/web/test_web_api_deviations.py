@@ -352,3 +352,10 @@ def test_openapi_covers_every_endpoint(shared_app: Flask) -> None:
     assert schema["properties"]["description"]["maxLength"] == 5000
     assert {"201", "401", "403", "422"} <= set(new["responses"])
     assert "/deviations/{deviation_id}/lex-sarah" in document["paths"]
+
+
+def test_openapi_document_is_valid_openapi_3(shared_app: Flask) -> None:
+    from openapi_spec_validator import validate
+
+    document = shared_app.test_client().get("/api/openapi.json").get_json()
+    validate(document)  # raises with the offending path if the document is invalid
