@@ -83,11 +83,14 @@ class ViewRecorder(TrackingRecorder):
     # --- writing -----------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def batch(self, application_name: str, *, old: int, new: int) -> Iterator[Rows]:
+    def batch(
+        self, application_name: str, *, old: int, new: int, rows: Rows | None = None
+    ) -> Iterator[Rows]:
         """One transaction that moves the position from `old` to `new`; every
         `transaction(tracking)` inside it (same thread) joins it. View rows changed through
         the yielded Rows are written just before the commit. Raises TrackingConflict, with
-        nothing written, when the position is no longer `old`."""
+        nothing written, when the position is no longer `old`. A `rows` cache from the
+        batch that ended at `old` may be passed in to be used again."""
         if new <= old:
             raise ValueError(f"position must advance ({old} -> {new})")
         if getattr(self._local, "batch", None) is not None:
@@ -103,7 +106,10 @@ class ViewRecorder(TrackingRecorder):
                 raise TrackingConflict(
                     f"{self.projection_name}: position moved from {old} by another runner"
                 )
-            rows = Rows(connection)
+            if rows is None:
+                rows = Rows(connection)
+            else:
+                rows.connection = connection
             self._local.batch = _Batch(rows, application_name, old, new)
             try:
                 yield rows

@@ -46,75 +46,91 @@ def _delete(table: sa.Table) -> sa.Delete:
 
 
 class Rows:
-    """Read-through, write-behind access to a projection's tables within one transaction."""
+    """Read-through, write-behind access to a projection's tables within a transaction.
+
+    What it read or wrote stays cached after `flush`: a runner may keep the object for its
+    next batch, because a batch that starts from the position the last one ended at proves
+    nobody else wrote these tables in between (see runner.py). It is dropped on any error.
+    """
+
+    MAX_CACHED = 200_000  # rows; beyond this the cache starts afresh after a flush
 
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
+        # The cache: each row as it stands now (None: known not to exist).
         self._current: dict[sa.Table, dict[Key, dict[str, Any] | None]] = {}
+        # For rows changed since the last flush, how they stand in the database.
         self._stored: dict[sa.Table, dict[Key, dict[str, Any] | None]] = {}
 
     def _key(self, table: sa.Table, values: Mapping[str, Any]) -> Key:
         return tuple(values[name] for name in _pk(table))
 
-    def get(self, table: sa.Table, **pk: Any) -> dict[str, Any] | None:
-        """The row as it stands in this transaction (a copy), or None."""
-        key = self._key(table, pk)
+    def _load(self, table: sa.Table, key: Key) -> dict[str, Any] | None:
         current = self._current.setdefault(table, {})
         if key not in current:
             found = self.connection.execute(
-                _select(table), {f"k_{name}": value for name, value in pk.items()}
+                _select(table), {f"k_{name}": value for name, value in zip(_pk(table), key,
+                                                                            strict=True)}
             ).mappings().first()
-            row = dict(found) if found else None
-            current[key] = row
-            self._stored.setdefault(table, {})[key] = dict(row) if row else None
-        row = current[key]
+            current[key] = dict(found) if found else None
+        return current[key]
+
+    def _write(self, table: sa.Table, key: Key, row: dict[str, Any] | None) -> None:
+        stored = self._stored.setdefault(table, {})
+        if key not in stored:
+            before = self._current.get(table, {}).get(key)
+            stored[key] = dict(before) if before is not None else None
+        self._current.setdefault(table, {})[key] = row
+
+    def get(self, table: sa.Table, **pk: Any) -> dict[str, Any] | None:
+        """The row as it stands in this transaction (a copy), or None."""
+        row = self._load(table, self._key(table, pk))
         return dict(row) if row is not None else None
 
     def add(self, table: sa.Table, row: Mapping[str, Any]) -> None:
         """A new row (an existing one with that key is a bug: the INSERT fails)."""
         full = {c.name: row.get(c.name) for c in table.columns}
-        key = self._key(table, full)
-        self._stored.setdefault(table, {}).setdefault(key, None)
-        self._current.setdefault(table, {})[key] = full
+        self._write(table, self._key(table, full), full)
 
     def change(self, table: sa.Table, pk: Mapping[str, Any], **values: Any) -> dict[str, Any]:
         """Set columns of an existing row; returns the changed row ({} when there is none)."""
-        row = self.get(table, **pk)
+        key = self._key(table, pk)
+        row = self._load(table, key)
         if row is None:
             return {}
-        row.update(values)
-        self._current[table][self._key(table, pk)] = row
-        return row
+        changed = row | values
+        self._write(table, key, changed)
+        return dict(changed)
 
     def remove(self, table: sa.Table, **pk: Any) -> None:
-        if self.get(table, **pk) is not None:
-            self._current[table][self._key(table, pk)] = None
+        key = self._key(table, pk)
+        if self._load(table, key) is not None:
+            self._write(table, key, None)
 
     def bump(
         self, table: sa.Table, key: Mapping[str, Any], column: str = "count", delta: int = 1
     ) -> None:
         """Add `delta` to a counter, creating the row on first use and removing it when all
         its counters are back to zero."""
-        row = self.get(table, **key)
+        pk = self._key(table, key)
+        row = self._load(table, pk)
         counters = [c.name for c in table.columns if not c.primary_key]
         if row is None:
-            if delta <= 0:
-                return  # nothing was counted there; nothing to remove
-            self.add(table, {**key, **dict.fromkeys(counters, 0), column: delta})
-            return
-        row[column] += delta
-        if all(row[name] <= 0 for name in counters):
-            self.remove(table, **key)
-        else:
-            self._current[table][self._key(table, key)] = row
+            if delta > 0:
+                self._write(table, pk, {**key, **dict.fromkeys(counters, 0), column: delta})
+            return  # nothing was counted there; nothing to remove
+        changed = row | {column: row[column] + delta}
+        gone = all(changed[name] <= 0 for name in counters)
+        self._write(table, pk, None if gone else changed)
 
     def flush(self) -> None:
-        """Write every row's final state: deletes, updates, inserts, each one executemany."""
-        for table, current in self._current.items():
-            stored = self._stored.get(table, {})
+        """Write the final state of every changed row: deletes, updates, inserts, each one
+        executemany."""
+        for table, stored in self._stored.items():
+            current = self._current[table]
             deletes, updates, inserts = [], [], []
-            for key, row in current.items():
-                before = stored.get(key)
+            for key, before in stored.items():
+                row = current[key]
                 pk = dict(zip(_pk(table), key, strict=True))
                 if row is None and before is not None:
                     deletes.append({f"k_{k}": v for k, v in pk.items()})
@@ -131,5 +147,6 @@ class Rows:
                 self.connection.execute(_update(table), updates)
             if inserts:
                 self.connection.execute(table.insert(), inserts)
-        self._current.clear()
         self._stored.clear()
+        if sum(len(rows) for rows in self._current.values()) > self.MAX_CACHED:
+            self._current.clear()

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import PersistenceError, Tracking
 
 from projections.recorder import TrackingConflict, ViewRecorder
+from projections.rows import Rows
 from projections.tables import tracking
 from projections.views import VIEWS, View
 from tracker.config import Settings
@@ -64,6 +65,11 @@ class BatchRunner:
         self.views = list(views) if views is not None else make_views(runtime.engine)
         self.batch_size = batch_size
         self.topics = sorted({topic for view in self.views for topic in view.topics})
+        # Per view: the position its last batch here ended at, and that batch's row cache.
+        # Good for the next batch only if it starts from that same position: then nobody
+        # else can have written the view in between (the claim proves it).
+        self._caches: dict[str, tuple[int, Rows]] = {}
+        self._caches_lock = threading.Lock()
         for view in self.views:
             view.view.ensure_row(self.app_name)
 
@@ -117,10 +123,15 @@ class BatchRunner:
         self, view: View, events: Sequence[tuple[Any, Tracking, str]], old: int, end: int
     ) -> None:
         topics = set(view.topics)
-        with view.view.batch(self.app_name, old=old, new=end):
+        with self._caches_lock:  # runners are shared by request threads (catch_up)
+            cached = self._caches.pop(view.name, None)
+        rows = cached[1] if cached is not None and cached[0] == old else None
+        with view.view.batch(self.app_name, old=old, new=end, rows=rows) as rows:
             for domain_event, tracking, topic in events:
                 if tracking.notification_id > old and topic in topics:
                     view.process_event(domain_event, tracking)
+        with self._caches_lock:
+            self._caches[view.name] = (end, rows)
 
     def run_until(
         self,
