@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 from marshmallow import Schema, fields
 
@@ -222,8 +222,7 @@ def case(case_id: UUID) -> Any:
 @roles_required(LEX_SARAH_ROLES)
 def act(case_id: UUID, action: str) -> Any:
     if action not in ACTIONS:
-        return render_template("errors/error.html", status=404, title="Sidan finns inte",
-                               text="Det steget finns inte."), 404
+        abort(404)
     schema, field_map, command, done = ACTIONS[action]
     application().get_lex_sarah_case(case_id)  # 404 before reading the form
     form = parse_form(schema())
