@@ -107,7 +107,7 @@ class ViewRecorder(TrackingRecorder):
                     f"{self.projection_name}: position moved from {old} by another runner"
                 )
             if rows is None:
-                rows = Rows(connection)
+                rows = Rows(connection, complete=old == 0)  # position 0: the view is empty
             else:
                 rows.connection = connection
             self._local.batch = _Batch(rows, application_name, old, new)

@@ -55,8 +55,11 @@ class Rows:
 
     MAX_CACHED = 200_000  # rows; beyond this the cache starts afresh after a flush
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, *, complete: bool = False) -> None:
         self.connection = connection
+        # True when the cache holds every row there is (a view at position 0 is empty), so
+        # a key it lacks needs no SELECT: a rebuild then never reads its own tables.
+        self.complete = complete
         # The cache: each row as it stands now (None: known not to exist).
         self._current: dict[sa.Table, dict[Key, dict[str, Any] | None]] = {}
         # For rows changed since the last flush, how they stand in the database.
@@ -68,6 +71,8 @@ class Rows:
     def _load(self, table: sa.Table, key: Key) -> dict[str, Any] | None:
         current = self._current.setdefault(table, {})
         if key not in current:
+            if self.complete:
+                return None
             found = self.connection.execute(
                 _select(table), {f"k_{name}": value for name, value in zip(_pk(table), key,
                                                                             strict=True)}
@@ -150,3 +155,4 @@ class Rows:
         self._stored.clear()
         if sum(len(rows) for rows in self._current.values()) > self.MAX_CACHED:
             self._current.clear()
+            self.complete = False

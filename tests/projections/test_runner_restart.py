@@ -106,22 +106,27 @@ def test_a_crash_mid_batch_leaves_nothing_half_done_and_a_restart_completes(
 def test_stopping_the_worker_mid_stream_and_restarting_counts_everything_once(
     runtime: Runtime,
 ) -> None:
-    filer_done = threading.Event()
+    half_filed, worker_stopped = threading.Event(), threading.Event()
 
     def keep_filing() -> None:
-        try:
-            file_many(runtime, 40)
-        finally:
-            filer_done.set()
+        file_many(runtime, 20)
+        half_filed.set()
+        worker_stopped.wait(30)  # the rest of the stream arrives after the stop
+        file_many(runtime, 20, start=20)
 
     filer = threading.Thread(target=keep_filing)
     with running_worker(runtime):
         filer.start()
-        time.sleep(0.3)  # the worker is busy with the stream when it is stopped
+        assert half_filed.wait(60)
+        deadline = time.monotonic() + 30
+        while min(BatchRunner(runtime).positions().values()) == 0:
+            assert time.monotonic() < deadline, "the worker processed nothing"
+            time.sleep(0.01)
+    worker_stopped.set()
     stopped_at = min(BatchRunner(runtime).positions().values())
     filer.join(60)
-    assert filer_done.is_set()
-    assert stopped_at < runtime.app.recorder.max_notification_id()
+    assert not filer.is_alive()
+    assert 0 < stopped_at < runtime.app.recorder.max_notification_id()
 
     with running_worker(runtime):
         head = runtime.app.recorder.max_notification_id()
