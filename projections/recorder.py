@@ -24,6 +24,24 @@ from projections.rows import Rows
 from projections.tables import tracking
 
 
+def _wait_at_most(connection: sa.Connection, seconds: float | None) -> int | None:
+    """Bound how long the claim may wait for another writer (a request's catch_up must not
+    hang behind a long batch). The only dialect-specific lines of the read side: PostgreSQL
+    takes a transaction-local lock timeout; SQLite's busy timeout is per connection, so its
+    old value is returned to be put back."""
+    if seconds is None:
+        return None
+    milliseconds = max(1, int(seconds * 1000))
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{milliseconds}ms'")
+        return None
+    if connection.dialect.name == "sqlite":
+        previous = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {milliseconds}")
+        return int(previous or 0)
+    return None
+
+
 class TrackingConflict(IntegrityError):
     """Another runner moved the position first: this transaction was rolled back."""
 
@@ -84,24 +102,41 @@ class ViewRecorder(TrackingRecorder):
 
     @contextlib.contextmanager
     def batch(
-        self, application_name: str, *, old: int, new: int, rows: Rows | None = None
+        self,
+        application_name: str,
+        *,
+        old: int,
+        new: int,
+        rows: Rows | None = None,
+        lock_timeout: float | None = None,
     ) -> Iterator[Rows]:
         """One transaction that moves the position from `old` to `new`; every
         `transaction(tracking)` inside it (same thread) joins it. View rows changed through
         the yielded Rows are written just before the commit. Raises TrackingConflict, with
         nothing written, when the position is no longer `old`. A `rows` cache from the
-        batch that ended at `old` may be passed in to be used again."""
+        batch that ended at `old` may be passed in to be used again. With `lock_timeout`
+        (seconds), waiting for another writer's claim gives up as a TrackingConflict after
+        that long on PostgreSQL (SQLite waits up to its busy timeout)."""
         if new <= old:
             raise ValueError(f"position must advance ({old} -> {new})")
         if getattr(self._local, "batch", None) is not None:
             raise RuntimeError("a batch is already open in this thread")
         self.ensure_row(application_name)
         with self.engine.begin() as connection:
-            claimed = connection.execute(
-                tracking.update()
-                .where(self._where(application_name), tracking.c.notification_id == old)
-                .values(notification_id=new)
-            )
+            restore = _wait_at_most(connection, lock_timeout)
+            try:
+                claimed = connection.execute(
+                    tracking.update()
+                    .where(self._where(application_name), tracking.c.notification_id == old)
+                    .values(notification_id=new)
+                )
+            except sa.exc.OperationalError as error:
+                if lock_timeout is None:
+                    raise
+                raise TrackingConflict(f"{self.projection_name}: busy ({error.orig})") from None
+            finally:
+                if restore is not None:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(restore)}")
             if claimed.rowcount != 1:
                 raise TrackingConflict(
                     f"{self.projection_name}: position moved from {old} by another runner"

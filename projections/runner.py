@@ -86,7 +86,7 @@ class BatchRunner:
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
-    def cycle(self, head: int | None = None) -> CycleResult:
+    def cycle(self, head: int | None = None, lock_timeout: float | None = None) -> CycleResult:
         """Process at most one batch up to `head` (default: the log's head now)."""
         head = self.head() if head is None else head
         positions = self.positions()
@@ -114,19 +114,26 @@ class BatchRunner:
             if old >= end:
                 continue
             try:
-                self._apply(view, events, old, end)
+                self._apply(view, events, old, end, lock_timeout)
             except TrackingConflict:
                 conflicts += 1  # another runner got there first; its result stands
         return CycleResult(len(notifications), min(self.positions().values()), conflicts)
 
     def _apply(
-        self, view: View, events: Sequence[tuple[Any, Tracking, str]], old: int, end: int
+        self,
+        view: View,
+        events: Sequence[tuple[Any, Tracking, str]],
+        old: int,
+        end: int,
+        lock_timeout: float | None = None,
     ) -> None:
         topics = set(view.topics)
         with self._caches_lock:  # runners are shared by request threads (catch_up)
             cached = self._caches.pop(view.name, None)
         rows = cached[1] if cached is not None and cached[0] == old else None
-        with view.view.batch(self.app_name, old=old, new=end, rows=rows) as rows:
+        with view.view.batch(
+            self.app_name, old=old, new=end, rows=rows, lock_timeout=lock_timeout
+        ) as rows:
             for domain_event, tracking, topic in events:
                 if tracking.notification_id > old and topic in topics:
                     view.process_event(domain_event, tracking)
@@ -143,7 +150,8 @@ class BatchRunner:
         """Process until every view has reached `head`; False if `deadline` (monotonic)
         passed first."""
         while True:
-            result = self.cycle(head)
+            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+            result = self.cycle(head, lock_timeout=remaining)
             if progress is not None:
                 progress(result.position)
             if result.position >= head:

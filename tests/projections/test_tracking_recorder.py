@@ -4,6 +4,7 @@ conditional position update that makes a late second writer roll back."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 
 import pytest
@@ -12,6 +13,7 @@ from eventsourcing.persistence import Tracking
 
 from projections import tables as t
 from projections.recorder import TrackingConflict, ViewRecorder
+from projections.runner import catch_up
 from projections.views import DeviationList
 from tracker.runtime import Runtime
 
@@ -82,3 +84,28 @@ def test_a_second_batch_from_the_same_position_waits_then_rolls_back(runtime: Ru
     assert len(outcome) == 1 and isinstance(outcome[0], TrackingConflict)
     assert listed(runtime) == 1
     assert first.view.max_tracking_id(app_name) == position
+
+
+def test_catch_up_gives_up_in_time_while_another_writer_holds_the_position(
+    runtime: Runtime,
+) -> None:
+    assert catch_up(runtime)  # the views exist and are current
+    event, tracking = reported(runtime)
+    holder = DeviationList(ViewRecorder(runtime.engine, "deviation_list"))
+    old = holder.view.position(tracking.application_name) or 0
+    results: list[tuple[bool, float]] = []
+
+    def request() -> None:
+        started = time.monotonic()
+        results.append((catch_up(runtime, timeout=0.5), time.monotonic() - started))
+
+    with holder.view.batch(tracking.application_name, old=old, new=tracking.notification_id):
+        holder.process_event(event, tracking)
+        waiting = threading.Thread(target=request)
+        waiting.start()
+        waiting.join(20)
+    [(caught_up, seconds)] = results
+    assert not caught_up
+    assert seconds < 5  # bounded by its timeout, not by the other writer
+    assert catch_up(runtime)  # once the other writer is done, all is current
+    assert listed(runtime) == 1
