@@ -179,8 +179,9 @@ def generate(
 
     now = datetime.combine(today, time(12), tzinfo=STOCKHOLM)
     for index in range(child_reports):
-        # Open reports received in the last 30 days: a mix of due, due today and overdue.
-        received_at = now - timedelta(days=rng.randrange(30), minutes=rng.randrange(600))
+        # Mostly within their 14 days, as in a working service; 2 % overdue, for the scan.
+        age = rng.randrange(15, 30) if rng.random() < 0.02 else rng.randrange(14)
+        received_at = now - timedelta(days=age, minutes=rng.randrange(600))
         unit = rng.choice(units)
         report = ChildReport.receive(
             number=numbers.issue(SeriesKind.CHILD_REPORT, received_at.year),
@@ -193,10 +194,10 @@ def generate(
             actor="forste",
         )
         report.assign_handler(handler=f"handl{rng.randrange(60)}", actor="forste")
-        if rng.random() < 0.3 and not report.is_exempt:
+        if rng.random() < 0.1 and not report.is_exempt:
             report.decide(
                 decision=rng.choice(list(PreliminaryDecision)),
-                decided_on=min(report.received_on + timedelta(days=rng.randrange(20)), today),
+                decided_on=min(report.received_on + timedelta(days=rng.randrange(14)), today),
                 today=today,
                 actor="forste",
             )
