@@ -4,6 +4,8 @@ is checked on every command."""
 
 from __future__ import annotations
 
+import random
+import time as time_module
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,7 +27,7 @@ from tracker.organisation import Organisation
 A = TypeVar("A", bound=Aggregate)
 
 SCHEDULER_ACTOR = "scheduler"
-NUMBERING_ATTEMPTS = 20
+NUMBERING_ATTEMPTS = 50
 
 
 class NotFound(LookupError):
@@ -136,12 +138,13 @@ class TrackerApplication(Application[UUID]):
     ) -> None:
         """Issue the next number and save it with what `build` made, in one transaction;
         on a clash with a concurrent filing, build again from fresh state."""
-        for _ in range(NUMBERING_ATTEMPTS):
+        for attempt in range(NUMBERING_ATTEMPTS):
             series = self._series(kind, year)
             aggregates = build(series.issue())
             try:
                 self.save(series, *aggregates)
             except IntegrityError:
+                _back_off(attempt)
                 continue
             return
         raise ConflictError
@@ -713,7 +716,7 @@ class TrackerApplication(Application[UUID]):
 
     def _flag_breach(self, report_id: UUID, clock: str, today: date) -> UUID | None:
         deviation_id = breach_deviation_id(report_id, clock)
-        for _ in range(NUMBERING_ATTEMPTS):
+        for attempt in range(NUMBERING_ATTEMPTS):
             report = self.get_child_report(report_id)
             breach = _breach(report, clock, today)
             if breach is None or (clock == "protection" and deviation_id in self.repository):
@@ -752,9 +755,16 @@ class TrackerApplication(Application[UUID]):
             try:
                 self.save(series, deviation, report)
             except IntegrityError:
+                _back_off(attempt)
                 continue  # someone else flagged it, or took our number: look again
             return deviation_id
         raise ConflictError
+
+
+def _back_off(attempt: int) -> None:
+    """Jittered wait before taking a number again, so that clerks filing at the same moment
+    (8 concurrent API clients on PostgreSQL exhausted 20 immediate retries) spread out."""
+    time_module.sleep(random.uniform(0, 0.002 * (attempt + 1)))
 
 
 def _breach(report: ChildReport, clock: str, today: date) -> tuple[date, str, str] | None:
