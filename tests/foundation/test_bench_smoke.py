@@ -1,0 +1,47 @@
+"""`tracker bench --quick` runs end to end (a smoke test: no timing assertions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "")
+KEYS = (
+    "append_tx1_eps",
+    "http_filing_rps",
+    "http_vs_append",
+    "select_decode_eps",
+    "rebuild_eps",
+    "rebuild_vs_decode",
+    "monthly_report_p95_ms",
+    "annual_report_p95_ms",
+    "scan_ms",
+    "sizes",
+)
+
+
+def test_quick_bench_measures_every_number_on_every_store(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    command = [sys.executable, "-m", "tracker.cli", "bench", "--quick", "--json", str(out)]
+    if POSTGRES_URL:
+        command += ["--postgres-url", POSTGRES_URL]
+    env = os.environ | {"TRACKER_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "HTTP / bare append" in result.stdout
+    report = json.loads(out.read_text())
+    stores = report["stores"]
+    assert [s["store"] for s in stores] == (["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"])
+    for store in stores:
+        assert all(key in store for key in KEYS)
+        assert store["http_failures"] == 0
+        assert store["generated"]["deviations"] == store["sizes"]["deviations"]
+        # The log holds the generated cases plus their follow-up events.
+        assert store["events"] > store["sizes"]["deviations"]
+        assert min(store[k] for k in KEYS if k != "sizes") > 0
+    assert not (
+        tmp_path / "instance" / "tracker.sqlite3"
+    ).exists()  # nothing touched the real store
