@@ -197,6 +197,35 @@ def unit_add(code: str, name: str, operation: str) -> None:
     click.echo(f"Added {code} ({operation}).")
 
 
+@unit.command("rename")
+@click.argument("code")
+@click.argument("name")
+def unit_rename(code: str, name: str) -> None:
+    """Give unit CODE a new display NAME (the code, used in events and reports, stays)."""
+    rt = runtime()
+    try:
+        rt.organisation.rename_unit(code, name)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        rt.close()
+    click.echo(f"Renamed {code}.")
+
+
+@unit.command("deactivate")
+@click.argument("code")
+def unit_deactivate(code: str) -> None:
+    """Stop offering unit CODE for new cases; its history and reports stay."""
+    rt = runtime()
+    try:
+        rt.organisation.set_unit_active(code, False)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        rt.close()
+    click.echo(f"Deactivated {code}.")
+
+
 # --- taxonomy --------------------------------------------------------------------------
 
 
@@ -318,7 +347,8 @@ def _redacted(url: str) -> str:
 
 @main.command()
 @click.option(
-    "--demo", is_flag=True,
+    "--demo",
+    is_flag=True,
     help="First seed demo users (one per role, passwords printed) and a year of demo cases.",
 )
 def serve(demo: bool) -> None:

@@ -171,6 +171,11 @@ def test_cli_user_token_and_unit_commands(environ: dict[str, str]) -> None:
     assert (
         "ekonomi\tIFO\tEkonomienheten" in runner.invoke(main, ["unit", "list"], env=environ).output
     )
+    assert runner.invoke(main, ["unit", "rename", "ekonomi", "Ekonomi"], env=environ).exit_code == 0
+    assert runner.invoke(main, ["unit", "deactivate", "ekonomi"], env=environ).exit_code == 0
+    listed_units = runner.invoke(main, ["unit", "list"], env=environ).output
+    assert "ekonomi\tIFO\tEkonomi (inactive)" in listed_units
+    assert runner.invoke(main, ["unit", "deactivate", "nope"], env=environ).exit_code != 0
 
 
 def _command_paths(group: click.Group, prefix: list[str]) -> list[list[str]]:
