@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from events.base import LONG_TEXT, SHORT_TEXT, check_text
 from events.errors import ValidationFailed
 
-__all__ = ["LONG_TEXT", "SHORT_TEXT", "BaseSchema", "code", "text"]
+__all__ = ["LONG_TEXT", "SHORT_TEXT", "BaseSchema", "HistoryEntryOut", "code", "text"]
 
 
 _TOO_LONG = lazy_gettext("At most {max} characters are allowed.")
@@ -57,3 +57,13 @@ def code(*, required: bool = True, **kwargs: Any) -> fields.String:
         validate=validate.Length(max=64, error=_TOO_LONG),
         **kwargs,
     )
+
+
+class HistoryEntryOut(Schema):
+    """One event of a case's audit trail, as every case endpoint returns it."""
+
+    type = fields.String(metadata={"description": "Past-tense event name, e.g. Reported"})
+    at = fields.String(metadata={"format": "date-time"})
+    by = fields.String(allow_none=True)
+    data = fields.Dict()
+    version = fields.Integer()

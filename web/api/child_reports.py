@@ -18,7 +18,7 @@ from tracker.accounts import Account
 from web.api import ApiError, api, current_api_account, endpoint
 from web.casework import CHILD_REPORT_ROLES, child_report_dict, child_report_scope, reaches_unit
 from web.runtime import application, fresh_views, runtime
-from web.schemas import BaseSchema
+from web.schemas import BaseSchema, HistoryEntryOut
 from web.schemas import code as code_field
 from web.schemas import text as text_field
 
@@ -114,14 +114,6 @@ class _Clocks(Schema):
     utredning = fields.Nested(_Clock)
 
 
-class _HistoryOut(Schema):
-    type = fields.String()
-    at = fields.String()
-    by = fields.String(allow_none=True)
-    data = fields.Dict()
-    version = fields.Integer()
-
-
 class ChildReportSchema(Schema):
     id = fields.UUID()
     number = fields.String()
@@ -137,7 +129,7 @@ class ChildReportSchema(Schema):
                                      "due_today, overdue, decided, decided_late, exempt, extended"})
     clocks = fields.Nested(_Clocks)
     breach_deviation_id = fields.UUID(allow_none=True)
-    history = fields.List(fields.Nested(_HistoryOut))
+    history = fields.List(fields.Nested(HistoryEntryOut))
 
 
 class ChildReportRowSchema(Schema):

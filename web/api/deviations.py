@@ -17,7 +17,7 @@ from web import policy
 from web.api import ApiError, api, endpoint
 from web.deviations import ACTIONS, NewDeviation, deviation_dict
 from web.runtime import application, fresh_views, runtime
-from web.schemas import BaseSchema, code
+from web.schemas import BaseSchema, HistoryEntryOut, code
 
 TAGS = ["deviations"]
 ACTING_ROLES = frozenset().union(*policy.DEVIATION_ACTIONS.values())
@@ -34,14 +34,6 @@ class _Measure(Schema):
 class _Feedback(Schema):
     by = fields.String()
     message = fields.String()
-
-
-class _History(Schema):
-    type = fields.String(metadata={"description": "Past-tense event name, e.g. Reported"})
-    at = fields.String(metadata={"format": "date-time"})
-    by = fields.String(allow_none=True)
-    data = fields.Dict()
-    version = fields.Integer()
 
 
 class DeviationOut(Schema):
@@ -66,7 +58,7 @@ class DeviationOut(Schema):
     feedback = fields.List(fields.Nested(_Feedback))
     lex_sarah_case_id = fields.String(allow_none=True, metadata={"format": "uuid"})
     closing_summary = fields.String(allow_none=True)
-    history = fields.List(fields.Nested(_History))
+    history = fields.List(fields.Nested(HistoryEntryOut))
 
 
 class DeviationRow(Schema):

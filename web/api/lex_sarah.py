@@ -15,7 +15,7 @@ from tracker.accounts import Account
 from web.api import endpoint
 from web.casework import LEX_SARAH_ROLES, lex_sarah_dict
 from web.runtime import application
-from web.schemas import BaseSchema
+from web.schemas import BaseSchema, HistoryEntryOut
 from web.schemas import text as text_field
 
 TAGS = ["lex-sarah"]
@@ -105,14 +105,6 @@ class _IvoOut(Schema):
     diary_number = fields.String()
 
 
-class _HistoryOut(Schema):
-    type = fields.String()
-    at = fields.String()
-    by = fields.String(allow_none=True)
-    data = fields.Dict()
-    version = fields.Integer()
-
-
 class LexSarahCaseSchema(Schema):
     id = fields.UUID()
     number = fields.String()
@@ -134,7 +126,7 @@ class LexSarahCaseSchema(Schema):
     informed = fields.Dict(keys=fields.String(), values=fields.Date())
     closed_on = fields.Date(allow_none=True)
     closing_summary = fields.String(allow_none=True)
-    history = fields.List(fields.Nested(_HistoryOut))
+    history = fields.List(fields.Nested(HistoryEntryOut))
 
 
 def _case(case_id: UUID) -> dict[str, Any]:
