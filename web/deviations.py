@@ -128,54 +128,59 @@ def form_schema(schema: type[Schema], prefix: str) -> Schema:
 @dataclass(frozen=True)
 class Action:
     schema: type[Schema]
-    run: Callable[[TrackerApplication, UUID, str, dict[str, Any]], Any]
+    command: str  # the TrackerApplication method it calls
     done: str  # Swedish confirmation for the page
+
+    def run(
+        self, app: TrackerApplication, deviation_id: UUID, actor: str, data: dict[str, Any]
+    ) -> Any:
+        return getattr(app, self.command)(deviation_id, actor=actor, **data)
 
 
 ACTIONS: dict[str, Action] = {
     "reclassify": Action(
         Reclassification,
-        lambda app, id_, actor, d: app.reclassify_deviation(id_, actor=actor, **d),
+        "reclassify_deviation",
         "Avvikelsen är omklassificerad.",
     ),
     "analyse": Action(
         CauseAnalysis,
-        lambda app, id_, actor, d: app.analyse_cause(id_, actor=actor, **d),
+        "analyse_cause",
         "Orsaksanalysen är sparad.",
     ),
     "add_measure": Action(
         NewMeasure,
-        lambda app, id_, actor, d: app.add_measure(id_, actor=actor, **d),
+        "add_measure",
         "Åtgärden är tillagd.",
     ),
     "complete_measure": Action(
         MeasureCompletion,
-        lambda app, id_, actor, d: app.complete_measure(id_, actor=actor, **d),
+        "complete_measure",
         "Åtgärden är markerad som genomförd.",
     ),
     "feedback": Action(
         Feedback,
-        lambda app, id_, actor, d: app.give_feedback(id_, actor=actor, **d),
+        "give_feedback",
         "Återkopplingen är skickad till rapportören.",
     ),
     "escalate": Action(
         Escalation,
-        lambda app, id_, actor, d: app.escalate_to_lex_sarah(id_, actor=actor, **d),
+        "escalate_to_lex_sarah",
         "En Lex Sarah-utredning är öppnad.",
     ),
     "close": Action(
         Closure,
-        lambda app, id_, actor, d: app.close_deviation(id_, actor=actor, **d),
+        "close_deviation",
         "Avvikelsen är avslutad.",
     ),
     "reopen": Action(
         Reason,
-        lambda app, id_, actor, d: app.reopen_deviation(id_, actor=actor, **d),
+        "reopen_deviation",
         "Avvikelsen är öppnad igen.",
     ),
     "withdraw": Action(
         Reason,
-        lambda app, id_, actor, d: app.withdraw_deviation(id_, actor=actor, **d),
+        "withdraw_deviation",
         "Avvikelsen är återkallad.",
     ),
 }
