@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -167,8 +167,10 @@ def _csv(response: Any) -> list[list[str]]:
 
 def test_every_table_downloads_as_csv(
     client_for: Callable[[str], Any], users: Any, runtime: Runtime,
-    lex_sarah_case: Callable[..., UUID],
+    lex_sarah_case: Callable[..., UUID], time_machine: Any,
 ) -> None:
+    # Mid-month, so the Lex Sarah case's deviation (filed two days ago) is this month's.
+    time_machine.move_to(datetime(2026, 6, 15, 10, tzinfo=UTC), tick=True)
     _file(runtime, "utredning", "personal", None)
     _file(runtime, "utredning", "personal", None)
     _file(runtime, "utredning", "personal", None)
