@@ -1,0 +1,38 @@
+"""The command side: one eventsourcing Application for deviations, Lex Sarah cases and
+child reports. Every command is get -> call -> save (base.ApplicationBase._command);
+organisation data (units, taxonomy) is checked on every command.
+
+To add commands for a new aggregate: a module here with a mixin class derived from
+base.ApplicationBase (importing from base, not from this package), added to the bases of
+TrackerApplication below."""
+
+from __future__ import annotations
+
+from tracker.application.base import (
+    NUMBERING_ATTEMPTS,
+    SCHEDULER_ACTOR,
+    ConflictError,
+    HistoryEntry,
+    NotFound,
+)
+from tracker.application.child_reports import ChildReportCommands, breach_deviation_id
+from tracker.application.deviations import DeviationCommands
+from tracker.application.lex_sarah import LexSarahCommands
+
+__all__ = [
+    "NUMBERING_ATTEMPTS",
+    "SCHEDULER_ACTOR",
+    "ConflictError",
+    "HistoryEntry",
+    "NotFound",
+    "TrackerApplication",
+    "breach_deviation_id",
+]
+
+
+class TrackerApplication(DeviationCommands, LexSarahCommands, ChildReportCommands):
+    """Every command of the tracker, one mixin per aggregate."""
+
+    # Set on the class itself: eventsourcing names each subclass after itself, and this
+    # name is stored (tracking rows, environment prefix).
+    name = "tracker"

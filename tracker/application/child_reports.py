@@ -1,0 +1,240 @@
+"""Child report commands (anmälningar om barn) and the scheduler's breach commands, which
+record a missed clock and file its deviation in one save."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.persistence import IntegrityError
+
+from events.child_report import ChildReport, PreliminaryDecision
+from events.clocks import local_date
+from events.deviation import Deviation, Source
+from events.numbering import SeriesKind
+from tracker.application.base import (
+    NUMBERING_ATTEMPTS,
+    SCHEDULER_ACTOR,
+    ApplicationBase,
+    ConflictError,
+    back_off,
+)
+
+
+def breach_deviation_id(report_id: UUID, clock: str) -> UUID:
+    """The one deviation a breach may cause. A second filing for the same breach collides
+    on this id in the event store, so duplicates are impossible whatever runs twice."""
+    return uuid5(NAMESPACE_URL, f"/tracker/child-reports/{report_id}/breach/{clock}")
+
+
+class ChildReportCommands(ApplicationBase):
+    def get_child_report(self, report_id: UUID) -> ChildReport:
+        return self._get(ChildReport, report_id)
+
+    def receive_child_report(
+        self,
+        *,
+        actor: str,
+        unit: str,
+        received_at: datetime,
+        case_reference: str,
+        ongoing_investigation: bool = False,
+    ) -> ChildReport:
+        found_unit = self.organisation.unit(unit)
+        now = self.now()
+        received: list[ChildReport] = []
+
+        def build(number: str) -> list[ChildReport]:
+            received[:] = [
+                ChildReport.receive(
+                    number=number,
+                    unit=found_unit.code,
+                    operation=found_unit.operation,
+                    received_at=received_at,
+                    case_reference=case_reference,
+                    ongoing_investigation=ongoing_investigation,
+                    now=now,
+                    actor=actor,
+                    protection_cutoff=self.protection_cutoff,
+                )
+            ]
+            return received
+
+        year = local_date(received_at).year if received_at.tzinfo else now.year
+        self._save_numbered(SeriesKind.CHILD_REPORT, year, build)
+        return received[0]
+
+    def assess_protection(
+        self,
+        report_id: UUID,
+        *,
+        actor: str,
+        assessed_at: datetime,
+        immediate_protection_needed: bool,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.assess_protection,
+            assessed_at=assessed_at, immediate_protection_needed=immediate_protection_needed,
+            now=self.now(), actor=actor,
+        )
+
+    def assign_handler(
+        self, report_id: UUID, *, actor: str, handler: str, expected_version: int | None = None
+    ) -> ChildReport:
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.assign_handler,
+            handler=handler, actor=actor,
+        )
+
+    def extend_preliminary_deadline(
+        self,
+        report_id: UUID,
+        *,
+        actor: str,
+        reason: str,
+        new_deadline: date,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.extend_deadline,
+            reason=reason, new_deadline=new_deadline, actor=actor,
+        )
+
+    def decide_preliminary_assessment(
+        self,
+        report_id: UUID,
+        *,
+        actor: str,
+        decision: PreliminaryDecision,
+        decided_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        today = self.today()
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.decide,
+            decision=decision, decided_on=decided_on or today, today=today, actor=actor,
+        )
+
+    def open_investigation(
+        self,
+        report_id: UUID,
+        *,
+        actor: str,
+        opened_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        today = self.today()
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.open_investigation,
+            opened_on=opened_on or today, today=today, actor=actor,
+        )
+
+    def extend_investigation(
+        self,
+        report_id: UUID,
+        *,
+        actor: str,
+        reason: str,
+        new_deadline: date,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.extend_investigation,
+            reason=reason, new_deadline=new_deadline, actor=actor,
+        )
+
+    def complete_investigation(
+        self,
+        report_id: UUID,
+        *,
+        actor: str,
+        completed_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        today = self.today()
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.complete_investigation,
+            completed_on=completed_on or today, today=today, actor=actor,
+        )
+
+    # --- breaches (the scheduler's commands) -------------------------------------------
+
+    def flag_preliminary_breach(self, report_id: UUID, *, today: date | None = None) -> UUID | None:
+        """Record the breach on the report and file its deviation in one save. Returns the
+        deviation id, or None when there is nothing (or nothing more) to flag."""
+        return self._flag_breach(report_id, "preliminary", today or self.today())
+
+    def flag_investigation_breach(
+        self, report_id: UUID, *, today: date | None = None
+    ) -> UUID | None:
+        return self._flag_breach(report_id, "investigation", today or self.today())
+
+    def flag_protection_breach(self, report_id: UUID, *, today: date | None = None) -> UUID | None:
+        """File a deviation for a skyddsbedömning not recorded by its due day (only when the
+        installation asks for it). The report records nothing; the deviation's fixed id is
+        what makes a second filing impossible."""
+        return self._flag_breach(report_id, "protection", today or self.today())
+
+    def _flag_breach(self, report_id: UUID, clock: str, today: date) -> UUID | None:
+        deviation_id = breach_deviation_id(report_id, clock)
+        for attempt in range(NUMBERING_ATTEMPTS):
+            report = self.get_child_report(report_id)
+            breach = _breach(report, clock, today)
+            if breach is None or (clock == "protection" and deviation_id in self.repository):
+                return None
+            due, subcategory, subject = breach
+            series = self._series(SeriesKind.DEVIATION, today.year)
+            deviation = Deviation.report(
+                id=deviation_id,
+                number=series.issue(),
+                unit=report.unit,
+                operation=report.operation,
+                category="handlaggning",
+                subcategory=subcategory,
+                occurred_on=due + timedelta(days=1),
+                reported_on=today,
+                description=(
+                    f"{subject} för anmälan {report.number} (ärende {report.case_reference}) "
+                    f"blev inte klar i tid. Tidsfristen löpte ut {due.isoformat()}; "
+                    f"{(today - due).days} dagar över tiden när det upptäcktes."
+                ),
+                immediate_actions=None,
+                case_reference=report.case_reference,
+                reporter=SCHEDULER_ACTOR,
+                source=Source.SCHEDULER,
+                taxonomy=self.organisation.taxonomy(),
+                today=today,
+            )
+            if clock == "preliminary":
+                report.flag_preliminary_breach(
+                    flagged_on=today, deviation_id=deviation_id, actor=SCHEDULER_ACTOR
+                )
+            elif clock == "investigation":
+                report.flag_investigation_breach(
+                    flagged_on=today, deviation_id=deviation_id, actor=SCHEDULER_ACTOR
+                )
+            try:
+                self.save(series, deviation, report)
+            except IntegrityError:
+                back_off(attempt)
+                continue  # someone else flagged it, or took our number: look again
+            return deviation_id
+        raise ConflictError
+
+
+def _breach(report: ChildReport, clock: str, today: date) -> tuple[date, str, str] | None:
+    """(due date, subcategory, subject of the description) when `clock` is breached and not
+    yet flagged on the report; None otherwise."""
+    if clock == "preliminary":
+        if report.breach_flagged_on is None and report.is_preliminary_breached(today):
+            return report.deadline, "forhandsbedomning", "Förhandsbedömningen"
+    elif clock == "investigation":
+        if report.investigation_breach_flagged_on is None and report.is_investigation_breached(
+            today
+        ):
+            assert report.investigation_deadline is not None
+            return report.investigation_deadline, "utredningstid", "Utredningen"
+    elif clock == "protection" and report.is_protection_late(today):
+        return report.protection_due, "annat", "Skyddsbedömningen"
+    return None

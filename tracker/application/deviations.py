@@ -1,0 +1,193 @@
+"""Deviation commands: file, classify, analyse, measures, feedback, close, reopen, withdraw,
+and the escalation that opens a Lex Sarah case."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from events.deviation import Deviation, Source
+from events.lex_sarah import LexSarahCase
+from events.numbering import SeriesKind
+from tracker.application.base import ApplicationBase, ConflictError
+
+
+class DeviationCommands(ApplicationBase):
+    def get_deviation(self, deviation_id: UUID) -> Deviation:
+        return self._get(Deviation, deviation_id)
+
+    def file_deviation(
+        self,
+        *,
+        actor: str,
+        unit: str,
+        category: str,
+        subcategory: str | None,
+        occurred_on: date,
+        description: str,
+        immediate_actions: str | None = None,
+        case_reference: str | None = None,
+        reported_on: date | None = None,
+        source: Source = Source.STAFF,
+    ) -> Deviation:
+        found_unit = self.organisation.unit(unit)
+        taxonomy = self.organisation.taxonomy()
+        today = self.today()
+        reported = reported_on or today
+        filed: list[Deviation] = []
+
+        def build(number: str) -> list[Deviation]:
+            filed[:] = [
+                Deviation.report(
+                    number=number,
+                    unit=found_unit.code,
+                    operation=found_unit.operation,
+                    category=category,
+                    subcategory=subcategory,
+                    occurred_on=occurred_on,
+                    reported_on=reported,
+                    description=description,
+                    immediate_actions=immediate_actions,
+                    case_reference=case_reference,
+                    reporter=actor,
+                    source=source,
+                    taxonomy=taxonomy,
+                    today=today,
+                )
+            ]
+            return filed
+
+        self._save_numbered(SeriesKind.DEVIATION, reported.year, build)
+        return filed[0]
+
+    def reclassify_deviation(
+        self,
+        deviation_id: UUID,
+        *,
+        actor: str,
+        category: str,
+        subcategory: str | None,
+        expected_version: int | None = None,
+    ) -> Deviation:
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.reclassify,
+            category=category, subcategory=subcategory,
+            taxonomy=self.organisation.taxonomy(), actor=actor,
+        )
+
+    def assign_deviation(
+        self, deviation_id: UUID, *, actor: str, assignee: str, expected_version: int | None = None
+    ) -> Deviation:
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.assign,
+            assignee=assignee, actor=actor,
+        )
+
+    def analyse_cause(
+        self, deviation_id: UUID, *, actor: str, analysis: str, expected_version: int | None = None
+    ) -> Deviation:
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.analyse_cause,
+            analysis=analysis, actor=actor,
+        )
+
+    def add_measure(
+        self,
+        deviation_id: UUID,
+        *,
+        actor: str,
+        description: str,
+        responsible: str,
+        due_on: date,
+        expected_version: int | None = None,
+    ) -> Deviation:
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.add_measure,
+            description=description, responsible=responsible, due_on=due_on, actor=actor,
+        )
+
+    def complete_measure(
+        self,
+        deviation_id: UUID,
+        *,
+        actor: str,
+        measure: int,
+        completed_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> Deviation:
+        today = self.today()
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.complete_measure,
+            measure=measure, completed_on=completed_on or today, today=today, actor=actor,
+        )
+
+    def give_feedback(
+        self, deviation_id: UUID, *, actor: str, message: str, expected_version: int | None = None
+    ) -> Deviation:
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.give_feedback,
+            message=message, actor=actor,
+        )
+
+    def close_deviation(
+        self, deviation_id: UUID, *, actor: str, summary: str, expected_version: int | None = None
+    ) -> Deviation:
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.close, summary=summary, actor=actor
+        )
+
+    def reopen_deviation(
+        self, deviation_id: UUID, *, actor: str, reason: str, expected_version: int | None = None
+    ) -> Deviation:
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.reopen, reason=reason, actor=actor
+        )
+
+    def withdraw_deviation(
+        self, deviation_id: UUID, *, actor: str, reason: str, expected_version: int | None = None
+    ) -> Deviation:
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.withdraw,
+            reason=reason, actor=actor,
+        )
+
+    def escalate_to_lex_sarah(
+        self,
+        deviation_id: UUID,
+        *,
+        actor: str,
+        reason: str,
+        opened_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        """Opens the investigation and marks the deviation escalated, in one save."""
+        today = self.today()
+        opened = opened_on or today
+        opened_case: list[LexSarahCase] = []
+
+        def build(number: str) -> list[Aggregate]:
+            deviation = self._get(Deviation, deviation_id)
+            if expected_version is not None and deviation.version != expected_version:
+                raise ConflictError(expected_version, deviation.version)
+            case = LexSarahCase.open(
+                number=number,
+                deviation_id=deviation.id,
+                deviation_number=deviation.number,
+                deviation_reported_on=deviation.reported_on,
+                unit=deviation.unit,
+                operation=deviation.operation,
+                reason=reason,
+                opened_on=opened,
+                today=today,
+                actor=actor,
+            )
+            deviation.escalate(
+                lex_sarah_case_id=case.id, reason=reason, opened_on=opened, actor=actor
+            )
+            opened_case[:] = [case]
+            return [case, deviation]
+
+        self._save_numbered(SeriesKind.LEX_SARAH, opened.year, build)
+        return opened_case[0]

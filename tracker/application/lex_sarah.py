@@ -1,0 +1,132 @@
+"""Lex Sarah commands: the steps of an investigation (SOSFS 2011:5 ch. 5) from remedy to
+closing. The case itself is opened by escalating a deviation (deviations.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, LexSarahCase
+from tracker.application.base import ApplicationBase
+
+
+class LexSarahCommands(ApplicationBase):
+    def get_lex_sarah_case(self, case_id: UUID) -> LexSarahCase:
+        return self._get(LexSarahCase, case_id)
+
+    def record_protective_action(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        description: str,
+        taken_on: date,
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        return self._command(
+            LexSarahCase, case_id, expected_version, LexSarahCase.record_protective_action,
+            description=description, taken_on=taken_on, today=self.today(), actor=actor,
+        )
+
+    def assign_investigator(
+        self, case_id: UUID, *, actor: str, investigator: str, expected_version: int | None = None
+    ) -> LexSarahCase:
+        return self._command(
+            LexSarahCase, case_id, expected_version, LexSarahCase.assign_investigator,
+            investigator=investigator, actor=actor,
+        )
+
+    def document_finding(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        kind: FindingKind,
+        text: str,
+        dated_on: date,
+        source: str,
+        nature: FindingNature,
+        author: str,
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        return self._command(
+            LexSarahCase, case_id, expected_version, LexSarahCase.document_finding,
+            kind=kind, text=text, dated_on=dated_on, source=source, nature=nature,
+            author=author, today=self.today(), actor=actor,
+        )
+
+    def propose_grade(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        grade: Grade,
+        reasoning: str,
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        return self._command(
+            LexSarahCase, case_id, expected_version, LexSarahCase.propose_grade,
+            grade=grade, reasoning=reasoning, actor=actor,
+        )
+
+    def decide_lex_sarah(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        grade: Grade,
+        reasoning: str,
+        decided_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        today = self.today()
+        return self._command(
+            LexSarahCase, case_id, expected_version, LexSarahCase.decide,
+            grade=grade, reasoning=reasoning, decided_on=decided_on or today, today=today,
+            actor=actor,
+        )
+
+    def report_to_ivo(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        sent_on: date,
+        ivo_reference: str,
+        diary_number: str,
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        return self._command(
+            LexSarahCase, case_id, expected_version, LexSarahCase.report_to_ivo,
+            sent_on=sent_on, ivo_reference=ivo_reference, diary_number=diary_number,
+            today=self.today(), actor=actor,
+        )
+
+    def record_informed(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        who: InformedParty,
+        on: date,
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        return self._command(
+            LexSarahCase, case_id, expected_version, LexSarahCase.record_informed,
+            who=who, on=on, today=self.today(), actor=actor,
+        )
+
+    def close_lex_sarah(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        summary: str,
+        closed_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        today = self.today()
+        return self._command(
+            LexSarahCase, case_id, expected_version, LexSarahCase.close,
+            summary=summary, closed_on=closed_on or today, today=today, actor=actor,
+        )
