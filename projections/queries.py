@@ -21,7 +21,7 @@ from events.child_report import ChildReport, ClockStatus
 from events.clocks import add_months, days_left, is_past, local_date
 from events.taxonomy import Operation, Taxonomy
 from projections import tables as t
-from tracker.organisation import Organisation
+from projections.sources import TaxonomySource
 
 OPERATIONS = [operation.value for operation in Operation]
 
@@ -37,12 +37,8 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _taxonomy(engine: sa.Engine) -> Taxonomy:
-    return Organisation(engine).taxonomy()
-
-
-def _row_order(engine: sa.Engine) -> dict[tuple[str, str | None], int]:
-    return {row: i for i, row in enumerate(_taxonomy(engine).rows())}
+def _row_order(taxonomy: Taxonomy) -> dict[tuple[str, str | None], int]:
+    return {row: i for i, row in enumerate(taxonomy.rows())}
 
 
 # --- 1. deviation list ----------------------------------------------------------------
@@ -140,7 +136,9 @@ def list_deviations(
 # --- 2. monthly counts ----------------------------------------------------------------
 
 
-def monthly_report(engine: sa.Engine, year: int, month: int) -> dict[str, Any]:
+def monthly_report(
+    engine: sa.Engine, year: int, month: int, *, organisation: TaxonomySource
+) -> dict[str, Any]:
     """Deviations reported in the month, per operation and (sub)category (rows with a
     count only; subcategory None where there is none)."""
     table = t.monthly_counts
@@ -152,7 +150,7 @@ def monthly_report(engine: sa.Engine, year: int, month: int) -> dict[str, Any]:
     )
     with engine.connect() as connection:
         found = connection.execute(query).all()
-    order = _row_order(engine)
+    order = _row_order(organisation.taxonomy())
     rows = [
         {"operation": op, "category": cat, "subcategory": _sub_out(sub), "count": int(n)}
         for op, cat, sub, n in found
@@ -199,7 +197,9 @@ def monthly_series(engine: sa.Engine, years: Iterable[int]) -> dict[int, list[in
 # --- 3. annual table ------------------------------------------------------------------
 
 
-def annual_report(engine: sa.Engine, year: int) -> dict[str, Any]:
+def annual_report(
+    engine: sa.Engine, year: int, *, organisation: TaxonomySource
+) -> dict[str, Any]:
     """The kvalitetsberättelse table: a row per category, followed for categories with
     subcategories by a "varav" row per subcategory; IFO, HVB, total and Lex Sarah
     investigations opened in `year` from deviations now classified in that row. A category
@@ -235,7 +235,7 @@ def annual_report(engine: sa.Engine, year: int) -> dict[str, Any]:
             "lex_sarah": sum(c["lex_sarah"] for c in cells),
         }
 
-    taxonomy = _taxonomy(engine)
+    taxonomy = organisation.taxonomy()
     # Codes in the data but no longer in the taxonomy still get their rows, last.
     categories: dict[str, list[str]] = {
         code: list(category.subcategories) for code, category in taxonomy.categories.items()

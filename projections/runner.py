@@ -14,6 +14,7 @@ import contextlib
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,10 +24,9 @@ from eventsourcing.persistence import PersistenceError, Tracking
 
 from projections.recorder import TrackingConflict, ViewRecorder
 from projections.rows import Rows
+from projections.sources import Store
 from projections.tables import tracking
 from projections.views import VIEWS, View
-from tracker.config import Settings
-from tracker.runtime import Runtime, open_runtime
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +57,12 @@ class BatchRunner:
     processes): each view's position only moves by a conditional update (recorder.py)."""
 
     def __init__(
-        self, runtime: Runtime, views: Sequence[View] | None = None, batch_size: int = BATCH_SIZE
+        self, store: Store, views: Sequence[View] | None = None, batch_size: int = BATCH_SIZE
     ) -> None:
-        self.runtime = runtime
-        self.app = runtime.app
-        self.app_name = runtime.app.name
-        self.views = list(views) if views is not None else make_views(runtime.engine)
+        self.engine = store.engine
+        self.app = store.app
+        self.app_name = store.app.name
+        self.views = list(views) if views is not None else make_views(store.engine)
         self.batch_size = batch_size
         self.topics = sorted({topic for view in self.views for topic in view.topics})
         # Per view: the position its last batch here ended at, and that batch's row cache.
@@ -79,7 +79,7 @@ class BatchRunner:
         query = sa.select(tracking.c.projection_name, tracking.c.notification_id).where(
             tracking.c.application_name == self.app_name, tracking.c.projection_name.in_(names)
         )
-        with self.runtime.engine.connect() as connection:
+        with self.engine.connect() as connection:
             found = dict(connection.execute(query).all())
         return {name: found.get(name) or 0 for name in names}
 
@@ -162,11 +162,11 @@ class BatchRunner:
                 time.sleep(MIN_SLEEP)  # someone else is mid-batch; give them a moment
 
 
-def catch_up(runtime: Runtime, timeout: float = 2.0) -> bool:
+def catch_up(store: Store, timeout: float = 2.0) -> bool:
     """Make the views reflect at least the log's head as it was when called (read your
     writes). Processes pending events in this thread; safe next to a running worker, which
     may do part of the work. True when caught up within `timeout` seconds."""
-    runner = _runner_for(runtime)
+    runner = _runner_for(store)
     head = runner.head()
     if min(runner.positions().values(), default=head) >= head:
         return True
@@ -180,15 +180,15 @@ def catch_up(runtime: Runtime, timeout: float = 2.0) -> bool:
 
 
 _runners_lock = threading.Lock()
+# One runner per store (creating one checks the tracking rows); gone with the store.
+_runners: weakref.WeakKeyDictionary[Store, BatchRunner] = weakref.WeakKeyDictionary()
 
 
-def _runner_for(runtime: Runtime) -> BatchRunner:
-    """One runner per runtime, kept on it (creating one checks the tracking rows)."""
+def _runner_for(store: Store) -> BatchRunner:
     with _runners_lock:
-        runner: BatchRunner | None = getattr(runtime, "_projection_runner", None)
+        runner = _runners.get(store)
         if runner is None:
-            runner = BatchRunner(runtime)
-            runtime._projection_runner = runner  # type: ignore[attr-defined]
+            runner = _runners[store] = BatchRunner(store)
         return runner
 
 
@@ -198,24 +198,25 @@ def _runner_for(runtime: Runtime) -> BatchRunner:
 class _Waiter:
     """Sleeps until new events may have arrived or the stop event is set."""
 
-    def __init__(self, runtime: Runtime, stop: threading.Event) -> None:
+    def __init__(self, store: Store, stop: threading.Event) -> None:
         self.stop = stop
         self.sleep = MIN_SLEEP
         self._listener: Any = None
-        if not runtime.settings.is_sqlite:
-            self._listen(runtime)
+        if store.engine.dialect.name == "postgresql":
+            self._listen(store)
 
-    def _listen(self, runtime: Runtime) -> None:
+    def _listen(self, store: Store) -> None:
         import psycopg
         from psycopg import sql
 
-        url = sa.make_url(runtime.settings.sqlalchemy_url())
+        url = store.engine.url
         try:
             self._listener = psycopg.connect(
                 host=url.host, port=url.port, dbname=url.database, user=url.username,
                 password=url.password, autocommit=True,
             )
-            channel = runtime.app.recorder.channel_name  # type: ignore[attr-defined]
+            # Only the PostgreSQL recorder has a channel (it NOTIFYs on every insert).
+            channel = store.app.recorder.channel_name  # type: ignore[attr-defined]
             self._listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         except Exception:
             log.warning("LISTEN failed; polling instead", exc_info=True)
@@ -248,19 +249,19 @@ class _Waiter:
             self._listener = None
 
 
-def run_worker(runtime: Runtime, stop: threading.Event, batch_size: int = BATCH_SIZE) -> None:
+def run_worker(store: Store, stop: threading.Event, batch_size: int = BATCH_SIZE) -> None:
     """Keep the views up to date until `stop` is set. Errors (a database restart, a lock
     timeout) are logged and retried, so the worker thread never dies quietly."""
     runner: BatchRunner | None = None
     while runner is None and not stop.is_set():
         try:
-            runner = BatchRunner(runtime, batch_size=batch_size)
+            runner = BatchRunner(store, batch_size=batch_size)
         except Exception:
             log.exception("projection worker could not start; retrying")
             stop.wait(MAX_SLEEP)
     if runner is None:
         return
-    waiter = _Waiter(runtime, stop)
+    waiter = _Waiter(store, stop)
     try:
         while not stop.is_set():
             try:
@@ -278,21 +279,20 @@ def run_worker(runtime: Runtime, stop: threading.Event, batch_size: int = BATCH_
 
 
 class EmbeddedProjections:
-    """The projection worker as a thread inside `tracker serve`."""
+    """The projection worker as a thread inside `tracker serve` or `tracker worker`, on the
+    process's own store (its engine and application); stopping it leaves the store open."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, store: Store) -> None:
+        self.store = store
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._runtime: Runtime | None = None
 
     def start(self) -> None:
         if self._thread is not None:
             return
         self._stop.clear()
-        self._runtime = open_runtime(self.settings)
         self._thread = threading.Thread(
-            target=run_worker, args=(self._runtime, self._stop),
+            target=run_worker, args=(self.store, self._stop),
             name="projections", daemon=True,
         )
         self._thread.start()
@@ -302,21 +302,18 @@ class EmbeddedProjections:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        if self._runtime is not None:
-            self._runtime.close()
-            self._runtime = None
 
 
 # --- rebuild ---------------------------------------------------------------------------
 
 
-def reset_views(runtime: Runtime, views: Sequence[View]) -> None:
+def reset_views(store: Store, views: Sequence[View]) -> None:
     """Drop and recreate the views' tables and move their positions back to 0, each view in
     one transaction (the tracking reset comes first, so it holds off running workers)."""
-    app_name = runtime.app.name
+    app_name = store.app.name
     for view in views:
         view.view.ensure_row(app_name)
-        with runtime.engine.begin() as connection:
+        with store.engine.begin() as connection:
             view.view.reset(connection, app_name)
             for table in reversed(view.tables):
                 table.drop(connection, checkfirst=True)
@@ -336,7 +333,7 @@ class RebuildResult:
 
 
 def rebuild(
-    runtime: Runtime,
+    store: Store,
     names: Iterable[str] | None = None,
     *,
     progress: Callable[[int, int], None] | bool | None = None,
@@ -344,10 +341,10 @@ def rebuild(
 ) -> RebuildResult:
     """Drop the views and rebuild them from the whole log. `progress(done, total)` is
     called after each batch, in positions of the notification log."""
-    views = make_views(runtime.engine, names)
+    views = make_views(store.engine, names)
     started = time.monotonic()
-    reset_views(runtime, views)
-    runner = BatchRunner(runtime, views, batch_size=batch_size)
+    reset_views(store, views)
+    runner = BatchRunner(store, views, batch_size=batch_size)
     head = runner.head()
     if progress:
         progress(0, head)
@@ -356,10 +353,10 @@ def rebuild(
 
 
 @contextlib.contextmanager
-def running_worker(runtime: Runtime) -> Iterator[threading.Event]:
+def running_worker(store: Store) -> Iterator[threading.Event]:
     """A worker thread for the duration of a with-block (used by tests and tools)."""
     stop = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(runtime, stop), daemon=True)
+    thread = threading.Thread(target=run_worker, args=(store, stop), daemon=True)
     thread.start()
     try:
         yield stop

@@ -1,8 +1,12 @@
-"""Wires settings, database, organisation data, accounts and the application together."""
+"""Wires settings, database, organisation data, accounts and the application together.
+
+`open_runtime` is called only by the composition root (tracker/cli/): one Runtime per
+process, handed to the web app, the projection worker and the scheduler.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +20,7 @@ from tracker.database import exclusive, make_engine
 from tracker.organisation import Organisation
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: the read side keys a cache on it
 class Runtime:
     settings: Settings
     engine: sa.Engine
@@ -29,20 +33,6 @@ class Runtime:
         self.engine.dispose()
 
 
-def ensure_schema(
-    settings: Settings, engine: sa.Engine, extra_metadata: Iterable[sa.MetaData] = ()
-) -> None:
-    """Create every table once and seed the defaults, serialised across processes so that
-    several starting together never race."""
-    with exclusive(settings, engine, "schema"):
-        tables.metadata.create_all(engine)
-        for metadata in extra_metadata:
-            metadata.create_all(engine)
-        Organisation(engine).seed_defaults()
-        # Constructing the application creates the event tables (CREATE TABLE IF NOT EXISTS).
-        TrackerApplication(settings.eventsourcing_env(), organisation=Organisation(engine)).close()
-
-
 def open_runtime(
     settings: Settings | None = None,
     *,
@@ -51,16 +41,28 @@ def open_runtime(
 ) -> Runtime:
     settings = settings or Settings.from_env()
     engine = make_engine(settings)
+    organisation = Organisation(engine)
+
+    def application(create_table: bool) -> TrackerApplication:
+        env = settings.eventsourcing_env() | ({} if create_table else {"CREATE_TABLE": ""})
+        return TrackerApplication(
+            env,
+            organisation=organisation,
+            clock=clock,
+            protection_cutoff=settings.protection_cutoff,
+        )
+
     if create_schema:
         from projections.tables import metadata as view_metadata  # the read side's tables
 
-        ensure_schema(settings, engine, [view_metadata])
-    organisation = Organisation(engine)
-    env = settings.eventsourcing_env() | {"CREATE_TABLE": ""}
-    app = TrackerApplication(
-        env,
-        organisation=organisation,
-        clock=clock,
-        protection_cutoff=settings.protection_cutoff,
-    )
+        # Every table is created once and the defaults seeded, serialised across processes
+        # so that several starting together never race. Constructing the application
+        # creates the event tables (CREATE TABLE IF NOT EXISTS).
+        with exclusive(settings, engine, "schema"):
+            tables.metadata.create_all(engine)
+            view_metadata.create_all(engine)
+            organisation.seed_defaults()
+            app = application(create_table=True)
+    else:
+        app = application(create_table=False)
     return Runtime(settings, engine, organisation, Accounts(engine), app)

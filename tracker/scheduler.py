@@ -24,9 +24,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from events.clocks import STOCKHOLM, local_date
 from events.errors import DomainError
 from tracker.application import ConflictError, NotFound
-from tracker.config import Settings
 from tracker.leader import LeaderLock, leader_lock
-from tracker.runtime import Runtime, open_runtime
+from tracker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -119,20 +118,19 @@ class SchedulerService:
     """The scheduler's jobs on a BackgroundScheduler; only the leader runs them.
 
     A leadership job tries the lock every `leader_retry_seconds`: a follower takes over
-    when the leader dies, and scans at once when it does (as it does at start)."""
+    when the leader dies, and scans at once when it does (as it does at start). It works
+    on the process's runtime and leaves it open when it stops."""
 
     def __init__(
         self,
-        settings: Settings,
+        runtime: Runtime,
         *,
         leader_retry_seconds: float = DEFAULT_LEADER_RETRY_SECONDS,
-        runtime: Runtime | None = None,
     ) -> None:
-        self.settings = settings
+        self.settings = runtime.settings
         self.leader_retry_seconds = leader_retry_seconds
-        self._own_runtime = runtime is None
-        self.runtime = runtime or open_runtime(settings)
-        self.leader: LeaderLock = leader_lock(settings)
+        self.runtime = runtime
+        self.leader: LeaderLock = leader_lock(runtime.settings)
         self.scheduler = BackgroundScheduler(
             timezone=STOCKHOLM,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
@@ -211,12 +209,11 @@ class SchedulerService:
             self.scheduler.shutdown(wait=wait)
         self.leader.release()
         self._leading = False
-        if self._own_runtime:
-            self.runtime.close()
 
 
 def start_background_scheduler(
-    settings: Settings, *, leader_retry_seconds: float = DEFAULT_LEADER_RETRY_SECONDS
+    runtime: Runtime, *, leader_retry_seconds: float = DEFAULT_LEADER_RETRY_SECONDS
 ) -> SchedulerService:
-    """Start the scheduler in this process (for `tracker serve`). Call .shutdown() to stop."""
-    return SchedulerService(settings, leader_retry_seconds=leader_retry_seconds).start()
+    """Start the scheduler in this process (`tracker serve`, `tracker worker`, `tracker
+    scheduler`). Call .shutdown() to stop."""
+    return SchedulerService(runtime, leader_retry_seconds=leader_retry_seconds).start()

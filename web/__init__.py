@@ -36,20 +36,19 @@ from flask import Flask
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-from tracker.config import Settings
-from tracker.runtime import Runtime, open_runtime
+from tracker.runtime import Runtime
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
+def create_app(runtime: Runtime) -> Flask:
+    """The Flask app on the process's one Runtime (built by the composition root,
+    tracker/cli/): its engine, accounts, organisation data and application."""
     from web import api as api_package
     from web import auth, display, i18n, navigation, pages
     from web.errors import register_error_handlers
 
-    if runtime is None:
-        runtime = open_runtime(settings or Settings.from_env())
     settings = runtime.settings
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(

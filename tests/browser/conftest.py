@@ -89,10 +89,10 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     runtime = open_runtime(settings)
     for username, (role, units) in USERS.items():
         runtime.accounts.add(username, role, PASSWORD, units=units)
-    flask_app = create_app(settings, runtime=runtime)
+    flask_app = create_app(runtime=runtime)
     flask_app.config["RATELIMIT_ENABLED"] = False
     server = create_server(flask_app, host="127.0.0.1", port=0, threads=4)
-    projections = EmbeddedProjections(settings)
+    projections = EmbeddedProjections(runtime)
     projections.start()
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()

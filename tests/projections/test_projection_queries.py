@@ -61,7 +61,9 @@ def test_monthly_report_counts_the_reported_month_per_operation_and_subcategory(
     app.withdraw_deviation(withdrawn, actor="utv", reason="Registrerad av misstag.")
     fresh(fixed_runtime)
 
-    assert queries.monthly_report(fixed_runtime.engine, 2026, 5) == {
+    assert queries.monthly_report(
+        fixed_runtime.engine, 2026, 5, organisation=fixed_runtime.organisation
+    ) == {
         "year": 2026,
         "month": 5,
         "total": 4,
@@ -75,8 +77,12 @@ def test_monthly_report_counts_the_reported_month_per_operation_and_subcategory(
             {"operation": "HVB", "category": "genomforande", "subcategory": None, "count": 1},
         ],
     }
-    assert queries.monthly_report(fixed_runtime.engine, 2026, 4)["total"] == 1
-    assert queries.monthly_report(fixed_runtime.engine, 2026, 3) == {
+    assert queries.monthly_report(
+        fixed_runtime.engine, 2026, 4, organisation=fixed_runtime.organisation
+    )["total"] == 1
+    assert queries.monthly_report(
+        fixed_runtime.engine, 2026, 3, organisation=fixed_runtime.organisation
+    ) == {
         "year": 2026, "month": 3, "total": 0, "by_operation": {"IFO": 0, "HVB": 0}, "rows": [],
     }
     series = queries.monthly_series(fixed_runtime.engine, [2025, 2026])
@@ -99,7 +105,9 @@ def test_annual_table_rows_sums_and_lex_sarah_in_the_year_it_was_opened(
     fresh(fixed_runtime)
 
     def table(year: int) -> dict[tuple[str, str | None], tuple[int, int, int, int]]:
-        report = queries.annual_report(fixed_runtime.engine, year)
+        report = queries.annual_report(
+            fixed_runtime.engine, year, organisation=fixed_runtime.organisation
+        )
         assert report["year"] == year
         rows = {
             (r["category"], r["subcategory"]): (r["ifo"], r["hvb"], r["total"], r["lex_sarah"])
@@ -117,9 +125,10 @@ def test_annual_table_rows_sums_and_lex_sarah_in_the_year_it_was_opened(
         return rows
 
     y2025, y2026 = table(2025), table(2026)
-    assert [r["category"] for r in queries.annual_report(fixed_runtime.engine, 2026)["rows"]][
-        :8
-    ] == ["handlaggning"] * 7 + ["genomforande"]
+    annual = queries.annual_report(
+        fixed_runtime.engine, 2026, organisation=fixed_runtime.organisation
+    )
+    assert [r["category"] for r in annual["rows"]][:8] == ["handlaggning"] * 7 + ["genomforande"]
     assert y2025[("handlaggning", "sekretess")] == (1, 1, 2, 0)
     assert y2025[("handlaggning", None)] == (1, 1, 2, 0)
     assert y2026[("handlaggning", "sekretess")] == (0, 0, 0, 1)  # the case, not the deviation

@@ -9,9 +9,9 @@ from datetime import timedelta
 from click.testing import CliRunner
 from projection_oracles import CLASSIFICATIONS, UNITS, snapshot
 
-from projections.cli import Progress
 from projections.runner import BatchRunner, catch_up
 from tracker.cli import main
+from tracker.cli.projections import Progress
 from tracker.runtime import Runtime
 
 

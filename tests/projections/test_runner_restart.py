@@ -203,5 +203,10 @@ def test_the_month_is_the_reported_month(runtime: Runtime) -> None:
         description="Något gick fel.",
     )
     assert catch_up(runtime)
-    assert queries.monthly_report(runtime.engine, reported.year, 1)["total"] == 0
-    assert queries.monthly_report(runtime.engine, reported.year, 2)["total"] == 1
+    organisation = runtime.organisation
+    assert queries.monthly_report(runtime.engine, reported.year, 1, organisation=organisation)[
+        "total"
+    ] == 0
+    assert queries.monthly_report(runtime.engine, reported.year, 2, organisation=organisation)[
+        "total"
+    ] == 1

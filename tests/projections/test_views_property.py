@@ -173,7 +173,7 @@ def check_against_aggregates(rt: Runtime) -> None:
     )
     # Monthly counts for every month anything was reported in (withdrawn ones give 0).
     for year, month in {(d.reported_on.year, d.reported_on.month) for d in devs}:
-        report = queries.monthly_report(engine, year, month)
+        report = queries.monthly_report(engine, year, month, organisation=rt.organisation)
         expected = expected_monthly(rt, year, month)
         assert report["total"] == expected["total"]
         assert report["by_operation"] == expected["by_operation"]
@@ -184,7 +184,7 @@ def check_against_aggregates(rt: Runtime) -> None:
     # Annual table, Lex Sarah counts included, for every year deviations or cases touch.
     years = {d.reported_on.year for d in devs} | {c.opened_on.year for c in cases(rt)}
     for year in years:
-        annual = queries.annual_report(engine, year)
+        annual = queries.annual_report(engine, year, organisation=rt.organisation)
         assert [
             (r["category"], r["subcategory"], r["ifo"], r["hvb"], r["total"], r["lex_sarah"])
             for r in annual["rows"]

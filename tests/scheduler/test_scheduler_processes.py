@@ -24,7 +24,7 @@ from projections.queries import list_deviations
 from projections.runner import catch_up
 from tracker.application import breach_deviation_id
 from tracker.config import Settings
-from tracker.runtime import Runtime
+from tracker.runtime import Runtime, open_runtime
 from tracker.scheduler import SchedulerService
 
 TRACKER = str(Path(sys.executable).with_name("tracker"))
@@ -151,8 +151,10 @@ def test_embedded_schedulers_elect_one_leader_and_hand_over(
 ) -> None:
     breached = seed_breaches(runtime)
     settings = dataclasses.replace(settings, scan_interval_minutes=5)
-    first = SchedulerService(settings, leader_retry_seconds=0.2).start()
-    second = SchedulerService(settings, leader_retry_seconds=0.2).start()
+    # A runtime each, as two processes would have.
+    first_runtime, second_runtime = open_runtime(settings), open_runtime(settings)
+    first = SchedulerService(first_runtime, leader_retry_seconds=0.2).start()
+    second = SchedulerService(second_runtime, leader_retry_seconds=0.2).start()
     try:
         # Every N minutes (the setting) and a digest each morning at 07:00 local time.
         for service in (first, second):
@@ -178,6 +180,8 @@ def test_embedded_schedulers_elect_one_leader_and_hand_over(
     finally:
         first.shutdown()
         second.shutdown()
+        first_runtime.close()
+        second_runtime.close()
 
 
 @pytest.mark.slow

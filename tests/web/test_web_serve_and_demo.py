@@ -20,10 +20,10 @@ from web_helpers import file_deviation, make_app
 from events.deviation import DeviationStatus
 from tracker.accounts import Role
 from tracker.cli import main
+from tracker.cli.serve import FIRST_ADMIN, embedded_workers, ensure_first_admin
 from tracker.config import Settings
 from tracker.demo import DEMO_USERS, seed_demo
 from tracker.runtime import Runtime, open_runtime
-from tracker.serve import FIRST_ADMIN, ensure_first_admin, start_workers
 
 
 def test_first_run_creates_one_admin_with_a_one_time_password(runtime: Runtime) -> None:
@@ -42,7 +42,11 @@ def test_first_run_creates_one_admin_with_a_one_time_password(runtime: Runtime) 
 
 def test_no_embedded_workers_when_switched_off(environ: dict[str, str]) -> None:
     settings = Settings.from_env(environ | {"TRACKER_EMBEDDED_WORKERS": "false"})
-    assert start_workers(settings) == []
+    runtime = open_runtime(settings)
+    try:
+        assert embedded_workers(runtime) == []
+    finally:
+        runtime.close()
 
 
 @pytest.fixture

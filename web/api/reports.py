@@ -109,7 +109,9 @@ class RecurrenceSchema(Schema):
 )
 def monthly(account: Account, query: dict[str, Any]) -> dict[str, Any]:
     fresh_views()
-    return queries.monthly_report(runtime().engine, query["year"], query["month"])
+    return queries.monthly_report(
+        runtime().engine, query["year"], query["month"], organisation=runtime().organisation
+    )
 
 
 @endpoint(
@@ -120,7 +122,9 @@ def monthly(account: Account, query: dict[str, Any]) -> dict[str, Any]:
 )
 def annual(account: Account, query: dict[str, Any]) -> dict[str, Any]:
     fresh_views()
-    return queries.annual_report(runtime().engine, query["year"])
+    return queries.annual_report(
+        runtime().engine, query["year"], organisation=runtime().organisation
+    )
 
 
 @endpoint(

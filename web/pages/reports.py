@@ -136,7 +136,9 @@ def monthly() -> Any:
     form = _query(MonthQuery())
     year, month = _month(form)
     fresh_views()
-    report = queries.monthly_report(runtime().engine, year, month)
+    report = queries.monthly_report(
+        runtime().engine, year, month, organisation=runtime().organisation
+    )
     tables = monthly_tables(report)
     period = f"{MONTH_NAMES[month - 1]} {year}"
     for table in tables:
@@ -160,7 +162,9 @@ def monthly_csv() -> Any:
         return _refused(form)
     year, month = _month(form)
     fresh_views()
-    report = queries.monthly_report(runtime().engine, year, month)
+    report = queries.monthly_report(
+        runtime().engine, year, month, organisation=runtime().organisation
+    )
     rows = [
         (table["name"], row["name"], row["count"])
         for table in monthly_tables(report)
@@ -198,7 +202,7 @@ def annual() -> Any:
     form = _query(YearQuery())
     year = _year(form)
     fresh_views()
-    report = queries.annual_report(runtime().engine, year)
+    report = queries.annual_report(runtime().engine, year, organisation=runtime().organisation)
     totals = queries.yearly_totals(runtime().engine)
     return render_template(
         "reports/annual.html", form=form, year=year, report=report,
@@ -217,7 +221,7 @@ def annual_csv() -> Any:
         return _refused(form)
     year = _year(form)
     fresh_views()
-    report = queries.annual_report(runtime().engine, year)
+    report = queries.annual_report(runtime().engine, year, organisation=runtime().organisation)
     rows: list[Sequence[Any]] = [
         (row["name"], row["ifo"], row["hvb"], row["total"], row["lex_sarah"])
         for row in annual_rows(report)

@@ -12,8 +12,7 @@ import click
 
 from projections.runner import BatchRunner, make_views, rebuild, run_worker
 from projections.views import VIEWS
-from tracker.config import Settings
-from tracker.runtime import open_runtime
+from tracker.cli.common import open_from_env
 
 
 class Progress:
@@ -85,7 +84,7 @@ def run(batch_size: int) -> None:
     Resumes from each view's tracked position, so a restart counts nothing twice. Several
     workers (and `tracker serve`) may run at once: each event is applied exactly once.
     """
-    rt = open_runtime(Settings.from_env())
+    rt = open_from_env()
     stop = threading.Event()
 
     def request_stop(_signum: int, _frame: Any) -> None:
@@ -117,7 +116,7 @@ def rebuild_command(view_names: tuple[str, ...], batch_size: int) -> None:
     Shows progress on stderr (events done, events/s, time left) and prints the rate when
     done. Safe while workers run: they pick up from the rebuilt position.
     """
-    rt = open_runtime(Settings.from_env())
+    rt = open_from_env()
     try:
         result = rebuild(
             rt, view_names or None, progress=Progress(sys.stderr), batch_size=batch_size
@@ -134,7 +133,7 @@ def rebuild_command(view_names: tuple[str, ...], batch_size: int) -> None:
 @projections_cli.command("status")
 def status() -> None:
     """Each view's position against the head of the event log."""
-    rt = open_runtime(Settings.from_env())
+    rt = open_from_env()
     try:
         runner = BatchRunner(rt, make_views(rt.engine))
         head = runner.head()

@@ -9,8 +9,8 @@ from types import FrameType
 
 import click
 
+from tracker.cli.common import open_from_env
 from tracker.config import Settings
-from tracker.runtime import open_runtime
 from tracker.scheduler import (
     CLOCK_NAMES,
     DEFAULT_LEADER_RETRY_SECONDS,
@@ -65,8 +65,8 @@ def scheduler_command(once: bool, digest_now: bool, leader_retry: float) -> None
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     settings = Settings.from_env()
+    runtime = open_from_env(settings)
     if once or digest_now:
-        runtime = open_runtime(settings)
         try:
             failed = False
             if once:
@@ -90,7 +90,6 @@ def scheduler_command(once: bool, digest_now: bool, leader_retry: float) -> None
             raise SystemExit(1)  # so that cron or a monitor notices
         return
 
-    service = SchedulerService(settings, leader_retry_seconds=leader_retry)
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -98,13 +97,16 @@ def scheduler_command(once: bool, digest_now: bool, leader_retry: float) -> None
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    service.start()
-    click.echo(
-        f"Scheduler running: scan every {settings.scan_interval_minutes} min, "
-        "digest daily at 07:00 (Europe/Stockholm). Stop with Ctrl-C."
-    )
     try:
-        stop.wait()
+        service = SchedulerService(runtime, leader_retry_seconds=leader_retry).start()
+        click.echo(
+            f"Scheduler running: scan every {settings.scan_interval_minutes} min, "
+            "digest daily at 07:00 (Europe/Stockholm). Stop with Ctrl-C."
+        )
+        try:
+            stop.wait()
+        finally:
+            service.shutdown()
     finally:
-        service.shutdown()
+        runtime.close()
     click.echo("Scheduler stopped.")

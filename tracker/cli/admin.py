@@ -1,4 +1,4 @@
-"""The `tracker` command: set-up, accounts, organisation data, and the processes."""
+"""Set-up and organisation data: `tracker init`, `user`, `token`, `unit`, `taxonomy`."""
 
 from __future__ import annotations
 
@@ -11,35 +11,19 @@ import click
 from events.errors import DomainError
 from events.taxonomy import Operation
 from tracker.accounts import Role
-from tracker.config import Settings
-from tracker.runtime import Runtime, open_runtime
-from tracker.scheduler_cli import scheduler_command
+from tracker.cli.common import open_from_env, redacted
 
 ROLE_NAMES = [role.value for role in Role]
 
 
-def runtime() -> Runtime:
-    return open_runtime(Settings.from_env())
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """Avvikelse- och Lex Sarah-tracker for a municipality's social services.
-
-    Configuration comes from environment variables (TRACKER_DATABASE_URL,
-    TRACKER_CIPHER_KEY, ...; see README.md). Without TRACKER_DATABASE_URL
-    everything is stored in an SQLite file under ./instance.
-    """
-
-
-@main.command()
+@click.command()
 def init() -> None:
     """Create the database tables and the default units and taxonomy.
 
     Safe to run again, and safe when several processes start at once.
     """
-    rt = runtime()
-    click.echo(f"Database ready: {_redacted(rt.settings.database_url)}")
+    rt = open_from_env()
+    click.echo(f"Database ready: {redacted(rt.settings.database_url)}")
     click.echo(f"Units: {len(rt.organisation.units())}; users: {rt.accounts.count()}")
     rt.close()
 
@@ -47,7 +31,7 @@ def init() -> None:
 # --- users -----------------------------------------------------------------------------
 
 
-@main.group()
+@click.group()
 def user() -> None:
     """Manage user accounts (staff who log in to the web pages)."""
 
@@ -84,7 +68,7 @@ def user_add(
     """
     import secrets
 
-    rt = runtime()
+    rt = open_from_env()
     try:
         for code in units:
             rt.organisation.unit(code)
@@ -112,7 +96,7 @@ def user_add(
 @user.command("list")
 def user_list() -> None:
     """List user accounts with role and units."""
-    rt = runtime()
+    rt = open_from_env()
     for account in rt.accounts.all():
         units = ",".join(sorted(account.units)) or "-"
         state = "" if account.active else " (inactive)"
@@ -123,7 +107,7 @@ def user_list() -> None:
 # --- API tokens ------------------------------------------------------------------------
 
 
-@main.group()
+@click.group()
 def token() -> None:
     """Bearer tokens for the JSON API (/api/v1)."""
 
@@ -136,7 +120,7 @@ def token_create(username: str) -> None:
     Use it as 'Authorization: Bearer <token>'. The token acts with the user's role.
     Only a hash is stored, so keep the printed value.
     """
-    rt = runtime()
+    rt = open_from_env()
     try:
         click.echo(rt.accounts.create_token(username))
     except DomainError as error:
@@ -149,7 +133,7 @@ def token_create(username: str) -> None:
 @click.argument("username")
 def token_revoke(username: str) -> None:
     """Revoke every API token of USERNAME."""
-    rt = runtime()
+    rt = open_from_env()
     try:
         click.echo(f"Revoked {rt.accounts.revoke_tokens(username)} token(s).")
     except DomainError as error:
@@ -161,7 +145,7 @@ def token_revoke(username: str) -> None:
 # --- units -----------------------------------------------------------------------------
 
 
-@main.group()
+@click.group()
 def unit() -> None:
     """Units (enheter) and the operation (IFO or HVB) each belongs to."""
 
@@ -169,7 +153,7 @@ def unit() -> None:
 @unit.command("list")
 def unit_list() -> None:
     """List the units: code, operation, name."""
-    rt = runtime()
+    rt = open_from_env()
     for found in rt.organisation.units(include_inactive=True):
         state = "" if found.active else " (inactive)"
         click.echo(f"{found.code}\t{found.operation.value}\t{found.name}{state}")
@@ -187,7 +171,7 @@ def unit_list() -> None:
 )
 def unit_add(code: str, name: str, operation: str) -> None:
     """Add a unit with a stable CODE (used in reports and the API) and a display NAME."""
-    rt = runtime()
+    rt = open_from_env()
     try:
         rt.organisation.add_unit(code, name, Operation(operation))
     except DomainError as error:
@@ -202,7 +186,7 @@ def unit_add(code: str, name: str, operation: str) -> None:
 @click.argument("name")
 def unit_rename(code: str, name: str) -> None:
     """Give unit CODE a new display NAME (the code, used in events and reports, stays)."""
-    rt = runtime()
+    rt = open_from_env()
     try:
         rt.organisation.rename_unit(code, name)
     except DomainError as error:
@@ -216,7 +200,7 @@ def unit_rename(code: str, name: str) -> None:
 @click.argument("code")
 def unit_deactivate(code: str) -> None:
     """Stop offering unit CODE for new cases; its history and reports stay."""
-    rt = runtime()
+    rt = open_from_env()
     try:
         rt.organisation.set_unit_active(code, False)
     except DomainError as error:
@@ -229,7 +213,7 @@ def unit_deactivate(code: str) -> None:
 # --- taxonomy --------------------------------------------------------------------------
 
 
-@main.group()
+@click.group()
 def taxonomy() -> None:
     """Kvalitetsområden and underkategorier (versioned: a change never rewrites history)."""
 
@@ -237,7 +221,7 @@ def taxonomy() -> None:
 @taxonomy.command("list")
 def taxonomy_list() -> None:
     """Show the current taxonomy version with codes and names."""
-    rt = runtime()
+    rt = open_from_env()
     current = rt.organisation.taxonomy()
     rt.close()
     click.echo(f"Version {current.version}")
@@ -252,7 +236,7 @@ def _publish(change: Callable[[dict[str, Any]], None]) -> None:
     """Apply `change` to a copy of the current taxonomy document and publish it."""
     from tracker.organisation import taxonomy_from_document, taxonomy_to_document
 
-    rt = runtime()
+    rt = open_from_env()
     try:
         document = taxonomy_to_document(rt.organisation.taxonomy())
         change(document)
@@ -336,63 +320,4 @@ def taxonomy_deactivate(code: str) -> None:
     _publish(lambda document: _category(document, code).update(active=False))
 
 
-def _redacted(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
-    return url
-
-
-@main.command()
-@click.option(
-    "--demo",
-    is_flag=True,
-    help="First seed demo users (one per role, passwords printed) and a year of demo cases.",
-)
-def serve(demo: bool) -> None:
-    """Run the web app and JSON API on TRACKER_HOST:TRACKER_PORT (127.0.0.1:5000) with
-    waitress, with the projections and the scheduler embedded (TRACKER_EMBEDDED_WORKERS).
-
-    On an empty store it creates the account `admin` and prints its one-time password.
-    """
-    from tracker.serve import serve as run_server
-
-    run_server(Settings.from_env(), demo=demo, echo=click.echo)
-
-
-@main.command()
-@click.option("--no-serve", is_flag=True, help="Only seed the demo data; do not start the server.")
-def demo(no_serve: bool) -> None:
-    """Seed demo users and a realistic year of cases, then serve (like `serve --demo`).
-
-    The demo users' passwords are printed. Cases are added only to a store without any.
-    """
-    if no_serve:
-        from tracker.demo import seed_demo
-
-        rt = runtime()
-        try:
-            seed_demo(rt, click.echo)
-        finally:
-            rt.close()
-        return
-    from tracker.serve import serve as run_server
-
-    run_server(Settings.from_env(), demo=True, echo=click.echo)
-
-
-main.add_command(scheduler_command)
-
-from projections.cli import projections_cli  # noqa: E402 - the read side's command group
-
-main.add_command(projections_cli)
-
-from tracker.bench import bench  # noqa: E402
-
-main.add_command(bench)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+COMMANDS = [init, user, token, unit, taxonomy]

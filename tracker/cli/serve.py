@@ -1,7 +1,6 @@
-"""`tracker serve` and `tracker demo`: the web app on waitress (a production WSGI server),
-with the projections and the deadline scheduler running embedded unless
-TRACKER_EMBEDDED_WORKERS=false (then run `tracker projections run` and `tracker scheduler`
-as their own processes)."""
+"""`tracker serve`: the web app on waitress (a production WSGI server), with the workers
+(tracker/cli/workers.py) running embedded on the same Runtime unless
+TRACKER_EMBEDDED_WORKERS=false (then run `tracker worker` as a process of its own)."""
 
 from __future__ import annotations
 
@@ -11,12 +10,15 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+
+import click
 
 from tracker.accounts import Role
+from tracker.cli.common import open_from_env
+from tracker.cli.workers import Stop, start_workers, stop_workers
 from tracker.config import Settings
 from tracker.database import exclusive
-from tracker.runtime import Runtime, open_runtime
+from tracker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 FIRST_ADMIN = "admin"
@@ -37,19 +39,12 @@ def ensure_first_admin(runtime: Runtime, echo: Callable[[str], None] = print) ->
     return password
 
 
-def start_workers(settings: Settings) -> list[Callable[[], Any]]:
-    """Start the embedded projections and scheduler; returns their stop functions."""
-    if not settings.embedded_workers:
-        log.info("embedded workers off: run `tracker projections run` and `tracker scheduler`")
+def embedded_workers(runtime: Runtime) -> list[Stop]:
+    """The workers inside the web process, unless switched off; their stop functions."""
+    if not runtime.settings.embedded_workers:
+        log.info("embedded workers off: run `tracker worker`")
         return []
-    # Imported here: the web process needs them only when they run embedded.
-    from projections.runner import EmbeddedProjections
-    from tracker.scheduler import start_background_scheduler
-
-    projections = EmbeddedProjections(settings)
-    projections.start()
-    scheduler = start_background_scheduler(settings)
-    return [scheduler.shutdown, projections.stop]
+    return start_workers(runtime)
 
 
 def _stop_on_sigterm() -> None:
@@ -60,11 +55,12 @@ def _stop_on_sigterm() -> None:
 
 
 def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None] = print) -> None:
+    """Serve until stopped, on one Runtime shared by the web app and the workers."""
     import waitress
 
     from web import create_app
 
-    runtime = open_runtime(settings)
+    runtime = open_from_env(settings)
     try:
         if demo:
             from tracker.demo import seed_demo
@@ -72,17 +68,31 @@ def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None]
             seed_demo(runtime, echo)
         else:
             ensure_first_admin(runtime, echo)
-        app = create_app(runtime=runtime)
-        stops = start_workers(settings)
-        _stop_on_sigterm()
-        echo(f"Serving on http://{settings.host}:{settings.port}/  (Ctrl-C stops)")
+        app = create_app(runtime)
+        stops = embedded_workers(runtime)
         try:
+            _stop_on_sigterm()
+            echo(f"Serving on http://{settings.host}:{settings.port}/  (Ctrl-C stops)")
             waitress.serve(
                 app, host=settings.host, port=settings.port, threads=WAITRESS_THREADS,
                 ident="tracker",
             )
         finally:
-            for stop in stops:
-                stop()
+            stop_workers(stops)
     finally:
         runtime.close()
+
+
+@click.command("serve")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="First seed demo users (one per role, passwords printed) and a year of demo cases.",
+)
+def serve_command(demo: bool) -> None:
+    """Run the web app and JSON API on TRACKER_HOST:TRACKER_PORT (127.0.0.1:5000) with
+    waitress, with the projections and the scheduler embedded (TRACKER_EMBEDDED_WORKERS).
+
+    On an empty store it creates the account `admin` and prints its one-time password.
+    """
+    serve(Settings.from_env(), demo=demo, echo=click.echo)

@@ -1,0 +1,205 @@
+"""`tracker bench`: opens the measured stores (a fresh temporary one per database) and runs
+the measurements of tracker/bench.py on them."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.bench import (
+    DEFAULT,
+    NATIONAL,
+    QUICK,
+    Sizes,
+    append_tx1,
+    http_filing,
+    latencies,
+    percentile,
+    print_table,
+    raw_append_tx1,
+    select_decode,
+)
+from tracker.cli.common import open_from_env
+from tracker.config import Settings
+
+
+def run_store(
+    label: str,
+    environ: dict[str, str],
+    append_environ: dict[str, str],
+    sizes: Sizes,
+    echo: Callable[[str], None],
+) -> dict[str, Any]:
+    from projections import queries
+    from projections.runner import catch_up, rebuild
+    from tracker.bench_data import generate
+    from tracker.scheduler import scan
+
+    settings = Settings.from_env(environ)
+    rt = open_from_env(settings)
+    try:
+        result: dict[str, Any] = {"store": label, "sizes": asdict(sizes)}
+        echo(f"[{label}] bare append, {sizes.append_events} events one per transaction")
+        # In a store of its own, so the measured log holds only real events.
+        append_settings = Settings.from_env(append_environ)
+        append_rt = open_from_env(append_settings)
+        try:
+            result["append_tx1_eps"] = append_tx1(append_rt, sizes.append_events)
+            result["raw_append_tx1_eps"] = raw_append_tx1(append_settings, sizes.append_events)
+        finally:
+            append_rt.close()
+        result["append_vs_raw"] = result["append_tx1_eps"] / result["raw_append_tx1_eps"]
+
+        echo(f"[{label}] generating {sizes.deviations} deviations, {sizes.child_reports} reports")
+        start = time.perf_counter()
+        generated = generate(
+            rt.app,
+            rt.organisation.units(),
+            deviations=sizes.deviations,
+            child_reports=sizes.child_reports,
+            years=sizes.years,
+            today=rt.app.today(),
+        )
+        result["generate_s"] = time.perf_counter() - start
+        result["generated"] = asdict(generated)
+
+        echo(f"[{label}] read and decode the whole log")
+        result["select_decode_eps"], result["events"] = select_decode(rt)
+
+        echo(f"[{label}] rebuild every view")
+        rebuilt = rebuild(rt, progress=False)
+        result["rebuild_eps"] = rebuilt.rate
+        result["rebuild_vs_decode"] = result["rebuild_eps"] / result["select_decode_eps"]
+
+        echo(f"[{label}] scheduler scan over {sizes.child_reports} child reports")
+        first = time.perf_counter()
+        flagged = len(scan(rt).flagged)
+        result["scan_first_ms"] = (time.perf_counter() - first) * 1000
+        result["scan_first_flagged"] = flagged
+        steady = latencies(lambda _: scan(rt), 5)
+        result["scan_ms"] = statistics.median(steady)
+
+        echo(
+            f"[{label}] filing over HTTP: {sizes.http_requests} requests, "
+            f"{sizes.http_clients} clients"
+        )
+        result |= http_filing(rt, environ, sizes.http_requests, sizes.http_clients)
+        result["http_vs_append"] = result["http_filing_rps"] / result["append_tx1_eps"]
+        catch_up(rt, timeout=600)
+
+        today = rt.app.today()
+        months = [(today.year - k // 12, k % 12 + 1) for k in range(sizes.years * 12)]
+        echo(f"[{label}] report queries, {sizes.report_queries} each")
+        years = list(range(today.year - sizes.years + 1, today.year + 1))
+        monthly = latencies(
+            lambda i: queries.monthly_report(
+                rt.engine, *months[i % len(months)], organisation=rt.organisation
+            ),
+            sizes.report_queries,
+        )
+        annual = latencies(
+            lambda i: queries.annual_report(
+                rt.engine, years[i % len(years)], organisation=rt.organisation
+            ),
+            sizes.report_queries,
+        )
+        result["monthly_report_p50_ms"] = percentile(monthly, 0.5)
+        result["monthly_report_p95_ms"] = percentile(monthly, 0.95)
+        result["annual_report_p50_ms"] = percentile(annual, 0.5)
+        result["annual_report_p95_ms"] = percentile(annual, 0.95)
+
+        result["open_child_reports"] = len(queries.child_reports(rt.engine, today, status="open"))
+        echo(json.dumps(result, default=str))  # kept even if a later store fails
+        return result
+    finally:
+        rt.close()
+
+
+@click.command("bench")
+@click.option("--quick", is_flag=True, help="A small run (seconds), e.g. as a CI smoke test.")
+@click.option("--national", is_flag=True, help="1,000,000 deviations (takes a long while).")
+@click.option("--deviations", type=int, help="Override the number of deviations.")
+@click.option("--child-reports", type=int, help="Override the number of open child reports.")
+@click.option("--postgres-url", help="Also measure on this PostgreSQL database (a fresh schema).")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the results as one JSON object to this file.",
+)
+def bench_command(
+    quick: bool,
+    national: bool,
+    deviations: int | None,
+    child_reports: int | None,
+    postgres_url: str | None,
+    json_path: Path | None,
+) -> None:
+    """Measure filing, reading, rebuilding, reporting and scanning at scale.
+
+    Each rate is printed next to the raw limit it is bounded by, measured in the same run
+    (bare event-store append, raw driver insert, read-and-decode of the log). Data is
+    generated in a fresh temporary store; nothing touches TRACKER_DATABASE_URL.
+    """
+    sizes = QUICK if quick else NATIONAL if national else DEFAULT
+    if deviations is not None or child_reports is not None:
+        sizes = Sizes(
+            **(
+                asdict(sizes)
+                | {
+                    k: v
+                    for k, v in (("deviations", deviations), ("child_reports", child_reports))
+                    if v is not None
+                }
+            )
+        )
+    echo = lambda line: click.echo(line, err=True)  # noqa: E731
+    results = []
+    with tempfile.TemporaryDirectory(prefix="tracker-bench-") as folder:
+        base = {"TRACKER_INSTANCE_PATH": folder, "TRACKER_SECRET_KEY": "bench"}
+        results.append(
+            run_store(
+                "sqlite",
+                base | {"TRACKER_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"},
+                base | {"TRACKER_DATABASE_URL": f"sqlite:///{folder}/append.sqlite3"},
+                sizes,
+                echo,
+            )
+        )
+        if postgres_url:
+            import psycopg
+
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            plain = postgres_url.split("?", 1)[0]
+            with psycopg.connect(plain, autocommit=True) as connection:
+                connection.execute(f'CREATE SCHEMA "{schema}"')
+                connection.execute(f'CREATE SCHEMA "{schema}_append"')
+            try:
+                results.append(
+                    run_store(
+                        "postgres",
+                        base | {"TRACKER_DATABASE_URL": f"{plain}?schema={schema}"},
+                        base | {"TRACKER_DATABASE_URL": f"{plain}?schema={schema}_append"},
+                        sizes,
+                        echo,
+                    )
+                )
+            finally:
+                with psycopg.connect(plain, autocommit=True) as connection:
+                    connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+                    connection.execute(f'DROP SCHEMA "{schema}_append" CASCADE')
+    print_table(results, click.echo)
+    if json_path:
+        flat = dict(results[0])
+        flat["stores"] = results
+        json_path.write_text(json.dumps(flat, indent=2, default=str))
+        click.echo(f"Wrote {json_path}")
