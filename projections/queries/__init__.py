@@ -1,0 +1,48 @@
+"""Read functions over the views, one module per aggregate (and one for the rollups).
+First argument an Engine; plain dicts and dataclasses out. `from projections import
+queries` then `queries.<function>` is the public way in."""
+
+from __future__ import annotations
+
+from projections.queries.child_reports import (
+    UNDECIDED,
+    child_reports,
+    deadline_board,
+    investigation_status,
+    overdue_candidates,
+    preliminary_status,
+    protection_status,
+    upcoming_deadlines,
+)
+from projections.queries.deviations import Page, list_deviations
+from projections.queries.lex_sarah import escalations
+from projections.queries.reports import (
+    OPERATIONS,
+    annual_report,
+    monthly_report,
+    monthly_series,
+    recurrence,
+    recurrence_window,
+    yearly_totals,
+)
+
+__all__ = [
+    "OPERATIONS",
+    "UNDECIDED",
+    "Page",
+    "annual_report",
+    "child_reports",
+    "deadline_board",
+    "escalations",
+    "investigation_status",
+    "list_deviations",
+    "monthly_report",
+    "monthly_series",
+    "overdue_candidates",
+    "preliminary_status",
+    "protection_status",
+    "recurrence",
+    "recurrence_window",
+    "upcoming_deadlines",
+    "yearly_totals",
+]

@@ -1,0 +1,218 @@
+"""Child reports and their clocks: the list, the Bevakning board and the scheduler's
+candidates. Statuses depend on today, so they are computed here from stored dates with the
+domain's own rules, never stored."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from events.child_report import ChildReport, ClockStatus
+from events.clocks import days_left, is_past, local_date
+from projections import tables as t
+from projections.queries._rows import aware
+
+UNDECIDED = frozenset(
+    {ClockStatus.OPEN, ClockStatus.DUE_TODAY, ClockStatus.OVERDUE, ClockStatus.EXTENDED}
+)
+
+
+def preliminary_status(row: Any, today: date) -> ClockStatus:
+    """The förhandsbedömning clock by ChildReport's own rule, applied to a view row."""
+    state = SimpleNamespace(
+        is_exempt=row["ongoing_investigation"],
+        decided_on=row["decided_on"],
+        deadline=row["deadline"],
+        original_deadline=row["original_deadline"],
+    )
+    return ChildReport.preliminary_status(state, today)  # type: ignore[arg-type]
+
+
+def _open_clock_status(due: date, today: date, extended: bool = False) -> ClockStatus:
+    if is_past(due, today):
+        return ClockStatus.OVERDUE
+    if due == today:
+        return ClockStatus.DUE_TODAY
+    return ClockStatus.EXTENDED if extended else ClockStatus.OPEN
+
+
+def protection_status(row: Any, today: date) -> ClockStatus:
+    """Skyddsbedömning: done in time, done late, or open against its due day."""
+    assessed = aware(row["protection_assessed_at"])
+    due = row["protection_due"]
+    if assessed is not None:
+        late = is_past(due, local_date(assessed))
+        return ClockStatus.DECIDED_LATE if late else ClockStatus.DECIDED
+    return _open_clock_status(due, today)
+
+
+def investigation_status(row: Any, today: date) -> ClockStatus | None:
+    """Utredningstid (None before an investigation is opened)."""
+    deadline = row["investigation_deadline"]
+    if deadline is None:
+        return None
+    completed = row["investigation_completed_on"]
+    if completed is not None:
+        return ClockStatus.DECIDED_LATE if is_past(deadline, completed) else ClockStatus.DECIDED
+    extended = deadline != row["investigation_original_deadline"]
+    return _open_clock_status(deadline, today, extended)
+
+
+def _report_conditions(
+    unit: str | None, units: Collection[str] | None, handler: str | None
+) -> list[sa.ColumnElement[bool]]:
+    table = t.child_reports
+    conditions: list[sa.ColumnElement[bool]] = []
+    if unit:
+        conditions.append(table.c.unit == unit)
+    if units is not None:
+        conditions.append(table.c.unit.in_(list(units)))
+    if handler:
+        conditions.append(table.c.handler == handler)
+    return conditions
+
+
+def child_reports(
+    engine: sa.Engine,
+    today: date,
+    *,
+    status: str | None = None,
+    unit: str | None = None,
+    units: Collection[str] | None = None,
+    handler: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every child report with its clocks, soonest förhandsbedömning deadline first.
+    `status` is a ClockStatus value of the förhandsbedömning, or "open" for any report
+    still undecided and not exempt (open, due today, overdue or extended)."""
+    table = t.child_reports
+    query = (
+        sa.select(table)
+        .where(*_report_conditions(unit, units, handler))
+        .order_by(table.c.deadline, table.c.number)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    result = []
+    for row in rows:
+        clock = preliminary_status(row, today)
+        if status == ClockStatus.OPEN.value:
+            if clock not in UNDECIDED:
+                continue
+        elif status and clock.value != status:
+            continue
+        investigation = investigation_status(row, today)
+        result.append(
+            {
+                "id": row["id"],
+                "number": row["number"],
+                "unit": row["unit"],
+                "operation": row["operation"],
+                "case_reference": row["case_reference"],
+                "received_at": aware(row["received_at"]),
+                "handler": row["handler"],
+                "deadline": row["deadline"],
+                "days_left": days_left(row["deadline"], today) if clock in UNDECIDED else None,
+                "status": clock.value,
+                "decided_on": row["decided_on"],
+                "decision": row["decision"],
+                "protection_due": row["protection_due"],
+                "protection_assessed": aware(row["protection_assessed_at"]),
+                "protection_status": protection_status(row, today).value,
+                "investigation_opened_on": row["investigation_opened_on"],
+                "investigation_deadline": row["investigation_deadline"],
+                "investigation_status": investigation.value if investigation else None,
+                "breach_deviation_id": row["breach_deviation_id"],
+                "investigation_breach_deviation_id": row["investigation_breach_deviation_id"],
+            }
+        )
+    return result
+
+
+def _band(left: int, warning_days: int) -> str:
+    if left < 0:
+        return "overdue"
+    if left == 0:
+        return "due_today"
+    return "soon" if left <= warning_days else "later"
+
+
+def deadline_board(
+    engine: sa.Engine,
+    today: date,
+    *,
+    unit: str | None = None,
+    units: Collection[str] | None = None,
+    handler: str | None = None,
+    warning_days: int = 3,
+) -> list[dict[str, Any]]:
+    """Every open clock (skyddsbedömning not yet made, förhandsbedömning undecided and not
+    exempt, investigation opened and not completed), fewest days left first."""
+    table = t.child_reports
+    open_clock = sa.or_(
+        table.c.protection_assessed_at.is_(None),
+        sa.and_(table.c.ongoing_investigation.is_(False), table.c.decided_on.is_(None)),
+        sa.and_(
+            table.c.investigation_deadline.is_not(None),
+            table.c.investigation_completed_on.is_(None),
+        ),
+    )
+    query = sa.select(table).where(open_clock, *_report_conditions(unit, units, handler))
+    with engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    board = []
+    for row in rows:
+        clocks: list[tuple[str, date]] = []
+        if row["protection_assessed_at"] is None:
+            clocks.append(("skyddsbedomning", row["protection_due"]))
+        if not row["ongoing_investigation"] and row["decided_on"] is None:
+            clocks.append(("forhandsbedomning", row["deadline"]))
+        if row["investigation_deadline"] is not None and row["investigation_completed_on"] is None:
+            clocks.append(("utredning", row["investigation_deadline"]))
+        for clock, due in clocks:
+            left = days_left(due, today)
+            board.append(
+                {
+                    "report_id": row["id"],
+                    "number": row["number"],
+                    "unit": row["unit"],
+                    "handler": row["handler"],
+                    "clock": clock,
+                    "due": due,
+                    "days_left": left,
+                    "band": _band(left, warning_days),
+                }
+            )
+    board.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
+    return board
+
+
+def upcoming_deadlines(engine: sa.Engine, today: date, days: int) -> list[dict[str, Any]]:
+    """Board rows due within `days` from today, overdue ones included (for the warnings
+    and the daily digest)."""
+    return [
+        r for r in deadline_board(engine, today, warning_days=days) if r["days_left"] <= days
+    ]
+
+
+def overdue_candidates(engine: sa.Engine, today: date) -> list[tuple[UUID, str]]:
+    """(report_id, "preliminary" | "investigation") for every clock breached by `today`
+    and not yet flagged: two index range scans on the watch columns. The scheduler checks
+    each against its aggregate before flagging."""
+    table = t.child_reports
+    with engine.connect() as connection:
+        preliminary = connection.execute(
+            sa.select(table.c.id)
+            .where(table.c.preliminary_watch < today)
+            .order_by(table.c.preliminary_watch, table.c.number)
+        ).scalars().all()
+        investigation = connection.execute(
+            sa.select(table.c.id)
+            .where(table.c.investigation_watch < today)
+            .order_by(table.c.investigation_watch, table.c.number)
+        ).scalars().all()
+    return [(i, "preliminary") for i in preliminary] + [(i, "investigation") for i in investigation]

@@ -1,0 +1,28 @@
+"""The projections: each keeps one view (its own tables) from the tracker's domain events,
+one module per aggregate (and one for the rollups). VIEWS is the one list the runner and
+the rebuild use: a new view is added there."""
+
+from __future__ import annotations
+
+from projections.views.base import View
+from projections.views.child_reports import Deadlines, watch_columns
+from projections.views.deviations import DeviationList
+from projections.views.lex_sarah import Escalations
+from projections.views.reports import AnnualTable, MonthlyCounts, Recurrence
+
+__all__ = [
+    "VIEWS",
+    "AnnualTable",
+    "Deadlines",
+    "DeviationList",
+    "Escalations",
+    "MonthlyCounts",
+    "Recurrence",
+    "View",
+    "watch_columns",
+]
+
+VIEWS: dict[str, type[View]] = {
+    view.name: view
+    for view in (DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence)
+}

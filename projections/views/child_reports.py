@@ -1,0 +1,139 @@
+"""Child reports' dates and the scheduler's watch columns (view_child_reports)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+
+from events.child_report import ChildReport
+from projections import tables as t
+from projections.views.base import View, utc
+
+
+def watch_columns(row: Mapping[str, Any]) -> dict[str, date | None]:
+    """The deadline while a breach could still be flagged, else None (see tables.py)."""
+    preliminary: date | None = None
+    if (
+        not row["ongoing_investigation"]
+        and row["breach_flagged_on"] is None
+        and (row["decided_on"] is None or row["decided_on"] > row["deadline"])
+    ):
+        preliminary = row["deadline"]
+    investigation: date | None = None
+    deadline = row["investigation_deadline"]
+    completed = row["investigation_completed_on"]
+    if (
+        deadline is not None
+        and row["investigation_breach_flagged_on"] is None
+        and (completed is None or completed > deadline)
+    ):
+        investigation = deadline
+    return {"preliminary_watch": preliminary, "investigation_watch": investigation}
+
+
+class Deadlines(View):
+    name = "deadlines"
+    tables = (t.child_reports,)
+    handles = (
+        ChildReport.Received,
+        ChildReport.ProtectionAssessed,
+        ChildReport.HandlerAssigned,
+        ChildReport.DeadlineExtended,
+        ChildReport.PreliminaryAssessmentDecided,
+        ChildReport.PreliminaryAssessmentBreachFlagged,
+        ChildReport.InvestigationOpened,
+        ChildReport.InvestigationExtended,
+        ChildReport.InvestigationCompleted,
+        ChildReport.InvestigationBreachFlagged,
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking):
+            pass
+
+    def _set(self, tracking: Tracking, report_id: UUID, **values: Any) -> None:
+        table = t.child_reports
+        with self.view.transaction(tracking) as rows:
+            row = rows.get(table, id=report_id)
+            if row is None:
+                return
+            rows.change(table, {"id": report_id}, **values, **watch_columns(row | values))
+
+    @process_event.register
+    def _(self, event: ChildReport.Received, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        row: dict[str, Any] = {
+            "id": event.originator_id,
+            "number": event.number,
+            "unit": event.unit,
+            "operation": event.operation.value,
+            "case_reference": event.case_reference,
+            "received_at": utc(event.received_at),
+            "ongoing_investigation": event.ongoing_investigation,
+            "original_deadline": event.deadline,
+            "deadline": event.deadline,
+            "protection_due": event.protection_due,
+            "decided_on": None,
+            "breach_flagged_on": None,
+            "investigation_deadline": None,
+            "investigation_completed_on": None,
+            "investigation_breach_flagged_on": None,
+        }
+        with self.view.transaction(tracking) as rows:
+            rows.add(t.child_reports, row | watch_columns(row))
+
+    @process_event.register
+    def _(self, event: ChildReport.ProtectionAssessed, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, protection_assessed_at=utc(event.assessed_at))
+
+    @process_event.register
+    def _(self, event: ChildReport.HandlerAssigned, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, handler=event.handler)
+
+    @process_event.register
+    def _(self, event: ChildReport.DeadlineExtended, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, deadline=event.new_deadline)
+
+    @process_event.register
+    def _(self, event: ChildReport.PreliminaryAssessmentDecided, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            decided_on=event.decided_on, decision=event.decision.value,
+        )
+
+    @process_event.register
+    def _(self, event: ChildReport.PreliminaryAssessmentBreachFlagged, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            breach_flagged_on=event.flagged_on, breach_deviation_id=event.deviation_id,
+        )
+
+    @process_event.register
+    def _(self, event: ChildReport.InvestigationOpened, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            investigation_opened_on=event.opened_on,
+            investigation_original_deadline=event.deadline,
+            investigation_deadline=event.deadline,
+        )
+
+    @process_event.register
+    def _(self, event: ChildReport.InvestigationExtended, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, investigation_deadline=event.new_deadline)
+
+    @process_event.register
+    def _(self, event: ChildReport.InvestigationCompleted, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, investigation_completed_on=event.completed_on)
+
+    @process_event.register
+    def _(self, event: ChildReport.InvestigationBreachFlagged, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id,
+            investigation_breach_flagged_on=event.flagged_on,
+            investigation_breach_deviation_id=event.deviation_id,
+        )

@@ -1,0 +1,81 @@
+"""The deviation list (view_deviations)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+
+from events.deviation import Deviation, DeviationStatus
+from projections import tables as t
+from projections.views.base import View
+
+
+class DeviationList(View):
+    name = "deviation_list"
+    tables = (t.deviations,)
+    handles = (
+        Deviation.Reported,
+        Deviation.Reclassified,
+        Deviation.Assigned,
+        Deviation.Closed,
+        Deviation.Reopened,
+        Deviation.Withdrawn,
+        Deviation.EscalatedToLexSarah,
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking):
+            pass
+
+    def _set(self, tracking: Tracking, deviation_id: UUID, **values: Any) -> None:
+        with self.view.transaction(tracking) as rows:
+            rows.change(t.deviations, {"id": deviation_id}, **values)
+
+    @process_event.register
+    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        with self.view.transaction(tracking) as rows:
+            rows.add(
+                t.deviations, dict(
+                    id=event.originator_id,
+                    number=event.number,
+                    reported_on=event.reported_on,
+                    occurred_on=event.occurred_on,
+                    unit=event.unit,
+                    operation=event.operation.value,
+                    category=event.category,
+                    subcategory=event.subcategory,
+                    status=DeviationStatus.OPEN.value,
+                    source=event.source.value,
+                    reporter=event.reporter,
+                )
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(
+            tracking, event.originator_id, category=event.category, subcategory=event.subcategory
+        )
+
+    @process_event.register
+    def _(self, event: Deviation.Assigned, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, assignee=event.assignee)
+
+    @process_event.register
+    def _(self, event: Deviation.Closed, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, status=DeviationStatus.CLOSED.value)
+
+    @process_event.register
+    def _(self, event: Deviation.Reopened, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, status=DeviationStatus.OPEN.value)
+
+    @process_event.register
+    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, status=DeviationStatus.WITHDRAWN.value)
+
+    @process_event.register
+    def _(self, event: Deviation.EscalatedToLexSarah, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._set(tracking, event.originator_id, lex_sarah_case_id=event.lex_sarah_case_id)
