@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from events.errors import ValidationFailed
 from events.personal_data import looks_like_personal_identity_number
 
 SHORT_TEXT = 200
 LONG_TEXT = 5000
+
+if TYPE_CHECKING:
+
+    class EventFields:
+        """For the type checker only: an aggregate's @event decorators make its event
+        classes at run time, with the fields of the methods they decorate. The aggregate
+        declares each class (under TYPE_CHECKING) with this base, its fields typed Any."""
+
+        def __getattr__(self, name: str) -> Any: ...
 
 
 def check_text(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -19,6 +20,9 @@ from events.clocks import (
 )
 from events.errors import AlreadyRecorded, StepOutOfOrder, ValidationFailed
 from events.taxonomy import Operation
+
+if TYPE_CHECKING:
+    from events.base import EventFields
 
 
 class PreliminaryDecision(enum.Enum):
@@ -42,6 +46,19 @@ def _check_aware(field: str, moment: datetime) -> None:
 
 
 class ChildReport(Aggregate):
+    if TYPE_CHECKING:  # made by the @event decorators below (see events.base)
+
+        class Received(Aggregate.Created, EventFields): ...
+        class ProtectionAssessed(Aggregate.Event, EventFields): ...
+        class HandlerAssigned(Aggregate.Event, EventFields): ...
+        class DeadlineExtended(Aggregate.Event, EventFields): ...
+        class PreliminaryAssessmentDecided(Aggregate.Event, EventFields): ...
+        class PreliminaryAssessmentBreachFlagged(Aggregate.Event, EventFields): ...
+        class InvestigationOpened(Aggregate.Event, EventFields): ...
+        class InvestigationExtended(Aggregate.Event, EventFields): ...
+        class InvestigationCompleted(Aggregate.Event, EventFields): ...
+        class InvestigationBreachFlagged(Aggregate.Event, EventFields): ...
+
     @classmethod
     def receive(
         cls,
@@ -309,11 +326,12 @@ class ChildReport(Aggregate):
     ) -> None:
         if self.investigation_breach_flagged_on is not None:
             raise AlreadyRecorded("The investigation breach is already flagged.")
-        if not self.is_investigation_breached(flagged_on):
+        deadline = self.investigation_deadline
+        if deadline is None or not self.is_investigation_breached(flagged_on):
             raise StepOutOfOrder("The investigation deadline has not been breached.")
         self._investigation_breach_flagged(
             flagged_on=flagged_on,
-            deadline=self.investigation_deadline,
+            deadline=deadline,
             deviation_id=deviation_id,
             actor=actor,
         )

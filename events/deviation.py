@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -18,6 +19,9 @@ from events.errors import (
     ValidationFailed,
 )
 from events.taxonomy import Operation, Taxonomy
+
+if TYPE_CHECKING:
+    from events.base import EventFields
 
 
 class Source(enum.Enum):
@@ -47,6 +51,20 @@ class Deviation(Aggregate):
     """Public methods check the rules, then trigger a past-tense event; the private
     @event methods only apply facts, so replaying history never re-checks old rules."""
 
+    if TYPE_CHECKING:  # made by the @event decorators below (see events.base)
+
+        class Reported(Aggregate.Created, EventFields): ...
+        class Reclassified(Aggregate.Event, EventFields): ...
+        class Assigned(Aggregate.Event, EventFields): ...
+        class CauseAnalysed(Aggregate.Event, EventFields): ...
+        class MeasureAdded(Aggregate.Event, EventFields): ...
+        class MeasureCompleted(Aggregate.Event, EventFields): ...
+        class FeedbackGiven(Aggregate.Event, EventFields): ...
+        class EscalatedToLexSarah(Aggregate.Event, EventFields): ...
+        class Closed(Aggregate.Event, EventFields): ...
+        class Reopened(Aggregate.Event, EventFields): ...
+        class Withdrawn(Aggregate.Event, EventFields): ...
+
     @classmethod
     def report(
         cls,
@@ -74,7 +92,7 @@ class Deviation(Aggregate):
                 "occurred_on", "The deviation cannot have happened after it was reported."
             )
         return cls._create(  # _create, not cls(), so that a fixed id can be given
-            cls.Reported,  # type: ignore[attr-defined]  # made by @event below
+            cls.Reported,
             id=id,
             number=number,
             unit=unit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -12,6 +13,9 @@ from eventsourcing.domain import Aggregate, event
 from events.base import SHORT_TEXT, check_not_before, check_not_future, check_text
 from events.errors import AlreadyRecorded, CaseClosed, StepOutOfOrder
 from events.taxonomy import Operation
+
+if TYPE_CHECKING:
+    from events.base import EventFields
 
 
 class FindingKind(enum.Enum):
@@ -67,6 +71,18 @@ class Finding:
 
 
 class LexSarahCase(Aggregate):
+    if TYPE_CHECKING:  # made by the @event decorators below (see events.base)
+
+        class Opened(Aggregate.Created, EventFields): ...
+        class ProtectiveActionRecorded(Aggregate.Event, EventFields): ...
+        class InvestigatorAssigned(Aggregate.Event, EventFields): ...
+        class FindingDocumented(Aggregate.Event, EventFields): ...
+        class GradeProposed(Aggregate.Event, EventFields): ...
+        class Decided(Aggregate.Event, EventFields): ...
+        class ReportedToIVO(Aggregate.Event, EventFields): ...
+        class PartyInformed(Aggregate.Event, EventFields): ...
+        class Closed(Aggregate.Event, EventFields): ...
+
     @classmethod
     def open(
         cls,

@@ -215,8 +215,8 @@ class _Waiter:
                 host=url.host, port=url.port, dbname=url.database, user=url.username,
                 password=url.password, autocommit=True,
             )
-            # Only the PostgreSQL recorder has a channel (it NOTIFYs on every insert).
-            channel = store.app.recorder.channel_name  # type: ignore[attr-defined]
+            recorder = store.app.recorder
+            channel = recorder.channel_name  # type: ignore[attr-defined]  # PostgreSQL's has one
             self._listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         except Exception:
             log.warning("LISTEN failed; polling instead", exc_info=True)
@@ -336,7 +336,7 @@ def rebuild(
     store: Store,
     names: Iterable[str] | None = None,
     *,
-    progress: Callable[[int, int], None] | bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
     batch_size: int = REBUILD_BATCH_SIZE,
 ) -> RebuildResult:
     """Drop the views and rebuild them from the whole log. `progress(done, total)` is
@@ -346,9 +346,12 @@ def rebuild(
     reset_views(store, views)
     runner = BatchRunner(store, views, batch_size=batch_size)
     head = runner.head()
-    if progress:
+    if progress is not None:
         progress(0, head)
-    runner.run_until(head, progress=(lambda done: progress(done, head)) if progress else None)
+    report = progress
+    runner.run_until(
+        head, progress=(lambda done: report(done, head)) if report is not None else None
+    )
     return RebuildResult([v.name for v in views], head, time.monotonic() - started)
 
 

@@ -92,7 +92,7 @@ class Accounts:
                     email=email,
                     created_at=datetime.now(UTC),
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key[0]  # type: ignore[index]  # None only for non-INSERTs
             if units:
                 connection.execute(
                     user_units.insert(), [{"user_id": user_id, "unit_code": u} for u in units]

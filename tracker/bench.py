@@ -95,23 +95,23 @@ def raw_append_tx1(settings: Settings, count: int) -> float:
 
     url = settings.database_url.split("?", 1)[0]
     schema = settings.postgres_schema or "public"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'SET search_path TO "{schema}"')
-        connection.execute(
+    with psycopg.connect(url, autocommit=True) as pg:
+        pg.execute(f'SET search_path TO "{schema}"')
+        pg.execute(
             "CREATE TABLE IF NOT EXISTS bench_raw (originator_id uuid, originator_version "
             "integer, topic text, state bytea, notification_id bigserial, "
             "PRIMARY KEY (originator_id, originator_version))"
         )
         start = time.perf_counter()
         for originator_id, version, topic, state in rows:
-            with connection.transaction():
-                connection.execute(
+            with pg.transaction():
+                pg.execute(
                     "INSERT INTO bench_raw (originator_id, originator_version, topic, state) "
                     "VALUES (%s, %s, %s, %s)",
                     (originator_id, version, topic, state),
                 )
         elapsed = time.perf_counter() - start
-        connection.execute("DROP TABLE bench_raw")
+        pg.execute("DROP TABLE bench_raw")
     return count / elapsed
 
 

@@ -62,7 +62,7 @@ def create_app(runtime: Runtime) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         JSON_SORT_KEYS=False,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's default provider has it
     app.extensions["tracker"] = runtime
 
     i18n.init_babel(app)

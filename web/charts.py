@@ -18,13 +18,17 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from html import escape
+from typing import Any, cast
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display, no GUI toolkit; set before any figure exists
 
 from markupsafe import Markup
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from matplotlib.typing import RcKeyType
 
 MONTHS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
@@ -34,7 +38,7 @@ PALETTE = ("#1f4e79", "#b35900", "#2e7d32", "#6a1b9a", "#8b1a1a", "#00695c", "#4
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 LINESTYLES = ("-", "--", "-.", ":", "-", "--", "-.")
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "avvikelse-tracker",
     "svg.fonttype": "none",  # text stays text: smaller and selectable
     "font.family": "DejaVu Sans",
@@ -44,6 +48,11 @@ _RC = {
     "xtick.color": "#1a1a1a",
     "ytick.color": "#1a1a1a",
 }
+
+def _integer_ticks(axis: Axis) -> None:
+    """Whole numbers only on a count axis (the default locator is a MaxNLocator)."""
+    cast(MaxNLocator, axis.get_major_locator()).set_params(integer=True)
+
 
 # rc_context changes process-wide rcParams: serialise rendering across request threads.
 _LOCK = threading.Lock()
@@ -223,7 +232,7 @@ def _bar_chart(
     axes.set_yticks(positions, labels=list(labels))
     axes.invert_yaxis()  # first label on top, as in the table beside it
     axes.set_xlabel(value_label)
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(axes.xaxis)
     axes.set_xlim(0, max([*values, 1]) * 1.15)
     axes.bar_label(bars, labels=[str(v) for v in values], padding=3)
     axes.spines[["top", "right"]].set_visible(False)
@@ -271,7 +280,7 @@ def _year_over_year_chart(
         )
     axes.set_xticks(months, labels=list(MONTHS_SV))
     axes.set_ylim(0, peak * 1.15)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(axes.yaxis)
     axes.set_ylabel("Antal avvikelser")
     axes.grid(axis="y", color="#dddddd")
     axes.spines[["top", "right"]].set_visible(False)

@@ -59,13 +59,13 @@ def _unit_names() -> dict[str, str]:
     # Read once per request: a list page names dozens of units.
     if "unit_names" not in g:
         g.unit_names = {u.code: u.name for u in runtime().organisation.units(include_inactive=True)}
-    return g.unit_names  # type: ignore[no-any-return]
+    return g.unit_names
 
 
 def _taxonomy() -> Taxonomy:
     if "taxonomy" not in g:
         g.taxonomy = runtime().organisation.taxonomy()
-    return g.taxonomy  # type: ignore[no-any-return]
+    return g.taxonomy
 
 
 def unit_name(code: str | None) -> str:
@@ -90,9 +90,10 @@ def swedish_date(value: date | datetime | str | None) -> str:
         return "–"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+            parsed = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
         except ValueError:
             return value
+        value = parsed
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(STOCKHOLM)

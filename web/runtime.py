@@ -10,7 +10,7 @@ from tracker.runtime import Runtime
 
 
 def runtime() -> Runtime:
-    return current_app.extensions["tracker"]  # type: ignore[no-any-return]
+    return current_app.extensions["tracker"]
 
 
 def application() -> TrackerApplication:

@@ -95,7 +95,7 @@ class ApplicationBase(Application[UUID]):
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(aggregate_id) from None
         if not isinstance(aggregate, cls):
@@ -160,7 +160,7 @@ class ApplicationBase(Application[UUID]):
             entries.append(
                 HistoryEntry(
                     type=type(domain_event).__name__,
-                    at=domain_event.timestamp,
+                    at=domain_event.timestamp,  # type: ignore[attr-defined]  # all ours have one
                     by=actor,
                     data={k: _plain(v) for k, v in state.items()},
                     version=domain_event.originator_version,

@@ -76,7 +76,7 @@ def run_store(
         result["select_decode_eps"], result["events"] = select_decode(rt)
 
         echo(f"[{label}] rebuild every view")
-        rebuilt = rebuild(rt, progress=False)
+        rebuilt = rebuild(rt)
         result["rebuild_eps"] = rebuilt.rate
         result["rebuild_vs_decode"] = result["rebuild_eps"] / result["select_decode_eps"]
 

@@ -80,7 +80,7 @@ REGISTRY: dict[tuple[str, str], Operation] = {}
 
 
 def current_api_account() -> Account:
-    return g.api_account  # type: ignore[no-any-return]
+    return g.api_account
 
 
 @api.before_request
@@ -141,7 +141,8 @@ def endpoint(
             if query is not None:
                 kwargs["query"] = _load_query(query())
             result = view(account=account, **kwargs)
-            data, code, headers = result, status, {}
+            data, code = result, status
+            headers: dict[str, str] = {}
             if isinstance(result, tuple):
                 data, code = result[0], result[1]
                 headers = result[2] if len(result) > 2 else {}

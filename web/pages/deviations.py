@@ -142,8 +142,8 @@ def mine() -> Any:
     from projections.queries import list_deviations
 
     account = current_account()
-    page_number = request.args.get("sida", "1")
-    page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
+    asked = request.args.get("sida", "1")
+    page_number = int(asked) if asked.isdigit() and int(asked) > 0 else 1
     fresh_views()
     page = list_deviations(
         runtime().engine, reporter=account.username, page=page_number, per_page=PER_PAGE
