@@ -30,7 +30,7 @@ def preliminary_status(row: Any, today: date) -> ClockStatus:
         deadline=row["deadline"],
         original_deadline=row["original_deadline"],
     )
-    return ChildReport.preliminary_status(state, today)  # type: ignore[arg-type]
+    return ChildReport.preliminary_status(state, today)  # type: ignore[arg-type]  # duck-typed
 
 
 def _open_clock_status(due: date, today: date, extended: bool = False) -> ClockStatus:

@@ -66,7 +66,7 @@ class Deadlines(View):
             rows.change(table, {"id": report_id}, **values, **watch_columns(row | values))
 
     @process_event.register
-    def _(self, event: ChildReport.Received, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: ChildReport.Received, tracking: Tracking) -> None:
         row: dict[str, Any] = {
             "id": event.originator_id,
             "number": event.number,
@@ -88,33 +88,33 @@ class Deadlines(View):
             rows.add(t.child_reports, row | watch_columns(row))
 
     @process_event.register
-    def _(self, event: ChildReport.ProtectionAssessed, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: ChildReport.ProtectionAssessed, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, protection_assessed_at=utc(event.assessed_at))
 
     @process_event.register
-    def _(self, event: ChildReport.HandlerAssigned, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: ChildReport.HandlerAssigned, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, handler=event.handler)
 
     @process_event.register
-    def _(self, event: ChildReport.DeadlineExtended, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: ChildReport.DeadlineExtended, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, deadline=event.new_deadline)
 
     @process_event.register
-    def _(self, event: ChildReport.PreliminaryAssessmentDecided, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: ChildReport.PreliminaryAssessmentDecided, tracking: Tracking) -> None:
         self._set(
             tracking, event.originator_id,
             decided_on=event.decided_on, decision=event.decision.value,
         )
 
     @process_event.register
-    def _(self, event: ChildReport.PreliminaryAssessmentBreachFlagged, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: ChildReport.PreliminaryAssessmentBreachFlagged, tracking: Tracking) -> None:
         self._set(
             tracking, event.originator_id,
             breach_flagged_on=event.flagged_on, breach_deviation_id=event.deviation_id,
         )
 
     @process_event.register
-    def _(self, event: ChildReport.InvestigationOpened, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: ChildReport.InvestigationOpened, tracking: Tracking) -> None:
         self._set(
             tracking, event.originator_id,
             investigation_opened_on=event.opened_on,
@@ -123,15 +123,15 @@ class Deadlines(View):
         )
 
     @process_event.register
-    def _(self, event: ChildReport.InvestigationExtended, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: ChildReport.InvestigationExtended, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, investigation_deadline=event.new_deadline)
 
     @process_event.register
-    def _(self, event: ChildReport.InvestigationCompleted, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: ChildReport.InvestigationCompleted, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, investigation_completed_on=event.completed_on)
 
     @process_event.register
-    def _(self, event: ChildReport.InvestigationBreachFlagged, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: ChildReport.InvestigationBreachFlagged, tracking: Tracking) -> None:
         self._set(
             tracking, event.originator_id,
             investigation_breach_flagged_on=event.flagged_on,

@@ -36,7 +36,7 @@ class DeviationList(View):
             rows.change(t.deviations, {"id": deviation_id}, **values)
 
     @process_event.register
-    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:
         with self.view.transaction(tracking) as rows:
             rows.add(
                 t.deviations, dict(
@@ -55,27 +55,27 @@ class DeviationList(View):
             )
 
     @process_event.register
-    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:
         self._set(
             tracking, event.originator_id, category=event.category, subcategory=event.subcategory
         )
 
     @process_event.register
-    def _(self, event: Deviation.Assigned, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Assigned, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, assignee=event.assignee)
 
     @process_event.register
-    def _(self, event: Deviation.Closed, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Closed, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, status=DeviationStatus.CLOSED.value)
 
     @process_event.register
-    def _(self, event: Deviation.Reopened, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Reopened, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, status=DeviationStatus.OPEN.value)
 
     @process_event.register
-    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, status=DeviationStatus.WITHDRAWN.value)
 
     @process_event.register
-    def _(self, event: Deviation.EscalatedToLexSarah, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.EscalatedToLexSarah, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, lex_sarah_case_id=event.lex_sarah_case_id)

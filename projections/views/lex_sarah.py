@@ -34,7 +34,7 @@ class Escalations(View):
             rows.change(t.escalations, {"id": case_id}, **values)
 
     @process_event.register
-    def _(self, event: LexSarahCase.Opened, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: LexSarahCase.Opened, tracking: Tracking) -> None:
         with self.view.transaction(tracking) as rows:
             rows.add(
                 t.escalations, dict(
@@ -50,11 +50,11 @@ class Escalations(View):
             )
 
     @process_event.register
-    def _(self, event: LexSarahCase.GradeProposed, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: LexSarahCase.GradeProposed, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, proposed_grade=event.grade.value)
 
     @process_event.register
-    def _(self, event: LexSarahCase.Decided, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: LexSarahCase.Decided, tracking: Tracking) -> None:
         self._set(
             tracking, event.originator_id,
             grade=event.grade.value, decided_on=event.decided_on,
@@ -62,7 +62,7 @@ class Escalations(View):
         )
 
     @process_event.register
-    def _(self, event: LexSarahCase.ReportedToIVO, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: LexSarahCase.ReportedToIVO, tracking: Tracking) -> None:
         self._set(
             tracking, event.originator_id,
             ivo_sent_on=event.sent_on, ivo_reference=event.ivo_reference,
@@ -70,7 +70,7 @@ class Escalations(View):
         )
 
     @process_event.register
-    def _(self, event: LexSarahCase.Closed, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: LexSarahCase.Closed, tracking: Tracking) -> None:
         self._set(
             tracking, event.originator_id,
             closed_on=event.closed_on, status=LexSarahStatus.CLOSED.value,

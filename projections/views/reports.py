@@ -42,7 +42,7 @@ class MonthlyCounts(View):
         return rows.get(t.monthly_members, deviation_id=deviation_id)
 
     @process_event.register
-    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:
         member = {
             "deviation_id": event.originator_id,
             "year": event.reported_on.year,
@@ -57,7 +57,7 @@ class MonthlyCounts(View):
             rows.bump(t.monthly_counts, self._key(member))
 
     @process_event.register
-    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:
         with self.view.transaction(tracking) as rows:
             member = self._member(rows, event.originator_id)
             if member is None:
@@ -71,7 +71,7 @@ class MonthlyCounts(View):
             )
 
     @process_event.register
-    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:
         with self.view.transaction(tracking) as rows:
             member = self._member(rows, event.originator_id)
             if member is None:
@@ -117,7 +117,7 @@ class AnnualTable(View):
             )
 
     @process_event.register
-    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:
         member = {
             "deviation_id": event.originator_id,
             "year": event.reported_on.year,
@@ -131,7 +131,7 @@ class AnnualTable(View):
             self._count(rows, member, 1)
 
     @process_event.register
-    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:
         with self.view.transaction(tracking) as rows:
             member = self._member(rows, event.originator_id)
             if member is None:
@@ -145,7 +145,7 @@ class AnnualTable(View):
             )
 
     @process_event.register
-    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:
         with self.view.transaction(tracking) as rows:
             member = self._member(rows, event.originator_id)
             if member is None:
@@ -154,7 +154,7 @@ class AnnualTable(View):
             rows.remove(t.annual_members, deviation_id=event.originator_id)
 
     @process_event.register
-    def _(self, event: LexSarahCase.Opened, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: LexSarahCase.Opened, tracking: Tracking) -> None:
         with self.view.transaction(tracking) as rows:
             member = self._member(rows, event.deviation_id)
             if member is None or member["lex_sarah_year"] is not None:
@@ -192,7 +192,7 @@ class Recurrence(View):
             pass
 
     @process_event.register
-    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:
         with self.view.transaction(tracking) as rows:
             rows.add(
                 t.recurrence_members, dict(
@@ -206,7 +206,7 @@ class Recurrence(View):
             )
 
     @process_event.register
-    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:
         table = t.recurrence_members
         with self.view.transaction(tracking) as rows:
             rows.change(
@@ -215,7 +215,7 @@ class Recurrence(View):
             )
 
     @process_event.register
-    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:  # type: ignore[name-defined]
+    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:
         table = t.recurrence_members
         with self.view.transaction(tracking) as rows:
             rows.remove(table, deviation_id=event.originator_id)
