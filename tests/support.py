@@ -4,23 +4,77 @@ root conftest's folder there). The fixtures themselves live in tests/conftest.py
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
-from tracker.accounts import Role
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tracker.accounts import Account, Role
+from tracker.runtime import Runtime
+from web import create_app
 
 PASSWORD = "korrekt-hast-batteri"
-# One user per role; two unit managers with different units.
+# The one user table: one user per role, two unit managers with different units. The
+# reporter and the 1:e socialsekreterare work at Utredningsenheten (the staff form
+# preselects a reporter's own unit); only the enhetschef's units limit what they see.
 USERS: dict[str, tuple[Role, frozenset[str]]] = {
-    "rapportor": (Role.RAPPORTOR, frozenset()),
+    "rapportor": (Role.RAPPORTOR, frozenset({"utredning"})),
     "chef": (Role.ENHETSCHEF, frozenset({"utredning"})),
     "chef_hvb": (Role.ENHETSCHEF, frozenset({"hvb-notgarden"})),
-    "forste": (Role.FORSTE_SOCIALSEKRETERARE, frozenset()),
+    "forste": (Role.FORSTE_SOCIALSEKRETERARE, frozenset({"utredning"})),
     "utvecklare": (Role.VERKSAMHETSUTVECKLARE, frozenset()),
     "lexsarah": (Role.LEX_SARAH_ANSVARIG, frozenset()),
     "admin": (Role.ADMIN, frozenset()),
 }
 ROLES = list(USERS)
+Clients = Callable[[str], FlaskClient]  # the type of the client_for fixture
 
 
 def iso(day: date) -> str:
     return day.isoformat()
+
+
+def make_app(runtime: Runtime, *, csrf: bool = False) -> Flask:
+    app = create_app(runtime=runtime)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=csrf)
+    return app
+
+
+def add_users(runtime: Runtime) -> dict[str, Account]:
+    return {
+        name: runtime.accounts.add(name, role, PASSWORD, units=units)
+        for name, (role, units) in USERS.items()
+    }
+
+
+def log_in(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def stored_events(runtime: Runtime) -> int:
+    """The event log's head: unchanged means nothing was stored."""
+    return runtime.app.recorder.max_notification_id() or 0
+
+
+def file_deviation(runtime: Runtime, **overrides: Any) -> Any:
+    values: dict[str, Any] = {
+        "actor": "rapportor",
+        "unit": "utredning",
+        "category": "handlaggning",
+        "subcategory": "sekretess",
+        "occurred_on": runtime.app.today(),
+        "description": "Ett brev skickades till fel adress.",
+    }
+    values.update(overrides)
+    return runtime.app.file_deviation(**values)
+
+
+def summary_links(html: str) -> list[str]:
+    """The field ids a page's error summary links to."""
+    match = re.search(r'<div class="error-summary" role="alert".*?</div>', html, re.S)
+    assert match, "no error summary"
+    return re.findall(r'href="#([\w-]+)"', match.group(0))

@@ -7,12 +7,12 @@ from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
+from support import PASSWORD
 
 from tracker.config import Settings
 from tracker.runtime import Runtime
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-PASSWORD = "korrekt-hast-batteri"
 
 
 @dataclass

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import PASSWORD, LiveServer
+from browser_support import LiveServer
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from support import add_users
 from waitress.server import create_server
 
 from projections.runner import EmbeddedProjections
-from tracker.accounts import Role
 from tracker.config import Settings
 from tracker.runtime import open_runtime
 from web import create_app
@@ -33,17 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-# One account per role, with units where the role is scoped to them.
-USERS: dict[str, tuple[Role, frozenset[str]]] = {
-    "rapportor": (Role.RAPPORTOR, frozenset()),
-    "enhetschef": (Role.ENHETSCHEF, frozenset({"utredning"})),
-    "forstesoc": (Role.FORSTE_SOCIALSEKRETERARE, frozenset()),
-    "utvecklare": (Role.VERKSAMHETSUTVECKLARE, frozenset()),
-    "lexsarah": (Role.LEX_SARAH_ANSVARIG, frozenset()),
-    "admin": (Role.ADMIN, frozenset()),
-}
-
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect (not skip) the browser tests when there is no browser on a developer box."""
@@ -87,8 +76,7 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     """The real app (create_app) on waitress, 127.0.0.1, a free port, in a thread, with the
     projections running embedded as under `tracker serve`."""
     runtime = open_runtime(settings)
-    for username, (role, units) in USERS.items():
-        runtime.accounts.add(username, role, PASSWORD, units=units)
+    add_users(runtime)
     flask_app = create_app(runtime=runtime)
     flask_app.config["RATELIMIT_ENABLED"] = False
     server = create_server(flask_app, host="127.0.0.1", port=0, threads=4)

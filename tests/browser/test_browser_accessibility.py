@@ -28,7 +28,7 @@ def seeded(live_server: LiveServer) -> dict[str, UUID]:
     )
     case = app.escalate_to_lex_sarah(other.id, actor="utvecklare", reason="Risk för skada.")
     report = app.receive_child_report(
-        actor="forstesoc", unit="utredning", received_at=datetime.now(UTC) - timedelta(days=3),
+        actor="forste", unit="utredning", received_at=datetime.now(UTC) - timedelta(days=3),
         case_reference="IFO-1",
     )
     return {"deviation": deviation.id, "case": case.id, "report": report.id}

@@ -9,8 +9,9 @@ import re
 from datetime import date
 
 import pytest
-from browser_support import PASSWORD, LiveServer, assert_accessible, log_in
+from browser_support import LiveServer, assert_accessible, log_in
 from playwright.sync_api import Browser, Page, expect
+from support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -123,7 +124,7 @@ def test_staff_files_with_the_keyboard_and_a_reviewer_sees_it_counted(
 def test_first_social_secretary_registers_a_child_report_and_sees_it_on_the_board(
     page: Page, live_server: LiveServer
 ) -> None:
-    log_in(page, live_server.url, "forstesoc")
+    log_in(page, live_server.url, "forste")
     page.get_by_role("link", name="Anmälningar").first.click()
     page.get_by_role("link", name="Registrera anmälan").click()
     page.get_by_label("Enhet").select_option("utredning")

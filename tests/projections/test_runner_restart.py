@@ -151,40 +151,65 @@ def worker_env(environ: dict[str, str]) -> dict[str, str]:
     return os.environ | environ
 
 
-def _worker(env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tracker.cli", "projections", "run", "--batch-size", "5"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+class Worker:
+    """`tracker projections run` as a process. Its stderr is read all along by a thread,
+    so a chatty worker never blocks on a full pipe."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tracker.cli", "projections", "run", "--batch-size", "5"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines: list[str] = []
+        self.running = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line)
+            if line.startswith("Projection worker running"):
+                self.running.set()  # printed once its SIGTERM handler is in place
+
+    def stop(self, timeout: float) -> str:
+        """SIGTERM, then its exit; the whole stderr."""
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        return "".join(self.lines)
 
 
 @pytest.fixture
-def two_workers(worker_env: dict[str, str]) -> Iterator[list[subprocess.Popen[str]]]:
-    workers = [_worker(worker_env), _worker(worker_env)]
+def two_workers(worker_env: dict[str, str]) -> Iterator[list[Worker]]:
+    workers = [Worker(worker_env), Worker(worker_env)]
     yield workers
     for worker in workers:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        if worker.process.poll() is None:
+            worker.process.kill()
+            worker.process.wait()
 
 
 @pytest.mark.slow
 def test_two_worker_processes_share_the_stream_and_stop_on_sigterm(
-    runtime: Runtime, two_workers: list[subprocess.Popen[str]]
+    runtime: Runtime, two_workers: list[Worker]
 ) -> None:
+    # Both must be up before the stream starts: on a busy machine one worker can catch up
+    # alone while the other is still importing, and a SIGTERM before its handler is
+    # installed kills it (exit -15) instead of stopping it.
+    for worker in two_workers:
+        assert worker.running.wait(timeout=120), "".join(worker.lines)
     file_many(runtime, 45)
     head = runtime.app.recorder.max_notification_id()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while min(BatchRunner(runtime).positions().values()) < head:
         assert time.monotonic() < deadline, "the worker processes did not catch up"
-        assert all(w.poll() is None for w in two_workers)
+        assert all(w.process.poll() is None for w in two_workers)
         time.sleep(0.1)
     assert total_counted(runtime) == len(counted(runtime))
     for worker in two_workers:
-        worker.send_signal(signal.SIGTERM)
-    for worker in two_workers:
-        _, err = worker.communicate(timeout=30)
-        assert worker.returncode == 0, err
+        err = worker.stop(timeout=60)
+        assert worker.process.returncode == 0, err
         assert "Projection worker stopped." in err
     assert_views_correct(runtime)
 

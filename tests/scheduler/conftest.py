@@ -17,7 +17,7 @@ ReceiveReport = Callable[..., ChildReport]
 
 
 @pytest.fixture
-def receive(app: TrackerApplication) -> ReceiveReport:
+def receive(application: TrackerApplication) -> ReceiveReport:
     """Receive a child report at `at` (an aware moment), with the clock frozen there."""
 
     def _receive(at: datetime, **changes: Any) -> ChildReport:
@@ -28,7 +28,7 @@ def receive(app: TrackerApplication) -> ReceiveReport:
             "case_reference": "DNR 2026/101",
         }
         with time_machine.travel(at, tick=False):
-            return app.receive_child_report(**(fields | changes))
+            return application.receive_child_report(**(fields | changes))
 
     return _receive
 
@@ -48,5 +48,5 @@ def deviation_reports(app: TrackerApplication) -> list[Any]:
 
 
 @pytest.fixture
-def count_deviations(app: TrackerApplication) -> Callable[[], int]:
-    return lambda: len(deviation_reports(app))
+def count_deviations(application: TrackerApplication) -> Callable[[], int]:
+    return lambda: len(deviation_reports(application))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from web_helpers import file_deviation, make_app
+from support import file_deviation, make_app
 
 from events.deviation import DeviationStatus
 from tracker.accounts import Role

@@ -21,49 +21,53 @@ from tracker.runtime import Runtime, open_runtime
 pytestmark = pytest.mark.usefixtures("runtime")
 
 
-def file(app: TrackerApplication, **changes: Any) -> Deviation:
+def file(application: TrackerApplication, **changes: Any) -> Deviation:
     fields: dict[str, Any] = {
         "actor": "anna",
         "unit": "hvb-notgarden",
         "category": "genomforande",
         "subcategory": None,
-        "occurred_on": app.today() - timedelta(days=1),
+        "occurred_on": application.today() - timedelta(days=1),
         "description": "Knivar låg framme på köksbänken.",
     }
-    return app.file_deviation(**(fields | changes))
+    return application.file_deviation(**(fields | changes))
 
 
-def event_count(app: TrackerApplication) -> int:
-    return app.recorder.max_notification_id() or 0
+def event_count(application: TrackerApplication) -> int:
+    return application.recorder.max_notification_id() or 0
 
 
-def test_the_unit_decides_the_operation_and_numbers_run_per_year(app: TrackerApplication) -> None:
-    first = file(app)
+def test_the_unit_decides_the_operation_and_numbers_run_per_year(
+    application: TrackerApplication,
+) -> None:
+    first = file(application)
     second = file(
-        app,
+        application,
         unit="utredning",
         category="handlaggning",
         subcategory="sekretess",
         description="Brev till fel boxadress.",
     )
-    year = app.today().year
+    year = application.today().year
     assert (first.number, first.operation) == (f"AV-{year}-0001", Operation.HVB)
     assert (second.number, second.operation) == (f"AV-{year}-0002", Operation.IFO)
-    last_year = file(app, reported_on=date(year - 1, 12, 30), occurred_on=date(year - 1, 12, 1))
+    last_year = file(
+        application, reported_on=date(year - 1, 12, 30), occurred_on=date(year - 1, 12, 1)
+    )
     assert last_year.number == f"AV-{year - 1}-0001"
 
 
-def test_unknown_codes_and_bad_input_store_nothing(app: TrackerApplication) -> None:
-    before = event_count(app)
+def test_unknown_codes_and_bad_input_store_nothing(application: TrackerApplication) -> None:
+    before = event_count(application)
     with pytest.raises(UnknownCode):
-        file(app, unit="finns-inte")
+        file(application, unit="finns-inte")
     with pytest.raises(UnknownCode):
-        file(app, category="okand")
+        file(application, category="okand")
     with pytest.raises(ValidationFailed):
-        file(app, occurred_on=app.today() + timedelta(days=1))
+        file(application, occurred_on=application.today() + timedelta(days=1))
     with pytest.raises(ValidationFailed):
-        file(app, description="Gäller 121212-1212")
-    assert event_count(app) == before
+        file(application, description="Gäller 121212-1212")
+    assert event_count(application) == before
 
 
 def test_a_deactivated_unit_is_refused(runtime: Runtime) -> None:
@@ -73,54 +77,58 @@ def test_a_deactivated_unit_is_refused(runtime: Runtime) -> None:
 
 
 def test_replaying_the_events_reproduces_each_aggregate(runtime: Runtime) -> None:
-    app = runtime.app
-    d = file(app, case_reference="HVB-2026-3")
-    app.reclassify_deviation(d.id, actor="vu", category="handlaggning", subcategory="registrering")
-    app.assign_deviation(d.id, actor="vu", assignee="chef1")
-    app.analyse_cause(d.id, actor="chef1", analysis="Rutinen var okänd för vikarier.")
-    app.add_measure(
+    application = runtime.app
+    d = file(application, case_reference="HVB-2026-3")
+    application.reclassify_deviation(
+        d.id, actor="vu", category="handlaggning", subcategory="registrering"
+    )
+    application.assign_deviation(d.id, actor="vu", assignee="chef1")
+    application.analyse_cause(d.id, actor="chef1", analysis="Rutinen var okänd för vikarier.")
+    application.add_measure(
         d.id,
         actor="chef1",
         description="Introduktion för vikarier",
         responsible="Enhetschef",
-        due_on=app.today() + timedelta(days=30),
+        due_on=application.today() + timedelta(days=30),
     )
-    app.complete_measure(d.id, actor="chef1", measure=1)
-    app.give_feedback(d.id, actor="chef1", message="Tack, rutinen är uppdaterad.")
-    case = app.escalate_to_lex_sarah(d.id, actor="vu", reason="Upprepat")
-    app.document_finding(
+    application.complete_measure(d.id, actor="chef1", measure=1)
+    application.give_feedback(d.id, actor="chef1", message="Tack, rutinen är uppdaterad.")
+    case = application.escalate_to_lex_sarah(d.id, actor="vu", reason="Upprepat")
+    application.document_finding(
         case.id,
         actor="ls",
         kind=FindingKind.HANDELSE,
         text="Knivar framme",
-        dated_on=app.today(),
+        dated_on=application.today(),
         source="Personal",
         nature=FindingNature.FACT,
         author="ls",
     )
-    app.propose_grade(case.id, actor="ls", grade=Grade.RISK_ALLVARLIGT, reasoning="Risk")
-    app.decide_lex_sarah(case.id, actor="ls", grade=Grade.RISK_ALLVARLIGT, reasoning="Risk")
-    app.report_to_ivo(
+    application.propose_grade(case.id, actor="ls", grade=Grade.RISK_ALLVARLIGT, reasoning="Risk")
+    application.decide_lex_sarah(case.id, actor="ls", grade=Grade.RISK_ALLVARLIGT, reasoning="Risk")
+    application.report_to_ivo(
         case.id,
         actor="ls",
-        sent_on=app.today(),
+        sent_on=application.today(),
         ivo_reference="IVO 2026-1",
         diary_number="SN 2026/7",
     )
-    app.record_informed(case.id, actor="ls", who=InformedParty.INDIVIDUAL, on=app.today())
-    report = app.receive_child_report(
+    application.record_informed(
+        case.id, actor="ls", who=InformedParty.INDIVIDUAL, on=application.today()
+    )
+    report = application.receive_child_report(
         actor="forste",
         unit="utredning",
         received_at=datetime.now(UTC) - timedelta(days=2),
         case_reference="IFO-2026-55",
     )
-    app.assign_handler(report.id, actor="forste", handler="handl1")
+    application.assign_handler(report.id, actor="forste", handler="handl1")
 
     # A second application instance reads only the stored events.
     other = open_runtime(runtime.settings)
     try:
         for aggregate_id in (d.id, case.id, report.id):
-            original = app.repository.get(aggregate_id)
+            original = application.repository.get(aggregate_id)
             replayed = other.app.repository.get(aggregate_id)
             assert replayed.__dict__ == original.__dict__
         replayed_deviation = other.app.get_deviation(d.id)
@@ -132,11 +140,11 @@ def test_replaying_the_events_reproduces_each_aggregate(runtime: Runtime) -> Non
         other.close()
 
 
-def test_history_is_the_audit_trail(app: TrackerApplication) -> None:
-    d = file(app)
-    app.give_feedback(d.id, actor="chef1", message="Tack för rapporten.")
-    app.withdraw_deviation(d.id, actor="vu", reason="Dubbelregistrerad")
-    history = app.history(d.id)
+def test_history_is_the_audit_trail(application: TrackerApplication) -> None:
+    d = file(application)
+    application.give_feedback(d.id, actor="chef1", message="Tack för rapporten.")
+    application.withdraw_deviation(d.id, actor="vu", reason="Dubbelregistrerad")
+    history = application.history(d.id)
     assert [(h.type, h.by) for h in history] == [
         ("Reported", "anna"),
         ("FeedbackGiven", "chef1"),
@@ -147,23 +155,25 @@ def test_history_is_the_audit_trail(app: TrackerApplication) -> None:
     assert history[2].data == {"reason": "Dubbelregistrerad", "previous_status": "open"}
     assert all(h.at.tzinfo is not None for h in history)
     # Withdrawn is never deleted.
-    assert app.get_deviation(d.id).status is DeviationStatus.WITHDRAWN
+    assert application.get_deviation(d.id).status is DeviationStatus.WITHDRAWN
 
 
-def test_lookups_of_the_wrong_kind_are_not_found(app: TrackerApplication) -> None:
-    d = file(app)
+def test_lookups_of_the_wrong_kind_are_not_found(application: TrackerApplication) -> None:
+    d = file(application)
     with pytest.raises(NotFound):
-        app.get_lex_sarah_case(d.id)
+        application.get_lex_sarah_case(d.id)
     with pytest.raises(NotFound):
-        app.history(breach_deviation_id(d.id, "x"))
+        application.history(breach_deviation_id(d.id, "x"))
 
 
-def test_a_stale_edit_is_a_conflict_and_changes_nothing(app: TrackerApplication) -> None:
-    d = file(app)
-    app.give_feedback(d.id, actor="chef1", message="Första")
+def test_a_stale_edit_is_a_conflict_and_changes_nothing(application: TrackerApplication) -> None:
+    d = file(application)
+    application.give_feedback(d.id, actor="chef1", message="Första")
     with pytest.raises(ConflictError):
-        app.close_deviation(d.id, actor="chef2", summary="Stängd", expected_version=d.version)
-    assert app.get_deviation(d.id).status is DeviationStatus.OPEN
+        application.close_deviation(
+            d.id, actor="chef2", summary="Stängd", expected_version=d.version
+        )
+    assert application.get_deviation(d.id).status is DeviationStatus.OPEN
 
 
 def test_two_writers_of_the_same_case_never_lose_an_update(runtime: Runtime) -> None:
@@ -208,23 +218,23 @@ def test_concurrent_filings_get_unique_gap_free_numbers(runtime: Runtime) -> Non
     assert sorted(numbers) == [f"AV-{year}-{n:04d}" for n in range(1, 21)]
 
 
-def received_15_days_ago(app: TrackerApplication, **changes: Any) -> Any:
+def received_15_days_ago(application: TrackerApplication, **changes: Any) -> Any:
     fields: dict[str, Any] = {
         "actor": "forste",
         "unit": "hvb-notgarden",
         "received_at": datetime.now(STOCKHOLM) - timedelta(days=15),
         "case_reference": "HVB-2026-12",
     }
-    return app.receive_child_report(**(fields | changes))
+    return application.receive_child_report(**(fields | changes))
 
 
-def test_flagging_a_breach_files_its_deviation_once(app: TrackerApplication) -> None:
-    report = received_15_days_ago(app)
-    deviation_id = app.flag_preliminary_breach(report.id)
+def test_flagging_a_breach_files_its_deviation_once(application: TrackerApplication) -> None:
+    report = received_15_days_ago(application)
+    deviation_id = application.flag_preliminary_breach(report.id)
     assert deviation_id is not None
-    assert app.flag_preliminary_breach(report.id) is None
-    deviation = app.get_deviation(deviation_id)
-    flagged = app.get_child_report(report.id)
+    assert application.flag_preliminary_breach(report.id) is None
+    deviation = application.get_deviation(deviation_id)
+    flagged = application.get_child_report(report.id)
     assert flagged.breach_deviation_id == deviation_id
     assert (deviation.source, deviation.unit, deviation.operation) == (
         Source.SCHEDULER,
@@ -233,14 +243,14 @@ def test_flagging_a_breach_files_its_deviation_once(app: TrackerApplication) -> 
     )
     assert (deviation.category, deviation.subcategory) == ("handlaggning", "forhandsbedomning")
     assert deviation.occurred_on == flagged.deadline + timedelta(days=1)
-    assert deviation.reported_on == app.today()
+    assert deviation.reported_on == application.today()
     assert flagged.number in deviation.description
     assert "HVB-2026-12" in deviation.description
 
 
 def test_the_breach_and_its_deviation_are_one_atomic_save(runtime: Runtime) -> None:
-    app = runtime.app
-    report = received_15_days_ago(app)
+    application = runtime.app
+    report = received_15_days_ago(application)
     # Occupy the deviation's fixed id so that saving the deviation must fail.
     blocker = Deviation.report(
         id=breach_deviation_id(report.id, "preliminary"),
@@ -249,67 +259,70 @@ def test_the_breach_and_its_deviation_are_one_atomic_save(runtime: Runtime) -> N
         operation=Operation.IFO,
         category="samverkan",
         subcategory=None,
-        occurred_on=app.today(),
-        reported_on=app.today(),
+        occurred_on=application.today(),
+        reported_on=application.today(),
         description="Blockerar",
         immediate_actions=None,
         case_reference=None,
         reporter="test",
         source=Source.IMPORT,
         taxonomy=runtime.organisation.taxonomy(),
-        today=app.today(),
+        today=application.today(),
     )
-    app.save(blocker)
-    before = event_count(app)
+    application.save(blocker)
+    before = event_count(application)
     with pytest.raises(ConflictError):
-        app.flag_preliminary_breach(report.id)
-    assert event_count(app) == before
-    assert app.get_child_report(report.id).breach_flagged_on is None
+        application.flag_preliminary_breach(report.id)
+    assert event_count(application) == before
+    assert application.get_child_report(report.id).breach_flagged_on is None
 
 
-def test_a_decided_report_is_not_flagged_unless_decided_late(app: TrackerApplication) -> None:
-    in_time = received_15_days_ago(app)
-    app.decide_preliminary_assessment(
+def test_a_decided_report_is_not_flagged_unless_decided_late(
+    application: TrackerApplication,
+) -> None:
+    in_time = received_15_days_ago(application)
+    application.decide_preliminary_assessment(
         in_time.id,
         actor="forste",
         decision=PreliminaryDecision.NO_INVESTIGATION,
         decided_on=in_time.deadline,
     )
-    assert app.flag_preliminary_breach(in_time.id) is None
-    late = received_15_days_ago(app, case_reference="HVB-2026-13")
-    app.decide_preliminary_assessment(
+    assert application.flag_preliminary_breach(in_time.id) is None
+    late = received_15_days_ago(application, case_reference="HVB-2026-13")
+    application.decide_preliminary_assessment(
         late.id, actor="forste", decision=PreliminaryDecision.OPEN_INVESTIGATION
     )
-    assert app.flag_preliminary_breach(late.id) is not None
+    assert application.flag_preliminary_breach(late.id) is not None
 
 
 def test_an_investigation_breach_files_an_utredningstid_deviation(
-    app: TrackerApplication,
+    application: TrackerApplication,
 ) -> None:
-    report = received_15_days_ago(app)
-    app.decide_preliminary_assessment(
+    report = received_15_days_ago(application)
+    application.decide_preliminary_assessment(
         report.id, actor="forste", decision=PreliminaryDecision.OPEN_INVESTIGATION
     )
     with time_machine.travel(datetime.now(UTC) + timedelta(days=140), tick=False):
-        app.open_investigation(report.id, actor="forste")
-        assert app.flag_investigation_breach(report.id) is None
+        application.open_investigation(report.id, actor="forste")
+        assert application.flag_investigation_breach(report.id) is None
     # Four months and a few days after the opening.
     with time_machine.travel(datetime.now(UTC) + timedelta(days=140 + 125), tick=False):
-        deviation_id = app.flag_investigation_breach(report.id)
+        deviation_id = application.flag_investigation_breach(report.id)
         assert deviation_id is not None
-        assert app.get_deviation(deviation_id).subcategory == "utredningstid"
-        assert app.flag_investigation_breach(report.id) is None
+        assert application.get_deviation(deviation_id).subcategory == "utredningstid"
+        assert application.flag_investigation_breach(report.id) is None
 
 
 def test_escalation_opens_the_case_and_marks_the_deviation_together(
-    app: TrackerApplication,
+    application: TrackerApplication,
 ) -> None:
-    d = file(app)
-    case = app.escalate_to_lex_sarah(d.id, actor="vu", reason="Allvarlig händelse")
-    assert app.get_deviation(d.id).lex_sarah_case_id == case.id
+    d = file(application)
+    case = application.escalate_to_lex_sarah(d.id, actor="vu", reason="Allvarlig händelse")
+    assert application.get_deviation(d.id).lex_sarah_case_id == case.id
     assert case.deviation_id == d.id
-    assert case.number == f"LS-{app.today().year}-0001"
+    assert case.number == f"LS-{application.today().year}-0001"
     with pytest.raises(ValidationFailed):
-        app.escalate_to_lex_sarah(
-            file(app).id, actor="vu", reason="r", opened_on=app.today() + timedelta(days=1)
+        application.escalate_to_lex_sarah(
+            file(application).id, actor="vu", reason="r",
+            opened_on=application.today() + timedelta(days=1),
         )

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from web_helpers import PASSWORD, file_deviation, make_app, stored_events
+from support import PASSWORD, file_deviation, make_app, stored_events
 
 from tracker.accounts import Account, Role
 from tracker.runtime import Runtime
@@ -15,9 +15,9 @@ from web.auth import MAX_LOGIN_FAILURES
 
 
 def test_wrong_password_is_refused_without_saying_which_part(
-    web_app: Flask, users: dict[str, Account]
+    app: Flask, users: dict[str, Account]
 ) -> None:
-    client = web_app.test_client()
+    client = app.test_client()
     for username in ("chef", "nobody"):
         response = client.post("/login", data={"username": username, "password": "fel-fel-fel"})
         html = response.get_data(as_text=True)
@@ -30,8 +30,8 @@ def test_wrong_password_is_refused_without_saying_which_part(
     assert 'href="#username"' in empty.get_data(as_text=True)
 
 
-def test_login_is_rate_limited(web_app: Flask, users: dict[str, Account], runtime: Runtime) -> None:
-    client = web_app.test_client()
+def test_login_is_rate_limited(app: Flask, users: dict[str, Account], runtime: Runtime) -> None:
+    client = app.test_client()
     for _ in range(MAX_LOGIN_FAILURES):
         assert client.post("/login", data={"username": "chef", "password": "gissning1"}
                            ).status_code == 401
@@ -39,7 +39,7 @@ def test_login_is_rate_limited(web_app: Flask, users: dict[str, Account], runtim
     blocked = client.post("/login", data={"username": "chef", "password": PASSWORD})
     assert blocked.status_code == 429
     assert "För många misslyckade inloggningar" in blocked.get_data(as_text=True)
-    other_address = web_app.test_client().post(
+    other_address = app.test_client().post(
         "/login", data={"username": "chef", "password": PASSWORD},
         environ_base={"REMOTE_ADDR": "10.1.2.3"},
     )
@@ -47,7 +47,7 @@ def test_login_is_rate_limited(web_app: Flask, users: dict[str, Account], runtim
     # ...and for other users from this address, while other people elsewhere log in.
     assert client.post("/login", data={"username": "utvecklare", "password": PASSWORD}
                        ).status_code == 429
-    elsewhere = web_app.test_client().post(
+    elsewhere = app.test_client().post(
         "/login", data={"username": "utvecklare", "password": PASSWORD},
         environ_base={"REMOTE_ADDR": "10.9.9.9"},
     )
@@ -58,9 +58,9 @@ def test_login_is_rate_limited(web_app: Flask, users: dict[str, Account], runtim
 
 
 def test_a_successful_login_clears_the_users_failures(
-    web_app: Flask, users: dict[str, Account], runtime: Runtime
+    app: Flask, users: dict[str, Account], runtime: Runtime
 ) -> None:
-    client = web_app.test_client()
+    client = app.test_client()
     for _ in range(MAX_LOGIN_FAILURES - 1):
         client.post("/login", data={"username": "chef", "password": "gissning1"})
     assert client.post("/login", data={"username": "chef", "password": PASSWORD}
@@ -68,9 +68,9 @@ def test_a_successful_login_clears_the_users_failures(
     assert runtime.accounts.recent_login_failures("chef", "x", timedelta(minutes=15)) == 0
 
 
-def test_one_time_password_must_be_changed_first(web_app: Flask, runtime: Runtime) -> None:
+def test_one_time_password_must_be_changed_first(app: Flask, runtime: Runtime) -> None:
     runtime.accounts.add("ny", Role.RAPPORTOR, "engangs-losen", must_change_password=True)
-    client = web_app.test_client()
+    client = app.test_client()
     login = client.post("/login", data={"username": "ny", "password": "engangs-losen"})
     assert login.location == "/konto/losenord"
     for path in ("/", "/avvikelser/ny", "/mina-rapporter"):
@@ -102,8 +102,8 @@ def test_passwords_are_stored_hashed(runtime: Runtime, users: dict[str, Account]
     assert hashes and all(PASSWORD not in value and ":" in value for value in hashes)
 
 
-def test_session_cookie_flags_and_logout(web_app: Flask, users: dict[str, Account]) -> None:
-    client = web_app.test_client()
+def test_session_cookie_flags_and_logout(app: Flask, users: dict[str, Account]) -> None:
+    client = app.test_client()
     response = client.post("/login", data={"username": "chef", "password": PASSWORD})
     cookie = next(v for k, v in response.headers.items()
                   if k == "Set-Cookie" and v.startswith("tracker_session="))
@@ -115,13 +115,13 @@ def test_session_cookie_flags_and_logout(web_app: Flask, users: dict[str, Accoun
 
 
 def test_inactive_users_cannot_log_in_or_stay_logged_in(
-    web_app: Flask, users: dict[str, Account], runtime: Runtime
+    app: Flask, users: dict[str, Account], runtime: Runtime
 ) -> None:
-    client = web_app.test_client()
+    client = app.test_client()
     client.post("/login", data={"username": "chef", "password": PASSWORD})
     runtime.accounts.set_active("chef", False)
     assert client.get("/").status_code == 302
-    assert web_app.test_client().post(
+    assert app.test_client().post(
         "/login", data={"username": "chef", "password": PASSWORD}).status_code == 401
 
 

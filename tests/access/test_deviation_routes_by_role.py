@@ -13,14 +13,16 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from web_helpers import USERS, file_deviation, log_in, stored_events
+from support import USERS, file_deviation, log_in, stored_events
 
 from tracker.runtime import Runtime
 from web.forms import CONFLICT_MESSAGE
 
 ROLES = [*USERS, None]  # None = not logged in / no token
-REVIEW = {"chef", "utvecklare"}
+REVIEW = {"chef", "chef_hvb", "utvecklare"}
 SEE_ALL = {"utvecklare", "lexsarah"}
+# The enhetschef reviewing each deviation's unit (utredning / hvb-notgarden).
+IN_SCOPE = {"own": {"chef"}, "other": {"chef_hvb"}}
 
 
 @dataclass
@@ -109,15 +111,15 @@ def _cases() -> list[Case]:
         Case("/api/v1/deviations", "POST", "/api/v1/deviations", EVERYONE, 422, {}, api=True),
     ]
     # Who sees which deviation: the reporter, reviewers in scope, the see-all roles.
-    sees = {"own": frozenset({"rapportor", "chef"} | SEE_ALL), "other": frozenset(SEE_ALL)}
+    sees = {"own": frozenset({"rapportor", "chef"} | SEE_ALL),
+            "other": frozenset({"chef_hvb"} | SEE_ALL)}
     for which, viewers in sees.items():
         for suffix in ("", "/kvitto"):
             cases.append(Case(f"{dev}{suffix}", "GET", f"/avvikelser/{{{which}}}{suffix}",
                               viewers, 200))
         cases.append(Case(api, "GET", f"/api/v1/deviations/{{{which}}}", viewers, 200, api=True))
         for action, fields in ACTION_FIELDS.items():
-            roles = frozenset(ACTION_ROLES[action] if which == "own" else
-                              ACTION_ROLES[action] & SEE_ALL)
+            roles = frozenset(ACTION_ROLES[action] & (IN_SCOPE[which] | SEE_ALL))
             form = {f"{action}_{key}": value for key, value in fields.items()} | {"version": "0"}
             cases.append(Case(f"{dev}/<action>", "POST", f"/avvikelser/{{{which}}}/{action}",
                               roles, 422, form))

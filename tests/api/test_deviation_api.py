@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 from flask import Flask
-from web_helpers import file_deviation, stored_events
+from support import file_deviation, stored_events
 
 from tracker.runtime import Runtime
 

@@ -1,4 +1,5 @@
-"""The authorisation matrix of the part-2 pages and API: every route x every role.
+"""The authorisation matrix of the Lex Sarah, child report, board and report pages and API:
+every route x every role.
 
 Lex Sarah: lex_sarah_ansvarig and verksamhetsutvecklare. Anmälningar and Bevakning:
 1:e socialsekreterare, enhetschef (own units only) and verksamhetsutvecklare. Rollups:
@@ -64,9 +65,9 @@ def test_pages_by_role(
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(
-    web_app: Any, cases: dict[str, UUID]
+    app: Any, cases: dict[str, UUID]
 ) -> None:
-    client = web_app.test_client()
+    client = app.test_client()
     for path in [f"/lex-sarah/{cases['case']}", "/anmalningar/", "/bevakning/", *REPORT_PAGES]:
         response = client.get(path)
         assert response.status_code == 302, path
@@ -153,8 +154,8 @@ def test_api_posts_by_role(
     assert reports.get_child_report(cases["ifo"]).handler is None
 
 
-def test_api_without_a_token_is_401(web_app: Any, cases: dict[str, UUID]) -> None:
-    client = web_app.test_client()
+def test_api_without_a_token_is_401(app: Any, cases: dict[str, UUID]) -> None:
+    client = app.test_client()
     for path in [f"/api/v1/lex-sarah/{cases['case']}", "/api/v1/child-reports", *REPORT_API]:
         response = client.get(path)
         assert response.status_code == 401
