@@ -12,11 +12,15 @@ from eventsourcing.domain import Aggregate, event
 from events.base import SHORT_TEXT, check_not_before, check_not_future, check_text
 from events.clocks import (
     DEFAULT_PROTECTION_CUTOFF,
+    ClockStatus,
     investigation_deadline,
-    is_past,
+    investigation_status,
+    is_breached,
     local_date,
     preliminary_assessment_deadline,
+    preliminary_status,
     protection_assessment_due,
+    protection_status,
 )
 from events.errors import AlreadyRecorded, StepOutOfOrder, ValidationFailed
 from events.taxonomy import Operation
@@ -28,16 +32,6 @@ if TYPE_CHECKING:
 class PreliminaryDecision(enum.Enum):
     OPEN_INVESTIGATION = "open_investigation"
     NO_INVESTIGATION = "no_investigation"
-
-
-class ClockStatus(enum.Enum):
-    OPEN = "open"
-    DUE_TODAY = "due_today"
-    OVERDUE = "overdue"
-    DECIDED = "decided"
-    DECIDED_LATE = "decided_late"
-    EXEMPT = "exempt"
-    EXTENDED = "extended"
 
 
 def _check_aware(field: str, moment: datetime) -> None:
@@ -134,39 +128,42 @@ class ChildReport(Aggregate):
         """No förhandsbedömning is needed when an investigation about the child is ongoing."""
         return self.ongoing_investigation
 
+    @property
+    def investigation_original_deadline(self) -> date | None:
+        """The deadline the investigation was opened with (before any extension)."""
+        opened = self.investigation_opened_on
+        return investigation_deadline(opened) if opened is not None else None
+
+    # --- the clocks (events.clocks holds the rules) ------------------------------------
+
     def preliminary_status(self, today: date) -> ClockStatus:
-        if self.is_exempt:
-            return ClockStatus.EXEMPT
-        if self.decided_on is not None:
-            late = is_past(self.deadline, self.decided_on)
-            return ClockStatus.DECIDED_LATE if late else ClockStatus.DECIDED
-        if is_past(self.deadline, today):
-            return ClockStatus.OVERDUE
-        if today == self.deadline:
-            return ClockStatus.DUE_TODAY
-        if self.deadline != self.original_deadline:
-            return ClockStatus.EXTENDED
-        return ClockStatus.OPEN
+        return preliminary_status(
+            self.deadline, self.original_deadline, self.decided_on, today, exempt=self.is_exempt
+        )
+
+    def protection_status(self, today: date) -> ClockStatus:
+        return protection_status(self.protection_due, self.protection_assessed_at, today)
+
+    def investigation_status(self, today: date) -> ClockStatus | None:
+        return investigation_status(
+            self.investigation_deadline,
+            self.investigation_original_deadline,
+            self.investigation_completed_on,
+            today,
+        )
 
     def is_preliminary_breached(self, today: date) -> bool:
         """Undecided by the deadline and the deadline has passed, exemption aside."""
-        if self.is_exempt or not is_past(self.deadline, today):
-            return False
-        return self.decided_on is None or is_past(self.deadline, self.decided_on)
+        return is_breached(self.preliminary_status(today), self.deadline, today)
 
     def is_protection_late(self, today: date) -> bool:
         """Genast: still missing after its due day, or recorded after it."""
-        if not is_past(self.protection_due, today):
-            return False
-        assessed = self.protection_assessed_at
-        return assessed is None or is_past(self.protection_due, local_date(assessed))
+        return is_breached(self.protection_status(today), self.protection_due, today)
 
     def is_investigation_breached(self, today: date) -> bool:
-        deadline = self.investigation_deadline
-        if deadline is None or not is_past(deadline, today):
-            return False
-        completed = self.investigation_completed_on
-        return completed is None or is_past(deadline, completed)
+        return is_breached(
+            self.investigation_status(today), self.investigation_deadline, today
+        )
 
     # --- commands ----------------------------------------------------------------------
 

@@ -1,8 +1,11 @@
-"""The legal clocks as pure functions. Calendar days in Europe/Stockholm."""
+"""The legal clocks of a child report: their names, labels, deadlines and statuses, as
+pure functions over dates (calendar days in Europe/Stockholm). The aggregate, the views,
+the scheduler, the board, the pages and the API all ask these, so they cannot disagree."""
 
 from __future__ import annotations
 
 import calendar
+import enum
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +13,53 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PRELIMINARY_ASSESSMENT_DAYS = 14
 INVESTIGATION_MONTHS = 4
 DEFAULT_PROTECTION_CUTOFF = time(16, 0)
+
+
+class Clock(enum.StrEnum):
+    """The three clocks, by their DOMAIN.md codes (also the taxonomy's subcategory codes
+    for the deviations a breach files, where one exists)."""
+
+    SKYDDSBEDOMNING = "skyddsbedomning"
+    FORHANDSBEDOMNING = "forhandsbedomning"
+    UTREDNINGSTID = "utredningstid"
+
+    @property
+    def label(self) -> str:
+        return CLOCK_LABELS[self]
+
+
+# The one label table (Swedish: the users' own words).
+CLOCK_LABELS: dict[Clock, str] = {
+    Clock.SKYDDSBEDOMNING: "Skyddsbedömning",
+    Clock.FORHANDSBEDOMNING: "Förhandsbedömning",
+    Clock.UTREDNINGSTID: "Utredning",
+}
+
+# Stored under older names, mapped here once: a breach deviation's id is derived from these
+# strings (tracker.application.child_reports.breach_deviation_id), so they never change.
+BREACH_ID_KEYS: dict[Clock, str] = {
+    Clock.SKYDDSBEDOMNING: "protection",
+    Clock.FORHANDSBEDOMNING: "preliminary",
+    Clock.UTREDNINGSTID: "investigation",
+}
+
+
+class ClockStatus(enum.Enum):
+    OPEN = "open"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    DECIDED = "decided"
+    DECIDED_LATE = "decided_late"
+    EXEMPT = "exempt"
+    EXTENDED = "extended"
+
+
+# Still running: the board lists these, and only these have days left.
+UNDECIDED = frozenset(
+    {ClockStatus.OPEN, ClockStatus.DUE_TODAY, ClockStatus.OVERDUE, ClockStatus.EXTENDED}
+)
+# A breach: still missing after its due day, or done after it.
+BREACHED = frozenset({ClockStatus.OVERDUE, ClockStatus.DECIDED_LATE})
 
 
 def local_date(moment: datetime) -> date:
@@ -51,3 +101,62 @@ def add_months(start: date, months: int) -> date:
 
 def investigation_deadline(opened_on: date) -> date:
     return add_months(opened_on, INVESTIGATION_MONTHS)
+
+
+def _status(
+    due: date,
+    today: date,
+    *,
+    done_on: date | None,
+    original_due: date | None = None,
+    exempt: bool = False,
+) -> ClockStatus:
+    if exempt:
+        return ClockStatus.EXEMPT
+    if done_on is not None:
+        return ClockStatus.DECIDED_LATE if is_past(due, done_on) else ClockStatus.DECIDED
+    if is_past(due, today):
+        return ClockStatus.OVERDUE
+    if today == due:
+        return ClockStatus.DUE_TODAY
+    if original_due is not None and due != original_due:
+        return ClockStatus.EXTENDED
+    return ClockStatus.OPEN
+
+
+def protection_status(due: date, assessed_at: datetime | None, today: date) -> ClockStatus:
+    """Skyddsbedömning: done in time, done late, or open against its due day."""
+    assessed_on = local_date(assessed_at) if assessed_at is not None else None
+    return _status(due, today, done_on=assessed_on)
+
+
+def preliminary_status(
+    deadline: date,
+    original_deadline: date,
+    decided_on: date | None,
+    today: date,
+    *,
+    exempt: bool,
+) -> ClockStatus:
+    """Förhandsbedömning: exempt while an investigation is ongoing; else decided (in time
+    or late), or open / due today / overdue / extended against its deadline."""
+    return _status(
+        deadline, today, done_on=decided_on, original_due=original_deadline, exempt=exempt
+    )
+
+
+def investigation_status(
+    deadline: date | None,
+    original_deadline: date | None,
+    completed_on: date | None,
+    today: date,
+) -> ClockStatus | None:
+    """Utredningstid (None before an investigation is opened)."""
+    if deadline is None:
+        return None
+    return _status(deadline, today, done_on=completed_on, original_due=original_deadline)
+
+
+def is_breached(status: ClockStatus | None, due: date | None, today: date) -> bool:
+    """A clock is breached from the day after its due day: missing then, or done late."""
+    return due is not None and is_past(due, today) and status in BREACHED

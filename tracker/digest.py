@@ -22,11 +22,6 @@ from tracker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-CLOCK_LABELS = {
-    "skyddsbedomning": "skyddsbedömning",
-    "forhandsbedomning": "förhandsbedömning",
-    "utredning": "utredning",
-}
 SMTP_POLICY = SMTP.clone(max_line_length=998)  # RFC 5322's limit
 BANDS = ("overdue", "due_today", "soon")  # "later" is not news yet
 
@@ -65,7 +60,7 @@ class Digest:
             lines.append(f"{headings[band]} ({len(rows)}):")
             for row in rows:
                 lines.append(
-                    f"  {row['number']}  {CLOCK_LABELS.get(row['clock'], row['clock'])}"
+                    f"  {row['number']}  {row['clock'].label.lower()}"
                     f"  senast {_iso(row['due'])} ({_days(row['days_left'])})"
                     f"  handläggare: {row.get('handler') or 'ej tilldelad'}"
                 )

@@ -21,22 +21,13 @@ from uuid import UUID
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from events.clocks import STOCKHOLM, local_date
+from events.clocks import STOCKHOLM, Clock, local_date
 from events.errors import DomainError
 from tracker.application import ConflictError, NotFound
 from tracker.leader import LeaderLock, leader_lock
 from tracker.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-PRELIMINARY = "preliminary"
-INVESTIGATION = "investigation"
-PROTECTION = "protection"
-CLOCK_NAMES = {
-    PRELIMINARY: "förhandsbedömning",
-    INVESTIGATION: "utredning",
-    PROTECTION: "skyddsbedömning",
-}
 
 DIGEST_AT = time(7, 0)  # Stockholm time: before the working day starts
 DEFAULT_LEADER_RETRY_SECONDS = 30.0
@@ -45,7 +36,7 @@ DEFAULT_LEADER_RETRY_SECONDS = 30.0
 class Flagged(NamedTuple):
     report_number: str
     deviation_number: str
-    clock: str  # "preliminary" | "investigation" | "protection"
+    clock: Clock
 
 
 @dataclass
@@ -53,21 +44,21 @@ class ScanResult:
     today: date
     candidates: int = 0
     flagged: list[Flagged] = field(default_factory=list)
-    failed: list[tuple[UUID, str, str]] = field(default_factory=list)  # (report, clock, why)
+    failed: list[tuple[UUID, Clock, str]] = field(default_factory=list)  # (report, clock, why)
 
     @property
     def count(self) -> int:
         return len(self.flagged)
 
 
-def _protection_candidates(runtime: Runtime, today: date) -> list[tuple[UUID, str]]:
+def _protection_candidates(runtime: Runtime, today: date) -> list[tuple[UUID, Clock]]:
     from projections.queries import deadline_board
 
     rows = deadline_board(runtime.engine, today, warning_days=runtime.settings.warning_days)
     return [
-        (UUID(str(row["report_id"])), PROTECTION)
+        (UUID(str(row["report_id"])), Clock.SKYDDSBEDOMNING)
         for row in rows
-        if row["clock"] == "skyddsbedomning" and row["band"] == "overdue"
+        if row["clock"] is Clock.SKYDDSBEDOMNING and row["band"] == "overdue"
     ]
 
 
@@ -86,16 +77,11 @@ def scan(runtime: Runtime, *, now: datetime | None = None) -> ScanResult:
         candidates += _protection_candidates(runtime, today)
     result = ScanResult(today=today, candidates=len(candidates))
     app = runtime.app
-    commands = {
-        PRELIMINARY: app.flag_preliminary_breach,
-        INVESTIGATION: app.flag_investigation_breach,
-        PROTECTION: app.flag_protection_breach,
-    }
     for report_id, clock in candidates:
         try:
             # The command re-reads the aggregate: nothing is filed unless it is breached
             # and not yet flagged, whatever the view said.
-            deviation_id = commands[clock](report_id, today=today)
+            deviation_id = app.flag_breach(report_id, clock, today=today)
         except (NotFound, ConflictError, DomainError) as error:
             # One bad candidate (say, a subcategory an admin deactivated) must not stop
             # the others; it is logged and the next scan tries again.
@@ -109,7 +95,7 @@ def scan(runtime: Runtime, *, now: datetime | None = None) -> ScanResult:
         result.flagged.append(Flagged(report.number, deviation.number, clock))
         log.info(
             "Flagged %s breach: report %s -> deviation %s",
-            CLOCK_NAMES[clock], report.number, deviation.number,
+            clock.label.lower(), report.number, deviation.number,
         )
     return result
 

@@ -10,10 +10,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 
-from events.child_report import ChildReport, ClockStatus, PreliminaryDecision
-from events.clocks import days_left, investigation_deadline
+from events.child_report import ChildReport, PreliminaryDecision
+from events.clocks import UNDECIDED, Clock, ClockStatus, days_left
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, LexSarahCase
-from projections import queries
 from tracker.accounts import Account, Role
 from tracker.application import HistoryEntry
 
@@ -82,11 +81,6 @@ CLOCK_STATUSES: dict[str, Any] = {
 DECISIONS: dict[PreliminaryDecision, Any] = {
     PreliminaryDecision.OPEN_INVESTIGATION: lazy_gettext("Inleda utredning"),
     PreliminaryDecision.NO_INVESTIGATION: lazy_gettext("Inte inleda utredning"),
-}
-CLOCK_NAMES: dict[str, Any] = {
-    "skyddsbedomning": lazy_gettext("Skyddsbedömning"),
-    "forhandsbedomning": lazy_gettext("Förhandsbedömning"),
-    "utredning": lazy_gettext("Utredning"),
 }
 BANDS: dict[str, Any] = {
     "overdue": lazy_gettext("Försenad"),
@@ -165,29 +159,20 @@ def lex_sarah_dict(case: LexSarahCase, history: list[HistoryEntry]) -> dict[str,
     }
 
 
-def _protection_status(report: ChildReport, today: date) -> str:
-    # The read side's rule, so a report's page and the lists never disagree.
-    row = {"protection_assessed_at": report.protection_assessed_at,
-           "protection_due": report.protection_due}
-    return queries.protection_status(row, today).value
+def _value(status: ClockStatus | None) -> str | None:
+    return status.value if status is not None else None
 
 
-def _investigation_status(report: ChildReport, today: date) -> str | None:
-    if report.investigation_opened_on is None:
-        return None
-    row = {
-        "investigation_deadline": report.investigation_deadline,
-        "investigation_original_deadline": investigation_deadline(report.investigation_opened_on),
-        "investigation_completed_on": report.investigation_completed_on,
-    }
-    status = queries.investigation_status(row, today)
-    return status.value if status else None
+def _days_left(status: ClockStatus | None, due: date | None, today: date) -> int | None:
+    """Days left while the clock runs (negative when overdue); None once it stopped."""
+    return days_left(due, today) if status in UNDECIDED and due is not None else None
 
 
 def child_report_dict(
     report: ChildReport, today: date, history: list[HistoryEntry]
 ) -> dict[str, Any]:
-    status = report.preliminary_status(today).value
+    preliminary = report.preliminary_status(today)
+    investigation = report.investigation_status(today)
     return {
         "id": report.id,
         "number": report.number,
@@ -199,38 +184,29 @@ def child_report_dict(
         "ongoing_investigation": report.ongoing_investigation,
         "handler": report.handler,
         "deadline": report.deadline,
-        "status": status,
+        "status": preliminary.value,
         "clocks": {
-            "skyddsbedomning": {
+            Clock.SKYDDSBEDOMNING.value: {
                 "due": report.protection_due,
                 "assessed_at": report.protection_assessed_at,
                 "immediate_protection_needed": report.immediate_protection_needed,
-                "status": _protection_status(report, today),
+                "status": report.protection_status(today).value,
             },
-            "forhandsbedomning": {
+            Clock.FORHANDSBEDOMNING.value: {
                 "deadline": report.deadline,
                 "original_deadline": report.original_deadline,
-                "days_left": (
-                    days_left(report.deadline, today)
-                    if report.decided_on is None and not report.is_exempt
-                    else None
-                ),
+                "days_left": _days_left(preliminary, report.deadline, today),
                 "extension_reason": report.extension_reason,
                 "decision": report.decision.value if report.decision else None,
                 "decided_on": report.decided_on,
-                "status": status,
+                "status": preliminary.value,
             },
-            "utredning": {
+            Clock.UTREDNINGSTID.value: {
                 "opened_on": report.investigation_opened_on,
                 "deadline": report.investigation_deadline,
                 "completed_on": report.investigation_completed_on,
-                "days_left": (
-                    days_left(report.investigation_deadline, today)
-                    if report.investigation_deadline is not None
-                    and report.investigation_completed_on is None
-                    else None
-                ),
-                "status": _investigation_status(report, today),
+                "days_left": _days_left(investigation, report.investigation_deadline, today),
+                "status": _value(investigation),
                 "breach_deviation_id": report.investigation_breach_deviation_id,
             },
         },

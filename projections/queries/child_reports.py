@@ -6,61 +6,47 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 
-from events.child_report import ChildReport, ClockStatus
-from events.clocks import days_left, is_past, local_date
+from events.clocks import (
+    UNDECIDED,
+    Clock,
+    ClockStatus,
+    days_left,
+    investigation_status,
+    preliminary_status,
+    protection_status,
+)
 from projections import tables as t
 from projections.queries._rows import aware
 
-UNDECIDED = frozenset(
-    {ClockStatus.OPEN, ClockStatus.DUE_TODAY, ClockStatus.OVERDUE, ClockStatus.EXTENDED}
-)
+
+def _statuses(row: Any, today: date) -> dict[Clock, ClockStatus | None]:
+    """Each clock's status from a view row, by the rules in events.clocks."""
+    return {
+        Clock.SKYDDSBEDOMNING: protection_status(
+            row["protection_due"], aware(row["protection_assessed_at"]), today
+        ),
+        Clock.FORHANDSBEDOMNING: preliminary_status(
+            row["deadline"], row["original_deadline"], row["decided_on"], today,
+            exempt=row["ongoing_investigation"],
+        ),
+        Clock.UTREDNINGSTID: investigation_status(
+            row["investigation_deadline"], row["investigation_original_deadline"],
+            row["investigation_completed_on"], today,
+        ),
+    }
 
 
-def preliminary_status(row: Any, today: date) -> ClockStatus:
-    """The förhandsbedömning clock by ChildReport's own rule, applied to a view row."""
-    state = SimpleNamespace(
-        is_exempt=row["ongoing_investigation"],
-        decided_on=row["decided_on"],
-        deadline=row["deadline"],
-        original_deadline=row["original_deadline"],
-    )
-    return ChildReport.preliminary_status(state, today)  # type: ignore[arg-type]  # duck-typed
-
-
-def _open_clock_status(due: date, today: date, extended: bool = False) -> ClockStatus:
-    if is_past(due, today):
-        return ClockStatus.OVERDUE
-    if due == today:
-        return ClockStatus.DUE_TODAY
-    return ClockStatus.EXTENDED if extended else ClockStatus.OPEN
-
-
-def protection_status(row: Any, today: date) -> ClockStatus:
-    """Skyddsbedömning: done in time, done late, or open against its due day."""
-    assessed = aware(row["protection_assessed_at"])
-    due = row["protection_due"]
-    if assessed is not None:
-        late = is_past(due, local_date(assessed))
-        return ClockStatus.DECIDED_LATE if late else ClockStatus.DECIDED
-    return _open_clock_status(due, today)
-
-
-def investigation_status(row: Any, today: date) -> ClockStatus | None:
-    """Utredningstid (None before an investigation is opened)."""
-    deadline = row["investigation_deadline"]
-    if deadline is None:
-        return None
-    completed = row["investigation_completed_on"]
-    if completed is not None:
-        return ClockStatus.DECIDED_LATE if is_past(deadline, completed) else ClockStatus.DECIDED
-    extended = deadline != row["investigation_original_deadline"]
-    return _open_clock_status(deadline, today, extended)
+def _due(row: Any, clock: Clock) -> date | None:
+    return {
+        Clock.SKYDDSBEDOMNING: row["protection_due"],
+        Clock.FORHANDSBEDOMNING: row["deadline"],
+        Clock.UTREDNINGSTID: row["investigation_deadline"],
+    }[clock]
 
 
 def _report_conditions(
@@ -99,13 +85,16 @@ def child_reports(
         rows = connection.execute(query).mappings().all()
     result = []
     for row in rows:
-        clock = preliminary_status(row, today)
+        statuses = _statuses(row, today)
+        clock = statuses[Clock.FORHANDSBEDOMNING]
+        assert clock is not None
         if status == ClockStatus.OPEN.value:
             if clock not in UNDECIDED:
                 continue
         elif status and clock.value != status:
             continue
-        investigation = investigation_status(row, today)
+        protection = statuses[Clock.SKYDDSBEDOMNING]
+        investigation = statuses[Clock.UTREDNINGSTID]
         result.append(
             {
                 "id": row["id"],
@@ -122,7 +111,7 @@ def child_reports(
                 "decision": row["decision"],
                 "protection_due": row["protection_due"],
                 "protection_assessed": aware(row["protection_assessed_at"]),
-                "protection_status": protection_status(row, today).value,
+                "protection_status": protection.value if protection else None,
                 "investigation_opened_on": row["investigation_opened_on"],
                 "investigation_deadline": row["investigation_deadline"],
                 "investigation_status": investigation.value if investigation else None,
@@ -133,10 +122,10 @@ def child_reports(
     return result
 
 
-def _band(left: int, warning_days: int) -> str:
-    if left < 0:
+def _band(status: ClockStatus, left: int, warning_days: int) -> str:
+    if status is ClockStatus.OVERDUE:
         return "overdue"
-    if left == 0:
+    if status is ClockStatus.DUE_TODAY:
         return "due_today"
     return "soon" if left <= warning_days else "later"
 
@@ -166,14 +155,10 @@ def deadline_board(
         rows = connection.execute(query).mappings().all()
     board = []
     for row in rows:
-        clocks: list[tuple[str, date]] = []
-        if row["protection_assessed_at"] is None:
-            clocks.append(("skyddsbedomning", row["protection_due"]))
-        if not row["ongoing_investigation"] and row["decided_on"] is None:
-            clocks.append(("forhandsbedomning", row["deadline"]))
-        if row["investigation_deadline"] is not None and row["investigation_completed_on"] is None:
-            clocks.append(("utredning", row["investigation_deadline"]))
-        for clock, due in clocks:
+        for clock, clock_status in _statuses(row, today).items():
+            due = _due(row, clock)
+            if clock_status not in UNDECIDED or due is None:
+                continue
             left = days_left(due, today)
             board.append(
                 {
@@ -184,7 +169,7 @@ def deadline_board(
                     "clock": clock,
                     "due": due,
                     "days_left": left,
-                    "band": _band(left, warning_days),
+                    "band": _band(clock_status, left, warning_days),
                 }
             )
     board.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
@@ -199,8 +184,8 @@ def upcoming_deadlines(engine: sa.Engine, today: date, days: int) -> list[dict[s
     ]
 
 
-def overdue_candidates(engine: sa.Engine, today: date) -> list[tuple[UUID, str]]:
-    """(report_id, "preliminary" | "investigation") for every clock breached by `today`
+def overdue_candidates(engine: sa.Engine, today: date) -> list[tuple[UUID, Clock]]:
+    """(report_id, förhandsbedömning | utredningstid) for every clock breached by `today`
     and not yet flagged: two index range scans on the watch columns. The scheduler checks
     each against its aggregate before flagging."""
     table = t.child_reports
@@ -215,4 +200,6 @@ def overdue_candidates(engine: sa.Engine, today: date) -> list[tuple[UUID, str]]
             .where(table.c.investigation_watch < today)
             .order_by(table.c.investigation_watch, table.c.number)
         ).scalars().all()
-    return [(i, "preliminary") for i in preliminary] + [(i, "investigation") for i in investigation]
+    return [(i, Clock.FORHANDSBEDOMNING) for i in preliminary] + [
+        (i, Clock.UTREDNINGSTID) for i in investigation
+    ]

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from events.child_report import PreliminaryDecision
-from events.clocks import STOCKHOLM
+from events.clocks import STOCKHOLM, Clock
 from events.deviation import Deviation, DeviationStatus, Source
 from events.errors import UnknownCode, ValidationFailed
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty
@@ -163,7 +163,7 @@ def test_lookups_of_the_wrong_kind_are_not_found(application: TrackerApplication
     with pytest.raises(NotFound):
         application.get_lex_sarah_case(d.id)
     with pytest.raises(NotFound):
-        application.history(breach_deviation_id(d.id, "x"))
+        application.history(breach_deviation_id(d.id, Clock.FORHANDSBEDOMNING))
 
 
 def test_a_stale_edit_is_a_conflict_and_changes_nothing(application: TrackerApplication) -> None:
@@ -253,7 +253,7 @@ def test_the_breach_and_its_deviation_are_one_atomic_save(runtime: Runtime) -> N
     report = received_15_days_ago(application)
     # Occupy the deviation's fixed id so that saving the deviation must fail.
     blocker = Deviation.report(
-        id=breach_deviation_id(report.id, "preliminary"),
+        id=breach_deviation_id(report.id, Clock.FORHANDSBEDOMNING),
         number="AV-0000-0000",
         unit="utredning",
         operation=Operation.IFO,

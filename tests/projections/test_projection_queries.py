@@ -10,6 +10,7 @@ import time_machine
 from projection_oracles import TODAY
 
 from events.child_report import PreliminaryDecision
+from events.clocks import Clock
 from events.lex_sarah import FindingKind, FindingNature, Grade
 from projections import queries
 from projections.runner import catch_up
@@ -305,7 +306,9 @@ def test_child_report_clocks_change_with_today(fixed_runtime: Runtime) -> None:
         "overdue", -1,
     )
     assert queries.overdue_candidates(engine, date(2026, 5, 15)) == []
-    assert queries.overdue_candidates(engine, date(2026, 5, 16)) == [(report, "preliminary")]
+    assert queries.overdue_candidates(engine, date(2026, 5, 16)) == [
+        (report, Clock.FORHANDSBEDOMNING)
+    ]
 
     # Flagged: no longer a candidate, and the breach deviation is linked.
     deviation = app.flag_preliminary_breach(report, today=date(2026, 5, 16))
@@ -328,7 +331,7 @@ def test_child_report_clocks_change_with_today(fixed_runtime: Runtime) -> None:
         date(2026, 9, 19), "open",
     )
     assert queries.overdue_candidates(engine, date(2026, 9, 19)) == []
-    assert queries.overdue_candidates(engine, date(2026, 9, 20)) == [(report, "investigation")]
+    assert queries.overdue_candidates(engine, date(2026, 9, 20)) == [(report, Clock.UTREDNINGSTID)]
     assert row(date(2026, 9, 20))["investigation_status"] == "overdue"
 
 
@@ -355,7 +358,9 @@ def test_exempt_extended_and_status_filter(fixed_runtime: Runtime) -> None:
     assert [r["id"] for r in queries.child_reports(engine, today, units={"oppenvard"})] == [
         extended
     ]
-    assert queries.overdue_candidates(engine, date(2026, 12, 1)) == [(extended, "preliminary")]
+    assert queries.overdue_candidates(engine, date(2026, 12, 1)) == [
+        (extended, Clock.FORHANDSBEDOMNING)
+    ]
 
 
 def test_deadline_board_lists_every_open_clock_by_days_left(fixed_runtime: Runtime) -> None:

@@ -29,6 +29,7 @@ from projection_oracles import (
 )
 
 from events.child_report import PreliminaryDecision
+from events.clocks import Clock
 from events.deviation import DeviationStatus
 from events.errors import DomainError
 from events.lex_sarah import FindingKind, FindingNature, Grade
@@ -214,8 +215,9 @@ def check_against_aggregates(rt: Runtime) -> None:
     assert {(r["id"], r["status"]) for r in queries.child_reports(engine, TODAY)} == {
         (r.id, r.preliminary_status(TODAY).value) for r in found
     }
-    assert {c for c in queries.overdue_candidates(engine, TODAY) if c[1] == "preliminary"} == {
-        (r.id, "preliminary")
+    candidates = queries.overdue_candidates(engine, TODAY)
+    assert {c for c in candidates if c[1] is Clock.FORHANDSBEDOMNING} == {
+        (r.id, Clock.FORHANDSBEDOMNING)
         for r in found
         if r.is_preliminary_breached(TODAY) and r.breach_flagged_on is None
     }

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 import time_machine
 
 from events.child_report import PreliminaryDecision
-from events.clocks import STOCKHOLM, add_months
+from events.clocks import STOCKHOLM, Clock, add_months
 from events.deviation import DeviationStatus, Source
 from events.taxonomy import Operation
 from projections.queries import child_reports, deadline_board, list_deviations
@@ -51,10 +51,10 @@ def test_day_14_is_not_flagged_and_day_15_is_flagged_once(
 
     result = scan_at(runtime, day(15, time(0, 0, 30)))
     assert [(f.report_number, f.clock) for f in result.flagged] == [
-        (report.number, "preliminary")
+        (report.number, Clock.FORHANDSBEDOMNING)
     ]
     deviation_id = app.get_child_report(report.id).breach_deviation_id
-    assert deviation_id == breach_deviation_id(report.id, "preliminary")
+    assert deviation_id == breach_deviation_id(report.id, Clock.FORHANDSBEDOMNING)
     deviation = app.get_deviation(deviation_id)
     assert result.flagged[0].deviation_number == deviation.number
     assert deviation.source is Source.SCHEDULER
@@ -89,7 +89,7 @@ def test_an_extended_deadline_moves_the_breach(
 
     result = scan_at(runtime, day(21, time(0, 1)))
     assert [f.report_number for f in result.flagged] == [report.number]
-    deviation = app.get_deviation(breach_deviation_id(report.id, "preliminary"))
+    deviation = app.get_deviation(breach_deviation_id(report.id, Clock.FORHANDSBEDOMNING))
     assert deviation.occurred_on == DAY0 + timedelta(days=21)
 
 
@@ -129,7 +129,7 @@ def test_a_decision_after_the_breach_keeps_its_deviation(
         )
     assert scan_at(runtime, day(17)).flagged == []
 
-    deviation_id = breach_deviation_id(report.id, "preliminary")
+    deviation_id = breach_deviation_id(report.id, Clock.FORHANDSBEDOMNING)
     assert app.get_deviation(deviation_id).status is DeviationStatus.OPEN  # it happened
     assert count_deviations() == 1
     row = board_row(runtime, DAY0 + timedelta(days=17), report.id)
@@ -146,7 +146,7 @@ def test_a_scheduler_down_for_days_still_flags_dated_from_the_deadline(
     report = receive(RECEIVED, unit="stodboendet")
     result = scan_at(runtime, day(20, time(9, 0)))  # the first scan since day 13
     assert [f.report_number for f in result.flagged] == [report.number]
-    deviation = app.get_deviation(breach_deviation_id(report.id, "preliminary"))
+    deviation = app.get_deviation(breach_deviation_id(report.id, Clock.FORHANDSBEDOMNING))
     assert deviation.occurred_on == DAY0 + timedelta(days=15)  # deadline + 1
     assert deviation.reported_on == DAY0 + timedelta(days=20)  # the day it was flagged
     assert (deviation.unit, deviation.operation) == ("stodboendet", Operation.HVB)
@@ -167,7 +167,7 @@ def test_a_late_decision_made_while_the_scheduler_was_down_is_still_flagged(
     assert [f.report_number for f in result.flagged] == [report.number]
     assert count_deviations() == 1
     assert app.get_deviation(
-        breach_deviation_id(report.id, "preliminary")
+        breach_deviation_id(report.id, Clock.FORHANDSBEDOMNING)
     ).occurred_on == DAY0 + timedelta(days=15)
 
 
@@ -187,9 +187,9 @@ def test_an_investigation_past_four_months_files_an_utredningstid_deviation(
     assert scan_at(runtime, last_day).flagged == []
     result = scan_at(runtime, last_day + timedelta(minutes=2))
     assert [(f.report_number, f.clock) for f in result.flagged] == [
-        (report.number, "investigation")
+        (report.number, Clock.UTREDNINGSTID)
     ]
-    deviation = app.get_deviation(breach_deviation_id(report.id, "investigation"))
+    deviation = app.get_deviation(breach_deviation_id(report.id, Clock.UTREDNINGSTID))
     assert (deviation.category, deviation.subcategory) == ("handlaggning", "utredningstid")
     assert deviation.occurred_on == deadline + timedelta(days=1)
     assert app.get_child_report(report.id).investigation_breach_deviation_id == deviation.id
@@ -217,7 +217,7 @@ def test_an_extended_investigation_is_not_breached_until_its_new_deadline(
     assert scan_at(runtime, datetime.combine(extended, time(12), tzinfo=STOCKHOLM)).flagged == []
     assert count_deviations() == 0
     after = datetime.combine(extended + timedelta(days=1), time(12), tzinfo=STOCKHOLM)
-    assert [f.clock for f in scan_at(runtime, after).flagged] == ["investigation"]
+    assert [f.clock for f in scan_at(runtime, after).flagged] == [Clock.UTREDNINGSTID]
 
 
 def test_a_late_skyddsbedomning_is_on_the_board_and_files_nothing_by_default(
@@ -247,8 +247,10 @@ def test_the_setting_files_one_deviation_for_a_late_skyddsbedomning(
         )
     assert scan_at(strict, day(0, time(23, 59))).flagged == []
     result = scan_at(strict, day(1, time(8, 0)))
-    assert [(f.report_number, f.clock) for f in result.flagged] == [(late.number, "protection")]
-    deviation = app.get_deviation(breach_deviation_id(late.id, "protection"))
+    assert [(f.report_number, f.clock) for f in result.flagged] == [
+        (late.number, Clock.SKYDDSBEDOMNING)
+    ]
+    deviation = app.get_deviation(breach_deviation_id(late.id, Clock.SKYDDSBEDOMNING))
     assert (deviation.category, deviation.subcategory) == ("handlaggning", "annat")
     assert deviation.occurred_on == DAY0 + timedelta(days=1)
     assert "Skyddsbedömningen" in deviation.description

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from events.child_report import PreliminaryDecision
-from events.clocks import STOCKHOLM
+from events.clocks import STOCKHOLM, Clock
 from projections.queries import list_deviations
 from projections.runner import catch_up
 from tracker.application import breach_deviation_id
@@ -58,7 +58,7 @@ def seed_breaches(runtime: Runtime) -> dict[str, tuple[object, str]]:
             actor="forste", unit=unit, received_at=now - timedelta(days=days_ago),
             case_reference=f"DNR {days_ago}",
         )
-        breached[report.number] = (report.id, "preliminary")
+        breached[report.number] = (report.id, Clock.FORHANDSBEDOMNING)
     # An investigation opened five months ago, decided in time: only the utredning clock.
     opened = app.receive_child_report(
         actor="forste", unit="utredning", received_at=now - timedelta(days=160),
@@ -70,7 +70,7 @@ def seed_breaches(runtime: Runtime) -> dict[str, tuple[object, str]]:
         decided_on=decided_on,
     )
     app.open_investigation(opened.id, actor="forste", opened_on=decided_on)
-    breached[opened.number] = (opened.id, "investigation")
+    breached[opened.number] = (opened.id, Clock.UTREDNINGSTID)
     # Not breached: recent, exempt, decided in time.
     app.receive_child_report(
         actor="forste", unit="utredning", received_at=now - timedelta(days=3),
@@ -129,7 +129,7 @@ def test_two_once_processes_started_together_file_one_deviation_per_breach(
     assert count_deviations() == len(breached)
     app = runtime.app
     for report_id, clock in breached.values():
-        deviation = app.get_deviation(breach_deviation_id(report_id, clock))  # type: ignore[arg-type]
+        deviation = app.get_deviation(breach_deviation_id(report_id, clock))
         assert deviation.case_reference is not None
     # ...and in the views.
     assert catch_up(runtime)

@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.persistence import IntegrityError
 
 from events.child_report import ChildReport, PreliminaryDecision
-from events.clocks import local_date
+from events.clocks import BREACH_ID_KEYS, Clock, local_date
 from events.deviation import Deviation, Source
 from events.numbering import SeriesKind
 from tracker.application.base import (
@@ -21,10 +21,19 @@ from tracker.application.base import (
 )
 
 
-def breach_deviation_id(report_id: UUID, clock: str) -> UUID:
+def breach_deviation_id(report_id: UUID, clock: Clock) -> UUID:
     """The one deviation a breach may cause. A second filing for the same breach collides
     on this id in the event store, so duplicates are impossible whatever runs twice."""
-    return uuid5(NAMESPACE_URL, f"/tracker/child-reports/{report_id}/breach/{clock}")
+    key = BREACH_ID_KEYS[clock]
+    return uuid5(NAMESPACE_URL, f"/tracker/child-reports/{report_id}/breach/{key}")
+
+
+# What a breach files: the deviation's subcategory and the subject of its description.
+BREACH_DEVIATIONS: dict[Clock, tuple[str, str]] = {
+    Clock.SKYDDSBEDOMNING: ("annat", "Skyddsbedömningen"),
+    Clock.FORHANDSBEDOMNING: ("forhandsbedomning", "Förhandsbedömningen"),
+    Clock.UTREDNINGSTID: ("utredningstid", "Utredningen"),
+}
 
 
 class ChildReportCommands(ApplicationBase):
@@ -160,30 +169,34 @@ class ChildReportCommands(ApplicationBase):
 
     # --- breaches (the scheduler's commands) -------------------------------------------
 
-    def flag_preliminary_breach(self, report_id: UUID, *, today: date | None = None) -> UUID | None:
+    def flag_breach(
+        self, report_id: UUID, clock: Clock, *, today: date | None = None
+    ) -> UUID | None:
         """Record the breach on the report and file its deviation in one save. Returns the
-        deviation id, or None when there is nothing (or nothing more) to flag."""
-        return self._flag_breach(report_id, "preliminary", today or self.today())
+        deviation id, or None when there is nothing (or nothing more) to flag. A late
+        skyddsbedömning is filed only when the installation asks for it; the report records
+        nothing then, and the deviation's fixed id is what makes a second filing impossible."""
+        return self._flag_breach(report_id, clock, today or self.today())
+
+    def flag_preliminary_breach(self, report_id: UUID, *, today: date | None = None) -> UUID | None:
+        return self.flag_breach(report_id, Clock.FORHANDSBEDOMNING, today=today)
 
     def flag_investigation_breach(
         self, report_id: UUID, *, today: date | None = None
     ) -> UUID | None:
-        return self._flag_breach(report_id, "investigation", today or self.today())
+        return self.flag_breach(report_id, Clock.UTREDNINGSTID, today=today)
 
     def flag_protection_breach(self, report_id: UUID, *, today: date | None = None) -> UUID | None:
-        """File a deviation for a skyddsbedömning not recorded by its due day (only when the
-        installation asks for it). The report records nothing; the deviation's fixed id is
-        what makes a second filing impossible."""
-        return self._flag_breach(report_id, "protection", today or self.today())
+        return self.flag_breach(report_id, Clock.SKYDDSBEDOMNING, today=today)
 
-    def _flag_breach(self, report_id: UUID, clock: str, today: date) -> UUID | None:
+    def _flag_breach(self, report_id: UUID, clock: Clock, today: date) -> UUID | None:
         deviation_id = breach_deviation_id(report_id, clock)
         for attempt in range(NUMBERING_ATTEMPTS):
             report = self.get_child_report(report_id)
-            breach = _breach(report, clock, today)
-            if breach is None or (clock == "protection" and deviation_id in self.repository):
+            due = _unflagged_breach(report, clock, today)
+            if due is None or (clock is Clock.SKYDDSBEDOMNING and deviation_id in self.repository):
                 return None
-            due, subcategory, subject = breach
+            subcategory, subject = BREACH_DEVIATIONS[clock]
             series = self._series(SeriesKind.DEVIATION, today.year)
             deviation = Deviation.report(
                 id=deviation_id,
@@ -206,11 +219,11 @@ class ChildReportCommands(ApplicationBase):
                 taxonomy=self.organisation.taxonomy(),
                 today=today,
             )
-            if clock == "preliminary":
+            if clock is Clock.FORHANDSBEDOMNING:
                 report.flag_preliminary_breach(
                     flagged_on=today, deviation_id=deviation_id, actor=SCHEDULER_ACTOR
                 )
-            elif clock == "investigation":
+            elif clock is Clock.UTREDNINGSTID:
                 report.flag_investigation_breach(
                     flagged_on=today, deviation_id=deviation_id, actor=SCHEDULER_ACTOR
                 )
@@ -223,18 +236,16 @@ class ChildReportCommands(ApplicationBase):
         raise ConflictError
 
 
-def _breach(report: ChildReport, clock: str, today: date) -> tuple[date, str, str] | None:
-    """(due date, subcategory, subject of the description) when `clock` is breached and not
-    yet flagged on the report; None otherwise."""
-    if clock == "preliminary":
+def _unflagged_breach(report: ChildReport, clock: Clock, today: date) -> date | None:
+    """The due date when `clock` is breached and not yet flagged on the report."""
+    if clock is Clock.FORHANDSBEDOMNING:
         if report.breach_flagged_on is None and report.is_preliminary_breached(today):
-            return report.deadline, "forhandsbedomning", "Förhandsbedömningen"
-    elif clock == "investigation":
+            return report.deadline
+    elif clock is Clock.UTREDNINGSTID:
         if report.investigation_breach_flagged_on is None and report.is_investigation_breached(
             today
         ):
-            assert report.investigation_deadline is not None
-            return report.investigation_deadline, "utredningstid", "Utredningen"
-    elif clock == "protection" and report.is_protection_late(today):
-        return report.protection_due, "annat", "Skyddsbedömningen"
+            return report.investigation_deadline
+    elif report.is_protection_late(today):
+        return report.protection_due
     return None

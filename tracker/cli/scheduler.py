@@ -12,7 +12,6 @@ import click
 from tracker.cli.common import open_from_env
 from tracker.config import Settings
 from tracker.scheduler import (
-    CLOCK_NAMES,
     DEFAULT_LEADER_RETRY_SECONDS,
     ScanResult,
     SchedulerService,
@@ -27,7 +26,7 @@ def _report(result: ScanResult) -> None:
         click.echo(f"Flagged {result.count} breach(es) on {result.today.isoformat()}:")
         for flagged in result.flagged:
             click.echo(
-                f"  {flagged.report_number}\t{CLOCK_NAMES[flagged.clock]}"
+                f"  {flagged.report_number}\t{flagged.clock.label.lower()}"
                 f"\t-> deviation {flagged.deviation_number}"
             )
     for report_id, clock, why in result.failed:

@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from events.base import SHORT_TEXT
 from events.child_report import ChildReport, PreliminaryDecision
+from events.clocks import Clock
 from events.errors import DomainError, ValidationFailed
 from projections import queries
 from tracker.accounts import Account
@@ -111,7 +112,8 @@ class _Clock(Schema):
 class _Clocks(Schema):
     skyddsbedomning = fields.Nested(_Clock)
     forhandsbedomning = fields.Nested(_Clock)
-    utredning = fields.Nested(_Clock)
+    # API v1 published the utredningstid clock under this name: it stays on the wire.
+    utredning = fields.Nested(_Clock, attribute=Clock.UTREDNINGSTID.value)
 
 
 class ChildReportSchema(Schema):

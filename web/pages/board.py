@@ -9,10 +9,11 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from events.base import SHORT_TEXT
+from events.clocks import CLOCK_LABELS
 from projections import queries
 from web import navigation
 from web.auth import current_account, roles_required
-from web.casework import BANDS, CHILD_REPORT_ROLES, CLOCK_NAMES, child_report_scope
+from web.casework import BANDS, CHILD_REPORT_ROLES, child_report_scope
 from web.forms import parse_form
 from web.pages.child_reports import handler_options, unit_options
 from web.runtime import application, fresh_views, runtime
@@ -49,6 +50,6 @@ def index() -> Any:
     bands["soon"] = f"{warning_days} dagar eller mindre"
     return render_template(
         "board/index.html", rows=rows, counts=counts, bands=bands, band_order=BAND_ORDER,
-        clock_names=CLOCK_NAMES, form=form, units=unit_options(account),
+        clock_names=CLOCK_LABELS, form=form, units=unit_options(account),
         handlers=handler_options(),
     ), (200 if form.ok else 422)

@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 
 from events.base import SHORT_TEXT
 from events.child_report import ChildReport, PreliminaryDecision
+from events.clocks import CLOCK_LABELS
 from events.errors import DomainError, StepOutOfOrder
 from projections import queries
 from tracker.accounts import Account, Role
@@ -26,7 +27,6 @@ from web.api.child_reports import check_handler
 from web.auth import current_account, roles_required
 from web.casework import (
     CHILD_REPORT_ROLES,
-    CLOCK_NAMES,
     CLOCK_STATUSES,
     DECISIONS,
     child_report_dict,
@@ -241,7 +241,7 @@ def _reachable(report_id: UUID) -> ChildReport:
 
 def _labels() -> dict[str, Any]:
     return {
-        "clock_names": CLOCK_NAMES,
+        "clock_names": CLOCK_LABELS,
         "clock_statuses": CLOCK_STATUSES,
         "decision_opts": [(d.value, label) for d, label in DECISIONS.items()],
         "decision_names": {d.value: label for d, label in DECISIONS.items()},
