@@ -181,3 +181,55 @@ recurrence_members = sa.Table(
     sa.Column("reported_on", sa.Date, nullable=False),
     sa.Index("ix_view_recurrence_reported", "reported_on", "unit"),
 )
+
+# --- 7. to-do (what each person must do next: the "Att göra" page, the reminders) ------
+
+todo_deviations = sa.Table(
+    "view_todo_deviations",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("reporter", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("reported_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("analysed", sa.Boolean, nullable=False),
+    sa.Column("measures", sa.Integer, nullable=False),
+    sa.Column("feedback", sa.Integer, nullable=False),
+    sa.Column("last_feedback_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_view_todo_deviations_unit", "status", "unit"),
+    sa.Index("ix_view_todo_deviations_reporter", "reporter"),
+)
+
+todo_measures = sa.Table(
+    "view_todo_measures",
+    metadata,
+    sa.Column("deviation_id", sa.Uuid, primary_key=True),
+    sa.Column("measure", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("deviation_number", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("responsible", sa.String(200), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("completed", sa.Boolean, nullable=False),
+    sa.Index("ix_view_todo_measures_due", "completed", "due_on"),
+    sa.Index("ix_view_todo_measures_responsible", "responsible"),
+)
+
+todo_lex_sarah = sa.Table(
+    "view_todo_lex_sarah",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("investigator", sa.String(200), nullable=True),
+    sa.Column("protective_actions", sa.Integer, nullable=False),
+    sa.Column("finding_kinds", sa.String(200), nullable=False),  # space-separated codes
+    sa.Column("proposed", sa.Boolean, nullable=False),
+    sa.Column("grade", sa.String(32), nullable=True),
+    sa.Column("ivo_sent_on", sa.Date, nullable=True),
+    sa.Column("informed", sa.Boolean, nullable=False),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Index("ix_view_todo_lex_sarah_open", "closed_on"),
+)

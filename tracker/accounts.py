@@ -150,6 +150,13 @@ class Accounts:
                     [{"user_id": account.id, "unit_code": u} for u in sorted(unit_codes)],
                 )
 
+    def set_email(self, username: str, email: str | None) -> None:
+        """The address notifications go to (None: no e-mail)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                users.update().where(users.c.username == username).values(email=email or None)
+            )
+
     def set_active(self, username: str, active: bool) -> None:
         with self.engine.begin() as connection:
             connection.execute(

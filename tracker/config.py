@@ -39,6 +39,11 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "avvikelser@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    base_url: str = "http://127.0.0.1:5000"
+    notify_developers: bool = False
+    notify_max_attempts: int = 8
     digest_recipients: dict[str, str] = field(default_factory=dict)
     embedded_workers: bool = True
 
@@ -63,6 +68,11 @@ class Settings:
             smtp_host=env.get("TRACKER_SMTP_HOST") or None,
             smtp_port=int(env.get("TRACKER_SMTP_PORT", "25")),
             smtp_sender=env.get("TRACKER_SMTP_SENDER", "avvikelser@localhost"),
+            smtp_user=env.get("TRACKER_SMTP_USER") or None,
+            smtp_password=env.get("TRACKER_SMTP_PASSWORD") or None,
+            base_url=(env.get("TRACKER_BASE_URL") or _default_base_url(env)).rstrip("/"),
+            notify_developers=_bool(env.get("TRACKER_NOTIFY_DEVELOPERS"), False),
+            notify_max_attempts=int(env.get("TRACKER_NOTIFY_MAX_ATTEMPTS", "8")),
             digest_recipients=_recipients(env.get("TRACKER_DIGEST_RECIPIENTS", "")),
             embedded_workers=_bool(env.get("TRACKER_EMBEDDED_WORKERS"), True),
         )
@@ -121,6 +131,11 @@ class Settings:
                 "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
             }
         return env
+
+
+def _default_base_url(env: dict[str, str]) -> str:
+    """Where `tracker serve` listens: right for one machine, set TRACKER_BASE_URL otherwise."""
+    return f"http://{env.get('TRACKER_HOST', '127.0.0.1')}:{env.get('TRACKER_PORT', '5000')}"
 
 
 def _recipients(value: str) -> dict[str, str]:

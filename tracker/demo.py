@@ -271,6 +271,8 @@ class DemoYear:
                 reason="Upprepade brister som kan utgöra ett missförhållande.",
             )
             self.counts["lex_sarah"] += 1
+            # The Lex Sarah-ansvarig investigates them all ("Att göra" shows the next step).
+            app.assign_investigator(case.id, actor="lexsarah", investigator="lexsarah")
             app.record_protective_action(
                 case.id, actor="lexsarah", taken_on=opened,
                 description="Rutinen skärptes omedelbart och berörd personal informerades.",
@@ -329,7 +331,10 @@ class DemoYear:
                     report.id, actor="forste", assessed_at=assessed_at,
                     immediate_protection_needed=index % 5 == 0,
                 )
-            app.assign_handler(report.id, actor="forste", handler=f"handlaggare{index % 3 + 1}")
+            if days_ago > 0:  # the newest waits for a handler
+                # Some for the demo 1:e socialsekreterare, so "Att göra" has them.
+                handler = "forste" if index % 4 == 1 else f"handlaggare{index % 3 + 1}"
+                app.assign_handler(report.id, actor="forste", handler=handler)
             if index % 3 == 0 and days_ago >= 10:
                 # Decided in time; some lead to an investigation.
                 decided = received_day + timedelta(days=10)

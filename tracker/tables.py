@@ -65,3 +65,45 @@ login_failures = sa.Table(
     sa.Column("remote_addr", sa.String(64), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
+
+# --- Notifications (e-mail outbox, per-user opt-outs, "Att göra" read markers) ---------
+
+# One row per e-mail to one person. `key` names what caused it (an event's position in the
+# log, or a (kind, case, threshold) for the time-based kinds), so it can only exist once.
+notification_outbox = sa.Table(
+    "notification_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(200), nullable=False, unique=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(200), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending|sending|sent|failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_error", sa.String(500), nullable=True),
+    sa.Index("ix_notification_outbox_due", "status", "next_attempt_at"),
+    sa.Index("ix_notification_outbox_created", "created_at"),
+)
+
+# A row turns one kind of e-mail off for one user (no row: the kind is on).
+notification_optouts = sa.Table(
+    "notification_optouts",
+    metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("kind", sa.String(32), primary_key=True),
+)
+
+# When a reporter last opened their own deviation: feedback after that is "new".
+feedback_seen = sa.Table(
+    "feedback_seen",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("deviation_id", sa.Uuid, primary_key=True),
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+)

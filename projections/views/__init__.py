@@ -9,6 +9,7 @@ from projections.views.child_reports import Deadlines, watch_columns
 from projections.views.deviations import DeviationList
 from projections.views.lex_sarah import Escalations
 from projections.views.reports import AnnualTable, MonthlyCounts, Recurrence
+from projections.views.todo import ToDo
 
 __all__ = [
     "VIEWS",
@@ -18,11 +19,14 @@ __all__ = [
     "Escalations",
     "MonthlyCounts",
     "Recurrence",
+    "ToDo",
     "View",
     "watch_columns",
 ]
 
 VIEWS: dict[str, type[View]] = {
     view.name: view
-    for view in (DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence)
+    for view in (
+        DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence, ToDo
+    )
 }

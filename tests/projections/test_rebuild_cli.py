@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from projection_oracles import CLASSIFICATIONS, UNITS, snapshot
 
 from projections.runner import BatchRunner, catch_up
+from projections.views import VIEWS
 from tracker.cli import main
 from tracker.cli.projections import Progress
 from tracker.runtime import Runtime
@@ -49,7 +50,7 @@ def test_rebuild_shows_progress_and_the_rate_and_gives_the_same_views(
         rf"\[#+\] 100%\s+{head}/{head} events\s+[\d,]+ events/s\s+0:00:00 left", progress[-1]
     ), progress
     done = re.fullmatch(
-        rf"Rebuilt 6 view\(s\) \(deviation_list, .*recurrence\) from {head} events in "
+        rf"Rebuilt {len(VIEWS)} view\(s\) \({', '.join(VIEWS)}\) from {head} events in "
         r"[\d.]+ s: ([\d,]+) events/s\n",
         result.stdout,
     )
@@ -104,5 +105,5 @@ def test_status_lists_each_view_against_the_head(
     result = CliRunner().invoke(main, ["projections", "status"], env=environ)
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 6
+    assert len(lines) == len(VIEWS)
     assert all(line.endswith("up to date") for line in lines)

@@ -16,11 +16,12 @@ from tracker.cli.workers import start_workers, stop_workers, worker_names
 @click.command("worker")
 def worker_command() -> None:
     """Run the background workers until stopped (Ctrl-C / SIGTERM): the projections
-    (views) and the deadline scheduler, on one database pool.
+    (views), the deadline scheduler and the notifier (e-mail), on one database pool.
 
     For installations that serve with TRACKER_EMBEDDED_WORKERS=false. Several workers
     (and servers with embedded workers) may run at once: each event is applied to the
-    views once, and only one scheduler - the leader - does its work.
+    views once and turned into e-mail once, and only one scheduler and one mail sender -
+    the leaders - do their work.
     """
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -27,7 +27,14 @@ def scheduler(runtime: Runtime) -> Stop:
     return start_background_scheduler(runtime).shutdown
 
 
-WORKERS: list[Callable[[Runtime], Stop]] = [projections, scheduler]
+def notifier(runtime: Runtime) -> Stop:
+    """E-mails people about the events and reminders that need them (an outbox, SMTP)."""
+    from tracker.notifier import EmbeddedNotifier
+
+    return EmbeddedNotifier(runtime).start().stop
+
+
+WORKERS: list[Callable[[Runtime], Stop]] = [projections, scheduler, notifier]
 
 
 def worker_names() -> list[str]:

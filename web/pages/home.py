@@ -1,20 +1,19 @@
-"""The start page: what the logged-in person can do from here."""
+"""The start page: "Att göra", what the logged-in person must do next (web/pages/todo.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 
 from tracker.accounts import Role
 from web import navigation
 from web.auth import current_account, roles_required
+from web.pages.todo import render_todo
 
 bp = Blueprint("home", __name__)
+navigation.register("Att göra", "home.index", Role, order=1)
 
 
 @bp.route("/")
 @roles_required(Role)
 def index() -> str:
-    account = current_account()
-    return render_template(
-        "home.html", account=account, shortcuts=navigation.items_for(account.role)
-    )
+    return render_todo(current_account())

@@ -1,0 +1,185 @@
+"""The to-do view: what is still missing on each open case, so the "Att göra" page and the
+reminder scan can ask "what must this person do next" with an indexed query instead of
+replaying aggregates (queries in projections/queries/todo.py).
+
+Three tables (projections/tables.py, block 7): per deviation whether it is analysed, how many
+measures and how much feedback it has; per measure who is responsible and when it is due;
+per Lex Sarah case which steps are done. Like every view it is written in the runner's
+transaction together with its tracking position, and it can be rebuilt from the log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+
+from events.deviation import Deviation, DeviationStatus
+from events.lex_sarah import LexSarahCase
+from projections import tables as t
+from projections.views.base import View
+
+
+class ToDo(View):
+    name = "todo"
+    tables = (t.todo_deviations, t.todo_measures, t.todo_lex_sarah)
+    handles = (
+        Deviation.Reported,
+        Deviation.CauseAnalysed,
+        Deviation.MeasureAdded,
+        Deviation.MeasureCompleted,
+        Deviation.FeedbackGiven,
+        Deviation.Closed,
+        Deviation.Reopened,
+        Deviation.Withdrawn,
+        LexSarahCase.Opened,
+        LexSarahCase.ProtectiveActionRecorded,
+        LexSarahCase.InvestigatorAssigned,
+        LexSarahCase.FindingDocumented,
+        LexSarahCase.GradeProposed,
+        LexSarahCase.Decided,
+        LexSarahCase.ReportedToIVO,
+        LexSarahCase.PartyInformed,
+        LexSarahCase.Closed,
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(tracking):
+            pass
+
+    def _deviation(self, tracking: Tracking, deviation_id: UUID, **values: Any) -> None:
+        with self.view.transaction(tracking) as rows:
+            rows.change(t.todo_deviations, {"id": deviation_id}, **values)
+
+    def _case(self, tracking: Tracking, case_id: UUID, **values: Any) -> None:
+        with self.view.transaction(tracking) as rows:
+            rows.change(t.todo_lex_sarah, {"id": case_id}, **values)
+
+    # --- deviations ----------------------------------------------------------------------
+
+    @process_event.register
+    def _(self, event: Deviation.Reported, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as rows:
+            rows.add(
+                t.todo_deviations, dict(
+                    id=event.originator_id, number=event.number, unit=event.unit,
+                    reporter=event.reporter, source=event.source.value,
+                    reported_on=event.reported_on, status=DeviationStatus.OPEN.value,
+                    analysed=False, measures=0, feedback=0, last_feedback_at=None,
+                )
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.CauseAnalysed, tracking: Tracking) -> None:
+        self._deviation(tracking, event.originator_id, analysed=True)
+
+    @process_event.register
+    def _(self, event: Deviation.MeasureAdded, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as rows:
+            deviation = rows.change(
+                t.todo_deviations, {"id": event.originator_id}, measures=event.measure
+            )
+            if not deviation:
+                return
+            rows.add(
+                t.todo_measures, dict(
+                    deviation_id=event.originator_id, measure=event.measure,
+                    deviation_number=deviation["number"], unit=deviation["unit"],
+                    responsible=event.responsible, due_on=event.due_on, completed=False,
+                )
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.MeasureCompleted, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as rows:
+            rows.change(
+                t.todo_measures, {"deviation_id": event.originator_id, "measure": event.measure},
+                completed=True,
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.FeedbackGiven, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as rows:
+            row = rows.get(t.todo_deviations, id=event.originator_id)
+            if row is None:
+                return
+            rows.change(
+                t.todo_deviations, {"id": event.originator_id},
+                feedback=row["feedback"] + 1, last_feedback_at=event.timestamp.astimezone(UTC),
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.Closed, tracking: Tracking) -> None:
+        self._deviation(tracking, event.originator_id, status=DeviationStatus.CLOSED.value)
+
+    @process_event.register
+    def _(self, event: Deviation.Reopened, tracking: Tracking) -> None:
+        self._deviation(tracking, event.originator_id, status=DeviationStatus.OPEN.value)
+
+    @process_event.register
+    def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:
+        self._deviation(tracking, event.originator_id, status=DeviationStatus.WITHDRAWN.value)
+
+    # --- Lex Sarah -----------------------------------------------------------------------
+
+    @process_event.register
+    def _(self, event: LexSarahCase.Opened, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as rows:
+            rows.add(
+                t.todo_lex_sarah, dict(
+                    id=event.originator_id, number=event.number, unit=event.unit,
+                    opened_on=event.opened_on, investigator=None, protective_actions=0,
+                    finding_kinds="", proposed=False, grade=None, ivo_sent_on=None,
+                    informed=False, closed_on=None,
+                )
+            )
+
+    @process_event.register
+    def _(self, event: LexSarahCase.ProtectiveActionRecorded, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as rows:
+            row = rows.get(t.todo_lex_sarah, id=event.originator_id)
+            if row is not None:
+                rows.change(
+                    t.todo_lex_sarah, {"id": event.originator_id},
+                    protective_actions=row["protective_actions"] + 1,
+                )
+
+    @process_event.register
+    def _(self, event: LexSarahCase.InvestigatorAssigned, tracking: Tracking) -> None:
+        self._case(tracking, event.originator_id, investigator=event.investigator)
+
+    @process_event.register
+    def _(self, event: LexSarahCase.FindingDocumented, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as rows:
+            row = rows.get(t.todo_lex_sarah, id=event.originator_id)
+            if row is None:
+                return
+            kinds = set(row["finding_kinds"].split()) | {event.kind.value}
+            rows.change(
+                t.todo_lex_sarah, {"id": event.originator_id},
+                finding_kinds=" ".join(sorted(kinds)),
+            )
+
+    @process_event.register
+    def _(self, event: LexSarahCase.GradeProposed, tracking: Tracking) -> None:
+        self._case(tracking, event.originator_id, proposed=True)
+
+    @process_event.register
+    def _(self, event: LexSarahCase.Decided, tracking: Tracking) -> None:
+        self._case(tracking, event.originator_id, grade=event.grade.value)
+
+    @process_event.register
+    def _(self, event: LexSarahCase.ReportedToIVO, tracking: Tracking) -> None:
+        self._case(tracking, event.originator_id, ivo_sent_on=event.sent_on)
+
+    @process_event.register
+    def _(self, event: LexSarahCase.PartyInformed, tracking: Tracking) -> None:
+        self._case(tracking, event.originator_id, informed=True)
+
+    @process_event.register
+    def _(self, event: LexSarahCase.Closed, tracking: Tracking) -> None:
+        self._case(tracking, event.originator_id, closed_on=event.closed_on)

@@ -1,0 +1,317 @@
+"""Each kind of e-mail, caused by its event (or its reminder threshold), sent once to the
+right people with the right words, over a real SMTP server on loopback. No mail ever
+carries a case's free text."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import pytest
+from conftest import BASE_URL, SmtpServer, address
+
+from events.lex_sarah import FindingKind, FindingNature, Grade
+from tracker.accounts import Account
+from tracker.notifier import Notifier, recent_mail
+from tracker.runtime import Runtime
+from web import create_app
+
+SECRET_DESCRIPTION = "Knivar låg framme på köksbänken i HVB-hemmets kök"
+SECRET_FEEDBACK = "Vi har pratat med personalgruppen om knivlådan"
+
+
+def run(notifier: Notifier) -> None:
+    notifier.produce_all()
+    while notifier.deliver().sent:
+        pass
+
+
+def file(runtime: Runtime, unit: str = "utredning", actor: str = "rapportor") -> UUID:
+    app = runtime.app
+    today = app.today()
+    return app.file_deviation(
+        actor=actor, unit=unit, category="genomforande", subcategory=None,
+        occurred_on=today - timedelta(days=1), description=SECRET_DESCRIPTION,
+        immediate_actions="Knivarna låstes in direkt.", case_reference="SN 2026/17",
+    ).id
+
+
+def texts(message: EmailMessage) -> str:
+    return str(message["Subject"]) + "\n" + message.get_content()
+
+
+def link_in(message: EmailMessage) -> str:
+    links = [w for w in message.get_content().split() if w.startswith(BASE_URL + "/")]
+    assert links, message.get_content()
+    return links[0]
+
+
+def assert_no_free_text(smtp: SmtpServer) -> None:
+    assert smtp.inbox.messages
+    for _, message in smtp.inbox.messages:
+        content = texts(message)
+        for secret in (SECRET_DESCRIPTION, "Knivar", "knivlådan", "SN 2026/17", SECRET_FEEDBACK,
+                       "Knivarna låstes", "Allvarlig risk", "BoU 2026"):
+            assert secret not in content
+
+
+def test_a_filed_deviation_mails_the_unit_managers_of_its_unit_once(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    deviation_id = file(mail_runtime)
+    number = mail_runtime.app.get_deviation(deviation_id).number
+    run(notifier)
+    run(notifier)  # a second pass finds nothing new
+
+    recipients = sorted(r for rcpts, _ in smtp.inbox.messages for r in rcpts)
+    assert recipients == sorted([address("chef"), address("chef2")])  # not chef_hvb, not utvecklare
+    message = smtp.inbox.to("chef")[0]
+    assert message["Subject"] == f"[Avvikelser] Ny avvikelse {number} i Utredningsenheten"
+    body = message.get_content()
+    assert f"Avvikelse: {number}" in body
+    assert "Enhet: Utredningsenheten" in body
+    assert "Kvalitetsområde: Genomförande av insats" in body
+    assert link_in(message) == f"{BASE_URL}/avvikelser/{deviation_id}"
+    assert message["From"] == "avvikelser@kommun.example"
+    assert message["Message-ID"]
+    assert_no_free_text(smtp)
+
+
+def test_the_quality_developer_is_mailed_about_new_deviations_when_the_setting_says_so(
+    mail_runtime: Runtime, people: dict[str, Account], smtp: SmtpServer
+) -> None:
+    settings = dataclasses.replace(mail_runtime.settings, notify_developers=True)
+    mail_runtime.settings = settings
+    notifier = Notifier(mail_runtime)
+    notifier.ensure_position()
+    file(mail_runtime, unit="hvb-notgarden")
+    run(notifier)
+    assert sorted(r for rcpts, _ in smtp.inbox.messages for r in rcpts) == sorted([
+        address("chef_hvb"), address("utvecklare"),
+    ])
+
+
+def test_nobody_is_mailed_about_their_own_action(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    file(mail_runtime, actor="chef")  # the unit manager files in her own unit
+    run(notifier)
+    assert [r for rcpts, _ in smtp.inbox.messages for r in rcpts] == [address("chef2")]
+
+
+def test_feedback_mails_the_reporter_without_the_feedback_text(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    deviation_id = file(mail_runtime)
+    mail_runtime.app.give_feedback(deviation_id, actor="chef", message=SECRET_FEEDBACK)
+    run(notifier)
+
+    mails = smtp.inbox.to("rapportor")
+    assert len(mails) == 1
+    number = mail_runtime.app.get_deviation(deviation_id).number
+    assert mails[0]["Subject"] == f"[Avvikelser] Återkoppling på din avvikelse {number}"
+    assert link_in(mails[0]) == f"{BASE_URL}/avvikelser/{deviation_id}"
+    assert_no_free_text(smtp)
+
+
+def test_an_escalation_mails_every_lex_sarah_responsible_with_the_ivo_target(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    app = mail_runtime.app
+    deviation_id = file(mail_runtime)
+    case = app.escalate_to_lex_sarah(
+        deviation_id, actor="utvecklare", reason="Allvarlig risk för de unga.",
+        opened_on=app.today(),
+    )
+    run(notifier)
+    lex = [m for _, m in smtp.inbox.messages if "Lex Sarah" in str(m["Subject"])]
+    assert sorted(r for rcpts, m in smtp.inbox.messages if m in lex for r in rcpts) == sorted([
+        address("lexsarah"), address("lexsarah2"),
+    ])
+    body = lex[0].get_content()
+    target = app.today() + timedelta(days=14)
+    assert f"Lex Sarah-utredning: {case.number}" in body
+    assert f"{target.isoformat()} (14 dagar kvar)" in body
+    assert link_in(lex[0]) == f"{BASE_URL}/lex-sarah/{case.id}"
+    assert_no_free_text(smtp)
+
+
+def test_reassigning_a_child_report_tells_the_new_handler_and_the_previous_one(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    app = mail_runtime.app
+    report = app.receive_child_report(
+        actor="forste", unit="utredning", received_at=datetime.now(UTC) - timedelta(days=4),
+        case_reference="BoU 2026/5",
+    )
+    app.assign_handler(report.id, actor="forste", handler="handlaggare.anna")
+    run(notifier)
+    first = smtp.inbox.to("handlaggare.anna")
+    assert [m["Subject"] for m in first] == [
+        f"[Avvikelser] Anmälan {report.number} är tilldelad dig"
+    ]
+    assert "(10 dagar kvar)" in first[0].get_content()
+
+    app.assign_handler(report.id, actor="forste", handler="handlaggare.bo")
+    run(notifier)
+    assert [m["Subject"] for m in smtp.inbox.to("handlaggare.bo")] == [
+        f"[Avvikelser] Anmälan {report.number} är tilldelad dig"
+    ]
+    old = smtp.inbox.to("handlaggare.anna")
+    assert [m["Subject"] for m in old][1:] == [
+        f"[Avvikelser] Anmälan {report.number} är inte längre din"
+    ]
+    assert "inte längre din" in old[1].get_content()
+    assert link_in(old[1]) == f"{BASE_URL}/anmalningar/{report.id}"
+    assert len(smtp.inbox.messages) == 3
+    assert_no_free_text(smtp)
+
+
+def test_a_handler_who_is_not_a_user_gets_nothing_and_nothing_fails(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    app = mail_runtime.app
+    report = app.receive_child_report(
+        actor="forste", unit="utredning", received_at=datetime.now(UTC) - timedelta(hours=2),
+        case_reference="BoU 2026/6",
+    )
+    mail_runtime.accounts.add("vikarie", people["rapportor"].role, "ett-langt-losenord")
+    app.assign_handler(report.id, actor="forste", handler="vikarie")  # no address
+    run(notifier)
+    assert smtp.inbox.messages == []
+    assert recent_mail(mail_runtime.engine) == []
+
+
+def test_measure_reminders_go_to_the_responsible_user_once_soon_and_once_overdue(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    app = mail_runtime.app
+    deviation_id = file(mail_runtime)
+    today = app.today()
+    app.add_measure(
+        deviation_id, actor="chef", description="Lås in knivarna varje kväll.",
+        responsible="chef2", due_on=today + timedelta(days=3),
+    )
+    app.add_measure(
+        deviation_id, actor="chef", description="Inventera saxarna.",
+        responsible="Köksansvarig på Notgården", due_on=today + timedelta(days=1),  # not a user
+    )
+    app.add_measure(
+        deviation_id, actor="chef", description="Utbilda personalen.",
+        responsible="chef2", due_on=today + timedelta(days=30),  # not yet
+    )
+    run(notifier)
+    smtp.inbox.messages.clear()  # the filing mails
+
+    for _ in range(2):
+        notifier.scan_reminders(today)
+        run(notifier)
+    number = app.get_deviation(deviation_id).number
+    assert [m["Subject"] for m in smtp.inbox.to("chef2")] == [
+        f"[Avvikelser] Åtgärd 1 i avvikelse {number} ska snart vara klar"
+    ]
+    assert f"{(today + timedelta(days=3)).isoformat()} (3 dagar kvar)" in (
+        smtp.inbox.to("chef2")[0].get_content()
+    )
+    notifier.scan_reminders(today + timedelta(days=4))  # now it is late
+    notifier.scan_reminders(today + timedelta(days=5))
+    run(notifier)
+    late = smtp.inbox.to("chef2")[1:]
+    assert [m["Subject"] for m in late] == [
+        f"[Avvikelser] Åtgärd 1 i avvikelse {number} är försenad"
+    ]
+    assert "försenad sedan 1 dag" in late[0].get_content()
+    assert len(smtp.inbox.messages) == 2
+    app.complete_measure(deviation_id, actor="chef2", measure=1, completed_on=today)
+    notifier.scan_reminders(today + timedelta(days=40))
+    run(notifier)
+    assert len(smtp.inbox.to("chef2")) == 3  # only measure 3 now
+    assert "Åtgärd 3" in str(smtp.inbox.to("chef2")[2]["Subject"])
+    assert_no_free_text(smtp)
+
+
+def test_the_ivo_target_reminder_goes_to_every_lex_sarah_responsible_once(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    app = mail_runtime.app
+    today = app.today()
+    deviation_id = file(mail_runtime)
+    case = app.escalate_to_lex_sarah(
+        deviation_id, actor="utvecklare", reason="Allvarlig risk.", opened_on=today,
+    )
+    quiet = app.escalate_to_lex_sarah(
+        file(mail_runtime), actor="utvecklare", reason="Mindre allvarlig.", opened_on=today,
+    )
+    app.document_finding(
+        quiet.id, actor="lexsarah", kind=FindingKind.HANDELSE, text="Det som hände.",
+        dated_on=today, source="Journal", nature=FindingNature.FACT, author="lexsarah",
+    )
+    app.decide_lex_sarah(  # not serious: no IVO report due
+        quiet.id, actor="lexsarah", grade=Grade.MISSFORHALLANDE, reasoning="Skäl.",
+        decided_on=today,
+    )
+    run(notifier)
+    smtp.inbox.messages.clear()
+
+    notifier.scan_reminders(today + timedelta(days=10))  # 4 days left: not yet
+    run(notifier)
+    assert smtp.inbox.messages == []
+    for day in (11, 12, 14):  # within TRACKER_WARNING_DAYS: one reminder
+        notifier.scan_reminders(today + timedelta(days=day))
+    run(notifier)
+    assert sorted(r for rcpts, _ in smtp.inbox.messages for r in rcpts) == sorted([
+        address("lexsarah"), address("lexsarah2"),
+    ])
+    subject = str(smtp.inbox.messages[0][1]["Subject"])
+    assert subject == f"[Avvikelser] Lex Sarah {case.number}: tidsmålet för IVO-anmälan närmar sig"
+    assert "(3 dagar kvar)" in smtp.inbox.messages[0][1].get_content()
+    notifier.scan_reminders(today + timedelta(days=15))
+    notifier.scan_reminders(today + timedelta(days=16))
+    run(notifier)
+    assert len(smtp.inbox.messages) == 4
+    assert "har passerats" in str(smtp.inbox.messages[2][1]["Subject"])
+    assert "försenad sedan 1 dag" in smtp.inbox.messages[2][1].get_content()
+    assert_no_free_text(smtp)
+
+
+def test_every_link_opens_a_page_of_the_tracker(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    app = mail_runtime.app
+    deviation_id = file(mail_runtime)
+    app.escalate_to_lex_sarah(deviation_id, actor="utvecklare", reason="Risk.",
+                              opened_on=app.today())
+    report = app.receive_child_report(
+        actor="forste", unit="utredning", received_at=datetime.now(UTC) - timedelta(hours=1),
+        case_reference="BoU 2026/8",
+    )
+    app.assign_handler(report.id, actor="forste", handler="handlaggare.anna")
+    run(notifier)
+    flask_app = create_app(runtime=mail_runtime)
+    adapter = flask_app.url_map.bind("avvikelser.kommun.example")
+    endpoints = set()
+    for _, message in smtp.inbox.messages:
+        for word in message.get_content().split():
+            if word.startswith(BASE_URL):
+                endpoint, _ = adapter.match(urlsplit(word).path)
+                endpoints.add(endpoint)
+    assert endpoints == {"deviations.detail", "lex_sarah.case", "child_reports.report"}
+
+
+@pytest.mark.parametrize("kind", ["deviation_filed"])
+def test_a_person_who_turned_a_kind_off_gets_none_of_it(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account],
+    kind: str,
+) -> None:
+    from tracker.notifications import Kind, set_optouts
+
+    set_optouts(mail_runtime.engine, people["chef"].id, {Kind(kind)})
+    deviation_id = file(mail_runtime)
+    mail_runtime.app.give_feedback(deviation_id, actor="chef", message=SECRET_FEEDBACK)
+    run(notifier)
+    assert smtp.inbox.to("chef") == []
+    assert len(smtp.inbox.to("chef2")) == 1
+    assert len(smtp.inbox.to("rapportor")) == 1  # other kinds still go out

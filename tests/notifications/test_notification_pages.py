@@ -1,0 +1,101 @@
+"""The pages around the notifications: "Mina inställningar" (address and opt-outs) and the
+administrator's list of what was sent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from conftest import PASSWORD, SmtpServer, address
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tracker.accounts import Account
+from tracker.notifications import Kind, optouts
+from tracker.notifier import Notifier
+from tracker.runtime import Runtime
+from web import create_app
+
+
+@pytest.fixture
+def web_app(mail_runtime: Runtime) -> Iterator[Flask]:
+    app = create_app(runtime=mail_runtime)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    return app
+
+
+def login(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def test_a_person_sets_their_address_and_turns_a_kind_off(
+    web_app: Flask, mail_runtime: Runtime, people: dict[str, Account], notifier: Notifier,
+    smtp: SmtpServer,
+) -> None:
+    client = login(web_app, "chef")
+    page = client.get("/installningar/").get_data(as_text=True)
+    assert "Aviseringar" in page and address("chef") in page
+    assert "Ny avvikelse i en enhet jag ansvarar för" in page
+    assert "Ny Lex Sarah-utredning" not in page  # not offered to an enhetschef
+
+    bad = client.post("/installningar/epost", data={"email": "inte en adress"})
+    assert bad.status_code == 422
+    assert "Skriv en e-postadress" in bad.get_data(as_text=True)
+    assert mail_runtime.accounts.get("chef").email == address("chef")  # nothing stored
+
+    assert client.post("/installningar/epost", data={"email": "ny.chef@kommun.example"})\
+        .status_code == 302
+    assert mail_runtime.accounts.get("chef").email == "ny.chef@kommun.example"
+    kept = [k.value for k in Kind if k is not Kind.DEVIATION_FILED]
+    assert client.post("/installningar/aviseringar", data={"on": kept}).status_code == 302
+    assert optouts(mail_runtime.engine, people["chef"].id) >= {Kind.DEVIATION_FILED}
+    page = client.get("/installningar/").get_data(as_text=True)
+    assert 'value="deviation_filed">' in page  # unchecked now
+    assert 'value="feedback_given" checked>' in page
+
+    app = mail_runtime.app
+    deviation = app.file_deviation(
+        actor="rapportor", unit="utredning", category="personal", subcategory=None,
+        occurred_on=app.today() - timedelta(days=1), description="Introduktion saknades.",
+    )
+    app.give_feedback(deviation.id, actor="chef2", message="Tack.")
+    app.add_measure(deviation.id, actor="chef2", description="Introducera.",
+                    responsible="chef", due_on=app.today() + timedelta(days=1))
+    notifier.produce_all()
+    notifier.scan_reminders()
+    notifier.deliver()
+    to_chef = [m for rcpts, m in smtp.inbox.messages if "ny.chef@kommun.example" in rcpts]
+    assert [str(m["Subject"]).split()[1] for m in to_chef] == ["Åtgärd"]  # not the filing
+
+
+def test_the_admin_sees_what_was_sent_and_what_failed_and_can_resend(
+    web_app: Flask, mail_runtime: Runtime, people: dict[str, Account], notifier: Notifier,
+    smtp: SmtpServer,
+) -> None:
+    smtp.inbox.refuse[address("chef2")] = "550 5.1.1 Mailbox unavailable"
+    app = mail_runtime.app
+    app.file_deviation(
+        actor="rapportor", unit="utredning", category="personal", subcategory=None,
+        occurred_on=app.today(), description="Introduktion saknades.",
+    )
+    notifier.produce_all()
+    notifier.deliver()
+    admin = login(web_app, "admin")
+    page = admin.get("/admin/utskick/").get_data(as_text=True)
+    assert "Misslyckade" in page and "550" in page and address("chef2") in page
+    assert "Skickat" in page and address("chef") in page
+    assert "Introduktion saknades" not in page
+    for name in ("chef", "rapportor", "utvecklare"):
+        assert login(web_app, name).get("/admin/utskick/").status_code == 403
+
+    failed_id = int(re.search(r"/admin/utskick/(\d+)/skicka-igen", page).group(1))  # type: ignore[union-attr]
+    del smtp.inbox.refuse[address("chef2")]
+    assert admin.post(f"/admin/utskick/{failed_id}/skicka-igen").status_code == 302
+    notifier.deliver()
+    assert len(smtp.inbox.to("chef2")) == 1
+    assert admin.post(f"/admin/utskick/{failed_id}/skicka-igen").status_code == 404

@@ -1,0 +1,325 @@
+"""Att göra: the start page after login. What this person must do next, by what they hold
+(measures they are responsible for, child reports they handle, Lex Sarah cases they
+investigate, feedback on their own reports) and by role (new deviations in the units they
+manage, child reports and Lex Sarah cases without anyone on them, e-mail that could not be
+sent). Every line links to its case; days left are banded in words and colour as on the
+board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_login import current_user
+
+from events.lex_sarah import FindingKind
+from projections import queries
+from projections.queries import todo as todo_view
+from tracker.accounts import Account, Role
+from tracker.notifier import FAILED, mail_counts
+from tracker.todo import mark_seen, seen
+from web import policy
+from web.casework import BANDS, CHILD_REPORT_ROLES, CLOCK_NAMES, LEX_SARAH_ROLES
+from web.runtime import application, fresh_views, runtime
+
+SHOWN = 50  # lines per section; the rest are one click away
+
+# No routes of its own (the page is home.index); the blueprint carries the read marker hook.
+bp = Blueprint("todo", __name__)
+
+FINDING_SHORT = {
+    FindingKind.HANDELSE.value: "vad som hänt",
+    FindingKind.UPPTACKT.value: "hur det uppmärksammades",
+    FindingKind.ORSAK.value: "orsaker",
+    FindingKind.TIDIGARE.value: "tidigare liknande händelser",
+    FindingKind.UPPREPNING.value: "risk att det händer igen",
+    FindingKind.ATGARD.value: "åtgärder",
+}
+STEP_TEXT = {
+    "protective_action": "Dokumentera vad som gjorts för att undanröja missförhållandet",
+    "investigator": "Utse utredare",
+    "findings": "Dokumentera {missing}",
+    "proposal": "Föreslå bedömning",
+    "decision": "Besluta om bedömningen",
+    "ivo": "Anmäl till IVO",
+    "informed": "Informera den enskilde eller företrädaren",
+    "close": "Avsluta utredningen",
+}
+EMPTY_HINTS = {
+    Role.RAPPORTOR: "Här visas återkoppling på dina rapporter, åtgärder du ansvarar för och "
+    "anmälningar du handlägger.",
+    Role.ENHETSCHEF: "Här visas nya avvikelser i dina enheter som behöver analys, åtgärd eller "
+    "återkoppling, och åtgärder du ansvarar för.",
+    Role.FORSTE_SOCIALSEKRETERARE: "Här visas anmälningar du handlägger, anmälningar utan "
+    "handläggare och deras tidsfrister.",
+    Role.VERKSAMHETSUTVECKLARE: "Här visas avvikelser som väntar på analys, åtgärd eller "
+    "återkoppling, och åtgärder du ansvarar för.",
+    Role.LEX_SARAH_ANSVARIG: "Här visas Lex Sarah-utredningar du utreder eller som saknar "
+    "utredare, med nästa steg och tidsmålet för IVO.",
+    Role.ADMIN: "Här visas e-postaviseringar som inte kunde skickas.",
+}
+
+
+@dataclass
+class Item:
+    case: str
+    href: str | None
+    what: str
+    when: str = ""
+    band: str | None = None
+    band_label: str = ""
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    items: list[Item] = field(default_factory=list)
+    total: int | None = None
+    more_href: str | None = None
+    more_label: str = ""
+
+    @property
+    def count(self) -> int:
+        return self.total if self.total is not None else len(self.items)
+
+
+def band(days_left: int, warning_days: int) -> str:
+    if days_left < 0:
+        return "overdue"
+    if days_left == 0:
+        return "due_today"
+    return "soon" if days_left <= warning_days else "later"
+
+
+def days_text(days_left: int) -> str:
+    if days_left < 0:
+        late = -days_left
+        return f"{late} {'dag' if late == 1 else 'dagar'} försenad"
+    if days_left == 0:
+        return "sista dag i dag"
+    return f"{days_left} {'dag' if days_left == 1 else 'dagar'} kvar"
+
+
+class Builder:
+    def __init__(self, account: Account, today: date) -> None:
+        self.account = account
+        self.today = today
+        self.engine = runtime().engine
+        self.settings = runtime().settings
+        self.warning = self.settings.warning_days
+        self.bands = dict(BANDS) | {"soon": f"{self.warning} dagar eller mindre"}
+
+    def _dated(self, item: Item, due: date) -> Item:
+        left = (due - self.today).days
+        item.band = band(left, self.warning)
+        item.band_label = str(self.bands[item.band])
+        item.when = f"senast {due.isoformat()}, {days_text(left)}"
+        return item
+
+    def _deviation_href(self, deviation_id: UUID, unit: str, reporter: str | None) -> str | None:
+        reachable = reporter == self.account.username or policy.in_scope(self.account, unit)
+        return url_for("deviations.detail", deviation_id=deviation_id) if reachable else None
+
+    # --- by role -------------------------------------------------------------------------
+
+    def waiting_deviations(self) -> Section | None:
+        if self.account.role not in policy.REVIEWERS:
+            return None
+        units = policy.unit_scope(self.account)
+        rows = todo_view.waiting_deviations(self.engine, units, limit=SHOWN)
+        section = Section(
+            "avvikelser", "Avvikelser som väntar på handläggning",
+            total=todo_view.count_waiting_deviations(self.engine, units),
+            more_href=url_for("deviations.inbox"), more_label="Alla avvikelser i inkorgen",
+        )
+        for row in rows:
+            missing = [
+                text for flag, text in (
+                    ("needs_analysis", "orsaksanalys"), ("needs_measure", "åtgärd"),
+                    ("needs_feedback", "återkoppling till rapportören"),
+                ) if row[flag]
+            ]
+            age = (self.today - row["reported_on"]).days
+            section.items.append(Item(
+                row["number"], url_for("deviations.detail", deviation_id=row["id"]),
+                f"{_unit(row['unit'])}: saknar {_join(missing)}",
+                f"rapporterad {row['reported_on'].isoformat()} ({age} "
+                f"{'dag' if age == 1 else 'dagar'} sedan)",
+            ))
+        return section
+
+    def unassigned_child_reports(self) -> Section | None:
+        if self.account.role is not Role.FORSTE_SOCIALSEKRETERARE:
+            return None
+        rows = [
+            row for row in queries.deadline_board(
+                self.engine, self.today, warning_days=self.warning
+            )
+            if not row["handler"]
+        ]
+        section = Section("utan-handlaggare", "Anmälningar utan handläggare",
+                          more_href=url_for("board.index"), more_label="Hela bevakningen")
+        for row in _first_clock_per_report(rows)[:SHOWN]:
+            section.items.append(self._dated(Item(
+                row["number"], url_for("child_reports.report", report_id=row["report_id"]),
+                f"{_unit(row['unit'])}: tilldela handläggare ({CLOCK_NAMES[row['clock']]})",
+            ), row["due"]))
+        return section
+
+    def unassigned_lex_sarah(self) -> Section | None:
+        if self.account.role is not Role.LEX_SARAH_ANSVARIG:
+            return None
+        rows = todo_view.open_lex_sarah_cases(self.engine, unassigned=True)
+        return self._lex_sarah_section("utan-utredare", "Lex Sarah-utredningar utan utredare",
+                                       rows)
+
+    def failed_mail(self) -> Section | None:
+        if self.account.role is not Role.ADMIN:
+            return None
+        failed = mail_counts(self.engine).get(FAILED, 0)
+        section = Section("utskick", "E-post som inte kunde skickas")
+        if failed:
+            section.items.append(Item(
+                f"{failed} {'meddelande' if failed == 1 else 'meddelanden'}",
+                url_for("outbox.index", status=FAILED), "se felet och skicka igen",
+            ))
+        return section
+
+    # --- by what the person holds ------------------------------------------------------------
+
+    def my_measures(self) -> Section:
+        rows = todo_view.open_measures(self.engine, responsible=self.account.username)
+        section = Section("atgarder", "Åtgärder du ansvarar för")
+        for row in rows[:SHOWN]:
+            section.items.append(self._dated(Item(
+                row["deviation_number"],
+                self._deviation_href(row["deviation_id"], row["unit"], None),
+                f"Åtgärd {row['measure']} i {_unit(row['unit'])}",
+            ), row["due_on"]))
+        section.total = len(rows)
+        return section
+
+    def my_child_reports(self) -> Section:
+        rows = queries.deadline_board(
+            self.engine, self.today, handler=self.account.username, warning_days=self.warning
+        )
+        linkable = self.account.role in CHILD_REPORT_ROLES
+        section = Section("anmalningar", "Anmälningar du handlägger")
+        for row in rows[:SHOWN]:
+            href = (url_for("child_reports.report", report_id=row["report_id"])
+                    if linkable else None)
+            section.items.append(self._dated(Item(
+                row["number"], href, f"{CLOCK_NAMES[row['clock']]} i {_unit(row['unit'])}",
+            ), row["due"]))
+        return section
+
+    def my_lex_sarah(self) -> Section:
+        rows = todo_view.open_lex_sarah_cases(self.engine, investigator=self.account.username)
+        return self._lex_sarah_section("lex-sarah", "Lex Sarah-utredningar du utreder", rows)
+
+    def _lex_sarah_section(self, id_: str, title: str, rows: list[dict[str, Any]]) -> Section:
+        linkable = self.account.role in LEX_SARAH_ROLES
+        section = Section(id_, title)
+        for row in rows[:SHOWN]:
+            step = todo_view.next_step(row)
+            what = STEP_TEXT[step.code].format(
+                missing=_join([FINDING_SHORT[k] for k in step.missing_findings])
+            )
+            item = Item(
+                row["number"],
+                url_for("lex_sarah.case", case_id=row["id"]) if linkable else None,
+                f"Nästa steg: {what}",
+            )
+            target = todo_view.ivo_target(row, self.settings.ivo_target_days)
+            if target is not None:
+                self._dated(item, target)
+                item.when = f"tidsmål för IVO {item.when}"
+            else:
+                item.when = f"öppnad {row['opened_on'].isoformat()}"
+            section.items.append(item)
+        return section
+
+    def new_feedback(self) -> Section:
+        markers = seen(self.engine, self.account.username)
+        section = Section("aterkoppling", "Ny återkoppling på dina rapporter",
+                          more_href=url_for("deviations.mine"), more_label="Alla dina rapporter")
+        for row in todo_view.reports_with_feedback(self.engine, self.account.username):
+            last = row["last_feedback_at"]
+            opened = markers.get(row["id"])
+            if opened is not None and last is not None and last <= opened:
+                continue
+            section.items.append(Item(
+                row["number"], url_for("deviations.detail", deviation_id=row["id"]),
+                f"{_unit(row['unit'])}: {row['feedback']} "
+                f"{'återkoppling' if row['feedback'] == 1 else 'återkopplingar'}",
+                f"senast {last.date().isoformat()}" if last else "",
+            ))
+        return section
+
+    def sections(self) -> list[Section]:
+        ordered = [
+            self.failed_mail(),
+            self.waiting_deviations(),
+            self.unassigned_child_reports(),
+            self.my_child_reports(),
+            self.unassigned_lex_sarah(),
+            self.my_lex_sarah(),
+            self.my_measures(),
+            self.new_feedback(),
+        ]
+        return [s for s in ordered if s is not None and s.items]
+
+
+def _first_clock_per_report(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The board lists each open clock; an unassigned report needs one line."""
+    seen_reports: set[Any] = set()
+    first = []
+    for row in rows:
+        if row["report_id"] not in seen_reports:
+            seen_reports.add(row["report_id"])
+            first.append(row)
+    return first
+
+
+def _unit(code: str) -> str:
+    from web.display import unit_name
+
+    return unit_name(code)
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " och " + parts[-1]
+
+
+def render_todo(account: Account) -> str:
+    fresh_views()
+    today = application().today()
+    sections = Builder(account, today).sections()
+    return render_template(
+        "todo/index.html", account=account, sections=sections,
+        empty_hint=EMPTY_HINTS.get(account.role, ""), today=today,
+        tomorrow=today + timedelta(days=1),
+    )
+
+
+@bp.after_app_request
+def remember_opened_report(response: Response) -> Response:
+    """after_request: a reporter who opens their own deviation has seen its feedback."""
+    if (
+        request.endpoint == "deviations.detail"
+        and response.status_code == 200
+        and current_user.is_authenticated
+    ):
+        deviation_id = (request.view_args or {}).get("deviation_id")
+        if deviation_id is not None and todo_view.reporter_of(
+            runtime().engine, deviation_id
+        ) == current_user.username:
+            mark_seen(runtime().engine, current_user.username, deviation_id,
+                      application().now())
+    return response
