@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from conftest import SmtpServer, address, free_port
+from notification_support import SmtpServer, address, free_port
 
 from tracker.accounts import Account
 from tracker.config import Settings

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 import pytest
-from conftest import BASE_URL, SmtpServer, address
+from notification_support import BASE_URL, SmtpServer, address
 
 from events.lex_sarah import FindingKind, FindingNature, Grade
 from tracker.accounts import Account
@@ -298,7 +298,9 @@ def test_every_link_opens_a_page_of_the_tracker(
             if word.startswith(BASE_URL):
                 endpoint, _ = adapter.match(urlsplit(word).path)
                 endpoints.add(endpoint)
-    assert endpoints == {"deviations.detail", "lex_sarah.case", "child_reports.report"}
+    assert endpoints == {
+        "deviations.detail", "lex_sarah.case", "child_reports.report", "settings.index"
+    }
 
 
 @pytest.mark.parametrize("kind", ["deviation_filed"])

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, SmtpServer, address
 from flask import Flask
 from flask.testing import FlaskClient
+from notification_support import PASSWORD, SmtpServer, address
 
 from tracker.accounts import Account
 from tracker.notifications import Kind, optouts
@@ -38,7 +38,7 @@ def test_a_person_sets_their_address_and_turns_a_kind_off(
     smtp: SmtpServer,
 ) -> None:
     client = login(web_app, "chef")
-    page = client.get("/installningar/").get_data(as_text=True)
+    page = client.get("/installningar").get_data(as_text=True)
     assert "Aviseringar" in page and address("chef") in page
     assert "Ny avvikelse i en enhet jag ansvarar för" in page
     assert "Ny Lex Sarah-utredning" not in page  # not offered to an enhetschef
@@ -54,7 +54,7 @@ def test_a_person_sets_their_address_and_turns_a_kind_off(
     kept = [k.value for k in Kind if k is not Kind.DEVIATION_FILED]
     assert client.post("/installningar/aviseringar", data={"on": kept}).status_code == 302
     assert optouts(mail_runtime.engine, people["chef"].id) >= {Kind.DEVIATION_FILED}
-    page = client.get("/installningar/").get_data(as_text=True)
+    page = client.get("/installningar").get_data(as_text=True)
     assert 'value="deviation_filed">' in page  # unchecked now
     assert 'value="feedback_given" checked>' in page
 

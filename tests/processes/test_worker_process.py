@@ -1,4 +1,5 @@
-"""`tracker worker`: the projections and the scheduler in one process of their own."""
+"""`tracker worker`: the projections, the scheduler and the notifier in one process of their
+own."""
 
 from __future__ import annotations
 
@@ -58,6 +59,6 @@ def test_the_worker_keeps_the_views_current_flags_breaches_and_stops_on_sigterm(
             worker.kill()
             worker.wait()
     assert worker.returncode == 0, err
-    assert "Worker running: projections, scheduler." in out
+    assert "Worker running: projections, scheduler, notifier." in out
     assert "Worker stopped." in out
     assert deviations_in_store(runtime) == 2  # flagged once

@@ -16,7 +16,7 @@ from web.auth import accounts, current_account, roles_required
 from web.forms import Form, parse_form
 from web.schemas import BaseSchema
 
-bp = Blueprint("settings", __name__, url_prefix="/installningar")
+bp = Blueprint("settings", __name__)
 
 EMAIL_ERROR = "Skriv en e-postadress som namn@kommun.se."
 
@@ -39,13 +39,13 @@ def _render(email_form: Form | None = None, status: int = 200) -> Any:
     ), status
 
 
-@bp.route("/")
+@bp.route("/installningar")
 @roles_required(Role)
 def index() -> Any:
     return _render()
 
 
-@bp.route("/epost", methods=["POST"])
+@bp.route("/installningar/epost", methods=["POST"])
 @roles_required(Role)
 def email() -> Any:
     form = parse_form(EmailSchema())
@@ -59,7 +59,7 @@ def email() -> Any:
     return redirect(url_for("settings.index"))
 
 
-@bp.route("/aviseringar", methods=["POST"])
+@bp.route("/installningar/aviseringar", methods=["POST"])
 @roles_required(Role)
 def notifications() -> Any:
     account = current_account()

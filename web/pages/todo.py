@@ -261,15 +261,16 @@ class Builder:
         return section
 
     def sections(self) -> list[Section]:
+        # What is the person's own first, then their role's queues.
         ordered = [
             self.failed_mail(),
-            self.waiting_deviations(),
-            self.unassigned_child_reports(),
             self.my_child_reports(),
-            self.unassigned_lex_sarah(),
             self.my_lex_sarah(),
             self.my_measures(),
             self.new_feedback(),
+            self.unassigned_child_reports(),
+            self.unassigned_lex_sarah(),
+            self.waiting_deviations(),
         ]
         return [s for s in ordered if s is not None and s.items]
 
