@@ -215,7 +215,7 @@ class Notifier:
             )
         if isinstance(event, Deviation.FeedbackGiven):
             kind = Kind.FEEDBACK_GIVEN
-            deviation = self.app.repository.get(
+            deviation: Deviation = self.app.repository.get(
                 event.originator_id, version=event.originator_version
             )
             return composer.feedback_given(
@@ -234,21 +234,22 @@ class Notifier:
             )
         if isinstance(event, ChildReport.HandlerAssigned):
             kind = Kind.CHILD_REPORT_ASSIGNED
-            report = self.app.repository.get(event.originator_id, version=event.originator_version)
-            common = dict(
-                report_id=report.id, number=report.number, unit=report.unit,
-                deadline=report.deadline, days_left=(report.deadline - self.app.today()).days,
+            report: ChildReport = self.app.repository.get(
+                event.originator_id, version=event.originator_version
             )
-            mails = composer.child_report_assigned(
-                f"{kind.value}:{position}:new",
-                not_actor(recipients.person(event.handler, kind)), yours=True, **common,
-            )
-            if event.previous_handler:
-                mails += composer.child_report_assigned(
-                    f"{kind.value}:{position}:previous",
-                    not_actor(recipients.person(event.previous_handler, kind)), yours=False,
-                    **common,
+            days_left = (report.deadline - self.app.today()).days
+
+            def assigned(suffix: str, username: str | None, yours: bool) -> list[Mail]:
+                return composer.child_report_assigned(
+                    f"{kind.value}:{position}:{suffix}",
+                    not_actor(recipients.person(username, kind)), report_id=report.id,
+                    number=report.number, unit=report.unit, deadline=report.deadline,
+                    days_left=days_left, yours=yours,
                 )
+
+            mails = assigned("new", event.handler, True)
+            if event.previous_handler:
+                mails += assigned("previous", event.previous_handler, False)
             return mails
         return []
 
