@@ -203,3 +203,46 @@ def test_the_admin_sees_mail_that_could_not_be_sent(
         text_of(admin), "E-post som inte kunde skickas"
     )
     assert 'href="/admin/utskick/?status=failed"' in admin.get("/").get_data(as_text=True)
+
+
+def test_with_the_demo_data_each_role_sees_what_it_must_do(
+    runtime: Runtime, web_app: object
+) -> None:
+    from tracker.demo import DEMO_USERS, seed_demo
+
+    seed_demo(runtime, lambda _: None)
+    expected = {
+        "medarbetare": ["Ny återkoppling på dina rapporter"],
+        "enhetschef": ["Åtgärder du ansvarar för", "Avvikelser som väntar på handläggning"],
+        "forste": ["Anmälningar du handlägger", "Anmälningar utan handläggare"],
+        "utvecklare": ["Avvikelser som väntar på handläggning"],
+        "lexsarah": ["Lex Sarah-utredningar du utreder"],
+        "admin": [],
+    }
+    for username, _, _, password in DEMO_USERS:
+        client = web_app.test_client()  # type: ignore[attr-defined]
+        assert client.post(
+            "/login", data={"username": username, "password": password}
+        ).status_code == 302
+        html = client.get("/").get_data(as_text=True)
+        headings = re.findall(r'<h2 id="[^"]+" tabindex="-1">([^<]+) <span', html)
+        assert headings == expected[username], (username, headings)
+        lines = re.findall(r'<span class="case"><a href="([^"]+)">', html)
+        if expected[username]:
+            assert lines  # every line links to its case, and the case opens for this person
+            for href in lines[:5]:
+                assert client.get(href).status_code == 200, (username, href)
+        else:
+            assert "Du har inget som väntar på dig just nu." in html
+    lex = text_of(_client(web_app, "lexsarah", DEMO_USERS))
+    assert "Nästa steg: Dokumentera hur det uppmärksammades" in lex
+    assert "Nästa steg: Avsluta utredningen" in lex
+    chef = text_of(_client(web_app, "enhetschef", DEMO_USERS))
+    assert "Försenad" in chef and "saknar orsaksanalys" in chef
+
+
+def _client(web_app: object, username: str, demo_users: object) -> FlaskClient:
+    password = {u: p for u, _, _, p in demo_users}[username]  # type: ignore[attr-defined]
+    client: FlaskClient = web_app.test_client()  # type: ignore[attr-defined]
+    client.post("/login", data={"username": username, "password": password})
+    return client
