@@ -15,6 +15,7 @@ from uuid import UUID
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
 
+from events.clocks import Clock
 from events.lex_sarah import FindingKind
 from projections import queries
 from projections.queries import todo as todo_view
@@ -22,7 +23,7 @@ from tracker.accounts import Account, Role
 from tracker.notifier import FAILED, mail_counts
 from tracker.todo import mark_seen, seen
 from web import policy
-from web.casework import BANDS, CHILD_REPORT_ROLES, CLOCK_NAMES, LEX_SARAH_ROLES
+from web.casework import BANDS, CHILD_REPORT_ROLES, LEX_SARAH_ROLES
 from web.runtime import application, fresh_views, runtime
 
 SHOWN = 50  # lines per section; the rest are one click away
@@ -113,9 +114,10 @@ class Builder:
         self.warning = self.settings.warning_days
         self.bands = dict(BANDS) | {"soon": f"{self.warning} dagar eller mindre"}
 
-    def _dated(self, item: Item, due: date) -> Item:
+    def _dated(self, item: Item, due: date, board_band: str | None = None) -> Item:
+        """Days left in words, and the band (the board's own, for a child report's clock)."""
         left = (due - self.today).days
-        item.band = band(left, self.warning)
+        item.band = board_band or band(left, self.warning)
         item.band_label = str(self.bands[item.band])
         item.when = f"senast {due.isoformat()}, {days_text(left)}"
         return item
@@ -166,8 +168,8 @@ class Builder:
         for row in _first_clock_per_report(rows)[:SHOWN]:
             section.items.append(self._dated(Item(
                 row["number"], url_for("child_reports.report", report_id=row["report_id"]),
-                f"{_unit(row['unit'])}: tilldela handläggare ({CLOCK_NAMES[row['clock']]})",
-            ), row["due"]))
+                f"{_unit(row['unit'])}: tilldela handläggare ({Clock(row['clock']).label})",
+            ), row["due"], row["band"]))
         return section
 
     def unassigned_lex_sarah(self) -> Section | None:
@@ -213,8 +215,8 @@ class Builder:
             href = (url_for("child_reports.report", report_id=row["report_id"])
                     if linkable else None)
             section.items.append(self._dated(Item(
-                row["number"], href, f"{CLOCK_NAMES[row['clock']]} i {_unit(row['unit'])}",
-            ), row["due"]))
+                row["number"], href, f"{Clock(row['clock']).label} i {_unit(row['unit'])}",
+            ), row["due"], row["band"]))
         return section
 
     def my_lex_sarah(self) -> Section:
