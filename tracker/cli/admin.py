@@ -57,7 +57,7 @@ def user() -> None:
     is_flag=True,
     help="Read the password from standard input instead of generating a one-time password.",
 )
-@click.option("--email", default=None, help="E-mail address for the daily deadline digest.")
+@click.option("--email", default=None, help="E-mail address for notifications and the digest.")
 def user_add(
     username: str, role: str, units: tuple[str, ...], password_stdin: bool, email: str | None
 ) -> None:
