@@ -13,9 +13,9 @@ Adding an area (the pattern to follow):
   Add a menu entry with `web.navigation.register("Etikett", "name.view", roles, order)`.
   Templates extend "base.html" and use the macros in templates/macros/forms.html
   (`error_summary(form, labels)`, `input`, `textarea`, `select`, `hidden_version`), so
-  every form gets the GOV.UK-style error summary, inline errors and kept input. Several
-  forms on one page: `web.deviations.form_schema(Schema, prefix)` names the inputs
-  `<prefix>_<field>` and maps the domain's field names back. Parse POSTs with
+  every form gets the GOV.UK-style error summary, inline errors and kept input. A case's
+  actions: `Action.form_schema()` (web.actions) names the inputs as the page's form does
+  and maps the domain's field names back. Parse other POSTs with
   `form = parse_form(Schema())`, call the command in `try: ... except (DomainError,
   ConflictError) as e: form.fail(e)`, and re-render with status 422 when `not form.ok`.
 * API: a module in web/api/ using `@endpoint(...)` from web.api (see its docstring); it is

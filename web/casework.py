@@ -15,6 +15,7 @@ from events.clocks import UNDECIDED, Clock, ClockStatus, days_left
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, LexSarahCase
 from tracker.accounts import Account, Role
 from tracker.application import HistoryEntry
+from web.schemas import history_dicts
 
 LEX_SARAH_ROLES: frozenset[Role] = frozenset({Role.LEX_SARAH_ANSVARIG, Role.VERKSAMHETSUTVECKLARE})
 CHILD_REPORT_ROLES: frozenset[Role] = frozenset(
@@ -93,13 +94,6 @@ BANDS: dict[str, Any] = {
 # --- plain dicts -------------------------------------------------------------------------
 
 
-def _history(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
-    return [
-        {"type": e.type, "at": e.at.isoformat(), "by": e.by, "data": e.data, "version": e.version}
-        for e in entries
-    ]
-
-
 def lex_sarah_dict(case: LexSarahCase, history: list[HistoryEntry]) -> dict[str, Any]:
     return {
         "id": case.id,
@@ -155,7 +149,7 @@ def lex_sarah_dict(case: LexSarahCase, history: list[HistoryEntry]) -> dict[str,
         "informed": {party.value: on for party, on in case.informed.items()},
         "closed_on": case.closed_on,
         "closing_summary": case.closing_summary,
-        "history": _history(history),
+        "history": history_dicts(history),
     }
 
 
@@ -211,5 +205,5 @@ def child_report_dict(
             },
         },
         "breach_deviation_id": report.breach_deviation_id,
-        "history": _history(history),
+        "history": history_dicts(history),
     }

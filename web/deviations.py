@@ -1,34 +1,20 @@
-"""What the deviation pages and the deviation API share: input schemas, the table of
-actions (schema -> TrackerApplication command) and the plain-dict form of a deviation."""
+"""What the deviation pages and the deviation API share: input schemas, the action table
+(see web/actions.py) and the plain-dict form of a deviation."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from events.deviation import Deviation
 from events.errors import ValidationFailed
 from tracker.application import HistoryEntry, TrackerApplication
+from web.actions import Action
 from web.i18n import domain_message
 from web.runtime import runtime
-from web.schemas import SHORT_TEXT, BaseSchema, code, text
-
-
-def _version(data_key: str | None = None) -> fields.Integer:
-    return fields.Integer(
-        load_default=None, allow_none=True, data_key=data_key,
-        metadata={"description": "The version you read; a stale one answers 409."},
-    )
-
-
-def _date(*, required: bool = True, data_key: str | None = None, **kw: Any) -> fields.Date:
-    if required:
-        return fields.Date(required=True, data_key=data_key, **kw)
-    return fields.Date(load_default=None, allow_none=True, data_key=data_key, **kw)
+from web.schemas import SHORT_TEXT, BaseSchema, code, date, history_dicts, text, version
 
 
 class NewDeviation(BaseSchema):
@@ -37,8 +23,8 @@ class NewDeviation(BaseSchema):
     subcategory = code(
         required=False, metadata={"description": "Required exactly when the category has them"}
     )
-    occurred_on = _date()
-    reported_on = _date(
+    occurred_on = date()
+    reported_on = date(
         required=False,
         metadata={"description": "Defaults to today; only verksamhetsutvecklare and admin"},
     )
@@ -74,126 +60,76 @@ class NewDeviation(BaseSchema):
 class Reclassification(BaseSchema):
     category = code()
     subcategory = code(required=False)
-    expected_version = _version()
+    expected_version = version()
 
 
 class CauseAnalysis(BaseSchema):
     analysis = text()
-    expected_version = _version()
+    expected_version = version()
 
 
 class NewMeasure(BaseSchema):
     description = text()
     responsible = text(SHORT_TEXT)
-    due_on = _date()
-    expected_version = _version()
+    due_on = date()
+    expected_version = version()
 
 
 class MeasureCompletion(BaseSchema):
     measure = fields.Integer(required=True, validate=validate.Range(min=1))
-    completed_on = _date(required=False)
-    expected_version = _version()
+    completed_on = date(required=False)
+    expected_version = version()
 
 
 class Feedback(BaseSchema):
     message = text()
-    expected_version = _version()
+    expected_version = version()
 
 
 class Closure(BaseSchema):
     summary = text()
-    expected_version = _version()
+    expected_version = version()
 
 
 class Reason(BaseSchema):
     reason = text()
-    expected_version = _version()
+    expected_version = version()
 
 
 class Escalation(BaseSchema):
     reason = text()
-    opened_on = _date(required=False)
-    expected_version = _version()
+    opened_on = date(required=False)
+    expected_version = version()
 
 
-def form_schema(schema: type[Schema], prefix: str) -> Schema:
-    """The HTML variant: inputs named `<prefix>_<field>` so that several forms share a
-    page without clashing ids, and the version read from the hidden `version` input."""
-    instance = schema()
-    for name, schema_field in instance.fields.items():
-        schema_field.data_key = "version" if name == "expected_version" else f"{prefix}_{name}"
-    return instance
-
-
-@dataclass(frozen=True)
-class Action:
-    schema: type[Schema]
-    command: str  # the TrackerApplication method it calls
-    done: str  # Swedish confirmation for the page
-
-    def run(
-        self, app: TrackerApplication, deviation_id: UUID, actor: str, data: dict[str, Any]
-    ) -> Any:
-        return getattr(app, self.command)(deviation_id, actor=actor, **data)
-
-
+App = TrackerApplication
 ACTIONS: dict[str, Action] = {
-    "reclassify": Action(
-        Reclassification,
-        "reclassify_deviation",
-        "Avvikelsen är omklassificerad.",
-    ),
-    "analyse": Action(
-        CauseAnalysis,
-        "analyse_cause",
-        "Orsaksanalysen är sparad.",
-    ),
-    "add_measure": Action(
-        NewMeasure,
-        "add_measure",
-        "Åtgärden är tillagd.",
-    ),
-    "complete_measure": Action(
-        MeasureCompletion,
-        "complete_measure",
-        "Åtgärden är markerad som genomförd.",
-    ),
-    "feedback": Action(
-        Feedback,
-        "give_feedback",
-        "Återkopplingen är skickad till rapportören.",
-    ),
-    "escalate": Action(
-        Escalation,
-        "escalate_to_lex_sarah",
-        "En Lex Sarah-utredning är öppnad.",
-    ),
-    "close": Action(
-        Closure,
-        "close_deviation",
-        "Avvikelsen är avslutad.",
-    ),
-    "reopen": Action(
-        Reason,
-        "reopen_deviation",
-        "Avvikelsen är öppnad igen.",
-    ),
-    "withdraw": Action(
-        Reason,
-        "withdraw_deviation",
-        "Avvikelsen är återkallad.",
-    ),
+    action.name: action
+    for action in (
+        Action("reclassify", Reclassification, App.reclassify_deviation, "classification",
+               "reclassify", "Avvikelsen är omklassificerad.", prefix="reclassify"),
+        Action("analyse_cause", CauseAnalysis, App.analyse_cause, "cause-analysis",
+               "analyse", "Orsaksanalysen är sparad.", prefix="analyse"),
+        Action("add_measure", NewMeasure, App.add_measure, "measures", "add_measure",
+               "Åtgärden är tillagd.", prefix="add_measure"),
+        Action("complete_measure", MeasureCompletion, App.complete_measure,
+               "measure-completions", "complete_measure",
+               "Åtgärden är markerad som genomförd.", prefix="complete_measure"),
+        Action("give_feedback", Feedback, App.give_feedback, "feedback", "feedback",
+               "Återkopplingen är skickad till rapportören.", prefix="feedback"),
+        Action("escalate", Escalation, App.escalate_to_lex_sarah, "lex-sarah", "escalate",
+               "En Lex Sarah-utredning är öppnad.", prefix="escalate"),
+        Action("close", Closure, App.close_deviation, "closure", "close",
+               "Avvikelsen är avslutad.", prefix="close"),
+        Action("reopen", Reason, App.reopen_deviation, "reopening", "reopen",
+               "Avvikelsen är öppnad igen.", prefix="reopen"),
+        Action("withdraw", Reason, App.withdraw_deviation, "withdrawal", "withdraw",
+               "Avvikelsen är återkallad.", prefix="withdraw"),
+    )
 }
 
 
 # --- output ------------------------------------------------------------------------------
-
-
-def history_dicts(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
-    return [
-        {"type": e.type, "at": e.at.isoformat(), "by": e.by, "data": e.data, "version": e.version}
-        for e in entries
-    ]
 
 
 def deviation_dict(

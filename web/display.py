@@ -27,18 +27,45 @@ OPERATION_NAMES = {"IFO": "Individ- och familjeomsorg", "HVB": "HVB och stödboe
 SOURCE_NAMES = {
     "staff": "Medarbetare", "scheduler": "Bevakningen (automatiskt)", "import": "Import"
 }
-EVENT_NAMES = {
-    "Reported": "Avvikelsen rapporterades",
-    "Reclassified": "Omklassificerad",
-    "Assigned": "Tilldelad",
-    "CauseAnalysed": "Orsaksanalys",
-    "MeasureAdded": "Åtgärd tillagd",
-    "MeasureCompleted": "Åtgärd genomförd",
-    "FeedbackGiven": "Återkoppling till rapportören",
-    "EscalatedToLexSarah": "Lyft till Lex Sarah-utredning",
-    "Closed": "Avslutad",
-    "Reopened": "Återöppnad",
-    "Withdrawn": "Återkallad (felaktigt registrerad)",
+# Each aggregate's events in Swedish, for the case timelines.
+EVENT_NAMES: dict[str, dict[str, str]] = {
+    "deviation": {
+        "Reported": "Avvikelsen rapporterades",
+        "Reclassified": "Omklassificerad",
+        "Assigned": "Tilldelad",
+        "CauseAnalysed": "Orsaksanalys",
+        "MeasureAdded": "Åtgärd tillagd",
+        "MeasureCompleted": "Åtgärd genomförd",
+        "FeedbackGiven": "Återkoppling till rapportören",
+        "EscalatedToLexSarah": "Lyft till Lex Sarah-utredning",
+        "Closed": "Avslutad",
+        "Reopened": "Återöppnad",
+        "Withdrawn": "Återkallad (felaktigt registrerad)",
+    },
+    "lex_sarah": {
+        "Opened": "Utredningen inleddes",
+        "ProtectiveActionRecorded": "Åtgärd för att undanröja missförhållandet",
+        "InvestigatorAssigned": "Utredare utsedd",
+        "FindingDocumented": "Uppgift dokumenterad",
+        "GradeProposed": "Bedömning föreslagen",
+        "Decided": "Beslut om bedömning",
+        "ReportedToIVO": "Anmäld till IVO",
+        "PartyInformed": "Information lämnad",
+        "Closed": "Utredningen avslutades",
+    },
+    "child_report": {
+        "Received": "Anmälan registrerades",
+        "ProtectionAssessed": "Skyddsbedömning gjord",
+        "HandlerAssigned": "Handläggare tilldelad",
+        "DeadlineExtended": "Tidsfristen förlängdes",
+        "PreliminaryAssessmentDecided": "Beslut efter förhandsbedömning",
+        "PreliminaryAssessmentBreachFlagged": "Tidsfristen överskreds (avvikelse skapad)",
+        "InvestigationOpened": "Utredning inledd",
+        "InvestigationExtended": "Utredningstiden förlängdes",
+        "InvestigationCompleted": "Utredning avslutad",
+        "InvestigationBreachFlagged": "Utredningstiden överskreds (avvikelse skapad)",
+        "ProtectionBreachFlagged": "Skyddsbedömningen gjordes inte i tid (avvikelse skapad)",
+    },
 }
 FIELD_NAMES = {
     "number": "Nummer", "unit": "Enhet", "operation": "Verksamhet", "category": "Kvalitetsområde",
@@ -113,7 +140,7 @@ def init_app(app: Flask) -> None:
             "status_names": STATUS_NAMES,
             "operation_names": OPERATION_NAMES,
             "source_names": SOURCE_NAMES,
-            "event_names": EVENT_NAMES,
+            "event_names": EVENT_NAMES["deviation"],
             "field_names": FIELD_NAMES,
             "category_name": category_name,
         }

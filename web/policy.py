@@ -18,13 +18,14 @@ SEES_ALL_DEVIATIONS: frozenset[Role] = frozenset(
 # Who may set `reported_on` (paper reports, importing earlier years).
 BACKDATES_REPORTS: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
 
-# Deviation actions -> roles allowed to ask for them (an enhetschef only in their units).
+# Deviation actions (web.deviations.ACTIONS) -> roles allowed to ask for them (an
+# enhetschef only in their units).
 DEVIATION_ACTIONS: dict[str, frozenset[Role]] = {
     "reclassify": frozenset({Role.VERKSAMHETSUTVECKLARE}),
-    "analyse": REVIEWERS,
+    "analyse_cause": REVIEWERS,
     "add_measure": REVIEWERS,
     "complete_measure": REVIEWERS,
-    "feedback": REVIEWERS,
+    "give_feedback": REVIEWERS,
     "escalate": frozenset({Role.VERKSAMHETSUTVECKLARE}),
     "close": REVIEWERS,
     "reopen": REVIEWERS,

@@ -11,8 +11,18 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from events.base import LONG_TEXT, SHORT_TEXT, check_text
 from events.errors import ValidationFailed
+from tracker.application import HistoryEntry
 
-__all__ = ["LONG_TEXT", "SHORT_TEXT", "BaseSchema", "HistoryEntryOut", "code", "text"]
+__all__ = [
+    "LONG_TEXT",
+    "SHORT_TEXT",
+    "BaseSchema",
+    "HistoryEntryOut",
+    "code",
+    "history_dicts",
+    "text",
+    "version",
+]
 
 
 _TOO_LONG = lazy_gettext("At most {max} characters are allowed.")
@@ -57,6 +67,28 @@ def code(*, required: bool = True, **kwargs: Any) -> fields.String:
         validate=validate.Length(max=64, error=_TOO_LONG),
         **kwargs,
     )
+
+
+def version() -> fields.Integer:
+    """The case version a client read; every command takes it (pages from a hidden input)."""
+    return fields.Integer(
+        load_default=None, allow_none=True,
+        metadata={"description": "The version you read; a stale one answers 409."},
+    )
+
+
+def date(*, required: bool = True, **kwargs: Any) -> fields.Date:
+    if required:
+        return fields.Date(required=True, **kwargs)
+    return fields.Date(load_default=None, allow_none=True, **kwargs)
+
+
+def history_dicts(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
+    """A case's audit trail as every page and endpoint shows it."""
+    return [
+        {"type": e.type, "at": e.at.isoformat(), "by": e.by, "data": e.data, "version": e.version}
+        for e in entries
+    ]
 
 
 class HistoryEntryOut(Schema):

@@ -14,6 +14,7 @@ from events.deviation import Deviation
 from tracker.accounts import Account
 from tracker.application import NotFound
 from web import policy
+from web.actions import Action
 from web.api import ApiError, api, endpoint
 from web.deviations import ACTIONS, NewDeviation, deviation_dict
 from web.runtime import application, fresh_views, runtime
@@ -167,50 +168,60 @@ def list_deviations(account: Account, query: dict[str, Any]) -> Any:
     }
 
 
-def _act(account: Account, action: str, deviation_id: UUID, body: dict[str, Any]) -> Any:
+def _act(account: Account, action: Action, deviation_id: UUID, body: dict[str, Any]) -> Any:
     deviation = _deviation(account, deviation_id)
-    if not policy.can_act(account, action, deviation):
+    if not policy.can_act(account, action.name, deviation):
         raise ApiError(403, gettext("Your role may not do this."))
-    return ACTIONS[action].run(application(), deviation_id, account.username, body)
+    return action.run(application(), deviation_id, account.username, body)
 
 
-def _action_endpoint(
-    path: str, action: str, summary: str, *, status: int = 200, doc: str = ""
-) -> None:
+# API-only words for each action of web.deviations.ACTIONS: summary, status, description.
+SUMMARIES: dict[str, tuple[str, int, str]] = {
+    "reclassify": ("Klassificera om", 200, "Also on closed deviations (the annual review)."),
+    "analyse_cause": ("Registrera orsaksanalys", 200, ""),
+    "add_measure": ("Lägg till åtgärd", 201, ""),
+    "complete_measure": ("Markera en åtgärd som genomförd", 200,
+                         "`completed_on` defaults to today; not in the future."),
+    "give_feedback": ("Återkoppla till rapportören", 200, ""),
+    "close": ("Avsluta avvikelsen", 200, ""),
+    "reopen": ("Öppna en avslutad avvikelse igen", 200, ""),
+    "withdraw": ("Återkalla (felaktigt registrerad)", 200,
+                 "It stays in the history and leaves the counts."),
+}
+
+
+def _action_endpoint(action: Action) -> None:
+    summary, status, doc = SUMMARIES[action.name]
+
     def view(account: Account, deviation_id: UUID, body: dict[str, Any]) -> Any:
         _act(account, action, deviation_id, body)
         return _full(application().get_deviation(deviation_id)), status
 
-    view.__name__ = f"deviation_{action}"
+    view.__name__ = f"deviation_{action.page}"  # the endpoint names as published
     view.__doc__ = doc
     endpoint(
-        f"/deviations/<uuid:deviation_id>/{path}", method="POST", summary=summary,
-        body=ACTIONS[action].schema, response=DeviationOut, status=status,
-        roles=policy.DEVIATION_ACTIONS[action], tags=TAGS,
+        f"/deviations/<uuid:deviation_id>/{action.api_path}", method="POST", summary=summary,
+        body=action.schema, response=DeviationOut, status=status,
+        roles=policy.DEVIATION_ACTIONS[action.name], tags=TAGS,
     )(view)
 
 
-_action_endpoint("classification", "reclassify", "Klassificera om",
-                 doc="Also on closed deviations (the annual review).")
-_action_endpoint("cause-analysis", "analyse", "Registrera orsaksanalys")
-_action_endpoint("measures", "add_measure", "Lägg till åtgärd", status=201)
-_action_endpoint("measure-completions", "complete_measure", "Markera en åtgärd som genomförd",
-                 doc="`completed_on` defaults to today; not in the future.")
-_action_endpoint("feedback", "feedback", "Återkoppla till rapportören")
-_action_endpoint("closure", "close", "Avsluta avvikelsen")
-_action_endpoint("reopening", "reopen", "Öppna en avslutad avvikelse igen")
-_action_endpoint("withdrawal", "withdraw", "Återkalla (felaktigt registrerad)",
-                 doc="It stays in the history and leaves the counts.")
+for _action in ACTIONS.values():
+    if _action.name in SUMMARIES:
+        _action_endpoint(_action)
+
+ESCALATE = ACTIONS["escalate"]
 
 
 @endpoint(
-    "/deviations/<uuid:deviation_id>/lex-sarah", method="POST",
-    summary="Lyft avvikelsen till en Lex Sarah-utredning", body=ACTIONS["escalate"].schema,
-    response=LexSarahOpened, status=201, roles=policy.DEVIATION_ACTIONS["escalate"], tags=TAGS,
+    f"/deviations/<uuid:deviation_id>/{ESCALATE.api_path}", method="POST",
+    summary="Lyft avvikelsen till en Lex Sarah-utredning", body=ESCALATE.schema,
+    response=LexSarahOpened, status=201, roles=policy.DEVIATION_ACTIONS[ESCALATE.name],
+    tags=TAGS,
 )
 def escalate(account: Account, deviation_id: UUID, body: dict[str, Any]) -> Any:
     """`opened_on` defaults to today; not before the deviation's reported_on, not in the
     future."""
-    case = _act(account, "escalate", deviation_id, body)
+    case = _act(account, ESCALATE, deviation_id, body)
     location = {"Location": f"{api.url_prefix}/lex-sarah/{case.id}"}
     return {"lex_sarah_case_id": str(case.id), "number": case.number}, 201, location

@@ -9,74 +9,15 @@ from uuid import UUID
 
 from marshmallow import Schema, fields
 
-from events.base import SHORT_TEXT
-from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty
 from tracker.accounts import Account
+from web.actions import Action
 from web.api import endpoint
 from web.casework import LEX_SARAH_ROLES, lex_sarah_dict
+from web.lex_sarah import ACTIONS
 from web.runtime import application
-from web.schemas import BaseSchema, HistoryEntryOut
-from web.schemas import text as text_field
+from web.schemas import HistoryEntryOut
 
 TAGS = ["lex-sarah"]
-
-
-def _version() -> fields.Integer:
-    return fields.Integer(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "Optional: refuse with 409 if the case has moved on since."},
-    )
-
-
-class FindingBody(BaseSchema):
-    kind = fields.Enum(FindingKind, by_value=True, required=True)
-    text = text_field()
-    date = fields.Date(required=True)
-    source = text_field(SHORT_TEXT)
-    nature = fields.Enum(FindingNature, by_value=True, required=True)
-    author = text_field(SHORT_TEXT)
-    expected_version = _version()
-
-
-class ProposalBody(BaseSchema):
-    grade = fields.Enum(Grade, by_value=True, required=True)
-    reasoning = text_field()
-    expected_version = _version()
-
-
-class DecisionBody(ProposalBody):
-    decided_on = fields.Date(load_default=None, allow_none=True)
-
-
-class IvoReportBody(BaseSchema):
-    sent_on = fields.Date(required=True)
-    ivo_reference = text_field(64)
-    diary_number = text_field(64)
-    expected_version = _version()
-
-
-class InformedBody(BaseSchema):
-    who = fields.Enum(InformedParty, by_value=True, required=True)
-    on = fields.Date(required=True)
-    expected_version = _version()
-
-
-class ClosureBody(BaseSchema):
-    summary = text_field()
-    closed_on = fields.Date(load_default=None, allow_none=True)
-    expected_version = _version()
-
-
-class ProtectiveActionBody(BaseSchema):
-    description = text_field()
-    taken_on = fields.Date(required=True)
-    expected_version = _version()
-
-
-class InvestigatorBody(BaseSchema):
-    investigator = text_field(SHORT_TEXT)
-    expected_version = _version()
 
 
 class _ProtectiveActionOut(Schema):
@@ -134,13 +75,6 @@ def _case(case_id: UUID) -> dict[str, Any]:
     return lex_sarah_dict(app.get_lex_sarah_case(case_id), app.history(case_id))
 
 
-def _post(rule: str, summary: str, body: type[Schema], status: int = 200) -> Any:
-    return endpoint(
-        f"/lex-sarah/<uuid:case_id>/{rule}", method="POST", summary=summary, body=body,
-        roles=LEX_SARAH_ROLES, response=LexSarahCaseSchema, status=status, tags=TAGS,
-    )
-
-
 @endpoint(
     "/lex-sarah/<uuid:case_id>", summary="En Lex Sarah-utredning med hela historiken",
     roles=LEX_SARAH_ROLES, response=LexSarahCaseSchema, tags=TAGS,
@@ -149,76 +83,34 @@ def get_case(account: Account, case_id: UUID) -> dict[str, Any]:
     return _case(case_id)
 
 
-@_post("protective-actions", "Registrera åtgärd för att undanröja missförhållandet",
-       ProtectiveActionBody, 201)
-def add_protective_action(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
-    application().record_protective_action(
-        case_id, actor=account.username, description=body["description"],
-        taken_on=body["taken_on"], expected_version=body["expected_version"],
-    )
-    return _case(case_id), 201
+# API-only words for each action of web.lex_sarah.ACTIONS: summary, and 201 where it adds.
+SUMMARIES: dict[str, tuple[str, int]] = {
+    "record_protective_action": (
+        "Registrera åtgärd för att undanröja missförhållandet", 201),
+    "assign_investigator": ("Utse utredare", 200),
+    "document_finding": ("Dokumentera en uppgift i utredningen", 201),
+    "propose_grade": ("Föreslå bedömning (grad)", 200),
+    "decide": ("Besluta bedömning (grad)", 200),
+    "report_to_ivo": ("Registrera anmälan till IVO", 200),
+    "record_informed": ("Registrera att den enskilde eller företrädaren informerats", 200),
+    "close": ("Avsluta utredningen", 200),
+}
 
 
-@_post("investigator", "Utse utredare", InvestigatorBody)
-def assign_investigator(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
-    application().assign_investigator(
-        case_id, actor=account.username, investigator=body["investigator"],
-        expected_version=body["expected_version"],
-    )
-    return _case(case_id)
+def _action_endpoint(action: Action) -> None:
+    summary, status = SUMMARIES[action.name]
+
+    def view(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
+        action.run(application(), case_id, account.username, body)
+        return _case(case_id), status
+
+    view.__name__ = action.name
+    endpoint(
+        f"/lex-sarah/<uuid:case_id>/{action.api_path}", method="POST", summary=summary,
+        body=action.schema, roles=LEX_SARAH_ROLES, response=LexSarahCaseSchema,
+        status=status, tags=TAGS,
+    )(view)
 
 
-@_post("findings", "Dokumentera en uppgift i utredningen", FindingBody, 201)
-def add_finding(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
-    application().document_finding(
-        case_id, actor=account.username, kind=body["kind"], text=body["text"],
-        dated_on=body["date"], source=body["source"], nature=body["nature"],
-        author=body["author"], expected_version=body["expected_version"],
-    )
-    return _case(case_id), 201
-
-
-@_post("proposal", "Föreslå bedömning (grad)", ProposalBody)
-def propose(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
-    application().propose_grade(
-        case_id, actor=account.username, grade=body["grade"], reasoning=body["reasoning"],
-        expected_version=body["expected_version"],
-    )
-    return _case(case_id)
-
-
-@_post("decision", "Besluta bedömning (grad)", DecisionBody)
-def decide(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
-    application().decide_lex_sarah(
-        case_id, actor=account.username, grade=body["grade"], reasoning=body["reasoning"],
-        decided_on=body["decided_on"], expected_version=body["expected_version"],
-    )
-    return _case(case_id)
-
-
-@_post("ivo-report", "Registrera anmälan till IVO", IvoReportBody)
-def report_to_ivo(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
-    application().report_to_ivo(
-        case_id, actor=account.username, sent_on=body["sent_on"],
-        ivo_reference=body["ivo_reference"], diary_number=body["diary_number"],
-        expected_version=body["expected_version"],
-    )
-    return _case(case_id)
-
-
-@_post("informed", "Registrera att den enskilde eller företrädaren informerats", InformedBody)
-def record_informed(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
-    application().record_informed(
-        case_id, actor=account.username, who=body["who"], on=body["on"],
-        expected_version=body["expected_version"],
-    )
-    return _case(case_id)
-
-
-@_post("closure", "Avsluta utredningen", ClosureBody)
-def close(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
-    application().close_lex_sarah(
-        case_id, actor=account.username, summary=body["summary"],
-        closed_on=body["closed_on"], expected_version=body["expected_version"],
-    )
-    return _case(case_id)
+for _action in ACTIONS.values():
+    _action_endpoint(_action)

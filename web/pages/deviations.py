@@ -15,8 +15,9 @@ from events.errors import DomainError
 from tracker.accounts import Account
 from tracker.application import ConflictError, NotFound
 from web import navigation, policy
+from web.actions import by_page
 from web.auth import current_account, roles_required
-from web.deviations import ACTIONS, NewDeviation, form_schema
+from web.deviations import ACTIONS, NewDeviation
 from web.forms import GENERAL, Form, parse_form
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema, code
@@ -55,6 +56,7 @@ ACTION_LABELS = {
     "withdraw_reason": "Skäl att återkalla",
 }
 PER_PAGE = 50
+PAGE_ACTIONS = by_page(ACTIONS)
 
 
 def _load(deviation_id: UUID) -> Deviation:
@@ -251,13 +253,13 @@ def detail(deviation_id: UUID) -> Any:
 @bp.route("/avvikelser/<uuid:deviation_id>/<action>", methods=["POST"])
 @roles_required(policy.EVERY_ROLE)
 def act(deviation_id: UUID, action: str) -> Any:
-    found = ACTIONS.get(action)
+    found = PAGE_ACTIONS.get(action)
     if found is None:
         abort(404)
     deviation = _viewable(deviation_id)
-    if not policy.can_act(current_account(), action, deviation):
+    if not policy.can_act(current_account(), found.name, deviation):
         abort(403)
-    form = parse_form(form_schema(found.schema, action))
+    form = parse_form(found.form_schema())
     if form.ok:
         if form.data.get("expected_version") is None:
             form.add(GENERAL, "Formuläret saknar ärendets version. Ladda om sidan och försök igen.")

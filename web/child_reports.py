@@ -1,0 +1,190 @@
+"""Child reports: the action table (see web/actions.py) and its schemas, shared by the
+report page and the API. Field names are the application command's keyword arguments;
+the page's own ways of entering a moment (a date and a time) are subclasses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from marshmallow import ValidationError, fields, post_load, validate
+
+from events.base import SHORT_TEXT
+from events.child_report import ChildReport, PreliminaryDecision
+from events.clocks import STOCKHOLM
+from events.errors import DomainError, ValidationFailed
+from tracker.application import TrackerApplication
+from web.actions import Action
+from web.runtime import runtime
+from web.schemas import BaseSchema, code, date, text, version
+
+
+class RegisterBody(BaseSchema):
+    unit = code()
+    received_at = fields.AwareDateTime(required=True)
+    case_reference = text(64)
+    ongoing_investigation = fields.Boolean(load_default=False)
+
+
+class ProtectionBody(BaseSchema):
+    assessed_at = fields.AwareDateTime(required=True)
+    immediate_protection_needed = fields.Boolean(required=True)
+    expected_version = version()
+
+
+class HandlerBody(BaseSchema):
+    handler = text(SHORT_TEXT, metadata={"description": "A username"})
+    expected_version = version()
+
+
+class ExtensionBody(BaseSchema):
+    reason = text(metadata={"description": "Synnerliga skäl"})
+    new_deadline = date()
+    expected_version = version()
+
+
+class DecisionBody(BaseSchema):
+    decision = fields.Enum(PreliminaryDecision, by_value=True, required=True)
+    decided_on = date()
+    expected_version = version()
+
+
+class InvestigationOpening(BaseSchema):
+    opened_on = date(data_key="on")
+    expected_version = version()
+
+
+class InvestigationCompletion(BaseSchema):
+    completed_on = date(data_key="on")
+    expected_version = version()
+
+
+class InvestigationExtension(BaseSchema):
+    reason = text(metadata={"description": "Särskilda skäl"})
+    new_deadline = date()
+    expected_version = version()
+
+
+def _moment(data: dict[str, Any], prefix: str) -> datetime:
+    return datetime.combine(
+        data.pop(f"{prefix}_date"), data.pop(f"{prefix}_time"), tzinfo=STOCKHOLM
+    )
+
+
+class RegisterForm(RegisterBody):
+    """Page-only: the received moment as a date and a time, in Stockholm."""
+
+    class Meta:
+        exclude = ("received_at",)
+
+    received_date = date()
+    received_time = fields.Time(required=True)
+
+    @post_load
+    def _received_at(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["received_at"] = _moment(data, "received")
+        return data
+
+
+class ProtectionForm(ProtectionBody):
+    """Page-only: the assessed moment as a date and a time, in Stockholm."""
+
+    class Meta:
+        exclude = ("assessed_at",)
+
+    assessed_date = date()
+    assessed_time = fields.Time(required=True)
+
+    @post_load
+    def _assessed_at(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["assessed_at"] = _moment(data, "assessed")
+        return data
+
+
+def check_handler(username: str) -> None:
+    """The handler is a person with an active account, so the board can name them."""
+    try:
+        account = runtime().accounts.get(username)
+    except DomainError:
+        account = None
+    if account is None or not account.active:
+        raise ValidationFailed("handler", "Unknown user: %(name)s", name=username)
+
+
+def assign_handler(
+    app: TrackerApplication, report_id: UUID, *, actor: str, handler: str,
+    expected_version: int | None,
+) -> ChildReport:
+    check_handler(handler)
+    return app.assign_handler(
+        report_id, actor=actor, handler=handler, expected_version=expected_version
+    )
+
+
+App = TrackerApplication
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action(
+            "assess_protection", ProtectionBody, App.assess_protection,
+            "protection-assessment", "skyddsbedomning", "Skyddsbedömningen är registrerad.",
+            page_schema=ProtectionForm, domain_fields={"assessed_at": "assessed_date"},
+        ),
+        Action(
+            "assign_handler", HandlerBody, assign_handler, "handler", "handlaggare",
+            "Handläggaren är tilldelad.",
+        ),
+        Action(
+            "extend_deadline", ExtensionBody, App.extend_preliminary_deadline, "extension",
+            "forlangning", "Tidsfristen är förlängd.",
+            inputs={"reason": "ext_reason", "new_deadline": "ext_new_deadline"},
+        ),
+        Action(
+            "decide", DecisionBody, App.decide_preliminary_assessment, "decision", "beslut",
+            "Beslutet är registrerat.",
+        ),
+        Action(
+            "open_investigation", InvestigationOpening, App.open_investigation,
+            "investigation", "inled-utredning", "Utredningen är inledd.",
+            inputs={"opened_on": "inv_open_on"}, domain_fields={"on": "inv_open_on"},
+        ),
+        Action(
+            "complete_investigation", InvestigationCompletion, App.complete_investigation,
+            "investigation", "avsluta-utredning", "Utredningen är avslutad.",
+            inputs={"completed_on": "inv_complete_on"}, domain_fields={"on": "inv_complete_on"},
+        ),
+        Action(
+            "extend_investigation", InvestigationExtension, App.extend_investigation,
+            "investigation", "forlang-utredning", "Utredningstiden är förlängd.",
+            inputs={"reason": "inv_reason", "new_deadline": "inv_new_deadline"},
+        ),
+    )
+}
+# The API's one investigation route names its step in `action`.
+INVESTIGATION_STEPS: dict[str, Action] = {
+    "open": ACTIONS["open_investigation"],
+    "complete": ACTIONS["complete_investigation"],
+    "extend": ACTIONS["extend_investigation"],
+}
+
+
+class InvestigationBody(BaseSchema):
+    """Open, complete or extend, by `action`; the rest is parsed by that step's schema."""
+
+    action = fields.String(required=True, validate=validate.OneOf(list(INVESTIGATION_STEPS)))
+    on = date(required=False, metadata={"description": "Required to open or complete"})
+    reason = text(required=False, metadata={"description": "Required to extend"})
+    new_deadline = date(required=False, metadata={"description": "Required to extend"})
+    expected_version = version()
+
+    @post_load(pass_original=True)
+    def _step(self, data: dict[str, Any], original: dict[str, Any], **_: Any) -> dict[str, Any]:
+        step = INVESTIGATION_STEPS[data["action"]]
+        schema = step.schema()
+        keys = {f.data_key or name for name, f in schema.fields.items()}
+        try:
+            parsed = schema.load({k: v for k, v in original.items() if k in keys})
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        return {"action": step, **parsed}
