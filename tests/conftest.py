@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
@@ -28,10 +28,9 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 import time_machine
-from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
-from support import PASSWORD, ROLES, USERS, add_users, iso, log_in, make_app
+from support import PASSWORD, ROLES, USERS, TrackerRunner, add_users, iso, log_in, make_app
 
 from tracker.accounts import Account
 from tracker.application import TrackerApplication
@@ -237,19 +236,6 @@ def shared_app(sqlite_runtime: Runtime) -> Flask:
         patch.setattr("tracker.accounts.generate_password_hash", _quick_hash)
         add_users(sqlite_runtime)
     return make_app(sqlite_runtime)
-
-
-class TrackerRunner:
-    """The `tracker` command run in-process against this test's store."""
-
-    def __init__(self, environ: dict[str, str]) -> None:
-        self.environ = environ
-
-    def invoke(self, args: Sequence[str], **kwargs: Any) -> Result:
-        from tracker.cli import main
-
-        env = self.environ | kwargs.pop("env", {})
-        return CliRunner().invoke(main, list(args), env=env, **kwargs)
 
 
 @pytest.fixture

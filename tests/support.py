@@ -5,10 +5,11 @@ root conftest's folder there). The fixtures themselves live in tests/conftest.py
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -78,3 +79,16 @@ def summary_links(html: str) -> list[str]:
     match = re.search(r'<div class="error-summary" role="alert".*?</div>', html, re.S)
     assert match, "no error summary"
     return re.findall(r'href="#([\w-]+)"', match.group(0))
+
+
+class TrackerRunner:
+    """The `tracker` command run in-process against this test's store."""
+
+    def __init__(self, environ: dict[str, str]) -> None:
+        self.environ = environ
+
+    def invoke(self, args: Sequence[str], **kwargs: Any) -> Result:
+        from tracker.cli import main
+
+        env = self.environ | kwargs.pop("env", {})
+        return CliRunner().invoke(main, list(args), env=env, **kwargs)

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from flask.testing import FlaskClient
 
 from tracker.runtime import Runtime
 
@@ -65,9 +66,8 @@ def test_pages_by_role(
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(
-    app: Any, cases: dict[str, UUID]
+    client: FlaskClient, cases: dict[str, UUID]
 ) -> None:
-    client = app.test_client()
     for path in [f"/lex-sarah/{cases['case']}", "/anmalningar/", "/bevakning/", *REPORT_PAGES]:
         response = client.get(path)
         assert response.status_code == 302, path
@@ -154,8 +154,7 @@ def test_api_posts_by_role(
     assert reports.get_child_report(cases["ifo"]).handler is None
 
 
-def test_api_without_a_token_is_401(app: Any, cases: dict[str, UUID]) -> None:
-    client = app.test_client()
+def test_api_without_a_token_is_401(client: FlaskClient, cases: dict[str, UUID]) -> None:
     for path in [f"/api/v1/lex-sarah/{cases['case']}", "/api/v1/child-reports", *REPORT_API]:
         response = client.get(path)
         assert response.status_code == 401

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from support import PASSWORD, file_deviation, make_app, stored_events
 
 from tracker.accounts import Account, Role
@@ -15,9 +16,8 @@ from web.auth import MAX_LOGIN_FAILURES
 
 
 def test_wrong_password_is_refused_without_saying_which_part(
-    app: Flask, users: dict[str, Account]
+    client: FlaskClient, users: dict[str, Account]
 ) -> None:
-    client = app.test_client()
     for username in ("chef", "nobody"):
         response = client.post("/login", data={"username": username, "password": "fel-fel-fel"})
         html = response.get_data(as_text=True)
@@ -58,9 +58,8 @@ def test_login_is_rate_limited(app: Flask, users: dict[str, Account], runtime: R
 
 
 def test_a_successful_login_clears_the_users_failures(
-    app: Flask, users: dict[str, Account], runtime: Runtime
+    client: FlaskClient, users: dict[str, Account], runtime: Runtime
 ) -> None:
-    client = app.test_client()
     for _ in range(MAX_LOGIN_FAILURES - 1):
         client.post("/login", data={"username": "chef", "password": "gissning1"})
     assert client.post("/login", data={"username": "chef", "password": PASSWORD}
@@ -68,9 +67,8 @@ def test_a_successful_login_clears_the_users_failures(
     assert runtime.accounts.recent_login_failures("chef", "x", timedelta(minutes=15)) == 0
 
 
-def test_one_time_password_must_be_changed_first(app: Flask, runtime: Runtime) -> None:
+def test_one_time_password_must_be_changed_first(client: FlaskClient, runtime: Runtime) -> None:
     runtime.accounts.add("ny", Role.RAPPORTOR, "engangs-losen", must_change_password=True)
-    client = app.test_client()
     login = client.post("/login", data={"username": "ny", "password": "engangs-losen"})
     assert login.location == "/konto/losenord"
     for path in ("/", "/avvikelser/ny", "/mina-rapporter"):
@@ -102,8 +100,7 @@ def test_passwords_are_stored_hashed(runtime: Runtime, users: dict[str, Account]
     assert hashes and all(PASSWORD not in value and ":" in value for value in hashes)
 
 
-def test_session_cookie_flags_and_logout(app: Flask, users: dict[str, Account]) -> None:
-    client = app.test_client()
+def test_session_cookie_flags_and_logout(client: FlaskClient, users: dict[str, Account]) -> None:
     response = client.post("/login", data={"username": "chef", "password": PASSWORD})
     cookie = next(v for k, v in response.headers.items()
                   if k == "Set-Cookie" and v.startswith("tracker_session="))

@@ -6,17 +6,18 @@ from __future__ import annotations
 import click
 import pytest
 from click.testing import CliRunner
+from support import TrackerRunner
 
 from tracker.cli import main
 from tracker.config import Settings
-from tracker.runtime import open_runtime
+from tracker.runtime import Runtime, open_runtime
 
 
-def test_cli_user_token_and_unit_commands(environ: dict[str, str]) -> None:
-    runner = CliRunner()
-    assert runner.invoke(main, ["init"], env=environ).exit_code == 0
+def test_cli_user_token_and_unit_commands(
+    runner: TrackerRunner, environ: dict[str, str]
+) -> None:
+    assert runner.invoke(["init"]).exit_code == 0
     added = runner.invoke(
-        main,
         [
             "user",
             "add",
@@ -28,16 +29,15 @@ def test_cli_user_token_and_unit_commands(environ: dict[str, str]) -> None:
             "--password-stdin",
         ],
         input="ett-langt-losenord\n",
-        env=environ,
     )
     assert added.exit_code == 0, added.output
     assert "One-time password" not in added.output
-    one_time = runner.invoke(main, ["user", "add", "anna", "--role", "rapportor"], env=environ)
+    one_time = runner.invoke(["user", "add", "anna", "--role", "rapportor"])
     assert "One-time password:" in one_time.output
-    listed = runner.invoke(main, ["user", "list"], env=environ).output
+    listed = runner.invoke(["user", "list"]).output
     assert "chef.hvb\tenhetschef\thvb-notgarden" in listed
 
-    token = runner.invoke(main, ["token", "create", "chef.hvb"], env=environ)
+    token = runner.invoke(["token", "create", "chef.hvb"])
     assert token.exit_code == 0
     lines = token.output.splitlines()
     assert len(lines) == 1 and lines[0].startswith("trk_") and len(lines[0]) > 30
@@ -50,33 +50,31 @@ def test_cli_user_token_and_unit_commands(environ: dict[str, str]) -> None:
         rt.close()
 
     bad_unit = runner.invoke(
-        main, ["user", "add", "x1", "--role", "enhetschef", "--unit", "nope"], env=environ
+        ["user", "add", "x1", "--role", "enhetschef", "--unit", "nope"]
     )
     assert bad_unit.exit_code != 0 and "Unknown unit code: nope" in bad_unit.output
     short = runner.invoke(
-        main,
         ["user", "add", "x2", "--role", "admin", "--password-stdin"],
         input="kort\n",
-        env=environ,
     )
     assert short.exit_code != 0 and "at least 10" in short.output
-    unknown = runner.invoke(main, ["token", "create", "nobody"], env=environ)
+    unknown = runner.invoke(["token", "create", "nobody"])
     assert unknown.exit_code != 0
 
     assert (
         runner.invoke(
-            main, ["unit", "add", "ekonomi", "Ekonomienheten", "--operation", "IFO"], env=environ
+            ["unit", "add", "ekonomi", "Ekonomienheten", "--operation", "IFO"]
         ).exit_code
         == 0
     )
     assert (
-        "ekonomi\tIFO\tEkonomienheten" in runner.invoke(main, ["unit", "list"], env=environ).output
+        "ekonomi\tIFO\tEkonomienheten" in runner.invoke(["unit", "list"]).output
     )
-    assert runner.invoke(main, ["unit", "rename", "ekonomi", "Ekonomi"], env=environ).exit_code == 0
-    assert runner.invoke(main, ["unit", "deactivate", "ekonomi"], env=environ).exit_code == 0
-    listed_units = runner.invoke(main, ["unit", "list"], env=environ).output
+    assert runner.invoke(["unit", "rename", "ekonomi", "Ekonomi"]).exit_code == 0
+    assert runner.invoke(["unit", "deactivate", "ekonomi"]).exit_code == 0
+    listed_units = runner.invoke(["unit", "list"]).output
     assert "ekonomi\tIFO\tEkonomi (inactive)" in listed_units
-    assert runner.invoke(main, ["unit", "deactivate", "nope"], env=environ).exit_code != 0
+    assert runner.invoke(["unit", "deactivate", "nope"]).exit_code != 0
 
 
 def _command_paths(group: click.Group, prefix: list[str]) -> list[list[str]]:
@@ -98,13 +96,9 @@ def test_every_command_explains_itself(command: list[str]) -> None:
     assert len(help_body.split()) > 6  # a sentence, not just the usage line
 
 
-def test_renaming_the_taxonomy_keeps_history_and_adds_a_version(runtime) -> None:  # type: ignore[no-untyped-def]
-    env = {
-        "TRACKER_DATABASE_URL": runtime.settings.database_url,
-        "TRACKER_INSTANCE_PATH": str(runtime.settings.instance_path),
-        "TRACKER_SECRET_KEY": "k",
-    }
-    runner = CliRunner()
+def test_renaming_the_taxonomy_keeps_history_and_adds_a_version(
+    runtime: Runtime, runner: TrackerRunner
+) -> None:
     filed = runtime.app.file_deviation(
         actor="anna",
         unit="utredning",
@@ -113,15 +107,15 @@ def test_renaming_the_taxonomy_keeps_history_and_adds_a_version(runtime) -> None
         occurred_on=runtime.app.today(),
         description="Polisen fick inte kallelsen.",
     )
-    renamed = runner.invoke(main, ["taxonomy", "rename", "samverkan", "Samverkan externt"], env=env)
+    renamed = runner.invoke(["taxonomy", "rename", "samverkan", "Samverkan externt"])
     assert renamed.exit_code == 0, renamed.output
     added = runner.invoke(
-        main, ["taxonomy", "add-subcategory", "handlaggning", "journal", "Journalföring"], env=env
+        ["taxonomy", "add-subcategory", "handlaggning", "journal", "Journalföring"]
     )
     assert added.exit_code == 0, added.output
-    refused = runner.invoke(main, ["taxonomy", "add-subcategory", "personal", "x", "X"], env=env)
+    refused = runner.invoke(["taxonomy", "add-subcategory", "personal", "x", "X"])
     assert refused.exit_code != 0
-    listing = runner.invoke(main, ["taxonomy", "list"], env=env).output
+    listing = runner.invoke(["taxonomy", "list"]).output
     assert "Version 3" in listing
     assert "samverkan\tSamverkan externt" in listing
     assert "  journal\tJournalföring" in listing
@@ -134,7 +128,7 @@ def test_renaming_the_taxonomy_keeps_history_and_adds_a_version(runtime) -> None
         occurred_on=runtime.app.today(),
         description="Anteckning saknades.",
     )
-    assert runner.invoke(main, ["taxonomy", "deactivate", "personal"], env=env).exit_code == 0
+    assert runner.invoke(["taxonomy", "deactivate", "personal"]).exit_code == 0
     from events.errors import UnknownCode
 
     with pytest.raises(UnknownCode):

@@ -14,12 +14,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from support import file_deviation, make_app
+from support import TrackerRunner, file_deviation, make_app
 
 from events.deviation import DeviationStatus
 from tracker.accounts import Role
-from tracker.cli import main
 from tracker.cli.serve import FIRST_ADMIN, embedded_workers, ensure_first_admin
 from tracker.config import Settings
 from tracker.demo import DEMO_USERS, seed_demo
@@ -110,11 +108,11 @@ def test_demo_seeds_every_role_and_a_year_of_cases(empty_sqlite: Runtime) -> Non
     assert "Tack!" in staff.get("/mina-rapporter").get_data(as_text=True)
 
 
-def test_demo_command_without_serving(environ: dict[str, str], runtime: Runtime) -> None:
+def test_demo_command_without_serving(runner: TrackerRunner, runtime: Runtime) -> None:
     # A store with a case already: the command adds the users and leaves the cases alone
     # (the year of data itself is tested above; this checks the command's wiring).
     file_deviation(runtime)
-    result = CliRunner().invoke(main, ["demo", "--no-serve"], env=environ)
+    result = runner.invoke(["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "password: demo-utvecklare" in result.output
     assert "The store already has cases" in result.output

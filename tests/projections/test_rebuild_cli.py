@@ -6,12 +6,11 @@ import io
 import re
 from datetime import timedelta
 
-from click.testing import CliRunner
 from projection_oracles import CLASSIFICATIONS, UNITS, snapshot
+from support import TrackerRunner
 
 from projections.runner import BatchRunner, catch_up
 from projections.views import VIEWS
-from tracker.cli import main
 from tracker.cli.projections import Progress
 from tracker.runtime import Runtime
 
@@ -31,13 +30,13 @@ def fill(rt: Runtime, n: int) -> int:
 
 
 def test_rebuild_shows_progress_and_the_rate_and_gives_the_same_views(
-    runtime: Runtime, environ: dict[str, str]
+    runtime: Runtime, runner: TrackerRunner
 ) -> None:
     head = fill(runtime, 30)
     before = snapshot(runtime.engine)
 
-    result = CliRunner().invoke(
-        main, ["projections", "rebuild", "--batch-size", "10"], env=environ
+    result = runner.invoke(
+        ["projections", "rebuild", "--batch-size", "10"]
     )
 
     assert result.exit_code == 0, result.output
@@ -61,13 +60,13 @@ def test_rebuild_shows_progress_and_the_rate_and_gives_the_same_views(
 
 
 def test_rebuild_one_view_leaves_the_others_alone(
-    runtime: Runtime, environ: dict[str, str]
+    runtime: Runtime, runner: TrackerRunner
 ) -> None:
     fill(runtime, 5)
     before = snapshot(runtime.engine)
 
-    result = CliRunner().invoke(
-        main, ["projections", "rebuild", "--view", "monthly_counts"], env=environ
+    result = runner.invoke(
+        ["projections", "rebuild", "--view", "monthly_counts"]
     )
 
     assert result.exit_code == 0, result.output
@@ -75,8 +74,8 @@ def test_rebuild_one_view_leaves_the_others_alone(
     assert snapshot(runtime.engine) == before
 
 
-def test_rebuild_refuses_an_unknown_view(environ: dict[str, str]) -> None:
-    result = CliRunner().invoke(main, ["projections", "rebuild", "--view", "nope"], env=environ)
+def test_rebuild_refuses_an_unknown_view(runner: TrackerRunner) -> None:
+    result = runner.invoke(["projections", "rebuild", "--view", "nope"])
     assert result.exit_code == 2
     assert "'nope' is not one of" in result.stderr
 
@@ -99,10 +98,10 @@ def test_progress_redraws_in_place_on_a_terminal() -> None:
 
 
 def test_status_lists_each_view_against_the_head(
-    runtime: Runtime, environ: dict[str, str]
+    runtime: Runtime, runner: TrackerRunner
 ) -> None:
     fill(runtime, 2)
-    result = CliRunner().invoke(main, ["projections", "status"], env=environ)
+    result = runner.invoke(["projections", "status"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert len(lines) == len(VIEWS)

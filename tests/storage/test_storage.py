@@ -9,10 +9,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from eventsourcing.cryptography import AESCipher
+from support import TrackerRunner
 
-from tracker.cli import main
 from tracker.config import Settings
 from tracker.runtime import open_runtime
 
@@ -91,7 +90,7 @@ def test_settings_map_the_database_url_to_the_event_store() -> None:
 
 
 def test_several_processes_creating_the_schema_at_once_all_succeed(
-    environ: dict[str, str],
+    environ: dict[str, str], runner: TrackerRunner
 ) -> None:
     env = os.environ | environ
     processes = [
@@ -105,7 +104,7 @@ def test_several_processes_creating_the_schema_at_once_all_succeed(
     ]
     results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in processes]  # type: ignore[union-attr]
     assert [code for code, _ in results] == [0, 0, 0, 0], results
-    out = CliRunner().invoke(main, ["unit", "list"], env=environ)
+    out = runner.invoke(["unit", "list"])
     assert out.exit_code == 0
     assert len(out.output.strip().splitlines()) == 7  # seeded exactly once
 
