@@ -91,7 +91,8 @@ def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None]
 )
 def serve_command(demo: bool) -> None:
     """Run the web app and JSON API on TRACKER_HOST:TRACKER_PORT (127.0.0.1:5000) with
-    waitress, with the projections and the scheduler embedded (TRACKER_EMBEDDED_WORKERS).
+    waitress, with the background workers (projections, scheduler, notifier) embedded
+    (TRACKER_EMBEDDED_WORKERS; see `tracker worker`).
 
     On an empty store it creates the account `admin` and prints its one-time password.
     """
