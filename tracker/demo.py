@@ -243,6 +243,12 @@ class DemoYear:
             mine.id, actor="enhetschef",
             message="Tack! Vi ser över hur adressändringar förs in i systemet.",
         )
+        # A measure of the demo enhetschef's own, due soon ("Att göra" on any date).
+        app.add_measure(
+            mine.id, actor="enhetschef", responsible="enhetschef",
+            description="Gå igenom rutinen för adressändringar med handläggarna.",
+            due_on=self.today + timedelta(days=2),
+        )
         self.counts["deviations"] += 3
         filed.append((deviation.id, self.today - timedelta(days=199), "utredning"))
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from tracker.accounts import Account, Accounts, Role
 from tracker.config import Settings
-from tracker.tables import notification_optouts
+from tracker.tables import notification_optouts, user_units, users
 
 SUBJECT_PREFIX = "[Avvikelser]"
 
@@ -96,19 +96,27 @@ class Recipients:
     """Who gets a kind of mail: active accounts with an address that did not opt out.
     Read once per batch (a handful of queries), not once per event."""
 
-    def __init__(self, accounts: Accounts, connection: sa.Connection | None = None) -> None:
-        self.accounts = {account.username: account for account in accounts.all()}
-        self._optouts = self._read_optouts(accounts.engine, connection)
-
-    @staticmethod
-    def _read_optouts(
-        engine: sa.Engine, connection: sa.Connection | None
-    ) -> set[tuple[int, str]]:
-        query = sa.select(notification_optouts.c.user_id, notification_optouts.c.kind)
-        if connection is not None:
-            return {(row[0], row[1]) for row in connection.execute(query)}
-        with engine.connect() as own:
-            return {(row[0], row[1]) for row in own.execute(query)}
+    def __init__(self, accounts: Accounts) -> None:
+        # Three queries, however many users (Accounts.all() asks once per user for units).
+        with accounts.engine.connect() as connection:
+            units: dict[int, set[str]] = {}
+            for user_id, code in connection.execute(
+                sa.select(user_units.c.user_id, user_units.c.unit_code)
+            ):
+                units.setdefault(user_id, set()).add(code)
+            self.accounts = {
+                row.username: Account(
+                    id=row.id, username=row.username, role=Role(row.role),
+                    units=frozenset(units.get(row.id, ())), active=row.active, email=row.email,
+                )
+                for row in connection.execute(sa.select(users).where(users.c.active.is_(True)))
+            }
+            self._optouts = {
+                (row[0], row[1])
+                for row in connection.execute(
+                    sa.select(notification_optouts.c.user_id, notification_optouts.c.kind)
+                )
+            }
 
     def wants(self, account: Account, kind: Kind) -> bool:
         return (
