@@ -60,6 +60,8 @@ UNDECIDED = frozenset(
 )
 # A breach: still missing after its due day, or done after it.
 BREACHED = frozenset({ClockStatus.OVERDUE, ClockStatus.DECIDED_LATE})
+# Done in time, or not needed: such a clock cannot be breached on any day.
+SETTLED = frozenset({ClockStatus.DECIDED, ClockStatus.EXEMPT})
 
 
 def local_date(moment: datetime) -> date:

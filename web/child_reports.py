@@ -5,7 +5,7 @@ the page's own ways of entering a moment (a date and a time) are subclasses."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from marshmallow import ValidationError, fields, post_load, validate
@@ -66,40 +66,34 @@ class InvestigationExtension(BaseSchema):
     expected_version = version()
 
 
-def _moment(data: dict[str, Any], prefix: str) -> datetime:
-    return datetime.combine(
-        data.pop(f"{prefix}_date"), data.pop(f"{prefix}_time"), tzinfo=STOCKHOLM
-    )
+class _DateAndTime(BaseSchema):
+    """Page-only: an aware moment (`moment`) entered as `<prefix>_date` and
+    `<prefix>_time` inputs, in Stockholm time."""
+
+    moment: ClassVar[str]
+    prefix: ClassVar[str]
+
+    @post_load
+    def _combine(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        day, clock = data.pop(f"{self.prefix}_date"), data.pop(f"{self.prefix}_time")
+        data[self.moment] = datetime.combine(day, clock, tzinfo=STOCKHOLM)
+        return data
 
 
-class RegisterForm(RegisterBody):
-    """Page-only: the received moment as a date and a time, in Stockholm."""
+class RegisterForm(_DateAndTime, RegisterBody):
+    moment, prefix = "received_at", "received"
+    received_date, received_time = date(), fields.Time(required=True)
 
     class Meta:
         exclude = ("received_at",)
 
-    received_date = date()
-    received_time = fields.Time(required=True)
 
-    @post_load
-    def _received_at(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        data["received_at"] = _moment(data, "received")
-        return data
-
-
-class ProtectionForm(ProtectionBody):
-    """Page-only: the assessed moment as a date and a time, in Stockholm."""
+class ProtectionForm(_DateAndTime, ProtectionBody):
+    moment, prefix = "assessed_at", "assessed"
+    assessed_date, assessed_time = date(), fields.Time(required=True)
 
     class Meta:
         exclude = ("assessed_at",)
-
-    assessed_date = date()
-    assessed_time = fields.Time(required=True)
-
-    @post_load
-    def _assessed_at(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        data["assessed_at"] = _moment(data, "assessed")
-        return data
 
 
 def check_handler(username: str) -> None:

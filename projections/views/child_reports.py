@@ -11,29 +11,41 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 
 from events.child_report import ChildReport
+from events.clocks import SETTLED, investigation_status, preliminary_status
 from projections import tables as t
 from projections.views.base import View, utc
 
 
 def watch_columns(row: Mapping[str, Any]) -> dict[str, date | None]:
-    """The deadline while a breach could still be flagged, else None (see tables.py)."""
-    preliminary: date | None = None
-    if (
-        not row["ongoing_investigation"]
-        and row["breach_flagged_on"] is None
-        and (row["decided_on"] is None or row["decided_on"] > row["deadline"])
-    ):
-        preliminary = row["deadline"]
-    investigation: date | None = None
-    deadline = row["investigation_deadline"]
-    completed = row["investigation_completed_on"]
-    if (
-        deadline is not None
-        and row["investigation_breach_flagged_on"] is None
-        and (completed is None or completed > deadline)
-    ):
-        investigation = deadline
-    return {"preliminary_watch": preliminary, "investigation_watch": investigation}
+    """The deadline while a breach could still be flagged, else None (see tables.py).
+    Whether a clock is settled does not depend on the day, so any day will do: its own."""
+    deadline = row["deadline"]
+    preliminary = preliminary_status(
+        deadline, row["original_deadline"], row["decided_on"], deadline,
+        exempt=row["ongoing_investigation"],
+    )
+    opened_deadline = row["investigation_deadline"]
+    investigation = (
+        investigation_status(
+            opened_deadline, None, row["investigation_completed_on"], opened_deadline
+        )
+        if opened_deadline is not None
+        else None
+    )
+    return {
+        "preliminary_watch": (
+            deadline
+            if row["breach_flagged_on"] is None and preliminary not in SETTLED
+            else None
+        ),
+        "investigation_watch": (
+            opened_deadline
+            if investigation is not None
+            and row["investigation_breach_flagged_on"] is None
+            and investigation not in SETTLED
+            else None
+        ),
+    }
 
 
 class Deadlines(View):
