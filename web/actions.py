@@ -14,7 +14,10 @@ from uuid import UUID
 from flask_babel import lazy_gettext
 from marshmallow import Schema, fields
 
-from tracker.application import TrackerApplication
+from events.errors import DomainError, StepOutOfOrder
+from tracker.application import ConflictError, TrackerApplication
+from web.forms import Form, parse_form
+from web.runtime import application
 
 CHOOSE = lazy_gettext("Choose one of the options in the list.")
 
@@ -61,3 +64,22 @@ class Action:
 
 def by_page(actions: Mapping[str, Action]) -> dict[str, Action]:
     return {action.page: action for action in actions.values()}
+
+
+def submit(action: Action, case_id: UUID, actor: str) -> tuple[Form, int]:
+    """A case page's form: parse it with the action's schema and run the command. Returns
+    the form and the status to re-show it with when it failed (422 bad input, 409 a step
+    taken too early or someone else's change: the state is the conflict)."""
+    schema = action.form_schema()
+    form = parse_form(schema)
+    status = 422
+    if form.ok:
+        try:
+            action.run(application(), case_id, actor, form.data)
+        except (DomainError, ConflictError) as error:
+            form.fail(error, action.error_fields(schema))
+            if isinstance(error, StepOutOfOrder | ConflictError):
+                status = 409
+    if form.conflict:
+        form.values.pop("version", None)  # the re-shown form carries the current version
+    return form, status

@@ -14,12 +14,12 @@ from marshmallow import fields, validate
 from events.base import SHORT_TEXT
 from events.child_report import ChildReport
 from events.clocks import CLOCK_LABELS
-from events.errors import DomainError, StepOutOfOrder
+from events.errors import DomainError
 from projections import queries
 from tracker.accounts import Account, Role
 from tracker.application import ConflictError
 from web import navigation
-from web.actions import CHOOSE, by_page
+from web.actions import CHOOSE, by_page, submit
 from web.auth import current_account, roles_required
 from web.casework import (
     CHILD_REPORT_ROLES,
@@ -163,19 +163,8 @@ def act(report_id: UUID, action: str) -> Any:
     if found is None:
         abort(404)
     _reachable(report_id)
-    schema = found.form_schema()
-    form = parse_form(schema)
-    status = 422
-    if form.ok:
-        try:
-            found.run(application(), report_id, current_account().username, form.data)
-        except (DomainError, ConflictError) as error:
-            form.fail(error, found.error_fields(schema))
-            if isinstance(error, StepOutOfOrder | ConflictError):
-                status = 409
+    form, status = submit(found, report_id, current_account().username)
     if not form.ok:
-        if form.conflict:
-            form.values.pop("version", None)
         return _render_report(report_id, {action: form}, status)
     flash(found.done, "success")
     return redirect(url_for("child_reports.report", report_id=report_id) + f"#steg-{action}")

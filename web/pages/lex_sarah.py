@@ -10,11 +10,9 @@ from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from events.errors import DomainError, StepOutOfOrder
 from projections import queries
-from tracker.application import ConflictError
 from web import navigation
-from web.actions import by_page
+from web.actions import by_page, submit
 from web.auth import current_account, roles_required
 from web.casework import (
     FINDING_KINDS,
@@ -26,7 +24,7 @@ from web.casework import (
     lex_sarah_dict,
 )
 from web.display import EVENT_NAMES
-from web.forms import Form, parse_form
+from web.forms import Form
 from web.lex_sarah import ACTIONS
 from web.runtime import application, fresh_views, runtime
 
@@ -95,20 +93,8 @@ def act(case_id: UUID, action: str) -> Any:
     if found is None:
         abort(404)
     application().get_lex_sarah_case(case_id)  # 404 before reading the form
-    schema = found.form_schema()
-    form = parse_form(schema)
-    status = 422
-    if form.ok:
-        try:
-            found.run(application(), case_id, current_account().username, form.data)
-        except (DomainError, ConflictError) as error:
-            form.fail(error, found.error_fields(schema))
-            # A step taken too early, or someone else's change: the state is the conflict.
-            if isinstance(error, StepOutOfOrder | ConflictError):
-                status = 409
+    form, status = submit(found, case_id, current_account().username)
     if not form.ok:
-        if form.conflict:
-            form.values.pop("version", None)  # the re-shown form carries the current version
         return _render_case(case_id, {action: form}, status)
     flash(found.done, "success")
     return redirect(url_for("lex_sarah.case", case_id=case_id) + f"#steg-{action}")
