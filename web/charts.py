@@ -16,7 +16,7 @@ import functools
 import io
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any, cast
 
@@ -29,6 +29,8 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
+
+from web.chart_svg import presentation_attributes
 
 MONTHS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
@@ -67,94 +69,26 @@ def _safe_id(chart_id: str) -> str:
     return cleaned if cleaned[0].isalpha() else f"c-{cleaned}"
 
 
-def _render(figure: Figure, chart_id: str, title: str, description: str) -> Markup:
+def _render(chart_id: str, title: str, build: Callable[[], tuple[Figure, str]]) -> Markup:
     buffer = io.StringIO()
+    # Built inside the rc context too: text takes its font when it is created.
     with _LOCK, matplotlib.rc_context(_RC | {"svg.hashsalt": f"avvikelse-tracker:{chart_id}"}):
+        figure, description = build()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = presentation_attributes(buffer.getvalue())
     return Markup(_accessible(svg, chart_id, title, description))  # noqa: S704 - built from escaped parts
 
 
-# CSS properties matplotlib writes that are also SVG presentation attributes (SVG 1.1 / 2).
-PRESENTATION = frozenset({
-    "clip-path", "clip-rule", "color", "dominant-baseline", "fill", "fill-opacity",
-    "fill-rule", "font-family", "font-size", "font-stretch", "font-style", "font-variant",
-    "font-weight", "letter-spacing", "opacity", "stroke", "stroke-dasharray",
-    "stroke-dashoffset", "stroke-linecap", "stroke-linejoin", "stroke-miterlimit",
-    "stroke-opacity", "stroke-width", "text-anchor", "visibility",
-})
-_TAG_RE = re.compile(r"<[A-Za-z][^<>]*>")
-_STYLE_ATTR_RE = re.compile(r'\sstyle="([^"]*)"')
-_STYLE_ELEMENT_RE = re.compile(r"<style[^>]*>(.*?)</style>\s*", re.S)
-_FONT_WEIGHTS = {"bold", "bolder", "lighter", "normal"}
+PNG_DPI = 150
 
 
-def _declarations(css: str) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    for declaration in css.split(";"):
-        if not declaration.strip():
-            continue
-        name, _, value = declaration.partition(":")
-        name, value = name.strip().lower(), value.strip()
-        if name == "font":  # shorthand: [style] [weight] size family
-            found.extend(_font_shorthand(value))
-            continue
-        if name not in PRESENTATION:
-            raise ValueError(f"no SVG presentation attribute for CSS property {name!r}")
-        found.append((name, value))
-    return found
-
-
-def _font_shorthand(value: str) -> list[tuple[str, str]]:
-    match = re.match(r"\s*((?:[\w-]+\s+)*?)([\d.]+(?:px|pt|em|%))\s+(.+)", value)
-    if match is None:
-        raise ValueError(f"cannot read the font shorthand {value!r}")
-    found = [("font-size", match.group(2)), ("font-family", match.group(3).strip())]
-    for word in match.group(1).split():
-        if word in {"italic", "oblique"}:
-            found.append(("font-style", word))
-        elif word.isdigit() or word in _FONT_WEIGHTS:
-            found.append(("font-weight", word))
-    return found
-
-
-def _attributes(declarations: list[tuple[str, str]]) -> str:
-    def quoted(value: str) -> str:  # single quotes (font names) may stay as they are
-        return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-
-    return "".join(f' {name}="{quoted(value)}"' for name, value in declarations)
-
-
-def _restyle_tag(tag: str) -> str:
-    match = _STYLE_ATTR_RE.search(tag)
-    if match is None:
-        return tag
-    declarations = _declarations(match.group(1))
-    tag = tag[: match.start()] + tag[match.end():]
-    for name, _ in declarations:  # the style attribute wins over an existing attribute
-        tag = re.sub(rf'\s{re.escape(name)}="[^"]*"', "", tag)
-    end = len(tag) - (2 if tag.endswith("/>") else 1)
-    return tag[:end] + _attributes(declarations) + tag[end:]
-
-
-def presentation_attributes(svg: str) -> str:
-    """The same drawing with every `style` attribute turned into presentation attributes and
-    matplotlib's `*{...}` <style> rule moved onto the root (the properties it sets are
-    inherited, and each element's own attribute still overrides them)."""
-    inherited: list[tuple[str, str]] = []
-    for css in _STYLE_ELEMENT_RE.findall(svg):
-        for rule in re.findall(r"\*\s*\{([^}]*)\}", css):
-            inherited.extend(_declarations(rule))
-        if re.sub(r"\*\s*\{[^}]*\}", "", css).strip():
-            raise ValueError("matplotlib wrote a <style> rule other than '*{...}'")
-    svg = _STYLE_ELEMENT_RE.sub("", svg)
-    svg = re.sub(r"<defs>\s*</defs>\s*", "", svg)
-    svg = _TAG_RE.sub(lambda m: _restyle_tag(m.group(0)), svg)
-    if inherited:
-        start = svg.index("<svg")
-        end = svg.index(">", start)
-        svg = svg[:end] + _attributes(inherited) + svg[end:]
-    return svg
+def _render_png(build: Callable[[], tuple[Figure, str]]) -> bytes:
+    """The same drawing as a PNG (Word documents take images, not SVG)."""
+    buffer = io.BytesIO()
+    with _LOCK, matplotlib.rc_context(_RC):
+        figure, _ = build()
+        figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def _accessible(svg: str, chart_id: str, title: str, description: str) -> str:
@@ -200,8 +134,15 @@ def _figure(
 
 # Average advance of a DejaVu Sans character at 10 pt, in inches: sizes the label margin.
 CHAR_WIDTH = 0.075
+MISSING = "uppgift saknas"
+
+
 def _describe(pairs: Sequence[tuple[str, int]]) -> str:
     return "; ".join(f"{label}: {value}" for label, value in pairs)
+
+
+def _count(n: int | None) -> str:
+    return MISSING if n is None else str(n)
 
 
 def bar_chart(
@@ -218,11 +159,25 @@ def bar_chart(
     return _bar_chart(_safe_id(chart_id), title, tuple(labels), tuple(values), value_label)
 
 
+def bar_chart_png(
+    *, title: str, labels: Sequence[str], values: Sequence[int], value_label: str = "Antal"
+) -> bytes:
+    return _render_png(functools.partial(_bar_figure, title, tuple(labels), tuple(values),
+                                         value_label))
+
+
 @functools.lru_cache(maxsize=256)
 def _bar_chart(
     chart_id: str, title: str, labels: tuple[str, ...], values: tuple[int, ...], value_label: str
 ) -> Markup:
     # Same numbers, same bytes: a past month's chart is drawn once per process.
+    return _render(chart_id, title,
+                   functools.partial(_bar_figure, title, labels, values, value_label))
+
+
+def _bar_figure(
+    title: str, labels: tuple[str, ...], values: tuple[int, ...], value_label: str
+) -> tuple[Figure, str]:
     height = max(1.8, 0.4 * len(labels) + 1.1)
     label_width = min(4.0, 0.25 + CHAR_WIDTH * max((len(label) for label in labels), default=0))
     figure = _figure(8.0, height, left=label_width, right=0.4, top=0.45, bottom=0.5)
@@ -240,39 +195,70 @@ def _bar_chart(
     if not labels:
         axes.text(0.5, 0.5, "Inga avvikelser", transform=axes.transAxes, ha="center")
     description = _describe(list(zip(labels, values, strict=True))) or "Inga avvikelser."
-    return _render(figure, chart_id, title, description)
+    return figure, description
 
 
-def year_over_year_chart(
-    chart_id: str,
-    *,
-    title: str,
-    series: Mapping[int, Sequence[int]],
-) -> Markup:
-    """Deviations per month, one line per year, months on the x axis."""
+Series = Mapping[int, Sequence[int | None]]
+
+
+def _frozen(series: Series) -> tuple[tuple[int, tuple[int | None, ...]], ...]:
     for year, counts in series.items():
         if len(counts) != 12:
             raise ValueError(f"year {year} must have 12 monthly counts")
-    frozen = tuple(sorted((year, tuple(counts)) for year, counts in series.items()))
-    return _year_over_year_chart(_safe_id(chart_id), title, frozen)
+    return tuple(sorted((year, tuple(counts)) for year, counts in series.items()))
+
+
+def _series_description(series: dict[int, tuple[int | None, ...]]) -> str:
+    parts = []
+    for year in sorted(series):
+        counts = series[year]
+        known = [n for n in counts if n is not None]
+        if not known:
+            parts.append(f"{year}: {MISSING}.")
+            continue
+        parts.append(
+            f"{year}: " + ", ".join(f"{MONTHS_SV[m]} {_count(n)}" for m, n in enumerate(counts))
+            + f" (totalt {sum(known)})."
+        )
+    return " ".join(parts) or "Inga år att visa."
+
+
+def year_over_year_chart(chart_id: str, *, title: str, series: Series) -> Markup:
+    """Deviations per month, one line per year, months on the x axis; months without data
+    (None) are gaps in the line, never drawn as 0."""
+    return _year_over_year_chart(_safe_id(chart_id), title, _frozen(series))
+
+
+def year_over_year_png(*, title: str, series: Series) -> bytes:
+    return _render_png(functools.partial(_year_over_year_figure, title, _frozen(series)))
 
 
 @functools.lru_cache(maxsize=64)
 def _year_over_year_chart(
-    chart_id: str, title: str, frozen: tuple[tuple[int, tuple[int, ...]], ...]
+    chart_id: str, title: str, frozen: tuple[tuple[int, tuple[int | None, ...]], ...]
 ) -> Markup:
+    return _render(chart_id, title, functools.partial(_year_over_year_figure, title, frozen))
+
+
+def _legend_label(year: int, counts: Sequence[int | None]) -> str:
+    return f"{year} ({MISSING})" if all(n is None for n in counts) else str(year)
+
+
+def _year_over_year_figure(
+    title: str, frozen: tuple[tuple[int, tuple[int | None, ...]], ...]
+) -> tuple[Figure, str]:
     series = dict(frozen)
-    figure = _figure(8.0, 3.8, left=0.65, right=1.1, top=0.45, bottom=0.4)
+    figure = _figure(8.0, 4.0, left=0.65, right=0.3, top=0.45, bottom=0.85)
     axes = figure.subplots()
     months = list(range(12))
     peak = 1
     for index, year in enumerate(sorted(series)):
-        counts = list(series[year])
-        peak = max(peak, *counts)
+        counts = series[year]
+        peak = max(peak, *(n for n in counts if n is not None), 0)
         axes.plot(
             months,
-            counts,
-            label=str(year),
+            [float("nan") if n is None else n for n in counts],
+            label=_legend_label(year, counts),
             color=PALETTE[index % len(PALETTE)],
             marker=MARKERS[index % len(MARKERS)],
             linestyle=LINESTYLES[index % len(LINESTYLES)],
@@ -286,11 +272,62 @@ def _year_over_year_chart(
     axes.spines[["top", "right"]].set_visible(False)
     figure.suptitle(title, x=0.01, y=0.98, ha="left", va="top", fontsize=11)
     if series:
-        axes.legend(title="År", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    description = " ".join(
-        f"{year}: "
-        + ", ".join(f"{MONTHS_SV[m]} {n}" for m, n in enumerate(series[year]))
-        + f" (totalt {sum(series[year])})."
-        for year in sorted(series)
-    ) or "Inga år att visa."
-    return _render(figure, chart_id, title, description)
+        _legend_below(axes, len(series))
+    return figure, _series_description(series)
+
+
+def _legend_below(axes: Any, columns: int) -> None:
+    axes.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=columns)
+
+
+def monthly_bars_chart(chart_id: str, *, title: str, series: Series) -> Markup:
+    """Deviations per month with the years side by side (bars per month, a colour and a
+    hatch per year): the committee report's appendix. No bar for a month without data."""
+    return _monthly_bars_chart(_safe_id(chart_id), title, _frozen(series))
+
+
+def monthly_bars_png(*, title: str, series: Series) -> bytes:
+    return _render_png(functools.partial(_monthly_bars_figure, title, _frozen(series)))
+
+
+@functools.lru_cache(maxsize=64)
+def _monthly_bars_chart(
+    chart_id: str, title: str, frozen: tuple[tuple[int, tuple[int | None, ...]], ...]
+) -> Markup:
+    return _render(chart_id, title, functools.partial(_monthly_bars_figure, title, frozen))
+
+
+HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo")
+
+
+def _monthly_bars_figure(
+    title: str, frozen: tuple[tuple[int, tuple[int | None, ...]], ...]
+) -> tuple[Figure, str]:
+    series = dict(frozen)
+    figure = _figure(8.0, 4.0, left=0.65, right=0.3, top=0.45, bottom=0.85)
+    axes = figure.subplots()
+    years = sorted(series)
+    width = 0.8 / max(1, len(years))
+    peak = 1
+    for index, year in enumerate(years):
+        counts = series[year]
+        positions = [m - 0.4 + width * (index + 0.5) for m in range(12)]
+        known = [(p, n) for p, n in zip(positions, counts, strict=True) if n is not None]
+        peak = max(peak, *(n for _, n in known), 0)
+        axes.bar(
+            [p for p, _ in known] or [0], [n for _, n in known] or [0], width=width,
+            color=PALETTE[index % len(PALETTE)], hatch=HATCHES[index % len(HATCHES)],
+            edgecolor="white", linewidth=0.5, label=_legend_label(year, counts),
+        )
+    axes.set_xticks(list(range(12)), labels=list(MONTHS_SV))
+    axes.set_xlim(-0.6, 11.6)
+    axes.set_ylim(0, peak * 1.15)
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_ylabel("Antal avvikelser")
+    axes.grid(axis="y", color="#dddddd")
+    axes.set_axisbelow(True)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.suptitle(title, x=0.01, y=0.98, ha="left", va="top", fontsize=11)
+    if years:
+        _legend_below(axes, len(series))
+    return figure, _series_description(series)

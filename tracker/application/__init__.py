@@ -16,6 +16,7 @@ from tracker.application.base import (
     NotFound,
 )
 from tracker.application.child_reports import ChildReportCommands, breach_deviation_id
+from tracker.application.committee_reports import CommitteeReportCommands
 from tracker.application.deviations import DeviationCommands
 from tracker.application.lex_sarah import LexSarahCommands
 
@@ -30,7 +31,9 @@ __all__ = [
 ]
 
 
-class TrackerApplication(DeviationCommands, LexSarahCommands, ChildReportCommands):
+class TrackerApplication(
+    DeviationCommands, LexSarahCommands, ChildReportCommands, CommitteeReportCommands
+):
     """Every command of the tracker, one mixin per aggregate."""
 
     # Set on the class itself: eventsourcing names each subclass after itself, and this

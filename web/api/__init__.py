@@ -14,8 +14,9 @@ The decorator authorises (403 outside `roles`), parses `body` (JSON) and `query`
 into `body=` / `query=` keyword arguments (422 with field errors; 400 for a body that is not
 a JSON object), dumps the return value with `response` (a schema class; `many=True` for
 lists) and documents all of it in the OpenAPI registry. Return `data`, `(data, status)` or
-`(data, status, headers)`. DomainError -> 422 (ValidationFailed, with its field) or 409,
-ConflictError -> 409, NotFound -> 404 (handlers in web.errors)."""
+`(data, status, headers)`; a file download returns a flask Response as it is and names its
+media types in `produces` (documented as binary). DomainError -> 422 (ValidationFailed,
+with its field) or 409, ConflictError -> 409, NotFound -> 404 (handlers in web.errors)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError
 from marshmallow import fields as ma_fields
@@ -74,6 +75,7 @@ class Operation:
     many: bool
     status: int
     error_statuses: list[int] = field(default_factory=list)
+    produces: list[str] = field(default_factory=list)
 
 
 REGISTRY: dict[tuple[str, str], Operation] = {}
@@ -126,6 +128,7 @@ def endpoint(
     many: bool = False,
     status: int = 200,
     tags: Iterable[str] = (),
+    produces: Iterable[str] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     method = method.upper()
     allowed = frozenset(roles)
@@ -141,6 +144,8 @@ def endpoint(
             if query is not None:
                 kwargs["query"] = _load_query(query())
             result = view(account=account, **kwargs)
+            if isinstance(result, Response):  # a file download
+                return result
             data, code = result, status
             headers: dict[str, str] = {}
             if isinstance(result, tuple):
@@ -159,7 +164,7 @@ def endpoint(
             errors.append(409)
         REGISTRY[(rule, method)] = Operation(
             rule, method, summary, description or (view.__doc__ or "").strip(), list(tags),
-            allowed, body, query, response, many, status, sorted(set(errors)),
+            allowed, body, query, response, many, status, sorted(set(errors)), list(produces),
         )
         return wrapped
 
@@ -228,6 +233,10 @@ def build_spec() -> dict[str, Any]:
             "responses": {
                 str(op.status): {
                     "description": "OK",
+                    **({"content": {
+                        kind: {"schema": {"type": "string", "format": "binary"}}
+                        for kind in op.produces
+                    }} if op.produces else {}),
                     **(
                         {"content": {"application/json": {"schema": (
                             {"type": "array", "items": op.response} if op.many else op.response

@@ -19,11 +19,11 @@ from web import navigation
 from web.auth import roles_required
 from web.casework import GRADES, LEX_SARAH_STATUSES, REPORT_ROLES
 from web.charts import MONTHS_SV, bar_chart, year_over_year_chart
-from web.csv_export import csv_response
 from web.display import OPERATION_NAMES, category_name, unit_name
 from web.forms import Form, parse_form
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
+from web.xlsx_export import table_response
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 navigation.register("Rapporter", "reports.index", REPORT_ROLES, order=60)
@@ -155,6 +155,7 @@ def monthly() -> Any:
 
 
 @bp.route("/manad.csv")
+@bp.route("/manad.xlsx", endpoint="monthly_xlsx")
 @roles_required(REPORT_ROLES)
 def monthly_csv() -> Any:
     form = _query(MonthQuery())
@@ -172,7 +173,7 @@ def monthly_csv() -> Any:
     ]
     rows += [(OPERATION_NAMES[op], "Totalt", n) for op, n in report["by_operation"].items()]
     rows.append(("Alla verksamheter", "Totalt", report["total"]))
-    return csv_response(
+    return table_response(
         f"månadsrapport-{year}-{month:02d}", ["Verksamhet", "Kvalitetsområde", "Antal"], rows
     )
 
@@ -214,6 +215,7 @@ ANNUAL_HEADER = ["Kvalitetsområde", "IFO", "HVB", "Totalt", "Lex Sarah-utrednin
 
 
 @bp.route("/ar.csv")
+@bp.route("/ar.xlsx", endpoint="annual_xlsx")
 @roles_required(REPORT_ROLES)
 def annual_csv() -> Any:
     form = _query(YearQuery())
@@ -228,15 +230,16 @@ def annual_csv() -> Any:
     ]
     total = report["total"]
     rows.append(("TOTALT", total["ifo"], total["hvb"], total["total"], total["lex_sarah"]))
-    return csv_response(f"årstabell-{year}", ANNUAL_HEADER, rows)
+    return table_response(f"årstabell-{year}", ANNUAL_HEADER, rows)
 
 
 @bp.route("/ar/totaler.csv")
+@bp.route("/ar/totaler.xlsx", endpoint="yearly_xlsx")
 @roles_required(REPORT_ROLES)
 def yearly_csv() -> Any:
     fresh_views()
     years = queries.yearly_totals(runtime().engine)["years"]
-    return csv_response(
+    return table_response(
         "avvikelser-per-år", ["År", "Antal avvikelser"],
         [(row["year"], row["total"]) for row in years],
     )
@@ -269,6 +272,7 @@ def year_over_year() -> Any:
 
 
 @bp.route("/ar-for-ar.csv")
+@bp.route("/ar-for-ar.xlsx", endpoint="year_over_year_xlsx")
 @roles_required(REPORT_ROLES)
 def year_over_year_csv() -> Any:
     form = _query(SpanQuery())
@@ -277,7 +281,7 @@ def year_over_year_csv() -> Any:
     first, last = _span(form)
     fresh_views()
     series = queries.monthly_series(runtime().engine, range(first, last + 1))
-    return csv_response(
+    return table_response(
         f"avvikelser-per-månad-{first}-{last}",
         ["År", *MONTH_NAMES, "Totalt"],
         [(year, *counts, sum(counts)) for year, counts in sorted(series.items())],
@@ -299,6 +303,7 @@ def escalations() -> Any:
 
 
 @bp.route("/eskaleringar.csv")
+@bp.route("/eskaleringar.xlsx", endpoint="escalations_xlsx")
 @roles_required(REPORT_ROLES)
 def escalations_csv() -> Any:
     rows = [
@@ -314,7 +319,7 @@ def escalations_csv() -> Any:
     header = ["Lex Sarah-nummer", "Avvikelse", "Enhet", "Verksamhet", "Inledd",
               "Föreslagen bedömning", "Beslutad bedömning", "Status", "Anmäld till IVO",
               "IVO:s diarienummer", "Dagar öppen", "Avslutad"]
-    return csv_response(f"lex-sarah-utredningar-{application().today()}", header, rows)
+    return table_response(f"lex-sarah-utredningar-{application().today()}", header, rows)
 
 
 def _recurrence_rows() -> list[dict[str, Any]]:
@@ -334,6 +339,7 @@ def recurrence() -> Any:
 
 
 @bp.route("/aterkommande.csv")
+@bp.route("/aterkommande.xlsx", endpoint="recurrence_xlsx")
 @roles_required(REPORT_ROLES)
 def recurrence_csv() -> Any:
     rows = [
@@ -343,4 +349,4 @@ def recurrence_csv() -> Any:
         for r in _recurrence_rows()
     ]
     header = ["Enhet", "Verksamhet", "Kvalitetsområde", "Antal", "Från", "Till", "Förslag"]
-    return csv_response(f"aterkommande-avvikelser-{application().today()}", header, rows)
+    return table_response(f"aterkommande-avvikelser-{application().today()}", header, rows)

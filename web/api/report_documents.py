@@ -1,0 +1,60 @@
+"""Report documents for other tools: the month's report to the committee (the finalised
+report when there is one, else the tracker's draft) and the annual section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields, validate
+
+from tracker.accounts import Account
+from web.api import endpoint
+from web.documents import annual, committee
+from web.documents.responses import MIMETYPES, download
+from web.pages.committee_report import VIEW_ROLES
+from web.schemas import BaseSchema
+
+TAGS = ["reports"]
+YEARS = validate.Range(min=2000, max=2100)
+
+
+class MonthlyDocumentQuery(BaseSchema):
+    year = fields.Integer(required=True, validate=YEARS)
+    month = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
+    format = fields.String(required=True, validate=validate.OneOf(["pdf", "docx"]))
+
+
+class AnnualDocumentQuery(BaseSchema):
+    year = fields.Integer(required=True, validate=YEARS)
+    format = fields.String(required=True, validate=validate.OneOf(["pdf", "docx", "xlsx"]))
+
+
+@endpoint(
+    "/reports/monthly/document", summary="Rapport till nämnden för en månad (PDF eller Word)",
+    description="The finalised report for the month when one exists (the latest finalised "
+    "version), else the latest saved draft, else the tracker's generated draft. Filename "
+    "avvikelser-YYYY-MM.pdf|docx.",
+    roles=VIEW_ROLES, query=MonthlyDocumentQuery, tags=TAGS,
+    produces=[MIMETYPES["pdf"], MIMETYPES["docx"]],
+)
+def monthly_document(account: Account, query: dict[str, Any]) -> Any:
+    doc = committee.load(query["year"], query["month"], author=account.username,
+                         prefer_final=True)
+    assert doc is not None  # no revision was asked for: there is always a draft
+    kind = query["format"]
+    body = committee.to_pdf(doc) if kind == "pdf" else committee.to_docx(doc)
+    return download(body, doc.filename, kind)
+
+
+@endpoint(
+    "/reports/annual/document",
+    summary="Årsavsnitt till kvalitetsberättelsen (PDF, Word eller Excel)",
+    description="Tabell 32, antal per år (Tabell 31), Lex Sarah-utredningar och diagram år "
+    "för år. Filename avvikelser-YYYY.pdf|docx|xlsx.",
+    roles=VIEW_ROLES, query=AnnualDocumentQuery, tags=TAGS,
+    produces=[MIMETYPES["pdf"], MIMETYPES["docx"], MIMETYPES["xlsx"]],
+)
+def annual_document(account: Account, query: dict[str, Any]) -> Any:
+    doc = annual.load(query["year"])
+    render = {"pdf": annual.to_pdf, "docx": annual.to_docx, "xlsx": annual.to_xlsx}
+    return download(render[query["format"]](doc), doc.filename, query["format"])

@@ -1,0 +1,143 @@
+"""The annual section of the kvalitetsberättelse: the Tabell-32 table (deviations per
+kvalitetsområde and operation with Lex Sarah investigations), the yearly totals (the
+"Avvikelser" row of Tabell 31), the Lex Sarah count and the year-over-year chart, as a page,
+PDF, Word and Excel. Years and months without data read "uppgift saknas", never 0."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import render_template
+from markupsafe import Markup
+
+from projections import queries
+from projections.coverage import MISSING, months_with_data
+from web.charts import MONTHS_SV, year_over_year_chart, year_over_year_png
+from web.display import category_name
+from web.documents import docx_writer
+from web.documents.pdf import render_pdf
+from web.runtime import application, fresh_views, runtime
+from web.xlsx_export import Sheet, render_xlsx
+
+TOTAL_YEARS = 5  # Tabell 31: the year and the four before
+CHART_YEARS = 3
+TABLE_HEADER = ["Kvalitetsområde", "IFO", "HVB", "Totalt", "Lex Sarah-utredningar"]
+
+
+@dataclass
+class AnnualDocument:
+    year: int
+    has_data: bool
+    rows: list[dict[str, Any]]
+    total: dict[str, int]
+    totals: list[tuple[int, int | str]]  # (year, count or MISSING)
+    series: dict[int, list[int | None]]
+    administration: str
+    month_labels = MONTHS_SV
+
+    @property
+    def title(self) -> str:
+        return f"Avvikelser {self.year} – underlag till kvalitetsberättelsen"
+
+    @property
+    def filename(self) -> str:
+        return f"avvikelser-{self.year}"
+
+    @property
+    def lex_sarah(self) -> int:
+        return self.total["lex_sarah"]
+
+    @property
+    def chart_title(self) -> str:
+        years = sorted(self.series)
+        return f"Avvikelser per månad {years[0]}–{years[-1]}"
+
+    def chart(self) -> Markup:
+        return year_over_year_chart("arsdiagram", title=self.chart_title, series=self.series)
+
+    def series_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for year, counts in sorted(self.series.items()):
+            known = [n for n in counts if n is not None]
+            rows.append({"year": year, "cells": [MISSING if n is None else n for n in counts],
+                         "total": sum(known) if known else MISSING})
+        return rows
+
+    def table_rows(self) -> list[list[Any]]:
+        """Tabell 32 with its TOTALT row, cells as numbers."""
+        rows: list[list[Any]] = [
+            [r["name"], r["ifo"], r["hvb"], r["total"], r["lex_sarah"]] for r in self.rows
+        ]
+        t = self.total
+        rows.append(["TOTALT", t["ifo"], t["hvb"], t["total"], t["lex_sarah"]])
+        return rows
+
+
+def _name(row: dict[str, Any]) -> str:
+    if row["subcategory"] is None:
+        return category_name(row["category"], None)
+    return "varav " + category_name(row["category"], row["subcategory"]).split(" – ", 1)[-1]
+
+
+def load(year: int) -> AnnualDocument:
+    fresh_views()
+    engine = runtime().engine
+    today = application().today()
+    coverage = months_with_data(engine, min(date(year, 12, 31), today))
+    report = queries.annual_report(engine, year)
+    by_year = {row["year"]: row["total"] for row in queries.yearly_totals(engine)["years"]}
+    years = range(year - TOTAL_YEARS + 1, year + 1)
+    totals: list[tuple[int, int | str]] = [
+        (y, by_year.get(y, 0) if coverage.has_year(y) else MISSING) for y in years
+    ]
+    chart_years = range(year - CHART_YEARS + 1, year + 1)
+    series = queries.monthly_series(engine, chart_years)
+    return AnnualDocument(
+        year=year, has_data=coverage.has_year(year),
+        rows=[{**row, "name": _name(row)} for row in report["rows"]], total=report["total"],
+        totals=totals, series={y: coverage.mask(y, series[y]) for y in chart_years},
+        administration=runtime().settings.administration_name,
+    )
+
+
+def to_pdf(doc: AnnualDocument) -> bytes:
+    return render_pdf(render_template("annual_section/pdf.html", doc=doc))
+
+
+def to_docx(doc: AnnualDocument) -> bytes:
+    writer = docx_writer.Writer(title=doc.title, header_left=doc.administration)
+    writer.heading(doc.title, 1)
+    writer.heading(f"Avvikelser per kvalitetsområde {doc.year} (Tabell 32)", 2)
+    if doc.has_data:
+        writer.table(TABLE_HEADER, doc.table_rows())
+    else:
+        writer.paragraphs(f"Uppgift saknas för {doc.year}.")
+    writer.paragraphs(
+        f"Lex Sarah-utredningar som inleddes {doc.year} med anledning av avvikelser: "
+        f"{doc.lex_sarah if doc.has_data else MISSING}."
+    )
+    writer.heading("Antal avvikelser per år (Tabell 31)", 2)
+    writer.table(["", *[str(y) for y, _ in doc.totals]],
+                 [["Avvikelser", *[n for _, n in doc.totals]]])
+    writer.heading(doc.chart_title, 2)
+    writer.picture(year_over_year_png(title=doc.chart_title, series=doc.series))
+    writer.table(["År", *MONTHS_SV, "Totalt"],
+                 [[r["year"], *r["cells"], r["total"]] for r in doc.series_rows()], small=True)
+    buffer = io.BytesIO()
+    writer.save(buffer)
+    return buffer.getvalue()
+
+
+def to_xlsx(doc: AnnualDocument) -> bytes:
+    sheets = [
+        Sheet(f"Tabell 32 {doc.year}", TABLE_HEADER,
+              doc.table_rows() if doc.has_data else [[MISSING]]),
+        Sheet("Avvikelser per år", ["", *[str(y) for y, _ in doc.totals]],
+              [["Avvikelser", *[n for _, n in doc.totals]]]),
+        Sheet("Per månad", ["År", *MONTHS_SV, "Totalt"],
+              [[r["year"], *r["cells"], r["total"]] for r in doc.series_rows()]),
+    ]
+    return render_xlsx(sheets, title=doc.title)

@@ -1,0 +1,207 @@
+"""Rapport till nämnden: the tracker drafts the month's report to the committee, the
+verksamhetsutvecklare edits and finalises it. The page is the preview of the PDF (the same
+template inside); PDF and Word downloads beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from marshmallow import fields, validate
+
+from events.committee_report import TEXT_FIELDS
+from events.errors import DomainError
+from tracker.accounts import Role
+from tracker.application import ConflictError
+from web.auth import current_account, roles_required
+from web.casework import REPORT_ROLES
+from web.documents import committee
+from web.documents.responses import download
+from web.forms import Form, parse_form
+from web.runtime import application
+from web.schemas import SHORT_TEXT, BaseSchema, text
+
+bp = Blueprint("committee_report", __name__, url_prefix="/rapporter/namnd")
+
+VIEW_ROLES = REPORT_ROLES | {Role.ADMIN}
+CHANGE_ROLES = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
+MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+               "september", "oktober", "november", "december")
+REPORT_TEXT = 100_000
+FIELD_LABELS = {
+    "committee": "Nämnd", "administration": "Förvaltning", "author": "Handläggare",
+    "author_title": "Handläggarens titel", "title": "Rubrik", "report_date": "Datum",
+    "diary_number": "Diarienummer", "proposal": "Förslag till beslut",
+    "summary": "Sammanfattning", "background": "Beskrivning av ärendet (inledning)",
+}
+
+
+class PeriodQuery(BaseSchema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    month = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
+
+
+class FinaliseForm(BaseSchema):
+    diary_number = text(SHORT_TEXT)
+    finalised_on = fields.Date(load_default=None)
+    version = fields.Integer(required=True)
+
+
+def _edit_schema(doc: committee.CommitteeDocument) -> BaseSchema:
+    short = {"committee", "administration", "author", "author_title", "title", "report_date",
+             "diary_number"}
+    optional = {"author", "diary_number", "background"}
+    spec: dict[str, Any] = {
+        name: text(SHORT_TEXT if name in short else REPORT_TEXT, required=name not in optional)
+        for name in TEXT_FIELDS
+    }
+    spec["report_date"] = fields.Date(required=True)
+    for index, _ in enumerate(doc.sections):
+        spec[f"section_{index}"] = text(REPORT_TEXT, required=False)
+    spec["version"] = fields.Integer(required=True)
+    return BaseSchema.from_dict(spec)()
+
+
+def _period(year: int, month: int) -> None:
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        abort(404)
+
+
+def _may_change() -> bool:
+    return current_account().role in CHANGE_ROLES
+
+
+def _revision_arg() -> int | None:
+    value = request.args.get("revision", "")
+    return int(value) if value.isdigit() else None
+
+
+def _load(year: int, month: int) -> committee.CommitteeDocument:
+    _period(year, month)
+    doc = committee.load(year, month, author=current_account().username,
+                         revision=_revision_arg())
+    if doc is None:
+        abort(404)
+    return doc
+
+
+@bp.route("/")
+@roles_required(VIEW_ROLES)
+def index() -> Any:
+    form = parse_form(PeriodQuery(), request.args) if request.args else Form()
+    if request.args and form.ok:
+        return redirect(url_for(".show", year=form.data["year"], month=form.data["month"]))
+    today = application().today()
+    year = today.year
+    months = []
+    for month in range(1, 13):
+        revisions = application().committee_reports(year, month)
+        months.append({"month": month, "name": MONTH_NAMES[month - 1], "revisions": revisions})
+    last_month = (today.month - 2) % 12 + 1
+    return render_template(
+        "committee_report/index.html", form=form, year=year, months=months,
+        month_names=MONTH_NAMES, default_year=today.year if today.month > 1 else year - 1,
+        default_month=last_month,
+    ), 200 if form.ok else 422
+
+
+@bp.route("/<int:year>/<int:month>")
+@roles_required(VIEW_ROLES)
+def show(year: int, month: int) -> Any:
+    doc = _load(year, month)
+    changed = doc.state == committee.DRAFT and committee.current_figures(year, month) != doc.figures
+    finalise_form = Form(values={"diary_number": doc.text.get("diary_number", "")})
+    return render_template(
+        "committee_report/page.html", doc=doc, changed=changed, may_change=_may_change(),
+        finalise_form=finalise_form,
+    )
+
+
+@bp.route("/<int:year>/<int:month>.<any(pdf, docx):kind>")
+@roles_required(VIEW_ROLES)
+def document(year: int, month: int, kind: str) -> Any:
+    doc = _load(year, month)
+    body = committee.to_pdf(doc) if kind == "pdf" else committee.to_docx(doc)
+    return download(body, doc.filename, kind)
+
+
+@bp.route("/<int:year>/<int:month>/utkast", methods=["POST"])
+@roles_required(CHANGE_ROLES)
+def create_draft(year: int, month: int) -> Any:
+    _period(year, month)
+    draft = committee.generate(year, month, current_account().username)
+    try:
+        report = application().draft_committee_report(
+            actor=current_account().username, year=year, month=month, **draft
+        )
+    except (DomainError, ConflictError):
+        flash("Utkastet kunde inte skapas: någon annan skapade ett samtidigt. Försök igen.",
+              "error")
+        return redirect(url_for(".show", year=year, month=month))
+    flash(f"Utkast {report.revision} är skapat. Läs igenom och redigera texterna.", "success")
+    return redirect(url_for(".show", year=year, month=month))
+
+
+@bp.route("/<int:year>/<int:month>/redigera", methods=["GET", "POST"])
+@roles_required(CHANGE_ROLES)
+def edit(year: int, month: int) -> Any:
+    _period(year, month)
+    doc = committee.load(year, month, author=current_account().username)
+    if doc is None or doc.state != committee.DRAFT:
+        abort(404)
+    schema = _edit_schema(doc)
+    if request.method == "GET":
+        values = {**doc.text, "version": doc.version}
+        values |= {f"section_{i}": s["text"] for i, s in enumerate(doc.sections)}
+        form = Form(values=values)
+    else:
+        form = parse_form(schema)
+        if form.ok:
+            data = form.data
+            texts = {name: data.get(name) or "" for name in TEXT_FIELDS}
+            texts["report_date"] = data["report_date"].isoformat()
+            sections = {s["key"]: data.get(f"section_{i}") or ""
+                        for i, s in enumerate(doc.sections)}
+            try:
+                application().edit_committee_report(
+                    doc.report_id, actor=current_account().username, text=texts,
+                    sections=sections, expected_version=data["version"],
+                )
+            except (DomainError, ConflictError) as error:
+                form.fail(error, {f"section:{s['key']}": f"section_{i}"
+                                  for i, s in enumerate(doc.sections)})
+            else:
+                flash("Ändringarna är sparade.", "success")
+                return redirect(url_for(".show", year=year, month=month))
+    labels = FIELD_LABELS | {f"section_{i}": s["heading"] for i, s in enumerate(doc.sections)}
+    return render_template(
+        "committee_report/edit.html", doc=doc, form=form, labels=labels,
+        text_fields=TEXT_FIELDS,
+    ), 200 if form.ok else 422
+
+
+@bp.route("/<int:year>/<int:month>/faststall", methods=["POST"])
+@roles_required(CHANGE_ROLES)
+def finalise(year: int, month: int) -> Any:
+    _period(year, month)
+    doc = committee.load(year, month, author=current_account().username)
+    if doc is None or doc.state == committee.PREVIEW:
+        abort(404)
+    form = parse_form(FinaliseForm())
+    if form.ok:
+        try:
+            application().finalise_committee_report(
+                doc.report_id, actor=current_account().username,
+                diary_number=form.data["diary_number"], finalised_on=form.data["finalised_on"],
+                expected_version=form.data["version"],
+            )
+        except (DomainError, ConflictError) as error:
+            form.fail(error)
+        else:
+            flash("Rapporten är fastställd och låst. Den visas och laddas ned precis som "
+                  "nämnden fick den.", "success")
+            return redirect(url_for(".show", year=year, month=month))
+    return render_template(
+        "committee_report/page.html", doc=doc, changed=False, may_change=True,
+        finalise_form=form,
+    ), 422
