@@ -19,6 +19,7 @@ from events.deviation import Deviation, DeviationStatus
 from events.taxonomy import Operation, Taxonomy
 from projections import queries
 from projections.coverage import months_with_data
+from tracker.organisation import Organisation
 
 MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
                "september", "oktober", "november", "december")
@@ -79,13 +80,14 @@ def leaf_name(taxonomy: Taxonomy, category: str, subcategory: str | None) -> tup
 
 
 def figures(
-    engine: sa.Engine, taxonomy: Taxonomy, year: int, month: int, today: date
+    engine: sa.Engine, organisation: Organisation, year: int, month: int, today: date
 ) -> dict[str, Any]:
     """The numbers of the report: per operation and (sub)category for the month, and the
     monthly series of the year and the two before (None = uppgift saknas)."""
+    taxonomy = organisation.taxonomy()
     last_day = date(year, month, calendar.monthrange(year, month)[1])
     coverage = months_with_data(engine, min(last_day, today))
-    report = queries.monthly_report(engine, year, month)
+    report = queries.monthly_report(engine, year, month, organisation=organisation)
     leaves = _leaves(taxonomy, report["rows"])
     operations = []
     for operation in Operation:
@@ -228,7 +230,7 @@ def texts(heading: Heading, figs: dict[str, Any], author: str, today: date) -> d
 
 def draft(
     engine: sa.Engine,
-    taxonomy: Taxonomy,
+    organisation: Organisation,
     heading: Heading,
     *,
     year: int,
@@ -239,10 +241,10 @@ def draft(
     unit_names: dict[str, str],
 ) -> dict[str, Any]:
     """{"text", "sections", "figures"}: a complete draft, not yet stored."""
-    figs = figures(engine, taxonomy, year, month, today)
+    figs = figures(engine, organisation, year, month, today)
     return {
         "text": texts(heading, figs, author, today),
-        "sections": sections(engine, taxonomy, figs, load, unit_names),
+        "sections": sections(engine, organisation.taxonomy(), figs, load, unit_names),
         "figures": figs,
     }
 

@@ -307,11 +307,15 @@ def _monthly_bars_figure(
     figure = _figure(8.0, 4.0, left=0.65, right=0.3, top=0.45, bottom=0.85)
     axes = figure.subplots()
     years = sorted(series)
-    width = 0.8 / max(1, len(years))
+    # Only years with some data take a slot beside the others: wider bars, and a year
+    # without any data is named in the legend instead.
+    slotted = [y for y in years if any(n is not None for n in series[y])]
+    width = 0.8 / max(1, len(slotted))
     peak = 1
     for index, year in enumerate(years):
         counts = series[year]
-        positions = [m - 0.4 + width * (index + 0.5) for m in range(12)]
+        slot = slotted.index(year) if year in slotted else 0
+        positions = [m - 0.4 + width * (slot + 0.5) for m in range(12)]
         known = [(p, n) for p, n in zip(positions, counts, strict=True) if n is not None]
         peak = max(peak, *(n for _, n in known), 0)
         axes.bar(

@@ -18,6 +18,7 @@ from projections.coverage import MISSING, months_with_data
 from web.charts import MONTHS_SV, year_over_year_chart, year_over_year_png
 from web.display import category_name
 from web.documents import docx_writer
+from web.documents.committee import SeriesTable
 from web.documents.pdf import render_pdf
 from web.runtime import application, fresh_views, runtime
 from web.xlsx_export import Sheet, render_xlsx
@@ -58,13 +59,8 @@ class AnnualDocument:
     def chart(self) -> Markup:
         return year_over_year_chart("arsdiagram", title=self.chart_title, series=self.series)
 
-    def series_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for year, counts in sorted(self.series.items()):
-            known = [n for n in counts if n is not None]
-            rows.append({"year": year, "cells": [MISSING if n is None else n for n in counts],
-                         "total": sum(known) if known else MISSING})
-        return rows
+    def series_table(self) -> SeriesTable:
+        return SeriesTable.of(self.series)
 
     def table_rows(self) -> list[list[Any]]:
         """Tabell 32 with its TOTALT row, cells as numbers."""
@@ -87,7 +83,7 @@ def load(year: int) -> AnnualDocument:
     engine = runtime().engine
     today = application().today()
     coverage = months_with_data(engine, min(date(year, 12, 31), today))
-    report = queries.annual_report(engine, year)
+    report = queries.annual_report(engine, year, organisation=runtime().organisation)
     by_year = {row["year"]: row["total"] for row in queries.yearly_totals(engine)["years"]}
     years = range(year - TOTAL_YEARS + 1, year + 1)
     totals: list[tuple[int, int | str]] = [
@@ -124,8 +120,8 @@ def to_docx(doc: AnnualDocument) -> bytes:
                  [["Avvikelser", *[n for _, n in doc.totals]]])
     writer.heading(doc.chart_title, 2)
     writer.picture(year_over_year_png(title=doc.chart_title, series=doc.series))
-    writer.table(["År", *MONTHS_SV, "Totalt"],
-                 [[r["year"], *r["cells"], r["total"]] for r in doc.series_rows()], small=True)
+    table = doc.series_table()
+    writer.table(table.header(), table.body())
     buffer = io.BytesIO()
     writer.save(buffer)
     return buffer.getvalue()
@@ -137,7 +133,6 @@ def to_xlsx(doc: AnnualDocument) -> bytes:
               doc.table_rows() if doc.has_data else [[MISSING]]),
         Sheet("Avvikelser per år", ["", *[str(y) for y, _ in doc.totals]],
               [["Avvikelser", *[n for _, n in doc.totals]]]),
-        Sheet("Per månad", ["År", *MONTHS_SV, "Totalt"],
-              [[r["year"], *r["cells"], r["total"]] for r in doc.series_rows()]),
+        Sheet("Per månad", doc.series_table().header(), doc.series_table().body()),
     ]
     return render_xlsx(sheets, title=doc.title)

@@ -72,16 +72,8 @@ class CommitteeDocument:
     def series(self) -> dict[int, list[int | None]]:
         return {int(s["year"]): list(s["counts"]) for s in self.figures["series"]}
 
-    def series_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for year, counts in self.series().items():
-            known = [n for n in counts if n is not None]
-            rows.append({
-                "year": year,
-                "cells": [MISSING if n is None else n for n in counts],
-                "total": sum(known) if known else MISSING,
-            })
-        return rows
+    def series_table(self) -> SeriesTable:
+        return SeriesTable.of(self.series())
 
     def series_title(self) -> str:
         years = sorted(self.series())
@@ -99,6 +91,34 @@ class CommitteeDocument:
             labels=[row["short"] for row in operation["rows"]],
             values=[row["count"] for row in operation["rows"]],
         )
+
+
+@dataclass(frozen=True)
+class SeriesTable:
+    """Months down, years side by side (fits A4), a TOTALT row; MISSING for no data."""
+
+    years: list[int]
+    rows: list[tuple[str, list[int | str]]]
+
+    @classmethod
+    def of(cls, series: dict[int, list[int | None]]) -> SeriesTable:
+        years = sorted(series)
+        rows: list[tuple[str, list[int | str]]] = [
+            (label, [MISSING if series[y][m] is None else series[y][m] for y in years])
+            for m, label in enumerate(MONTHS_SV)
+        ]
+        totals: list[int | str] = []
+        for year in years:
+            known = [n for n in series[year] if n is not None]
+            totals.append(sum(known) if known else MISSING)
+        rows.append(("Totalt", totals))
+        return cls(years, rows)
+
+    def header(self) -> list[str]:
+        return ["Månad", *[str(y) for y in self.years]]
+
+    def body(self) -> list[list[Any]]:
+        return [[label, *cells] for label, cells in self.rows]
 
 
 def _from_report(report: CommitteeReport, revisions: list[CommitteeReport]) -> CommitteeDocument:
@@ -119,7 +139,7 @@ def generate(year: int, month: int, author: str) -> dict[str, Any]:
         author_title=settings.report_author_title,
     )
     return drafting.draft(
-        runtime().engine, runtime().organisation.taxonomy(), heading, year=year, month=month,
+        runtime().engine, runtime().organisation, heading, year=year, month=month,
         author=author, today=application().today(), load=application().get_deviation,
         unit_names={u.code: unit_name(u.code) for u in
                     runtime().organisation.units(include_inactive=True)},
@@ -129,7 +149,7 @@ def generate(year: int, month: int, author: str) -> dict[str, Any]:
 def current_figures(year: int, month: int) -> dict[str, Any]:
     fresh_views()
     return drafting.figures(
-        runtime().engine, runtime().organisation.taxonomy(), year, month, application().today()
+        runtime().engine, runtime().organisation, year, month, application().today()
     )
 
 
@@ -182,11 +202,8 @@ def to_docx(doc: CommitteeDocument) -> bytes:
     writer.heading("Bilagor", 2)
     writer.heading(f"Bilaga 1. {doc.series_title()}", 3)
     writer.picture(monthly_bars_png(title=doc.series_title(), series=doc.series()))
-    writer.table(
-        ["År", *MONTHS_SV, "Totalt"],
-        [[row["year"], *row["cells"], row["total"]] for row in doc.series_rows()],
-        small=True,
-    )
+    table = doc.series_table()
+    writer.table(table.header(), table.body())
     writer.heading(f"Bilaga 2. Avvikelser per verksamhet {doc.period}", 3)
     for operation in doc.figures["operations"]:
         title = doc.operation_title(operation)
