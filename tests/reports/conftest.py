@@ -3,56 +3,11 @@ the clock in February 2018 so that the dates are valid; and tools to read docume
 
 from __future__ import annotations
 
-import io
-import re
-import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from PIL import Image
-
-# (unit, category, subcategory, reported on (January), what happened)
-JANUARY_2018 = [
-    ("utredning", "handlaggning", "forhandsbedomning", 3,
-     "Förhandsbedömningen gjordes inte inom 14 dagar: handläggaren var föräldraledig."),
-    ("utredning", "handlaggning", "forhandsbedomning", 8,
-     "Förhandsbedömningen gjordes inte inom 14 dagar: handläggaren var sjuk."),
-    ("utredning", "handlaggning", "forhandsbedomning", 10,
-     "Vid ett LOB-omhändertagande märktes inte att personen hade barn."),
-    ("utredning", "handlaggning", "forhandsbedomning", 15,
-     "Vid ett LOB-omhändertagande uppmärksammades barnen först efter tidsfristen."),
-    ("utredning", "handlaggning", "forhandsbedomning", 22,
-     "Vårdnadshavaren kom inte till bokade möten."),
-    ("utredning", "handlaggning", "registrering", 11,
-     "En journal som tillhör en annan person låg i en klients akt."),
-    ("utredning", "handlaggning", "registrering", 17,
-     "En avslutad utredning var inte registrerad som avslutad i verksamhetssystemet."),
-    ("utredning", "handlaggning", "sekretess", 19,
-     "Ett brev med begäran om handlingar fick fel boxadress och kom till ekonomienheten."),
-    ("utredning", "handlaggning", "annat", 24,
-     "En anmälan skickades med e-post till en handläggare som gick på semester."),
-    ("hvb-notgarden", "genomforande", None, 9,
-     "Knivar låg framme på köksbänken; rutinen säger att de ska vara inlåsta."),
-    ("hvb-notgarden", "genomforande", None, 23,
-     "Knivar låg åter framme på köksbänken."),
-    ("hvb-notgarden", "genomforande", None, 26,
-     "Journalerna visade att ungdomarna inte kontaktats varje vecka enligt rutinen."),
-    ("hvb-notgarden", "handlaggning", "annat", 29,
-     "Ungdomarnas folkbokföringsadresser uppdaterades inte vid flytt; posten kom inte fram."),
-]
-CATEGORY_HEADINGS = {
-    "Handläggning och dokumentation – Förhandsbedömning överskridit 14 dagar": 5,
-    "Handläggning och dokumentation – Registrering och arkiv": 2,
-    "Handläggning och dokumentation – Brister utifrån sekretess": 1,
-    "Handläggning och dokumentation – Annat inom handläggning och dokumentation": 2,
-    "Genomförande av insats": 3,
-}
-IN_FEBRUARY = datetime(2018, 2, 6, 9, 30, tzinfo=UTC)
+from report_support import IN_FEBRUARY, JANUARY_2018
 
 
 @pytest.fixture
@@ -81,71 +36,3 @@ def january_2018(api: Callable[..., Any], time_machine: Any) -> list[str]:
     return ids
 
 
-@dataclass
-class Pdf:
-    path: Path
-    text: str
-    pages: list[str]  # text per page
-
-    def images(self, dpi: int = 60) -> list[Image.Image]:
-        prefix = self.path.with_suffix("")
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(self.path), str(prefix)],
-                       check=True)
-        files = sorted(self.path.parent.glob(prefix.name + "-*.png"))
-        return [Image.open(f).convert("RGB") for f in files]
-
-    def words(self) -> list[tuple[int, str, tuple[float, float, float, float]]]:
-        """(page index, word, (x0, y0, x1, y1) in points) from pdftotext -bbox."""
-        out = subprocess.run(["pdftotext", "-bbox", str(self.path), "-"], check=True,
-                             capture_output=True, text=True).stdout
-        found = []
-        for index, page in enumerate(out.split("<page ")[1:]):
-            for match in re.finditer(
-                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
-                r"([^<]*)</word>", page,
-            ):
-                x0, y0, x1, y1 = (float(match.group(i)) for i in range(1, 5))
-                found.append((index, match.group(5), (x0, y0, x1, y1)))
-        return found
-
-
-def read_pdf(body: bytes, folder: Path, name: str = "document") -> Pdf:
-    assert body.startswith(b"%PDF-")
-    path = folder / f"{name}.pdf"
-    path.write_bytes(body)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
-    return Pdf(path, text, text.split("\f"))
-
-
-def _pixels(image: Image.Image, box: tuple[int, int, int, int] | None) -> np.ndarray:
-    return np.asarray(image.crop(box) if box else image, dtype=np.int16)
-
-
-def ink(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> float:
-    """Share of pixels that are not near-white."""
-    pixels = _pixels(image, box)
-    return float((pixels.min(axis=2) < 200).mean())
-
-
-def saturated(pixels: np.ndarray) -> np.ndarray:
-    """The charts' bars: saturated colours, never black text or grey lines."""
-    return np.asarray((pixels.max(axis=2) - pixels.min(axis=2)) >= 60)
-
-
-def bar_columns(image: Image.Image, box: tuple[int, int, int, int], height: int = 12) -> int:
-    """How many pixel columns hold a coloured run at least `height` pixels tall: a drawn
-    bar (vertical or horizontal) gives several."""
-    mask = saturated(_pixels(image, box))
-    if mask.shape[0] < height:
-        return 0
-    # a run of `height` coloured pixels in a column <=> a window sum equal to `height`
-    cumulative = np.vstack([np.zeros((1, mask.shape[1]), dtype=int), mask.cumsum(axis=0)])
-    windows = cumulative[height:] - cumulative[:-height]
-    return int((windows >= height).any(axis=0).sum())
-
-
-def docx_document(body: bytes) -> Any:
-    import docx
-
-    return docx.Document(io.BytesIO(body))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import CATEGORY_HEADINGS, bar_columns, docx_document, ink, read_pdf
+from report_support import CATEGORY_HEADINGS, bar_columns, docx_document, ink, read_pdf
 
 DOCUMENT = "/api/v1/reports/monthly/document?year=2018&month=1&format="
 
