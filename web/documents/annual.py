@@ -75,7 +75,9 @@ class AnnualDocument:
 def _name(row: dict[str, Any]) -> str:
     if row["subcategory"] is None:
         return category_name(row["category"], None)
-    return "varav " + category_name(row["category"], row["subcategory"]).split(" – ", 1)[-1]
+    # as in Tabell 32 of the kvalitetsberättelse: "varav förhandsbedömning ..."
+    sub = category_name(row["category"], row["subcategory"]).split(" – ", 1)[-1]
+    return "varav " + sub[:1].lower() + sub[1:]
 
 
 def load(year: int) -> AnnualDocument:
@@ -116,7 +118,7 @@ def to_docx(doc: AnnualDocument) -> bytes:
         f"{doc.lex_sarah if doc.has_data else MISSING}."
     )
     writer.heading("Antal avvikelser per år (Tabell 31)", 2)
-    writer.table(["", *[str(y) for y, _ in doc.totals]],
+    writer.table(["Uppgift", *[str(y) for y, _ in doc.totals]],
                  [["Avvikelser", *[n for _, n in doc.totals]]])
     writer.heading(doc.chart_title, 2)
     writer.picture(year_over_year_png(title=doc.chart_title, series=doc.series))
@@ -131,7 +133,7 @@ def to_xlsx(doc: AnnualDocument) -> bytes:
     sheets = [
         Sheet(f"Tabell 32 {doc.year}", TABLE_HEADER,
               doc.table_rows() if doc.has_data else [[MISSING]]),
-        Sheet("Avvikelser per år", ["", *[str(y) for y, _ in doc.totals]],
+        Sheet("Avvikelser per år", ["Uppgift", *[str(y) for y, _ in doc.totals]],
               [["Avvikelser", *[n for _, n in doc.totals]]]),
         Sheet("Per månad", doc.series_table().header(), doc.series_table().body()),
     ]

@@ -1,0 +1,181 @@
+"""The annual section for the kvalitetsberättelse as Excel, PDF and Word; an Excel file
+beside every CSV download; the document endpoints in the OpenAPI document."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from report_support import docx_document, read_pdf
+
+from tracker.runtime import Runtime
+
+ANNUAL = "/api/v1/reports/annual/document?year=2018&format="
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _workbook(body: bytes) -> Any:
+    return openpyxl.load_workbook(io.BytesIO(body))
+
+
+def _rows(sheet: Any) -> list[list[Any]]:
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_the_annual_section_as_excel_holds_tabell_32_with_numbers(
+    api: Callable[..., Any], january_2018: list[str]
+) -> None:
+    response = api("utvecklare", "GET", ANNUAL + "xlsx")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == XLSX
+    assert 'filename="avvikelser-2018.xlsx"' in response.headers["Content-Disposition"]
+    book = _workbook(response.get_data())
+    assert book.sheetnames == ["Tabell 32 2018", "Avvikelser per år", "Per månad"]
+    table = _rows(book["Tabell 32 2018"])
+    assert table[0] == ["Kvalitetsområde", "IFO", "HVB", "Totalt", "Lex Sarah-utredningar"]
+    rows = {row[0]: row[1:] for row in table[1:]}
+    assert rows["Handläggning och dokumentation"] == [9, 1, 10, 0]
+    assert rows["varav förhandsbedömning överskridit 14 dagar"] == [5, 0, 5, 0]
+    assert rows["varav registrering och arkiv"] == [2, 0, 2, 0]
+    assert rows["varav brister utifrån sekretess"] == [1, 0, 1, 0]
+    assert rows["Genomförande av insats"] == [0, 3, 3, 0]
+    assert rows["TOTALT"] == [9, 4, 13, 0]
+    assert all(isinstance(n, int) for row in table[1:] for n in row[1:])
+    sheet = book["Tabell 32 2018"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.bold
+    assert sheet.column_dimensions["A"].width > 30
+    # Tabell 31: the years before the tracker have no figure, not 0
+    assert _rows(book["Avvikelser per år"]) == [
+        ["Uppgift", "2014", "2015", "2016", "2017", "2018"],
+        ["Avvikelser", "uppgift saknas", "uppgift saknas", "uppgift saknas",
+         "uppgift saknas", 13],
+    ]
+    months = _rows(book["Per månad"])
+    assert months[1] == ["jan", "uppgift saknas", "uppgift saknas", 13]
+
+
+def test_the_annual_section_as_pdf_and_word(
+    api: Callable[..., Any], january_2018: list[str], tmp_path: Path
+) -> None:
+    pdf_response = api("utvecklare", "GET", ANNUAL + "pdf")
+    assert pdf_response.headers["Content-Type"] == "application/pdf"
+    pdf = read_pdf(pdf_response.get_data(), tmp_path)
+    flat = " ".join(pdf.text.split())
+    assert "Avvikelser per kvalitetsområde 2018 (Tabell 32)" in flat
+    assert re.search(r"TOTALT 9 4 13 0", flat)
+    assert "Avvikelser uppgift saknas uppgift saknas uppgift saknas uppgift saknas 13" in flat
+    assert "Lex Sarah-utredningar som inleddes 2018 med anledning av avvikelser: 0" in flat
+    assert "Sida 1(" in flat
+    word = api("utvecklare", "GET", ANNUAL + "docx")
+    assert word.status_code == 200
+    document = docx_document(word.get_data())
+    cells = [[c.text for c in row.cells] for t in document.tables for row in t.rows]
+    assert ["TOTALT", "9", "4", "13", "0"] in cells
+    assert len(document.inline_shapes) == 1
+
+
+def test_the_document_endpoints_check_their_input_and_roles(
+    api: Callable[..., Any], users: Any
+) -> None:
+    bad = api("utvecklare", "GET", "/api/v1/reports/monthly/document?year=2018&month=13&"
+              "format=odt")
+    assert bad.status_code == 422
+    assert set(bad.get_json()["errors"]) == {"month", "format"}
+    assert api("utvecklare", "GET", "/api/v1/reports/annual/document?year=2018").status_code \
+        == 422
+    assert api("rapportor", "GET", ANNUAL + "pdf").status_code == 403
+    assert api(None, "GET", ANNUAL + "pdf").status_code == 401
+
+
+def test_the_document_endpoints_are_in_the_openapi_document(web_app: Any) -> None:
+    spec = web_app.test_client().get("/api/openapi.json").get_json()
+    monthly = spec["paths"]["/reports/monthly/document"]["get"]
+    assert set(monthly["responses"]["200"]["content"]) == {
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+    names = {p.get("name") for p in monthly["parameters"]}
+    assert {"year", "month", "format"} <= names
+    annual = spec["paths"]["/reports/annual/document"]["get"]
+    assert XLSX in annual["responses"]["200"]["content"]
+
+
+# --- an Excel file beside every CSV ------------------------------------------------------
+
+CSV_LINK = re.compile(r'href="([^"]+\.csv[^"]*)"')
+
+
+def _csv(body: bytes) -> list[list[str]]:
+    text = body.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return "" if value is None else str(value)
+
+
+@pytest.mark.parametrize("page", ["/rapporter/manad", "/rapporter/ar", "/rapporter/ar-for-ar",
+                                  "/rapporter/eskaleringar", "/rapporter/aterkommande"])
+def test_every_csv_download_has_an_excel_file_beside_it_with_the_same_table(
+    page: str, client_for: Callable[[str], Any], runtime: Runtime,
+    lex_sarah_case: Callable[..., Any], time_machine: Any,
+) -> None:
+    time_machine.move_to(datetime(2026, 6, 15, 10, tzinfo=UTC), tick=True)
+    today = runtime.app.today()
+    for _ in range(3):
+        runtime.app.file_deviation(
+            actor="rapportor", unit="utredning", category="personal", subcategory=None,
+            occurred_on=today, description="Händelse.",
+        )
+    lex_sarah_case()
+    client = client_for("utvecklare")
+    html = client.get(page).get_data(as_text=True).replace("&amp;", "&")
+    links = CSV_LINK.findall(html)
+    assert links
+    for link in links:
+        excel_link = link.replace(".csv", ".xlsx", 1)
+        assert f'href="{excel_link}"' in html, f"no Excel link beside {link}"
+        table = _csv(client.get(link).get_data())
+        response = client.get(excel_link)
+        assert response.status_code == 200
+        assert response.mimetype == XLSX
+        disposition = response.headers["Content-Disposition"]
+        assert ".xlsx" in disposition
+        book = _workbook(response.get_data())
+        assert len(book.sheetnames) == 1
+        sheet = book.active
+        rows = _rows(sheet)
+        assert [str(h) for h in rows[0]] == table[0]
+        assert sheet.freeze_panes == "A2"
+        assert all(cell.font.bold for cell in sheet[1])
+        for excel_row, csv_row in zip(rows[1:], table[1:], strict=True):
+            for value, text in zip(excel_row, csv_row, strict=False):
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    assert str(value) == text  # a number, stored as a number
+                else:
+                    assert _cell_text(value).lstrip("'") == text.lstrip("'")
+        numbers = [v for row in rows[1:] for v in row if isinstance(v, int)]
+        assert numbers or page == "/rapporter/eskaleringar", "no numeric cells"
+        assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_text_that_looks_like_a_formula_stays_text() -> None:
+    from web.xlsx_export import Sheet, render_xlsx
+
+    body = render_xlsx([Sheet("Prov", ["Text", "Antal"], [["=1+1", 2], ["@SUM(A1)", 3]])])
+    sheet = _workbook(body).active
+    assert sheet["A2"].value == "=1+1"
+    assert sheet["A2"].data_type == "s"
+    assert sheet["A3"].data_type == "s"
+    assert sheet["B2"].value == 2
