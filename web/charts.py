@@ -326,7 +326,7 @@ def _monthly_bars_figure(
     axes.set_xticks(list(range(12)), labels=list(MONTHS_SV))
     axes.set_xlim(-0.6, 11.6)
     axes.set_ylim(0, peak * 1.15)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(axes.yaxis)
     axes.set_ylabel("Antal avvikelser")
     axes.grid(axis="y", color="#dddddd")
     axes.set_axisbelow(True)

@@ -103,9 +103,11 @@ class SeriesTable:
     @classmethod
     def of(cls, series: dict[int, list[int | None]]) -> SeriesTable:
         years = sorted(series)
+        def cell(n: int | None) -> int | str:
+            return MISSING if n is None else n
+
         rows: list[tuple[str, list[int | str]]] = [
-            (label, [MISSING if series[y][m] is None else series[y][m] for y in years])
-            for m, label in enumerate(MONTHS_SV)
+            (label, [cell(series[y][m]) for y in years]) for m, label in enumerate(MONTHS_SV)
         ]
         totals: list[int | str] = []
         for year in years:

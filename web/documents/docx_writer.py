@@ -13,9 +13,11 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Length, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+
+PAGE_WIDTH_CM, MARGIN_CM = 21.0, 2.5
 
 
 def _field(paragraph: Paragraph, instruction: str) -> None:
@@ -51,8 +53,8 @@ class Writer:
         self.document.core_properties.language = "sv-SE"
         _language(self.document)
         section = self.document.sections[0]
-        section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4
-        section.left_margin = section.right_margin = Cm(2.5)
+        section.page_height, section.page_width = Cm(29.7), Cm(PAGE_WIDTH_CM)  # A4
+        section.left_margin = section.right_margin = Cm(MARGIN_CM)
         section.top_margin = section.bottom_margin = Cm(2.0)
         header = section.header.paragraphs[0]
         header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -68,9 +70,8 @@ class Writer:
         normal.font.size = Pt(11)
 
     @property
-    def width(self) -> Any:
-        section = self.document.sections[0]
-        return section.page_width - section.left_margin - section.right_margin
+    def width(self) -> Length:
+        return Cm(PAGE_WIDTH_CM - 2 * MARGIN_CM)
 
     def heading_block(self, *, left: Sequence[str], right: Sequence[str], recipient: str) -> None:
         """The tjänsteskrivelse's head: sender left, document kind, date and diary number

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from events.committee_report import TEXT_FIELDS
 from events.errors import DomainError
@@ -47,7 +47,7 @@ class FinaliseForm(BaseSchema):
     version = fields.Integer(required=True)
 
 
-def _edit_schema(doc: committee.CommitteeDocument) -> BaseSchema:
+def _edit_schema(doc: committee.CommitteeDocument) -> Schema:
     short = {"committee", "administration", "author", "author_title", "title", "report_date",
              "diary_number"}
     optional = {"author", "diary_number", "background"}
@@ -147,7 +147,7 @@ def create_draft(year: int, month: int) -> Any:
 def edit(year: int, month: int) -> Any:
     _period(year, month)
     doc = committee.load(year, month, author=current_account().username)
-    if doc is None or doc.state != committee.DRAFT:
+    if doc is None or doc.state != committee.DRAFT or doc.report_id is None:
         abort(404)
     schema = _edit_schema(doc)
     if request.method == "GET":
@@ -185,7 +185,7 @@ def edit(year: int, month: int) -> Any:
 def finalise(year: int, month: int) -> Any:
     _period(year, month)
     doc = committee.load(year, month, author=current_account().username)
-    if doc is None or doc.state == committee.PREVIEW:
+    if doc is None or doc.report_id is None:
         abort(404)
     form = parse_form(FinaliseForm())
     if form.ok:
