@@ -15,6 +15,7 @@ from marshmallow import fields, validate
 
 from events.taxonomy import Operation
 from projections import queries
+from projections.coverage import MISSING, DataMonths, months_with_data
 from web import navigation
 from web.auth import roles_required
 from web.casework import GRADES, LEX_SARAH_STATUSES, REPORT_ROLES
@@ -141,7 +142,10 @@ def monthly() -> Any:
     )
     tables = monthly_tables(report)
     period = f"{MONTH_NAMES[month - 1]} {year}"
+    has_data = _coverage().has(year, month)
     for table in tables:
+        if not has_data:  # uppgift saknas: no chart of zeros
+            continue
         table["chart"] = bar_chart(
             f"diagram-{table['operation'].lower()}",
             title=f"{table['name']}: avvikelser {period} per kvalitetsområde",
@@ -151,6 +155,7 @@ def monthly() -> Any:
     return render_template(
         "reports/monthly.html", form=form, report=report, tables=tables, year=year,
         month=month, period=period, month_names=MONTH_NAMES, years=_year_choices(),
+        has_data=has_data, missing=MISSING,
     ), _status(form)
 
 
@@ -173,9 +178,16 @@ def monthly_csv() -> Any:
     ]
     rows += [(OPERATION_NAMES[op], "Totalt", n) for op, n in report["by_operation"].items()]
     rows.append(("Alla verksamheter", "Totalt", report["total"]))
+    if not _coverage().has(year, month):
+        rows = [(*row[:-1], MISSING) for row in rows]
     return table_response(
         f"månadsrapport-{year}-{month:02d}", ["Verksamhet", "Kvalitetsområde", "Antal"], rows
     )
+
+
+def _coverage() -> DataMonths:
+    """Which months have data (up to today): the others read "uppgift saknas", never 0."""
+    return months_with_data(runtime().engine, application().today())
 
 
 def _year(form: Form) -> int:
@@ -208,6 +220,7 @@ def annual() -> Any:
     return render_template(
         "reports/annual.html", form=form, year=year, report=report,
         rows=annual_rows(report), totals=totals["years"], years=_year_choices(),
+        has_data=_coverage().has_year(year), missing=MISSING,
     ), _status(form)
 
 
@@ -230,6 +243,8 @@ def annual_csv() -> Any:
     ]
     total = report["total"]
     rows.append(("TOTALT", total["ifo"], total["hvb"], total["total"], total["lex_sarah"]))
+    if not _coverage().has_year(year):
+        rows = [(row[0], *[MISSING] * (len(row) - 1)) for row in rows]
     return table_response(f"årstabell-{year}", ANNUAL_HEADER, rows)
 
 
@@ -261,7 +276,7 @@ def year_over_year() -> Any:
     form = _query(SpanQuery())
     first, last = _span(form)
     fresh_views()
-    series = queries.monthly_series(runtime().engine, range(first, last + 1))
+    series = _masked(queries.monthly_series(runtime().engine, range(first, last + 1)))
     chart = year_over_year_chart(
         "diagram-ar-for-ar", title=f"Avvikelser per månad {first}–{last}", series=series
     )
@@ -280,12 +295,23 @@ def year_over_year_csv() -> Any:
         return _refused(form)
     first, last = _span(form)
     fresh_views()
-    series = queries.monthly_series(runtime().engine, range(first, last + 1))
+    series = _masked(queries.monthly_series(runtime().engine, range(first, last + 1)))
     return table_response(
         f"avvikelser-per-månad-{first}-{last}",
         ["År", *MONTH_NAMES, "Totalt"],
-        [(year, *counts, sum(counts)) for year, counts in sorted(series.items())],
+        [(year, *[MISSING if n is None else n for n in counts], _total(counts))
+         for year, counts in sorted(series.items())],
     )
+
+
+def _masked(series: dict[int, list[int]]) -> dict[int, list[int | None]]:
+    coverage = _coverage()
+    return {year: coverage.mask(year, counts) for year, counts in series.items()}
+
+
+def _total(counts: Sequence[int | None]) -> int | str:
+    known = [n for n in counts if n is not None]
+    return sum(known) if known else MISSING
 
 
 def _escalation_rows() -> list[dict[str, Any]]:
