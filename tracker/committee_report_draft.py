@@ -134,8 +134,8 @@ def _summary(figs: dict[str, Any]) -> str:
             if row["count"]:
                 groups[row["short"]] = groups.get(row["short"], 0) + row["count"]
     ordered = sorted(groups.items(), key=lambda item: -item[1])
-    described = [f"{in_words(n)} {name[0].lower() + name[1:]}" for name, n in ordered]
-    return first + f" Av avvikelserna gäller {_listing(described)}."
+    described = [f"{name[0].lower() + name[1:]} ({in_words(n)})" for name, n in ordered]
+    return first + f" Avvikelserna gäller {_listing(described)}."
 
 
 def _listing(parts: list[str]) -> str:
