@@ -172,7 +172,8 @@ def test_every_chart_is_drawn_under_the_apps_csp(
 
 WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.table-scroll'))
-  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+  .slice(0, 5)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
 def test_the_report_pages_on_a_phone_and_in_print(
