@@ -19,7 +19,8 @@ from notification_support import SmtpServer, address, free_port
 
 from tracker.accounts import Account
 from tracker.config import Settings
-from tracker.notifier import FAILED, PENDING, SENDING, SENT, Notifier, recent_mail, running_notifier
+from tracker.notifier import Notifier, running_notifier
+from tracker.outbox import FAILED, PENDING, SENDING, SENT, recent_mail
 from tracker.runtime import Runtime, open_runtime
 
 
@@ -261,7 +262,7 @@ def test_without_a_mail_server_the_mails_are_logged_and_shown_as_such(
     notifier.ensure_position()
     file_deviations(runtime, 1)
     notifier.produce_all()
-    with caplog.at_level("INFO", logger="tracker.notifier"):
+    with caplog.at_level("INFO", logger="tracker.outbox"):
         assert notifier.deliver().logged == 2
     assert "Ny avvikelse" in caplog.text
     assert {row["status"] for row in recent_mail(runtime.engine)} == {"logged"}

@@ -15,7 +15,8 @@ from notification_support import BASE_URL, SmtpServer, address
 
 from events.lex_sarah import FindingKind, FindingNature, Grade
 from tracker.accounts import Account
-from tracker.notifier import Notifier, recent_mail
+from tracker.notifier import Notifier
+from tracker.outbox import recent_mail
 from tracker.runtime import Runtime
 from web import create_app
 

@@ -15,7 +15,8 @@ import pytest
 from notification_support import SmtpServer
 
 from tracker.accounts import Account
-from tracker.notifier import SENDING, Notifier, recent_mail
+from tracker.notifier import Notifier
+from tracker.outbox import SENDING, recent_mail
 from tracker.runtime import Runtime
 
 pytestmark = pytest.mark.slow

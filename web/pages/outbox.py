@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from tracker.accounts import Role
 from tracker.notifications import Kind
-from tracker.notifier import FAILED, mail_counts, recent_mail, resend
+from tracker.outbox import FAILED, mail_counts, recent_mail, resend
 from web import navigation
 from web.auth import roles_required
 from web.runtime import runtime

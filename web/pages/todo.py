@@ -20,7 +20,7 @@ from events.lex_sarah import FindingKind
 from projections import queries
 from projections.queries import todo as todo_view
 from tracker.accounts import Account, Role
-from tracker.notifier import FAILED, mail_counts
+from tracker.outbox import FAILED, mail_counts
 from tracker.todo import mark_seen, seen
 from web import policy
 from web.casework import BANDS, CHILD_REPORT_ROLES, LEX_SARAH_ROLES
