@@ -64,6 +64,7 @@ class Deviation(Aggregate):
         class Closed(Aggregate.Event, EventFields): ...
         class Reopened(Aggregate.Event, EventFields): ...
         class Withdrawn(Aggregate.Event, EventFields): ...
+        class ImportRecorded(Aggregate.Event, EventFields): ...
 
     @classmethod
     def report(
@@ -149,6 +150,9 @@ class Deviation(Aggregate):
         self.feedback: list[tuple[str, str]] = []  # (author, message)
         self.lex_sarah_case_id: UUID | None = None
         self.closing_summary: str | None = None
+        self.import_id: UUID | None = None
+        self.import_row: int | None = None
+        self.imported_lex_sarah = False
 
     # --- rules -------------------------------------------------------------------------
 
@@ -310,3 +314,32 @@ class Deviation(Aggregate):
     @event("Withdrawn")
     def _withdrawn(self, *, reason: str, previous_status: DeviationStatus, actor: str) -> None:
         self.status = DeviationStatus.WITHDRAWN
+
+    # --- imported from an earlier spreadsheet (events.history_import) -------------------
+
+    def record_import(
+        self, *, import_id: UUID, row: int, lex_sarah: bool, closed: bool, actor: str
+    ) -> None:
+        """Right after `report`: marks the deviation "importerad" with its row in the file;
+        one closed in the spreadsheet is closed here too."""
+        if self.source is not Source.IMPORT or self.import_id is not None:
+            raise StepOutOfOrder("Only a newly imported deviation can record its import.")
+        self._import_recorded(import_id=import_id, row=row, lex_sarah=lex_sarah, actor=actor)
+        if closed:
+            self._closed(summary="Avslutad enligt den importerade filen.", actor=actor)
+
+    @event("ImportRecorded")
+    def _import_recorded(self, *, import_id: UUID, row: int, lex_sarah: bool, actor: str) -> None:
+        self.import_id = import_id
+        self.import_row = row
+        self.imported_lex_sarah = lex_sarah
+
+    def undo_import(self, *, import_id: UUID, actor: str) -> None:
+        """The whole import is undone: the deviation leaves the counts, as a withdrawn one."""
+        if self.import_id != import_id:
+            raise StepOutOfOrder("The deviation does not come from that import.")
+        if self.status is DeviationStatus.WITHDRAWN:
+            return
+        self._withdrawn(
+            reason="Importen ångrades.", previous_status=self.status, actor=actor
+        )

@@ -233,3 +233,46 @@ todo_lex_sarah = sa.Table(
     sa.Column("closed_on", sa.Date, nullable=True),
     sa.Index("ix_view_todo_lex_sarah_open", "closed_on"),
 )
+
+# --- imports of earlier years (events.history_import) ---------------------------------
+
+imports = sa.Table(
+    "view_imports",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("row_count", sa.Integer, nullable=False),
+    sa.Column("deviations", sa.Integer, nullable=False),
+    sa.Column("imported_by", sa.String(64), nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("undone_by", sa.String(64), nullable=True),
+    sa.Column("undone_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# The figures of counts imports; those of an undone import are left out by joining imports.
+# month 0: a whole-year figure; operation/category "": a year's total not broken down.
+imported_counts = sa.Table(
+    "view_imported_counts",
+    metadata,
+    sa.Column("import_id", sa.Uuid, primary_key=True),
+    sa.Column("row", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("month", sa.Integer, nullable=False),
+    sa.Column("operation", sa.String(8), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("subcategory", sa.String(64), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("lex_sarah", sa.Integer, nullable=False),
+    sa.Index("ix_view_imported_counts_year", "year"),
+)
+
+# The periods each import gives figures for: month 1-12, or 0 for a whole-year figure.
+import_coverage = sa.Table(
+    "view_import_coverage",
+    metadata,
+    sa.Column("import_id", sa.Uuid, primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("month", sa.Integer, primary_key=True, autoincrement=False),
+)

@@ -10,6 +10,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from events.child_report import ClockStatus, PreliminaryDecision
 from events.deviation import DeviationStatus, Source
+from events.history_import import CountLine, ImportKind
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, LexSarahStatus
 from events.numbering import SeriesKind
 from events.taxonomy import Operation
@@ -54,10 +55,23 @@ STORED_ENUMS: tuple[type[enum.Enum], ...] = (
     PreliminaryDecision,
     ClockStatus,
     SeriesKind,
+    ImportKind,
 )
+
+
+class CountLineAsDict(Transcoding):
+    type = CountLine
+    name = "count_line"
+
+    def encode(self, obj: CountLine) -> dict[str, Any]:
+        return dict(obj.__dict__)
+
+    def decode(self, data: dict[str, Any]) -> CountLine:
+        return CountLine(**data)
 
 
 def register(transcoder: JSONTranscoder) -> None:
     transcoder.register(DateAsISO())
+    transcoder.register(CountLineAsDict())
     for enum_class in STORED_ENUMS:
         transcoder.register(enum_transcoding(enum_class))

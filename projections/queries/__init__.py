@@ -12,6 +12,7 @@ from projections.queries.child_reports import (
     upcoming_deadlines,
 )
 from projections.queries.deviations import Page, list_deviations
+from projections.queries.imports import import_summary, imports
 from projections.queries.lex_sarah import escalations
 from projections.queries.reports import (
     OPERATIONS,
@@ -31,6 +32,8 @@ __all__ = [
     "child_reports",
     "deadline_board",
     "escalations",
+    "import_summary",
+    "imports",
     "list_deviations",
     "monthly_report",
     "monthly_series",

@@ -13,10 +13,17 @@ import sqlalchemy as sa
 from events.clocks import add_months
 from events.taxonomy import Operation, Taxonomy
 from projections import tables as t
+from projections.coverage import active_imports
 from projections.queries._rows import sub_out
 from projections.sources import TaxonomySource
 
 OPERATIONS = [operation.value for operation in Operation]
+
+
+def _imported(*where: Any) -> sa.Subquery:
+    """Imported figures of the imports not undone (rows imports count as deviations)."""
+    table = t.imported_counts
+    return sa.select(table).where(table.c.import_id.in_(active_imports()), *where).subquery()
 
 
 def _row_order(taxonomy: Taxonomy) -> dict[tuple[str, str | None], int]:
@@ -38,12 +45,18 @@ def monthly_report(
         .where(table.c.year == year, table.c.month == month)
         .group_by(table.c.operation, table.c.category, table.c.subcategory)
     )
+    imported = _imported(t.imported_counts.c.year == year, t.imported_counts.c.month == month)
+    imported_query = sa.select(
+        imported.c.operation, imported.c.category, imported.c.subcategory, imported.c.count
+    )
+    merged: dict[tuple[str, str, str], int] = defaultdict(int)
     with engine.connect() as connection:
-        found = connection.execute(query).all()
+        for op, cat, sub, n in [*connection.execute(query), *connection.execute(imported_query)]:
+            merged[(op, cat, sub)] += int(n or 0)
     order = _row_order(organisation.taxonomy())
-    rows = [
-        {"operation": op, "category": cat, "subcategory": sub_out(sub), "count": int(n)}
-        for op, cat, sub, n in found
+    rows: list[dict[str, Any]] = [
+        {"operation": op, "category": cat, "subcategory": sub_out(sub), "count": n}
+        for (op, cat, sub), n in merged.items()
         if n
     ]
     rows.sort(
@@ -78,9 +91,13 @@ def monthly_series(engine: sa.Engine, years: Iterable[int]) -> dict[int, list[in
         .where(table.c.year.in_(wanted))
         .group_by(table.c.year, table.c.month)
     )
+    imported = _imported(t.imported_counts.c.year.in_(wanted), t.imported_counts.c.month > 0)
+    imported_query = sa.select(
+        imported.c.year, imported.c.month, sa.func.sum(imported.c.count)
+    ).group_by(imported.c.year, imported.c.month)
     with engine.connect() as connection:
-        for year, month, n in connection.execute(query):
-            series[year][month - 1] = int(n)
+        for year, month, n in [*connection.execute(query), *connection.execute(imported_query)]:
+            series[year][month - 1] += int(n or 0)
     return series
 
 
@@ -106,8 +123,18 @@ def annual_report(
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(
         lambda: {"ifo": 0, "hvb": 0, "lex_sarah": 0}
     )
+    imported = _imported(t.imported_counts.c.year == year)
+    imported_query = sa.select(
+        imported.c.category, imported.c.subcategory, imported.c.operation,
+        sa.func.sum(imported.c.count), sa.func.sum(imported.c.lex_sarah),
+    ).group_by(imported.c.category, imported.c.subcategory, imported.c.operation)
+    unallocated = 0
     with engine.connect() as connection:
-        for category, subcategory, operation, deviations, lex_sarah in connection.execute(query):
+        found = [*connection.execute(query), *connection.execute(imported_query)]
+        for category, subcategory, operation, deviations, lex_sarah in found:
+            if not category:  # an imported yearly total not broken down by category
+                unallocated += int(deviations or 0)
+                continue
             cell = counts[(category, subcategory)]
             column = operation.lower()
             cell[column] = cell.get(column, 0) + int(deviations or 0)
@@ -148,7 +175,9 @@ def annual_report(
     total = {
         key: sum(r[key] for r in category_rows) for key in ("ifo", "hvb", "total", "lex_sarah")
     }
-    return {"year": year, "rows": rows, "total": total}
+    total["total"] += unallocated
+    # `unallocated`: imported yearly totals not broken down (in `total` only).
+    return {"year": year, "rows": rows, "total": total, "unallocated": unallocated}
 
 
 def yearly_totals(engine: sa.Engine) -> dict[str, Any]:
@@ -159,10 +188,15 @@ def yearly_totals(engine: sa.Engine) -> dict[str, Any]:
         .group_by(table.c.year)
         .order_by(table.c.year)
     )
+    imported = _imported()
+    imported_query = sa.select(imported.c.year, sa.func.sum(imported.c.count)).group_by(
+        imported.c.year
+    )
+    totals: dict[int, int] = defaultdict(int)
     with engine.connect() as connection:
-        years = [
-            {"year": year, "total": int(n)} for year, n in connection.execute(query) if n
-        ]
+        for year, n in [*connection.execute(query), *connection.execute(imported_query)]:
+            totals[year] += int(n or 0)
+    years = [{"year": year, "total": n} for year, n in sorted(totals.items()) if n]
     return {"years": years}
 
 

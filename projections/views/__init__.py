@@ -7,6 +7,7 @@ from __future__ import annotations
 from projections.views.base import View
 from projections.views.child_reports import Deadlines, watch_columns
 from projections.views.deviations import DeviationList
+from projections.views.imports import HistoryImports
 from projections.views.lex_sarah import Escalations
 from projections.views.reports import AnnualTable, MonthlyCounts, Recurrence
 from projections.views.todo import ToDo
@@ -17,6 +18,7 @@ __all__ = [
     "Deadlines",
     "DeviationList",
     "Escalations",
+    "HistoryImports",
     "MonthlyCounts",
     "Recurrence",
     "ToDo",
@@ -27,6 +29,7 @@ __all__ = [
 VIEWS: dict[str, type[View]] = {
     view.name: view
     for view in (
-        DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence, ToDo
+        DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence, ToDo,
+        HistoryImports,
     )
 }

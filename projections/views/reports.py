@@ -93,6 +93,7 @@ class AnnualTable(View):
         Deviation.Reported,
         Deviation.Reclassified,
         Deviation.Withdrawn,
+        Deviation.ImportRecorded,
         LexSarahCase.Opened,
     )
 
@@ -152,6 +153,20 @@ class AnnualTable(View):
                 return
             self._count(rows, member, -1)
             rows.remove(t.annual_members, deviation_id=event.originator_id)
+
+    @process_event.register
+    def _(self, event: Deviation.ImportRecorded, tracking: Tracking) -> None:
+        # A row marked Lex Sarah in an imported file counts in its reported year.
+        with self.view.transaction(tracking) as rows:
+            member = self._member(rows, event.originator_id)
+            if not event.lex_sarah or member is None or member["lex_sarah_year"] is not None:
+                return
+            row = {k: member[k] for k in ("category", "subcategory", "operation")}
+            rows.bump(t.annual_counts, {"year": member["year"], **row}, "lex_sarah")
+            rows.change(
+                t.annual_members, {"deviation_id": event.originator_id},
+                lex_sarah_year=member["year"],
+            )
 
     @process_event.register
     def _(self, event: LexSarahCase.Opened, tracking: Tracking) -> None:

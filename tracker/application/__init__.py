@@ -18,6 +18,7 @@ from tracker.application.base import (
 from tracker.application.child_reports import ChildReportCommands, breach_deviation_id
 from tracker.application.committee_reports import CommitteeReportCommands
 from tracker.application.deviations import DeviationCommands
+from tracker.application.history_imports import HistoryImportCommands
 from tracker.application.lex_sarah import LexSarahCommands
 
 __all__ = [
@@ -32,7 +33,8 @@ __all__ = [
 
 
 class TrackerApplication(
-    DeviationCommands, LexSarahCommands, ChildReportCommands, CommitteeReportCommands
+    DeviationCommands, LexSarahCommands, ChildReportCommands, CommitteeReportCommands,
+    HistoryImportCommands,
 ):
     """Every command of the tracker, one mixin per aggregate."""
 

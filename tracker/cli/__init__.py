@@ -8,6 +8,7 @@ imports web/. Each process builds one Runtime and hands it to what it runs.
   scheduler.py    scheduler (the deadline scheduler alone, or --once / --digest)
   projections.py  projections run|rebuild|status
   bench.py        bench
+  imports.py      import counts|rows|list|undo
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import click
 from tracker.cli import admin
 from tracker.cli.bench import bench_command
 from tracker.cli.demo import demo_command
+from tracker.cli.imports import import_cli
 from tracker.cli.projections import projections_cli
 from tracker.cli.scheduler import scheduler_command
 from tracker.cli.serve import serve_command
@@ -41,5 +43,6 @@ for command in [
     scheduler_command,
     projections_cli,
     bench_command,
+    import_cli,
 ]:
     main.add_command(command)
