@@ -18,19 +18,25 @@ from tracker.runtime import Runtime
 from web import create_app
 
 PASSWORD = "korrekt-hast-batteri"
-# The one user table: one user per role, two unit managers with different units. The
-# reporter and the 1:e socialsekreterare work at Utredningsenheten (the staff form
-# preselects a reporter's own unit); only the enhetschef's units limit what they see.
+# The one user table, each user with an address (address(name)). The reporter and the 1:e
+# socialsekreterare work at Utredningsenheten (the staff form preselects a reporter's own
+# unit); only an enhetschef's units limit what they see.
 USERS: dict[str, tuple[Role, frozenset[str]]] = {
     "rapportor": (Role.RAPPORTOR, frozenset({"utredning"})),
     "chef": (Role.ENHETSCHEF, frozenset({"utredning"})),
+    "chef2": (Role.ENHETSCHEF, frozenset({"utredning", "oppenvard"})),
     "chef_hvb": (Role.ENHETSCHEF, frozenset({"hvb-notgarden"})),
     "forste": (Role.FORSTE_SOCIALSEKRETERARE, frozenset({"utredning"})),
+    "handlaggare.anna": (Role.RAPPORTOR, frozenset({"utredning"})),
+    "handlaggare.bo": (Role.RAPPORTOR, frozenset({"utredning"})),
     "utvecklare": (Role.VERKSAMHETSUTVECKLARE, frozenset()),
     "lexsarah": (Role.LEX_SARAH_ANSVARIG, frozenset()),
+    "lexsarah2": (Role.LEX_SARAH_ANSVARIG, frozenset()),
     "admin": (Role.ADMIN, frozenset()),
 }
-ROLES = list(USERS)
+# One user per role, and a second enhetschef for another unit: the users the tables of
+# routes x roles go through (the others are there for the notifications' recipients).
+ROLES = ["rapportor", "chef", "chef_hvb", "forste", "utvecklare", "lexsarah", "admin"]
 Clients = Callable[[str], FlaskClient]  # the type of the client_for fixture
 
 
@@ -44,9 +50,13 @@ def make_app(runtime: Runtime, *, csrf: bool = False) -> Flask:
     return app
 
 
+def address(username: str) -> str:
+    return f"{username}@kommun.example"
+
+
 def add_users(runtime: Runtime) -> dict[str, Account]:
     return {
-        name: runtime.accounts.add(name, role, PASSWORD, units=units)
+        name: runtime.accounts.add(name, role, PASSWORD, units=units, email=address(name))
         for name, (role, units) in USERS.items()
     }
 

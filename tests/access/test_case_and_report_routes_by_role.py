@@ -13,10 +13,10 @@ from uuid import UUID
 
 import pytest
 from flask.testing import FlaskClient
+from support import ROLES
 
 from tracker.runtime import Runtime
 
-ROLES = ["rapportor", "chef", "chef_hvb", "forste", "utvecklare", "lexsarah", "admin"]
 LEX = {"lexsarah", "utvecklare"}
 CHILD = {"forste", "chef", "chef_hvb", "utvecklare"}
 REPORTS = {"utvecklare", "lexsarah"}

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import USERS, file_deviation, log_in, stored_events
+from support import ROLES, file_deviation, log_in, stored_events
 
 from tracker.runtime import Runtime
 from web.forms import CONFLICT_MESSAGE
 
-ROLES = [*USERS, None]  # None = not logged in / no token
+CALLERS = [*ROLES, None]  # None = not logged in / no token
 REVIEW = {"chef", "chef_hvb", "utvecklare"}
 SEE_ALL = {"utvecklare", "lexsarah"}
 # The enhetschef reviewing each deviation's unit (utredning / hvb-notgarden).
@@ -39,10 +39,10 @@ class World:
 def world(sqlite_runtime: Runtime, shared_app: Flask) -> World:
     runtime, app = sqlite_runtime, shared_app
     clients: dict[str | None, FlaskClient] = {None: app.test_client()}
-    for name in USERS:
+    for name in ROLES:
         clients[name] = app.test_client()
         log_in(clients[name], name)
-    tokens = {name: runtime.accounts.create_token(name) for name in USERS}
+    tokens = {name: runtime.accounts.create_token(name) for name in ROLES}
     own = file_deviation(runtime)
     runtime.app.add_measure(
         own.id, actor="chef", description="Rutin", responsible="chef", due_on=runtime.app.today()
@@ -93,7 +93,7 @@ class Case:
         return self.ok if role in self.allowed else 403
 
 
-EVERYONE = frozenset(USERS)
+EVERYONE = frozenset(ROLES)
 
 
 def _cases() -> list[Case]:
@@ -133,7 +133,7 @@ def _cases() -> list[Case]:
 CASES = _cases()
 
 
-@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
+@pytest.mark.parametrize("role", CALLERS, ids=lambda r: r or "anonymous")
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
 def test_route_answers_by_role(world: World, case: Case, role: str | None) -> None:
     path = case.path.format(own=world.own, other=world.other)

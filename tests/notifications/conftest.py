@@ -8,7 +8,8 @@ import dataclasses
 from collections.abc import Callable, Iterator
 
 import pytest
-from notification_support import BASE_URL, SmtpServer, add_people
+from notification_support import BASE_URL, SmtpServer
+from support import add_users
 
 from tracker.accounts import Account
 from tracker.config import Settings
@@ -48,8 +49,8 @@ def mail_runtime(mail_settings: Settings) -> Iterator[Runtime]:
 
 
 @pytest.fixture
-def people(mail_runtime: Runtime) -> dict[str, Account]:
-    return add_people(mail_runtime)
+def people(mail_runtime: Runtime, quick_password_hashing: None) -> dict[str, Account]:
+    return add_users(mail_runtime)
 
 
 @pytest.fixture
@@ -61,4 +62,4 @@ def notifier(mail_runtime: Runtime, people: dict[str, Account]) -> Notifier:
 
 @pytest.fixture
 def people_factory() -> Callable[[Runtime], dict[str, Account]]:
-    return add_people
+    return add_users

@@ -1,5 +1,5 @@
 """What the notification tests share: a real SMTP server (aiosmtpd) on loopback that records
-what it receives, and users with addresses in every role. Import it as
+what it receives (the users and their addresses are tests/support.py's). Import it as
 `from notification_support import ...`."""
 
 from __future__ import annotations
@@ -13,29 +13,9 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from support import address
 
-from tracker.accounts import Account, Role
-from tracker.runtime import Runtime
-
-PASSWORD = "korrekt-hast-batteri"
 BASE_URL = "https://avvikelser.kommun.example"
-USERS: dict[str, tuple[Role, frozenset[str]]] = {
-    "rapportor": (Role.RAPPORTOR, frozenset()),
-    "chef": (Role.ENHETSCHEF, frozenset({"utredning"})),
-    "chef2": (Role.ENHETSCHEF, frozenset({"utredning", "oppenvard"})),
-    "chef_hvb": (Role.ENHETSCHEF, frozenset({"hvb-notgarden"})),
-    "forste": (Role.FORSTE_SOCIALSEKRETERARE, frozenset({"utredning"})),
-    "handlaggare.anna": (Role.RAPPORTOR, frozenset({"utredning"})),
-    "handlaggare.bo": (Role.RAPPORTOR, frozenset({"utredning"})),
-    "utvecklare": (Role.VERKSAMHETSUTVECKLARE, frozenset()),
-    "lexsarah": (Role.LEX_SARAH_ANSVARIG, frozenset()),
-    "lexsarah2": (Role.LEX_SARAH_ANSVARIG, frozenset()),
-    "admin": (Role.ADMIN, frozenset()),
-}
-
-
-def address(username: str) -> str:
-    return f"{username}@kommun.example"
 
 
 class Inbox:
@@ -102,9 +82,3 @@ class SmtpServer:
             self.controller.stop()
             self.controller = None
 
-
-def add_people(runtime: Runtime) -> dict[str, Account]:
-    return {
-        name: runtime.accounts.add(name, role, PASSWORD, units=units, email=address(name))
-        for name, (role, units) in USERS.items()
-    }

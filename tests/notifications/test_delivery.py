@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from notification_support import SmtpServer, address, free_port
+from notification_support import SmtpServer, free_port
+from support import address
 
 from tracker.accounts import Account
 from tracker.config import Settings

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 import pytest
-from notification_support import BASE_URL, SmtpServer, address
+from notification_support import BASE_URL, SmtpServer
+from support import address
 
 from events.lex_sarah import FindingKind, FindingNature, Grade
 from tracker.accounts import Account

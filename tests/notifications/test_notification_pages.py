@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from notification_support import PASSWORD, SmtpServer, address
+from notification_support import SmtpServer
+from support import PASSWORD, address
 
 from tracker.accounts import Account
 from tracker.notifications import Kind, optouts
