@@ -76,7 +76,7 @@ class NewMeasure(BaseSchema):
 
 
 class MeasureCompletion(BaseSchema):
-    measure = fields.Integer(required=True, validate=validate.Range(min=1))
+    measure = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
     completed_on = date(required=False)
     expected_version = version()
 

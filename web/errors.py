@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import uuid
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -14,6 +17,12 @@ from tracker.application import ConflictError, NotFound
 from web.api import ApiError
 from web.i18n import domain_message
 
+log = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# A caller's own id is kept (so a proxy's id follows the request) when it is short and plain.
+_CALLER_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
 PAGE_TITLES = {
     400: "Felaktig begäran",
     401: "Inloggning krävs",
@@ -22,6 +31,7 @@ PAGE_TITLES = {
     405: "Metoden är inte tillåten",
     409: "Ärendet har ändrats",
     413: "För mycket data",
+    415: "Fel innehållstyp",
     429: "För många försök",
     500: "Något gick fel",
 }
@@ -39,6 +49,7 @@ API_TEXTS = {
     405: "Method not allowed.",
     409: "The case was changed by someone else; reload it and try again.",
     413: "The request is too large.",
+    415: "The body must be JSON (Content-Type: application/json).",
     500: "Internal error.",
 }
 
@@ -47,15 +58,24 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
-def _json(status: int, errors: dict[str, list[str]]) -> Any:
+def request_id() -> str:
+    """This request's id: in the X-Request-Id answer header and in every error log line."""
+    if "request_id" not in g:
+        asked = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = asked if _CALLER_ID.match(asked) else uuid.uuid4().hex
+    return str(g.request_id)
+
+
+def _json(status: int, errors: dict[str, list[str]], headers: dict[str, str] | None = None) -> Any:
     response = jsonify({"errors": errors})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
+    response.headers.update(headers or {})
     return response
 
 
-def _page(status: int, text: str | None = None) -> Any:
+def _page(status: int, text: str | None = None, headers: dict[str, str] | None = None) -> Any:
     return (
         render_template(
             "errors/error.html",
@@ -64,10 +84,36 @@ def _page(status: int, text: str | None = None) -> Any:
             text=text or PAGE_TEXTS.get(status, ""),
         ),
         status,
+        headers or {},
     )
 
 
+def _kept_headers(error: HTTPException) -> dict[str, str]:
+    # 405 must say which methods are allowed (RFC 9110 15.5.6); werkzeug puts them in Allow.
+    return {key: value for key, value in error.get_headers() if key == "Allow"}
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.after_request
+    def tag_request(response: Any) -> Any:
+        response.headers[REQUEST_ID_HEADER] = request_id()
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        # Anything no other handler knows: logged with the request id, answered as a 500 page
+        # or the JSON error shape, never a traceback. Tests (TESTING) see the exception itself.
+        propagate = current_app.config["PROPAGATE_EXCEPTIONS"]
+        if propagate or (propagate is None and (current_app.testing or current_app.debug)):
+            raise error
+        log.error(
+            "unexpected error request_id=%s %s %s", request_id(), request.method, request.path,
+            exc_info=error,
+        )
+        if _is_api():
+            return _json(500, {"_schema": [gettext(API_TEXTS[500])]})
+        return _page(500)
+
     @app.errorhandler(ApiError)
     def api_error(error: ApiError) -> Any:
         return _json(error.status, error.errors)
@@ -85,9 +131,17 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         status = error.code or 500
+        if status >= 500:
+            log.error(
+                "server error request_id=%s %s %s", request_id(), request.method, request.path,
+                exc_info=getattr(error, "original_exception", None) or error,
+            )
         if _is_api():
-            return _json(status, {"_schema": [gettext(API_TEXTS.get(status, "Error."))]})
-        return _page(status)
+            return _json(
+                status, {"_schema": [gettext(API_TEXTS.get(status, "Error."))]},
+                _kept_headers(error),
+            )
+        return _page(status, headers=_kept_headers(error))
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> Any:

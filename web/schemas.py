@@ -15,11 +15,13 @@ from tracker.application import HistoryEntry
 
 __all__ = [
     "LONG_TEXT",
+    "MAX_PAGE",
     "SHORT_TEXT",
     "BaseSchema",
     "HistoryEntryOut",
     "code",
     "history_dicts",
+    "page_number",
     "text",
     "version",
 ]
@@ -69,12 +71,23 @@ def code(*, required: bool = True, **kwargs: Any) -> fields.String:
     )
 
 
+# Every integer input is bounded: an unbounded one reaches SQL as an overflow (a 500).
+MAX_VERSION = 2**31 - 1
+MAX_PAGE = 100_000
+
+
 def version() -> fields.Integer:
     """The case version a client read; every command takes it (pages from a hidden input)."""
     return fields.Integer(
         load_default=None, allow_none=True,
+        validate=validate.Range(min=0, max=MAX_VERSION),
         metadata={"description": "The version you read; a stale one answers 409."},
     )
+
+
+def page_number() -> fields.Integer:
+    """A 1-based page of a paged list."""
+    return fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 def date(*, required: bool = True, **kwargs: Any) -> fields.Date:

@@ -98,7 +98,9 @@ def authenticate() -> None:
 
 
 def _load_body(schema: Schema) -> Any:
-    payload = request.get_json(silent=True)
+    if not request.is_json:
+        raise ApiError(415, gettext("The body must be JSON (Content-Type: application/json)."))
+    payload = request.get_json(silent=True)  # 413 above MAX_CONTENT_LENGTH still raises
     if not isinstance(payload, dict):
         raise ApiError(400, gettext("The request body must be a JSON object."))
     try:
@@ -157,7 +159,7 @@ def endpoint(
 
         name = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
         api.add_url_rule(rule, endpoint=name, view_func=wrapped, methods=[method])
-        errors = [401, 403] + ([400, 422] if body else []) + ([422] if query else [])
+        errors = [401, 403] + ([400, 413, 415, 422] if body else []) + ([422] if query else [])
         if "<" in rule:
             errors.append(404)
         if method != "GET":
@@ -181,6 +183,8 @@ _ERROR_TEXT = {
     403: "The token's role may not do this (or not in this unit)",
     404: "No such case",
     409: "The case's state does not allow this, or it was changed meanwhile",
+    413: "The body is larger than the limit (1 MB)",
+    415: "The body is not sent as application/json",
     422: "Invalid input: {\"errors\": {field: [messages]}}; nothing was stored",
 }
 

@@ -18,7 +18,7 @@ from web.actions import Action
 from web.api import ApiError, api, endpoint
 from web.deviations import ACTIONS, NewDeviation, deviation_dict
 from web.runtime import application, fresh_views, runtime
-from web.schemas import BaseSchema, HistoryEntryOut, code
+from web.schemas import BaseSchema, HistoryEntryOut, code, page_number
 
 TAGS = ["deviations"]
 ACTING_ROLES = frozenset().union(*policy.DEVIATION_ACTIONS.values())
@@ -91,7 +91,7 @@ class DeviationQuery(BaseSchema):
     unit = code(required=False)
     category = code(required=False)
     status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = page_number()
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
     @validates_schema

@@ -20,7 +20,7 @@ from web.auth import current_account, roles_required
 from web.deviations import ACTIONS, NewDeviation
 from web.forms import GENERAL, Form, parse_form
 from web.runtime import application, fresh_views, runtime
-from web.schemas import BaseSchema, code
+from web.schemas import MAX_PAGE, BaseSchema, code, page_number
 
 bp = Blueprint("deviations", __name__)
 
@@ -145,10 +145,10 @@ def mine() -> Any:
 
     account = current_account()
     asked = request.args.get("sida", "1")
-    page_number = int(asked) if asked.isdigit() and int(asked) > 0 else 1
+    number = int(asked) if asked.isdigit() and 0 < int(asked) <= MAX_PAGE else 1
     fresh_views()
     page = list_deviations(
-        runtime().engine, reporter=account.username, page=page_number, per_page=PER_PAGE
+        runtime().engine, reporter=account.username, page=number, per_page=PER_PAGE
     )
     app = application()
     # The feedback lives on the aggregate; one page of reports is a handful of reads.
@@ -167,7 +167,7 @@ class InboxFilters(BaseSchema):
     status = fields.String(
         load_default=None, validate=validate.OneOf(["open", "closed", "withdrawn"])
     )
-    sida = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    sida = page_number()
 
 
 def _inbox_query(account: Account, filters: dict[str, Any]) -> dict[str, Any]:
