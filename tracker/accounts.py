@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +17,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from events.errors import UnknownCode, ValidationFailed
 from tracker.tables import api_tokens, login_failures, user_units, users
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# '@' too: a provider's username claim is often an e-mail-like UPN (anna.a@kommun.se).
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -39,13 +43,56 @@ class Account:
     email: str | None = None
 
 
+@dataclass(frozen=True)
+class ApiToken:
+    """A token's public facts: the secret itself is shown once and stored only hashed."""
+
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def one_time_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def check_email(email: str | None) -> str | None:
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 200 or not EMAIL.match(email)):
+        raise ValidationFailed("email", "Not a valid e-mail address: %(value)s", value=email)
+    return email
+
+
+# last_used_at is written at most this often per token: an API client polling every
+# second must not turn each read into a write.
+LAST_USED_PRECISION = timedelta(minutes=5)
+
+
 class Accounts:
+    """Every method takes an optional `connection`, so that a caller can make a change and
+    record it in the change log in one transaction (tracker.administration)."""
+
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+
+    @contextlib.contextmanager
+    def _begin(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
+        if connection is not None:
+            yield connection
+        else:
+            with self.engine.begin() as own:
+                yield own
 
     def _account(self, connection: sa.Connection, row: sa.Row) -> Account:
         codes = connection.execute(
@@ -65,19 +112,27 @@ class Accounts:
         self,
         username: str,
         role: Role,
-        password: str,
+        password: str | None,
         *,
         units: frozenset[str] | set[str] = frozenset(),
         must_change_password: bool = False,
         email: str | None = None,
+        connection: sa.Connection | None = None,
     ) -> Account:
+        """`password=None`: an account that signs in only through the provider (OIDC)."""
         if not USERNAME.match(username):
             raise ValidationFailed(
                 "username",
-                "Usernames are 2-64 characters: lower-case letters, digits, '.', '_' or '-'.",
+                "Usernames are 2-64 characters: lower-case letters, digits, '.', '_', '@' or '-'.",
             )
-        check_password(password)
-        with self.engine.begin() as connection:
+        if password is not None:
+            check_password(password)
+        email = check_email(email)
+        # No password: a random one nobody knows, so the column stays simple.
+        password_hash = generate_password_hash(
+            password if password is not None else secrets.token_urlsafe(32)
+        )
+        with self._begin(connection) as connection:
             if connection.execute(
                 sa.select(users.c.id).where(users.c.username == username)
             ).first():
@@ -85,7 +140,7 @@ class Accounts:
             user_id = connection.execute(
                 users.insert().values(
                     username=username,
-                    password_hash=generate_password_hash(password),
+                    password_hash=password_hash,
                     role=role.value,
                     must_change_password=must_change_password,
                     active=True,
@@ -97,14 +152,19 @@ class Accounts:
                 connection.execute(
                     user_units.insert(), [{"user_id": user_id, "unit_code": u} for u in units]
                 )
-        return self.get(username)
+            return self.get(username, connection=connection)
 
-    def get(self, username: str) -> Account:
-        with self.engine.connect() as connection:
+    def get(self, username: str, *, connection: sa.Connection | None = None) -> Account:
+        with self._begin(connection) as connection:
             row = connection.execute(sa.select(users).where(users.c.username == username)).first()
             if row is None:
                 raise UnknownCode("username", "Unknown user: %(name)s", name=username)
             return self._account(connection, row)
+
+    def find(self, username: str) -> Account | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(users).where(users.c.username == username)).first()
+            return None if row is None else self._account(connection, row)
 
     def get_by_id(self, user_id: int) -> Account | None:
         with self.engine.connect() as connection:
@@ -131,18 +191,31 @@ class Accounts:
                 return None
             return self._account(connection, row)
 
-    def set_password(self, username: str, password: str) -> None:
+    def set_password(
+        self,
+        username: str,
+        password: str,
+        *,
+        must_change: bool = False,
+        connection: sa.Connection | None = None,
+    ) -> None:
+        """`must_change`: a one-time password, good only for choosing a new one."""
         check_password(password)
-        with self.engine.begin() as connection:
+        with self._begin(connection) as connection:
             connection.execute(
                 users.update()
                 .where(users.c.username == username)
-                .values(password_hash=generate_password_hash(password), must_change_password=False)
+                .values(
+                    password_hash=generate_password_hash(password),
+                    must_change_password=must_change,
+                )
             )
 
-    def set_units(self, username: str, unit_codes: set[str]) -> None:
-        account = self.get(username)
-        with self.engine.begin() as connection:
+    def set_units(
+        self, username: str, unit_codes: set[str], *, connection: sa.Connection | None = None
+    ) -> None:
+        with self._begin(connection) as connection:
+            account = self.get(username, connection=connection)
             connection.execute(user_units.delete().where(user_units.c.user_id == account.id))
             if unit_codes:
                 connection.execute(
@@ -150,46 +223,119 @@ class Accounts:
                     [{"user_id": account.id, "unit_code": u} for u in sorted(unit_codes)],
                 )
 
-    def set_email(self, username: str, email: str | None) -> None:
-        """The address notifications go to (None: no e-mail)."""
-        with self.engine.begin() as connection:
+    def set_role(
+        self, username: str, role: Role, *, connection: sa.Connection | None = None
+    ) -> None:
+        with self._begin(connection) as connection:
             connection.execute(
-                users.update().where(users.c.username == username).values(email=email or None)
+                users.update().where(users.c.username == username).values(role=role.value)
             )
 
-    def set_active(self, username: str, active: bool) -> None:
-        with self.engine.begin() as connection:
+    def set_email(
+        self, username: str, email: str | None, *, connection: sa.Connection | None = None
+    ) -> None:
+        email = check_email(email)
+        with self._begin(connection) as connection:
+            connection.execute(
+                users.update().where(users.c.username == username).values(email=email)
+            )
+
+    def set_active(
+        self, username: str, active: bool, *, connection: sa.Connection | None = None
+    ) -> None:
+        with self._begin(connection) as connection:
             connection.execute(
                 users.update().where(users.c.username == username).values(active=active)
             )
 
     # --- API tokens --------------------------------------------------------------------
 
-    def create_token(self, username: str) -> str:
-        account = self.get(username)
+    def create_token(
+        self, username: str, name: str = "", *, connection: sa.Connection | None = None
+    ) -> str:
+        """A new token for USERNAME; returns the secret, which is never stored."""
+        name = name.strip()
+        if len(name) > 100:
+            raise ValidationFailed("name", "At most %(n)d characters are allowed.", n=100)
         token = "trk_" + secrets.token_urlsafe(32)
-        with self.engine.begin() as connection:
+        with self._begin(connection) as connection:
+            account = self.get(username, connection=connection)
             connection.execute(
                 api_tokens.insert().values(
-                    user_id=account.id, token_hash=_hash_token(token), created_at=datetime.now(UTC)
+                    user_id=account.id,
+                    token_hash=_hash_token(token),
+                    created_at=datetime.now(UTC),
+                    name=name or None,
                 )
             )
         return token
 
     def account_for_token(self, token: str) -> Account | None:
+        """The active account a live token belongs to; notes the token's use."""
+        now = datetime.now(UTC)
         with self.engine.connect() as connection:
             row = connection.execute(
-                sa.select(users)
+                sa.select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
                 .join(api_tokens, api_tokens.c.user_id == users.c.id)
                 .where(api_tokens.c.token_hash == _hash_token(token))
                 .where(api_tokens.c.revoked_at.is_(None))
                 .where(users.c.active.is_(True))
             ).first()
-            return None if row is None else self._account(connection, row)
+            if row is None:
+                return None
+            account = self._account(connection, row)
+        last = row.last_used_at
+        if last is not None and last.tzinfo is None:  # SQLite gives naive datetimes back
+            last = last.replace(tzinfo=UTC)
+        if last is None or now - last >= LAST_USED_PRECISION:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    api_tokens.update()
+                    .where(api_tokens.c.id == row.token_id)
+                    .values(last_used_at=now)
+                )
+        return account
 
-    def revoke_tokens(self, username: str) -> int:
-        account = self.get(username)
-        with self.engine.begin() as connection:
+    def tokens(
+        self, username: str | None = None, *, connection: sa.Connection | None = None
+    ) -> list[ApiToken]:
+        """Tokens (newest first) of one user, or of everybody."""
+        query = (
+            sa.select(api_tokens, users.c.username)
+            .join(users, users.c.id == api_tokens.c.user_id)
+            .order_by(api_tokens.c.created_at.desc(), api_tokens.c.id.desc())
+        )
+        if username is not None:
+            query = query.where(users.c.username == username)
+        with self._begin(connection) as connection:
+            return [
+                ApiToken(
+                    row.id, row.username, row.name or "", _aware(row.created_at),
+                    _aware(row.last_used_at), _aware(row.revoked_at),
+                )
+                for row in connection.execute(query)
+            ]
+
+    def token(self, token_id: int, *, connection: sa.Connection | None = None) -> ApiToken:
+        for found in self.tokens(connection=connection):
+            if found.id == token_id:
+                return found
+        raise UnknownCode("token", "Unknown token: %(id)s", id=token_id)
+
+    def revoke_token(self, token_id: int, *, connection: sa.Connection | None = None) -> bool:
+        """True when the token was live and is now revoked."""
+        with self._begin(connection) as connection:
+            return bool(
+                connection.execute(
+                    api_tokens.update()
+                    .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+                    .values(revoked_at=datetime.now(UTC))
+                ).rowcount
+            )
+
+    def revoke_tokens(self, username: str, *, connection: sa.Connection | None = None) -> int:
+        with self._begin(connection) as connection:
+            account = self.get(username, connection=connection)
             return connection.execute(
                 api_tokens.update()
                 .where(api_tokens.c.user_id == account.id, api_tokens.c.revoked_at.is_(None))
@@ -224,6 +370,12 @@ class Accounts:
     def clear_login_failures(self, username: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(login_failures.delete().where(login_failures.c.username == username))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def check_password(password: str) -> None:

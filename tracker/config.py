@@ -50,6 +50,16 @@ class Settings:
     committee_name: str = "Socialnämnden"
     administration_name: str = "Socialförvaltningen"
     report_author_title: str = "Verksamhetsutvecklare"
+    # identity: sign-in through the municipality's OpenID Connect provider, the access log.
+    base_url_set: bool = False  # TRACKER_BASE_URL given (else base_url is host:port)
+    local_login: bool = True
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_username_claim: str = "preferred_username"
+    oidc_role_claim: str | None = None
+    oidc_role_map: dict[str, str] = field(default_factory=dict)
+    access_log_days: int = 3650
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -82,7 +92,20 @@ class Settings:
             committee_name=env.get("TRACKER_COMMITTEE_NAME") or "Socialnämnden",
             administration_name=env.get("TRACKER_ADMINISTRATION_NAME") or "Socialförvaltningen",
             report_author_title=env.get("TRACKER_REPORT_AUTHOR_TITLE") or "Verksamhetsutvecklare",
+            base_url_set=bool(env.get("TRACKER_BASE_URL")),
+            local_login=_bool(env.get("TRACKER_LOCAL_LOGIN"), True),
+            oidc_issuer=(env.get("TRACKER_OIDC_ISSUER") or "").rstrip("/") or None,
+            oidc_client_id=env.get("TRACKER_OIDC_CLIENT_ID") or None,
+            oidc_client_secret=env.get("TRACKER_OIDC_CLIENT_SECRET") or None,
+            oidc_username_claim=env.get("TRACKER_OIDC_USERNAME_CLAIM") or "preferred_username",
+            oidc_role_claim=env.get("TRACKER_OIDC_ROLE_CLAIM") or None,
+            oidc_role_map=_recipients(env.get("TRACKER_OIDC_ROLE_MAP", "")),
+            access_log_days=int(env.get("TRACKER_ACCESS_LOG_DAYS", "3650")),
         )
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def is_sqlite(self) -> bool:
@@ -146,7 +169,7 @@ def _default_base_url(env: dict[str, str]) -> str:
 
 
 def _recipients(value: str) -> dict[str, str]:
-    """'unit=addr,unit2=addr2' -> {unit: addr}."""
+    """'unit=addr,unit2=addr2' -> {unit: addr} (also 'group=role,...' for the role map)."""
     pairs = (item.split("=", 1) for item in value.split(",") if "=" in item)
     return {unit.strip(): address.strip() for unit, address in pairs}
 

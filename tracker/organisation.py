@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,9 +54,43 @@ def taxonomy_from_document(version: int, document: dict[str, Any]) -> Taxonomy:
     )
 
 
+CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME_LENGTH = 200
+
+
+def _check_code(code: str) -> str:
+    code = code.strip()
+    if not CODE.match(code):
+        raise ValidationFailed(
+            "code",
+            "Codes are 1-64 characters: lower-case letters, digits, '_' or '-'.",
+        )
+    return code
+
+
+def _check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationFailed("name", "A name is required.")
+    if len(name) > NAME_LENGTH:
+        raise ValidationFailed("name", "At most %(n)d characters are allowed.", n=NAME_LENGTH)
+    return name
+
+
 class Organisation:
+    """Every write takes an optional `connection`, so that a caller can record the change
+    in the change log in the same transaction (tracker.administration)."""
+
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+
+    @contextlib.contextmanager
+    def _begin(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
+        if connection is not None:
+            yield connection
+        else:
+            with self.engine.begin() as own:
+                yield own
 
     # --- units -------------------------------------------------------------------------
 
@@ -68,17 +106,29 @@ class Organisation:
 
     def unit(self, code: str) -> Unit:
         """The active unit with that code; unknown codes are a validation error."""
-        with self.engine.connect() as connection:
+        found = self.any_unit(code)
+        if not found.active:
+            raise UnknownCode("unit", "Unknown unit code: %(code)s", code=code)
+        return found
+
+    def any_unit(self, code: str, *, connection: sa.Connection | None = None) -> Unit:
+        """The unit with that code, active or not."""
+        with self._begin(connection) as connection:
             row = connection.execute(sa.select(units).where(units.c.code == code)).first()
-        if row is None or not row.active:
+        if row is None:
             raise UnknownCode("unit", "Unknown unit code: %(code)s", code=code)
         return Unit(row.code, row.name, Operation(row.operation), row.active)
 
-    def add_unit(self, code: str, name: str, operation: Operation) -> Unit:
-        code, name = code.strip(), name.strip()
-        if not code or not name:
-            raise ValidationFailed("code", "Code and name are required.")
-        with self.engine.begin() as connection:
+    def add_unit(
+        self,
+        code: str,
+        name: str,
+        operation: Operation,
+        *,
+        connection: sa.Connection | None = None,
+    ) -> Unit:
+        code, name = _check_code(code), _check_name(name)
+        with self._begin(connection) as connection:
             exists = connection.execute(sa.select(units.c.code).where(units.c.code == code)).first()
             if exists:
                 raise ValidationFailed("code", "A unit with code %(code)s exists.", code=code)
@@ -90,13 +140,29 @@ class Organisation:
             )
         return Unit(code, name, operation)
 
-    def rename_unit(self, code: str, name: str) -> None:
-        self.unit(code)
-        with self.engine.begin() as connection:
-            connection.execute(units.update().where(units.c.code == code).values(name=name.strip()))
+    def rename_unit(
+        self, code: str, name: str, *, connection: sa.Connection | None = None
+    ) -> None:
+        name = _check_name(name)
+        with self._begin(connection) as connection:
+            self.any_unit(code, connection=connection)
+            connection.execute(units.update().where(units.c.code == code).values(name=name))
 
-    def set_unit_active(self, code: str, active: bool) -> None:
-        with self.engine.begin() as connection:
+    def move_unit(
+        self, code: str, operation: Operation, *, connection: sa.Connection | None = None
+    ) -> None:
+        """Deviations filed from now on count under `operation`; filed ones keep theirs
+        (each event records the operation it was filed under)."""
+        with self._begin(connection) as connection:
+            self.any_unit(code, connection=connection)
+            connection.execute(
+                units.update().where(units.c.code == code).values(operation=operation.value)
+            )
+
+    def set_unit_active(
+        self, code: str, active: bool, *, connection: sa.Connection | None = None
+    ) -> None:
+        with self._begin(connection) as connection:
             result = connection.execute(
                 units.update().where(units.c.code == code).values(active=active)
             )
@@ -105,8 +171,8 @@ class Organisation:
 
     # --- taxonomy ----------------------------------------------------------------------
 
-    def taxonomy(self) -> Taxonomy:
-        with self.engine.connect() as connection:
+    def taxonomy(self, *, connection: sa.Connection | None = None) -> Taxonomy:
+        with self._begin(connection) as connection:
             row = connection.execute(
                 sa.select(taxonomy_versions).order_by(taxonomy_versions.c.version.desc()).limit(1)
             ).first()
@@ -114,9 +180,15 @@ class Organisation:
             return DEFAULT_TAXONOMY
         return taxonomy_from_document(row.version, row.document)
 
-    def publish_taxonomy(self, taxonomy: Taxonomy, actor: str) -> Taxonomy:
+    def publish_taxonomy(
+        self, taxonomy: Taxonomy, actor: str, *, connection: sa.Connection | None = None
+    ) -> Taxonomy:
         """Store a new version. Codes already used must stay (deactivate, never delete)."""
-        current = self.taxonomy()
+        with self._begin(connection) as connection:
+            return self._publish(taxonomy, actor, connection)
+
+    def _publish(self, taxonomy: Taxonomy, actor: str, connection: sa.Connection) -> Taxonomy:
+        current = self.taxonomy(connection=connection)
         for code, category in current.categories.items():
             new = taxonomy.categories.get(code)
             if new is None or not set(category.subcategories) <= set(new.subcategories):
@@ -124,16 +196,29 @@ class Organisation:
                     "categories", "Codes cannot be removed, only deactivated: %(code)s", code=code
                 )
         version = current.version + 1
-        with self.engine.begin() as connection:
-            connection.execute(
-                taxonomy_versions.insert().values(
-                    version=version,
-                    document=taxonomy_to_document(taxonomy),
-                    created_at=datetime.now(UTC),
-                    created_by=actor,
-                )
+        connection.execute(
+            taxonomy_versions.insert().values(
+                version=version,
+                document=taxonomy_to_document(taxonomy),
+                created_at=datetime.now(UTC),
+                created_by=actor[:64],
             )
+        )
         return taxonomy_from_document(version, taxonomy_to_document(taxonomy))
+
+    def change_taxonomy(
+        self,
+        change: Callable[[dict[str, Any]], None],
+        actor: str,
+        *,
+        connection: sa.Connection | None = None,
+    ) -> Taxonomy:
+        """Apply `change` (one of the TAXONOMY_CHANGES below, or any edit of the document)
+        to a copy of the current version and publish the result as the next version."""
+        with self._begin(connection) as connection:
+            document = copy.deepcopy(taxonomy_to_document(self.taxonomy(connection=connection)))
+            change(document)
+            return self._publish(taxonomy_from_document(0, document), actor, connection)
 
     # --- seeding -----------------------------------------------------------------------
 
@@ -160,3 +245,81 @@ class Organisation:
                         created_by="system",
                     )
                 )
+
+
+# --- taxonomy changes, shared by the CLI and the admin pages -----------------------------
+# Each returns a function that edits a taxonomy document (see taxonomy_to_document).
+
+
+def _find_category(document: dict[str, Any], code: str) -> dict[str, Any]:
+    for category in document["categories"]:
+        if category["code"] == code:
+            return category  # type: ignore[no-any-return]
+    raise UnknownCode("category", "Unknown category code: %(code)s", code=code)
+
+
+def _all_codes(document: dict[str, Any]) -> set[str]:
+    codes = set()
+    for category in document["categories"]:
+        codes.add(category["code"])
+        codes.update(sub["code"] for sub in category["subcategories"])
+    return codes
+
+
+def add_category(code: str, name: str) -> Callable[[dict[str, Any]], None]:
+    code, name = _check_code(code), _check_name(name)
+
+    def change(document: dict[str, Any]) -> None:
+        if code in _all_codes(document):
+            raise ValidationFailed("code", "The code %(code)s is taken.", code=code)
+        document["categories"].append(
+            {"code": code, "name": name, "active": True, "subcategories": []}
+        )
+
+    return change
+
+
+def add_subcategory(category: str, code: str, name: str) -> Callable[[dict[str, Any]], None]:
+    code, name = _check_code(code), _check_name(name)
+
+    def change(document: dict[str, Any]) -> None:
+        found = _find_category(document, category)
+        if not found["subcategories"]:
+            # Deviations already filed under it have no subcategory and never will.
+            raise ValidationFailed(
+                "category",
+                "The category %(code)s takes no subcategories; filed deviations would lack one.",
+                code=category,
+            )
+        if code in _all_codes(document):
+            raise ValidationFailed("code", "The code %(code)s is taken.", code=code)
+        found["subcategories"].append({"code": code, "name": name})
+
+    return change
+
+
+def rename_code(code: str, name: str) -> Callable[[dict[str, Any]], None]:
+    """A category or subcategory gets a new display name; the code stays."""
+    name = _check_name(name)
+
+    def change(document: dict[str, Any]) -> None:
+        for category in document["categories"]:
+            if category["code"] == code:
+                category["name"] = name
+                return
+            for sub in category["subcategories"]:
+                if sub["code"] == code:
+                    sub["name"] = name
+                    return
+        raise UnknownCode("code", "Unknown code: %(code)s", code=code)
+
+    return change
+
+
+def set_category_active(code: str, active: bool) -> Callable[[dict[str, Any]], None]:
+    """Deactivated: no longer offered for new deviations; history and reports keep it."""
+
+    def change(document: dict[str, Any]) -> None:
+        _find_category(document, code)["active"] = active
+
+    return change

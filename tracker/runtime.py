@@ -60,6 +60,7 @@ def open_runtime(
         # creates the event tables (CREATE TABLE IF NOT EXISTS).
         with exclusive(settings, engine, "schema"):
             tables.metadata.create_all(engine)
+            tables.upgrade(engine, settings.postgres_schema)
             view_metadata.create_all(engine)
             organisation.seed_defaults()
             app = application(create_table=True)

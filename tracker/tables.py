@@ -54,6 +54,9 @@ api_tokens = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    # Personal tokens (Mina inställningar): a name to tell them apart, and when last used.
+    sa.Column("name", sa.String(100), nullable=True),
+    sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 # Failed logins, shared by every web process, for rate limiting.
@@ -107,3 +110,53 @@ feedback_seen = sa.Table(
     sa.Column("deviation_id", sa.Uuid, primary_key=True),
     sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# --- identity: the administrative change log and the access log (läslogg) --------------
+# Both are append-only: the code has inserts (and the access log's retention prune), never
+# an update.
+
+admin_changes = sa.Table(
+    "admin_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # web, cli, oidc
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("before", sa.JSON, nullable=True),
+    sa.Column("after", sa.JSON, nullable=True),
+)
+
+access_log = sa.Table(
+    "access_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),  # deviation, lex_sarah, ..., export
+    sa.Column("case_id", sa.String(64), nullable=True, index=True),
+    sa.Column("what", sa.String(200), nullable=False),  # route name, report or list
+    sa.Column("parameters", sa.JSON, nullable=True),
+    sa.Column("remote_addr", sa.String(64), nullable=False),
+    sa.Column("channel", sa.String(8), nullable=False),  # page or api
+)
+
+# Columns added after the first release: create_all does not add columns to a table that
+# exists, so `upgrade` adds them (idempotent, both dialects).
+_ADDED_COLUMNS: tuple[tuple[sa.Table, sa.Column[object]], ...] = (
+    (api_tokens, api_tokens.c.name),
+    (api_tokens, api_tokens.c.last_used_at),
+)
+
+
+def upgrade(engine: sa.Engine, schema: str | None = None) -> None:
+    with engine.begin() as connection:
+        inspector = sa.inspect(connection)
+        for table, column in _ADDED_COLUMNS:
+            present = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
+            if column.name not in present:
+                kind = column.type.compile(dialect=connection.dialect)
+                connection.execute(
+                    sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+                )

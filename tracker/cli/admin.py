@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import click
 
 from events.errors import DomainError
 from events.taxonomy import Operation
 from tracker.accounts import Role
+from tracker.administration import Administration
 from tracker.cli.common import open_from_env, redacted
+from tracker.runtime import Runtime
 
 ROLE_NAMES = [role.value for role in Role]
+
+
+def administration(rt: Runtime) -> Administration:
+    """Changes from the command line go through the same rules as the admin pages and are
+    recorded in the change log under the operating-system user."""
+    import getpass
+
+    return Administration.of(rt, actor=getpass.getuser(), source="cli")
 
 
 @click.command()
@@ -66,23 +75,11 @@ def user_add(
     Without --password-stdin a one-time password is printed; the user must change it
     at first login.
     """
-    import secrets
-
     rt = open_from_env()
     try:
-        for code in units:
-            rt.organisation.unit(code)
-        if password_stdin:
-            password, one_time = sys.stdin.readline().rstrip("\n"), False
-        else:
-            password, one_time = secrets.token_urlsafe(12), True
-        rt.accounts.add(
-            username,
-            Role(role),
-            password,
-            units=set(units),
-            must_change_password=one_time,
-            email=email,
+        password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+        _, one_time = administration(rt).add_user(
+            username, Role(role), units=set(units), email=email, password=password
         )
     except DomainError as error:
         raise click.ClickException(error.message) from None
@@ -90,7 +87,7 @@ def user_add(
         rt.close()
     click.echo(f"Created {username} ({role}).")
     if one_time:
-        click.echo(f"One-time password: {password}")
+        click.echo(f"One-time password: {one_time}")
 
 
 @user.command("list")
@@ -114,7 +111,8 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("username")
-def token_create(username: str) -> None:
+@click.option("--name", default="", help="What the token is for (shown in the token lists).")
+def token_create(username: str, name: str) -> None:
     """Print a new API token for USERNAME on one line (and nothing else).
 
     Use it as 'Authorization: Bearer <token>'. The token acts with the user's role.
@@ -122,7 +120,7 @@ def token_create(username: str) -> None:
     """
     rt = open_from_env()
     try:
-        click.echo(rt.accounts.create_token(username))
+        click.echo(administration(rt).create_token(username, name))
     except DomainError as error:
         raise click.ClickException(error.message) from None
     finally:
@@ -135,7 +133,7 @@ def token_revoke(username: str) -> None:
     """Revoke every API token of USERNAME."""
     rt = open_from_env()
     try:
-        click.echo(f"Revoked {rt.accounts.revoke_tokens(username)} token(s).")
+        click.echo(f"Revoked {administration(rt).revoke_all_tokens(username)} token(s).")
     except DomainError as error:
         raise click.ClickException(error.message) from None
     finally:
@@ -173,7 +171,7 @@ def unit_add(code: str, name: str, operation: str) -> None:
     """Add a unit with a stable CODE (used in reports and the API) and a display NAME."""
     rt = open_from_env()
     try:
-        rt.organisation.add_unit(code, name, Operation(operation))
+        administration(rt).add_unit(code, name, Operation(operation))
     except DomainError as error:
         raise click.ClickException(error.message) from None
     finally:
@@ -188,7 +186,7 @@ def unit_rename(code: str, name: str) -> None:
     """Give unit CODE a new display NAME (the code, used in events and reports, stays)."""
     rt = open_from_env()
     try:
-        rt.organisation.rename_unit(code, name)
+        administration(rt).rename_unit(code, name)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     finally:
@@ -202,7 +200,7 @@ def unit_deactivate(code: str) -> None:
     """Stop offering unit CODE for new cases; its history and reports stay."""
     rt = open_from_env()
     try:
-        rt.organisation.set_unit_active(code, False)
+        administration(rt).set_unit_active(code, False)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     finally:
@@ -232,29 +230,16 @@ def taxonomy_list() -> None:
             click.echo(f"  {code}\t{name}")
 
 
-def _publish(change: Callable[[dict[str, Any]], None]) -> None:
-    """Apply `change` to a copy of the current taxonomy document and publish it."""
-    from tracker.organisation import taxonomy_from_document, taxonomy_to_document
-
+def _taxonomy_change(change: Callable[[Administration], int]) -> None:
+    """Run one change through tracker.administration and say which version it made."""
     rt = open_from_env()
     try:
-        document = taxonomy_to_document(rt.organisation.taxonomy())
-        change(document)
-        published = rt.organisation.publish_taxonomy(
-            taxonomy_from_document(0, document), actor="admin-cli"
-        )
+        version = change(administration(rt))
     except DomainError as error:
         raise click.ClickException(error.message) from None
     finally:
         rt.close()
-    click.echo(f"Published taxonomy version {published.version}.")
-
-
-def _category(document: dict[str, Any], code: str) -> dict[str, Any]:
-    for category in document["categories"]:
-        if category["code"] == code:
-            return category
-    raise click.ClickException(f"Unknown category code: {code}")
+    click.echo(f"Published taxonomy version {version}.")
 
 
 @taxonomy.command("add-category")
@@ -262,15 +247,7 @@ def _category(document: dict[str, Any], code: str) -> dict[str, Any]:
 @click.argument("name")
 def taxonomy_add_category(code: str, name: str) -> None:
     """Add a kvalitetsområde with a new stable CODE and a display NAME."""
-
-    def change(document: dict[str, Any]) -> None:
-        if any(c["code"] == code for c in document["categories"]):
-            raise click.ClickException(f"The category {code} exists.")
-        document["categories"].append(
-            {"code": code, "name": name, "active": True, "subcategories": []}
-        )
-
-    _publish(change)
+    _taxonomy_change(lambda admin: admin.add_category(code, name))
 
 
 @taxonomy.command("add-subcategory")
@@ -279,18 +256,7 @@ def taxonomy_add_category(code: str, name: str) -> None:
 @click.argument("name")
 def taxonomy_add_subcategory(category: str, code: str, name: str) -> None:
     """Add an underkategori to an existing CATEGORY that already has subcategories."""
-
-    def change(document: dict[str, Any]) -> None:
-        found = _category(document, category)
-        if not found["subcategories"]:
-            raise click.ClickException(
-                f"{category} takes no subcategories; existing deviations would lack one."
-            )
-        if any(s["code"] == code for s in found["subcategories"]):
-            raise click.ClickException(f"The subcategory {code} exists.")
-        found["subcategories"].append({"code": code, "name": name})
-
-    _publish(change)
+    _taxonomy_change(lambda admin: admin.add_subcategory(category, code, name))
 
 
 @taxonomy.command("rename")
@@ -298,26 +264,14 @@ def taxonomy_add_subcategory(category: str, code: str, name: str) -> None:
 @click.argument("name")
 def taxonomy_rename(code: str, name: str) -> None:
     """Give category or subcategory CODE a new display NAME. Stored deviations keep the code."""
-
-    def change(document: dict[str, Any]) -> None:
-        for category in document["categories"]:
-            if category["code"] == code:
-                category["name"] = name
-                return
-            for sub in category["subcategories"]:
-                if sub["code"] == code:
-                    sub["name"] = name
-                    return
-        raise click.ClickException(f"Unknown code: {code}")
-
-    _publish(change)
+    _taxonomy_change(lambda admin: admin.rename_taxonomy(code, name))
 
 
 @taxonomy.command("deactivate")
 @click.argument("code")
 def taxonomy_deactivate(code: str) -> None:
     """Stop offering category CODE for new deviations (history and reports keep it)."""
-    _publish(lambda document: _category(document, code).update(active=False))
+    _taxonomy_change(lambda admin: admin.set_category_active(code, False))
 
 
 COMMANDS = [init, user, token, unit, taxonomy]

@@ -1,0 +1,290 @@
+"""Administration (role admin): users and their API tokens, the settings in force and the
+change list. Units and the taxonomy are in admin_organisation.py. Every change goes
+through tracker.administration, which records it in the change log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from marshmallow import fields, validate
+
+from events.errors import DomainError
+from tracker import admin_log
+from tracker.accounts import Account, Role
+from tracker.administration import Administration
+from web import navigation
+from web.auth import current_account, roles_required
+from web.forms import Form, parse_form
+from web.runtime import runtime
+from web.schemas import BaseSchema
+from web.settings_view import settings_in_force
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+ADMIN = frozenset({Role.ADMIN})
+navigation.register("Administration", "admin.index", ADMIN, 90)
+
+ROLE_CHOICES = [
+    (role.value, label)
+    for role, label in (
+        (Role.RAPPORTOR, "Medarbetare (rapportör)"),
+        (Role.ENHETSCHEF, "Enhetschef"),
+        (Role.FORSTE_SOCIALSEKRETERARE, "1:e socialsekreterare"),
+        (Role.VERKSAMHETSUTVECKLARE, "Verksamhetsutvecklare"),
+        (Role.LEX_SARAH_ANSVARIG, "Lex Sarah-ansvarig"),
+        (Role.ADMIN, "Administratör"),
+    )
+]
+USER_LABELS = {
+    "username": "Användarnamn", "role": "Roll", "email": "E-postadress", "units": "Enheter",
+}
+TOKEN_LABELS = {"name": "Namn på nyckeln"}
+_ROLE = validate.OneOf([value for value, _ in ROLE_CHOICES], error="Välj en roll.")
+
+
+def administration() -> Administration:
+    return Administration.of(runtime(), actor=current_account().username, source="web")
+
+
+class NewUserSchema(BaseSchema):
+    username = fields.String(required=True, validate=validate.Length(max=64))
+    role = fields.String(required=True, validate=_ROLE)
+    email = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class EditUserSchema(BaseSchema):
+    role = fields.String(required=True, validate=_ROLE)
+    email = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class TokenSchema(BaseSchema):
+    name = fields.String(
+        required=True, validate=validate.Length(max=100, error="Högst {max} tecken.")
+    )
+
+
+def _unit_choices() -> list[tuple[str, str, bool]]:
+    """(code, name, active) of every unit: an inactive one stays ticked where it is."""
+    return [(u.code, u.name, u.active) for u in runtime().organisation.units(include_inactive=True)]
+
+
+def _selected_units(form: Form) -> list[str]:
+    chosen = request.form.getlist("units")
+    known = {code for code, _, _ in _unit_choices()}
+    unknown = [code for code in chosen if code not in known]
+    if unknown:
+        form.add("units", "Okänd enhet: " + ", ".join(unknown))
+    form.values["units"] = chosen
+    return chosen
+
+
+def _account(username: str) -> Account:
+    found = runtime().accounts.find(username)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/")
+@roles_required(ADMIN)
+def index() -> Any:
+    rt = runtime()
+    return render_template(
+        "admin/index.html",
+        user_count=rt.accounts.count(),
+        unit_count=len(rt.organisation.units()),
+        taxonomy_version=rt.organisation.taxonomy().version,
+    )
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+def _render_users(form: Form | None = None, status: int = 200) -> Any:
+    return render_template(
+        "admin/users.html", accounts=runtime().accounts.all(), form=form,
+        roles=ROLE_CHOICES, units=_unit_choices(), labels=USER_LABELS,
+    ), status
+
+
+@bp.route("/anvandare")
+@roles_required(ADMIN)
+def users() -> Any:
+    return _render_users()
+
+
+@bp.route("/anvandare", methods=["POST"])
+@roles_required(ADMIN)
+def add_user() -> Any:
+    form = parse_form(NewUserSchema())
+    units = _selected_units(form)
+    if form.ok:
+        try:
+            account, password = administration().add_user(
+                form.data["username"], Role(form.data["role"]), units=units,
+                email=form.data["email"],
+            )
+        except DomainError as error:
+            form.fail(error, {"units": "units"})
+        else:
+            # Shown in this answer only (never flashed: the session cookie is only signed).
+            return render_template(
+                "admin/secret.html", title="Användaren är skapad", account=account,
+                secret=password, kind="password",
+            )
+    return _render_users(form, 422)
+
+
+def _render_user(
+    account: Account,
+    *,
+    form: Form | None = None,
+    token_form: Form | None = None,
+    status: int = 200,
+) -> Any:
+    changes, _ = admin_log.changes(runtime().engine, subject=account.username, limit=20)
+    return render_template(
+        "admin/user.html", account=account, form=form, token_form=token_form,
+        roles=ROLE_CHOICES, units=_unit_choices(), labels=USER_LABELS | TOKEN_LABELS,
+        tokens=runtime().accounts.tokens(account.username), changes=changes,
+        is_self=account.username == current_account().username,
+    ), status
+
+
+@bp.route("/anvandare/<username>")
+@roles_required(ADMIN)
+def user(username: str) -> Any:
+    return _render_user(_account(username))
+
+
+@bp.route("/anvandare/<username>", methods=["POST"])
+@roles_required(ADMIN)
+def edit_user(username: str) -> Any:
+    account = _account(username)
+    form = parse_form(EditUserSchema())
+    units = _selected_units(form)
+    if form.ok:
+        try:
+            administration().change_user(
+                username, role=Role(form.data["role"]), units=units, email=form.data["email"]
+            )
+        except DomainError as error:
+            form.fail(error, {"units": "units"})
+        else:
+            flash(f"Ändringarna för {username} är sparade.", "success")
+            return redirect(url_for("admin.user", username=username))
+    return _render_user(account, form=form, status=422)
+
+
+@bp.route("/anvandare/<username>/aktiv", methods=["POST"])
+@roles_required(ADMIN)
+def set_active(username: str) -> Any:
+    account = _account(username)
+    active = request.form.get("active") == "1"
+    try:
+        administration().set_user_active(username, active)
+    except DomainError as error:
+        form = Form()
+        form.fail(error)
+        return _render_user(account, form=form, status=422)
+    flash(f"{username} är {'aktiverad' if active else 'inaktiverad'}.", "success")
+    return redirect(url_for("admin.user", username=username))
+
+
+@bp.route("/anvandare/<username>/losenord", methods=["POST"])
+@roles_required(ADMIN)
+def reset_password(username: str) -> Any:
+    account = _account(username)
+    password = administration().reset_password(username)
+    return render_template(
+        "admin/secret.html", title="Nytt engångslösenord", account=account, secret=password,
+        kind="password",
+    )
+
+
+@bp.route("/anvandare/<username>/nycklar", methods=["POST"])
+@roles_required(ADMIN)
+def create_token(username: str) -> Any:
+    account = _account(username)
+    form = parse_form(TokenSchema())
+    if form.ok:
+        try:
+            token = administration().create_token(username, form.data["name"])
+        except DomainError as error:
+            form.fail(error)
+        else:
+            return render_template(
+                "admin/secret.html", title="Ny API-nyckel", account=account, secret=token,
+                kind="token",
+            )
+    return _render_user(account, token_form=form, status=422)
+
+
+@bp.route("/nycklar")
+@roles_required(ADMIN)
+def tokens() -> Any:
+    return render_template("admin/tokens.html", tokens=runtime().accounts.tokens())
+
+
+@bp.route("/nycklar/<int:token_id>/aterkalla", methods=["POST"])
+@roles_required(ADMIN)
+def revoke_token(token_id: int) -> Any:
+    try:
+        token = runtime().accounts.token(token_id)
+    except DomainError:
+        abort(404)
+    if administration().revoke_token(token_id):
+        flash(f"API-nyckeln ”{token.name or token.id}” för {token.username} är återkallad.",
+              "success")
+    back = request.form.get("back")
+    if back == "user":
+        return redirect(url_for("admin.user", username=token.username))
+    return redirect(url_for("admin.tokens"))
+
+
+# --- settings and the change list ------------------------------------------------------------
+
+
+@bp.route("/installningar")
+@roles_required(ADMIN)
+def settings() -> Any:
+    return render_template("admin/settings.html", **settings_in_force(runtime().settings))
+
+
+PER_PAGE = 100
+
+
+@bp.route("/andringar")
+@roles_required(ADMIN)
+def changes() -> Any:
+    page = request.args.get("sida", "1")
+    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    subject = request.args.get("vad", "").strip() or None
+    actor = request.args.get("vem", "").strip() or None
+    found, total = admin_log.changes(
+        runtime().engine, subject=subject, actor=actor,
+        limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE,
+    )
+    return render_template(
+        "admin/changes.html", changes=found, total=total, page=page_number,
+        pages=max(1, -(-total // PER_PAGE)), subject=subject or "", actor=actor or "",
+        sources=admin_log.SOURCES,
+    )
+
+
+CHANGE_FIELD_NAMES = {
+    "role": "roll", "units": "enheter", "email": "e-post", "active": "aktiv",
+    "must_change_password": "måste byta lösenord", "token": "nyckel nr", "name": "namn",
+    "operation": "verksamhet", "version": "version", "category": "kvalitetsområde",
+}
+
+
+@bp.app_context_processor
+def admin_names() -> dict[str, Any]:
+    from flask import current_app
+
+    return {
+        "change_sources": admin_log.SOURCES,
+        "change_field_names": CHANGE_FIELD_NAMES,
+        "url_endpoints": current_app.view_functions.keys(),
+    }

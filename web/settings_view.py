@@ -1,0 +1,80 @@
+"""The settings in force, for the admin's read-only settings page: every value from the
+environment with its variable name, secrets redacted, and the redirect URI that IT
+registers at the municipality's OpenID Connect provider."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import request
+
+from tracker.config import Settings
+
+SET = "satt (visas inte)"
+UNSET = "inte satt"
+
+
+def _redacted_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+def _secret(value: str | None) -> str:
+    return SET if value else UNSET
+
+
+def base_url(settings: Settings) -> str:
+    """TRACKER_BASE_URL, or the address this request came to (behind a reverse proxy the
+    setting is what people use)."""
+    return settings.base_url if settings.base_url_set else request.host_url.rstrip("/")
+
+
+def redirect_uri(settings: Settings) -> str:
+    return base_url(settings) + "/login/oidc/callback"
+
+
+def settings_in_force(settings: Settings) -> dict[str, Any]:
+    role_map = ", ".join(f"{k}={v}" for k, v in settings.oidc_role_map.items())
+    rows: list[tuple[str, str, str]] = [
+        ("Databas", "TRACKER_DATABASE_URL", _redacted_url(settings.database_url)),
+        ("Instansmapp", "TRACKER_INSTANCE_PATH", str(settings.instance_path)),
+        ("Nyckel för sessioner", "TRACKER_SECRET_KEY", _secret(settings.secret_key)),
+        ("Kryptering av händelser", "TRACKER_CIPHER_KEY", _secret(settings.cipher_key)),
+        ("Adress och port", "TRACKER_HOST, TRACKER_PORT", f"{settings.host}:{settings.port}"),
+        ("Publik adress", "TRACKER_BASE_URL",
+         settings.base_url if settings.base_url_set else f"{UNSET} ({settings.base_url})"),
+        ("Lokal inloggning med lösenord", "TRACKER_LOCAL_LOGIN",
+         "på" if settings.local_login else "av"),
+        ("Inloggningstjänst (OpenID Connect)", "TRACKER_OIDC_ISSUER",
+         settings.oidc_issuer or UNSET),
+        ("Klient-id", "TRACKER_OIDC_CLIENT_ID", settings.oidc_client_id or UNSET),
+        ("Klienthemlighet", "TRACKER_OIDC_CLIENT_SECRET", _secret(settings.oidc_client_secret)),
+        ("Anspråk med användarnamn", "TRACKER_OIDC_USERNAME_CLAIM",
+         settings.oidc_username_claim),
+        ("Anspråk med grupper", "TRACKER_OIDC_ROLE_CLAIM", settings.oidc_role_claim or UNSET),
+        ("Grupper till roller", "TRACKER_OIDC_ROLE_MAP", role_map or UNSET),
+        ("Läsloggen sparas (dagar)", "TRACKER_ACCESS_LOG_DAYS", str(settings.access_log_days)),
+        ("Gräns för skyddsbedömning samma dag", "TRACKER_PROTECTION_CUTOFF",
+         settings.protection_cutoff.strftime("%H:%M")),
+        ("Bevakningens intervall (minuter)", "TRACKER_SCAN_INTERVAL_MINUTES",
+         str(settings.scan_interval_minutes)),
+        ("Varning dagar före frist", "TRACKER_WARNING_DAYS", str(settings.warning_days)),
+        ("Återkommande avvikelser, tröskel", "TRACKER_RECURRENCE_THRESHOLD",
+         str(settings.recurrence_threshold)),
+        ("Mål för anmälan till IVO (dagar)", "TRACKER_IVO_TARGET_DAYS",
+         str(settings.ivo_target_days)),
+        ("Avvikelse vid sen skyddsbedömning", "TRACKER_FILE_PROTECTION_DEVIATIONS",
+         "på" if settings.file_protection_deviations else "av"),
+        ("E-postserver", "TRACKER_SMTP_HOST, TRACKER_SMTP_PORT",
+         f"{settings.smtp_host}:{settings.smtp_port}" if settings.smtp_host else UNSET),
+        ("Avsändare", "TRACKER_SMTP_SENDER", settings.smtp_sender),
+        ("Mottagare av dagliga sammanställningar", "TRACKER_DIGEST_RECIPIENTS",
+         ", ".join(f"{k}={v}" for k, v in settings.digest_recipients.items()) or UNSET),
+        ("Inbyggda bakgrundsprocesser", "TRACKER_EMBEDDED_WORKERS",
+         "på" if settings.embedded_workers else "av"),
+    ]
+    return {"rows": rows, "redirect_uri": redirect_uri(settings),
+            "oidc_enabled": settings.oidc_enabled}
