@@ -7,15 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from events.errors import DomainError
 from tracker import admin_log
-from tracker.accounts import Account, Role
+from tracker.accounts import Account, Role, check_email
 from tracker.administration import Administration
 from web import navigation
 from web.auth import current_account, roles_required
 from web.forms import Form, parse_form
+from web.i18n import domain_message
 from web.runtime import runtime
 from web.schemas import BaseSchema
 from web.settings_view import settings_in_force
@@ -46,15 +47,23 @@ def administration() -> Administration:
     return Administration.of(runtime(), actor=current_account().username, source="web")
 
 
+def _email(value: str) -> None:
+    """The accounts' own check, while parsing, so it is listed with the other errors."""
+    try:
+        check_email(value)
+    except DomainError as error:
+        raise ValidationError(domain_message(error)) from None
+
+
 class NewUserSchema(BaseSchema):
     username = fields.String(required=True, validate=validate.Length(max=64))
     role = fields.String(required=True, validate=_ROLE)
-    email = fields.String(load_default=None, validate=validate.Length(max=200))
+    email = fields.String(load_default=None, validate=_email)
 
 
 class EditUserSchema(BaseSchema):
     role = fields.String(required=True, validate=_ROLE)
-    email = fields.String(load_default=None, validate=validate.Length(max=200))
+    email = fields.String(load_default=None, validate=_email)
 
 
 class TokenSchema(BaseSchema):

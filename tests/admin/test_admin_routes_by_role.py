@@ -1,0 +1,112 @@
+"""Every /admin route for every role: the admin gets the page, everybody else 403, and
+nobody logged in is sent to the login page. A refused POST changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from support import ROLES
+
+from tracker import admin_log
+from tracker.accounts import Account
+from tracker.runtime import Runtime
+
+PAGES = [
+    "/admin/",
+    "/admin/anvandare",
+    "/admin/anvandare/chef",
+    "/admin/nycklar",
+    "/admin/enheter",
+    "/admin/enheter/utredning",
+    "/admin/kategorier",
+    "/admin/kategorier/handlaggning",
+    "/admin/kategorier/sekretess",
+    "/admin/installningar",
+    "/admin/andringar",
+]
+# (path, form) for every change; each would change something if it were allowed.
+CHANGES = [
+    ("/admin/anvandare", {"username": "ny.person", "role": "rapportor"}),
+    ("/admin/anvandare/chef", {"role": "admin", "units": ["utredning"]}),
+    ("/admin/anvandare/chef/aktiv", {"active": "0"}),
+    ("/admin/anvandare/chef/losenord", {}),
+    ("/admin/anvandare/chef/nycklar", {"name": "laptop"}),
+    ("/admin/nycklar/1/aterkalla", {}),
+    ("/admin/enheter", {"code": "ny", "name": "Ny enhet", "operation": "IFO"}),
+    ("/admin/enheter/utredning", {"name": "Annat namn", "operation": "HVB"}),
+    ("/admin/enheter/utredning/aktiv", {"active": "0"}),
+    ("/admin/kategorier", {"category_code": "ny", "category_name": "Nytt"}),
+    ("/admin/underkategorier", {"sub_category": "handlaggning", "sub_code": "n",
+                                "sub_name": "N"}),
+    ("/admin/kategorier/personal", {"name": "Annat namn"}),
+    ("/admin/kategorier/personal/aktiv", {"active": "0"}),
+]
+
+
+@pytest.fixture
+def store() -> str:
+    return "sqlite"  # authorisation is the same on both stores; the changes run on both
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_pages_are_for_the_admin_only(
+    client_for: Callable[[str], FlaskClient], role: str
+) -> None:
+    client = client_for(role)
+    for path in PAGES:
+        status = client.get(path).status_code
+        assert status == (200 if role == "admin" else 403), (role, path, status)
+
+
+def test_admin_pages_send_the_anonymous_to_the_login_page(
+    web_app: Flask, users: dict[str, Account]
+) -> None:
+    client = web_app.test_client()
+    for path in PAGES:
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.location, path
+    for path, form in CHANGES:
+        response = client.post(path, data=form)
+        assert response.status_code == 302 and "/login" in response.location, path
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
+def test_no_other_role_can_make_an_admin_change(
+    client_for: Callable[[str], FlaskClient], runtime: Runtime, role: str
+) -> None:
+    runtime.accounts.create_token("chef", "befintlig")
+    before_users = runtime.accounts.all()
+    before_units = runtime.organisation.units(include_inactive=True)
+    before_taxonomy = runtime.organisation.taxonomy().version
+    client = client_for(role)
+    for path, form in CHANGES:
+        assert client.post(path, data=form).status_code == 403, (role, path)
+    assert runtime.accounts.all() == before_users
+    assert runtime.organisation.units(include_inactive=True) == before_units
+    assert runtime.organisation.taxonomy().version == before_taxonomy
+    assert runtime.accounts.tokens("chef")[0].active
+    assert admin_log.changes(runtime.engine)[1] == 0
+
+
+def test_admin_pages_link_every_area_from_the_menu(
+    client_for: Callable[[str], FlaskClient],
+) -> None:
+    admin = client_for("admin").get("/").get_data(as_text=True)
+    assert 'href="/admin/"' in admin
+    assert 'href="/admin/"' not in client_for("utvecklare").get("/").get_data(as_text=True)
+    index = client_for("admin").get("/admin/").get_data(as_text=True)
+    for path in ("/admin/anvandare", "/admin/enheter", "/admin/kategorier",
+                 "/admin/installningar", "/admin/andringar", "/admin/nycklar"):
+        assert f'href="{path}"' in index
+
+
+def test_unknown_user_unit_or_code_answers_404(
+    client_for: Callable[[str], FlaskClient],
+) -> None:
+    client = client_for("admin")
+    for path in ("/admin/anvandare/ingen", "/admin/enheter/ingen", "/admin/kategorier/ingen"):
+        assert client.get(path).status_code == 404
+    assert client.post("/admin/nycklar/999/aterkalla").status_code == 404
