@@ -229,6 +229,47 @@ def http_filing(
     }
 
 
+def case_page_access_log(rt: Runtime, app: Any, repeat: int) -> dict[str, float]:
+    """GET one deviation's page in-process (the Flask app `app`, as an enhetschef of its
+    unit), alternately with the access log recording and switched off, so the difference
+    is what recording a read costs a page."""
+    from tracker.accounts import Role
+
+    username = f"benchchef{uuid.uuid4().hex[:8]}"
+    password = uuid.uuid4().hex
+    rt.accounts.add(username, Role.ENHETSCHEF, password, units={"utredning"})
+    deviation = rt.app.file_deviation(
+        actor=username, unit="utredning", category="personal", subcategory=None,
+        occurred_on=rt.app.today(), description="Mätning av läsloggen.",
+    )
+    app.config["WTF_CSRF_ENABLED"] = False  # the bench's own app; the form is not measured
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password})
+    if response.status_code != 302:
+        raise click.ClickException("bench: could not log in to measure the case page")
+    path = f"/avvikelser/{deviation.id}"
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    for index in range(2 * repeat + 2):
+        logged = index % 2 == 0
+        app.config["ACCESS_LOG_DISABLED"] = not logged
+        start = time.perf_counter()
+        answer = client.get(path)
+        elapsed = (time.perf_counter() - start) * 1000
+        if answer.status_code != 200:
+            raise click.ClickException(f"bench: {path} answered {answer.status_code}")
+        if index >= 2:  # the first of each warms caches
+            timings[logged].append(elapsed)
+    app.config["ACCESS_LOG_DISABLED"] = False
+    on, off = timings[True], timings[False]
+    return {
+        "case_page_logged_p50_ms": percentile(on, 0.5),
+        "case_page_logged_p95_ms": percentile(on, 0.95),
+        "case_page_unlogged_p50_ms": percentile(off, 0.5),
+        "case_page_unlogged_p95_ms": percentile(off, 0.95),
+        "access_log_cost_p50_ms": percentile(on, 0.5) - percentile(off, 0.5),
+    }
+
+
 TABLE_ROWS = (
     ("append_tx1_eps", "bare append, 1 event/tx (events/s)", None),
     ("raw_append_tx1_eps", "raw driver, 1 row/tx (rows/s)", None),
@@ -242,6 +283,9 @@ TABLE_ROWS = (
     ("monthly_report_p95_ms", "monthly report p95 (ms)", -50),
     ("annual_report_p95_ms", "annual report p95 (ms)", -50),
     ("scan_ms", "overdue scan (ms)", -200),
+    ("case_page_unlogged_p50_ms", "case page, no access log p50 (ms)", None),
+    ("case_page_logged_p50_ms", "case page, access log p50 (ms)", None),
+    ("access_log_cost_p50_ms", "access log cost per page p50 (ms)", None),
 )
 
 

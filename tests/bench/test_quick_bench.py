@@ -19,6 +19,9 @@ KEYS = (
     "monthly_report_p95_ms",
     "annual_report_p95_ms",
     "scan_ms",
+    "case_page_logged_p50_ms",
+    "case_page_unlogged_p50_ms",
+    "access_log_cost_p50_ms",
     "sizes",
 )
 

@@ -9,6 +9,7 @@ imports web/. Each process builds one Runtime and hands it to what it runs.
   projections.py  projections run|rebuild|status
   bench.py        bench
   imports.py      import counts|rows|list|undo
+  access_log.py   access-log prune (the läslogg's retention)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli import admin
+from tracker.cli.access_log import access_log_cli
 from tracker.cli.bench import bench_command
 from tracker.cli.demo import demo_command
 from tracker.cli.imports import import_cli
@@ -44,5 +46,6 @@ for command in [
     projections_cli,
     bench_command,
     import_cli,
+    access_log_cli,
 ]:
     main.add_command(command)

@@ -21,6 +21,7 @@ from tracker.bench import (
     QUICK,
     Sizes,
     append_tx1,
+    case_page_access_log,
     http_filing,
     latencies,
     percentile,
@@ -118,6 +119,11 @@ def run_store(
         result["annual_report_p95_ms"] = percentile(annual, 0.95)
 
         result["open_child_reports"] = len(queries.child_reports(rt.engine, today, status="open"))
+
+        echo(f"[{label}] a case page with and without the access log, {sizes.report_queries} each")
+        from web import create_app  # the composition root may import web/
+
+        result |= case_page_access_log(rt, create_app(rt), sizes.report_queries)
         echo(json.dumps(result, default=str))  # kept even if a later store fails
         return result
     finally:

@@ -89,11 +89,23 @@ def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None]
     is_flag=True,
     help="First seed demo users (one per role, passwords printed) and a year of demo cases.",
 )
-def serve_command(demo: bool) -> None:
+@click.option("--host", default=None, help="Address to listen on (default TRACKER_HOST).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None,
+    help="Port to listen on (default TRACKER_PORT).",
+)
+def serve_command(demo: bool, host: str | None, port: int | None) -> None:
     """Run the web app and JSON API on TRACKER_HOST:TRACKER_PORT (127.0.0.1:5000) with
     waitress, with the background workers (projections, scheduler, notifier) embedded
     (TRACKER_EMBEDDED_WORKERS; see `tracker worker`).
+    --host and --port override the environment.
 
     On an empty store it creates the account `admin` and prints its one-time password.
     """
-    serve(Settings.from_env(), demo=demo, echo=click.echo)
+    import dataclasses
+
+    settings = Settings.from_env()
+    settings = dataclasses.replace(
+        settings, host=host or settings.host, port=port or settings.port
+    )
+    serve(settings, demo=demo, echo=click.echo)

@@ -1,0 +1,291 @@
+"""The access log (läslogg): every view of a case (page or API), every list filtered to a
+unit and every download leaves exactly one entry with who, what, when, from where and
+through which channel; only the admin searches it, the quality developer and the admin see
+"Vem har läst ärendet" on a case; nothing changes or removes an entry but the retention
+prune."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from support import PASSWORD
+
+from tracker import access_log
+from tracker.accounts import Account
+from tracker.cli import main
+from tracker.runtime import Runtime
+from web.access_log import CASE_PREFIXES
+
+ADDRESS = {"REMOTE_ADDR": "10.20.30.40"}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def client_at(web_app: Flask, username: str, address: str = "10.20.30.40") -> FlaskClient:
+    """Logged in from `address` (a session is bound to its address: Flask-Login "strong")."""
+    client = web_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def entries(runtime: Runtime) -> list[access_log.Entry]:
+    return list(reversed(access_log.search(runtime.engine, limit=1000)[0]))
+
+
+def file(runtime: Runtime, unit: str = "utredning") -> UUID:
+    return runtime.app.file_deviation(
+        actor="rapportor", unit=unit, category="handlaggning", subcategory="sekretess",
+        occurred_on=runtime.app.today(), description="Ett brev gick till fel adress.",
+    ).id
+
+
+def test_each_case_view_leaves_one_entry_with_the_right_fields(
+    web_app: Flask, users: dict[str, Account], api: Any, runtime: Runtime,
+    lex_sarah_case: Callable[..., UUID], child_report: Callable[..., UUID],
+) -> None:
+    deviation = file(runtime)
+    case = lex_sarah_case()
+    report = child_report()
+    utvecklare = client_at(web_app, "utvecklare")
+    before = len(entries(runtime))
+    reads = [
+        ("page", f"/avvikelser/{deviation}", "deviation", deviation),
+        ("page", f"/lex-sarah/{case}", "lex_sarah", case),
+        ("page", f"/anmalningar/{report}", "child_report", report),
+        ("api", f"/api/v1/deviations/{deviation}", "deviation", deviation),
+        ("api", f"/api/v1/lex-sarah/{case}", "lex_sarah", case),
+        ("api", f"/api/v1/child-reports/{report}", "child_report", report),
+    ]
+    for channel, path, kind, case_id in reads:
+        started = datetime.now(UTC)
+        if channel == "page":
+            response = utvecklare.get(path, environ_base=ADDRESS)
+        else:
+            response = api("utvecklare", "GET", path, environ_base=ADDRESS)
+        assert response.status_code == 200, path
+        new = entries(runtime)[before:]
+        assert len(new) == 1, (path, new)
+        entry = new[0]
+        assert (entry.username, entry.kind, entry.case_id, entry.what, entry.remote_addr,
+                entry.channel) == ("utvecklare", kind, str(case_id), path, "10.20.30.40",
+                                   channel)
+        assert started - timedelta(seconds=1) <= entry.at <= datetime.now(UTC)
+        before += 1
+
+
+def test_refused_and_missing_cases_leave_no_entry(
+    client_for: Callable[[str], FlaskClient], api: Any, runtime: Runtime,
+) -> None:
+    deviation = file(runtime, unit="hvb-notgarden")
+    assert client_for("chef").get(f"/avvikelser/{deviation}").status_code == 403
+    assert api("chef", "GET", f"/api/v1/deviations/{deviation}").status_code == 403
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert client_for("utvecklare").get(f"/avvikelser/{missing}").status_code == 404
+    assert entries(runtime) == []
+
+
+def test_lists_filtered_to_a_unit_leave_one_entry_with_the_filter(
+    web_app: Flask, client_for: Callable[[str], FlaskClient], api: Any, runtime: Runtime,
+) -> None:
+    utvecklare = client_at(web_app, "utvecklare")
+    for path in ("/inkorg", "/anmalningar/", "/bevakning/"):
+        assert utvecklare.get(path).status_code == 200
+    assert entries(runtime) == []  # everything, for someone who sees everything: no unit
+    lists = [
+        ("page", "/inkorg?unit=utredning&status=open"),
+        ("page", "/anmalningar/?unit=utredning"),
+        ("page", "/bevakning/?unit=utredning"),
+        ("api", "/api/v1/deviations?unit=utredning"),
+        ("api", "/api/v1/child-reports?unit=utredning"),
+    ]
+    for channel, path in lists:
+        count = len(entries(runtime))
+        if channel == "page":
+            response = utvecklare.get(path, environ_base=ADDRESS)
+        else:
+            response = api("utvecklare", "GET", path, environ_base=ADDRESS)
+        assert response.status_code == 200, path
+        new = entries(runtime)[count:]
+        assert len(new) == 1, path
+        assert new[0].kind == "list" and new[0].what == path.split("?")[0]
+        assert new[0].parameters is not None and new[0].parameters["unit"] == "utredning"
+        assert new[0].channel == channel and new[0].remote_addr == "10.20.30.40"
+    # A unit manager's lists are always their own units'.
+    count = len(entries(runtime))
+    assert client_for("chef").get("/inkorg").status_code == 200
+    (entry,) = entries(runtime)[count:]
+    assert entry.username == "chef" and entry.parameters == {"units": ["utredning"]}
+
+
+def _downloads(web_app: Flask) -> list[str]:
+    return sorted(
+        rule.rule for rule in web_app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and not rule.arguments
+        and re.search(r"\.(csv|xlsx|pdf|docx)$", rule.rule)
+        and not rule.rule.startswith("/admin/")
+    )
+
+
+def test_every_download_leaves_one_export_entry_with_its_parameters(
+    web_app: Flask, users: dict[str, Account], runtime: Runtime,
+) -> None:
+    file(runtime)
+    downloads = _downloads(web_app)
+    assert len(downloads) >= 6  # the report CSVs at least
+    utvecklare = client_at(web_app, "utvecklare")
+    year = runtime.app.today().year
+    for path in downloads:
+        count = len(entries(runtime))
+        response = utvecklare.get(path, query_string={"year": year}, environ_base=ADDRESS)
+        assert response.status_code == 200, path
+        new = entries(runtime)[count:]
+        assert len(new) == 1, path
+        assert (new[0].kind, new[0].what, new[0].username, new[0].channel) == (
+            "export", path, "utvecklare", "page")
+        assert new[0].parameters == {"year": str(year)}
+
+
+def test_every_case_route_is_one_the_log_recognises(web_app: Flask) -> None:
+    """A new page or endpoint showing one case must fall under CASE_PREFIXES, or the log
+    would silently miss its reads."""
+    prefixes = tuple(prefix for prefix, _ in CASE_PREFIXES)
+    case_routes = [
+        rule.rule for rule in web_app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and "uuid:" in rule.rule
+    ]
+    assert len(case_routes) >= 7
+    assert [r for r in case_routes if not r.startswith(prefixes)] == []
+
+
+def test_vem_har_last_arendet_lists_the_cases_readers(
+    web_app: Flask, client_for: Callable[[str], FlaskClient], api: Any, runtime: Runtime,
+) -> None:
+    deviation, other = file(runtime), file(runtime)
+    client_at(web_app, "chef", "10.0.0.7").get(f"/avvikelser/{deviation}")
+    api("lexsarah", "GET", f"/api/v1/deviations/{deviation}")
+    client_for("chef").get(f"/avvikelser/{other}")
+    page = client_for("utvecklare").get(f"/avvikelser/{deviation}").get_data(as_text=True)
+    section = page.split("Vem har läst ärendet", 1)[1]
+    rows = re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>",
+                      section)
+    assert rows == [("lexsarah", "API", "127.0.0.1"), ("chef", "webbsida", "10.0.0.7")]
+    assert "2 läsningar" in section
+
+
+@pytest.mark.parametrize("role", ["rapportor", "chef", "forste", "lexsarah"])
+def test_other_roles_never_see_the_log(
+    client_for: Callable[[str], FlaskClient], runtime: Runtime, role: str,
+    child_report: Callable[..., UUID], lex_sarah_case: Callable[..., UUID],
+) -> None:
+    deviation = file(runtime)
+    client_for("utvecklare").get(f"/avvikelser/{deviation}")
+    client = client_for(role)
+    for path in ("/admin/logg", "/admin/logg.csv"):
+        assert client.get(path).status_code == 403
+    pages = {
+        "rapportor": [f"/avvikelser/{deviation}", f"/avvikelser/{deviation}/kvitto"],
+        "chef": [f"/avvikelser/{deviation}", f"/anmalningar/{child_report()}"],
+        "forste": [f"/anmalningar/{child_report()}"],
+        "lexsarah": [f"/lex-sarah/{lex_sarah_case()}", f"/avvikelser/{deviation}"],
+    }[role]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = response.get_data(as_text=True)
+        assert "Vem har läst ärendet" not in text and "lasare-rubrik" not in text
+
+
+def test_the_admin_searches_by_user_case_and_dates_and_exports_csv(
+    client_for: Callable[[str], FlaskClient], runtime: Runtime,
+) -> None:
+    deviation, other = file(runtime), file(runtime)
+    number = runtime.app.get_deviation(deviation).number
+    old = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    access_log.record(runtime.engine, username="chef", kind="deviation", what="/x",
+                      case_id=str(deviation), remote_addr="1.2.3.4", channel="page", at=old)
+    client_for("chef").get(f"/avvikelser/{deviation}")
+    client_for("utvecklare").get(f"/avvikelser/{deviation}")
+    client_for("utvecklare").get(f"/avvikelser/{other}")
+    admin = client_for("admin")
+
+    def found(**query: str) -> int:
+        response = admin.get("/admin/logg", query_string=query)
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        match = re.search(r"(\d+) läsningar", text)
+        return int(match.group(1)) if match else 0
+
+    assert found() == 4
+    assert found(user="chef") == 2
+    assert found(case=number) == 3
+    assert found(case=number.lower(), user="utvecklare") == 1
+    assert found(case=str(other)) == 1
+    assert found(since="2025-01-01", until="2025-12-31") == 1
+    assert found(since=date.today().isoformat()) == 3
+    bad = admin.get("/admin/logg", query_string={"since": "2026-12-05", "until": "2026-12-01",
+                                                 "case": "AV-1999-9999"})
+    assert bad.status_code == 422 and "Till och med kan inte vara före" in bad.get_data(
+        as_text=True)
+    unknown = admin.get("/admin/logg", query_string={"case": "AV-1999-9999"})
+    assert unknown.status_code == 422
+    assert "Det finns inget ärende med det numret." in unknown.get_data(as_text=True)
+    csv = admin.get("/admin/logg.csv", query_string={"case": number})
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert "attachment" in csv.headers["Content-Disposition"]
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Tidpunkt;Användare;Vad;Ärende")
+    assert len(lines) == 4  # header + the case's three reads, oldest first
+    assert lines[1].split(";")[:4] == ["2025-03-01 13:00", "chef", "Avvikelse", number]
+    # Exporting the log is itself a download, and logged.
+    assert access_log.search(runtime.engine, username="admin")[0][0].what == "/admin/logg.csv"
+
+
+def test_no_route_changes_the_log(
+    web_app: Flask, client_for: Callable[[str], FlaskClient], runtime: Runtime,
+) -> None:
+    file(runtime)
+    client_for("utvecklare").get("/inkorg?unit=utredning")
+    before = entries(runtime)
+    admin = client_for("admin")
+    for path in ("/admin/logg", "/admin/logg.csv"):
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            assert admin.open(path, method=method).status_code == 405
+    # No rule that takes a write names the log, and only the prune deletes in the code.
+    writes = [r.rule for r in web_app.url_map.iter_rules()
+              if (r.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}]
+    assert not [rule for rule in writes if "logg" in rule or "access" in rule]
+    for folder in ("web", "tracker", "projections", "events"):
+        for path in (ROOT / folder).rglob("*.py"):
+            source = path.read_text()
+            for statement in re.findall(r"access_log\.(update|delete)\(", source):
+                assert path.name == "access_log.py" and statement == "delete", path
+    assert (ROOT / "tracker" / "access_log.py").read_text().count("access_log.delete(") == 1
+    assert entries(runtime)[: len(before)] == before
+
+
+def test_prune_keeps_the_retention_period(
+    environ: dict[str, str], runtime: Runtime, users: dict[str, Account],
+) -> None:
+    now = datetime.now(UTC)
+    for days_ago in (4000, 3651, 3649, 10):
+        access_log.record(runtime.engine, username="chef", kind="list", what=f"/{days_ago}",
+                          remote_addr="-", channel="page", at=now - timedelta(days=days_ago))
+    result = CliRunner().invoke(main, ["access-log", "prune"], env=environ)
+    assert result.exit_code == 0, result.output
+    assert "Removed 2 access log entries older than 3650 days." in result.output
+    assert [e.what for e in entries(runtime)] == ["/3649", "/10"]
+    shorter = CliRunner().invoke(
+        main, ["access-log", "prune"], env=environ | {"TRACKER_ACCESS_LOG_DAYS": "30"}
+    )
+    assert "Removed 1 " in shorter.output
+    assert [e.what for e in entries(runtime)] == ["/10"]

@@ -1,0 +1,29 @@
+"""`tracker access-log prune`: the access log's (läslogg) retention, TRACKER_ACCESS_LOG_DAYS."""
+
+from __future__ import annotations
+
+import click
+
+from tracker import access_log
+from tracker.cli.common import open_from_env
+
+
+@click.group("access-log")
+def access_log_cli() -> None:
+    """The access log (läslogg): who read which case, list and download."""
+
+
+@access_log_cli.command("prune")
+@click.option(
+    "--days", type=click.IntRange(min=1), default=None,
+    help="Keep this many days (default TRACKER_ACCESS_LOG_DAYS, 3650).",
+)
+def prune(days: int | None) -> None:
+    """Remove entries older than the retention period. Run it daily (cron, a timer)."""
+    rt = open_from_env()
+    try:
+        keep = days or rt.settings.access_log_days
+        removed = access_log.prune(rt.engine, keep)
+    finally:
+        rt.close()
+    click.echo(f"Removed {removed} access log entries older than {keep} days.")

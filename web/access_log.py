@@ -1,0 +1,150 @@
+"""Recording reads in the access log (läslogg, tracker.access_log) from the web front.
+
+`record(kind, what, ...)` logs one read by the person (page) or token (API) behind the
+current request. Routes need not call it: `after_request` below records, for every answer
+that was 200,
+
+* a case view: any GET of a deviation, Lex Sarah case or child report (page or API), by
+  the URL it was read at (CASE_PREFIXES) and the case id in it;
+* a download: any answer with a Content-Disposition header or a document's content type
+  (CSV, XLSX, PDF, DOCX ...), with the query's parameters;
+* a list filtered to a unit: any GET with a `unit` parameter, and the case lists of a
+  person whose role limits them to their own units (UNIT_LISTS);
+
+unless the route already called `record` itself. So new case pages and new downloads are
+logged without anyone remembering to: a test walks the URL map to prove it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from flask_login import current_user
+
+from tracker import access_log
+from tracker.accounts import Account, Role
+from web.runtime import runtime
+
+log = logging.getLogger(__name__)
+
+# URL prefixes of case pages and case endpoints -> the kind of case read there.
+CASE_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("/avvikelser/", "deviation"),
+    ("/api/v1/deviations/", "deviation"),
+    ("/lex-sarah/", "lex_sarah"),
+    ("/api/v1/lex-sarah/", "lex_sarah"),
+    ("/anmalningar/", "child_report"),
+    ("/api/v1/child-reports/", "child_report"),
+)
+# Case lists that show only the reader's own units when their role is unit-scoped.
+UNIT_LISTS = frozenset({
+    "deviations.inbox", "child_reports.index", "board.index",
+    "api.deviations_list_deviations", "api.child_reports_list_reports",
+})
+DOWNLOAD_TYPES = frozenset({
+    "text/csv",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/zip",
+})
+READERS_ROLES = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
+
+
+def _reader() -> Account | None:
+    account = g.get("api_account")
+    if account is not None:
+        return account  # type: ignore[no-any-return]
+    if current_user.is_authenticated:
+        return current_user.account  # type: ignore[no-any-return]
+    return None
+
+
+def _parameters() -> dict[str, Any]:
+    return {key: value for key, value in request.args.items() if value != ""}
+
+
+def record(
+    kind: str,
+    what: str | None = None,
+    *,
+    case_id: Any = None,
+    parameters: dict[str, Any] | None = None,
+) -> None:
+    """Log one read by whoever is behind the current request (once per request)."""
+    account = _reader()
+    if account is None or g.get("access_logged"):
+        return
+    g.access_logged = True
+    access_log.record(
+        runtime().engine,
+        username=account.username,
+        kind=kind,
+        what=what or request.path,
+        case_id=None if case_id is None else str(case_id),
+        parameters=parameters,
+        remote_addr=request.remote_addr or "-",
+        channel="api" if request.path.startswith("/api/") else "page",
+    )
+
+
+def _case(path: str) -> tuple[str, Any] | None:
+    ids = [v for v in (request.view_args or {}).values() if hasattr(v, "hex")]  # UUIDs
+    if len(ids) != 1:
+        return None
+    for prefix, kind in CASE_PREFIXES:
+        if path.startswith(prefix):
+            return kind, ids[0]
+    return None
+
+
+def _is_download(response: Response) -> bool:
+    return "Content-Disposition" in response.headers or response.mimetype in DOWNLOAD_TYPES
+
+
+def classify(response: Response) -> tuple[str, Any, dict[str, Any] | None] | None:
+    """(kind, case id, parameters) when this answer is a read the log keeps."""
+    if request.method != "GET" or response.status_code != 200:
+        return None
+    if _is_download(response):
+        return "export", None, _parameters()
+    case = _case(request.path)
+    if case is not None:
+        return case[0], case[1], None
+    parameters = _parameters()
+    if parameters.get("unit"):
+        return "list", None, parameters
+    account = _reader()
+    if request.endpoint in UNIT_LISTS and account is not None and account.role is Role.ENHETSCHEF:
+        return "list", None, parameters | {"units": sorted(account.units)}
+    return None
+
+
+def after_request(response: Response) -> Response:
+    if g.get("access_logged") or current_app.config.get("ACCESS_LOG_DISABLED"):
+        return response
+    found = classify(response)
+    if found is None:
+        return response
+    kind, case_id, parameters = found
+    try:
+        record(kind, case_id=case_id, parameters=parameters)
+    except Exception:
+        # The answer is already made; a failing log must be loud, not a blank page.
+        log.exception("access log: could not record %s %s", kind, request.path)
+    return response
+
+
+def case_readers(case_id: Any) -> dict[str, Any] | None:
+    """For a case page's "Vem har läst ärendet": the entries, for those who may see them."""
+    account = _reader()
+    if account is None or account.role not in READERS_ROLES:
+        return None
+    entries, total = access_log.readers(runtime().engine, str(case_id))
+    return {"entries": entries, "total": total}
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(after_request)
+    app.add_template_global(case_readers)
