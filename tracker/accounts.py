@@ -307,10 +307,11 @@ class Accounts:
         )
         if username is not None:
             query = query.where(users.c.username == username)
+        now = datetime.now(UTC)
         with self._begin(connection) as connection:
             return [
                 ApiToken(
-                    row.id, row.username, row.name or "", _aware(row.created_at),
+                    row.id, row.username, row.name or "", _aware(row.created_at) or now,
                     _aware(row.last_used_at), _aware(row.revoked_at),
                 )
                 for row in connection.execute(query)

@@ -150,7 +150,8 @@ class Administration:
         address). Records only what actually changed."""
         with self.engine.begin() as connection:
             account = self.accounts.get(username, connection=connection)
-            before, after = {}, {}
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
             if role is not None and role is not account.role:
                 if account.role is Role.ADMIN:
                     self._keep_an_admin(account, connection)

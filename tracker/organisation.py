@@ -254,7 +254,7 @@ class Organisation:
 def _find_category(document: dict[str, Any], code: str) -> dict[str, Any]:
     for category in document["categories"]:
         if category["code"] == code:
-            return category  # type: ignore[no-any-return]
+            return category
     raise UnknownCode("category", "Unknown category code: %(code)s", code=code)
 
 

@@ -55,9 +55,9 @@ READERS_ROLES = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
 def _reader() -> Account | None:
     account = g.get("api_account")
     if account is not None:
-        return account  # type: ignore[no-any-return]
+        return account
     if current_user.is_authenticated:
-        return current_user.account  # type: ignore[no-any-return]
+        return current_user.account
     return None
 
 
