@@ -9,13 +9,22 @@ from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_user, logout_user
 from marshmallow import fields
 
 from events.errors import DomainError
 from tracker.accounts import Account, Accounts, Role
-from web.forms import GENERAL, parse_form
+from web.forms import GENERAL, Form, parse_form
 from web.i18n import domain_message
 from web.runtime import runtime
 from web.schemas import BaseSchema
@@ -121,6 +130,11 @@ def login() -> Any:
     next_url = request.values.get("next")
     if request.method == "GET":
         return render_template("auth/login.html", form=None, next_url=next_url)
+    if not runtime().settings.local_login:
+        # TRACKER_LOCAL_LOGIN=false: only the municipality's account signs in.
+        refused = Form()
+        refused.add(GENERAL, "Inloggning med lösenord är avstängd. Logga in med kommunens konto.")
+        return render_template("auth/login.html", form=refused, next_url=next_url), 403
     form = parse_form(LoginSchema())
     status = 422
     if form.ok:
@@ -150,7 +164,18 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    """Ends the local session; after a sign-in through the provider, also the provider's
+    own session (its end-session endpoint, when it has one)."""
+    from web.oidc import ID_TOKEN_KEY, logout_url
+    from web.settings_view import base_url
+
+    id_token = session.get(ID_TOKEN_KEY)
     logout_user()
+    session.clear()
+    if id_token:
+        url = logout_url(id_token, base_url(runtime().settings) + url_for("auth.login"))
+        if url:
+            return redirect(url)
     return redirect(url_for("auth.login"))
 
 
