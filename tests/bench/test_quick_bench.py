@@ -44,7 +44,8 @@ def test_quick_bench_measures_every_number_on_every_store(tmp_path: Path) -> Non
         assert store["generated"]["deviations"] == store["sizes"]["deviations"]
         # The log holds the generated cases plus their follow-up events.
         assert store["events"] > store["sizes"]["deviations"]
-        assert min(store[k] for k in KEYS if k != "sizes") > 0
+        # A difference of two timings may come out below zero; every other number may not.
+        assert min(store[k] for k in KEYS if k not in {"sizes", "access_log_cost_p50_ms"}) > 0
     assert not (
         tmp_path / "instance" / "tracker.sqlite3"
     ).exists()  # nothing touched the real store

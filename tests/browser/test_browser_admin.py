@@ -16,13 +16,13 @@ pytestmark = pytest.mark.browser
 
 SHOTS = os.environ.get("TRACKER_TEST_SCREENSHOTS")
 PAGES = [
-    "/admin/", "/admin/anvandare", "/admin/anvandare/enhetschef", "/admin/nycklar",
+    "/admin/", "/admin/anvandare", "/admin/anvandare/chef", "/admin/nycklar",
     "/admin/enheter", "/admin/enheter/utredning", "/admin/kategorier",
     "/admin/kategorier/handlaggning", "/admin/kategorier/sekretess", "/admin/installningar",
     "/admin/andringar",
 ]
 FORM_PAGES = [
-    "/admin/anvandare", "/admin/anvandare/enhetschef", "/admin/enheter",
+    "/admin/anvandare", "/admin/anvandare/chef", "/admin/enheter",
     "/admin/enheter/utredning", "/admin/kategorier", "/admin/kategorier/personal",
 ]
 EMPTY_FORM = """form => {
@@ -55,7 +55,7 @@ def admin_page(
 
     page.on("console", on_console)
     log_in(page, live_server.url, "admin")
-    live_server.runtime.accounts.create_token("enhetschef", "Verksamhetssystemet")
+    live_server.runtime.accounts.create_token("chef", "Verksamhetssystemet")
     yield page, errors
     context.close()
 

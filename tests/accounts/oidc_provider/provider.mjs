@@ -11,6 +11,14 @@ import { createServer } from 'node:http';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
+// The test session's clock (TRACKER_TEST_TODAY, tests/conftest.py): the tracker checks
+// the tokens' times against it, so the provider issues them on the same clock.
+const shift = Number(process.env.TRACKER_TEST_CLOCK_SHIFT || 0) * 1000;
+if (shift) {
+  const realNow = Date.now;
+  Date.now = () => realNow() + shift;
+}
+
 const { default: Provider } = await import(pathToFileURL(process.env.OIDC_PROVIDER_MODULE).href);
 
 const CLIENT_ID = process.env.OIDC_CLIENT_ID || 'tracker';
@@ -83,10 +91,11 @@ server.listen(0, '127.0.0.1', () => {
     features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
     ttl: { IdToken: 3600, AccessToken: 3600, AuthorizationCode: 60, Session: 3600,
            Interaction: 3600, Grant: 3600 },
+    // The dev login form's "login" is the account id; the subject is the account's own.
     async findAccount(ctx, id) {
       const account = ACCOUNTS[id] || BY_SUB[id];
       if (!account) return undefined;
-      return { accountId: account.sub, claims: async () => ({ ...account }) };
+      return { accountId: id, claims: async () => ({ ...account, sub: id }) };
     },
   });
   provider.use(async (ctx, next) => {
