@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import LiveServer, assert_accessible, log_in
-from playwright.sync_api import Browser, ConsoleMessage, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -102,3 +102,28 @@ def test_admin_forms_in_their_error_state_have_no_wcag_violations(
             checked += 1
     assert checked >= 8
     assert errors == []
+
+
+def test_mina_installningar_with_a_new_token_and_an_error_has_no_wcag_violations(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    for width, height in ((1280, 900), (390, 844)):
+        context = browser.new_context(
+            locale="sv-SE", timezone_id="Europe/Stockholm",
+            viewport={"width": width, "height": height},
+        )
+        page = context.new_page()
+        log_in(page, live_server.url, "chef")
+        page.goto(live_server("/installningar"))
+        page.get_by_label("Namn på nyckeln").fill("Rapportskript")
+        page.get_by_role("button", name="Skapa API-nyckel").click()
+        expect(page.locator("code.secret")).to_contain_text("trk_")
+        assert_accessible(page)
+        _shot(page, f"installningar_token_{width}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.goto(live_server("/installningar"))
+        page.get_by_role("button", name="Skapa API-nyckel").click()  # no name: an error
+        expect(page.locator(".error-summary")).to_contain_text("Namn på nyckeln")
+        assert_accessible(page)
+        _shot(page, f"installningar_error_{width}")
+        context.close()

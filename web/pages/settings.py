@@ -1,19 +1,23 @@
-"""Mina inställningar: the person's own e-mail address and which notifications they get.
+"""Mina inställningar: the person's own e-mail address, personal API tokens (named, shown
+once, stored hashed, with the date last used) and which notifications they get.
 
-Sections are separate forms (each posts to its own URL), so more can be added (the personal
-API tokens) without one form's errors touching another's."""
+Sections are separate forms (each posts to its own URL), so one form's errors never touch
+another's."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import fields, validate
 
+from events.errors import DomainError
 from tracker.accounts import Role
+from tracker.administration import Administration
 from tracker.notifications import KINDS_FOR_ROLE, Kind, optouts, set_optouts
 from web.auth import accounts, current_account, roles_required
 from web.forms import Form, parse_form
+from web.runtime import runtime
 from web.schemas import BaseSchema
 
 bp = Blueprint("settings", __name__)
@@ -29,14 +33,33 @@ class EmailSchema(BaseSchema):
     )
 
 
-def _render(email_form: Form | None = None, status: int = 200) -> Any:
+class TokenSchema(BaseSchema):
+    name = fields.String(
+        required=True, validate=validate.Length(max=100, error="Högst {max} tecken.")
+    )
+
+
+def _render(
+    email_form: Form | None = None,
+    status: int = 200,
+    *,
+    token_form: Form | None = None,
+    new_token: str | None = None,
+) -> Any:
     account = accounts().get(current_account().username)  # the stored row, not the session's
     kinds = KINDS_FOR_ROLE.get(account.role, ())
     off = optouts(accounts().engine, account.id)
     return render_template(
         "settings/index.html", account=account, email_form=email_form,
         kinds=[(kind, kind not in off) for kind in kinds],
+        token_form=token_form, new_token=new_token,
+        tokens=accounts().tokens(account.username),
     ), status
+
+
+def _own() -> Administration:
+    """A person's own tokens go in the change list too, with themselves as the actor."""
+    return Administration.of(runtime(), actor=current_account().username, source="web")
 
 
 @bp.route("/installningar")
@@ -70,3 +93,30 @@ def notifications() -> Any:
                 | {k for k in Kind if k not in offered})
     flash("Aviseringarna är sparade.", "success")
     return redirect(url_for("settings.index") + "#aviseringar")
+
+
+@bp.route("/installningar/nycklar", methods=["POST"])
+@roles_required(Role)
+def create_token() -> Any:
+    form = parse_form(TokenSchema())
+    if form.ok:
+        try:
+            token = _own().create_token(current_account().username, form.data["name"])
+        except DomainError as error:
+            form.fail(error)
+        else:
+            # Shown in this answer only: never flashed (the session cookie is only signed).
+            return _render(new_token=token)
+    return _render(token_form=form, status=422)
+
+
+@bp.route("/installningar/nycklar/<int:token_id>/aterkalla", methods=["POST"])
+@roles_required(Role)
+def revoke_token(token_id: int) -> Any:
+    try:
+        revoked = _own().revoke_token(token_id, owner=current_account().username)
+    except DomainError:
+        abort(404)  # someone else's token, or none: the same answer
+    if revoked:
+        flash("API-nyckeln är återkallad.", "success")
+    return redirect(url_for("settings.index") + "#nycklar")
