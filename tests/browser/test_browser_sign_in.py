@@ -83,7 +83,7 @@ def test_sign_in_with_the_municipalitys_account_file_and_sign_out(
     page.get_by_role("link", name="Logga in med kommunens konto").click()
     sign_in_at_provider(page, provider, "anna.andersson")
     page.wait_for_url(live_server("/"))
-    expect(page.locator("h1")).to_have_text("Hej anna.andersson")
+    expect(page.locator(".account")).to_contain_text("anna.andersson (medarbetare)")
     account = live_server.runtime.accounts.get("anna.andersson")
     assert account.role is Role.RAPPORTOR and account.units == frozenset()
 
