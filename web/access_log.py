@@ -61,8 +61,12 @@ def _reader() -> Account | None:
     return None
 
 
-def _parameters() -> dict[str, Any]:
-    return {key: value for key, value in request.args.items() if value != ""}
+def _parameters(*, with_path: bool = False) -> dict[str, Any]:
+    """The query's parameters (and, for a download, those in its address: year, month)."""
+    found = {key: value for key, value in request.args.items() if value != ""}
+    if with_path:
+        found = {key: str(value) for key, value in (request.view_args or {}).items()} | found
+    return found
 
 
 def record(
@@ -108,7 +112,7 @@ def classify(response: Response) -> tuple[str, Any, dict[str, Any] | None] | Non
     if request.method != "GET" or response.status_code != 200:
         return None
     if _is_download(response):
-        return "export", None, _parameters()
+        return "export", None, _parameters(with_path=True)
     case = _case(request.path)
     if case is not None:
         return case[0], case[1], None

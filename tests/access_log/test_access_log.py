@@ -155,6 +155,39 @@ def test_every_download_leaves_one_export_entry_with_its_parameters(
         assert new[0].parameters == {"year": str(year)}
 
 
+def test_every_document_download_leaves_one_export_entry(
+    web_app: Flask, users: dict[str, Account], api: Any, runtime: Runtime,
+) -> None:
+    """The documents (PDF, DOCX, XLSX) by page and by API, with the year and month they
+    are for among the parameters."""
+    file(runtime)
+    today = runtime.app.today()
+    year, month = today.year, today.month
+    pages = [f"/rapporter/namnd/{year}/{month}.{kind}" for kind in ("pdf", "docx")] + [
+        f"/rapporter/kvalitetsberattelse/{year}.{kind}" for kind in ("pdf", "docx", "xlsx")]
+    documents = [p for p in pages if web_app.url_map.bind("x").test(p, "GET")]
+    assert len(documents) == 5
+    utvecklare = client_at(web_app, "utvecklare")
+    for path in documents:
+        count = len(entries(runtime))
+        response = utvecklare.get(path)
+        assert response.status_code == 200, path
+        (entry,) = entries(runtime)[count:]
+        assert (entry.kind, entry.what, entry.channel) == ("export", path, "page")
+        assert entry.parameters is not None and entry.parameters["year"] == str(year)
+    for path, query in [
+        ("/api/v1/reports/monthly/document", {"year": year, "month": month, "format": "pdf"}),
+        ("/api/v1/reports/annual/document", {"year": year, "format": "xlsx"}),
+    ]:
+        count = len(entries(runtime))
+        response = api("utvecklare", "GET", path, query_string=query)
+        assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
+        (entry,) = entries(runtime)[count:]
+        assert (entry.kind, entry.what, entry.channel, entry.username) == (
+            "export", path, "api", "utvecklare")
+        assert entry.parameters == {k: str(v) for k, v in query.items()}
+
+
 def test_every_case_route_is_one_the_log_recognises(web_app: Flask) -> None:
     """A new page or endpoint showing one case must fall under CASE_PREFIXES, or the log
     would silently miss its reads."""
