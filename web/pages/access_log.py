@@ -44,7 +44,7 @@ class LogQuery(BaseSchema):
     kind = fields.String(
         load_default=None, validate=validate.OneOf(list(access_log.KINDS), error="Välj i listan.")
     )
-    sida = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    sida = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
 
     @validates_schema
     def _range(self, data: dict[str, Any], **_: Any) -> None:

@@ -267,7 +267,8 @@ PER_PAGE = 100
 @roles_required(ADMIN)
 def changes() -> Any:
     page = request.args.get("sida", "1")
-    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    page_number = min(int(page), 100_000) if page.isdigit() and 0 < len(page) < 7 else 1
+    page_number = max(page_number, 1)
     subject = request.args.get("vad", "").strip() or None
     actor = request.args.get("vem", "").strip() or None
     found, total = admin_log.changes(
