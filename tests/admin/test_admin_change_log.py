@@ -71,21 +71,21 @@ def test_changing_role_units_and_email_records_before_and_after(
 ) -> None:
     admin = client_for("admin")
     response = admin.post("/admin/anvandare/chef", data={
-        "role": "verksamhetsutvecklare", "units": ["oppenvard"], "email": "chef@kommun.example",
+        "role": "verksamhetsutvecklare", "units": ["oppenvard"], "email": "ny.chef@kommun.example",
     })
     assert response.status_code == 302
     account = runtime.accounts.get("chef")
     assert account.role is Role.VERKSAMHETSUTVECKLARE and account.units == {"oppenvard"}
     assert latest(admin) == {
         "who": "admin (webben)", "what": "Användare ändrad", "subject": "chef",
-        "before": "roll: enhetschef; enheter: utredning; e-post: –",
+        "before": "roll: enhetschef; enheter: utredning; e-post: chef@kommun.example",
         "after": "roll: verksamhetsutvecklare; enheter: oppenvard; "
-                 "e-post: chef@kommun.example",
+                 "e-post: ny.chef@kommun.example",
     }
     # Saving the same values again is no change and records nothing.
     count = admin_log.changes(runtime.engine)[1]
     admin.post("/admin/anvandare/chef", data={
-        "role": "verksamhetsutvecklare", "units": ["oppenvard"], "email": "chef@kommun.example",
+        "role": "verksamhetsutvecklare", "units": ["oppenvard"], "email": "ny.chef@kommun.example",
     })
     assert admin_log.changes(runtime.engine)[1] == count
     # The user's page lists its own changes.
