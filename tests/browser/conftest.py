@@ -72,7 +72,7 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def live_server(settings: Settings) -> Iterator[LiveServer]:
+def live_server(settings: Settings, quick_password_hashing: None) -> Iterator[LiveServer]:
     """The real app (create_app) on waitress, 127.0.0.1, a free port, in a thread, with the
     projections running embedded as under `tracker serve`."""
     runtime = open_runtime(settings)

@@ -4,27 +4,24 @@ administrator's list of what was sent."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from notification_support import SmtpServer
-from support import PASSWORD, address
+from support import PASSWORD, address, make_app
 
 from tracker.accounts import Account
 from tracker.notifications import Kind, optouts
 from tracker.notifier import Notifier
 from tracker.runtime import Runtime
-from web import create_app
 
 
 @pytest.fixture
-def web_app(mail_runtime: Runtime) -> Iterator[Flask]:
-    app = create_app(runtime=mail_runtime)
-    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    return app
+def mail_app(mail_runtime: Runtime) -> Flask:
+    """The app on the runtime that mails (see conftest.py)."""
+    return make_app(mail_runtime)
 
 
 def login(app: Flask, username: str) -> FlaskClient:
@@ -35,10 +32,10 @@ def login(app: Flask, username: str) -> FlaskClient:
 
 
 def test_a_person_sets_their_address_and_turns_a_kind_off(
-    web_app: Flask, mail_runtime: Runtime, people: dict[str, Account], notifier: Notifier,
+    mail_app: Flask, mail_runtime: Runtime, people: dict[str, Account], notifier: Notifier,
     smtp: SmtpServer,
 ) -> None:
-    client = login(web_app, "chef")
+    client = login(mail_app, "chef")
     page = client.get("/installningar").get_data(as_text=True)
     assert "Aviseringar" in page and address("chef") in page
     assert "Ny avvikelse i en enhet jag ansvarar för" in page
@@ -75,7 +72,7 @@ def test_a_person_sets_their_address_and_turns_a_kind_off(
 
 
 def test_the_admin_sees_what_was_sent_and_what_failed_and_can_resend(
-    web_app: Flask, mail_runtime: Runtime, people: dict[str, Account], notifier: Notifier,
+    mail_app: Flask, mail_runtime: Runtime, people: dict[str, Account], notifier: Notifier,
     smtp: SmtpServer,
 ) -> None:
     smtp.inbox.refuse[address("chef2")] = "550 5.1.1 Mailbox unavailable"
@@ -86,13 +83,13 @@ def test_the_admin_sees_what_was_sent_and_what_failed_and_can_resend(
     )
     notifier.produce_all()
     notifier.deliver()
-    admin = login(web_app, "admin")
+    admin = login(mail_app, "admin")
     page = admin.get("/admin/utskick/").get_data(as_text=True)
     assert "Misslyckade" in page and "550" in page and address("chef2") in page
     assert "Skickat" in page and address("chef") in page
     assert "Introduktion saknades" not in page
     for name in ("chef", "rapportor", "utvecklare"):
-        assert login(web_app, name).get("/admin/utskick/").status_code == 403
+        assert login(mail_app, name).get("/admin/utskick/").status_code == 403
 
     failed_id = int(re.search(r"/admin/utskick/(\d+)/skicka-igen", page).group(1))  # type: ignore[union-attr]
     del smtp.inbox.refuse[address("chef2")]

@@ -95,8 +95,8 @@ def test_the_document_endpoints_check_their_input_and_roles(
     assert api(None, "GET", ANNUAL + "pdf").status_code == 401
 
 
-def test_the_document_endpoints_are_in_the_openapi_document(web_app: Any) -> None:
-    spec = web_app.test_client().get("/api/openapi.json").get_json()
+def test_the_document_endpoints_are_in_the_openapi_document(app: Any) -> None:
+    spec = app.test_client().get("/api/openapi.json").get_json()
     monthly = spec["paths"]["/reports/monthly/document"]["get"]
     assert set(monthly["responses"]["200"]["content"]) == {
         "application/pdf",

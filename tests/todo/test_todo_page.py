@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 from uuid import UUID
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from events.lex_sarah import FindingKind, FindingNature, Grade
@@ -206,7 +207,7 @@ def test_the_admin_sees_mail_that_could_not_be_sent(
 
 
 def test_with_the_demo_data_each_role_sees_what_it_must_do(
-    runtime: Runtime, web_app: object
+    runtime: Runtime, app: Flask
 ) -> None:
     from tracker.demo import DEMO_USERS, seed_demo
 
@@ -220,7 +221,7 @@ def test_with_the_demo_data_each_role_sees_what_it_must_do(
         "admin": [],
     }
     for username, _, _, password in DEMO_USERS:
-        client = web_app.test_client()  # type: ignore[attr-defined]
+        client = app.test_client()
         assert client.post(
             "/login", data={"username": username, "password": password}
         ).status_code == 302
@@ -234,15 +235,15 @@ def test_with_the_demo_data_each_role_sees_what_it_must_do(
                 assert client.get(href).status_code == 200, (username, href)
         else:
             assert "Du har inget som väntar på dig just nu." in html
-    lex = text_of(_client(web_app, "lexsarah", DEMO_USERS))
+    lex = text_of(_client(app, "lexsarah", DEMO_USERS))
     assert "Nästa steg: Dokumentera hur det uppmärksammades" in lex
     assert "Nästa steg: Avsluta utredningen" in lex
-    chef = text_of(_client(web_app, "enhetschef", DEMO_USERS))
+    chef = text_of(_client(app, "enhetschef", DEMO_USERS))
     assert "Försenad" in chef and "saknar orsaksanalys" in chef
 
 
-def _client(web_app: object, username: str, demo_users: object) -> FlaskClient:
+def _client(app: object, username: str, demo_users: object) -> FlaskClient:
     password = {u: p for u, _, _, p in demo_users}[username]  # type: ignore[attr-defined]
-    client: FlaskClient = web_app.test_client()  # type: ignore[attr-defined]
+    client: FlaskClient = app.test_client()  # type: ignore[attr-defined]
     client.post("/login", data={"username": username, "password": password})
     return client
