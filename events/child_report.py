@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -16,13 +16,14 @@ from events.clocks import (
     investigation_deadline,
     investigation_status,
     is_breached,
+    is_past,
     local_date,
     preliminary_assessment_deadline,
     preliminary_status,
     protection_assessment_due,
     protection_status,
 )
-from events.errors import AlreadyRecorded, StepOutOfOrder, ValidationFailed
+from events.errors import AlreadyRecorded, DeadlinePassed, StepOutOfOrder, ValidationFailed
 from events.taxonomy import Operation
 
 if TYPE_CHECKING:
@@ -45,11 +46,9 @@ class ChildReport(Aggregate):
         class Received(Aggregate.Created, EventFields): ...
         class ProtectionAssessed(Aggregate.Event, EventFields): ...
         class HandlerAssigned(Aggregate.Event, EventFields): ...
-        class DeadlineExtended(Aggregate.Event, EventFields): ...
         class PreliminaryAssessmentDecided(Aggregate.Event, EventFields): ...
         class PreliminaryAssessmentBreachFlagged(Aggregate.Event, EventFields): ...
         class InvestigationOpened(Aggregate.Event, EventFields): ...
-        class InvestigationExtended(Aggregate.Event, EventFields): ...
         class InvestigationCompleted(Aggregate.Event, EventFields): ...
         class InvestigationBreachFlagged(Aggregate.Event, EventFields): ...
 
@@ -66,6 +65,7 @@ class ChildReport(Aggregate):
         now: datetime,
         actor: str,
         protection_cutoff: time = DEFAULT_PROTECTION_CUTOFF,
+        sunday_rule: bool = False,
     ) -> ChildReport:
         _check_aware("received_at", received_at)
         if received_at > now:
@@ -77,7 +77,7 @@ class ChildReport(Aggregate):
             received_at=received_at,
             case_reference=check_text("case_reference", case_reference, max_length=64),
             ongoing_investigation=ongoing_investigation,
-            deadline=preliminary_assessment_deadline(received_at),
+            deadline=preliminary_assessment_deadline(received_at, sunday_rule=sunday_rule),
             protection_due=protection_assessment_due(received_at, protection_cutoff),
             actor=actor,
         )
@@ -105,6 +105,8 @@ class ChildReport(Aggregate):
         self.original_deadline = deadline
         self.deadline = deadline
         self.extension_reason: str | None = None
+        self.extension_decided_by: str | None = None
+        self.extension_decided_on: date | None = None
         self.protection_due = protection_due
         self.protection_assessed_at: datetime | None = None
         self.immediate_protection_needed: bool | None = None
@@ -114,7 +116,11 @@ class ChildReport(Aggregate):
         self.breach_flagged_on: date | None = None
         self.breach_deviation_id: UUID | None = None
         self.investigation_opened_on: date | None = None
+        self.investigation_original_deadline: date | None = None
         self.investigation_deadline: date | None = None
+        self.investigation_extension_reason: str | None = None
+        self.investigation_extension_decided_by: str | None = None
+        self.investigation_extension_decided_on: date | None = None
         self.investigation_completed_on: date | None = None
         self.investigation_breach_flagged_on: date | None = None
         self.investigation_breach_deviation_id: UUID | None = None
@@ -127,12 +133,6 @@ class ChildReport(Aggregate):
     def is_exempt(self) -> bool:
         """No förhandsbedömning is needed when an investigation about the child is ongoing."""
         return self.ongoing_investigation
-
-    @property
-    def investigation_original_deadline(self) -> date | None:
-        """The deadline the investigation was opened with (before any extension)."""
-        opened = self.investigation_opened_on
-        return investigation_deadline(opened) if opened is not None else None
 
     # --- the clocks (events.clocks holds the rules) ------------------------------------
 
@@ -202,31 +202,82 @@ class ChildReport(Aggregate):
     def _handler_assigned(self, *, handler: str, previous_handler: str | None, actor: str) -> None:
         self.handler = handler
 
-    def extend_deadline(self, *, reason: str, new_deadline: date, actor: str) -> None:
-        """Only for synnerliga skäl, which must be recorded."""
+    def _check_extension(
+        self, *, current: date, new_deadline: date, decided_on: date, today: date,
+        breach_deviation_id: UUID | None,
+    ) -> None:
+        """An extension is a decision taken in time: up to and including the last day."""
+        if is_past(current, today):
+            raise DeadlinePassed(deadline=current.isoformat(), deviation_id=breach_deviation_id)
+        if new_deadline <= current:
+            raise ValidationFailed(
+                "new_deadline",
+                "The new deadline must be after the current one (%(deadline)s).",
+                deadline=current.isoformat(),
+            )
+        check_not_before("decided_on", decided_on, self.received_on, "the report was received")
+        check_not_future("decided_on", decided_on, today)
+
+    def extend_deadline(
+        self,
+        *,
+        reason: str,
+        new_deadline: date,
+        decided_by: str,
+        decided_on: date,
+        today: date,
+        actor: str,
+    ) -> None:
+        """Only for synnerliga skäl, which must be recorded, with who decided and when."""
         if self.is_exempt:
             raise StepOutOfOrder("No förhandsbedömning is needed: an investigation is ongoing.")
         if self.decided_on is not None:
             raise StepOutOfOrder("The förhandsbedömning is already decided.")
-        if new_deadline <= self.deadline:
-            raise ValidationFailed(
-                "new_deadline",
-                "The new deadline must be after the current one (%(deadline)s).",
-                deadline=self.deadline.isoformat(),
-            )
+        self._check_extension(
+            current=self.deadline, new_deadline=new_deadline, decided_on=decided_on,
+            today=today, breach_deviation_id=self.breach_deviation_id,
+        )
         self._deadline_extended(
             reason=check_text("reason", reason),
             new_deadline=new_deadline,
             previous_deadline=self.deadline,
+            decided_by=check_text("decided_by", decided_by, max_length=SHORT_TEXT),
+            decided_on=decided_on,
             actor=actor,
         )
 
-    @event("DeadlineExtended")
+    class DeadlineExtended(Aggregate.Event):
+        """Version 2 records who decided the extension and when."""
+
+        class_version = 2
+        reason: str
+        new_deadline: date
+        previous_deadline: date
+        decided_by: str | None
+        decided_on: date | None
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Recorded before the decider was asked for: unknown, shown as "uppgift saknas".
+            state["decided_by"] = None
+            state["decided_on"] = None
+
+    @event(DeadlineExtended)
     def _deadline_extended(
-        self, *, reason: str, new_deadline: date, previous_deadline: date, actor: str
+        self,
+        *,
+        reason: str,
+        new_deadline: date,
+        previous_deadline: date,
+        decided_by: str | None,
+        decided_on: date | None,
+        actor: str,
     ) -> None:
         self.deadline = new_deadline
         self.extension_reason = reason
+        self.extension_decided_by = decided_by
+        self.extension_decided_on = decided_on
 
     def decide(
         self, *, decision: PreliminaryDecision, decided_on: date, today: date, actor: str
@@ -261,7 +312,9 @@ class ChildReport(Aggregate):
         self.breach_flagged_on = flagged_on
         self.breach_deviation_id = deviation_id
 
-    def open_investigation(self, *, opened_on: date, today: date, actor: str) -> None:
+    def open_investigation(
+        self, *, opened_on: date, today: date, actor: str, sunday_rule: bool = False
+    ) -> None:
         if self.investigation_opened_on is not None:
             raise AlreadyRecorded("The investigation is already opened.")
         if self.decision is not PreliminaryDecision.OPEN_INVESTIGATION:
@@ -270,12 +323,15 @@ class ChildReport(Aggregate):
         check_not_before("on", opened_on, self.decided_on, "the decision")
         check_not_future("on", opened_on, today)
         self._investigation_opened(
-            opened_on=opened_on, deadline=investigation_deadline(opened_on), actor=actor
+            opened_on=opened_on,
+            deadline=investigation_deadline(opened_on, sunday_rule=sunday_rule),
+            actor=actor,
         )
 
     @event("InvestigationOpened")
     def _investigation_opened(self, *, opened_on: date, deadline: date, actor: str) -> None:
         self.investigation_opened_on = opened_on
+        self.investigation_original_deadline = deadline
         self.investigation_deadline = deadline
 
     def _check_investigation_running(self) -> None:
@@ -284,28 +340,64 @@ class ChildReport(Aggregate):
         if self.investigation_completed_on is not None:
             raise StepOutOfOrder("The investigation is already completed.")
 
-    def extend_investigation(self, *, reason: str, new_deadline: date, actor: str) -> None:
-        """The committee may extend for särskilda skäl, for a stated period."""
+    def extend_investigation(
+        self,
+        *,
+        reason: str,
+        new_deadline: date,
+        decided_by: str,
+        decided_on: date,
+        today: date,
+        actor: str,
+    ) -> None:
+        """The committee may extend for särskilda skäl, for a stated period, in time."""
         self._check_investigation_running()
         assert self.investigation_deadline is not None
-        if new_deadline <= self.investigation_deadline:
-            raise ValidationFailed(
-                "new_deadline",
-                "The new deadline must be after the current one (%(deadline)s).",
-                deadline=self.investigation_deadline.isoformat(),
-            )
+        self._check_extension(
+            current=self.investigation_deadline, new_deadline=new_deadline,
+            decided_on=decided_on, today=today,
+            breach_deviation_id=self.investigation_breach_deviation_id,
+        )
         self._investigation_extended(
             reason=check_text("reason", reason),
             new_deadline=new_deadline,
             previous_deadline=self.investigation_deadline,
+            decided_by=check_text("decided_by", decided_by, max_length=SHORT_TEXT),
+            decided_on=decided_on,
             actor=actor,
         )
 
-    @event("InvestigationExtended")
+    class InvestigationExtended(Aggregate.Event):
+        """Version 2 records who decided the extension and when."""
+
+        class_version = 2
+        reason: str
+        new_deadline: date
+        previous_deadline: date
+        decided_by: str | None
+        decided_on: date | None
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["decided_by"] = None
+            state["decided_on"] = None
+
+    @event(InvestigationExtended)
     def _investigation_extended(
-        self, *, reason: str, new_deadline: date, previous_deadline: date, actor: str
+        self,
+        *,
+        reason: str,
+        new_deadline: date,
+        previous_deadline: date,
+        decided_by: str | None,
+        decided_on: date | None,
+        actor: str,
     ) -> None:
         self.investigation_deadline = new_deadline
+        self.investigation_extension_reason = reason
+        self.investigation_extension_decided_by = decided_by
+        self.investigation_extension_decided_on = decided_on
 
     def complete_investigation(self, *, completed_on: date, today: date, actor: str) -> None:
         self._check_investigation_running()

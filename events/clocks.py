@@ -9,6 +9,8 @@ import enum
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from events.calendar import period_end
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PRELIMINARY_ASSESSMENT_DAYS = 14
 INVESTIGATION_MONTHS = 4
@@ -33,6 +35,18 @@ CLOCK_LABELS: dict[Clock, str] = {
     Clock.SKYDDSBEDOMNING: "Skyddsbedömning",
     Clock.FORHANDSBEDOMNING: "Förhandsbedömning",
     Clock.UTREDNINGSTID: "Utredning",
+}
+
+class LexSarahClock(enum.StrEnum):
+    """The two Lex Sarah clocks on the board (a case, not a child report, owns them)."""
+
+    AVHJALPANDE = "lex_sarah_avhjalpande"  # the remedy, genast
+    IVO = "lex_sarah_ivo"  # a serious case's anmälan, within the local target
+
+
+LEX_SARAH_CLOCK_LABELS: dict[LexSarahClock, str] = {
+    LexSarahClock.AVHJALPANDE: "Lex Sarah: avhjälpa genast",
+    LexSarahClock.IVO: "Lex Sarah: anmälan till IVO",
 }
 
 # Stored under older names, mapped here once: a breach deviation's id is derived from these
@@ -71,9 +85,11 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(STOCKHOLM).date()
 
 
-def preliminary_assessment_deadline(received_at: datetime) -> date:
-    """Received on day 0; the decision is due on day 14 (inclusive)."""
-    return local_date(received_at) + timedelta(days=PRELIMINARY_ASSESSMENT_DAYS)
+def preliminary_assessment_deadline(received_at: datetime, *, sunday_rule: bool = False) -> date:
+    """Received on day 0; the decision is due on day 14 (inclusive), or on the next working
+    day when that is a weekend or holiday and the Sunday rule (Lag (1930:173)) is on."""
+    day_14 = local_date(received_at) + timedelta(days=PRELIMINARY_ASSESSMENT_DAYS)
+    return period_end(day_14, sunday_rule=sunday_rule)
 
 
 def is_past(deadline: date, today: date) -> bool:
@@ -101,8 +117,18 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def investigation_deadline(opened_on: date) -> date:
-    return add_months(opened_on, INVESTIGATION_MONTHS)
+def investigation_deadline(opened_on: date, *, sunday_rule: bool = False) -> date:
+    return period_end(add_months(opened_on, INVESTIGATION_MONTHS), sunday_rule=sunday_rule)
+
+
+def lex_sarah_remedy_due(opened_on: date) -> date:
+    """Genast (SoL 27 kap. 5 §): the remedy is recorded the day the case is opened."""
+    return opened_on
+
+
+def ivo_report_due(opened_on: date, target_days: int) -> date:
+    """Snarast (SoL 27 kap. 6 §) has no day count; the installation sets a local target."""
+    return opened_on + timedelta(days=target_days)
 
 
 def _status(

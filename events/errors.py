@@ -47,3 +47,36 @@ class CaseWithdrawn(StepOutOfOrder):
 
 class AlreadyRecorded(StepOutOfOrder):
     """A fact that may be recorded only once (a breach, a decision, an IVO report)."""
+
+
+class DeadlinePassed(StepOutOfOrder):
+    """An extension asked for after the deadline it would extend: the breach stands."""
+
+    template = (
+        "The deadline (%(deadline)s) has passed: an extension must be decided no later than "
+        "the last day. The missed deadline is recorded as a deviation; follow it up there."
+    )
+
+    def __init__(self, *, deadline: str, deviation_id: object | None = None) -> None:
+        self.deviation_id = deviation_id
+        super().__init__(deadline=deadline)
+
+
+class Phrases(tuple[str, ...]):
+    """Several English phrases as one message parameter; the web layer translates each."""
+
+    def __str__(self) -> str:
+        return ", ".join(self)
+
+
+class InvestigationIncomplete(StepOutOfOrder):
+    """A Lex Sarah decision before every required finding kind is covered."""
+
+    template = (
+        "The investigation does not yet cover: %(missing)s. Document a finding of each, or "
+        "mark it not applicable (ej tillämpligt) with a reason."
+    )
+
+    def __init__(self, missing: list[str], descriptions: list[str]) -> None:
+        self.missing = missing  # the finding kinds' codes
+        super().__init__(missing=Phrases(descriptions))

@@ -2,72 +2,36 @@
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from events.base import SHORT_TEXT, check_not_before, check_not_future, check_text
-from events.errors import AlreadyRecorded, CaseClosed, StepOutOfOrder
+from events.errors import (
+    AlreadyRecorded,
+    CaseClosed,
+    InvestigationIncomplete,
+    StepOutOfOrder,
+    ValidationFailed,
+)
+from events.lex_sarah_terms import (  # re-exported: the stable import path
+    KIND_DESCRIPTIONS as KIND_DESCRIPTIONS,
+)
+from events.lex_sarah_terms import REQUIRED_KINDS as REQUIRED_KINDS
+from events.lex_sarah_terms import Finding as Finding
+from events.lex_sarah_terms import FindingKind as FindingKind
+from events.lex_sarah_terms import FindingNature as FindingNature
+from events.lex_sarah_terms import Grade as Grade
+from events.lex_sarah_terms import InformedParty as InformedParty
+from events.lex_sarah_terms import IvoInvestigation as IvoInvestigation
+from events.lex_sarah_terms import LexSarahStatus as LexSarahStatus
+from events.lex_sarah_terms import NotApplicable as NotApplicable
 from events.taxonomy import Operation
 
 if TYPE_CHECKING:
     from events.base import EventFields
-
-
-class FindingKind(enum.Enum):
-    """What the investigation must document (SOSFS 2011:5 ch. 5)."""
-
-    HANDELSE = "handelse"  # what happened and its consequences for the individual
-    UPPTACKT = "upptackt"  # when and how it was noticed
-    ORSAK = "orsak"  # causes
-    TIDIGARE = "tidigare"  # earlier similar events
-    UPPREPNING = "upprepning"  # risk of recurrence
-    ATGARD = "atgard"  # measures, with dates
-    OVRIGT = "ovrigt"  # other
-
-
-class FindingNature(enum.Enum):
-    FACT = "fact"
-    ASSESSMENT = "assessment"
-
-
-class Grade(enum.Enum):
-    INTE_MISSFORHALLANDE = "inte_missforhallande"
-    RISK_MISSFORHALLANDE = "risk_missforhallande"
-    MISSFORHALLANDE = "missforhallande"
-    RISK_ALLVARLIGT = "risk_allvarligt"
-    ALLVARLIGT = "allvarligt"
-
-    @property
-    def is_serious(self) -> bool:
-        """The two grades that must be reported to IVO."""
-        return self in (Grade.RISK_ALLVARLIGT, Grade.ALLVARLIGT)
-
-
-class InformedParty(enum.Enum):
-    INDIVIDUAL = "individual"
-    REPRESENTATIVE = "representative"
-
-
-class LexSarahStatus(enum.Enum):
-    OPEN = "open"
-    DECIDED = "decided"
-    REPORTED_TO_IVO = "reported_to_ivo"
-    CLOSED = "closed"
-
-
-@dataclass
-class Finding:
-    kind: FindingKind
-    text: str
-    dated_on: date
-    source: str
-    nature: FindingNature
-    author: str
 
 
 class LexSarahCase(Aggregate):
@@ -76,12 +40,11 @@ class LexSarahCase(Aggregate):
         class Opened(Aggregate.Created, EventFields): ...
         class ProtectiveActionRecorded(Aggregate.Event, EventFields): ...
         class InvestigatorAssigned(Aggregate.Event, EventFields): ...
-        class FindingDocumented(Aggregate.Event, EventFields): ...
         class GradeProposed(Aggregate.Event, EventFields): ...
         class Decided(Aggregate.Event, EventFields): ...
-        class ReportedToIVO(Aggregate.Event, EventFields): ...
         class PartyInformed(Aggregate.Event, EventFields): ...
-        class Closed(Aggregate.Event, EventFields): ...
+        class FindingKindMarkedNotApplicable(Aggregate.Event, EventFields): ...
+        class IvoReportCompleted(Aggregate.Event, EventFields): ...
 
     @classmethod
     def open(
@@ -134,6 +97,7 @@ class LexSarahCase(Aggregate):
         self.protective_actions: list[tuple[date, str]] = []
         self.investigator: str | None = None
         self.findings: list[Finding] = []
+        self.not_applicable: dict[FindingKind, NotApplicable] = {}
         self.proposed_grade: Grade | None = None
         self.proposal_reasoning: str | None = None
         self.grade: Grade | None = None
@@ -142,9 +106,12 @@ class LexSarahCase(Aggregate):
         self.ivo_sent_on: date | None = None
         self.ivo_reference: str | None = None
         self.diary_number: str | None = None
+        self.ivo_investigation: IvoInvestigation | None = None
+        self.ivo_completed_on: date | None = None
         self.informed: dict[InformedParty, date] = {}
         self.closed_on: date | None = None
         self.closing_summary: str | None = None
+        self.not_informed_reason: str | None = None
 
     @property
     def status(self) -> LexSarahStatus:
@@ -155,6 +122,22 @@ class LexSarahCase(Aggregate):
         if self.grade is not None:
             return LexSarahStatus.DECIDED
         return LexSarahStatus.OPEN
+
+    @property
+    def remedied_on(self) -> date | None:
+        """The first recorded protective action: when the wrong began to be remedied."""
+        return min((taken for taken, _ in self.protective_actions), default=None)
+
+    @property
+    def is_serious(self) -> bool:
+        """A serious grade decided, or (until the decision) proposed."""
+        grade = self.grade or self.proposed_grade
+        return grade is not None and grade.is_serious
+
+    def uncovered_kinds(self) -> list[FindingKind]:
+        """Required kinds with neither a finding nor an "ej tillämpligt"."""
+        covered = {f.kind for f in self.findings} | set(self.not_applicable)
+        return [kind for kind in REQUIRED_KINDS if kind not in covered]
 
     def check_not_closed(self) -> None:
         if self.closed_on is not None:
@@ -173,7 +156,7 @@ class LexSarahCase(Aggregate):
     def record_protective_action(
         self, *, description: str, taken_on: date, today: date, actor: str
     ) -> None:
-        """Utan dröjsmål: what was done to remedy the wrong or protect the individual."""
+        """Genast: what was done to remedy the wrong or protect the individual."""
         self.check_not_closed()
         self._check_dated("taken_on", taken_on, today)
         self._protective_action_recorded(
@@ -205,6 +188,7 @@ class LexSarahCase(Aggregate):
         source: str,
         nature: FindingNature,
         author: str,
+        author_title: str,
         today: date,
         actor: str,
     ) -> None:
@@ -218,10 +202,28 @@ class LexSarahCase(Aggregate):
             source=check_text("source", source, max_length=SHORT_TEXT),
             nature=nature,
             author=check_text("author", author, max_length=SHORT_TEXT),
+            author_title=check_text("author_title", author_title, max_length=SHORT_TEXT),
             actor=actor,
         )
 
-    @event("FindingDocumented")
+    class FindingDocumented(Aggregate.Event):
+        """Version 2 records the author's befattning/titel."""
+
+        class_version = 2
+        kind: FindingKind
+        text: str
+        dated_on: date
+        source: str
+        nature: FindingNature
+        author: str
+        author_title: str | None
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["author_title"] = None  # not asked for before: unknown
+
+    @event(FindingDocumented)
     def _finding_documented(
         self,
         *,
@@ -231,9 +233,36 @@ class LexSarahCase(Aggregate):
         source: str,
         nature: FindingNature,
         author: str,
+        author_title: str | None,
         actor: str,
     ) -> None:
-        self.findings.append(Finding(kind, text, dated_on, source, nature, author))
+        self.findings.append(Finding(kind, text, dated_on, source, nature, author, author_title))
+
+    def mark_not_applicable(
+        self, *, kind: FindingKind, reason: str, author: str, author_title: str, actor: str
+    ) -> None:
+        """A required kind that does not apply to this case, and why ("ej tillämpligt")."""
+        self.check_not_closed()
+        self.check_undecided()
+        if kind not in REQUIRED_KINDS:
+            raise ValidationFailed("kind", "Only a required kind can be marked not applicable.")
+        if kind in self.not_applicable:
+            raise AlreadyRecorded("That kind is already marked not applicable.")
+        if any(f.kind is kind for f in self.findings):
+            raise StepOutOfOrder("That kind already has a finding; it cannot be not applicable.")
+        self._marked_not_applicable(
+            kind=kind,
+            reason=check_text("reason", reason),
+            author=check_text("author", author, max_length=SHORT_TEXT),
+            author_title=check_text("author_title", author_title, max_length=SHORT_TEXT),
+            actor=actor,
+        )
+
+    @event("FindingKindMarkedNotApplicable")
+    def _marked_not_applicable(
+        self, *, kind: FindingKind, reason: str, author: str, author_title: str, actor: str
+    ) -> None:
+        self.not_applicable[kind] = NotApplicable(kind, reason, author, author_title)
 
     def propose_grade(self, *, grade: Grade, reasoning: str, actor: str) -> None:
         self.check_not_closed()
@@ -250,8 +279,11 @@ class LexSarahCase(Aggregate):
     ) -> None:
         self.check_not_closed()
         self.check_undecided()
-        if not self.findings:
-            raise StepOutOfOrder("Document at least one finding before deciding.")
+        missing = self.uncovered_kinds()
+        if missing:
+            raise InvestigationIncomplete(
+                [kind.value for kind in missing], [kind.description for kind in missing]
+            )
         self._check_dated("decided_on", decided_on, today)
         self._decided(
             grade=grade,
@@ -272,36 +304,84 @@ class LexSarahCase(Aggregate):
         sent_on: date,
         ivo_reference: str,
         diary_number: str,
+        investigation: IvoInvestigation,
         today: date,
         actor: str,
     ) -> None:
+        """Snarast, with the investigation so far: as soon as a serious grade is proposed."""
         self.check_not_closed()
-        if self.grade is None:
-            raise StepOutOfOrder("Decide the grade before reporting to IVO.")
-        if not self.grade.is_serious:
+        if self.ivo_sent_on is not None:
+            raise AlreadyRecorded("The case is already reported to IVO.")
+        if self.grade is not None and not self.grade.is_serious:
             raise StepOutOfOrder(
                 "Only a serious grade (påtaglig risk för allvarligt missförhållande or "
                 "allvarligt missförhållande) is reported to IVO."
             )
-        if self.ivo_sent_on is not None:
-            raise AlreadyRecorded("The case is already reported to IVO.")
-        assert self.decided_on is not None
-        check_not_future("sent_on", sent_on, today)
-        check_not_before("sent_on", sent_on, self.decided_on, "the decision")
+        if not self.is_serious:
+            raise StepOutOfOrder(
+                "Propose or decide a serious grade (påtaglig risk för allvarligt "
+                "missförhållande or allvarligt missförhållande) before reporting to IVO."
+            )
+        self._check_dated("sent_on", sent_on, today)
         self._reported_to_ivo(
             sent_on=sent_on,
             ivo_reference=check_text("ivo_reference", ivo_reference, max_length=64),
             diary_number=check_text("diary_number", diary_number, max_length=64),
+            investigation=investigation,
             actor=actor,
         )
 
-    @event("ReportedToIVO")
+    class ReportedToIVO(Aggregate.Event):
+        """Version 2 records whether the investigation went with it or follows later."""
+
+        class_version = 2
+        sent_on: date
+        ivo_reference: str
+        diary_number: str
+        investigation: IvoInvestigation | None
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["investigation"] = None  # not recorded before: unknown
+
+    @event(ReportedToIVO)
     def _reported_to_ivo(
-        self, *, sent_on: date, ivo_reference: str, diary_number: str, actor: str
+        self,
+        *,
+        sent_on: date,
+        ivo_reference: str,
+        diary_number: str,
+        investigation: IvoInvestigation | None,
+        actor: str,
     ) -> None:
         self.ivo_sent_on = sent_on
         self.ivo_reference = ivo_reference
         self.diary_number = diary_number
+        self.ivo_investigation = investigation
+
+    @property
+    def ivo_completion_pending(self) -> bool:
+        return (
+            self.ivo_investigation is IvoInvestigation.TO_FOLLOW and self.ivo_completed_on is None
+        )
+
+    def complete_ivo_report(self, *, completed_on: date, today: date, actor: str) -> None:
+        """The investigation sent on to IVO after an anmälan made "kompletteras"."""
+        self.check_not_closed()
+        if self.ivo_sent_on is None:
+            raise StepOutOfOrder("Report the case to IVO first.")
+        if self.ivo_completed_on is not None:
+            raise AlreadyRecorded("The completed investigation is already sent to IVO.")
+        if self.ivo_investigation is not IvoInvestigation.TO_FOLLOW:
+            raise StepOutOfOrder("The investigation was sent with the report to IVO.")
+        check_not_future("completed_on", completed_on, today)
+        check_not_before("completed_on", completed_on, self.ivo_sent_on, "the report to IVO")
+        self._ivo_report_completed(completed_on=completed_on, actor=actor)
+
+    @event("IvoReportCompleted")
+    def _ivo_report_completed(self, *, completed_on: date, actor: str) -> None:
+        self.ivo_completed_on = completed_on
 
     def record_informed(self, *, who: InformedParty, on: date, today: date, actor: str) -> None:
         self.check_not_closed()
@@ -314,16 +394,54 @@ class LexSarahCase(Aggregate):
     def _informed(self, *, who: InformedParty, on: date, actor: str) -> None:
         self.informed[who] = on
 
-    def close(self, *, summary: str, closed_on: date, today: date, actor: str) -> None:
+    def close(
+        self,
+        *,
+        summary: str,
+        closed_on: date,
+        today: date,
+        actor: str,
+        not_informed_reason: str | None = None,
+    ) -> None:
         self.check_not_closed()
         if self.grade is None:
             raise StepOutOfOrder("Decide the grade before closing the investigation.")
         if self.grade.is_serious and self.ivo_sent_on is None:
             raise StepOutOfOrder("Report the case to IVO before closing it.")
+        if self.ivo_completion_pending:
+            raise StepOutOfOrder("Send the completed investigation to IVO before closing.")
+        reason = check_text("not_informed_reason", not_informed_reason, required=False)
+        if not self.informed and not reason:
+            raise ValidationFailed(
+                "not_informed_reason",
+                "Record when the individual or their representative was informed, or give "
+                "the reason they were not, before closing.",
+            )
         self._check_dated("closed_on", closed_on, today)
-        self._closed(summary=check_text("summary", summary), closed_on=closed_on, actor=actor)
+        self._closed(
+            summary=check_text("summary", summary),
+            closed_on=closed_on,
+            not_informed_reason=reason or None,
+            actor=actor,
+        )
 
-    @event("Closed")
-    def _closed(self, *, summary: str, closed_on: date, actor: str) -> None:
+    class Closed(Aggregate.Event):
+        """Version 2 records why nobody was informed, when nobody was."""
+
+        class_version = 2
+        summary: str
+        closed_on: date
+        not_informed_reason: str | None
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["not_informed_reason"] = None
+
+    @event(Closed)
+    def _closed(
+        self, *, summary: str, closed_on: date, not_informed_reason: str | None, actor: str
+    ) -> None:
         self.closed_on = closed_on
         self.closing_summary = summary
+        self.not_informed_reason = not_informed_reason

@@ -1,4 +1,4 @@
-"""Operations, the quality taxonomy as versioned data, and legal references as data."""
+"""Operations and the quality taxonomy as versioned data (legal references: events.legal)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from events.errors import UnknownCode, ValidationFailed
+from events.legal import LEGAL_REFERENCES as LEGAL_REFERENCES  # kept importable from here
+from events.legal import LegalReference as LegalReference
 
 
 class Operation(enum.Enum):
@@ -96,57 +98,3 @@ DEFAULT_UNITS: tuple[tuple[str, str, Operation], ...] = (
     ("hvb-notgarden", "HVB Notgården", Operation.HVB),
     ("stodboendet", "Stödboendet", Operation.HVB),
 )
-
-
-@dataclass(frozen=True)
-class LegalReference:
-    """A provision under its current and/or former numbering. SoL (2025:400) replaced
-    SoL (2001:453); only numberings we have verified are listed, the rest stay None
-    until someone with the statute book fills them in (this is data, not logic)."""
-
-    key: str
-    summary: str
-    current: str | None
-    former: str | None
-
-    def cite(self) -> str:
-        if self.current and self.former:
-            return f"{self.current} (tidigare {self.former})"
-        return self.current or self.former or self.summary
-
-
-LEGAL_REFERENCES: Mapping[str, LegalReference] = {
-    ref.key: ref
-    for ref in (
-        LegalReference(
-            "forhandsbedomning",
-            "Förhandsbedömning av anmälan om barn inom 14 dagar",
-            "SoL (2025:400) 20 kap. 2 §",
-            "SoL (2001:453) 11 kap. 1 a §",
-        ),
-        LegalReference(
-            "skyddsbedomning",
-            "Skyddsbedömning genast när en anmälan om barn kommer in",
-            "SoL (2025:400) 20 kap. 2 §",
-            "SoL (2001:453) 11 kap. 1 a §",
-        ),
-        LegalReference(
-            "utredningstid",
-            "Utredning om barn ska vara slutförd inom fyra månader",
-            None,
-            "SoL (2001:453) 11 kap. 2 §",
-        ),
-        LegalReference(
-            "lex_sarah",
-            "Lex Sarah: rapportera, avhjälpa, utreda och anmäla missförhållanden",
-            None,
-            "SoL (2001:453) 14 kap. 3-7 §§",
-        ),
-        LegalReference(
-            "lex_sarah_foreskrift",
-            "Socialstyrelsens föreskrifter och allmänna råd om lex Sarah",
-            "SOSFS 2011:5",
-            None,
-        ),
-    )
-}

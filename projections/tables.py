@@ -126,6 +126,24 @@ escalations = sa.Table(
     sa.Index("ix_view_escalations_opened", "opened_on"),
 )
 
+# --- 4b. Lex Sarah clocks (the board's "genast" remedy and the local IVO target) --------
+
+# One row per open case; the row goes when the case is closed. Dates only: the bands
+# depend on today and on TRACKER_IVO_TARGET_DAYS, so they are computed at query time.
+lex_sarah_clocks = sa.Table(
+    "view_lex_sarah_clocks",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("investigator", sa.String(200), nullable=True),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("remedied_on", sa.Date, nullable=True),
+    sa.Column("proposed_grade", sa.String(32), nullable=True),
+    sa.Column("grade", sa.String(32), nullable=True),
+    sa.Column("ivo_sent_on", sa.Date, nullable=True),
+)
+
 # --- 5. deadlines ---------------------------------------------------------------------
 
 # Dates only: the status of a clock depends on today, so it is computed at query time by

@@ -157,9 +157,15 @@ def generate(
                     source="Intervju",
                     nature=FindingNature.FACT,
                     author="ls",
+                    author_title="Utredare",
                     today=today,
                     actor="ls",
                 )
+                for kind in case.uncovered_kinds():
+                    case.mark_not_applicable(
+                        kind=kind, reason="Ej aktuellt.", author="ls", author_title="Utredare",
+                        actor="ls",
+                    )
                 grade = rng.choice(list(Grade))
                 case.decide(
                     grade=grade,

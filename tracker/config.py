@@ -36,6 +36,7 @@ class Settings:
     recurrence_threshold: int = 3
     ivo_target_days: int = 14
     file_protection_deviations: bool = False
+    sunday_rule: bool = False
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "avvikelser@localhost"
@@ -79,6 +80,7 @@ class Settings:
             recurrence_threshold=int(env.get("TRACKER_RECURRENCE_THRESHOLD", "3")),
             ivo_target_days=int(env.get("TRACKER_IVO_TARGET_DAYS", "14")),
             file_protection_deviations=_bool(env.get("TRACKER_FILE_PROTECTION_DEVIATIONS"), False),
+            sunday_rule=_bool(env.get("TRACKER_SUNDAY_RULE"), False),
             smtp_host=env.get("TRACKER_SMTP_HOST") or None,
             smtp_port=int(env.get("TRACKER_SMTP_PORT", "25")),
             smtp_sender=env.get("TRACKER_SMTP_SENDER", "avvikelser@localhost"),

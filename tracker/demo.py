@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from events.child_report import PreliminaryDecision
 from events.errors import DomainError
-from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty
+from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
 from tracker.accounts import Role
 from tracker.application import TrackerApplication
 from tracker.runtime import Runtime
@@ -283,17 +283,30 @@ class DemoYear:
                 case.id, actor="lexsarah", taken_on=opened,
                 description="Rutinen skärptes omedelbart och berörd personal informerades.",
             )
-            app.document_finding(
-                case.id, actor="lexsarah", kind=FindingKind.HANDELSE,
-                text="Bristen innebar en risk för att barnets behov inte uppmärksammades i tid.",
-                dated_on=opened, source="Journalgranskning", nature=FindingNature.FACT,
-                author="lexsarah",
-            )
-            app.document_finding(
-                case.id, actor="lexsarah", kind=FindingKind.ORSAK,
-                text="Frånvaro utan ersättare och ingen bevakning av tidsfrister.",
-                dated_on=opened + timedelta(days=2), source="Intervju med enhetschef",
-                nature=FindingNature.ASSESSMENT, author="lexsarah",
+            findings = [
+                (FindingKind.HANDELSE, "Bristen innebar en risk för att barnets behov inte "
+                 "uppmärksammades i tid.", 0, "Journalgranskning", FindingNature.FACT),
+                (FindingKind.TIDPUNKT, "Bristen pågick under de två veckor handläggaren var "
+                 "frånvarande.", 0, "Journalgranskning", FindingNature.FACT),
+                (FindingKind.UPPTACKT, "Uppmärksammades av enhetschefen vid genomgång av "
+                 "bevakningen.", 1, "Intervju med enhetschef", FindingNature.FACT),
+                (FindingKind.ORSAK, "Frånvaro utan ersättare och ingen bevakning av "
+                 "tidsfrister.", 2, "Intervju med enhetschef", FindingNature.ASSESSMENT),
+                (FindingKind.UPPREPNING, "Risken består tills en ersättare utses vid frånvaro.",
+                 2, "Utredarens bedömning", FindingNature.ASSESSMENT),
+                (FindingKind.ATGARD, "Rutin för ersättare vid frånvaro infördes samma vecka.",
+                 3, "Enhetens rutin", FindingNature.FACT),
+            ]
+            for kind, text, offset, source, nature in findings:
+                app.document_finding(
+                    case.id, actor="lexsarah", kind=kind, text=text,
+                    dated_on=min(opened + timedelta(days=offset), self.today), source=source,
+                    nature=nature, author="lexsarah", author_title="Kvalitetsutvecklare",
+                )
+            app.mark_finding_not_applicable(
+                case.id, actor="lexsarah", kind=FindingKind.TIDIGARE,
+                reason="Inga liknande händelser finns registrerade för enheten.",
+                author="lexsarah", author_title="Kvalitetsutvecklare",
             )
             if grade is None:
                 continue
@@ -311,6 +324,7 @@ class DemoYear:
                     case.id, actor="lexsarah", sent_on=min(decided + timedelta(days=5), self.today),
                     ivo_reference=f"IVO 3.1.1-{self.rng.randint(10000, 99999)}/{decided.year}",
                     diary_number=f"SN {decided.year}/{self.rng.randint(100, 999)}",
+                    investigation=IvoInvestigation.ATTACHED,
                 )
                 continue
             app.close_lex_sarah(

@@ -50,6 +50,7 @@ def open_runtime(
             organisation=organisation,
             clock=clock,
             protection_cutoff=settings.protection_cutoff,
+            sunday_rule=settings.sunday_rule,
         )
 
     if create_schema:

@@ -11,7 +11,14 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from events.child_report import ClockStatus, PreliminaryDecision
 from events.deviation import DeviationStatus, Source
 from events.history_import import CountLine, ImportKind
-from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, LexSarahStatus
+from events.lex_sarah import (
+    FindingKind,
+    FindingNature,
+    Grade,
+    InformedParty,
+    IvoInvestigation,
+    LexSarahStatus,
+)
 from events.numbering import SeriesKind
 from events.taxonomy import Operation
 
@@ -51,6 +58,7 @@ STORED_ENUMS: tuple[type[enum.Enum], ...] = (
     FindingNature,
     Grade,
     InformedParty,
+    IvoInvestigation,
     LexSarahStatus,
     PreliminaryDecision,
     ClockStatus,

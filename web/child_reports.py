@@ -38,9 +38,21 @@ class HandlerBody(BaseSchema):
     expected_version = version()
 
 
+def _decided_by() -> fields.String:
+    return text(SHORT_TEXT, metadata={
+        "description": "Who decided: the delegate's name, or \"nämnden\""})
+
+
+def _decided_on() -> fields.Date:
+    return date(required=False, metadata={
+        "description": "When it was decided (default today); no later than the deadline"})
+
+
 class ExtensionBody(BaseSchema):
     reason = text(metadata={"description": "Synnerliga skäl"})
     new_deadline = date()
+    decided_by = _decided_by()
+    decided_on = _decided_on()
     expected_version = version()
 
 
@@ -63,6 +75,8 @@ class InvestigationCompletion(BaseSchema):
 class InvestigationExtension(BaseSchema):
     reason = text(metadata={"description": "Särskilda skäl"})
     new_deadline = date()
+    decided_by = _decided_by()
+    decided_on = _decided_on()
     expected_version = version()
 
 
@@ -132,7 +146,8 @@ ACTIONS: dict[str, Action] = {
         Action(
             "extend_deadline", ExtensionBody, App.extend_preliminary_deadline, "extension",
             "forlangning", "Tidsfristen är förlängd.",
-            inputs={"reason": "ext_reason", "new_deadline": "ext_new_deadline"},
+            inputs={"reason": "ext_reason", "new_deadline": "ext_new_deadline",
+                    "decided_by": "ext_decided_by", "decided_on": "ext_decided_on"},
         ),
         Action(
             "decide", DecisionBody, App.decide_preliminary_assessment, "decision", "beslut",
@@ -151,7 +166,8 @@ ACTIONS: dict[str, Action] = {
         Action(
             "extend_investigation", InvestigationExtension, App.extend_investigation,
             "investigation", "forlang-utredning", "Utredningstiden är förlängd.",
-            inputs={"reason": "inv_reason", "new_deadline": "inv_new_deadline"},
+            inputs={"reason": "inv_reason", "new_deadline": "inv_new_deadline",
+                    "decided_by": "inv_decided_by", "decided_on": "inv_decided_on"},
         ),
     )
 }
@@ -170,6 +186,9 @@ class InvestigationBody(BaseSchema):
     on = date(required=False, metadata={"description": "Required to open or complete"})
     reason = text(required=False, metadata={"description": "Required to extend"})
     new_deadline = date(required=False, metadata={"description": "Required to extend"})
+    decided_by = text(SHORT_TEXT, required=False, metadata={
+        "description": "Required to extend: the delegate's name, or \"nämnden\""})
+    decided_on = date(required=False, metadata={"description": "When the extension was decided"})
     expected_version = version()
 
     @post_load(pass_original=True)

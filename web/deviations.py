@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from events.deviation import Deviation
 from events.errors import ValidationFailed
+from events.legal import DEVIATION_KEYS, cite_on
 from tracker.application import HistoryEntry, TrackerApplication
 from web.actions import Action
 from web.i18n import domain_message
@@ -169,5 +170,8 @@ def deviation_dict(
         "closing_summary": deviation.closing_summary,
     }
     if history is not None:
+        data["legal_reference"] = {
+            key: cite_on(key, deviation.reported_on) for key in DEVIATION_KEYS
+        }
         data["history"] = history_dicts(history)
     return data

@@ -35,6 +35,8 @@ def init_babel(app: Flask) -> Babel:
 
 def _translated_param(value: Any) -> Any:
     # Some parameters are English phrases ("the reported date"); the catalogue has them.
+    if isinstance(value, tuple):  # several phrases (events.errors.Phrases), each translated
+        return ", ".join(str(_translated_param(item)) for item in value)
     return gettext(value) if isinstance(value, str) and value.isascii() and " " in value else value
 
 

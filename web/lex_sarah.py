@@ -6,7 +6,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from events.base import SHORT_TEXT
-from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty
+from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
 from tracker.application import TrackerApplication
 from web.actions import Action
 from web.schemas import BaseSchema, date, version
@@ -35,6 +35,15 @@ class Finding(BaseSchema):
     source = text_field(SHORT_TEXT)
     nature = _choice(FindingNature)
     author = text_field(SHORT_TEXT)
+    author_title = text_field(SHORT_TEXT, metadata={"description": "Befattning/titel"})
+    expected_version = version()
+
+
+class NotApplicable(BaseSchema):
+    kind = _choice(FindingKind)
+    reason = text_field(metadata={"description": "Why the kind does not apply"})
+    author = text_field(SHORT_TEXT)
+    author_title = text_field(SHORT_TEXT, metadata={"description": "Befattning/titel"})
     expected_version = version()
 
 
@@ -52,6 +61,14 @@ class IvoReport(BaseSchema):
     sent_on = date()
     ivo_reference = text_field(64)
     diary_number = text_field(64)
+    investigation = fields.Enum(IvoInvestigation, by_value=True, required=True, metadata={
+        "description": "bifogad: the investigation so far went with it; kompletteras: it "
+        "is sent later (record that with ivo-report-completion)"})
+    expected_version = version()
+
+
+class IvoCompletion(BaseSchema):
+    completed_on = date(required=False, metadata={"description": "Defaults to today"})
     expected_version = version()
 
 
@@ -64,6 +81,8 @@ class Informed(BaseSchema):
 class Closure(BaseSchema):
     summary = text_field()
     closed_on = date(required=False, metadata={"description": "Defaults to today"})
+    not_informed_reason = text_field(required=False, metadata={
+        "description": "Required when nobody is recorded as informed: why not"})
     expected_version = version()
 
 
@@ -85,8 +104,13 @@ ACTIONS: dict[str, Action] = {
             "Uppgiften är dokumenterad.",
             inputs={"kind": "finding_kind", "text": "finding_text", "dated_on": "finding_date",
                     "source": "finding_source", "nature": "finding_nature",
-                    "author": "finding_author"},
+                    "author": "finding_author", "author_title": "finding_author_title"},
             domain_fields={"date": "finding_date"},
+        ),
+        Action(
+            "mark_not_applicable", NotApplicable, App.mark_finding_not_applicable,
+            "not-applicable", "ej-tillampligt",
+            "Slaget av uppgift är markerat som ej tillämpligt.", prefix="na",
         ),
         Action(
             "propose_grade", Proposal, App.propose_grade, "proposal", "forslag",
@@ -100,7 +124,13 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "report_to_ivo", IvoReport, App.report_to_ivo, "ivo-report", "ivo",
-            "Anmälan till IVO är registrerad.",
+            "Anmälan till IVO är registrerad.", inputs={"investigation": "ivo_investigation"},
+        ),
+        Action(
+            "complete_ivo_report", IvoCompletion, App.complete_ivo_report,
+            "ivo-report-completion", "ivo-komplettering",
+            "Kompletteringen till IVO är registrerad.",
+            inputs={"completed_on": "ivo_completed_on"},
         ),
         Action(
             "record_informed", Informed, App.record_informed, "informed", "informerad",

@@ -13,7 +13,7 @@ from projections.queries.child_reports import (
 )
 from projections.queries.deviations import Page, list_deviations
 from projections.queries.imports import import_summary, imports
-from projections.queries.lex_sarah import escalations
+from projections.queries.lex_sarah import escalations, lex_sarah_board
 from projections.queries.reports import (
     OPERATIONS,
     annual_report,
@@ -34,6 +34,7 @@ __all__ = [
     "escalations",
     "import_summary",
     "imports",
+    "lex_sarah_board",
     "list_deviations",
     "monthly_report",
     "monthly_series",

@@ -8,7 +8,7 @@ from projections.views.base import View
 from projections.views.child_reports import Deadlines, watch_columns
 from projections.views.deviations import DeviationList
 from projections.views.imports import HistoryImports
-from projections.views.lex_sarah import Escalations
+from projections.views.lex_sarah import Escalations, LexSarahClocks
 from projections.views.reports import AnnualTable, MonthlyCounts, Recurrence
 from projections.views.todo import ToDo
 
@@ -19,6 +19,7 @@ __all__ = [
     "DeviationList",
     "Escalations",
     "HistoryImports",
+    "LexSarahClocks",
     "MonthlyCounts",
     "Recurrence",
     "ToDo",
@@ -30,6 +31,6 @@ VIEWS: dict[str, type[View]] = {
     view.name: view
     for view in (
         DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence, ToDo,
-        HistoryImports,
+        HistoryImports, LexSarahClocks,
     )
 }

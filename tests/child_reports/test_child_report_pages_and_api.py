@@ -108,11 +108,15 @@ def test_every_step_on_the_report_page(
         ("handlaggare", {"handler": "chef"}),
         ("handlaggare", {"handler": "forste"}),
         ("forlangning", {"ext_reason": "Vårdnadshavaren uteblev från två bokade möten.",
-                         "ext_new_deadline": (today + timedelta(days=20)).isoformat()}),
+                         "ext_new_deadline": (today + timedelta(days=20)).isoformat(),
+                         "ext_decided_by": "Enhetschef Eva",
+                         "ext_decided_on": today.isoformat()}),
         ("beslut", {"decision": "open_investigation", "decided_on": today.isoformat()}),
         ("inled-utredning", {"inv_open_on": today.isoformat()}),
         ("forlang-utredning", {"inv_reason": "Särskilda skäl: utlandsvistelse.",
-                               "inv_new_deadline": (today + timedelta(days=200)).isoformat()}),
+                               "inv_new_deadline": (today + timedelta(days=200)).isoformat(),
+                               "inv_decided_by": "nämnden",
+                               "inv_decided_on": today.isoformat()}),
         ("avsluta-utredning", {"inv_complete_on": today.isoformat()}),
     ]
     for action, data in steps:
@@ -127,7 +131,8 @@ def test_every_step_on_the_report_page(
     page = client.get(url).get_data(as_text=True)
     for shown in ["Handläggare tilldelad", "Tidsfristen förlängdes", "Utredning inledd",
                   "Utredningstiden förlängdes", "Utredning avslutad", "Inleda utredning",
-                  "inget omedelbart skyddsbehov"]:
+                  "inget omedelbart skyddsbehov", "Beslutat av Enhetschef Eva",
+                  "Beslutat av nämnden"]:
         assert shown in page, shown
 
 
@@ -137,7 +142,8 @@ def test_every_step_on_the_report_page(
         ("inled-utredning", {"inv_open_on": "{today}"},
          "Besluta att inleda utredning innan utredningen öppnas."),
         ("avsluta-utredning", {"inv_complete_on": "{today}"}, "Öppna utredningen först."),
-        ("forlang-utredning", {"inv_reason": "Skäl", "inv_new_deadline": "2099-01-01"},
+        ("forlang-utredning", {"inv_reason": "Skäl", "inv_new_deadline": "2099-01-01",
+                               "inv_decided_by": "nämnden", "inv_decided_on": "{today}"},
          "Öppna utredningen först."),
     ],
 )
@@ -162,7 +168,8 @@ def test_a_decided_report_cannot_be_extended_or_decided_again(
         "decision": "no_investigation", "decided_on": today}).status_code == 302
     head = _head(runtime)
     response = client.post(f"/anmalningar/{report_id}/forlangning", data={
-        "ext_reason": "Sent", "ext_new_deadline": "2099-01-01"})
+        "ext_reason": "Sent", "ext_new_deadline": "2099-01-01", "ext_decided_by": "nämnden",
+        "ext_decided_on": today})
     assert response.status_code == 409
     assert "Förhandsbedömningen är redan beslutad." in _summary(response.get_data(as_text=True))
     response = client.post(f"/anmalningar/{report_id}/inled-utredning",
@@ -179,16 +186,20 @@ def test_handler_must_be_a_known_user_and_extension_must_move_the_deadline(
     assert response.status_code == 422
     assert "Okänd användare: okand" in _summary(response.get_data(as_text=True))
     deadline = runtime.app.get_child_report(report_id).deadline.isoformat()
+    today = runtime.app.today().isoformat()
     response = client.post(f"/anmalningar/{report_id}/forlangning", data={
-        "ext_reason": "Synnerliga skäl", "ext_new_deadline": deadline})
+        "ext_reason": "Synnerliga skäl", "ext_new_deadline": deadline,
+        "ext_decided_by": "nämnden", "ext_decided_on": today})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f"Den nya tidsfristen måste vara senare än den nuvarande ({deadline})." in _summary(html)
     assert 'id="ext_new_deadline-error"' in html
     response = client.post(f"/anmalningar/{report_id}/forlangning", data={
-        "ext_reason": "", "ext_new_deadline": "2099-01-01"})
+        "ext_reason": "", "ext_new_deadline": "2099-01-01", "ext_decided_by": "",
+        "ext_decided_on": today})
     assert response.status_code == 422
     assert 'id="ext_reason-error"' in response.get_data(as_text=True)
+    assert 'id="ext_decided_by-error"' in response.get_data(as_text=True)
     assert _head(runtime) == head
 
 
@@ -276,11 +287,12 @@ def test_api_every_step(api: Callable[..., Any], report_id: UUID, runtime: Runti
         ("protection-assessment", {"assessed_at": now, "immediate_protection_needed": True}),
         ("handler", {"handler": "chef"}),
         ("extension", {"reason": "Synnerliga skäl", "new_deadline":
-                       (today + timedelta(days=30)).isoformat()}),
+                       (today + timedelta(days=30)).isoformat(), "decided_by": "nämnden"}),
         ("decision", {"decision": "open_investigation", "decided_on": today.isoformat()}),
         ("investigation", {"action": "open", "on": today.isoformat()}),
         ("investigation", {"action": "extend", "reason": "Särskilda skäl",
-                           "new_deadline": (today + timedelta(days=300)).isoformat()}),
+                           "new_deadline": (today + timedelta(days=300)).isoformat(),
+                           "decided_by": "Enhetschef Eva"}),
         ("investigation", {"action": "complete", "on": today.isoformat()}),
     ]
     for path, body in calls:
@@ -292,6 +304,9 @@ def test_api_every_step(api: Callable[..., Any], report_id: UUID, runtime: Runti
     clocks = body["clocks"]
     assert clocks["skyddsbedomning"]["immediate_protection_needed"] is True
     assert clocks["forhandsbedomning"]["extension_reason"] == "Synnerliga skäl"
+    assert clocks["forhandsbedomning"]["extension_decided_by"] == "nämnden"
+    assert clocks["forhandsbedomning"]["extension_decided_on"] == today.isoformat()
+    assert clocks["utredning"]["extension_decided_by"] == "Enhetschef Eva"
     assert clocks["utredning"]["status"] == "decided"
     assert clocks["utredning"]["deadline"] == (today + timedelta(days=300)).isoformat()
 
@@ -299,7 +314,7 @@ def test_api_every_step(api: Callable[..., Any], report_id: UUID, runtime: Runti
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
-        ({"action": "extend"}, {"reason", "new_deadline"}),
+        ({"action": "extend"}, {"reason", "new_deadline", "decided_by"}),
         ({"action": "open"}, {"on"}),
         ({"action": "pause", "on": "2026-01-01"}, {"action"}),
     ],
@@ -340,7 +355,7 @@ def test_api_exempt_report_cannot_be_extended(
 ) -> None:
     exempt = child_report("utredning", ongoing_investigation=True)
     response = api("forste", "POST", f"/api/v1/child-reports/{exempt}/extension",
-                   json={"reason": "r", "new_deadline": "2099-01-01"})
+                   json={"reason": "r", "new_deadline": "2099-01-01", "decided_by": "nämnden"})
     assert response.status_code == 409
     assert response.get_json()["errors"]["_schema"] == [
         "No förhandsbedömning is needed: an investigation is ongoing."]

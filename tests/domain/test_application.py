@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from lex_sarah_support import cover_remaining_kinds_in
 
 from events.child_report import PreliminaryDecision
 from events.clocks import STOCKHOLM, Clock
 from events.deviation import Deviation, DeviationStatus, Source
 from events.errors import UnknownCode, ValidationFailed
-from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty
+from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
 from events.taxonomy import Operation
 from tracker.application import ConflictError, NotFound, TrackerApplication, breach_deviation_id
 from tracker.runtime import Runtime, open_runtime
@@ -103,7 +104,9 @@ def test_replaying_the_events_reproduces_each_aggregate(runtime: Runtime) -> Non
         source="Personal",
         nature=FindingNature.FACT,
         author="ls",
+        author_title="Utredare",
     )
+    cover_remaining_kinds_in(application, case.id)
     application.propose_grade(case.id, actor="ls", grade=Grade.RISK_ALLVARLIGT, reasoning="Risk")
     application.decide_lex_sarah(case.id, actor="ls", grade=Grade.RISK_ALLVARLIGT, reasoning="Risk")
     application.report_to_ivo(
@@ -112,7 +115,9 @@ def test_replaying_the_events_reproduces_each_aggregate(runtime: Runtime) -> Non
         sent_on=application.today(),
         ivo_reference="IVO 2026-1",
         diary_number="SN 2026/7",
+        investigation=IvoInvestigation.TO_FOLLOW,
     )
+    application.complete_ivo_report(case.id, actor="ls")
     application.record_informed(
         case.id, actor="ls", who=InformedParty.INDIVIDUAL, on=application.today()
     )

@@ -79,18 +79,25 @@ def test_an_ongoing_investigation_exempts_the_report() -> None:
     assert report.preliminary_status(date(2026, 6, 1)) is ClockStatus.EXEMPT
     assert not report.is_preliminary_breached(date(2026, 6, 1))
     with pytest.raises(StepOutOfOrder):
-        report.extend_deadline(reason="Synnerliga skäl", new_deadline=date(2026, 4, 1), actor="x")
+        report.extend_deadline(
+            reason="Synnerliga skäl", new_deadline=date(2026, 4, 1), decided_by="nämnden",
+            decided_on=date(2026, 3, 5), today=date(2026, 3, 5), actor="x",
+        )
+
+
+DECIDED = {"decided_by": "nämnden", "decided_on": date(2026, 3, 10), "today": date(2026, 3, 10),
+           "actor": "forste"}
 
 
 def test_an_extension_moves_the_breach_and_needs_a_reason() -> None:
     report = received(datetime(2026, 3, 2, 10, 0, tzinfo=STOCKHOLM))
     with pytest.raises(ValidationFailed) as missing:
-        report.extend_deadline(reason="  ", new_deadline=date(2026, 3, 30), actor="forste")
+        report.extend_deadline(reason="  ", new_deadline=date(2026, 3, 30), **DECIDED)
     assert missing.value.field == "reason"
     with pytest.raises(ValidationFailed):
-        report.extend_deadline(reason="Tolk saknas", new_deadline=date(2026, 3, 16), actor="f")
+        report.extend_deadline(reason="Tolk saknas", new_deadline=date(2026, 3, 16), **DECIDED)
     report.extend_deadline(
-        reason="Vårdnadshavaren vistas utomlands", new_deadline=date(2026, 3, 30), actor="forste"
+        reason="Vårdnadshavaren vistas utomlands", new_deadline=date(2026, 3, 30), **DECIDED
     )
     assert not report.is_preliminary_breached(date(2026, 3, 30))
     assert report.preliminary_status(date(2026, 3, 20)) is ClockStatus.EXTENDED

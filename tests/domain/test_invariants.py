@@ -8,6 +8,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from lex_sarah_support import cover_remaining_kinds
 
 from events.child_report import ChildReport, PreliminaryDecision
 from events.clocks import STOCKHOLM
@@ -21,7 +22,14 @@ from events.errors import (
     UnknownCode,
     ValidationFailed,
 )
-from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, LexSarahCase
+from events.lex_sarah import (
+    FindingKind,
+    FindingNature,
+    Grade,
+    InformedParty,
+    IvoInvestigation,
+    LexSarahCase,
+)
 from events.taxonomy import DEFAULT_TAXONOMY, Operation
 
 TODAY = date(2026, 11, 20)
@@ -241,7 +249,8 @@ def test_lex_sarah_steps_out_of_order_say_what_is_missing() -> None:
         StepOutOfOrder,
         case,
         lambda: case.report_to_ivo(
-            sent_on=TODAY, ivo_reference="IVO 1", diary_number="SN 1", today=TODAY, actor="ls"
+            sent_on=TODAY, ivo_reference="IVO 1", diary_number="SN 1",
+            investigation=IvoInvestigation.ATTACHED, today=TODAY, actor="ls"
         ),
     )
     refused(
@@ -251,7 +260,8 @@ def test_lex_sarah_steps_out_of_order_say_what_is_missing() -> None:
     )
     with pytest.raises(StepOutOfOrder, match="before reporting to IVO"):
         case.report_to_ivo(
-            sent_on=TODAY, ivo_reference="I", diary_number="D", today=TODAY, actor="ls"
+            sent_on=TODAY, ivo_reference="I", diary_number="D",
+            investigation=IvoInvestigation.ATTACHED, today=TODAY, actor="ls"
         )
 
 
@@ -264,9 +274,11 @@ def test_an_ivo_report_needs_a_serious_grade_and_a_serious_case_needs_one_to_clo
         source="Personal",
         nature=FindingNature.FACT,
         author="ls",
+        author_title="Utredare",
         today=TODAY,
         actor="ls",
     )
+    cover_remaining_kinds(mild)
     mild.decide(
         grade=Grade.MISSFORHALLANDE,
         reasoning="Brist i rutin",
@@ -278,7 +290,8 @@ def test_an_ivo_report_needs_a_serious_grade_and_a_serious_case_needs_one_to_clo
         StepOutOfOrder,
         mild,
         lambda: mild.report_to_ivo(
-            sent_on=TODAY, ivo_reference="I", diary_number="D", today=TODAY, actor="ls"
+            sent_on=TODAY, ivo_reference="I", diary_number="D",
+            investigation=IvoInvestigation.ATTACHED, today=TODAY, actor="ls"
         ),
     )
     refused(
@@ -298,11 +311,15 @@ def test_an_ivo_report_needs_a_serious_grade_and_a_serious_case_needs_one_to_clo
             source="s",
             nature=FindingNature.ASSESSMENT,
             author="a",
+            author_title="Utredare",
             today=TODAY,
             actor="ls",
         ),
     )
-    mild.close(summary="Rutin skärpt", closed_on=TODAY, today=TODAY, actor="ls")
+    mild.close(
+        summary="Rutin skärpt", closed_on=TODAY, today=TODAY, actor="ls",
+        not_informed_reason="Den enskilde har flyttat och kunde inte nås.",
+    )
     refused(
         CaseClosed,
         mild,
@@ -319,9 +336,11 @@ def test_an_ivo_report_needs_a_serious_grade_and_a_serious_case_needs_one_to_clo
         source="Intervju",
         nature=FindingNature.ASSESSMENT,
         author="ls",
+        author_title="Utredare",
         today=TODAY,
         actor="ls",
     )
+    cover_remaining_kinds(serious)
     serious.decide(
         grade=Grade.ALLVARLIGT, reasoning="Allvarligt", decided_on=TODAY, today=TODAY, actor="ls"
     )
@@ -334,6 +353,7 @@ def test_an_ivo_report_needs_a_serious_grade_and_a_serious_case_needs_one_to_clo
         sent_on=TODAY,
         ivo_reference="3.1.2-12345/2026",
         diary_number="SN 2026/4",
+        investigation=IvoInvestigation.ATTACHED,
         today=TODAY,
         actor="ls",
     )
@@ -341,7 +361,8 @@ def test_an_ivo_report_needs_a_serious_grade_and_a_serious_case_needs_one_to_clo
         AlreadyRecorded,
         serious,
         lambda: serious.report_to_ivo(
-            sent_on=TODAY, ivo_reference="x", diary_number="y", today=TODAY, actor="ls"
+            sent_on=TODAY, ivo_reference="x", diary_number="y",
+            investigation=IvoInvestigation.ATTACHED, today=TODAY, actor="ls"
         ),
     )
     serious.record_informed(who=InformedParty.REPRESENTATIVE, on=TODAY, today=TODAY, actor="ls")
@@ -364,9 +385,11 @@ def test_a_decision_cannot_predate_the_opening() -> None:
         source="s",
         nature=FindingNature.FACT,
         author="a",
+        author_title="Utredare",
         today=TODAY,
         actor="ls",
     )
+    cover_remaining_kinds(case)
     refused(
         ValidationFailed,
         case,
@@ -451,7 +474,10 @@ def test_child_report_decisions_and_breaches() -> None:
     refused(
         StepOutOfOrder,
         report,
-        lambda: report.extend_deadline(reason="r", new_deadline=date(2026, 12, 1), actor="f"),
+        lambda: report.extend_deadline(
+            reason="r", new_deadline=date(2026, 12, 1), decided_by="nämnden", decided_on=TODAY,
+            today=TODAY, actor="f",
+        ),
     )
     refused(
         StepOutOfOrder,
@@ -471,11 +497,13 @@ def test_child_report_decisions_and_breaches() -> None:
         ValidationFailed,
         report,
         lambda: report.extend_investigation(
-            reason="Särskilda skäl", new_deadline=date(2027, 3, 1), actor="f"
+            reason="Särskilda skäl", new_deadline=date(2027, 3, 1), decided_by="nämnden",
+            decided_on=TODAY, today=TODAY, actor="f",
         ),
     )
     report.extend_investigation(
-        reason="Särskilda skäl: sakkunnigutlåtande", new_deadline=date(2027, 5, 19), actor="f"
+        reason="Särskilda skäl: sakkunnigutlåtande", new_deadline=date(2027, 5, 19),
+        decided_by="Enhetschef Eva", decided_on=TODAY, today=TODAY, actor="f",
     )
     assert not report.is_investigation_breached(date(2027, 5, 19))
     assert report.is_investigation_breached(date(2027, 5, 20))

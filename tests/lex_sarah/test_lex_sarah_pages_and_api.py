@@ -36,7 +36,22 @@ def _finding(today: str) -> dict[str, str]:
         "finding_kind": "handelse", "finding_text": "Knivar låg framme vid två tillfällen.",
         "finding_date": today, "finding_source": "Samtal med personal",
         "finding_nature": "fact", "finding_author": "Utredare Ett",
+        "finding_author_title": "Socialsekreterare",
     }
+
+
+def _not_applicable(kind: str) -> dict[str, str]:
+    return {"na_kind": kind, "na_reason": "Inte aktuellt i ärendet.", "na_author": "Utredare Ett",
+            "na_author_title": "Socialsekreterare"}
+
+
+REMAINING = ["tidpunkt", "upptackt", "tidigare", "upprepning", "atgard"]
+
+
+def _cover(client: Any, case_id: UUID, kinds: list[str]) -> None:
+    for kind in kinds:
+        response = client.post(f"/lex-sarah/{case_id}/ej-tillampligt", data=_not_applicable(kind))
+        assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
 
 
 def test_every_step_on_the_case_page(client: Any, case_id: UUID, runtime: Runtime) -> None:
@@ -49,10 +64,12 @@ def test_every_step_on_the_case_page(client: Any, case_id: UUID, runtime: Runtim
         ("uppgift", {**_finding(today), "finding_kind": "orsak", "finding_nature": "assessment",
                      "finding_text": "Rutinen var inte känd av vikarier."}),
         ("forslag", {"proposal_grade": "risk_allvarligt", "proposal_reasoning": "Risk för skada."}),
+        ("ivo", {"sent_on": today, "ivo_reference": "IVO 3.1.1-1234/2026",
+                 "diary_number": "SN 2026/77", "ivo_investigation": "kompletteras"}),
+        *[("ej-tillampligt", _not_applicable(kind)) for kind in REMAINING],
         ("beslut", {"decision_grade": "allvarligt", "decision_reasoning": "Allvarligt.",
                     "decided_on": today}),
-        ("ivo", {"sent_on": today, "ivo_reference": "IVO 3.1.1-1234/2026",
-                 "diary_number": "SN 2026/77"}),
+        ("ivo-komplettering", {"ivo_completed_on": today}),
         ("informerad", {"informed_who": "individual", "informed_on": today}),
         ("informerad", {"informed_who": "representative", "informed_on": today}),
         ("avsluta", {"closing_summary": "Rutinen är uppdaterad.", "closed_on": today}),
@@ -65,7 +82,9 @@ def test_every_step_on_the_case_page(client: Any, case_id: UUID, runtime: Runtim
     for shown in ["Knivarna låstes in samma dag.", "Utredare Ett", "Orsaker",
                   "Rutinen var inte känd av vikarier.", "Bedömning",
                   "Allvarligt missförhållande", "IVO 3.1.1-1234/2026", "SN 2026/77",
-                  "Den enskilde", "Företrädare", "Rutinen är uppdaterad.", "Avslutad"]:
+                  "Den enskilde", "Företrädare", "Rutinen är uppdaterad.", "Avslutad",
+                  "Kompletteras – utredningen skickas senare", "kompletteringen skickad",
+                  "Socialsekreterare", "Inte aktuellt i ärendet.", "Ej tillämpligt"]:
         assert shown in page, shown
     case = runtime.app.get_lex_sarah_case(case_id)
     assert f'href="/avvikelser/{case.deviation_id}"' in page  # the originating deviation
@@ -78,11 +97,15 @@ def test_every_step_on_the_case_page(client: Any, case_id: UUID, runtime: Runtim
 @pytest.mark.parametrize(
     ("action", "data", "missing"),
     [
-        ("ivo", {"sent_on": "{today}", "ivo_reference": "IVO-1", "diary_number": "D-1"},
-         "Besluta om bedömningen innan ärendet anmäls till IVO."),
+        ("ivo", {"sent_on": "{today}", "ivo_reference": "IVO-1", "diary_number": "D-1",
+                 "ivo_investigation": "bifogad"},
+         "Föreslå eller besluta en allvarlig bedömning (påtaglig risk för allvarligt "
+         "missförhållande eller allvarligt missförhållande) innan ärendet anmäls till IVO."),
         ("beslut", {"decision_grade": "missforhallande", "decision_reasoning": "x",
                     "decided_on": "{today}"},
-         "Dokumentera minst en uppgift i utredningen innan beslut fattas."),
+         "Utredningen täcker ännu inte: vad som hänt och konsekvenserna för den enskilde, "
+         "när det hände, när och hur det uppmärksammades, orsaker, tidigare liknande "
+         "händelser, risk att det händer igen, åtgärder (med datum)."),
         ("avsluta", {"closing_summary": "Klart.", "closed_on": "{today}"},
          "Besluta om bedömningen innan utredningen avslutas."),
     ],
@@ -111,6 +134,7 @@ def test_closing_a_serious_case_before_the_ivo_report_is_refused(
 ) -> None:
     today = runtime.app.today().isoformat()
     client.post(f"/lex-sarah/{case_id}/uppgift", data=_finding(today))
+    _cover(client, case_id, [*REMAINING, "orsak"])
     client.post(f"/lex-sarah/{case_id}/beslut", data={
         "decision_grade": "risk_allvarligt", "decision_reasoning": "Påtaglig risk.",
         "decided_on": today})
@@ -126,11 +150,13 @@ def test_a_mild_grade_is_not_reported_to_ivo(
 ) -> None:
     today = runtime.app.today().isoformat()
     client.post(f"/lex-sarah/{case_id}/uppgift", data=_finding(today))
+    _cover(client, case_id, [*REMAINING, "orsak"])
     client.post(f"/lex-sarah/{case_id}/beslut", data={
         "decision_grade": "inte_missforhallande", "decision_reasoning": "Inget fel.",
         "decided_on": today})
     response = client.post(f"/lex-sarah/{case_id}/ivo", data={
-        "sent_on": today, "ivo_reference": "IVO-1", "diary_number": "D-1"})
+        "sent_on": today, "ivo_reference": "IVO-1", "diary_number": "D-1",
+        "ivo_investigation": "bifogad"})
     assert response.status_code == 409
     assert "anmäls till IVO" in _summary(response.get_data(as_text=True))
     page = client.get(f"/lex-sarah/{case_id}").get_data(as_text=True)
@@ -206,20 +232,35 @@ def test_api_lifecycle_and_shape(api: Callable[..., Any], case_id: UUID, runtime
 
     response = api("lexsarah", "POST", f"{base}/findings", json={
         "kind": "upptackt", "text": "Upptäcktes vid kvällsronden.", "date": today,
-        "source": "Personal", "nature": "fact", "author": "Utredare"})
+        "source": "Personal", "nature": "fact", "author": "Utredare",
+        "author_title": "Socialsekreterare"})
     assert response.status_code == 201
     assert response.get_json()["findings"][0]["kind"] == "upptackt"
+    assert response.get_json()["findings"][0]["author_title"] == "Socialsekreterare"
     assert api("lexsarah", "POST", f"{base}/proposal", json={
         "grade": "allvarligt", "reasoning": "Allvarligt."}).status_code == 200
+    response = api("lexsarah", "POST", f"{base}/ivo-report", json={
+        "sent_on": today, "ivo_reference": "IVO-9", "diary_number": "SN-9",
+        "investigation": "bifogad"})
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "reported_to_ivo"
+    refused = api("lexsarah", "POST", f"{base}/decision", json={
+        "grade": "allvarligt", "reasoning": "Allvarligt.", "decided_on": today})
+    assert refused.status_code == 409
+    assert "when it happened (tidpunkt)" in refused.get_json()["errors"]["_schema"][0]
+    assert "upptackt" not in refused.get_json()["errors"]["_schema"][0]
+    for kind in ["handelse", "tidpunkt", "orsak", "tidigare", "upprepning", "atgard"]:
+        response = api("lexsarah", "POST", f"{base}/not-applicable", json={
+            "kind": kind, "reason": "Inte aktuellt.", "author": "Utredare",
+            "author_title": "Socialsekreterare"})
+        assert response.status_code == 201, response.get_json()
+    assert response.get_json()["uncovered_kinds"] == []
     response = api("utvecklare", "POST", f"{base}/decision", json={
         "grade": "allvarligt", "reasoning": "Allvarligt.", "decided_on": today})
     assert response.status_code == 200
-    assert response.get_json()["status"] == "decided"
+    assert response.get_json()["status"] == "reported_to_ivo"
     assert response.get_json()["decision"] == {
         "grade": "allvarligt", "reasoning": "Allvarligt.", "decided_on": today}
-    response = api("lexsarah", "POST", f"{base}/ivo-report", json={
-        "sent_on": today, "ivo_reference": "IVO-9", "diary_number": "SN-9"})
-    assert response.get_json()["status"] == "reported_to_ivo"
     assert api("lexsarah", "POST", f"{base}/informed", json={
         "who": "individual", "on": today}).status_code == 200
     response = api("lexsarah", "POST", f"{base}/closure", json={"summary": "Klart."})
@@ -227,19 +268,26 @@ def test_api_lifecycle_and_shape(api: Callable[..., Any], case_id: UUID, runtime
     assert body["status"] == "closed"
     assert body["informed"] == {"individual": today}
     assert body["ivo_report"] == {
-        "sent_on": today, "ivo_reference": "IVO-9", "diary_number": "SN-9"}
+        "sent_on": today, "ivo_reference": "IVO-9", "diary_number": "SN-9",
+        "investigation": "bifogad", "completed_on": None}
     assert [e["type"] for e in body["history"]] == [
-        "Opened", "FindingDocumented", "GradeProposed", "Decided", "ReportedToIVO",
-        "PartyInformed", "Closed"]
+        "Opened", "FindingDocumented", "GradeProposed", "ReportedToIVO",
+        *["FindingKindMarkedNotApplicable"] * 6, "Decided", "PartyInformed", "Closed"]
 
 
 @pytest.mark.parametrize(
     ("path", "body", "reason"),
     [
-        ("ivo-report", {"sent_on": "{today}", "ivo_reference": "I", "diary_number": "D"},
-         "Decide the grade before reporting to IVO."),
+        ("ivo-report", {"sent_on": "{today}", "ivo_reference": "I", "diary_number": "D",
+                        "investigation": "kompletteras"},
+         "Propose or decide a serious grade (påtaglig risk för allvarligt missförhållande or "
+         "allvarligt missförhållande) before reporting to IVO."),
         ("decision", {"grade": "allvarligt", "reasoning": "r"},
-         "Document at least one finding before deciding."),
+         "The investigation does not yet cover: what happened and its consequences "
+         "(handelse), when it happened (tidpunkt), when and how it was noticed (upptackt), "
+         "the causes (orsak), earlier similar events (tidigare), the risk that it happens "
+         "again (upprepning), the measures taken, with dates (atgard). Document a finding of "
+         "each, or mark it not applicable (ej tillämpligt) with a reason."),
         ("closure", {"summary": "s"}, "Decide the grade before closing the investigation."),
     ],
 )
@@ -264,17 +312,19 @@ def test_api_step_out_of_order_is_409_with_the_reason(
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
-        ({}, {"kind", "text", "date", "source", "nature", "author"}),
+        ({}, {"kind", "text", "date", "source", "nature", "author", "author_title"}),
         ({"kind": "gissning", "text": "t", "date": "2026-13-01", "source": "s",
-          "nature": "rykte", "author": "a"}, {"kind", "date", "nature"}),
+          "nature": "rykte", "author": "a",
+          "author_title": "t"}, {"kind", "date", "nature"}),
         ({"kind": "orsak", "text": 5, "date": "2026-01-01", "source": "s", "nature": "fact",
-          "author": "a"}, {"text"}),
+          "author": "a", "author_title": "t"}, {"text"}),
         ({"kind": "orsak", "text": "x" * 5001, "date": "2026-01-01", "source": "s",
-          "nature": "fact", "author": "a"}, {"text"}),
+          "nature": "fact", "author": "a",
+          "author_title": "t"}, {"text"}),
         ({"kind": "orsak", "text": "t", "date": "2999-01-01", "source": "s", "nature": "fact",
-          "author": "a"}, {"date"}),
+          "author": "a", "author_title": "t"}, {"date"}),
         ({"kind": "orsak", "text": "t", "date": "2026-01-01", "source": "s", "nature": "fact",
-          "author": "a", "extra": 1}, {"extra"}),
+          "author": "a", "author_title": "t", "extra": 1}, {"extra"}),
     ],
 )
 def test_api_bad_finding_is_422_per_field_and_nothing_stored(

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import time_machine
+from lex_sarah_support import cover_remaining_kinds_in
 from projection_oracles import TODAY
 
 from events.child_report import PreliminaryDecision
 from events.clocks import Clock
-from events.lex_sarah import FindingKind, FindingNature, Grade
+from events.lex_sarah import FindingKind, FindingNature, Grade, IvoInvestigation
 from projections import queries
 from projections.runner import catch_up
 from tracker.application import TrackerApplication
@@ -238,12 +239,14 @@ def test_escalations_show_grade_ivo_and_days_open(runtime: Runtime) -> None:
         app.document_finding(
             case, actor="ls", kind=FindingKind.ORSAK, text="Rutinen följdes inte.",
             dated_on=date(2026, 3, 10), source="intervju", nature=FindingNature.ASSESSMENT,
-            author="utredare",
+            author="utredare", author_title="Socialsekreterare",
         )
+        cover_remaining_kinds_in(app, case)
         app.decide_lex_sarah(case, actor="ls", grade=Grade.ALLVARLIGT, reasoning="Skäl.")
         app.report_to_ivo(case, actor="ls", sent_on=date(2026, 3, 20), ivo_reference="IVO 1",
-                          diary_number="SN 1")
-        app.close_lex_sarah(case, actor="ls", summary="Klart.")
+                          diary_number="SN 1", investigation=IvoInvestigation.ATTACHED)
+        app.close_lex_sarah(case, actor="ls", summary="Klart.",
+                            not_informed_reason="Den enskilde avböjde information.")
     fresh(runtime)
     [row] = queries.escalations(runtime.engine, date(2026, 12, 31))
     assert (row["status"], row["grade"], row["decided_on"], row["ivo_sent_on"],
@@ -338,11 +341,12 @@ def test_child_report_clocks_change_with_today(fixed_runtime: Runtime) -> None:
 def test_exempt_extended_and_status_filter(fixed_runtime: Runtime) -> None:
     app = fixed_runtime.app
     exempt = receive(app, ongoing_investigation=True)
-    extended = receive(app, unit="oppenvard")
+    # Received 10 May: due 24 May, so still extendable on the fixed day (20 May).
+    extended = receive(app, unit="oppenvard", received_at=datetime(2026, 5, 10, 9, 0, tzinfo=UTC))
     decided = receive(app)
     app.extend_preliminary_deadline(
         extended, actor="forste", reason="Synnerliga skäl: tolk saknas.",
-        new_deadline=date(2026, 5, 29),
+        new_deadline=date(2026, 5, 29), decided_by="nämnden",
     )
     app.decide_preliminary_assessment(
         decided, actor="forste", decision=PreliminaryDecision.NO_INVESTIGATION,

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lex_sarah_support import cover_remaining_kinds_in
 from projection_oracles import (
     CLASSIFICATIONS,
     TODAY,
@@ -32,7 +33,7 @@ from events.child_report import PreliminaryDecision
 from events.clocks import Clock
 from events.deviation import DeviationStatus
 from events.errors import DomainError
-from events.lex_sarah import FindingKind, FindingNature, Grade
+from events.lex_sarah import FindingKind, FindingNature, Grade, IvoInvestigation
 from projections import queries
 from projections.runner import BatchRunner, catch_up, rebuild
 from tracker.runtime import Runtime
@@ -139,7 +140,9 @@ def apply(app: Any, name: str, args: list[Any], ids: dict[int, UUID], story: int
             app.document_finding(
                 case_id, actor="lexsarah", kind=FindingKind.HANDELSE, text="Det som hände.",
                 dated_on=TODAY, source="journal", nature=FindingNature.FACT, author="utredare",
+                author_title="Socialsekreterare",
             )
+            cover_remaining_kinds_in(app, case_id)
             grade = list(Grade)[number % len(Grade)]
             app.decide_lex_sarah(case_id, actor="lexsarah", grade=grade, reasoning="Så.")
             return
@@ -147,9 +150,10 @@ def apply(app: Any, name: str, args: list[Any], ids: dict[int, UUID], story: int
         if case.grade is not None and case.grade.is_serious and case.ivo_sent_on is None:
             app.report_to_ivo(
                 case_id, actor="lexsarah", sent_on=TODAY, ivo_reference="IVO 3.1",
-                diary_number="SN 2026/3",
+                diary_number="SN 2026/3", investigation=IvoInvestigation.ATTACHED,
             )
-        app.close_lex_sarah(case_id, actor="lexsarah", summary="Klart.")
+        app.close_lex_sarah(case_id, actor="lexsarah", summary="Klart.",
+                            not_informed_reason="Den enskilde kunde inte nås.")
 
 
 def check_against_aggregates(rt: Runtime) -> None:

@@ -238,9 +238,11 @@ def test_openapi_documents_every_case_and_report_endpoint(
     expected = {
         "/lex-sarah/{case_id}": {"get"},
         "/lex-sarah/{case_id}/findings": {"post"},
+        "/lex-sarah/{case_id}/not-applicable": {"post"},
         "/lex-sarah/{case_id}/proposal": {"post"},
         "/lex-sarah/{case_id}/decision": {"post"},
         "/lex-sarah/{case_id}/ivo-report": {"post"},
+        "/lex-sarah/{case_id}/ivo-report-completion": {"post"},
         "/lex-sarah/{case_id}/informed": {"post"},
         "/lex-sarah/{case_id}/closure": {"post"},
         "/child-reports": {"get", "post"},

@@ -80,7 +80,7 @@ def test_an_extended_deadline_moves_the_breach(
     with time_machine.travel(day(10), tick=False):
         app.extend_preliminary_deadline(
             report.id, actor="forste", reason="Synnerliga skäl: tolk saknas",
-            new_deadline=DAY0 + timedelta(days=20),
+            new_deadline=DAY0 + timedelta(days=20), decided_by="nämnden",
         )
     assert scan_at(runtime, day(15)).flagged == []
     assert board_row(runtime, DAY0 + timedelta(days=15), report.id)["status"] == "extended"
@@ -212,7 +212,7 @@ def test_an_extended_investigation_is_not_breached_until_its_new_deadline(
     with time_machine.travel(datetime.combine(deadline, time(9), tzinfo=STOCKHOLM), tick=False):
         app.extend_investigation(
             report.id, actor="forste", reason="Särskilda skäl: väntar på BUP",
-            new_deadline=extended,
+            new_deadline=extended, decided_by="Enhetschef Eva",
         )
     assert scan_at(runtime, datetime.combine(extended, time(12), tzinfo=STOCKHOLM)).flagged == []
     assert count_deviations() == 0

@@ -77,11 +77,14 @@ class ApplicationBase(Application[UUID]):
         organisation: Organisation,
         clock: Callable[[], datetime] | None = None,
         protection_cutoff: time = DEFAULT_PROTECTION_CUTOFF,
+        sunday_rule: bool = False,
     ) -> None:
         super().__init__(env)
         self.organisation = organisation
         self.clock = clock or (lambda: datetime.now(UTC))
         self.protection_cutoff = protection_cutoff
+        # Lag (1930:173): statutory periods ending on a holiday end the next working day.
+        self.sunday_rule = sunday_rule
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError
 from events.child_report import ChildReport, PreliminaryDecision
 from events.clocks import BREACH_ID_KEYS, Clock, local_date
 from events.deviation import Deviation, Source
+from events.legal import cite_on
 from events.numbering import SeriesKind
 from tracker.application.base import (
     NUMBERING_ATTEMPTS,
@@ -65,6 +66,7 @@ class ChildReportCommands(ApplicationBase):
                     now=now,
                     actor=actor,
                     protection_cutoff=self.protection_cutoff,
+                    sunday_rule=self.sunday_rule,
                 )
             ]
             return received
@@ -103,11 +105,15 @@ class ChildReportCommands(ApplicationBase):
         actor: str,
         reason: str,
         new_deadline: date,
+        decided_by: str,
+        decided_on: date | None = None,
         expected_version: int | None = None,
     ) -> ChildReport:
+        today = self.today()
         return self._command(
             ChildReport, report_id, expected_version, ChildReport.extend_deadline,
-            reason=reason, new_deadline=new_deadline, actor=actor,
+            reason=reason, new_deadline=new_deadline, decided_by=decided_by,
+            decided_on=decided_on or today, today=today, actor=actor,
         )
 
     def decide_preliminary_assessment(
@@ -137,6 +143,7 @@ class ChildReportCommands(ApplicationBase):
         return self._command(
             ChildReport, report_id, expected_version, ChildReport.open_investigation,
             opened_on=opened_on or today, today=today, actor=actor,
+            sunday_rule=self.sunday_rule,
         )
 
     def extend_investigation(
@@ -146,11 +153,15 @@ class ChildReportCommands(ApplicationBase):
         actor: str,
         reason: str,
         new_deadline: date,
+        decided_by: str,
+        decided_on: date | None = None,
         expected_version: int | None = None,
     ) -> ChildReport:
+        today = self.today()
         return self._command(
             ChildReport, report_id, expected_version, ChildReport.extend_investigation,
-            reason=reason, new_deadline=new_deadline, actor=actor,
+            reason=reason, new_deadline=new_deadline, decided_by=decided_by,
+            decided_on=decided_on or today, today=today, actor=actor,
         )
 
     def complete_investigation(
@@ -209,7 +220,8 @@ class ChildReportCommands(ApplicationBase):
                 reported_on=today,
                 description=(
                     f"{subject} för anmälan {report.number} (ärende {report.case_reference}) "
-                    f"blev inte klar i tid. Tidsfristen löpte ut {due.isoformat()}; "
+                    f"blev inte klar i tid. Tidsfristen löpte ut {due.isoformat()} "
+                    f"({cite_on(clock.value, due)}); "  # the clock codes are the legal keys
                     f"{(today - due).days} dagar över tiden när det upptäcktes."
                 ),
                 immediate_actions=None,

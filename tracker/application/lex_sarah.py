@@ -6,7 +6,14 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, LexSarahCase
+from events.lex_sarah import (
+    FindingKind,
+    FindingNature,
+    Grade,
+    InformedParty,
+    IvoInvestigation,
+    LexSarahCase,
+)
 from tracker.application.base import ApplicationBase
 
 
@@ -47,12 +54,29 @@ class LexSarahCommands(ApplicationBase):
         source: str,
         nature: FindingNature,
         author: str,
+        author_title: str,
         expected_version: int | None = None,
     ) -> LexSarahCase:
         return self._command(
             LexSarahCase, case_id, expected_version, LexSarahCase.document_finding,
             kind=kind, text=text, dated_on=dated_on, source=source, nature=nature,
-            author=author, today=self.today(), actor=actor,
+            author=author, author_title=author_title, today=self.today(), actor=actor,
+        )
+
+    def mark_finding_not_applicable(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        kind: FindingKind,
+        reason: str,
+        author: str,
+        author_title: str,
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        return self._command(
+            LexSarahCase, case_id, expected_version, LexSarahCase.mark_not_applicable,
+            kind=kind, reason=reason, author=author, author_title=author_title, actor=actor,
         )
 
     def propose_grade(
@@ -94,12 +118,27 @@ class LexSarahCommands(ApplicationBase):
         sent_on: date,
         ivo_reference: str,
         diary_number: str,
+        investigation: IvoInvestigation,
         expected_version: int | None = None,
     ) -> LexSarahCase:
         return self._command(
             LexSarahCase, case_id, expected_version, LexSarahCase.report_to_ivo,
             sent_on=sent_on, ivo_reference=ivo_reference, diary_number=diary_number,
-            today=self.today(), actor=actor,
+            investigation=investigation, today=self.today(), actor=actor,
+        )
+
+    def complete_ivo_report(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        completed_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        today = self.today()
+        return self._command(
+            LexSarahCase, case_id, expected_version, LexSarahCase.complete_ivo_report,
+            completed_on=completed_on or today, today=today, actor=actor,
         )
 
     def record_informed(
@@ -123,10 +162,12 @@ class LexSarahCommands(ApplicationBase):
         actor: str,
         summary: str,
         closed_on: date | None = None,
+        not_informed_reason: str | None = None,
         expected_version: int | None = None,
     ) -> LexSarahCase:
         today = self.today()
         return self._command(
             LexSarahCase, case_id, expected_version, LexSarahCase.close,
             summary=summary, closed_on=closed_on or today, today=today, actor=actor,
+            not_informed_reason=not_informed_reason,
         )

@@ -45,6 +45,12 @@ class _Clock(Schema):
     original_deadline = fields.Date()
     days_left = fields.Integer(allow_none=True)
     extension_reason = fields.String(allow_none=True)
+    extension_decided_by = fields.String(allow_none=True, metadata={
+        "description": "Who decided the extension (unknown for those recorded before it was "
+        "asked for)"})
+    extension_decided_on = fields.Date(allow_none=True)
+    legal_reference = fields.String(metadata={
+        "description": "The provision in the numbering in force on the clock's due date"})
     decision = fields.String(allow_none=True)
     decided_on = fields.Date(allow_none=True)
     opened_on = fields.Date(allow_none=True)
@@ -74,6 +80,11 @@ class ChildReportSchema(Schema):
                                      "due_today, overdue, decided, decided_late, exempt, extended"})
     clocks = fields.Nested(_Clocks)
     breach_deviation_id = fields.UUID(allow_none=True)
+    legal_reference = fields.Dict(
+        keys=fields.String(), values=fields.String(),
+        metadata={"description": "Legal key -> citation in the numbering in force on the date "
+                  "it applies to (SoL (2001:453) until 2025-06-30, SoL (2025:400) after)"},
+    )
     history = fields.List(fields.Nested(HistoryEntryOut))
 
 

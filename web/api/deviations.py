@@ -59,6 +59,11 @@ class DeviationOut(Schema):
     feedback = fields.List(fields.Nested(_Feedback))
     lex_sarah_case_id = fields.String(allow_none=True, metadata={"format": "uuid"})
     closing_summary = fields.String(allow_none=True)
+    legal_reference = fields.Dict(
+        keys=fields.String(), values=fields.String(),
+        metadata={"description": "Why deviations are collected (quality follow-up, SOSFS "
+                  "2011:9), cited as in force on the reported date"},
+    )
     history = fields.List(fields.Nested(HistoryEntryOut))
 
 

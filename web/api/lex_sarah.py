@@ -1,6 +1,7 @@
-"""JSON API v1: Lex Sarah investigations. A step out of order (decide before any finding,
-report to IVO before deciding, close before reporting a serious case) answers 409 with the
-reason; bad input answers 422 with field errors, and nothing is stored."""
+"""JSON API v1: Lex Sarah investigations. A step out of order (decide before every required
+finding kind is covered, report to IVO before a serious grade is proposed, close before
+reporting a serious case) answers 409 with the reason; bad input answers 422 with field
+errors, and nothing is stored."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ class _FindingOut(Schema):
     source = fields.String()
     nature = fields.String()
     author = fields.String()
+    author_title = fields.String(allow_none=True)
+
+
+class _NotApplicableOut(Schema):
+    kind = fields.String()
+    reason = fields.String()
+    author = fields.String()
+    author_title = fields.String()
 
 
 class _GradeOut(Schema):
@@ -44,6 +53,8 @@ class _IvoOut(Schema):
     sent_on = fields.Date()
     ivo_reference = fields.String()
     diary_number = fields.String()
+    investigation = fields.String(allow_none=True, metadata={"enum": ["bifogad", "kompletteras"]})
+    completed_on = fields.Date(allow_none=True)
 
 
 class LexSarahCaseSchema(Schema):
@@ -60,6 +71,9 @@ class LexSarahCaseSchema(Schema):
     protective_actions = fields.List(fields.Nested(_ProtectiveActionOut))
     investigator = fields.String(allow_none=True)
     findings = fields.List(fields.Nested(_FindingOut))
+    not_applicable = fields.List(fields.Nested(_NotApplicableOut))
+    uncovered_kinds = fields.List(fields.String(), metadata={
+        "description": "Required finding kinds with neither a finding nor ej tillämpligt"})
     proposal = fields.Nested(_GradeOut, allow_none=True)
     decision = fields.Nested(_GradeOut, allow_none=True)
     ivo_report = fields.Nested(_IvoOut, allow_none=True)
@@ -67,6 +81,12 @@ class LexSarahCaseSchema(Schema):
     informed = fields.Dict(keys=fields.String(), values=fields.Date())
     closed_on = fields.Date(allow_none=True)
     closing_summary = fields.String(allow_none=True)
+    not_informed_reason = fields.String(allow_none=True)
+    legal_reference = fields.Dict(
+        keys=fields.String(), values=fields.String(),
+        metadata={"description": "Legal key -> citation in the numbering in force then "
+                  "(SoL (2001:453) until 2025-06-30, SoL (2025:400) after)"},
+    )
     history = fields.List(fields.Nested(HistoryEntryOut))
 
 
@@ -89,9 +109,11 @@ SUMMARIES: dict[str, tuple[str, int]] = {
         "Registrera åtgärd för att undanröja missförhållandet", 201),
     "assign_investigator": ("Utse utredare", 200),
     "document_finding": ("Dokumentera en uppgift i utredningen", 201),
+    "mark_not_applicable": ("Markera ett slag av uppgift som ej tillämpligt, med skäl", 201),
     "propose_grade": ("Föreslå bedömning (grad)", 200),
     "decide": ("Besluta bedömning (grad)", 200),
     "report_to_ivo": ("Registrera anmälan till IVO", 200),
+    "complete_ivo_report": ("Registrera att utredningen skickats till IVO i efterhand", 200),
     "record_informed": ("Registrera att den enskilde eller företrädaren informerats", 200),
     "close": ("Avsluta utredningen", 200),
 }

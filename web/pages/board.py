@@ -1,6 +1,8 @@
-"""Bevakning: every open clock of every child report the user reaches, fewest days left
-first, banded overdue / due today / 3 days or less / later — in words as well as colour —
-with filters for unit and handler and a link to each report."""
+"""Bevakning: every open clock of every child report the user reaches — and, for the roles
+that work on Lex Sarah cases, each open case's remedy ("genast") and its anmälan to IVO
+against the local target — fewest days left first, banded overdue / due today / N days or
+less / later (in words as well as colour), with filters for unit and handler and a link to
+each case."""
 
 from __future__ import annotations
 
@@ -9,11 +11,11 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from events.base import SHORT_TEXT
-from events.clocks import CLOCK_LABELS
+from events.clocks import CLOCK_LABELS, LEX_SARAH_CLOCK_LABELS
 from projections import queries
 from web import navigation
 from web.auth import current_account, roles_required
-from web.casework import BANDS, CHILD_REPORT_ROLES, child_report_scope
+from web.casework import BANDS, CHILD_REPORT_ROLES, LEX_SARAH_ROLES, child_report_scope
 from web.forms import parse_form
 from web.pages.child_reports import handler_options, unit_options
 from web.runtime import application, fresh_views, runtime
@@ -22,7 +24,8 @@ from web.schemas import code as code_field
 from web.schemas import text as text_field
 
 bp = Blueprint("board", __name__, url_prefix="/bevakning")
-navigation.register("Bevakning", "board.index", CHILD_REPORT_ROLES, order=31)
+BOARD_ROLES = CHILD_REPORT_ROLES | LEX_SARAH_ROLES
+navigation.register("Bevakning", "board.index", BOARD_ROLES, order=31)
 
 BAND_ORDER = ("overdue", "due_today", "soon", "later")
 
@@ -33,23 +36,33 @@ class BoardQuery(BaseSchema):
 
 
 @bp.route("/")
-@roles_required(CHILD_REPORT_ROLES)
+@roles_required(BOARD_ROLES)
 def index() -> Any:
     account = current_account()
     form = parse_form(BoardQuery(), request.args)
     filters = form.data if form.ok else {"unit": None, "handler": None}
     fresh_views()
-    warning_days = runtime().settings.warning_days
-    rows = queries.deadline_board(
-        runtime().engine, application().today(), unit=filters["unit"],
-        units=child_report_scope(account), handler=filters["handler"],
-        warning_days=warning_days,
-    )
+    settings, today = runtime().settings, application().today()
+    warning_days = settings.warning_days
+    rows: list[dict[str, Any]] = []
+    if account.role in CHILD_REPORT_ROLES:
+        rows += queries.deadline_board(
+            runtime().engine, today, unit=filters["unit"],
+            units=child_report_scope(account), handler=filters["handler"],
+            warning_days=warning_days,
+        )
+    if account.role in LEX_SARAH_ROLES:
+        rows += queries.lex_sarah_board(
+            runtime().engine, today, ivo_target_days=settings.ivo_target_days,
+            warning_days=warning_days, unit=filters["unit"], handler=filters["handler"],
+        )
+        rows.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
     counts = {band: sum(1 for row in rows if row["band"] == band) for band in BAND_ORDER}
     bands = dict(BANDS)
     bands["soon"] = f"{warning_days} dagar eller mindre"
     return render_template(
         "board/index.html", rows=rows, counts=counts, bands=bands, band_order=BAND_ORDER,
-        clock_names=CLOCK_LABELS, form=form, units=unit_options(account),
-        handlers=handler_options(),
+        clock_names=CLOCK_LABELS | LEX_SARAH_CLOCK_LABELS, form=form,
+        units=unit_options(account), handlers=handler_options(),
+        lex_sarah=account.role in LEX_SARAH_ROLES, ivo_target_days=settings.ivo_target_days,
     ), (200 if form.ok else 422)

@@ -12,6 +12,7 @@ from werkzeug.routing import BuildError
 
 from events.deviation import Deviation
 from events.errors import DomainError
+from events.legal import DEVIATION_KEYS, cite_on
 from tracker.accounts import Account
 from tracker.application import ConflictError, NotFound
 from web import navigation, policy
@@ -222,6 +223,7 @@ def _render_detail(
         deviation=deviation,
         history=history,
         lex_sarah_url=_lex_sarah_url(account, deviation),
+        legal={key: cite_on(key, deviation.reported_on) for key in DEVIATION_KEYS},
         labels=ACTION_LABELS,
         actions=policy.allowed_actions(account, deviation),
         active=active,

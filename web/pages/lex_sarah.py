@@ -10,6 +10,7 @@ from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from events.lex_sarah import REQUIRED_KINDS
 from projections import queries
 from web import navigation
 from web.actions import by_page, submit
@@ -19,9 +20,11 @@ from web.casework import (
     FINDING_NATURES,
     GRADES,
     INFORMED_PARTIES,
+    IVO_INVESTIGATION,
     LEX_SARAH_ROLES,
     LEX_SARAH_STATUSES,
     lex_sarah_dict,
+    lex_sarah_wording,
 )
 from web.display import EVENT_NAMES
 from web.forms import Form
@@ -44,6 +47,9 @@ def _labels() -> dict[str, Any]:
     return {
         "grade_opts": _options(GRADES),
         "kind_opts": _options(FINDING_KINDS),
+        "required_kind_opts": [(kind.value, FINDING_KINDS[kind]) for kind in REQUIRED_KINDS],
+        "ivo_investigation_opts": _options(IVO_INVESTIGATION),
+        "ivo_investigation_names": _names(IVO_INVESTIGATION),
         "nature_opts": _options(FINDING_NATURES),
         "party_opts": _options(INFORMED_PARTIES),
         "grade_names": _names(GRADES),
@@ -57,10 +63,12 @@ def _labels() -> dict[str, Any]:
 
 def _render_case(case_id: UUID, forms: dict[str, Form] | None = None, status: int = 200) -> Any:
     app = application()
-    case = lex_sarah_dict(app.get_lex_sarah_case(case_id), app.history(case_id))
+    aggregate = app.get_lex_sarah_case(case_id)
+    case = lex_sarah_dict(aggregate, app.history(case_id))
     return (
         render_template(
-            "lex_sarah/case.html", case=case, forms=forms or {}, today=app.today(), **_labels()
+            "lex_sarah/case.html", case=case, forms=forms or {}, today=app.today(),
+            remedy_wording=lex_sarah_wording(aggregate), **_labels(),
         ),
         status,
     )
