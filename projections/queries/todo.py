@@ -12,13 +12,11 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from events.deviation import DeviationStatus
-from events.lex_sarah import FindingKind, Grade
+from events.lex_sarah import REQUIRED_KINDS, Grade
 from projections import tables as t
 
-# What SOSFS 2011:5 ch. 5 requires an investigation to document ("övrigt" is optional).
-REQUIRED_FINDINGS: tuple[str, ...] = tuple(
-    kind.value for kind in FindingKind if kind is not FindingKind.OVRIGT
-)
+# What SOSFS 2011:5 ch. 5 requires an investigation to document: the domain's own list.
+REQUIRED_FINDINGS: tuple[str, ...] = tuple(kind.value for kind in REQUIRED_KINDS)
 
 
 def _aware(moment: datetime | None) -> datetime | None:

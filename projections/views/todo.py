@@ -39,6 +39,7 @@ class ToDo(View):
         LexSarahCase.ProtectiveActionRecorded,
         LexSarahCase.InvestigatorAssigned,
         LexSarahCase.FindingDocumented,
+        LexSarahCase.FindingKindMarkedNotApplicable,
         LexSarahCase.GradeProposed,
         LexSarahCase.Decided,
         LexSarahCase.ReportedToIVO,
@@ -154,15 +155,20 @@ class ToDo(View):
 
     @process_event.register
     def _(self, event: LexSarahCase.FindingDocumented, tracking: Tracking) -> None:
+        self._cover_kind(tracking, event.originator_id, event.kind.value)
+
+    @process_event.register
+    def _(self, event: LexSarahCase.FindingKindMarkedNotApplicable, tracking: Tracking) -> None:
+        # "Ej tillämpligt" covers the kind as a finding does (the decision's rule).
+        self._cover_kind(tracking, event.originator_id, event.kind.value)
+
+    def _cover_kind(self, tracking: Tracking, case_id: UUID, kind: str) -> None:
         with self.view.transaction(tracking) as rows:
-            row = rows.get(t.todo_lex_sarah, id=event.originator_id)
+            row = rows.get(t.todo_lex_sarah, id=case_id)
             if row is None:
                 return
-            kinds = set(row["finding_kinds"].split()) | {event.kind.value}
-            rows.change(
-                t.todo_lex_sarah, {"id": event.originator_id},
-                finding_kinds=" ".join(sorted(kinds)),
-            )
+            kinds = set(row["finding_kinds"].split()) | {kind}
+            rows.change(t.todo_lex_sarah, {"id": case_id}, finding_kinds=" ".join(sorted(kinds)))
 
     @process_event.register
     def _(self, event: LexSarahCase.GradeProposed, tracking: Tracking) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 import pytest
+from lex_sarah_support import cover_remaining_kinds_in
 from notification_support import BASE_URL, SmtpServer
 from support import address
 
@@ -250,7 +251,9 @@ def test_the_ivo_target_reminder_goes_to_every_lex_sarah_responsible_once(
     app.document_finding(
         quiet.id, actor="lexsarah", kind=FindingKind.HANDELSE, text="Det som hände.",
         dated_on=today, source="Journal", nature=FindingNature.FACT, author="lexsarah",
+        author_title="Kvalitetsutvecklare",
     )
+    cover_remaining_kinds_in(app, quiet.id, actor="lexsarah")
     app.decide_lex_sarah(  # not serious: no IVO report due
         quiet.id, actor="lexsarah", grade=Grade.MISSFORHALLANDE, reasoning="Skäl.",
         decided_on=today,

@@ -12,7 +12,7 @@ from uuid import UUID
 from flask import Flask
 from flask.testing import FlaskClient
 
-from events.lex_sarah import FindingKind, FindingNature, Grade
+from events.lex_sarah import FindingKind, FindingNature, Grade, IvoInvestigation
 from tracker.accounts import Account
 from tracker.runtime import Runtime
 
@@ -136,19 +136,27 @@ def test_a_lex_sarah_investigator_sees_the_next_missing_step_and_the_ivo_target(
     assert "Lex Sarah-utredningar du utreder (1)" in page
     for kind in (FindingKind.HANDELSE, FindingKind.ORSAK):
         app.document_finding(case.id, actor="lexsarah", kind=kind, text="Text.", dated_on=today,
-                             source="Journal", nature=FindingNature.FACT, author="lexsarah")
-    assert ("Nästa steg: Dokumentera hur det uppmärksammades, tidigare liknande händelser, "
-            "risk att det händer igen och åtgärder") in line()
-    for kind in (FindingKind.UPPTACKT, FindingKind.TIDIGARE, FindingKind.UPPREPNING,
-                 FindingKind.ATGARD):
+                             source="Journal", nature=FindingNature.FACT, author="lexsarah",
+                             author_title="Kvalitetsutvecklare")
+    assert ("Nästa steg: Dokumentera när det hände, hur det uppmärksammades, tidigare liknande "
+            "händelser, risk att det händer igen och åtgärder") in line()
+    for kind in (FindingKind.UPPTACKT, FindingKind.UPPREPNING, FindingKind.ATGARD):
         app.document_finding(case.id, actor="lexsarah", kind=kind, text="Text.", dated_on=today,
-                             source="Journal", nature=FindingNature.FACT, author="lexsarah")
+                             source="Journal", nature=FindingNature.FACT, author="lexsarah",
+                             author_title="Kvalitetsutvecklare")
+    app.mark_finding_not_applicable(case.id, actor="lexsarah", kind=FindingKind.TIDIGARE,
+                                    reason="Inga tidigare.", author="lexsarah",
+                                    author_title="Kvalitetsutvecklare")
+    assert "Nästa steg: Dokumentera när det hände" in line()  # ej tillämpligt covers a kind
+    app.document_finding(case.id, actor="lexsarah", kind=FindingKind.TIDPUNKT, text="Text.",
+                         dated_on=today, source="Journal", nature=FindingNature.FACT,
+                         author="lexsarah", author_title="Kvalitetsutvecklare")
     assert "Nästa steg: Föreslå bedömning" in line()
     app.decide_lex_sarah(case.id, actor="lexsarah", grade=Grade.ALLVARLIGT, reasoning="Skäl.",
                          decided_on=today)
     assert "Nästa steg: Anmäl till IVO" in line()
     app.report_to_ivo(case.id, actor="lexsarah", sent_on=today, ivo_reference="IVO 1",
-                      diary_number="SN 1")
+                      diary_number="SN 1", investigation=IvoInvestigation.ATTACHED)
     assert "Nästa steg: Informera den enskilde eller företrädaren" in line()
     assert "tidsmål för IVO" not in line()
     html = lex.get("/").get_data(as_text=True)

@@ -33,6 +33,7 @@ bp = Blueprint("todo", __name__)
 
 FINDING_SHORT = {
     FindingKind.HANDELSE.value: "vad som hänt",
+    FindingKind.TIDPUNKT.value: "när det hände",
     FindingKind.UPPTACKT.value: "hur det uppmärksammades",
     FindingKind.ORSAK.value: "orsaker",
     FindingKind.TIDIGARE.value: "tidigare liknande händelser",
