@@ -244,7 +244,7 @@ def test_with_the_demo_data_each_role_sees_what_it_must_do(
         else:
             assert "Du har inget som väntar på dig just nu." in html
     lex = text_of(_client(app, "lexsarah", DEMO_USERS))
-    assert "Nästa steg: Dokumentera hur det uppmärksammades" in lex
+    assert "Nästa steg: Dokumentera när det hände, hur det uppmärksammades" in lex
     assert "Nästa steg: Avsluta utredningen" in lex
     chef = text_of(_client(app, "enhetschef", DEMO_USERS))
     assert "Försenad" in chef and "saknar orsaksanalys" in chef
