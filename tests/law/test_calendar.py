@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.calendar import easter_sunday, is_working_day, next_working_day, public_holidays
@@ -72,6 +72,7 @@ def test_the_investigation_deadline_moves_too_with_the_rule() -> None:
     assert investigation_deadline(date(2026, 8, 24), sunday_rule=True) == date(2026, 12, 28)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # shared CI machines
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
 def test_next_working_day_is_a_weekday_within_five_days(day: date) -> None:
     result = next_working_day(day)

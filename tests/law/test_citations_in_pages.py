@@ -83,3 +83,25 @@ def test_a_deviation_cites_why_deviations_are_collected(
     page = client_for("utvecklare").get(f"/avvikelser/{new.id}").get_data(as_text=True)
     assert "SoL (2025:400) 5 kap. 1–2 §§" in page
     assert "SOSFS 2011:9 (ändrad t.o.m. HSLF-FS 2025:21" in page
+
+
+def test_the_report_to_the_committee_cites_the_law_of_its_month(
+    client_for: Callable[[str], Any], users: Any
+) -> None:
+    import io
+    import re
+
+    from docx import Document
+
+    client = client_for("utvecklare")
+    old = re.sub(r"\s+", " ", client.get("/rapporter/namnd/2018/1").get_data(as_text=True))
+    assert "SoL (2001:453) 3 kap. 3 §" in old and "SoL (2001:453) 14 kap. 7 §" in old
+    assert "SOSFS 2011:9" in old and "HSLF-FS" not in old
+    new = client.get("/rapporter/namnd/2026/1")
+    text = re.sub(r"\s+", " ", new.get_data(as_text=True))
+    assert "SoL (2025:400) 5 kap. 1–2 §§" in text and "SoL (2025:400) 27 kap. 6 §" in text
+    assert "SOSFS 2011:9 (ändrad t.o.m. HSLF-FS 2025:21" in text
+    word = client.get("/rapporter/namnd/2026/1.docx")
+    assert word.status_code == 200
+    paragraphs = " ".join(p.text for p in Document(io.BytesIO(word.data)).paragraphs)
+    assert "SoL (2025:400) 27 kap. 5 §" in paragraphs

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import calendar
 import io
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +14,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from events.committee_report import CommitteeReport
+from events.legal import cite_on
 from tracker import committee_report_draft as drafting
 from web.charts import (
     MISSING,
@@ -78,6 +80,19 @@ class CommitteeDocument:
     def series_title(self) -> str:
         years = sorted(self.series())
         return f"Avvikelser per månad {years[0]}–{years[-1]}"
+
+    @property
+    def legal_basis(self) -> str:
+        """Why the committee gets this report, cited in the numbering in force at the end of
+        the reported month (the law is data: events.legal)."""
+        last_day = date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        return (
+            "Avvikelserna tas emot, utreds och sammanställs i ledningssystemet för "
+            f"systematiskt kvalitetsarbete ({cite_on('sosfs_2011_9', last_day)}; "
+            f"{cite_on('kvalitet', last_day)}). Missförhållanden utreds och anmäls enligt "
+            f"bestämmelserna om lex Sarah ({cite_on('lex_sarah_utreda', last_day)}, "
+            f"{cite_on('lex_sarah_anmala', last_day)}; {cite_on('sosfs_2011_5', last_day)})."
+        )
 
     def operation_title(self, operation: dict[str, Any]) -> str:
         return f"{operation['name']} ({operation['code']}) {self.period}, n = {operation['count']}"
@@ -198,6 +213,7 @@ def to_docx(doc: CommitteeDocument) -> bytes:
     writer.paragraphs(text["summary"])
     writer.heading("Beskrivning av ärendet", 2)
     writer.paragraphs(text["background"])
+    writer.paragraphs(doc.legal_basis)
     for section in doc.sections:
         writer.heading(f"{section['heading']} ({section['count']})", 3)
         writer.paragraphs(section["text"])
