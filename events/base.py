@@ -33,8 +33,9 @@ def check_text(
     if looks_like_personal_identity_number(text):
         raise ValidationFailed(
             field,
-            "This looks like a personal identity number. "
-            "Write the case reference (diary number) instead.",
+            "This looks like a personal identity number. Write the case reference (diary "
+            "number) instead. A diary number that looks like a date (such as 260112-0042) is "
+            "accepted with a slash instead of the hyphen: 260112/0042.",
         )
     return text
 

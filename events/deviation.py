@@ -11,10 +11,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from events.base import SHORT_TEXT, check_not_before, check_not_future, check_text
+from events.causes import CauseList
 from events.errors import (
     AlreadyRecorded,
     CaseClosed,
     CaseWithdrawn,
+    DomainError,
     StepOutOfOrder,
     ValidationFailed,
 )
@@ -47,6 +49,20 @@ class Measure:
     completed_by: str | None = None
 
 
+class ClosingIncomplete(StepOutOfOrder):
+    """Closing refused; `reasons` names each missing piece (all of them, not the first)."""
+
+    template = "The deviation cannot be closed yet."
+
+    def __init__(self, reasons: list[DomainError]) -> None:
+        super().__init__()
+        self.reasons = reasons
+
+
+# Who gets no feedback: the tracker itself filed it (a breached deadline).
+NO_REPORTER_SOURCES = frozenset({Source.SCHEDULER})
+
+
 class Deviation(Aggregate):
     """Public methods check the rules, then trigger a past-tense event; the private
     @event methods only apply facts, so replaying history never re-checks old rules."""
@@ -56,10 +72,11 @@ class Deviation(Aggregate):
         class Reported(Aggregate.Created, EventFields): ...
         class Reclassified(Aggregate.Event, EventFields): ...
         class Assigned(Aggregate.Event, EventFields): ...
-        class CauseAnalysed(Aggregate.Event, EventFields): ...
         class MeasureAdded(Aggregate.Event, EventFields): ...
         class MeasureCompleted(Aggregate.Event, EventFields): ...
+        class NoMeasuresNeededRecorded(Aggregate.Event, EventFields): ...
         class FeedbackGiven(Aggregate.Event, EventFields): ...
+        class FeedbackImpossibleRecorded(Aggregate.Event, EventFields): ...
         class EscalatedToLexSarah(Aggregate.Event, EventFields): ...
         class Closed(Aggregate.Event, EventFields): ...
         class Reopened(Aggregate.Event, EventFields): ...
@@ -146,8 +163,12 @@ class Deviation(Aggregate):
         self.status = DeviationStatus.OPEN
         self.assignee: str | None = None
         self.cause_analysis: str | None = None
+        self.causes: tuple[str, ...] = ()
         self.measures: list[Measure] = []
+        self.no_measures_reason: str | None = None
         self.feedback: list[tuple[str, str]] = []  # (author, message)
+        self.no_feedback_reason: str | None = None
+        self.reclassified = False
         self.lex_sarah_case_id: UUID | None = None
         self.closing_summary: str | None = None
         self.import_id: UUID | None = None
@@ -164,6 +185,32 @@ class Deviation(Aggregate):
         self.check_not_withdrawn()
         if self.status is DeviationStatus.CLOSED:
             raise CaseClosed
+
+    @property
+    def feedback_required(self) -> bool:
+        return self.source not in NO_REPORTER_SOURCES
+
+    def closing_gaps(self) -> list[DomainError]:
+        """What closing still needs: a cause analysis; a measure or a recorded reason why
+        none is needed; feedback to the reporter or a reason it cannot be given."""
+        gaps: list[DomainError] = []
+        if self.cause_analysis is None:
+            gaps.append(ValidationFailed("analysis", "Record the cause analysis first."))
+        if not self.measures and self.no_measures_reason is None:
+            gaps.append(
+                ValidationFailed(
+                    "measures",
+                    "Add a measure, or record why no measure is needed.",
+                )
+            )
+        if self.feedback_required and not self.feedback and self.no_feedback_reason is None:
+            gaps.append(
+                ValidationFailed(
+                    "feedback",
+                    "Give feedback to the reporter, or record why it cannot be given.",
+                )
+            )
+        return gaps
 
     # --- commands ----------------------------------------------------------------------
 
@@ -196,6 +243,7 @@ class Deviation(Aggregate):
     ) -> None:
         self.category = category
         self.subcategory = subcategory
+        self.reclassified = True
 
     def assign(self, *, assignee: str, actor: str) -> None:
         self.check_open()
@@ -207,13 +255,32 @@ class Deviation(Aggregate):
     def _assigned(self, *, assignee: str, actor: str) -> None:
         self.assignee = assignee
 
-    def analyse_cause(self, *, analysis: str, actor: str) -> None:
+    def analyse_cause(
+        self, *, analysis: str, causes: list[str], cause_list: CauseList, actor: str
+    ) -> None:
         self.check_open()
-        self._cause_analysed(analysis=check_text("analysis", analysis), actor=actor)
+        self._cause_analysed(
+            analysis=check_text("analysis", analysis),
+            causes=list(cause_list.check(causes)),
+            actor=actor,
+        )
 
-    @event("CauseAnalysed")
-    def _cause_analysed(self, *, analysis: str, actor: str) -> None:
+    class CauseAnalysed(Aggregate.Event):
+        """v2 records the cause codes; a v1 analysis (free text only) has none."""
+
+        class_version = 2
+        analysis: str
+        causes: list[str]
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["causes"] = []
+
+    @event(CauseAnalysed)
+    def _cause_analysed(self, *, analysis: str, causes: list[str], actor: str) -> None:
         self.cause_analysis = analysis
+        self.causes = tuple(causes)
 
     def add_measure(self, *, description: str, responsible: str, due_on: date, actor: str) -> int:
         self.check_open()
@@ -233,11 +300,23 @@ class Deviation(Aggregate):
         self, *, measure: int, description: str, responsible: str, due_on: date, actor: str
     ) -> None:
         self.measures.append(Measure(measure, description, responsible, due_on, actor))
+        self.no_measures_reason = None
+
+    def record_no_measures_needed(self, *, reason: str, actor: str) -> None:
+        self.check_open()
+        if self.measures:
+            raise StepOutOfOrder("The deviation already has measures.")
+        self._no_measures_needed(reason=check_text("reason", reason), actor=actor)
+
+    @event("NoMeasuresNeededRecorded")
+    def _no_measures_needed(self, *, reason: str, actor: str) -> None:
+        self.no_measures_reason = reason
 
     def complete_measure(
         self, *, measure: int, completed_on: date, today: date, actor: str
     ) -> None:
-        self.check_open()
+        # Also once closed: a measure decided at closing is often carried out afterwards.
+        self.check_not_withdrawn()
         if not 1 <= measure <= len(self.measures):
             raise ValidationFailed("measure", "There is no measure number %(n)d.", n=measure)
         if self.measures[measure - 1].completed_on is not None:
@@ -259,6 +338,17 @@ class Deviation(Aggregate):
     @event("FeedbackGiven")
     def _feedback_given(self, *, message: str, actor: str) -> None:
         self.feedback.append((actor, message))
+
+    def record_feedback_impossible(self, *, reason: str, actor: str) -> None:
+        """E.g. an anonymous or paper report: nobody to give feedback to."""
+        self.check_open()
+        if self.feedback:
+            raise AlreadyRecorded("Feedback has already been given.")
+        self._feedback_impossible(reason=check_text("reason", reason), actor=actor)
+
+    @event("FeedbackImpossibleRecorded")
+    def _feedback_impossible(self, *, reason: str, actor: str) -> None:
+        self.no_feedback_reason = reason
 
     def escalate(
         self, *, lex_sarah_case_id: UUID, reason: str, opened_on: date, actor: str
@@ -283,6 +373,9 @@ class Deviation(Aggregate):
 
     def close(self, *, summary: str, actor: str) -> None:
         self.check_open()
+        gaps = self.closing_gaps()
+        if gaps:
+            raise ClosingIncomplete(gaps)
         self._closed(summary=check_text("summary", summary), actor=actor)
 
     @event("Closed")

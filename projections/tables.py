@@ -294,3 +294,50 @@ import_coverage = sa.Table(
     sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("month", sa.Integer, primary_key=True, autoincrement=False),
 )
+
+# --- 9. casework: each deviation's steps, its measures and its causes -----------------
+
+casework = sa.Table(
+    "view_casework",
+    metadata,
+    sa.Column("deviation_id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("operation", sa.String(8), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("subcategory", sa.String(64), nullable=False),
+    sa.Column("reported_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("feedback_required", sa.Boolean, nullable=False),
+    sa.Column("analysed", sa.Boolean, nullable=False),
+    # The cause codes of the current analysis, space-separated (to replace its members).
+    sa.Column("causes", sa.String(1000), nullable=False),
+    sa.Column("measures", sa.Integer, nullable=False),
+    sa.Column("measures_open", sa.Integer, nullable=False),
+    sa.Column("no_measures", sa.Boolean, nullable=False),
+    sa.Column("feedback", sa.Boolean, nullable=False),
+    sa.Column("no_feedback", sa.Boolean, nullable=False),
+    sa.Index("ix_view_casework_status", "status", "reported_on"),
+)
+
+# One row per (deviation, cause code) of its current analysis; counted at query time with
+# view_casework (month of reported_on, operation), withdrawn deviations left out.
+cause_members = sa.Table(
+    "view_cause_members",
+    metadata,
+    sa.Column("deviation_id", sa.Uuid, primary_key=True),
+    sa.Column("cause", sa.String(64), primary_key=True),
+)
+
+measures = sa.Table(
+    "view_measures",
+    metadata,
+    sa.Column("deviation_id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("responsible", sa.String(200), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("added_on", sa.Date, nullable=False),
+    sa.Column("completed_on", sa.Date, nullable=True),
+    sa.Index("ix_view_measures_due", "due_on"),
+)

@@ -102,3 +102,12 @@ class TrackerRunner:
 
         env = self.environ | kwargs.pop("env", {})
         return CliRunner().invoke(main, list(args), env=env, **kwargs)
+def close_deviation(runtime: Runtime, deviation_id: Any, actor: str = "chef") -> None:
+    """Close it the way the closing rules allow: analysis, why no measure, feedback."""
+    app = runtime.app
+    app.analyse_cause(deviation_id, actor=actor, analysis="Rutinen följdes inte.",
+                      causes=["rutin_foljs_inte"])
+    if not app.get_deviation(deviation_id).measures:
+        app.record_no_measures_needed(deviation_id, actor=actor, reason="Rättat direkt.")
+    app.give_feedback(deviation_id, actor=actor, message="Tack för rapporten.")
+    app.close_deviation(deviation_id, actor=actor, summary="Klart")

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from eventsourcing.domain import Aggregate
 
+from events.causes import DEFAULT_CAUSES
 from events.child_report import ChildReport, PreliminaryDecision
 from events.clocks import STOCKHOLM
 from events.deviation import Deviation, Source
@@ -177,6 +178,14 @@ def generate(
             batch.append(case)
             stats.lex_sarah_cases += 1
         elif rng.random() < 0.6:
+            # Closing needs an analysis, a measure (or why none) and feedback (or why none).
+            deviation.analyse_cause(
+                analysis="Rutinen följdes inte.", causes=["rutin_foljs_inte"],
+                cause_list=DEFAULT_CAUSES, actor="chef",
+            )
+            if not deviation.measures:
+                deviation.record_no_measures_needed(reason="Rättat direkt.", actor="chef")
+            deviation.give_feedback(message="Tack för rapporten.", actor="chef")
             deviation.close(summary="Åtgärdat.", actor="chef")
         batch.append(deviation)
         stats.deviations += 1

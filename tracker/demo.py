@@ -91,11 +91,14 @@ TEMPLATES: tuple[Template, ...] = (
     Template(("nyanlanda",), "handlaggning", "annat",
              "Tolk var inte bokad till ett planerat möte, så mötet fick ställas in."),
 )
+# (free text, cause codes from the default cause list)
 ANALYSES = (
-    "Rutinen var känd men följdes inte när ordinarie personal var frånvarande.",
-    "Rutinen saknade en tydlig ansvarig vid frånvaro.",
-    "Arbetsbelastningen var hög under perioden och kontrollmomentet hoppades över.",
-    "Nyanställd personal kände inte till rutinen.",
+    ("Rutinen var känd men följdes inte när ordinarie personal var frånvarande.",
+     ["rutin_foljs_inte", "franvaro_bemanning"]),
+    ("Rutinen saknade en tydlig ansvarig vid frånvaro.", ["rutin_saknas"]),
+    ("Arbetsbelastningen var hög under perioden och kontrollmomentet hoppades över.",
+     ["franvaro_bemanning", "mansklig_faktor"]),
+    ("Nyanställd personal kände inte till rutinen.", ["information_saknades"]),
 )
 MEASURES = (
     ("Gå igenom rutinen på nästa APT.", "enhetschef"),
@@ -180,7 +183,8 @@ class DemoYear:
         actor = self._reviewer(unit)
         if age < 7 or rng.random() < 0.15:
             return  # new, or still waiting in the inbox
-        app.analyse_cause(deviation_id, actor=actor, analysis=rng.choice(ANALYSES))
+        analysis, causes = rng.choice(ANALYSES)
+        app.analyse_cause(deviation_id, actor=actor, analysis=analysis, causes=causes)
         description, responsible = rng.choice(MEASURES)
         due = min(reported + timedelta(days=30), self.today + timedelta(days=30))
         app.add_measure(
@@ -192,7 +196,7 @@ class DemoYear:
                 deviation_id, actor=actor, measure=1,
                 completed_on=min(reported + timedelta(days=rng.randint(10, 40)), self.today),
             )
-        if rng.random() < 0.6:
+        if rng.random() < 0.6 or age > 60:
             app.give_feedback(
                 deviation_id, actor=actor,
                 message="Tack för rapporten. Vi har gått igenom rutinen i arbetsgruppen.",
@@ -216,7 +220,12 @@ class DemoYear:
             deviation.id, actor="utvecklare", category="handlaggning", subcategory="registrering"
         )
         # Closed, then reopened when it happened again.
-        app.analyse_cause(deviation.id, actor="enhetschef", analysis=ANALYSES[0])
+        analysis, causes = ANALYSES[0]
+        app.analyse_cause(deviation.id, actor="enhetschef", analysis=analysis, causes=causes)
+        app.record_no_measures_needed(
+            deviation.id, actor="enhetschef", reason="Handlingen flyttades direkt till rätt akt."
+        )
+        app.give_feedback(deviation.id, actor="enhetschef", message="Tack, handlingen är flyttad.")
         app.close_deviation(deviation.id, actor="enhetschef", summary="Handlingen flyttad.")
         app.reopen_deviation(
             deviation.id, actor="enhetschef", reason="Samma sak hände igen veckan efter."

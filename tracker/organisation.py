@@ -12,9 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from events.causes import DEFAULT_CAUSES, Cause, CauseList
 from events.errors import UnknownCode, ValidationFailed
 from events.taxonomy import DEFAULT_TAXONOMY, DEFAULT_UNITS, Category, Operation, Taxonomy
-from tracker.tables import taxonomy_versions, units
+from tracker.tables import cause_list_versions, taxonomy_versions, units
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,22 @@ def _check_name(name: str) -> str:
     if len(name) > NAME_LENGTH:
         raise ValidationFailed("name", "At most %(n)d characters are allowed.", n=NAME_LENGTH)
     return name
+def causes_to_document(causes: CauseList) -> dict[str, Any]:
+    return {
+        "causes": [
+            {"code": c.code, "name": c.name, "active": c.active} for c in causes.causes.values()
+        ]
+    }
+
+
+def causes_from_document(version: int, document: dict[str, Any]) -> CauseList:
+    return CauseList(
+        version=version,
+        causes={
+            c["code"]: Cause(c["code"], c["name"], c.get("active", True))
+            for c in document["causes"]
+        },
+    )
 
 
 class Organisation:
@@ -219,6 +236,37 @@ class Organisation:
             document = copy.deepcopy(taxonomy_to_document(self.taxonomy(connection=connection)))
             change(document)
             return self._publish(taxonomy_from_document(0, document), actor, connection)
+    # --- causes (orsaker) ---------------------------------------------------------------
+
+    def causes(self) -> CauseList:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(cause_list_versions)
+                .order_by(cause_list_versions.c.version.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return DEFAULT_CAUSES
+        return causes_from_document(row.version, row.document)
+
+    def publish_causes(self, causes: CauseList, actor: str) -> CauseList:
+        """Store a new version. Codes already used must stay (deactivate, never delete)."""
+        current = self.causes()
+        for code in current.causes:
+            if code not in causes.causes:
+                raise ValidationFailed(
+                    "causes", "Codes cannot be removed, only deactivated: %(code)s", code=code
+                )
+        version = current.version + 1
+        document = causes_to_document(causes)
+        with self.engine.begin() as connection:
+            connection.execute(
+                cause_list_versions.insert().values(
+                    version=version, document=document,
+                    created_at=datetime.now(UTC), created_by=actor,
+                )
+            )
+        return causes_from_document(version, document)
 
     # --- seeding -----------------------------------------------------------------------
 
@@ -241,6 +289,18 @@ class Organisation:
                     taxonomy_versions.insert().values(
                         version=DEFAULT_TAXONOMY.version,
                         document=taxonomy_to_document(DEFAULT_TAXONOMY),
+                        created_at=datetime.now(UTC),
+                        created_by="system",
+                    )
+                )
+            has_causes = connection.execute(
+                sa.select(sa.func.count()).select_from(cause_list_versions)
+            ).scalar()
+            if not has_causes:
+                connection.execute(
+                    cause_list_versions.insert().values(
+                        version=DEFAULT_CAUSES.version,
+                        document=causes_to_document(DEFAULT_CAUSES),
                         created_at=datetime.now(UTC),
                         created_by="system",
                     )

@@ -160,3 +160,12 @@ def upgrade(engine: sa.Engine, schema: str | None = None) -> None:
                 connection.execute(
                     sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
                 )
+# --- casework: the cause list (orsaker), versioned like the taxonomy ----------------------
+cause_list_versions = sa.Table(
+    "cause_list_versions",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+)

@@ -64,8 +64,18 @@ class Reclassification(BaseSchema):
     expected_version = version()
 
 
+CHOOSE_CAUSE = "Choose at least one cause."
+
+
 class CauseAnalysis(BaseSchema):
     analysis = text()
+    causes = fields.List(
+        code(),
+        required=True,
+        validate=validate.Length(min=1, error=CHOOSE_CAUSE),
+        error_messages={"required": CHOOSE_CAUSE},
+        metadata={"description": "Cause codes from the organisation's cause list (GET /causes)"},
+    )
     expected_version = version()
 
 
@@ -116,8 +126,14 @@ ACTIONS: dict[str, Action] = {
         Action("complete_measure", MeasureCompletion, App.complete_measure,
                "measure-completions", "complete_measure",
                "Åtgärden är markerad som genomförd.", prefix="complete_measure"),
+        Action("record_no_measures_needed", Reason, App.record_no_measures_needed,
+               "no-measures", "no_measures", "Det är registrerat att inga åtgärder behövs.",
+               prefix="no_measures"),
         Action("give_feedback", Feedback, App.give_feedback, "feedback", "feedback",
                "Återkopplingen är skickad till rapportören.", prefix="feedback"),
+        Action("record_feedback_impossible", Reason, App.record_feedback_impossible,
+               "no-feedback", "no_feedback",
+               "Det är registrerat varför återkoppling inte kan ges.", prefix="no_feedback"),
         Action("escalate", Escalation, App.escalate_to_lex_sarah, "lex-sarah", "escalate",
                "En Lex Sarah-utredning är öppnad.", prefix="escalate"),
         Action("close", Closure, App.close_deviation, "closure", "close",
@@ -154,6 +170,9 @@ def deviation_dict(
         "status": deviation.status.value,
         "assignee": deviation.assignee,
         "cause_analysis": deviation.cause_analysis,
+        "causes": list(deviation.causes),
+        "no_measures_reason": deviation.no_measures_reason,
+        "no_feedback_reason": deviation.no_feedback_reason,
         "measures": [
             {
                 "number": m.number,

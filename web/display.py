@@ -37,6 +37,8 @@ EVENT_NAMES: dict[str, dict[str, str]] = {
         "MeasureAdded": "Åtgärd tillagd",
         "MeasureCompleted": "Åtgärd genomförd",
         "FeedbackGiven": "Återkoppling till rapportören",
+        "NoMeasuresNeededRecorded": "Inga åtgärder behövs",
+        "FeedbackImpossibleRecorded": "Återkoppling kan inte ges",
         "EscalatedToLexSarah": "Lyft till Lex Sarah-utredning",
         "Closed": "Avslutad",
         "Reopened": "Återöppnad",
@@ -80,7 +82,12 @@ FIELD_NAMES = {
     "due_on": "Klar senast",
     "completed_on": "Genomförd", "message": "Meddelande", "lex_sarah_case_id": "Lex Sarah-ärende",
     "reason": "Skäl", "opened_on": "Öppnad", "summary": "Sammanfattning",
-    "previous_status": "Tidigare status",
+    "previous_status": "Tidigare status", "causes": "Orsaker",
+}
+# The four states of a task list step (GOV.UK task list), always in words.
+TASK_STATE_NAMES = {
+    "not_started": "Ej påbörjad", "in_progress": "Pågår", "done": "Klar",
+    "not_required": "Krävs inte",
 }
 
 
@@ -114,6 +121,13 @@ def category_name(category: str | None, subcategory: str | None = None) -> str:
     return found.name
 
 
+def cause_name(code: str) -> str:
+    """A cause code's current name (codes of deactivated causes keep their name)."""
+    if "causes" not in g:
+        g.causes = runtime().organisation.causes()
+    return str(g.causes.name(code))
+
+
 def swedish_date(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return "–"
@@ -130,10 +144,22 @@ def swedish_date(value: date | datetime | str | None) -> str:
     return value.isoformat()
 
 
+def date_limits() -> tuple[str, str]:
+    """min and max for date inputs: the bounds the server checks (a Jinja global, so that
+    the imported form macros see it)."""
+    from web.schemas import date_bounds
+
+    earliest, latest = date_bounds()
+    return earliest.isoformat(), latest.isoformat()
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        unit_name=unit_name, category_name=category_name, swedish_date=swedish_date
+        unit_name=unit_name, category_name=category_name, swedish_date=swedish_date,
+        cause_name=cause_name,
     )
+    app.jinja_env.globals["date_limits"] = date_limits
+    app.jinja_env.globals["task_state_names"] = TASK_STATE_NAMES
 
     @app.context_processor
     def names() -> dict[str, Any]:
@@ -145,4 +171,7 @@ def init_app(app: Flask) -> None:
             "event_names": EVENT_NAMES["deviation"],
             "field_names": FIELD_NAMES,
             "category_name": category_name,
+
+            # Every page whose form was refused says so first in its title ("Fel: …").
+            "page_has_errors": any(form.errors for form in g.get("forms", [])),
         }

@@ -163,5 +163,6 @@ def register_error_handlers(app: Flask) -> None:
                 return _json(422, {error.field: [domain_message(error)]})
             return _page(400, domain_message(error))
         if _is_api():
-            return _json(409, {"_schema": [domain_message(error)]})
+            reasons = getattr(error, "reasons", None) or [error]
+            return _json(409, {"_schema": [domain_message(reason) for reason in reasons]})
         return _page(409, domain_message(error))

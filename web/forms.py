@@ -7,13 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import request
-from marshmallow import Schema, ValidationError
+from flask import g, request
+from flask_babel import gettext
+from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 from events.errors import DomainError, ValidationFailed
 from tracker.application import ConflictError, NotFound
 from web.i18n import domain_message, validation_messages
+from web.schemas import INCOMPLETE_DATE
+
+INCOMPLETE_DATES = "_incomplete_dates"  # added by static/forms.js, one per half-typed date
 
 GENERAL = "_schema"  # errors about the whole form, shown in the summary without a link
 CONFLICT_MESSAGE = (
@@ -54,7 +58,9 @@ class Form:
             known = name in self.values or name in self.keys.values()
             self.add(name if known else GENERAL, domain_message(error))
         elif isinstance(error, DomainError):
-            self.add(GENERAL, domain_message(error))
+            reasons = getattr(error, "reasons", None)
+            for reason in reasons or [error]:  # closing lists every missing piece
+                self.add(GENERAL, domain_message(reason))
         elif isinstance(error, NotFound):
             self.add(GENERAL, "Ärendet finns inte.")
         else:  # pragma: no cover - only the errors above are expected
@@ -71,6 +77,12 @@ def parse_form(schema: Schema, formdata: MultiDict[str, str] | None = None) -> F
         key = schema_field.data_key or name
         if key not in formdata:
             continue
+        if isinstance(schema_field, fields.List):  # checkboxes: one input per chosen value
+            chosen = [v.strip() for v in formdata.getlist(key) if v.strip()]
+            values[key] = chosen
+            if chosen:
+                raw[key] = chosen
+            continue
         value = formdata.get(key, "")
         values[key] = value
         if value.strip() != "":
@@ -78,8 +90,16 @@ def parse_form(schema: Schema, formdata: MultiDict[str, str] | None = None) -> F
     form = Form(
         values=values, keys={n: f.data_key or n for n, f in schema.fields.items()}
     )
+    g.setdefault("forms", []).append(form)  # the page title says "Fel: " when any failed
     try:
         form.data = schema.load(raw)
     except ValidationError as error:
         form.errors = validation_messages(error.messages)
+    # A half-typed date reaches us as "": static/forms.js names such inputs, so the person
+    # is told to finish the date rather than that the field is empty (or, worse, that an
+    # optional date silently became today).
+    incomplete = set(formdata.getlist(INCOMPLETE_DATES))
+    for key in form.keys.values():
+        if key in incomplete:
+            form.errors[key] = [gettext(INCOMPLETE_DATE)]
     return form

@@ -4,12 +4,15 @@ plain messages are translated when errors are collected (web.i18n.validation_mes
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask_babel import lazy_gettext
-from marshmallow import Schema, ValidationError, fields, validate
+from flask import has_app_context
+from flask_babel import gettext, lazy_gettext
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from events.base import LONG_TEXT, SHORT_TEXT, check_text
+from events.clocks import local_date
 from events.errors import ValidationFailed
 from tracker.application import HistoryEntry
 
@@ -20,11 +23,15 @@ __all__ = [
     "BaseSchema",
     "HistoryEntryOut",
     "code",
+    "date_bounds",
     "history_dicts",
     "page_number",
     "text",
     "version",
 ]
+
+EARLIEST_YEAR = 1990  # nothing this tracker records happened earlier
+INCOMPLETE_DATE = "Enter a complete date, e.g. 2026-11-20."
 
 
 _TOO_LONG = lazy_gettext("At most {max} characters are allowed.")
@@ -34,9 +41,42 @@ def _optional(required: bool) -> dict[str, Any]:
     return {"required": True} if required else {"load_default": None, "allow_none": True}
 
 
+def _today() -> dt.date:
+    if has_app_context():
+        from web.runtime import application
+
+        return application().today()
+    return local_date(dt.datetime.now(dt.UTC))
+
+
+def date_bounds(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The dates any form or API body may hold: 1990-01-01 to the end of next year (a
+    typo such as 61120 or 202611 as the year is refused, not stored)."""
+    year = (today or _today()).year
+    return dt.date(EARLIEST_YEAR, 1, 1), dt.date(year + 1, 12, 31)
+
+
 class BaseSchema(Schema):
     """Unknown keys are refused (marshmallow's default RAISE): a typo in an API client's
-    field name must not be silently dropped."""
+    field name must not be silently dropped. Every date and time is kept within
+    `date_bounds`, the same bounds the date inputs carry as min/max."""
+
+    @validates_schema(skip_on_field_errors=False)
+    def dates_within_bounds(self, data: dict[str, Any], **_: Any) -> None:
+        earliest, latest = date_bounds()
+        errors: dict[str, list[str]] = {}
+        for name, schema_field in self.fields.items():
+            value = data.get(name)
+            if not isinstance(schema_field, fields.Date | fields.DateTime) or value is None:
+                continue
+            day = value.date() if isinstance(value, dt.datetime) else value
+            if not earliest <= day <= latest:
+                message = gettext("Enter a date between {min} and {max}.")
+                errors[schema_field.data_key or name] = [
+                    message.format(min=earliest.isoformat(), max=latest.isoformat())
+                ]
+        if errors:
+            raise ValidationError(errors)
 
 
 def _personal_data_free(value: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from events.clocks import add_months
+from events.deviation import DeviationStatus
 from projections import tables as t
 
 
@@ -46,11 +47,14 @@ def list_deviations(
     category: str | None = None,
     status: str | None = None,
     reporter: str | None = None,
+    sort: str = "newest",
     page: int = 1,
     per_page: int = 50,
 ) -> Page:
-    """Deviations newest first (reported_on desc, number desc). `units` restricts the rows
-    to those units (an enhetschef's scope); `month` needs `year`."""
+    """Deviations newest first (reported_on desc, number desc), or with sort="oldest_open"
+    the open ones first, oldest first (the inbox's "needs action" order), then the rest
+    newest first. `units` restricts the rows to those units (an enhetschef's scope);
+    `month` needs `year`."""
     table = t.deviations
     conditions: list[sa.ColumnElement[bool]] = []
     period = _period(year, month)
@@ -69,10 +73,19 @@ def list_deviations(
     if reporter:
         conditions.append(table.c.reporter == reporter)
     page, per_page = max(1, page), max(1, per_page)
+    order: list[sa.ColumnElement[Any]] = [table.c.reported_on.desc(), table.c.number.desc()]
+    if sort == "oldest_open":
+        is_open = table.c.status == DeviationStatus.OPEN.value
+        order = [
+            sa.case((is_open, 0), else_=1),
+            sa.case((is_open, table.c.reported_on), else_=None).asc(),
+            sa.case((is_open, table.c.number), else_=None).asc(),
+            *order,
+        ]
     query = (
         sa.select(table)
         .where(*conditions)
-        .order_by(table.c.reported_on.desc(), table.c.number.desc())
+        .order_by(*order)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )

@@ -55,10 +55,12 @@ def world(sqlite_runtime: Runtime, shared_app: Flask) -> World:
 TODAY = "2026-01-01"  # only reaches the stale-version check
 ACTION_FIELDS: dict[str, dict[str, str]] = {
     "reclassify": {"category": "personal"},
-    "analyse": {"analysis": "Orsak"},
+    "analyse": {"analysis": "Orsak", "causes": "annat"},
     "add_measure": {"description": "Åtgärd", "responsible": "chef", "due_on": TODAY},
     "complete_measure": {"measure": "1"},
+    "no_measures": {"reason": "Behövs inte"},
     "feedback": {"message": "Tack"},
+    "no_feedback": {"reason": "Anonym"},
     "escalate": {"reason": "Allvarligt"},
     "close": {"summary": "Klart"},
     "reopen": {"reason": "Igen"},
@@ -68,12 +70,14 @@ ACTION_ROLES = {
     "reclassify": {"utvecklare"},
     "escalate": {"utvecklare"},
     **{action: REVIEW for action in
-       ("analyse", "add_measure", "complete_measure", "feedback", "close", "reopen", "withdraw")},
+       ("analyse", "add_measure", "complete_measure", "no_measures", "feedback", "no_feedback",
+        "close", "reopen", "withdraw")},
 }
 API_PATHS = {
     "reclassify": "classification", "analyse": "cause-analysis", "add_measure": "measures",
     "complete_measure": "measure-completions", "feedback": "feedback", "escalate": "lex-sarah",
     "close": "closure", "reopen": "reopening", "withdraw": "withdrawal",
+    "no_measures": "no-measures", "no_feedback": "no-feedback",
 }
 
 
@@ -123,7 +127,8 @@ def _cases() -> list[Case]:
             form = {f"{action}_{key}": value for key, value in fields.items()} | {"version": "0"}
             cases.append(Case(f"{dev}/<action>", "POST", f"/avvikelser/{{{which}}}/{action}",
                               roles, 422, form))
-            body = {key: int(v) if key == "measure" else v for key, v in fields.items()}
+            body = {key: int(v) if key == "measure" else [v] if key == "causes" else v
+                    for key, v in fields.items()}
             cases.append(Case(f"{api}/{API_PATHS[action]}", "POST",
                               f"/api/v1/deviations/{{{which}}}/{API_PATHS[action]}", roles, 409,
                               body | {"expected_version": 0}, api=True))

@@ -163,15 +163,15 @@ def test_posts_without_a_csrf_token_are_refused(
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
     chef.post("/login", data={"username": "chef", "password": PASSWORD, "csrf_token": token})
     before = stored_events(runtime)
-    assert chef.post(f"/avvikelser/{deviation.id}/close",
-                     data={"close_summary": "x", "version": "1"}).status_code == 400
+    assert chef.post(f"/avvikelser/{deviation.id}/feedback",
+                     data={"feedback_message": "x", "version": "1"}).status_code == 400
     assert chef.post("/logout").status_code == 400
     assert stored_events(runtime) == before
     # With the page's token the same request goes through.
     page = chef.get(f"/avvikelser/{deviation.id}").get_data(as_text=True)
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    assert chef.post(f"/avvikelser/{deviation.id}/close",
-                     data={"close_summary": "x", "version": "1", "csrf_token": token}
+    assert chef.post(f"/avvikelser/{deviation.id}/feedback",
+                     data={"feedback_message": "x", "version": "1", "csrf_token": token}
                      ).status_code == 302
     # The API uses bearer tokens, not cookies, so CSRF does not apply there.
     api_token = runtime.accounts.create_token("rapportor")

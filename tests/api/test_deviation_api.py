@@ -4,7 +4,7 @@ against. Happy paths on SQLite and PostgreSQL; the table of bad input on SQLite.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +13,9 @@ from flask import Flask
 from support import file_deviation, stored_events
 
 from tracker.runtime import Runtime
+
+# Future but within the bounds every date field keeps (1990 to the end of next year).
+NEXT_YEAR = f"{date.today().year + 1}-06-01"
 
 Api = Callable[..., Any]
 
@@ -87,7 +90,8 @@ def test_every_action(api: Api, runtime: Runtime) -> None:
     assert post("utvecklare", "classification",
                 {"category": "handlaggning", "subcategory": "registrering"})["subcategory"] \
         == "registrering"
-    post("chef", "cause-analysis", {"analysis": "Rutinen var okänd."})
+    post("chef", "cause-analysis", {"analysis": "Rutinen var okänd.",
+                                    "causes": ["information_saknades"]})
     measures = post("chef", "measures", {"description": "Utbildning", "responsible": "chef",
                                          "due_on": today}, 201)["measures"]
     assert measures == [{"number": 1, "description": "Utbildning", "responsible": "chef",
@@ -195,8 +199,10 @@ BAD_NEW: list[tuple[str, Any, int, str, str]] = [
      "requires a subcategory"),
     ("subcategory not allowed", GOOD | {"category": "samverkan"}, 422, "subcategory",
      "takes no subcategory"),
-    ("future occurred_on", GOOD | {"occurred_on": "2999-01-01"}, 422, "occurred_on",
+    ("future occurred_on", GOOD | {"occurred_on": NEXT_YEAR}, 422, "occurred_on",
      "cannot have happened after it was reported"),
+    ("year out of bounds", GOOD | {"occurred_on": "2999-01-01"}, 422, "occurred_on",
+     "Enter a date between 1990-01-01 and"),
     ("oversize description", GOOD | {"description": "x" * 5001}, 422, "description",
      "At most 5000 characters are allowed."),
     ("oversize actions", GOOD | {"immediate_actions": "x" * 5001}, 422, "immediate_actions",
@@ -243,7 +249,12 @@ BAD_ACTIONS: list[tuple[str, str, dict[str, Any], str, str]] = [
     ("classification", "unknown", {"category": "okand"}, "category", "Unknown category"),
     ("classification", "same", {"category": "handlaggning", "subcategory": "sekretess"},
      "category", "already has that classification"),
-    ("cause-analysis", "empty", {"analysis": ""}, "analysis", "This field is required."),
+    ("cause-analysis", "empty", {"analysis": "", "causes": ["annat"]}, "analysis",
+     "This field is required."),
+    ("cause-analysis", "no cause", {"analysis": "Orsak"}, "causes",
+     "Choose at least one cause."),
+    ("cause-analysis", "unknown cause", {"analysis": "Orsak", "causes": ["okand"]}, "causes",
+     "Unknown cause code: okand"),
     ("measures", "missing", {"description": "x"}, "responsible", "Missing data"),
     ("measures", "bad date", {"description": "x", "responsible": "y", "due_on": "snart"},
      "due_on", "Not a valid date."),
@@ -263,8 +274,10 @@ BAD_ACTIONS: list[tuple[str, str, dict[str, Any], str, str]] = [
     ("withdrawal", "oversize", {"reason": "x" * 5001}, "reason", "At most 5000"),
     ("reopening", "extra", {"reason": "x", "why": "y"}, "why", "Unknown field."),
     ("lex-sarah", "missing", {}, "reason", "Missing data"),
-    ("lex-sarah", "future", {"reason": "x", "opened_on": "2999-01-01"}, "opened_on",
+    ("lex-sarah", "future", {"reason": "x", "opened_on": NEXT_YEAR}, "opened_on",
      "cannot be in the future"),
+    ("lex-sarah", "bounds", {"reason": "x", "opened_on": "1989-12-31"}, "opened_on",
+     "Enter a date between 1990-01-01 and"),
 ]
 
 

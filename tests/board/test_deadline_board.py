@@ -16,10 +16,10 @@ from tracker.runtime import Runtime
 
 def _board_rows(html: str) -> list[tuple[str, str, str, str]]:
     """(band text, days, clock, report number) per board row, top to bottom."""
-    body = html.split('<table class="board">', 1)[1].split("</table>", 1)[0]
+    body = re.split(r'<table class="board[^"]*">', html, maxsplit=1)[1].split("</table>", 1)[0]
     rows = []
     for row in re.findall(r"<tr class=\"row-[a-z_]+\">(.*?)</tr>", body, re.S):
-        found = re.findall(r"<td>(.*?)</td>", row, re.S)
+        found = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in found]
         rows.append((cells[0], cells[1], cells[3], cells[4]))
     return rows

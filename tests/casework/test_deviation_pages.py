@@ -5,15 +5,26 @@ fields, input kept, nothing stored) and a stale edit."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import Clients, file_deviation, log_in, stored_events, summary_links
+from support import (
+    Clients,
+    close_deviation,
+    file_deviation,
+    log_in,
+    stored_events,
+    summary_links,
+)
 
 from tracker.accounts import Account
 from tracker.runtime import Runtime
 from web.forms import CONFLICT_MESSAGE
+
+# Future but within the bounds every date field keeps (1990 to the end of next year).
+NEXT_YEAR = f"{date.today().year + 1}-06-01"
 
 
 def test_inbox_filters_and_enhetschef_scope(
@@ -23,7 +34,7 @@ def test_inbox_filters_and_enhetschef_scope(
     last_year = today.replace(year=today.year - 1, day=1)
     ours = file_deviation(runtime)
     closed = file_deviation(runtime, category="personal", subcategory=None)
-    runtime.app.close_deviation(closed.id, actor="chef", summary="Klart")
+    close_deviation(runtime, closed.id)
     old = file_deviation(runtime, actor="utvecklare", reported_on=last_year, occurred_on=last_year)
     theirs = file_deviation(runtime, unit="hvb-notgarden", category="genomforande",
                             subcategory=None)
@@ -62,7 +73,8 @@ def test_the_review_workflow_on_the_deviation_page(
         assert response.status_code == 302, response.get_data(as_text=True)[:3000]
 
     act(developer, "reclassify", category="handlaggning", subcategory="registrering")
-    act(chef, "analyse", analysis="Rutinen följdes inte vid frånvaro.")
+    act(chef, "analyse", analysis="Rutinen följdes inte vid frånvaro.",
+        causes="rutin_foljs_inte")
     act(chef, "add_measure", description="Rutinen gås igenom på APT.", responsible="chef",
         due_on=today)
     act(chef, "complete_measure", measure="1")
@@ -134,11 +146,13 @@ def test_a_stale_edit_is_refused_with_the_text_kept(
     chef, developer = client_for("chef"), client_for("utvecklare")
     # Both opened the page at version 1; the developer saves first.
     first = developer.post(f"/avvikelser/{deviation.id}/analyse",
-                           data={"analyse_analysis": "Första analysen", "version": "1"})
+                           data={"analyse_analysis": "Första analysen", "analyse_causes": "annat",
+                                 "version": "1"})
     assert first.status_code == 302
     before = stored_events(runtime)
     second = chef.post(f"/avvikelser/{deviation.id}/analyse",
-                       data={"analyse_analysis": "Min egen analys", "version": "1"})
+                       data={"analyse_analysis": "Min egen analys", "analyse_causes": "annat",
+                                 "version": "1"})
     html = second.get_data(as_text=True)
     assert second.status_code == 422
     assert CONFLICT_MESSAGE in html
@@ -148,7 +162,8 @@ def test_a_stale_edit_is_refused_with_the_text_kept(
     # The form now carries the current version, so sending again works.
     assert 'name="version" value="2"' in html
     again = chef.post(f"/avvikelser/{deviation.id}/analyse",
-                      data={"analyse_analysis": "Min egen analys", "version": "2"})
+                      data={"analyse_analysis": "Min egen analys", "analyse_causes": "annat",
+                                 "version": "2"})
     assert again.status_code == 302
 
 
@@ -177,11 +192,15 @@ HTML_ACTION_ERRORS: list[tuple[str, dict[str, str], str, str]] = [
     ("add_measure", {"description": "x", "responsible": "y" * 201, "due_on": "2999-01-01"},
      "add_measure_responsible", "Högst 200 tecken är tillåtna."),
     ("add_measure", {"description": "x", "responsible": "y", "due_on": "i morgon"},
-     "add_measure_due_on", "Ange ett giltigt datum"),
+     "add_measure_due_on", "Ange ett fullständigt datum, t.ex. 2026-11-20"),
     ("complete_measure", {"measure": "3"}, "complete_measure_measure",
      "Det finns ingen åtgärd nummer 3."),
-    ("complete_measure", {"measure": "1", "completed_on": "2999-01-01"},
+    ("complete_measure", {"measure": "1", "completed_on": NEXT_YEAR},
      "complete_measure_completed_on", "Datumet kan inte vara i framtiden."),
+    ("complete_measure", {"measure": "1", "completed_on": "61120-11-20"},
+     "complete_measure_completed_on", "Ange ett fullständigt datum"),
+    ("complete_measure", {"measure": "1", "completed_on": "1989-12-31"},
+     "complete_measure_completed_on", "Ange ett datum mellan 1990-01-01 och"),
     ("feedback", {"message": ""}, "feedback_message", "Fältet måste fyllas i."),
     ("escalate", {"reason": "x", "opened_on": "2000-01-01"}, "escalate_opened_on",
      "Datumet kan inte vara före avvikelsens rapportdatum"),
@@ -202,7 +221,7 @@ def test_action_form_errors(
     runtime.app.add_measure(deviation.id, actor="chef", description="Rutin", responsible="chef",
                             due_on=deviation.reported_on)
     if action == "reopen":
-        runtime.app.close_deviation(deviation.id, actor="chef", summary="Klart")
+        close_deviation(runtime, deviation.id)
     client = shared_app.test_client()
     log_in(client, "utvecklare")
     version = runtime.app.get_deviation(deviation.id).version

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -15,6 +15,9 @@ import pytest
 
 from events.child_report import PreliminaryDecision
 from tracker.runtime import Runtime
+
+# Future but within the bounds every date field keeps (1990 to the end of next year).
+NEXT_YEAR = f"{date.today().year + 1}-06-01"
 
 
 def _summary(html: str) -> str:
@@ -142,7 +145,7 @@ def test_every_step_on_the_report_page(
         ("inled-utredning", {"inv_open_on": "{today}"},
          "Besluta att inleda utredning innan utredningen öppnas."),
         ("avsluta-utredning", {"inv_complete_on": "{today}"}, "Öppna utredningen först."),
-        ("forlang-utredning", {"inv_reason": "Skäl", "inv_new_deadline": "2099-01-01",
+        ("forlang-utredning", {"inv_reason": "Skäl", "inv_new_deadline": NEXT_YEAR,
                                "inv_decided_by": "nämnden", "inv_decided_on": "{today}"},
          "Öppna utredningen först."),
     ],
@@ -168,7 +171,7 @@ def test_a_decided_report_cannot_be_extended_or_decided_again(
         "decision": "no_investigation", "decided_on": today}).status_code == 302
     head = _head(runtime)
     response = client.post(f"/anmalningar/{report_id}/forlangning", data={
-        "ext_reason": "Sent", "ext_new_deadline": "2099-01-01", "ext_decided_by": "nämnden",
+        "ext_reason": "Sent", "ext_new_deadline": NEXT_YEAR, "ext_decided_by": "nämnden",
         "ext_decided_on": today})
     assert response.status_code == 409
     assert "Förhandsbedömningen är redan beslutad." in _summary(response.get_data(as_text=True))
@@ -195,7 +198,7 @@ def test_handler_must_be_a_known_user_and_extension_must_move_the_deadline(
     assert f"Den nya tidsfristen måste vara senare än den nuvarande ({deadline})." in _summary(html)
     assert 'id="ext_new_deadline-error"' in html
     response = client.post(f"/anmalningar/{report_id}/forlangning", data={
-        "ext_reason": "", "ext_new_deadline": "2099-01-01", "ext_decided_by": "",
+        "ext_reason": "", "ext_new_deadline": NEXT_YEAR, "ext_decided_by": "",
         "ext_decided_on": today})
     assert response.status_code == 422
     assert 'id="ext_reason-error"' in response.get_data(as_text=True)
@@ -355,7 +358,7 @@ def test_api_exempt_report_cannot_be_extended(
 ) -> None:
     exempt = child_report("utredning", ongoing_investigation=True)
     response = api("forste", "POST", f"/api/v1/child-reports/{exempt}/extension",
-                   json={"reason": "r", "new_deadline": "2099-01-01", "decided_by": "nämnden"})
+                   json={"reason": "r", "new_deadline": NEXT_YEAR, "decided_by": "nämnden"})
     assert response.status_code == 409
     assert response.get_json()["errors"]["_schema"] == [
         "No förhandsbedömning is needed: an investigation is ongoing."]

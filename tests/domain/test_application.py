@@ -84,7 +84,8 @@ def test_replaying_the_events_reproduces_each_aggregate(runtime: Runtime) -> Non
         d.id, actor="vu", category="handlaggning", subcategory="registrering"
     )
     application.assign_deviation(d.id, actor="vu", assignee="chef1")
-    application.analyse_cause(d.id, actor="chef1", analysis="Rutinen var okänd för vikarier.")
+    application.analyse_cause(d.id, actor="chef1", analysis="Rutinen var okänd för vikarier.",
+                              causes=["information_saknades"])
     application.add_measure(
         d.id,
         actor="chef1",
@@ -188,7 +189,7 @@ def test_two_writers_of_the_same_case_never_lose_an_update(runtime: Runtime) -> 
         mine = runtime.app.get_deviation(d.id)
         theirs = other.app.get_deviation(d.id)
         mine.give_feedback(message="Min återkoppling", actor="chef1")
-        theirs.close(summary="Deras avslut", actor="chef2")
+        theirs.record_no_measures_needed(reason="Deras bedömning", actor="chef2")
         runtime.app.save(mine)
         with pytest.raises(ConflictError):
             other.app._save(theirs)
@@ -196,7 +197,7 @@ def test_two_writers_of_the_same_case_never_lose_an_update(runtime: Runtime) -> 
         other.close()
     stored = runtime.app.get_deviation(d.id)
     assert stored.feedback == [("chef1", "Min återkoppling")]
-    assert stored.status is DeviationStatus.OPEN
+    assert stored.no_measures_reason is None
 
 
 def test_concurrent_filings_get_unique_gap_free_numbers(runtime: Runtime) -> None:

@@ -10,6 +10,7 @@ from uuid import uuid4
 import pytest
 from lex_sarah_support import cover_remaining_kinds
 
+from events.causes import DEFAULT_CAUSES
 from events.child_report import ChildReport, PreliminaryDecision
 from events.clocks import STOCKHOLM
 from events.deviation import Deviation, DeviationStatus, Source
@@ -138,7 +139,12 @@ def test_a_withdrawn_deviation_refuses_every_change_but_stays() -> None:
         lambda: d.reclassify(
             category="personal", subcategory=None, taxonomy=DEFAULT_TAXONOMY, actor="vu"
         ),
-        lambda: d.analyse_cause(analysis="Rutin saknades", actor="vu"),
+        lambda: d.analyse_cause(
+            analysis="Rutin saknades", causes=["rutin_saknas"], cause_list=DEFAULT_CAUSES,
+            actor="vu",
+        ),
+        lambda: d.record_no_measures_needed(reason="Ingen", actor="vu"),
+        lambda: d.record_feedback_impossible(reason="Anonym", actor="vu"),
         lambda: d.add_measure(description="Ny rutin", responsible="Chef", due_on=TODAY, actor="vu"),
         lambda: d.give_feedback(message="Tack", actor="vu"),
         lambda: d.close(summary="Klar", actor="vu"),
@@ -151,8 +157,19 @@ def test_a_withdrawn_deviation_refuses_every_change_but_stays() -> None:
 
 def test_a_closed_deviation_must_be_reopened_before_it_is_handled() -> None:
     d = deviation()
+    d.analyse_cause(
+        analysis="Rutinen var okänd", causes=["rutin_saknas"], cause_list=DEFAULT_CAUSES,
+        actor="chef",
+    )
+    d.record_no_measures_needed(reason="Rutinen är redan uppdaterad", actor="chef")
+    d.give_feedback(message="Tack", actor="chef")
     d.close(summary="Rutinen är uppdaterad", actor="chef")
-    refused(CaseClosed, d, lambda: d.analyse_cause(analysis="Orsak", actor="chef"))
+    refused(
+        CaseClosed, d,
+        lambda: d.analyse_cause(
+            analysis="Orsak", causes=["annat"], cause_list=DEFAULT_CAUSES, actor="chef"
+        ),
+    )
     refused(CaseClosed, d, lambda: d.close(summary="Igen", actor="chef"))
     refused(
         CaseClosed,

@@ -164,6 +164,9 @@ def test_list_deviations_filters_orders_and_pages(fixed_runtime: Runtime) -> Non
     third = file(app, date(2026, 4, 30), unit="stodboendet", category="personal",
                  subcategory=None)
     old = file(app, date(2025, 5, 2), actor="anna")
+    app.analyse_cause(second, actor="chef", analysis="Rutin saknades.", causes=["rutin_saknas"])
+    app.record_no_measures_needed(second, actor="chef", reason="Rättat direkt.")
+    app.give_feedback(second, actor="chef", message="Tack.")
     app.close_deviation(second, actor="chef", summary="Klart.")
     app.withdraw_deviation(third, actor="utv", reason="Fel.")
     case = escalate(app, first, date(2026, 5, 3))

@@ -123,6 +123,14 @@ def apply(app: Any, name: str, args: list[Any], ids: dict[int, UUID], story: int
     elif name == "withdraw":
         app.withdraw_deviation(target, actor="utvecklare", reason="Fel.")
     elif name == "close":
+        # What closing needs first (refused like any command on a closed or withdrawn one).
+        found = app.get_deviation(target)
+        if found.cause_analysis is None:
+            app.analyse_cause(target, actor="chef", analysis="Orsak.", causes=["annat"])
+        if not found.measures and found.no_measures_reason is None:
+            app.record_no_measures_needed(target, actor="chef", reason="Rättat direkt.")
+        if not found.feedback and found.no_feedback_reason is None:
+            app.give_feedback(target, actor="chef", message="Tack.")
         app.close_deviation(target, actor="chef", summary="Åtgärdat.")
     elif name == "reopen":
         app.reopen_deviation(target, actor="chef", reason="Inte klart.")

@@ -3,6 +3,7 @@ and the escalation that opens a Lex Sarah case."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
@@ -86,11 +87,34 @@ class DeviationCommands(ApplicationBase):
         )
 
     def analyse_cause(
-        self, deviation_id: UUID, *, actor: str, analysis: str, expected_version: int | None = None
+        self,
+        deviation_id: UUID,
+        *,
+        actor: str,
+        analysis: str,
+        causes: Sequence[str],
+        expected_version: int | None = None,
     ) -> Deviation:
         return self._command(
             Deviation, deviation_id, expected_version, Deviation.analyse_cause,
-            analysis=analysis, actor=actor,
+            analysis=analysis, causes=list(causes), cause_list=self.organisation.causes(),
+            actor=actor,
+        )
+
+    def record_no_measures_needed(
+        self, deviation_id: UUID, *, actor: str, reason: str, expected_version: int | None = None
+    ) -> Deviation:
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.record_no_measures_needed,
+            reason=reason, actor=actor,
+        )
+
+    def record_feedback_impossible(
+        self, deviation_id: UUID, *, actor: str, reason: str, expected_version: int | None = None
+    ) -> Deviation:
+        return self._command(
+            Deviation, deviation_id, expected_version, Deviation.record_feedback_impossible,
+            reason=reason, actor=actor,
         )
 
     def add_measure(

@@ -55,8 +55,11 @@ class DeviationOut(Schema):
     status = fields.String(metadata={"enum": ["open", "closed", "withdrawn"]})
     assignee = fields.String(allow_none=True)
     cause_analysis = fields.String(allow_none=True)
+    causes = fields.List(fields.String(), metadata={"description": "Cause codes (GET /causes)"})
     measures = fields.List(fields.Nested(_Measure))
+    no_measures_reason = fields.String(allow_none=True)
     feedback = fields.List(fields.Nested(_Feedback))
+    no_feedback_reason = fields.String(allow_none=True)
     lex_sarah_case_id = fields.String(allow_none=True, metadata={"format": "uuid"})
     closing_summary = fields.String(allow_none=True)
     legal_reference = fields.Dict(
@@ -187,8 +190,15 @@ SUMMARIES: dict[str, tuple[str, int, str]] = {
     "add_measure": ("Lägg till åtgärd", 201, ""),
     "complete_measure": ("Markera en åtgärd som genomförd", 200,
                          "`completed_on` defaults to today; not in the future."),
+    "record_no_measures_needed": ("Registrera varför ingen åtgärd behövs", 200,
+                                  "Closing needs a measure or this reason."),
     "give_feedback": ("Återkoppla till rapportören", 200, ""),
-    "close": ("Avsluta avvikelsen", 200, ""),
+    "record_feedback_impossible": ("Registrera varför återkoppling inte kan ges", 200,
+                                   "E.g. an anonymous or paper report. Closing needs feedback "
+                                   "or this reason."),
+    "close": ("Avsluta avvikelsen", 200,
+              "Needs a cause analysis, a measure (or why none is needed) and feedback (or why "
+              "it cannot be given); 409 lists every missing piece."),
     "reopen": ("Öppna en avslutad avvikelse igen", 200, ""),
     "withdraw": ("Återkalla (felaktigt registrerad)", 200,
                  "It stays in the history and leaves the counts."),

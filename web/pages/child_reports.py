@@ -15,6 +15,7 @@ from events.base import SHORT_TEXT
 from events.child_report import ChildReport
 from events.clocks import CLOCK_LABELS
 from events.errors import DomainError
+from events.tasks import child_report_tasks, next_task
 from projections import queries
 from tracker.accounts import Account, Role
 from tracker.application import ConflictError
@@ -97,13 +98,24 @@ def _labels() -> dict[str, Any]:
     }
 
 
+STEP_TITLES = {
+    "skyddsbedomning": "Skyddsbedömning",
+    "handlaggare": "Handläggare",
+    "forhandsbedomning": "Beslut efter förhandsbedömning",
+    "utredning": "Utredning",
+}
+
+
 def _render_report(report_id: UUID, forms: dict[str, Form] | None = None, status: int = 200) -> Any:
     app = application()
-    report = child_report_dict(app.get_child_report(report_id), app.today(), app.history(report_id))
+    found = app.get_child_report(report_id)
+    report = child_report_dict(found, app.today(), app.history(report_id))
+    tasks = child_report_tasks(found)
     return (
         render_template(
             "child_reports/report.html", report=report, forms=forms or {}, today=app.today(),
-            handlers=handler_options(), **_labels(),
+            handlers=handler_options(), tasks=tasks, next_step=next_task(tasks),
+            step_titles=STEP_TITLES, **_labels(),
         ),
         status,
     )

@@ -7,12 +7,15 @@ from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from jinja2.utils import Namespace
 from marshmallow import fields, validate
 from werkzeug.routing import BuildError
 
 from events.deviation import Deviation
 from events.errors import DomainError
 from events.legal import DEVIATION_KEYS, cite_on
+from events.tasks import deviation_next_task, deviation_tasks
+from projections.queries import casework
 from tracker.accounts import Account
 from tracker.application import ConflictError, NotFound
 from web import navigation, policy
@@ -20,6 +23,7 @@ from web.actions import by_page
 from web.auth import current_account, roles_required
 from web.deviations import ACTIONS, NewDeviation
 from web.forms import GENERAL, Form, parse_form
+from web.i18n import domain_message
 from web.runtime import application, fresh_views, runtime
 from web.schemas import MAX_PAGE, BaseSchema, code, page_number
 
@@ -44,6 +48,9 @@ ACTION_LABELS = {
     "reclassify_category": "Kvalitetsområde",
     "reclassify_subcategory": "Underkategori",
     "analyse_analysis": "Orsaksanalys",
+    "analyse_causes": "Orsaker",
+    "no_measures_reason": "Varför ingen åtgärd behövs",
+    "no_feedback_reason": "Varför återkoppling inte kan ges",
     "add_measure_description": "Åtgärd",
     "add_measure_responsible": "Ansvarig",
     "add_measure_due_on": "Klar senast",
@@ -58,6 +65,27 @@ ACTION_LABELS = {
 }
 PER_PAGE = 50
 PAGE_ACTIONS = by_page(ACTIONS)
+# The task list: each step's title, and the step each action belongs to (its fragment).
+STEP_TITLES = {
+    "klassificera": "Klassificera",
+    "orsaksanalys": "Orsaksanalys",
+    "atgarder": "Åtgärder",
+    "aterkoppling": "Återkoppling till rapportören",
+    "avsluta": "Avsluta",
+}
+STEP_OF = {
+    "reclassify": "klassificera",
+    "analyse": "orsaksanalys",
+    "add_measure": "atgarder",
+    "complete_measure": "atgarder",
+    "no_measures": "atgarder",
+    "feedback": "aterkoppling",
+    "no_feedback": "aterkoppling",
+    "close": "avsluta",
+    "reopen": "avsluta",
+    "escalate": "ovrigt",
+    "withdraw": "ovrigt",
+}
 
 
 def _load(deviation_id: UUID) -> Deviation:
@@ -168,6 +196,8 @@ class InboxFilters(BaseSchema):
     status = fields.String(
         load_default=None, validate=validate.OneOf(["open", "closed", "withdrawn"])
     )
+    # "atgard": open ones first, oldest first (what needs action); "nyast": newest first.
+    sortering = fields.String(load_default="atgard", validate=validate.OneOf(["atgard", "nyast"]))
     sida = page_number()
 
 
@@ -192,12 +222,15 @@ def inbox() -> Any:
     account = current_account()
     form = parse_form(InboxFilters(), request.args)
     page = None
+    steps: dict[UUID, dict[str, Any]] = {}
     if form.ok:
         fresh_views()
         page = list_deviations(
             runtime().engine, **_inbox_query(account, form.data),
+            sort="oldest_open" if form.data["sortering"] == "atgard" else "newest",
             page=form.data["sida"], per_page=PER_PAGE,
         )
+        steps = casework.steps_of(runtime().engine, [item["id"] for item in page.items])
     choices = _choices()
     scope = policy.unit_scope(account)
     if scope is not None:  # an enhetschef filters among their own units only
@@ -206,7 +239,9 @@ def inbox() -> Any:
         ]
     filters = {k: v for k, v in form.values.items() if k != "sida" and v}
     return render_template(
-        "deviations/inbox.html", form=form, page=page, filters=filters, **choices
+        "deviations/inbox.html", form=form, page=page, filters=filters, steps=steps,
+        step_titles=STEP_TITLES, today=application().today(),
+        sort=form.data.get("sortering", "atgard") if form.ok else "atgard", **choices
     ), (200 if form.ok else 422)
 
 
@@ -214,19 +249,35 @@ def inbox() -> Any:
 
 
 def _render_detail(
-    deviation: Deviation, *, active: str | None = None, form: Form | None = None, status: int = 200
+    deviation: Deviation,
+    *,
+    active: str | None = None,
+    form: Form | None = None,
+    status: int = 200,
+    opened: str | None = None,
 ) -> Any:
     account = current_account()
     history = application().history(deviation.id)
+    causes = runtime().organisation.causes()
     return render_template(
         "deviations/detail.html",
         deviation=deviation,
         history=history,
+        tasks_by_key={task.key: task.state for task in deviation_tasks(deviation)},
+        next_step=deviation_next_task(deviation),
+        step_titles=STEP_TITLES,
+        step_of=STEP_OF,
+        rendered=Namespace(active_shown=False),  # set by the template once it shows `form`
+        closing_gaps=[domain_message(gap) for gap in deviation.closing_gaps()],
+        cause_options=[(c.code, c.name) for c in causes.active()]
+        + [(code, causes.name(code)) for code in deviation.causes
+           if code not in {c.code for c in causes.active()}],
         lex_sarah_url=_lex_sarah_url(account, deviation),
         legal={key: cite_on(key, deviation.reported_on) for key in DEVIATION_KEYS},
         labels=ACTION_LABELS,
         actions=policy.allowed_actions(account, deviation),
         active=active,
+        opened=opened,
         form=form,
         today=application().today(),
         **_choices(),
@@ -249,7 +300,9 @@ def _lex_sarah_url(account: Account, deviation: Deviation) -> str | None:
 @bp.route("/avvikelser/<uuid:deviation_id>")
 @roles_required(policy.EVERY_ROLE)
 def detail(deviation_id: UUID) -> Any:
-    return _render_detail(_viewable(deviation_id))
+    # ?inled=lex-sarah (from "Återkommande avvikelser") opens the escalation form.
+    opened = "escalate" if request.args.get("inled") == "lex-sarah" else None
+    return _render_detail(_viewable(deviation_id), opened=opened)
 
 
 @bp.route("/avvikelser/<uuid:deviation_id>/<action>", methods=["POST"])
@@ -276,6 +329,9 @@ def act(deviation_id: UUID, action: str) -> Any:
                 flash(found.done, "success")
                 if action == "escalate":
                     flash(f"Lex Sarah-ärende {result.number} är öppnat.", "success")
-                return redirect(url_for("deviations.detail", deviation_id=deviation_id))
+                # On to the step that is next now (the task list opens it).
+                following = deviation_next_task(application().get_deviation(deviation_id))
+                fragment = f"#steg-{following}" if following else ""
+                return redirect(url_for("deviations.detail", deviation_id=deviation_id) + fragment)
     # Re-read: after a conflict the page must show what the other person did.
     return _render_detail(_load(deviation_id), active=action, form=form, status=422)

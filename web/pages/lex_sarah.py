@@ -11,6 +11,7 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from events.lex_sarah import REQUIRED_KINDS
+from events.tasks import Urgency, lex_sarah_tasks, lex_sarah_urgency, next_task
 from projections import queries
 from web import navigation
 from web.actions import by_page, submit
@@ -61,14 +62,35 @@ def _labels() -> dict[str, Any]:
     }
 
 
+STEP_TITLES = {
+    "atgard": "Åtgärder för att undanröja missförhållandet",
+    "utredare": "Utredare",
+    "uppgift": "Utredningens uppgifter",
+    "forslag": "Förslag till bedömning",
+    "beslut": "Beslut om bedömning",
+    "ivo": "Anmälan till IVO",
+    "informerad": "Information till den enskilde",
+    "avsluta": "Avsluta utredningen",
+}
+
+
+URGENCY_NAMES = {
+    Urgency.REPORT_TO_IVO: "Anmäl till IVO snarast",
+    Urgency.REMEDY: "Ingen åtgärd registrerad för att undanröja missförhållandet",
+}
+
+
 def _render_case(case_id: UUID, forms: dict[str, Form] | None = None, status: int = 200) -> Any:
     app = application()
-    aggregate = app.get_lex_sarah_case(case_id)
-    case = lex_sarah_dict(aggregate, app.history(case_id))
+    found = app.get_lex_sarah_case(case_id)
+    case = lex_sarah_dict(found, app.history(case_id))
+    tasks = lex_sarah_tasks(found)
     return (
         render_template(
             "lex_sarah/case.html", case=case, forms=forms or {}, today=app.today(),
-            remedy_wording=lex_sarah_wording(aggregate), **_labels(),
+            remedy_wording=lex_sarah_wording(found),
+            tasks=tasks, task_states={task.key: task.state for task in tasks},
+            next_step=next_task(tasks), step_titles=STEP_TITLES, **_labels(),
         ),
         status,
     )
@@ -78,11 +100,23 @@ def _render_case(case_id: UUID, forms: dict[str, Form] | None = None, status: in
 @roles_required(LEX_SARAH_ROLES)
 def index() -> Any:
     fresh_views()
-    cases = queries.escalations(runtime().engine, application().today())
+    app = application()
+    today = app.today()
+    cases = queries.escalations(runtime().engine, today)
     show = request.args.get("visa", "pagaende")
     if show != "alla":
         cases = [case for case in cases if case["status"] != "closed"]
-    return render_template("lex_sarah/index.html", cases=cases, show=show, **_labels())
+    # Most urgent first. The next missing step comes from each case itself: a municipality
+    # has a handful of open investigations, so reading them is cheap.
+    for row in cases:
+        found = app.get_lex_sarah_case(row["id"])
+        row["next_step"] = next_task(lex_sarah_tasks(found))
+        row["urgency"], _ = lex_sarah_urgency(found, today)
+    cases.sort(key=lambda row: (row["urgency"], -row["days_open"], row["number"]))
+    return render_template(
+        "lex_sarah/index.html", cases=cases, show=show, step_titles=STEP_TITLES,
+        urgency_names=URGENCY_NAMES, **_labels(),
+    )
 
 
 @bp.route("/<uuid:case_id>")
@@ -105,4 +139,6 @@ def act(case_id: UUID, action: str) -> Any:
     if not form.ok:
         return _render_case(case_id, {action: form}, status)
     flash(found.done, "success")
-    return redirect(url_for("lex_sarah.case", case_id=case_id) + f"#steg-{action}")
+    # On to the step that is next now (its form is the one open).
+    following = next_task(lex_sarah_tasks(application().get_lex_sarah_case(case_id)))
+    return redirect(url_for("lex_sarah.case", case_id=case_id) + f"#steg-{following or action}")

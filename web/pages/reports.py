@@ -90,6 +90,25 @@ def leaf_rows(report_rows: Iterable[dict[str, Any]]) -> list[tuple[str, str | No
     return leaves
 
 
+def cause_table(year: int, month: int | None, period: str) -> dict[str, Any]:
+    """Deviations per cause (from their cause analyses) and operation: every active cause
+    of the cause list, zeros included, then codes only the data still has."""
+    from projections.queries import casework
+
+    counts = casework.cause_counts(runtime().engine, year, month)
+    analysed = casework.analysed_count(runtime().engine, year, month)
+    causes = runtime().organisation.causes()
+    codes = [cause.code for cause in causes.active()]
+    codes += sorted({code for by_code in counts.values() for code in by_code} - set(codes))
+    rows = []
+    for code in codes:
+        ifo = counts.get(Operation.IFO.value, {}).get(code, 0)
+        hvb = counts.get(Operation.HVB.value, {}).get(code, 0)
+        rows.append({"code": code, "name": causes.name(code), "ifo": ifo, "hvb": hvb,
+                     "total": ifo + hvb})
+    return {"rows": rows, "analysed": analysed, "period": period}
+
+
 def monthly_tables(report: dict[str, Any]) -> list[dict[str, Any]]:
     """One table (and chart) per operation, every category row shown, zeros included, so
     months compare at a glance."""
@@ -156,6 +175,7 @@ def monthly() -> Any:
         "reports/monthly.html", form=form, report=report, tables=tables, year=year,
         month=month, period=period, month_names=MONTH_NAMES, years=_year_choices(),
         has_data=has_data, missing=MISSING,
+        causes=cause_table(year, month, period),
     ), _status(form)
 
 
@@ -221,6 +241,7 @@ def annual() -> Any:
         "reports/annual.html", form=form, year=year, report=report,
         rows=annual_rows(report), totals=totals["years"], years=_year_choices(),
         has_data=_coverage().has_year(year), missing=MISSING,
+        causes=cause_table(year, None, str(year)),
     ), _status(form)
 
 
@@ -358,9 +379,17 @@ def _recurrence_rows() -> list[dict[str, Any]]:
 @bp.route("/aterkommande")
 @roles_required(REPORT_ROLES)
 def recurrence() -> Any:
+    from projections.queries import casework
+    from web.auth import current_account
+    from web.policy import DEVIATION_ACTIONS
+
+    rows = _recurrence_rows()
+    start, end = queries.recurrence_window(application().today())
     return render_template(
-        "reports/recurrence.html", rows=_recurrence_rows(),
+        "reports/recurrence.html", rows=rows,
         threshold=runtime().settings.recurrence_threshold,
+        behind=casework.recurrence_deviations(runtime().engine, start, end),
+        may_escalate=current_account().role in DEVIATION_ACTIONS["escalate"],
     )
 
 

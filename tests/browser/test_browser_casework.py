@@ -1,0 +1,290 @@
+"""Casework in Debian's Chromium with the app's own CSP: the enhetschef closes a deviation
+guided by its task list; a refused Lex Sarah step leaves its error summary in view with
+focus on it; no page scrolls sideways on a 390 px phone; an ISO date typed into a date
+field is that date. axe-core on every page and error state seen on the way."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from browser_support import LiveServer, assert_accessible, log_in
+from playwright.sync_api import Browser, Page, expect
+
+from tracker.runtime import Runtime
+from web import create_app
+
+pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("TRACKER_TEST_SCREENSHOTS")  # a folder to keep the screenshots in
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def console(page: Page) -> Iterator[list[str]]:
+    """Console errors and warnings (a CSP violation is one), checked empty at the end."""
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(f"{m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    yield messages
+    # A refused form answers 409/422 on purpose; Chromium logs that status. Nothing else.
+    refused = re.compile(r"Failed to load resource: .* status of (409|422) ")
+    assert [m for m in messages if not refused.search(m)] == []
+
+
+def shoot(page: Page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def state_of(page: Page, step: str) -> str:
+    return page.locator(f"#steg-{step}-status").inner_text()
+
+
+def file(runtime: Runtime, days_ago: int = 3) -> Any:
+    app = runtime.app
+    day = app.today() - timedelta(days=days_ago)
+    return app.file_deviation(
+        actor="rapportor", unit="utredning", category="handlaggning", subcategory="sekretess",
+        occurred_on=day, reported_on=day,
+        description="Ett brev om begäran av handlingar hamnade hos ekonomienheten.",
+    )
+
+
+def test_the_enhetschef_closes_a_deviation_guided_by_the_task_list(
+    page: Page, live_server: LiveServer, console: list[str]
+) -> None:
+    deviation = file(live_server.runtime)
+    log_in(page, live_server.url, "chef")
+    page.goto(live_server("/inkorg"))
+    row = page.locator("tr", has_text=deviation.number)
+    expect(row).to_contain_text("Behöver åtgärd, 3 dagar: orsaksanalys")
+    assert_accessible(page)
+    row.get_by_role("link", name=deviation.number).click()
+
+    # The task list opens the next step: the cause analysis.
+    assert page.url.endswith("#steg-orsaksanalys")
+    assert state_of(page, "orsaksanalys") == "Ej påbörjad"
+    assert state_of(page, "avsluta") == "Ej påbörjad"
+    expect(page.locator("#action-analyse")).to_have_attribute("open", "")
+    assert_accessible(page)
+    shoot(page, "casework-1-analys")
+
+    # A refused step: the page comes back at that step with its summary focused.
+    page.locator("#action-analyse").get_by_role("button", name="Spara analysen").click()
+    assert page.title().startswith("Fel: ")
+    assert page.url.endswith("#fel-analyse")
+    summary = page.locator("#steg-orsaksanalys .error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Välj minst en orsak.")
+    assert_accessible(page)
+
+    page.get_by_label("Rutin följs inte").check()
+    page.get_by_label("Information saknades").check()
+    page.get_by_label("Varför hände det?").fill("Fel fack valdes; adressboken var gammal.")
+    page.get_by_role("button", name="Spara analysen").click()
+    assert page.url.endswith("#steg-atgarder")
+    assert state_of(page, "orsaksanalys") == "Klar"
+    expect(page.locator("#action-add_measure")).to_have_attribute("open", "")
+
+    page.get_by_label("Åtgärd", exact=True).fill("Adressboken rättas och granskas varje kvartal.")
+    page.get_by_label("Ansvarig").fill("Enhetschef")
+    page.get_by_label("Klar senast").focus()
+    page.keyboard.type(live_server.runtime.app.today().isoformat(), delay=20)
+    page.get_by_role("button", name="Lägg till åtgärden").click()
+    assert page.url.endswith("#steg-aterkoppling")
+    assert state_of(page, "atgarder") == "Pågår"
+    expect(page.locator("#action-feedback")).to_have_attribute("open", "")
+
+    page.get_by_label("Meddelande till rapportor").fill("Tack! Adressboken är rättad.")
+    page.get_by_role("button", name="Skicka återkopplingen").click()
+    assert page.url.endswith("#steg-avsluta")
+    assert state_of(page, "aterkoppling") == "Klar"
+    expect(page.locator("#action-close")).to_have_attribute("open", "")
+    assert_accessible(page)
+
+    page.get_by_label("Sammanfattning").fill("Rutinen för adressering är ändrad.")
+    page.get_by_role("button", name="Avsluta", exact=True).click()
+    assert state_of(page, "avsluta") == "Klar"
+    expect(page.locator("h1")).to_contain_text("Avslutad")
+    # The open measure stays and can still be completed.
+    assert page.url.endswith("#steg-atgarder")
+    expect(page.locator("#action-complete_measure")).to_have_attribute("open", "")
+    page.get_by_role("button", name="Markera som genomförd").click()
+    page.wait_for_load_state()
+    assert state_of(page, "atgarder") == "Klar", page.locator("#steg-atgarder").inner_text()
+    assert_accessible(page)
+    shoot(page, "casework-2-avslutad")
+    found = live_server.runtime.app.get_deviation(deviation.id)
+    assert found.status.value == "closed" and found.measures[0].completed_on is not None
+
+
+def test_a_refused_lex_sarah_step_shows_its_errors_in_view_with_focus(
+    page: Page, live_server: LiveServer, console: list[str]
+) -> None:
+    app = live_server.runtime.app
+    deviation = file(live_server.runtime)
+    case = app.escalate_to_lex_sarah(deviation.id, actor="utvecklare", reason="Sekretessbrott.")
+    log_in(page, live_server.url, "lexsarah")
+    page.goto(live_server(f"/lex-sarah/{case.id}"))
+    # Deciding before anything is documented is refused; the step is far down the page.
+    decision = page.locator("#form-beslut")
+    if decision.get_attribute("open") is None:
+        decision.locator("summary").click()
+    decision.get_by_label("Bedömning").select_option("allvarligt")
+    decision.get_by_label("Motivering").fill("Allvarligt.")
+    decision.get_by_role("button", name="Besluta").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Fel: ")
+    summary = page.locator("#steg-beslut .error-summary")
+    expect(summary).to_be_focused()
+    box = summary.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and viewport is not None
+    assert box["y"] >= 0 and box["y"] + min(box["height"], 200) <= viewport["height"], box
+    assert_accessible(page)
+    shoot(page, "lex-sarah-refused-step")
+
+
+def test_a_typed_iso_date_is_that_date(
+    page: Page, live_server: LiveServer, console: list[str]
+) -> None:
+    log_in(page, live_server.url, "rapportor")
+    page.goto(live_server("/avvikelser/ny"))
+    field = page.locator("#occurred_on")
+    assert field.get_attribute("min") == "1990-01-01"
+    assert field.get_attribute("max") == f"{live_server.runtime.app.today().year + 1}-12-31"
+    field.focus()
+    page.keyboard.type("2026-11-20", delay=30)
+    assert field.input_value() == "2026-11-20"
+
+
+def test_a_half_typed_date_is_named_as_such(
+    page: Page, live_server: LiveServer, console: list[str]
+) -> None:
+    log_in(page, live_server.url, "rapportor")
+    page.goto(live_server("/avvikelser/ny"))
+    page.locator("#occurred_on").focus()
+    page.keyboard.type("11", delay=30)  # one segment only
+    page.get_by_role("button", name="Skicka").click()
+    assert page.title().startswith("Fel: ")
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.locator("#occurred_on-error")).to_contain_text(
+        "Ange ett fullständigt datum, t.ex. 2026-11-20")
+    assert_accessible(page)
+
+
+# --- phones: every page, with data in it ------------------------------------------------
+
+
+def _seed(runtime: Runtime) -> dict[str, UUID]:
+    """A deviation with every step taken, an open one, a Lex Sarah case and a child report,
+    so lists have rows and case pages have content."""
+    app = runtime.app
+    today = app.today()
+    busy = file(runtime, days_ago=20)
+    app.analyse_cause(busy.id, actor="chef", analysis="Gammal adressbok.",
+                      causes=["rutin_saknas", "teknik"])
+    app.add_measure(busy.id, actor="chef", description="Ny adressbok med granskning varje "
+                    "kvartal av enhetschefen och registrator.", responsible="Enhetschef",
+                    due_on=today - timedelta(days=2))
+    app.give_feedback(busy.id, actor="chef", message="Tack, vi har rättat adressboken.")
+    fresh = file(runtime, days_ago=1)
+    case = app.escalate_to_lex_sarah(fresh.id, actor="utvecklare", reason="Sekretessbrott.")
+    report = app.receive_child_report(
+        actor="forste", unit="utredning", received_at=app.now() - timedelta(days=3),
+        case_reference="IFO 2026/0512-12",
+    )
+    return {"deviation_id": busy.id, "case_id": case.id, "report_id": report.id}
+
+
+SKIP = re.compile(r"\.(csv|xlsx|pdf|docx|json|svg|png|ico|js|css)$|\.<|^/(api|static|logout)")
+USERS_IN_ORDER = ["utvecklare", "chef", "forste", "lexsarah", "admin", "rapportor"]
+
+
+def _pages(runtime: Runtime, ids: dict[str, UUID]) -> list[str]:
+    app = create_app(runtime=runtime)
+    paths = []
+    unknown = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or SKIP.search(rule.rule):
+            continue
+        if set(rule.arguments) - set(ids):
+            unknown.append(rule.rule)
+            continue
+        paths.append(app.url_map.bind("").build(rule.endpoint, dict(ids)) if rule.arguments
+                     else rule.rule)
+    assert not unknown, f"give these pages data in _seed: {unknown}"
+    return sorted(set(paths))
+
+
+def test_no_page_scrolls_sideways_on_a_phone(browser: Browser, live_server: LiveServer) -> None:
+    ids = _seed(live_server.runtime)
+    paths = _pages(live_server.runtime, ids)
+    assert len(paths) > 15
+    pages: dict[str, Page] = {}
+    for user in USERS_IN_ORDER:
+        context = browser.new_context(locale="sv-SE", viewport=PHONE)
+        pages[user] = context.new_page()
+        log_in(pages[user], live_server.url, user)
+    wide: dict[str, int] = {}
+    for path in paths:
+        for user in USERS_IN_ORDER:
+            response = pages[user].goto(live_server(path))
+            if response is not None and response.status == 200:
+                break
+        else:
+            continue  # a page nobody of these may see (e.g. a 404 for a missing id)
+        page = pages[user]
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide[path] = width
+        if path in ("/inkorg", "/atgarder", "/lex-sarah/", "/anmalningar/"):
+            shoot(page, "phone-" + path.strip("/").replace("/", "-"))
+    assert wide == {}, f"pages wider than {PHONE['width']} px: {wide}"
+
+
+def test_the_changed_pages_are_accessible_on_desktop_and_phone(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    ids = _seed(live_server.runtime)
+    today = live_server.runtime.app.today()
+    pages = {
+        "chef": ["/inkorg", "/atgarder", "/atgarder?forfallo=overdue", "/mina-rapporter",
+                 f"/avvikelser/{ids['deviation_id']}", "/bevakning/"],
+        "utvecklare": ["/lex-sarah/", f"/lex-sarah/{ids['case_id']}",
+                       f"/rapporter/manad?year={today.year}&month={today.month}",
+                       f"/rapporter/ar?year={today.year}", "/rapporter/aterkommande",
+                       "/atgarder?lage=alla"],
+        "forste": ["/anmalningar/", f"/anmalningar/{ids['report_id']}"],
+    }
+    for viewport in ({"width": 1280, "height": 900}, PHONE):
+        for user, paths in pages.items():
+            context = browser.new_context(locale="sv-SE", viewport=viewport)
+            page = context.new_page()
+            log_in(page, live_server.url, user)
+            for path in paths:
+                response = page.goto(live_server(path))
+                assert response is not None and response.status == 200, path
+                assert_accessible(page)
+            context.close()
+    # An error state of the child-report page: a decision on a date out of bounds.
+    context = browser.new_context(locale="sv-SE", viewport=PHONE)
+    page = context.new_page()
+    log_in(page, live_server.url, "forste")
+    page.goto(live_server(f"/anmalningar/{ids['report_id']}"))
+    page.locator("#decided_on").fill("1989-12-31")
+    page.locator("#decision").select_option(index=1)
+    page.get_by_role("button", name="Registrera beslut").click()
+    assert page.title().startswith("Fel: ")
+    expect(page.locator("#fel-beslut")).to_be_focused()
+    expect(page.locator("#fel-beslut")).to_contain_text("Ange ett datum mellan 1990-01-01")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
+    context.close()
