@@ -39,7 +39,9 @@ ROWS = [
 # A valid API body for each command, by its one name.
 BODIES: dict[str, dict[str, Any]] = {
     "reclassify": {"category": "handlaggning", "subcategory": "sekretess"},
-    "analyse_cause": {"analysis": "Rutinen var okänd."},
+    "analyse_cause": {"analysis": "Rutinen var okänd.", "causes": ["rutin_saknas"]},
+    "record_no_measures_needed": {"reason": "Rättat direkt."},
+    "record_feedback_impossible": {"reason": "Anonym pappersrapport."},
     "add_measure": {"description": "Ny rutin.", "responsible": "chef", "due_on": DAY},
     "complete_measure": {"measure": 1, "completed_on": DAY},
     "give_feedback": {"message": "Tack för rapporten."},
