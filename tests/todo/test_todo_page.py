@@ -59,7 +59,7 @@ def test_a_unit_manager_sees_new_deviations_of_her_units_until_each_step_is_take
     assert "saknar orsaksanalys, åtgärd och återkoppling till rapportören" in waiting
     assert f'href="/avvikelser/{mine}"' in chef.get("/").get_data(as_text=True)
 
-    app.analyse_cause(mine, actor="chef", analysis="Rutinen saknades.")
+    app.analyse_cause(mine, actor="chef", analysis="Rutinen saknades.", causes=["rutin_saknas"])
     app.add_measure(mine, actor="chef", description="Skriv rutin.", responsible="chef",
                     due_on=app.today() + timedelta(days=2))
     page = text_of(chef)
