@@ -26,7 +26,8 @@ def january_2018(api: Callable[..., Any], time_machine: Any) -> list[str]:
         ids.append(response.get_json()["id"])
     first = ids[0]
     response = api("chef", "POST", f"/api/v1/deviations/{first}/cause-analysis",
-                   json={"analysis": "Ärendet låg orört under frånvaron; ingen ersättare."})
+                   json={"analysis": "Ärendet låg orört under frånvaron; ingen ersättare.",
+                         "causes": ["franvaro_bemanning"]})
     assert response.status_code == 200, response.get_json()
     response = api("chef", "POST", f"/api/v1/deviations/{first}/measures", json={
         "description": "Ersättare utses vid all frånvaro över en vecka.",
