@@ -10,7 +10,7 @@ from datetime import date
 
 from events.child_report import ChildReport, PreliminaryDecision
 from events.deviation import Deviation, DeviationStatus
-from events.lex_sarah import FindingKind, LexSarahCase
+from events.lex_sarah import LexSarahCase
 
 
 class TaskState(enum.Enum):
@@ -86,22 +86,20 @@ def deviation_next_task(deviation: Deviation) -> str | None:
 
 # --- Lex Sarah --------------------------------------------------------------------------
 
-# What SOSFS 2011:5 ch. 5 asks the investigation to document (övrigt is optional).
-REQUIRED_FINDINGS = frozenset(FindingKind) - {FindingKind.OVRIGT}
-
-
 def lex_sarah_tasks(case: LexSarahCase) -> list[Task]:
     """atgard, utredare, uppgift, forslag, beslut, ivo, informerad, avsluta."""
 
     def done_if(condition: object) -> TaskState:
         return TaskState.DONE if condition else TaskState.NOT_STARTED
 
-    kinds = {finding.kind for finding in case.findings}
+    # What SOSFS 2011:5 ch. 5 asks the investigation to document, each item documented
+    # or marked "ej tillämpligt" (the aggregate's own rule).
     decided = case.grade is not None
-    if decided or kinds >= REQUIRED_FINDINGS:
-        findings = TaskState.DONE if kinds else TaskState.NOT_STARTED
+    started = bool(case.findings) or bool(case.not_applicable)
+    if decided or (started and not case.uncovered_kinds()):
+        findings = TaskState.DONE
     else:
-        findings = TaskState.IN_PROGRESS if kinds else TaskState.NOT_STARTED
+        findings = TaskState.IN_PROGRESS if started else TaskState.NOT_STARTED
     if case.proposed_grade is not None:
         proposal = TaskState.DONE
     else:

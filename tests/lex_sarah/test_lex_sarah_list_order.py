@@ -11,7 +11,7 @@ from uuid import UUID
 
 from flask.testing import FlaskClient
 
-from events.lex_sarah import FindingKind, FindingNature, Grade
+from events.lex_sarah import REQUIRED_KINDS, FindingNature, Grade, InformedParty
 from tracker.runtime import Runtime
 
 
@@ -34,6 +34,17 @@ def remedied(runtime: Runtime, case_id: UUID) -> None:
     )
 
 
+def investigated(runtime: Runtime, case_id: UUID) -> None:
+    """Every aspect SOSFS 2011:5 asks for documented, so a decision can be made."""
+    app = runtime.app
+    for kind in REQUIRED_KINDS:
+        app.document_finding(
+            case_id, actor="lexsarah", kind=kind, text="Det som hände och varför.",
+            dated_on=app.get_lex_sarah_case(case_id).opened_on, source="Personal",
+            nature=FindingNature.FACT, author="lexsarah", author_title="Utredare",
+        )
+
+
 def rows(html: str) -> list[tuple[str, str, str]]:
     """(number, days open, next step) per row, top to bottom."""
     found = re.findall(
@@ -53,11 +64,7 @@ def test_the_list_puts_the_most_urgent_case_first(
     unremedied = open_case(runtime, 20)  # no measure recorded at all
     serious = open_case(runtime, 10)  # decided serious, IVO not told
     remedied(runtime, serious)
-    app.document_finding(
-        serious, actor="lexsarah", kind=FindingKind.HANDELSE, text="Knivar låg framme.",
-        dated_on=app.today() - timedelta(days=9), source="Personal",
-        nature=FindingNature.FACT, author="lexsarah",
-    )
+    investigated(runtime, serious)
     app.decide_lex_sarah(serious, actor="lexsarah", grade=Grade.ALLVARLIGT,
                          reasoning="Allvarlig risk.")
     number = {case_id: app.get_lex_sarah_case(case_id).number
@@ -80,13 +87,11 @@ def test_closed_cases_come_last_when_shown(
     app = runtime.app
     closed = open_case(runtime, 100)
     remedied(runtime, closed)
-    app.document_finding(
-        closed, actor="lexsarah", kind=FindingKind.HANDELSE, text="Det som hände.",
-        dated_on=app.today() - timedelta(days=99), source="Personal",
-        nature=FindingNature.FACT, author="lexsarah",
-    )
+    investigated(runtime, closed)
     app.decide_lex_sarah(closed, actor="lexsarah", grade=Grade.INTE_MISSFORHALLANDE,
                          reasoning="Inget missförhållande.")
+    app.record_informed(closed, actor="lexsarah", who=InformedParty.INDIVIDUAL,
+                        on=app.get_lex_sarah_case(closed).opened_on)
     app.close_lex_sarah(closed, actor="lexsarah", summary="Avslutad.")
     under_way = open_case(runtime, 3)
     client = client_for("lexsarah")
