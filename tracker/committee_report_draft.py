@@ -113,6 +113,7 @@ def figures(
         "total": report["total"],
         "operations": operations,
         "series": [{"year": y, "counts": coverage.mask(y, series[y])} for y in years],
+        "imported_note": coverage.footnote(years),
     }
 
 

@@ -16,7 +16,7 @@ import functools
 import io
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 from typing import Any, cast
 
@@ -223,29 +223,42 @@ def _series_description(series: dict[int, tuple[int | None, ...]]) -> str:
     return " ".join(parts) or "Inga år att visa."
 
 
-def year_over_year_chart(chart_id: str, *, title: str, series: Series) -> Markup:
+def year_over_year_chart(
+    chart_id: str, *, title: str, series: Series, imported: Iterable[int] = ()
+) -> Markup:
     """Deviations per month, one line per year, months on the x axis; months without data
-    (None) are gaps in the line, never drawn as 0."""
-    return _year_over_year_chart(_safe_id(chart_id), title, _frozen(series))
+    (None) are gaps in the line, never drawn as 0. Years in `imported` (their figures come
+    from imported data) say so in the legend."""
+    return _year_over_year_chart(
+        _safe_id(chart_id), title, _frozen(series), tuple(sorted(set(imported)))
+    )
 
 
-def year_over_year_png(*, title: str, series: Series) -> bytes:
-    return _render_png(functools.partial(_year_over_year_figure, title, _frozen(series)))
+def year_over_year_png(*, title: str, series: Series, imported: Iterable[int] = ()) -> bytes:
+    return _render_png(functools.partial(
+        _year_over_year_figure, title, _frozen(series), tuple(sorted(set(imported)))
+    ))
 
 
 @functools.lru_cache(maxsize=64)
 def _year_over_year_chart(
-    chart_id: str, title: str, frozen: tuple[tuple[int, tuple[int | None, ...]], ...]
+    chart_id: str, title: str, frozen: tuple[tuple[int, tuple[int | None, ...]], ...],
+    imported: tuple[int, ...] = (),
 ) -> Markup:
-    return _render(chart_id, title, functools.partial(_year_over_year_figure, title, frozen))
+    return _render(
+        chart_id, title, functools.partial(_year_over_year_figure, title, frozen, imported)
+    )
 
 
-def _legend_label(year: int, counts: Sequence[int | None]) -> str:
-    return f"{year} ({MISSING})" if all(n is None for n in counts) else str(year)
+def _legend_label(year: int, counts: Sequence[int | None], imported: bool = False) -> str:
+    if all(n is None for n in counts):
+        return f"{year} ({MISSING})"
+    return f"{year} (importerad)" if imported else str(year)
 
 
 def _year_over_year_figure(
-    title: str, frozen: tuple[tuple[int, tuple[int | None, ...]], ...]
+    title: str, frozen: tuple[tuple[int, tuple[int | None, ...]], ...],
+    imported: tuple[int, ...] = (),
 ) -> tuple[Figure, str]:
     series = dict(frozen)
     figure = _figure(8.0, 4.0, left=0.65, right=0.3, top=0.45, bottom=0.85)
@@ -258,7 +271,7 @@ def _year_over_year_figure(
         axes.plot(
             months,
             [float("nan") if n is None else n for n in counts],
-            label=_legend_label(year, counts),
+            label=_legend_label(year, counts, year in imported),
             color=PALETTE[index % len(PALETTE)],
             marker=MARKERS[index % len(MARKERS)],
             linestyle=LINESTYLES[index % len(LINESTYLES)],

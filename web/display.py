@@ -43,6 +43,11 @@ EVENT_NAMES: dict[str, dict[str, str]] = {
         "Closed": "Avslutad",
         "Reopened": "Återöppnad",
         "Withdrawn": "Återkallad (felaktigt registrerad)",
+        "ImportRecorded": "Importerad från ett kalkylblad",
+    },
+    "history_import": {
+        "Imported": "Filen importerades",
+        "Undone": "Importen ångrades",
     },
     "lex_sarah": {
         "Opened": "Utredningen inleddes",

@@ -110,9 +110,13 @@ def xlsx_response(filename: str, sheets: Iterable[Sheet], *, title: str = "") ->
 
 
 def table_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = ""
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "",
+    note: str | None = None,
 ) -> Response:
-    """The same table as CSV or, when the route asked for .xlsx, as a workbook."""
+    """The same table as CSV or, when the route asked for .xlsx, as a workbook; `note` (a
+    footnote, e.g. which months come from imported data) below it after an empty row."""
+    if note:
+        rows = [*rows, (), (note,)]
     if request.path.endswith(".xlsx"):
         return xlsx_response(filename, [Sheet(sheet or filename, header, list(rows))])
     return csv_response(filename, header, rows)

@@ -114,3 +114,20 @@ def deviations_2016(n: int = 30) -> list[list[Any]]:
                      "avslutad" if i % 4 else "öppen", "ja" if i == 7 else "nej",
                      f"IFO 2016-{i + 100}" if i % 2 else ""])
     return rows
+
+
+# The January 2018 example of DOMAIN.md: 9 from IFO, 4 from HVB (unit, category, sub, day).
+JANUARY_2018: list[tuple[str, str, str | None, int]] = [
+    *[("utredning", "handlaggning", "forhandsbedomning", d) for d in (3, 8, 10, 15, 22)],
+    ("utredning", "handlaggning", "registrering", 11),
+    ("utredning", "handlaggning", "registrering", 17),
+    ("utredning", "handlaggning", "sekretess", 19),
+    ("utredning", "handlaggning", "annat", 24),
+    *[("hvb-notgarden", "genomforande", None, d) for d in (9, 23, 26)],
+    ("hvb-notgarden", "handlaggning", "annat", 29),
+]
+
+
+def upload(data: bytes, name: str) -> dict[str, Any]:
+    """A multipart body for the test client."""
+    return {"data": {"file": (io.BytesIO(data), name)}, "content_type": "multipart/form-data"}

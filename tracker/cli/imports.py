@@ -60,7 +60,7 @@ def _swedish(error: DomainError) -> str:
     from tracker.application.history_imports import AlreadyImported
 
     if isinstance(error, AlreadyImported):
-        return (f"filen (samma SHA-256) är redan importerad {error.params['at']} av "
+        return (f"filen (samma SHA-256) är redan importerad, {error.params['at']} av "
                 f"{error.params['by']}.")
     return error.message
 

@@ -76,6 +76,7 @@ class Operation:
     status: int
     error_statuses: list[int] = field(default_factory=list)
     produces: list[str] = field(default_factory=list)
+    request_body: dict[str, Any] | None = None  # documented as is: a body that is not JSON
 
 
 REGISTRY: dict[tuple[str, str], Operation] = {}
@@ -131,6 +132,7 @@ def endpoint(
     status: int = 200,
     tags: Iterable[str] = (),
     produces: Iterable[str] = (),
+    request_body: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     method = method.upper()
     allowed = frozenset(roles)
@@ -160,6 +162,7 @@ def endpoint(
         name = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
         api.add_url_rule(rule, endpoint=name, view_func=wrapped, methods=[method])
         errors = [401, 403] + ([400, 413, 415, 422] if body else []) + ([422] if query else [])
+        errors += [413, 422] if request_body else []
         if "<" in rule:
             errors.append(404)
         if method != "GET":
@@ -167,6 +170,7 @@ def endpoint(
         REGISTRY[(rule, method)] = Operation(
             rule, method, summary, description or (view.__doc__ or "").strip(), list(tags),
             allowed, body, query, response, many, status, sorted(set(errors)), list(produces),
+            request_body,
         )
         return wrapped
 
@@ -261,6 +265,8 @@ def build_spec() -> dict[str, Any]:
             operation["requestBody"] = {
                 "required": True, "content": {"application/json": {"schema": op.body}},
             }
+        elif op.request_body is not None:
+            operation["requestBody"] = op.request_body
         paths.setdefault(path, {})[op.method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

@@ -37,6 +37,8 @@ class AnnualDocument:
     totals: list[tuple[int, int | str]]  # (year, count or MISSING)
     series: dict[int, list[int | None]]
     administration: str
+    note: str | None = None  # which months/years come from imported data
+    imported_years: tuple[int, ...] = ()
     month_labels = MONTHS_SV
 
     @property
@@ -57,7 +59,8 @@ class AnnualDocument:
         return f"Avvikelser per månad {years[0]}–{years[-1]}"
 
     def chart(self) -> Markup:
-        return year_over_year_chart("arsdiagram", title=self.chart_title, series=self.series)
+        return year_over_year_chart("arsdiagram", title=self.chart_title, series=self.series,
+                                    imported=self.imported_years)
 
     def series_table(self) -> SeriesTable:
         return SeriesTable.of(self.series)
@@ -98,6 +101,8 @@ def load(year: int) -> AnnualDocument:
         rows=[{**row, "name": _name(row)} for row in report["rows"]], total=report["total"],
         totals=totals, series={y: coverage.mask(y, series[y]) for y in chart_years},
         administration=runtime().settings.administration_name,
+        note=coverage.footnote(years),
+        imported_years=tuple(sorted({y for y, m in coverage.imported_in(chart_years) if m})),
     )
 
 
@@ -121,9 +126,12 @@ def to_docx(doc: AnnualDocument) -> bytes:
     writer.table(["Uppgift", *[str(y) for y, _ in doc.totals]],
                  [["Avvikelser", *[n for _, n in doc.totals]]])
     writer.heading(doc.chart_title, 2)
-    writer.picture(year_over_year_png(title=doc.chart_title, series=doc.series))
+    writer.picture(year_over_year_png(title=doc.chart_title, series=doc.series,
+                                      imported=doc.imported_years))
     table = doc.series_table()
     writer.table(table.header(), table.body())
+    if doc.note:
+        writer.paragraphs(doc.note)
     buffer = io.BytesIO()
     writer.save(buffer)
     return buffer.getvalue()
@@ -137,4 +145,6 @@ def to_xlsx(doc: AnnualDocument) -> bytes:
               [["Avvikelser", *[n for _, n in doc.totals]]]),
         Sheet("Per månad", doc.series_table().header(), doc.series_table().body()),
     ]
+    if doc.note:
+        sheets = [Sheet(s.name, s.header, [*s.rows, [], [doc.note]]) for s in sheets]
     return render_xlsx(sheets, title=doc.title)

@@ -71,6 +71,13 @@ class CommitteeDocument:
     def has_data(self) -> bool:
         return bool(self.figures["has_data"])
 
+    @property
+    def imported_note(self) -> str | None:
+        """Which months of appendix 1 come from imported data (figures of older drafts
+        have no such key: nothing was imported then)."""
+        note = self.figures.get("imported_note")
+        return str(note) if note else None
+
     def series(self) -> dict[int, list[int | None]]:
         return {int(s["year"]): list(s["counts"]) for s in self.figures["series"]}
 
@@ -222,6 +229,8 @@ def to_docx(doc: CommitteeDocument) -> bytes:
     writer.picture(monthly_bars_png(title=doc.series_title(), series=doc.series()))
     table = doc.series_table()
     writer.table(table.header(), table.body())
+    if doc.imported_note:
+        writer.paragraphs(doc.imported_note)
     writer.heading(f"Bilaga 2. Avvikelser per verksamhet {doc.period}", 3)
     for operation in doc.figures["operations"]:
         title = doc.operation_title(operation)

@@ -174,7 +174,7 @@ def monthly() -> Any:
     return render_template(
         "reports/monthly.html", form=form, report=report, tables=tables, year=year,
         month=month, period=period, month_names=MONTH_NAMES, years=_year_choices(),
-        has_data=has_data, missing=MISSING,
+        has_data=has_data, missing=MISSING, footnote=_month_footnote(year, month),
         causes=cause_table(year, month, period),
     ), _status(form)
 
@@ -201,13 +201,23 @@ def monthly_csv() -> Any:
     if not _coverage().has(year, month):
         rows = [(*row[:-1], MISSING) for row in rows]
     return table_response(
-        f"månadsrapport-{year}-{month:02d}", ["Verksamhet", "Kvalitetsområde", "Antal"], rows
+        f"månadsrapport-{year}-{month:02d}", ["Verksamhet", "Kvalitetsområde", "Antal"], rows,
+        note=_month_footnote(year, month),
     )
 
 
 def _coverage() -> DataMonths:
     """Which months have data (up to today): the others read "uppgift saknas", never 0."""
     return months_with_data(runtime().engine, application().today())
+
+
+def _footnote(years: Iterable[int]) -> str | None:
+    """Which of these years' months come from imported data (None: none)."""
+    return _coverage().footnote(years)
+
+
+def _month_footnote(year: int, month: int) -> str | None:
+    return _footnote([year]) if _coverage().is_imported(year, month) else None
 
 
 def _year(form: Form) -> int:
@@ -240,11 +250,13 @@ def annual() -> Any:
     return render_template(
         "reports/annual.html", form=form, year=year, report=report,
         rows=annual_rows(report), totals=totals["years"], years=_year_choices(),
-        has_data=_coverage().has_year(year), missing=MISSING,
+        has_data=_coverage().has_year(year), missing=MISSING, footnote=_footnote([year]),
+        totals_footnote=_footnote(t["year"] for t in totals["years"]),
         causes=cause_table(year, None, str(year)),
     ), _status(form)
 
 
+UNALLOCATED = "Ej fördelat på kvalitetsområde (importerad årssiffra)"
 ANNUAL_HEADER = ["Kvalitetsområde", "IFO", "HVB", "Totalt", "Lex Sarah-utredningar"]
 
 
@@ -263,10 +275,12 @@ def annual_csv() -> Any:
         for row in annual_rows(report)
     ]
     total = report["total"]
+    if report["unallocated"]:
+        rows.append((UNALLOCATED, "", "", report["unallocated"], ""))
     rows.append(("TOTALT", total["ifo"], total["hvb"], total["total"], total["lex_sarah"]))
     if not _coverage().has_year(year):
         rows = [(row[0], *[MISSING] * (len(row) - 1)) for row in rows]
-    return table_response(f"årstabell-{year}", ANNUAL_HEADER, rows)
+    return table_response(f"årstabell-{year}", ANNUAL_HEADER, rows, note=_footnote([year]))
 
 
 @bp.route("/ar/totaler.csv")
@@ -278,6 +292,7 @@ def yearly_csv() -> Any:
     return table_response(
         "avvikelser-per-år", ["År", "Antal avvikelser"],
         [(row["year"], row["total"]) for row in years],
+        note=_footnote(row["year"] for row in years),
     )
 
 
@@ -299,11 +314,13 @@ def year_over_year() -> Any:
     fresh_views()
     series = _masked(queries.monthly_series(runtime().engine, range(first, last + 1)))
     chart = year_over_year_chart(
-        "diagram-ar-for-ar", title=f"Avvikelser per månad {first}–{last}", series=series
+        "diagram-ar-for-ar", title=f"Avvikelser per månad {first}–{last}", series=series,
+        imported={year for year, _ in _coverage().imported_in(range(first, last + 1))},
     )
     return render_template(
         "reports/year_over_year.html", form=form, first=first, last=last, series=series,
         chart=chart, months=MONTHS_SV, years=_year_choices(),
+        footnote=_footnote(range(first, last + 1)),
     ), _status(form)
 
 
@@ -322,6 +339,7 @@ def year_over_year_csv() -> Any:
         ["År", *MONTH_NAMES, "Totalt"],
         [(year, *[MISSING if n is None else n for n in counts], _total(counts))
          for year, counts in sorted(series.items())],
+        note=_footnote(range(first, last + 1)),
     )
 
 
