@@ -298,3 +298,47 @@ def print_table(results: list[dict[str, Any]], echo: Callable[[str], None]) -> N
         goal = "" if target is None else (f"≥ {target}" if target > 0 else f"< {-target}")
         echo(f"{label:40}{cells}   {goal}")
     echo(f"{'events in the log':40}" + "".join(f"{r['events']:>14}" for r in results))
+
+
+def import_preview(app: Any, rows: int) -> dict[str, float]:
+    """Seconds to read and check (preview, nothing stored) a rows file of `rows` deviations,
+    as .xlsx and as .csv; the import page and `tracker import --dry-run` do exactly this."""
+    import csv
+    import io
+    from datetime import date, timedelta
+
+    from openpyxl import Workbook
+
+    from events.history_import import ImportKind
+    from tracker.history_import.templates import header
+
+    units = [unit.code for unit in app.organisation.units()]
+    kinds = [("handlaggning", "utredningstid"), ("genomforande", ""), ("samverkan", ""),
+             ("handlaggning", "sekretess")]
+    first = date(2016, 1, 1)
+    lines = []
+    for i in range(rows):
+        reported = first + timedelta(days=i % 700)
+        category, subcategory = kinds[i % len(kinds)]
+        lines.append([reported.isoformat(), (reported - timedelta(days=1)).isoformat(),
+                      units[i % len(units)], category, subcategory, f"Rad {i} i filen.",
+                      "avslutad", "nej", f"DNR {i}"])
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(header(ImportKind.ROWS))
+    writer.writerows(lines)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header(ImportKind.ROWS))
+    for line in lines:
+        sheet.append(line)
+    xlsx = io.BytesIO()
+    book.save(xlsx)
+    result: dict[str, float] = {}
+    for name, data in (("csv", out.getvalue().encode("utf-8")), ("xlsx", xlsx.getvalue())):
+        start = time.perf_counter()
+        preview = app.preview_import(ImportKind.ROWS, data, f"bench.{name}")
+        result[f"import_preview_{rows}_rows_{name}_s"] = time.perf_counter() - start
+        if not preview.ok:
+            raise RuntimeError(f"bench file has problems: {preview.problems[:3]}")
+    return result

@@ -22,6 +22,8 @@ KEYS = (
     "case_page_logged_p50_ms",
     "case_page_unlogged_p50_ms",
     "access_log_cost_p50_ms",
+    "import_preview_5000_rows_csv_s",
+    "import_preview_5000_rows_xlsx_s",
     "sizes",
 )
 

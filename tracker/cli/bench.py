@@ -23,6 +23,7 @@ from tracker.bench import (
     append_tx1,
     case_page_access_log,
     http_filing,
+    import_preview,
     latencies,
     percentile,
     print_table,
@@ -31,6 +32,8 @@ from tracker.bench import (
 )
 from tracker.cli.common import open_from_env
 from tracker.config import Settings
+
+IMPORT_ROWS = 5000  # a municipality's earlier years, one row per deviation
 
 
 def run_store(
@@ -124,6 +127,8 @@ def run_store(
         from web import create_app  # the composition root may import web/
 
         result |= case_page_access_log(rt, create_app(rt), sizes.report_queries)
+        echo(f"[{label}] import preview of a {IMPORT_ROWS}-row file (.csv and .xlsx)")
+        result |= import_preview(rt.app, IMPORT_ROWS)
         echo(json.dumps(result, default=str))  # kept even if a later store fails
         return result
     finally:

@@ -156,6 +156,9 @@ class _Checker:
             self.text(row, column, cell)
             return None
         value = cell.value
+        if isinstance(value, str) and looks_like_personal_identity_number(value):
+            self.problem(row, column, PERSONAL_NUMBER)
+            return None
         if isinstance(value, str):
             value = value.strip().replace("\u00a0", "").replace(" ", "")
             if not value:
@@ -191,6 +194,9 @@ class _Checker:
         value = cell.value
         if isinstance(value, datetime):
             value = value.date()
+        elif isinstance(value, str) and looks_like_personal_identity_number(value):
+            self.problem(row, column, PERSONAL_NUMBER)
+            return None
         elif isinstance(value, str) and value.strip():
             try:
                 value = date.fromisoformat(value.strip()[:10])
