@@ -109,6 +109,9 @@ def test_the_templates_have_header_codes_and_an_example_that_imports(
 def test_only_admin_and_quality_developer_see_the_import(
     client_for: Callable[[str], Any]
 ) -> None:
+    admin = client_for("admin")
+    assert 'href="/admin/import/"' in admin.get("/admin/").get_data(as_text=True)
+    assert admin.get("/admin/import/").status_code == 200
     for user in ("rapportor", "chef", "forste", "lexsarah"):
         client = client_for(user)
         assert client.get("/admin/import/").status_code == 403, user
