@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import unicodedata
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from events.errors import ValidationFailed
@@ -10,6 +11,14 @@ from events.personal_data import looks_like_personal_identity_number
 
 SHORT_TEXT = 200
 LONG_TEXT = 5000
+
+# Plausibility: nothing the tracker records happened before this (a year 0145 is a typo).
+EARLIEST_DATE = date(1990, 1, 1)
+# How far a "received at" moment may lie ahead of the server's clock (the sender's clock).
+CLOCK_SKEW = timedelta(minutes=5)
+# Newline and tab are text; every other control character (NUL, ESC, \u0004, ...) and lone
+# surrogates (unstorable) are refused. Carriage returns (browsers send CRLF) become \n.
+_ALLOWED_CONTROLS = {"\n", "\t"}
 
 if TYPE_CHECKING:
 
@@ -24,8 +33,9 @@ if TYPE_CHECKING:
 def check_text(
     field: str, value: str | None, *, required: bool = True, max_length: int = LONG_TEXT
 ) -> str:
-    """Stripped text; refuses missing, oversize and personnummer-like text."""
-    text = (value or "").strip()
+    """Stripped NFC text with \n line ends; refuses missing, oversize, control-character
+    and personnummer-like text."""
+    text = check_characters(field, value or "").strip()
     if required and not text:
         raise ValidationFailed(field, "This field is required.")
     if len(text) > max_length:
@@ -40,9 +50,40 @@ def check_text(
     return text
 
 
+def check_characters(field: str, value: str) -> str:
+    """NFC text with \n line ends; refuses control characters other than \n and \t."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    if any(
+        unicodedata.category(char) in ("Cc", "Cs") and char not in _ALLOWED_CONTROLS
+        for char in text
+    ):
+        raise ValidationFailed(
+            field, "The text contains a control character; only line breaks and tabs are allowed."
+        )
+    return unicodedata.normalize("NFC", text)
+
+
 def check_not_future(field: str, day: date, today: date) -> None:
+    """The date of something that happened or was reported: not after today, and not
+    before EARLIEST_DATE."""
+    check_not_too_early(field, day)
     if day > today:
         raise ValidationFailed(field, "The date cannot be in the future.")
+
+
+def check_not_too_early(field: str, day: date) -> None:
+    if day < EARLIEST_DATE:
+        raise ValidationFailed(
+            field, "The date cannot be before %(earliest)s.", earliest=EARLIEST_DATE.isoformat()
+        )
+
+
+def check_received(field: str, moment: datetime, now: datetime) -> None:
+    """A moment something arrived: not before EARLIEST_DATE, not ahead of `now` by more
+    than CLOCK_SKEW."""
+    check_not_too_early(field, moment.date())
+    if moment > now + CLOCK_SKEW:
+        raise ValidationFailed(field, "The time cannot be in the future.")
 
 
 def check_not_before(field: str, day: date, earliest: date, what: str) -> None:

@@ -9,7 +9,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from events.base import SHORT_TEXT, check_not_before, check_not_future, check_text
+from events.base import (
+    SHORT_TEXT,
+    check_not_before,
+    check_not_future,
+    check_received,
+    check_text,
+)
 from events.clocks import (
     DEFAULT_PROTECTION_CUTOFF,
     ClockStatus,
@@ -68,8 +74,7 @@ class ChildReport(Aggregate):
         sunday_rule: bool = False,
     ) -> ChildReport:
         _check_aware("received_at", received_at)
-        if received_at > now:
-            raise ValidationFailed("received_at", "The time cannot be in the future.")
+        check_received("received_at", received_at, now)
         return cls(
             number=number,
             unit=unit,

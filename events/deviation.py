@@ -10,7 +10,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from events.base import SHORT_TEXT, check_not_before, check_not_future, check_text
+from events.base import (
+    SHORT_TEXT,
+    check_not_before,
+    check_not_future,
+    check_not_too_early,
+    check_text,
+)
 from events.causes import CauseList
 from events.errors import (
     AlreadyRecorded,
@@ -105,6 +111,7 @@ class Deviation(Aggregate):
     ) -> Deviation:
         taxonomy.check(category, subcategory)
         check_not_future("reported_on", reported_on, today)
+        check_not_too_early("occurred_on", occurred_on)
         if occurred_on > reported_on:
             raise ValidationFailed(
                 "occurred_on", "The deviation cannot have happened after it was reported."

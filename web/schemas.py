@@ -11,7 +11,7 @@ from flask import has_app_context
 from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from events.base import LONG_TEXT, SHORT_TEXT, check_text
+from events.base import EARLIEST_DATE, LONG_TEXT, SHORT_TEXT, check_characters, check_text
 from events.clocks import local_date
 from events.errors import ValidationFailed
 from tracker.application import HistoryEntry
@@ -30,7 +30,7 @@ __all__ = [
     "version",
 ]
 
-EARLIEST_YEAR = 1990  # nothing this tracker records happened earlier
+EARLIEST_YEAR = EARLIEST_DATE.year  # the domain's rule: nothing recorded happened earlier
 INCOMPLETE_DATE = "Enter a complete date, e.g. 2026-11-20."
 
 
@@ -90,6 +90,16 @@ def _personal_data_free(value: str) -> None:
         raise ValidationError(domain_message(error)) from None
 
 
+def _plain_characters(value: str) -> None:
+    """Codes and filters reach SQL: a NUL there is a driver error, not a field error."""
+    from web.i18n import domain_message
+
+    try:
+        check_characters("text", value)
+    except ValidationFailed as error:
+        raise ValidationError(domain_message(error)) from None
+
+
 def text(
     max_length: int = LONG_TEXT, *, required: bool = True, **kwargs: Any
 ) -> fields.String:
@@ -106,7 +116,7 @@ def code(*, required: bool = True, **kwargs: Any) -> fields.String:
     """A code from organisation data (unit, category); unknown codes are the domain's call."""
     return fields.String(
         **_optional(required),
-        validate=validate.Length(max=64, error=_TOO_LONG),
+        validate=[validate.Length(max=64, error=_TOO_LONG), _plain_characters],
         **kwargs,
     )
 

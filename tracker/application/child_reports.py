@@ -8,6 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import IntegrityError
 
+from events.base import check_received
 from events.child_report import ChildReport, PreliminaryDecision
 from events.clocks import BREACH_ID_KEYS, Clock, local_date
 from events.deviation import Deviation, Source
@@ -71,6 +72,8 @@ class ChildReportCommands(ApplicationBase):
             ]
             return received
 
+        if received_at.tzinfo:
+            check_received("received_at", received_at, now)  # before its year is read
         year = local_date(received_at).year if received_at.tzinfo else now.year
         self._save_numbered(SeriesKind.CHILD_REPORT, year, build)
         return received[0]
