@@ -210,15 +210,21 @@ USERS_IN_ORDER = ["utvecklare", "chef", "forste", "lexsarah", "admin", "rapporto
 
 def _pages(runtime: Runtime, ids: dict[str, UUID]) -> list[str]:
     app = create_app(runtime=runtime)
+    today = runtime.app.today()
+    values: dict[str, Any] = {**ids, "username": "chef", "year": today.year,
+                              "month": today.month}
     paths = []
     unknown = []
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or ()) or SKIP.search(rule.rule):
             continue
-        if set(rule.arguments) - set(ids):
+        # Organisation codes: a category on the taxonomy pages, else a unit.
+        values["code"] = "handlaggning" if "kategori" in rule.rule else "utredning"
+        if set(rule.arguments) - set(values):
             unknown.append(rule.rule)
             continue
-        paths.append(app.url_map.bind("").build(rule.endpoint, dict(ids)) if rule.arguments
+        arguments = {name: values[name] for name in rule.arguments}
+        paths.append(app.url_map.bind("").build(rule.endpoint, arguments) if rule.arguments
                      else rule.rule)
     assert not unknown, f"give these pages data in _seed: {unknown}"
     return sorted(set(paths))
