@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -114,17 +115,23 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[Cell]]]:
     from openpyxl import load_workbook
 
     values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    # The formulas are read (a second pass) only when the workbook has any.
+    formulas = (
+        load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        if _has_formulas(data) else None
+    )
     try:
-        sheet, formula_sheet = values.worksheets[0], formulas.worksheets[0]
-        grid: list[tuple[int, list[Cell]]] = []
-        pairs = zip(
-            sheet.iter_rows(values_only=True), formula_sheet.iter_rows(values_only=True),
-            strict=False,
+        sheet = values.worksheets[0]
+        written_rows = (
+            formulas.worksheets[0].iter_rows(values_only=True) if formulas is not None
+            else iter(())
         )
+        grid: list[tuple[int, list[Cell]]] = []
+        pairs = itertools.zip_longest(sheet.iter_rows(values_only=True), written_rows,
+                                      fillvalue=())
         for number, (cached, written) in enumerate(pairs, start=1):
             cells = []
-            for index, value in enumerate(cached):
+            for index, value in enumerate(cached or ()):
                 source = written[index] if index < len(written) else None
                 is_formula = isinstance(source, str) and source.startswith("=")
                 cells.append(Cell(
@@ -135,7 +142,17 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[Cell]]]:
         return grid
     finally:
         values.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
+
+
+def _has_formulas(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(
+            b"<f>" in archive.read(name) or b"<f " in archive.read(name)
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
 
 
 def _decode(data: bytes) -> str:
