@@ -86,8 +86,16 @@ class BatchRunner:
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
-    def cycle(self, head: int | None = None, lock_timeout: float | None = None) -> CycleResult:
-        """Process at most one batch up to `head` (default: the log's head now)."""
+    def cycle(
+        self,
+        head: int | None = None,
+        lock_timeout: float | None = None,
+        *,
+        deadline: float | None = None,
+    ) -> CycleResult:
+        """Process at most one batch up to `head` (default: the log's head now). With a
+        `deadline` (monotonic), each view waits for the database only for the time left, so
+        the whole cycle, not each of its views, is bounded by it."""
         head = self.head() if head is None else head
         positions = self.positions()
         start = min(positions.values(), default=head)
@@ -113,8 +121,13 @@ class BatchRunner:
             old = positions[view.name]
             if old >= end:
                 continue
+            timeout = lock_timeout
+            if deadline is not None:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    break  # out of time: the caller reads what the views have
             try:
-                self._apply(view, events, old, end, lock_timeout)
+                self._apply(view, events, old, end, timeout)
             except TrackingConflict:
                 conflicts += 1  # another runner got there first; its result stands
         return CycleResult(len(notifications), min(self.positions().values()), conflicts)
@@ -150,8 +163,7 @@ class BatchRunner:
         """Process until every view has reached `head`; False if `deadline` (monotonic)
         passed first."""
         while True:
-            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.001)
-            result = self.cycle(head, lock_timeout=remaining)
+            result = self.cycle(head, deadline=deadline)
             if progress is not None:
                 progress(result.position)
             if result.position >= head:

@@ -216,6 +216,9 @@ todo_deviations = sa.Table(
     sa.Column("measures", sa.Integer, nullable=False),
     sa.Column("feedback", sa.Integer, nullable=False),
     sa.Column("last_feedback_at", sa.DateTime(timezone=True), nullable=True),
+    # A recorded reason stands in for the missing measure / feedback (the closing rules).
+    sa.Column("measures_not_needed", sa.Boolean, nullable=False, default=False),
+    sa.Column("feedback_not_possible", sa.Boolean, nullable=False, default=False),
     sa.Index("ix_view_todo_deviations_unit", "status", "unit"),
     sa.Index("ix_view_todo_deviations_reporter", "reporter"),
 )

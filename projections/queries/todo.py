@@ -26,18 +26,28 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
+def _lacking_a_step(table: sa.Table) -> sa.ColumnElement[bool]:
+    """No cause analysis; no measure and no reason none is needed; no feedback to a staff
+    reporter and no reason it cannot be given."""
+    return sa.or_(
+        table.c.analysed.is_(False),
+        sa.and_(table.c.measures == 0, table.c.measures_not_needed.is_(False)),
+        sa.and_(
+            table.c.feedback == 0, table.c.source == "staff",
+            table.c.feedback_not_possible.is_(False),
+        ),
+    )
+
+
 def waiting_deviations(
     engine: sa.Engine, units: Collection[str] | None, *, limit: int = 200
 ) -> list[dict[str, Any]]:
     """Open deviations (in `units`; None = all) still lacking a cause analysis, a measure,
     or feedback to a staff reporter; oldest first."""
     table = t.todo_deviations
-    missing = sa.or_(
-        table.c.analysed.is_(False),
-        table.c.measures == 0,
-        sa.and_(table.c.feedback == 0, table.c.source == "staff"),
+    query = sa.select(table).where(
+        table.c.status == DeviationStatus.OPEN.value, _lacking_a_step(table)
     )
-    query = sa.select(table).where(table.c.status == DeviationStatus.OPEN.value, missing)
     if units is not None:
         query = query.where(table.c.unit.in_(list(units)))
     query = query.order_by(table.c.reported_on, table.c.number).limit(limit)
@@ -46,8 +56,11 @@ def waiting_deviations(
     return [
         dict(row) | {
             "needs_analysis": not row["analysed"],
-            "needs_measure": row["measures"] == 0,
-            "needs_feedback": row["feedback"] == 0 and row["source"] == "staff",
+            "needs_measure": row["measures"] == 0 and not row["measures_not_needed"],
+            "needs_feedback": (
+                row["feedback"] == 0 and row["source"] == "staff"
+                and not row["feedback_not_possible"]
+            ),
         }
         for row in rows
     ]
@@ -56,12 +69,7 @@ def waiting_deviations(
 def count_waiting_deviations(engine: sa.Engine, units: Collection[str] | None) -> int:
     table = t.todo_deviations
     query = sa.select(sa.func.count()).select_from(table).where(
-        table.c.status == DeviationStatus.OPEN.value,
-        sa.or_(
-            table.c.analysed.is_(False),
-            table.c.measures == 0,
-            sa.and_(table.c.feedback == 0, table.c.source == "staff"),
-        ),
+        table.c.status == DeviationStatus.OPEN.value, _lacking_a_step(table)
     )
     if units is not None:
         query = query.where(table.c.unit.in_(list(units)))

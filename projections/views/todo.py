@@ -31,7 +31,9 @@ class ToDo(View):
         Deviation.CauseAnalysed,
         Deviation.MeasureAdded,
         Deviation.MeasureCompleted,
+        Deviation.NoMeasuresNeededRecorded,
         Deviation.FeedbackGiven,
+        Deviation.FeedbackImpossibleRecorded,
         Deviation.Closed,
         Deviation.Reopened,
         Deviation.Withdrawn,
@@ -71,6 +73,7 @@ class ToDo(View):
                     reporter=event.reporter, source=event.source.value,
                     reported_on=event.reported_on, status=DeviationStatus.OPEN.value,
                     analysed=False, measures=0, feedback=0, last_feedback_at=None,
+                    measures_not_needed=False, feedback_not_possible=False,
                 )
             )
 
@@ -93,6 +96,14 @@ class ToDo(View):
                     responsible=event.responsible, due_on=event.due_on, completed=False,
                 )
             )
+
+    @process_event.register
+    def _(self, event: Deviation.NoMeasuresNeededRecorded, tracking: Tracking) -> None:
+        self._deviation(tracking, event.originator_id, measures_not_needed=True)
+
+    @process_event.register
+    def _(self, event: Deviation.FeedbackImpossibleRecorded, tracking: Tracking) -> None:
+        self._deviation(tracking, event.originator_id, feedback_not_possible=True)
 
     @process_event.register
     def _(self, event: Deviation.MeasureCompleted, tracking: Tracking) -> None:

@@ -79,6 +79,25 @@ def test_a_unit_manager_sees_new_deviations_of_her_units_until_each_step_is_take
     assert "HVB Notgården" in developer and number not in developer
 
 
+def test_a_recorded_reason_stands_in_for_the_missing_measure_and_feedback(
+    runtime: Runtime, client_for: Client, users: dict[str, Account]
+) -> None:
+    app = runtime.app
+    mine = file(runtime)
+    number = app.get_deviation(mine).number
+    chef = client_for("chef")
+    app.analyse_cause(mine, actor="chef", analysis="Engångshändelse.", causes=["annat"])
+    app.record_no_measures_needed(mine, actor="chef", reason="Rutinen finns och följdes.")
+    assert "saknar återkoppling till rapportören" in section(
+        text_of(chef), "Avvikelser som väntar"
+    )
+
+    app.record_feedback_impossible(mine, actor="chef", reason="Anonym rapport på papper.")
+    page = text_of(chef)
+    assert "Avvikelser som väntar" not in page
+    assert number not in page
+
+
 def test_a_handler_sees_the_child_reports_they_handle_with_days_left_in_words(
     runtime: Runtime, client_for: Client, users: dict[str, Account]
 ) -> None:
