@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 COMMANDS = {
-    "bench", "demo", "init", "projections", "scheduler", "serve", "taxonomy", "token", "unit",
-    "user", "worker",
+    "access-log", "bench", "demo", "import", "init", "projections", "scheduler", "serve",
+    "taxonomy", "token", "unit", "user", "worker",
 }
 
 
