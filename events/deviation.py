@@ -23,6 +23,7 @@ from events.errors import (
     CaseClosed,
     CaseWithdrawn,
     DomainError,
+    EscalatedImportedDeviations,
     StepOutOfOrder,
     ValidationFailed,
 )
@@ -440,6 +441,8 @@ class Deviation(Aggregate):
             raise StepOutOfOrder("The deviation does not come from that import.")
         if self.status is DeviationStatus.WITHDRAWN:
             return
+        if self.lex_sarah_case_id is not None:  # withdraw's rule holds for an undo too
+            raise EscalatedImportedDeviations([self.number])
         self._withdrawn(
             reason="Importen ångrades.", previous_status=self.status, actor=actor
         )

@@ -80,3 +80,24 @@ class InvestigationIncomplete(StepOutOfOrder):
     def __init__(self, missing: list[str], descriptions: list[str]) -> None:
         self.missing = missing  # the finding kinds' codes
         super().__init__(missing=Phrases(descriptions))
+
+
+class EscalatedImportedDeviations(StepOutOfOrder):
+    """An import undo that would withdraw deviations escalated to Lex Sarah since."""
+
+    template = (
+        "The import cannot be undone: these deviations led to a Lex Sarah investigation: "
+        "%(numbers)s. Such a deviation cannot be withdrawn. Nothing was changed."
+    )
+    field = "deviations"
+
+    def __init__(self, numbers: list[str]) -> None:
+        self.numbers = numbers
+        super().__init__(numbers=Numbers(numbers))
+
+
+class Numbers(tuple[str, ...]):
+    """Case numbers as one message parameter: listed as they are, never translated."""
+
+    def __str__(self) -> str:
+        return ", ".join(self)

@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from events.deviation import Deviation, Source
-from events.errors import DomainError
+from events.errors import DomainError, EscalatedImportedDeviations
 from events.history_import import HistoryImport, ImportKind, imported_deviation_id
 from events.numbering import NumberSeries, SeriesKind
 from tracker.application.base import NUMBERING_ATTEMPTS, ApplicationBase, ConflictError, back_off
@@ -110,11 +110,16 @@ class HistoryImportCommands(ApplicationBase):
         raise ConflictError
 
     def undo_import(self, import_id: UUID, *, actor: str) -> HistoryImport:
+        """Refused, nothing changed, while any of its deviations is escalated to Lex Sarah
+        (such a deviation cannot be withdrawn): the error names every one."""
         record = self.get_import(import_id)
         record.undo(at=self.now(), actor=actor)
+        deviations = [self._get(Deviation, d) for d in record.deviation_ids]
+        escalated = [d.number for d in deviations if d.lex_sarah_case_id is not None]
+        if escalated:
+            raise EscalatedImportedDeviations(escalated)
         changed: list[Aggregate] = [record]
-        for deviation_id in record.deviation_ids:
-            deviation = self._get(Deviation, deviation_id)
+        for deviation in deviations:
             before = deviation.version
             deviation.undo_import(import_id=import_id, actor=actor)
             if deviation.version != before:

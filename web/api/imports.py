@@ -9,12 +9,14 @@ from uuid import UUID
 from flask import Response, jsonify, request
 from marshmallow import Schema, fields, validate
 
+from events.errors import EscalatedImportedDeviations
 from events.history_import import ImportKind
 from projections import queries
 from tracker.accounts import Account
 from tracker.application.history_imports import ImportRefused
 from tracker.history_import import Preview
 from web.api import ApiError, endpoint
+from web.i18n import domain_message
 from web.imports import IMPORT_ROLES, MAX_IMPORT_BYTES
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
@@ -151,8 +153,14 @@ def list_imports(account: Account) -> Any:
 
 @endpoint("/imports/<uuid:import_id>/undo", method="POST",
           summary="Ångra en import i sin helhet (antal och avvikelser slutar räknas)",
+          description="Refused with 409 while any of its deviations has been escalated to "
+          "Lex Sarah since (such a deviation cannot be withdrawn): `errors.deviations` names "
+          "their numbers; nothing is changed. An import already undone: 409.",
           roles=IMPORT_ROLES, response=ImportSchema, tags=TAGS)
 def undo_import(account: Account, import_id: UUID) -> Any:
-    application().undo_import(import_id, actor=account.username)
+    try:
+        application().undo_import(import_id, actor=account.username)
+    except EscalatedImportedDeviations as refused:
+        raise ApiError(409, {refused.field: [domain_message(refused)]}) from refused
     fresh_views()
     return queries.import_summary(runtime().engine, import_id)

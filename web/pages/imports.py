@@ -13,7 +13,7 @@ from uuid import UUID
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from events.errors import DomainError
+from events.errors import DomainError, EscalatedImportedDeviations
 from events.history_import import ImportKind
 from projections import queries
 from tracker.accounts import Role
@@ -126,6 +126,8 @@ def store() -> Any:
 def undo(import_id: UUID) -> Any:
     try:
         application().undo_import(import_id, actor=current_account().username)
+    except EscalatedImportedDeviations as refused:  # shown at the import's row
+        return _index(errors={f"import-{import_id}": domain_message(refused)}, status=409)
     except DomainError as error:
         flash(domain_message(error), "error")
         return redirect(url_for("imports.index"))
