@@ -15,6 +15,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from events.causes import CauseList
 from events.deviation import Deviation, DeviationStatus
 from events.taxonomy import Operation, Taxonomy
 from projections import queries
@@ -155,14 +156,16 @@ def _measures(deviation: Deviation) -> list[str]:
     return lines
 
 
-def deviation_text(deviation: Deviation, unit_name: str) -> str:
+def deviation_text(deviation: Deviation, unit_name: str, causes: CauseList | None = None) -> str:
     """What happened, the cause analysis and the measures of one case (no case reference,
     no reporter: the committee gets the facts, not who)."""
     lines = [f"{deviation.number}, {unit_name}, rapporterad {deviation.reported_on.isoformat()}: "
              f"{deviation.description}"]
     if deviation.immediate_actions:
         lines.append(f"Omedelbara åtgärder: {deviation.immediate_actions}")
-    lines.append(f"Orsaksanalys: {deviation.cause_analysis or 'ingen orsaksanalys registrerad.'}")
+    named = ", ".join(_lower_first(causes.name(c)) for c in deviation.causes) if causes else ""
+    lines.append(f"Orsaksanalys{f' ({named})' if named else ''}: "
+                 f"{deviation.cause_analysis or 'ingen orsaksanalys registrerad.'}")
     measures = _measures(deviation)
     lines.append("Åtgärder:" if measures else "Åtgärder: inga registrerade.")
     lines.extend(measures)
@@ -171,15 +174,41 @@ def deviation_text(deviation: Deviation, unit_name: str) -> str:
     return "\n".join(lines)
 
 
+def cause_line(deviations: list[Deviation], causes: CauseList) -> str:
+    """"Orsaker: frånvaro eller bemanning (2), rutin följs inte (1)." from the structured
+    causes of the group's analyses (a deviation with two causes counts under each), in the
+    cause list's order, most frequent first; and how many still name none."""
+    counts: dict[str, int] = {}
+    for deviation in deviations:
+        for code in deviation.causes:
+            counts[code] = counts.get(code, 0) + 1
+    order = list(causes.causes)
+    ranked = sorted(counts.items(), key=lambda item: (
+        -item[1], order.index(item[0]) if item[0] in order else len(order)))
+    named = [f"{_lower_first(causes.name(code))} ({n})" for code, n in ranked]
+    without = sum(1 for deviation in deviations if not deviation.causes)
+    line = f"Orsaker: {', '.join(named)}." if named else ""
+    if without:
+        noun = "avvikelse saknar" if without == 1 else "avvikelser saknar"
+        line += (" " if line else "") + (
+            f"{in_words(without).capitalize()} {noun} ännu en orsaksanalys med angivna orsaker.")
+    return line
+
+
+def _lower_first(name: str) -> str:
+    return name[0].lower() + name[1:] if name else name
+
+
 def sections(
     engine: sa.Engine,
     taxonomy: Taxonomy,
     figs: dict[str, Any],
     load: Callable[[UUID], Deviation],
     unit_names: dict[str, str],
+    causes: CauseList,
 ) -> list[dict[str, Any]]:
     """Beskrivning av ärendet: per kvalitetsområde / underkategori with deviations this
-    month, the count and each deviation's story."""
+    month, the count, the causes its analyses name and each deviation's story."""
     year, month = figs["year"], figs["month"]
     found = queries.list_deviations(engine, year=year, month=month, per_page=100_000).items
     cases: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
@@ -196,9 +225,11 @@ def sections(
         name, _ = leaf_name(taxonomy, category, subcategory)
         counts = {op: sum(1 for i in items if i["operation"] == op) for op in OPERATION_NAMES}
         spread = ", ".join(f"{op} {n}" for op, n in counts.items() if n)
-        texts = [f"{len(items)} {'avvikelse' if len(items) == 1 else 'avvikelser'} ({spread})."]
-        texts += [deviation_text(load(item["id"]), unit_names.get(item["unit"], item["unit"]))
-                  for item in items]
+        loaded = [load(item["id"]) for item in items]
+        head = f"{len(items)} {'avvikelse' if len(items) == 1 else 'avvikelser'} ({spread})."
+        texts = [f"{head} {cause_line(loaded, causes)}".strip()]
+        texts += [deviation_text(deviation, unit_names.get(item["unit"], item["unit"]), causes)
+                  for deviation, item in zip(loaded, items, strict=True)]
         key = f"{category}/{subcategory}" if subcategory else category
         result.append({"key": key, "heading": name, "count": len(items),
                        "text": "\n\n".join(texts)})
@@ -245,7 +276,8 @@ def draft(
     figs = figures(engine, organisation, year, month, today)
     return {
         "text": texts(heading, figs, author, today),
-        "sections": sections(engine, organisation.taxonomy(), figs, load, unit_names),
+        "sections": sections(engine, organisation.taxonomy(), figs, load, unit_names,
+                             organisation.causes()),
         "figures": figs,
     }
 
