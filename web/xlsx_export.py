@@ -111,12 +111,14 @@ def xlsx_response(filename: str, sheets: Iterable[Sheet], *, title: str = "") ->
 
 def table_response(
     filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "",
-    note: str | None = None,
+    note: str | None = None, extra: Sequence[Sheet] = (),
 ) -> Response:
     """The same table as CSV or, when the route asked for .xlsx, as a workbook; `note` (a
-    footnote, e.g. which months come from imported data) below it after an empty row."""
+    footnote, e.g. which months come from imported data) below it after an empty row.
+    `extra` tables follow in the workbook as sheets of their own (a CSV holds one table:
+    they have downloads of their own)."""
     if note:
         rows = [*rows, (), (note,)]
     if request.path.endswith(".xlsx"):
-        return xlsx_response(filename, [Sheet(sheet or filename, header, list(rows))])
+        return xlsx_response(filename, [Sheet(sheet or filename, header, list(rows)), *extra])
     return csv_response(filename, header, rows)

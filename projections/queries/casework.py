@@ -10,8 +10,10 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from events.causes import CauseList
 from events.clocks import add_months
 from events.deviation import DeviationStatus
+from events.taxonomy import Operation
 from projections import tables as t
 
 # The deviation's steps, in task-list order (events.tasks names them the same way).
@@ -152,6 +154,24 @@ def cause_counts(
         for operation, cause, n in connection.execute(query):
             counts.setdefault(operation, {})[cause] = int(n)
     return counts
+
+
+def cause_table(
+    engine: sa.Engine, causes: CauseList, year: int, month: int | None = None
+) -> dict[str, Any]:
+    """{"analysed": deviations whose analysis names causes, "rows": [{code, name, ifo, hvb,
+    total}]}: every active cause of the list in its order, zeros included, then codes only
+    the data still has (a cause retired since)."""
+    counts = cause_counts(engine, year, month)
+    codes = [cause.code for cause in causes.active()]
+    codes += sorted({code for by_code in counts.values() for code in by_code} - set(codes))
+    rows = []
+    for code in codes:
+        ifo = counts.get(Operation.IFO.value, {}).get(code, 0)
+        hvb = counts.get(Operation.HVB.value, {}).get(code, 0)
+        rows.append({"code": code, "name": causes.name(code), "ifo": ifo, "hvb": hvb,
+                     "total": ifo + hvb})
+    return {"analysed": analysed_count(engine, year, month), "rows": rows}
 
 
 def recurrence_deviations(

@@ -4,6 +4,7 @@ an analysis stored before causes existed still loads (upcast, no causes)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from uuid import UUID
 
 import pytest
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 
 from events.causes import DEFAULT_CAUSES, Cause, CauseList
 from events.deviation import Deviation
@@ -38,7 +40,7 @@ def cause_cells(html: str) -> dict[str, tuple[int, int, int]]:
 
 
 def test_the_monthly_report_counts_deviations_per_cause(
-    client_for: Callable[[str], FlaskClient], runtime: Runtime
+    client_for: Callable[[str], FlaskClient], runtime: Runtime, api: Callable[..., Any]
 ) -> None:
     # The source municipality's January: leave or sickness (2), nobody noticed the children
     # of a person taken into custody (2), the guardian did not turn up (1).
@@ -77,6 +79,35 @@ def test_the_monthly_report_counts_deviations_per_cause(
 
     annual = client_for("utvecklare").get(f"/rapporter/ar?year={today.year}")
     assert cause_cells(annual.get_data(as_text=True))["franvaro_bemanning"] == (2, 0, 2)
+
+    # The same counts in the downloads (linked under the table; in the report's Excel file
+    # as the sheet "Orsaker") and the API.
+    month = f"year={today.year}&month={today.month}"
+    assert f'href="/rapporter/manad/orsaker.csv?{month}"'.replace("&", "&amp;") in html
+    for path in (f"/rapporter/manad/orsaker.csv?{month}",
+                 f"/rapporter/ar/orsaker.csv?year={today.year}"):
+        lines = client_for("utvecklare").get(path).data.decode("utf-8-sig").splitlines()
+        assert lines[0] == "Orsak (enligt orsaksanalyserna);IFO;HVB;Totalt"
+        assert "Frånvaro eller bemanning;2;0;2" in lines
+        assert "Information saknades;1;1;2" in lines and "Teknik eller system;0;0;0" in lines
+        assert lines[-1].startswith("6 av avvikelserna")
+    for path in (f"/rapporter/manad.xlsx?{month}", f"/rapporter/ar.xlsx?year={today.year}",
+                 f"/rapporter/manad/orsaker.xlsx?{month}"):
+        book = load_workbook(io.BytesIO(client_for("utvecklare").get(path).data))
+        sheet = [row for row in book["Orsaker"].iter_rows(values_only=True) if row[0]]
+        assert sheet[0] == ("Orsak (enligt orsaksanalyserna)", "IFO", "HVB", "Totalt")
+        assert ("Information saknades", 1, 1, 2) in sheet
+    for path in (f"/api/v1/reports/monthly?{month}", f"/api/v1/reports/annual?year={today.year}"):
+        counted = api("utvecklare", "GET", path).get_json()["causes"]
+        assert counted["analysed"] == 6
+        by_code = {row["code"]: row for row in counted["rows"]}
+        assert by_code["information_saknades"] == {
+            "code": "information_saknades", "name": "Information saknades",
+            "ifo": 1, "hvb": 1, "total": 2}
+        assert by_code["teknik"]["total"] == 0 and set(by_code) == set(DEFAULT_CAUSES.causes)
+    schemas = client_for("utvecklare").get("/api/openapi.json").get_json()["components"]
+    assert "causes" in schemas["schemas"]["MonthlyReport"]["properties"]
+    assert "causes" in schemas["schemas"]["AnnualReport"]["properties"]
 
 
 def test_the_analysis_form_offers_the_cause_list_and_requires_a_cause(

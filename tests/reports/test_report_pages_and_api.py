@@ -15,7 +15,7 @@ import pytest
 
 from tracker.runtime import Runtime
 
-MONTHLY_KEYS = {"year", "month", "total", "by_operation", "rows"}
+MONTHLY_KEYS = {"year", "month", "total", "by_operation", "rows", "causes"}
 
 
 # --- rollups ------------------------------------------------------------------------
@@ -169,8 +169,10 @@ def test_report_endpoints_count_what_a_client_just_filed(
     today = runtime.app.today()
     query = f"?year={today.year}&month={today.month}"
     empty = api("utvecklare", "GET", f"/api/v1/reports/monthly{query}").get_json()
+    causes = empty.pop("causes")
     assert empty == {"year": today.year, "month": today.month, "total": 0,
                      "by_operation": {"IFO": 0, "HVB": 0}, "rows": []}
+    assert causes["analysed"] == 0 and {row["total"] for row in causes["rows"]} == {0}
     filed = api("rapportor", "POST", "/api/v1/deviations", json={
         "unit": "utredning", "category": "handlaggning", "subcategory": "registrering",
         "occurred_on": today.isoformat(), "description": "Journal i fel mapp."})
@@ -182,7 +184,7 @@ def test_report_endpoints_count_what_a_client_just_filed(
     assert monthly["rows"] == [{"operation": "IFO", "category": "handlaggning",
                                 "subcategory": "registrering", "count": 1}]
     annual = api("utvecklare", "GET", f"/api/v1/reports/annual?year={today.year}").get_json()
-    assert set(annual) == {"year", "rows", "total"}
+    assert set(annual) == {"year", "rows", "total", "causes"}
     assert annual["total"] == {"ifo": 1, "hvb": 0, "total": 1, "lex_sarah": 0}
     assert set(annual["rows"][0]) == {"category", "subcategory", "ifo", "hvb", "total",
                                       "lex_sarah"}

@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from projections import queries
+from projections.queries import casework
 from tracker.accounts import Account
 from web.api import endpoint
 from web.casework import REPORT_ROLES
@@ -39,12 +40,29 @@ class MonthlyRowSchema(Schema):
     count = fields.Integer(required=True)
 
 
+class CauseCountSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "cause code (cause list)"})
+    name = fields.String(required=True)
+    ifo = fields.Integer(required=True)
+    hvb = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class CausesSchema(Schema):
+    analysed = fields.Integer(required=True, metadata={
+        "description": "deviations of the period whose cause analysis names causes"})
+    rows = fields.List(fields.Nested(CauseCountSchema), required=True, metadata={
+        "description": "deviations per cause, every active cause (zeros included); a "
+        "deviation with two causes counts under each; withdrawn ones not at all"})
+
+
 class MonthlyReportSchema(Schema):
     year = fields.Integer(required=True)
     month = fields.Integer(required=True)
     total = fields.Integer(required=True)
     by_operation = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     rows = fields.List(fields.Nested(MonthlyRowSchema), required=True)
+    causes = fields.Nested(CausesSchema, required=True)
 
 
 class AnnualTotalSchema(Schema):
@@ -63,6 +81,7 @@ class AnnualReportSchema(Schema):
     year = fields.Integer(required=True)
     rows = fields.List(fields.Nested(AnnualRowSchema), required=True)
     total = fields.Nested(AnnualTotalSchema, required=True)
+    causes = fields.Nested(CausesSchema, required=True)
 
 
 class YearTotalSchema(Schema):
@@ -104,27 +123,36 @@ class RecurrenceSchema(Schema):
 
 @endpoint(
     "/reports/monthly", summary="Månadsrapport: inkomna avvikelser per verksamhet och kategori",
-    description="Counted by the month of reported_on; rows with count > 0 only.",
+    description="Counted by the month of reported_on; rows with count > 0 only. `causes`: "
+    "the month's deviations per cause of their cause analyses, per operation.",
     roles=REPORT_ROLES, query=MonthlyQuery, response=MonthlyReportSchema, tags=TAGS,
 )
 def monthly(account: Account, query: dict[str, Any]) -> dict[str, Any]:
     fresh_views()
-    return queries.monthly_report(
-        runtime().engine, query["year"], query["month"], organisation=runtime().organisation
+    year, month = query["year"], query["month"]
+    report = queries.monthly_report(
+        runtime().engine, year, month, organisation=runtime().organisation
     )
+    return {**report, "causes": _causes(year, month)}
+
+
+def _causes(year: int, month: int | None) -> dict[str, Any]:
+    return casework.cause_table(runtime().engine, runtime().organisation.causes(), year, month)
 
 
 @endpoint(
     "/reports/annual", summary="Årstabell för kvalitetsberättelsen",
     description="Rows per category and the handlaggning subcategories (varav), IFO, HVB, "
-    "total, and Lex Sarah investigations (by the year they were opened).",
+    "total, and Lex Sarah investigations (by the year they were opened). `causes`: the "
+    "year's deviations per cause of their cause analyses, per operation.",
     roles=REPORT_ROLES, query=AnnualQuery, response=AnnualReportSchema, tags=TAGS,
 )
 def annual(account: Account, query: dict[str, Any]) -> dict[str, Any]:
     fresh_views()
-    return queries.annual_report(
+    report = queries.annual_report(
         runtime().engine, query["year"], organisation=runtime().organisation
     )
+    return {**report, "causes": _causes(query["year"], None)}
 
 
 @endpoint(

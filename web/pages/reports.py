@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext
 from marshmallow import fields, validate
 
@@ -24,7 +24,7 @@ from web.display import OPERATION_NAMES, category_name, unit_name
 from web.forms import Form, parse_form
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
-from web.xlsx_export import table_response
+from web.xlsx_export import Sheet, table_response
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 navigation.register("Rapporter", "reports.index", REPORT_ROLES, order=60)
@@ -95,18 +95,31 @@ def cause_table(year: int, month: int | None, period: str) -> dict[str, Any]:
     of the cause list, zeros included, then codes only the data still has."""
     from projections.queries import casework
 
-    counts = casework.cause_counts(runtime().engine, year, month)
-    analysed = casework.analysed_count(runtime().engine, year, month)
-    causes = runtime().organisation.causes()
-    codes = [cause.code for cause in causes.active()]
-    codes += sorted({code for by_code in counts.values() for code in by_code} - set(codes))
-    rows = []
-    for code in codes:
-        ifo = counts.get(Operation.IFO.value, {}).get(code, 0)
-        hvb = counts.get(Operation.HVB.value, {}).get(code, 0)
-        rows.append({"code": code, "name": causes.name(code), "ifo": ifo, "hvb": hvb,
-                     "total": ifo + hvb})
-    return {"rows": rows, "analysed": analysed, "period": period}
+    table = casework.cause_table(runtime().engine, runtime().organisation.causes(), year, month)
+    if month is None:
+        links = {"csv": url_for("reports.annual_causes_csv", year=year),
+                 "xlsx": url_for("reports.annual_causes_xlsx", year=year)}
+    else:
+        links = {"csv": url_for("reports.monthly_causes_csv", year=year, month=month),
+                 "xlsx": url_for("reports.monthly_causes_xlsx", year=year, month=month)}
+    return {**table, "period": period, "links": links}
+
+
+CAUSE_HEADER = ["Orsak (enligt orsaksanalyserna)", "IFO", "HVB", "Totalt"]
+
+
+def cause_sheet(causes: dict[str, Any], has_data: bool) -> Sheet:
+    """The cause table for a download: beside the report (a second sheet in Excel, a second
+    block in CSV), with how many deviations name causes; "uppgift saknas" without data."""
+    rows: list[Sequence[Any]] = [
+        (row["name"], row["ifo"], row["hvb"], row["total"]) if has_data
+        else (row["name"], MISSING, MISSING, MISSING)
+        for row in causes["rows"]
+    ]
+    if has_data:
+        rows.append((f"{causes['analysed']} av avvikelserna under {causes['period']} har en "
+                     "orsaksanalys med angivna orsaker. En avvikelse kan ha flera orsaker.",))
+    return Sheet("Orsaker", CAUSE_HEADER, rows)
 
 
 def monthly_tables(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -198,12 +211,44 @@ def monthly_csv() -> Any:
     ]
     rows += [(OPERATION_NAMES[op], "Totalt", n) for op, n in report["by_operation"].items()]
     rows.append(("Alla verksamheter", "Totalt", report["total"]))
-    if not _coverage().has(year, month):
+    has_data = _coverage().has(year, month)
+    if not has_data:
         rows = [(*row[:-1], MISSING) for row in rows]
+    causes = cause_table(year, month, f"{MONTH_NAMES[month - 1]} {year}")
     return table_response(
         f"månadsrapport-{year}-{month:02d}", ["Verksamhet", "Kvalitetsområde", "Antal"], rows,
-        note=_month_footnote(year, month),
+        note=_month_footnote(year, month), sheet="Månadsrapport",
+        extra=[cause_sheet(causes, has_data)],
     )
+
+
+@bp.route("/manad/orsaker.csv")
+@bp.route("/manad/orsaker.xlsx", endpoint="monthly_causes_xlsx")
+@roles_required(REPORT_ROLES)
+def monthly_causes_csv() -> Any:
+    form = _query(MonthQuery())
+    if not form.ok:
+        return _refused(form)
+    year, month = _month(form)
+    fresh_views()
+    sheet = cause_sheet(cause_table(year, month, f"{MONTH_NAMES[month - 1]} {year}"),
+                        _coverage().has(year, month))
+    return table_response(f"orsaker-{year}-{month:02d}", sheet.header, sheet.rows,
+                          sheet=sheet.name, note=_month_footnote(year, month))
+
+
+@bp.route("/ar/orsaker.csv")
+@bp.route("/ar/orsaker.xlsx", endpoint="annual_causes_xlsx")
+@roles_required(REPORT_ROLES)
+def annual_causes_csv() -> Any:
+    form = _query(YearQuery())
+    if not form.ok:
+        return _refused(form)
+    year = _year(form)
+    fresh_views()
+    sheet = cause_sheet(cause_table(year, None, str(year)), _coverage().has_year(year))
+    return table_response(f"orsaker-{year}", sheet.header, sheet.rows, sheet=sheet.name,
+                          note=_footnote([year]))
 
 
 def _coverage() -> DataMonths:
@@ -278,9 +323,12 @@ def annual_csv() -> Any:
     if report["unallocated"]:
         rows.append((UNALLOCATED, "", "", report["unallocated"], ""))
     rows.append(("TOTALT", total["ifo"], total["hvb"], total["total"], total["lex_sarah"]))
-    if not _coverage().has_year(year):
+    has_data = _coverage().has_year(year)
+    if not has_data:
         rows = [(row[0], *[MISSING] * (len(row) - 1)) for row in rows]
-    return table_response(f"årstabell-{year}", ANNUAL_HEADER, rows, note=_footnote([year]))
+    return table_response(f"årstabell-{year}", ANNUAL_HEADER, rows, note=_footnote([year]),
+                          sheet=f"Årstabell {year}",
+                          extra=[cause_sheet(cause_table(year, None, str(year)), has_data)])
 
 
 @bp.route("/ar/totaler.csv")
