@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from events.errors import UnknownCode, ValidationFailed
+from tracker.generations import ACCOUNTS, CachedMap, Generations
 from tracker.tables import api_tokens, login_failures, user_units, users
 
 # '@' too: a provider's username claim is often an e-mail-like UPN (anna.a@kommun.se).
@@ -79,12 +80,25 @@ def check_email(email: str | None) -> str | None:
 LAST_USED_PRECISION = timedelta(minutes=5)
 
 
+@dataclass(frozen=True)
+class _TokenUse:
+    account: Account
+    token_id: int
+    last_used_at: datetime | None
+
+
 class Accounts:
     """Every method takes an optional `connection`, so that a caller can make a change and
-    record it in the change log in one transaction (tracker.administration)."""
+    record it in the change log in one transaction (tracker.administration).
 
-    def __init__(self, engine: sa.Engine) -> None:
+    API tokens are looked up in a per-process cache that every change to accounts or
+    tokens invalidates, in every process (tracker/generations.py): a revoked token or a
+    deactivated account is refused at the next request."""
+
+    def __init__(self, engine: sa.Engine, generations: Generations | None = None) -> None:
         self.engine = engine
+        self.generations = generations or Generations(engine)
+        self._tokens: CachedMap[_TokenUse | None] = CachedMap(self.generations, ACCOUNTS)
 
     @contextlib.contextmanager
     def _begin(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
@@ -93,6 +107,13 @@ class Accounts:
         else:
             with self.engine.begin() as own:
                 yield own
+
+    @contextlib.contextmanager
+    def _writing(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
+        """A write transaction (or the caller's) that invalidates every process's cache."""
+        with self._begin(connection) as connection:
+            self.generations.bump(connection, ACCOUNTS)
+            yield connection
 
     def _account(self, connection: sa.Connection, row: sa.Row) -> Account:
         codes = connection.execute(
@@ -132,7 +153,7 @@ class Accounts:
         password_hash = generate_password_hash(
             password if password is not None else secrets.token_urlsafe(32)
         )
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             if connection.execute(
                 sa.select(users.c.id).where(users.c.username == username)
             ).first():
@@ -201,7 +222,7 @@ class Accounts:
     ) -> None:
         """`must_change`: a one-time password, good only for choosing a new one."""
         check_password(password)
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             connection.execute(
                 users.update()
                 .where(users.c.username == username)
@@ -214,7 +235,7 @@ class Accounts:
     def set_units(
         self, username: str, unit_codes: set[str], *, connection: sa.Connection | None = None
     ) -> None:
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             account = self.get(username, connection=connection)
             connection.execute(user_units.delete().where(user_units.c.user_id == account.id))
             if unit_codes:
@@ -226,7 +247,7 @@ class Accounts:
     def set_role(
         self, username: str, role: Role, *, connection: sa.Connection | None = None
     ) -> None:
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             connection.execute(
                 users.update().where(users.c.username == username).values(role=role.value)
             )
@@ -235,7 +256,7 @@ class Accounts:
         self, username: str, email: str | None, *, connection: sa.Connection | None = None
     ) -> None:
         email = check_email(email)
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             connection.execute(
                 users.update().where(users.c.username == username).values(email=email)
             )
@@ -243,7 +264,7 @@ class Accounts:
     def set_active(
         self, username: str, active: bool, *, connection: sa.Connection | None = None
     ) -> None:
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             connection.execute(
                 users.update().where(users.c.username == username).values(active=active)
             )
@@ -258,7 +279,7 @@ class Accounts:
         if len(name) > 100:
             raise ValidationFailed("name", "At most %(n)d characters are allowed.", n=100)
         token = "trk_" + secrets.token_urlsafe(32)
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             account = self.get(username, connection=connection)
             connection.execute(
                 api_tokens.insert().values(
@@ -273,28 +294,34 @@ class Accounts:
     def account_for_token(self, token: str) -> Account | None:
         """The active account a live token belongs to; notes the token's use."""
         now = datetime.now(UTC)
+        token_hash = _hash_token(token)
+        use = self._tokens.get(token_hash, lambda: self._token_use(token_hash))
+        if use is None:
+            return None
+        last = use.last_used_at
+        if last is None or now - last >= LAST_USED_PRECISION:
+            # Not a change anyone caches: no generation bump, the cached use is updated.
+            with self.engine.begin() as connection:
+                connection.execute(
+                    api_tokens.update()
+                    .where(api_tokens.c.id == use.token_id)
+                    .values(last_used_at=now)
+                )
+            self._tokens.put(token_hash, _TokenUse(use.account, use.token_id, now))
+        return use.account
+
+    def _token_use(self, token_hash: str) -> _TokenUse | None:
         with self.engine.connect() as connection:
             row = connection.execute(
                 sa.select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
                 .join(api_tokens, api_tokens.c.user_id == users.c.id)
-                .where(api_tokens.c.token_hash == _hash_token(token))
+                .where(api_tokens.c.token_hash == token_hash)
                 .where(api_tokens.c.revoked_at.is_(None))
                 .where(users.c.active.is_(True))
             ).first()
             if row is None:
                 return None
-            account = self._account(connection, row)
-        last = row.last_used_at
-        if last is not None and last.tzinfo is None:  # SQLite gives naive datetimes back
-            last = last.replace(tzinfo=UTC)
-        if last is None or now - last >= LAST_USED_PRECISION:
-            with self.engine.begin() as connection:
-                connection.execute(
-                    api_tokens.update()
-                    .where(api_tokens.c.id == row.token_id)
-                    .values(last_used_at=now)
-                )
-        return account
+            return _TokenUse(self._account(connection, row), row.token_id, _aware(row.last_used_at))
 
     def tokens(
         self, username: str | None = None, *, connection: sa.Connection | None = None
@@ -325,7 +352,7 @@ class Accounts:
 
     def revoke_token(self, token_id: int, *, connection: sa.Connection | None = None) -> bool:
         """True when the token was live and is now revoked."""
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             return bool(
                 connection.execute(
                     api_tokens.update()
@@ -335,7 +362,7 @@ class Accounts:
             )
 
     def revoke_tokens(self, username: str, *, connection: sa.Connection | None = None) -> int:
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             account = self.get(username, connection=connection)
             return connection.execute(
                 api_tokens.update()

@@ -4,9 +4,11 @@ numbers, each rate as a ratio to a raw limit measured in the same run on the sam
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -14,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,11 +158,112 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float =
     raise click.ClickException("tracker serve did not start listening")
 
 
+@dataclass
+class Load:
+    """What a client pool measured against one server."""
+
+    latencies: list[float]  # ms per request
+    failures: list[int]  # statuses other than the expected one
+    elapsed: float  # s, first request sent to last answer read
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.elapsed
+
+
+def drive(
+    port: int,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    requests: int,
+    clients: int,
+    expect: int = 201,
+) -> Load:
+    """`requests` POSTs of `body` from `clients` concurrent keep-alive clients on loopback:
+    the one client pool every HTTP measurement of the bench uses."""
+    latencies: list[float] = []
+    failures: list[int] = []
+    lock = threading.Lock()
+    per_client = requests // clients
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        for _ in range(per_client):
+            start = time.perf_counter()
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - start) * 1000)
+            if response.status != expect:
+                with lock:
+                    failures.append(response.status)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Load(latencies, failures, time.perf_counter() - start)
+
+
+@contextlib.contextmanager
+def server(argv: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process for the length of a with-block, listening on `port`."""
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for_port(port, process)
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+FILING = {
+    "unit": "utredning",
+    "category": "handlaggning",
+    "subcategory": "registrering",
+    "description": "En journal låg i fel akt.",
+}
+
+
+def http_framework(database_url: str, threads: int, requests: int, clients: int) -> Load:
+    """The framework's limit: the minimal app of tracker/bench_framework.py (same server,
+    same thread count, same clients, the same JSON body) doing one INSERT + COMMIT."""
+    port = _free_port()
+    argv = [sys.executable, "-m", "tracker.bench_framework", database_url, str(port),
+            str(threads)]
+    body = json.dumps(FILING | {"occurred_on": "2026-01-01"}).encode()
+    with server(argv, dict(os.environ), port):
+        drive(port, "/file", body, {"Content-Type": "application/json"}, clients * 5, clients)
+        return drive(port, "/file", body, {"Content-Type": "application/json"}, requests,
+                     clients)
+
+
 def http_filing(
-    rt: Runtime, environ: dict[str, str], requests: int, clients: int
-) -> dict[str, float]:
+    rt: Runtime,
+    environ: dict[str, str],
+    requests: int,
+    clients: int,
+    *,
+    web_processes: int | None = None,
+) -> Load:
     """POST /api/v1/deviations through the real WSGI server (`tracker serve`, a separate
-    process) from concurrent keep-alive clients on loopback."""
+    process; with `web_processes`, `tracker serve --workers N`: N web processes and the
+    background workers in the parent) from concurrent keep-alive clients on loopback."""
     from tracker.accounts import Role
 
     username = f"bench{uuid.uuid4().hex[:8]}"
@@ -168,64 +271,23 @@ def http_filing(
     token = rt.accounts.create_token(username)
     port = _free_port()
     env = os.environ | environ | {"TRACKER_PORT": str(port), "TRACKER_HOST": "127.0.0.1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tracker.cli", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port, server)
-        body = json.dumps(
-            {
-                "unit": "utredning",
-                "category": "handlaggning",
-                "subcategory": "registrering",
-                "occurred_on": rt.app.today().isoformat(),
-                "description": "En journal låg i fel akt.",
-            }
-        )
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        latencies: list[float] = []
-        failures: list[int] = []
-        lock = threading.Lock()
-        per_client = requests // clients
+    argv = [sys.executable, "-m", "tracker.cli", "serve"]
+    if web_processes is not None:
+        argv += ["--workers", str(web_processes)]
+    body = json.dumps(FILING | {"occurred_on": rt.app.today().isoformat()}).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with server(argv, env, port):
+        # Warm up every server thread (imports, first connections) before measuring.
+        drive(port, "/api/v1/deviations", body, headers, clients * 5, clients)
+        return drive(port, "/api/v1/deviations", body, headers, requests, clients)
 
-        def client() -> None:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            mine: list[float] = []
-            for _ in range(per_client):
-                start = time.perf_counter()
-                connection.request("POST", "/api/v1/deviations", body=body, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                mine.append((time.perf_counter() - start) * 1000)
-                if response.status != 201:
-                    with lock:
-                        failures.append(response.status)
-            connection.close()
-            with lock:
-                latencies.extend(mine)
 
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - start
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+def load_summary(load: Load) -> dict[str, float]:
     return {
-        "http_failures": len(failures),
-        "http_filing_rps": len(latencies) / elapsed,
-        "http_p50_ms": percentile(latencies, 0.5),
-        "http_p95_ms": percentile(latencies, 0.95),
+        "http_failures": len(load.failures),
+        "http_filing_rps": load.rps,
+        "http_p50_ms": percentile(load.latencies, 0.5),
+        "http_p95_ms": percentile(load.latencies, 0.95),
     }
 
 
@@ -273,10 +335,14 @@ def case_page_access_log(rt: Runtime, app: Any, repeat: int) -> dict[str, float]
 TABLE_ROWS = (
     ("append_tx1_eps", "bare append, 1 event/tx (events/s)", None),
     ("raw_append_tx1_eps", "raw driver, 1 row/tx (rows/s)", None),
-    ("http_filing_rps", "HTTP filing (req/s)", None),
-    ("http_vs_append", "HTTP / bare append", 0.25),
+    ("http_framework_rps", "framework limit, 1 INSERT/req (req/s)", None),
+    ("http_filing_rps", "HTTP filing, 1 web process (req/s)", None),
+    ("http_vs_framework", "HTTP filing / framework limit", 0.5),
+    ("http_vs_append", "HTTP / bare append", None),
     ("http_p50_ms", "HTTP p50 (ms)", None),
     ("http_p95_ms", "HTTP p95 (ms)", None),
+    ("http_filing_rps_2proc", "HTTP filing, 2 web processes (req/s)", None),
+    ("http_2proc_vs_1proc", "2 web processes / 1", None),
     ("select_decode_eps", "read + decode (events/s)", None),
     ("rebuild_eps", "rebuild (events/s)", None),
     ("rebuild_vs_decode", "rebuild / read+decode", 0.5),
@@ -293,7 +359,9 @@ def print_table(results: list[dict[str, Any]], echo: Callable[[str], None]) -> N
     header = f"{'measure':40}" + "".join(f"{r['store']:>14}" for r in results) + "   target"
     echo(header)
     echo("-" * len(header))
-    for key, label, target in (*TABLE_ROWS, ("http_failures", "HTTP filings refused", None)):
+    refused = (("http_failures", "HTTP filings refused", None),
+               ("http_failures_2proc", "HTTP filings refused, 2 processes", None))
+    for key, label, target in (*TABLE_ROWS, *refused):
         cells = "".join(f"{r.get(key, float('nan')):>14.2f}" for r in results)
         goal = "" if target is None else (f"≥ {target}" if target > 0 else f"< {-target}")
         echo(f"{label:40}{cells}   {goal}")

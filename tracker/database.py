@@ -17,9 +17,9 @@ from tracker.config import Settings
 def make_engine(settings: Settings) -> sa.Engine:
     if settings.is_sqlite:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(
-            settings.sqlalchemy_url(), connect_args={"timeout": 30}, pool_pre_ping=True
-        )
+        # No pre-ping: a file has no server that could have dropped the connection, and the
+        # ping was one more query on every checkout (several per request).
+        engine = sa.create_engine(settings.sqlalchemy_url(), connect_args={"timeout": 30})
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

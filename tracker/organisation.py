@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from events.causes import DEFAULT_CAUSES, Cause, CauseList
 from events.errors import UnknownCode, ValidationFailed
 from events.taxonomy import DEFAULT_TAXONOMY, DEFAULT_UNITS, Category, Operation, Taxonomy
+from tracker.generations import ORGANISATION, Cached, Generations
 from tracker.tables import cause_list_versions, taxonomy_versions, units
 
 
@@ -96,10 +97,20 @@ def causes_from_document(version: int, document: dict[str, Any]) -> CauseList:
 
 class Organisation:
     """Every write takes an optional `connection`, so that a caller can record the change
-    in the change log in the same transaction (tracker.administration)."""
+    in the change log in the same transaction (tracker.administration).
 
-    def __init__(self, engine: sa.Engine) -> None:
+    Reads without a `connection` come from a per-process cache that every write
+    invalidates, in every process (tracker/generations.py): a filing checks its unit and
+    taxonomy without a query."""
+
+    def __init__(self, engine: sa.Engine, generations: Generations | None = None) -> None:
         self.engine = engine
+        self.generations = generations or Generations(engine)
+        self._units = Cached(self.generations, ORGANISATION, self._read_units)
+        self._taxonomy = Cached(
+            self.generations, ORGANISATION, lambda: self._read_taxonomy(None)
+        )
+        self._causes = Cached(self.generations, ORGANISATION, self._read_causes)
 
     @contextlib.contextmanager
     def _begin(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
@@ -109,17 +120,25 @@ class Organisation:
             with self.engine.begin() as own:
                 yield own
 
+    @contextlib.contextmanager
+    def _writing(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
+        """A write transaction (or the caller's) that invalidates every process's cache."""
+        with self._begin(connection) as connection:
+            self.generations.bump(connection, ORGANISATION)
+            yield connection
+
+    def _read_units(self) -> dict[str, Unit]:
+        query = sa.select(units).order_by(units.c.position, units.c.name)
+        with self.engine.connect() as connection:
+            return {
+                row.code: Unit(row.code, row.name, Operation(row.operation), row.active)
+                for row in connection.execute(query)
+            }
+
     # --- units -------------------------------------------------------------------------
 
     def units(self, *, include_inactive: bool = False) -> list[Unit]:
-        query = sa.select(units).order_by(units.c.position, units.c.name)
-        if not include_inactive:
-            query = query.where(units.c.active.is_(True))
-        with self.engine.connect() as connection:
-            return [
-                Unit(row.code, row.name, Operation(row.operation), row.active)
-                for row in connection.execute(query)
-            ]
+        return [u for u in self._units.get().values() if include_inactive or u.active]
 
     def unit(self, code: str) -> Unit:
         """The active unit with that code; unknown codes are a validation error."""
@@ -130,8 +149,12 @@ class Organisation:
 
     def any_unit(self, code: str, *, connection: sa.Connection | None = None) -> Unit:
         """The unit with that code, active or not."""
-        with self._begin(connection) as connection:
-            row = connection.execute(sa.select(units).where(units.c.code == code)).first()
+        if connection is None:
+            found = self._units.get().get(code)
+            if found is None:
+                raise UnknownCode("unit", "Unknown unit code: %(code)s", code=code)
+            return found
+        row = connection.execute(sa.select(units).where(units.c.code == code)).first()
         if row is None:
             raise UnknownCode("unit", "Unknown unit code: %(code)s", code=code)
         return Unit(row.code, row.name, Operation(row.operation), row.active)
@@ -145,7 +168,7 @@ class Organisation:
         connection: sa.Connection | None = None,
     ) -> Unit:
         code, name = _check_code(code), _check_name(name)
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             exists = connection.execute(sa.select(units.c.code).where(units.c.code == code)).first()
             if exists:
                 raise ValidationFailed("code", "A unit with code %(code)s exists.", code=code)
@@ -161,7 +184,7 @@ class Organisation:
         self, code: str, name: str, *, connection: sa.Connection | None = None
     ) -> None:
         name = _check_name(name)
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             self.any_unit(code, connection=connection)
             connection.execute(units.update().where(units.c.code == code).values(name=name))
 
@@ -170,7 +193,7 @@ class Organisation:
     ) -> None:
         """Deviations filed from now on count under `operation`; filed ones keep theirs
         (each event records the operation it was filed under)."""
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             self.any_unit(code, connection=connection)
             connection.execute(
                 units.update().where(units.c.code == code).values(operation=operation.value)
@@ -179,7 +202,7 @@ class Organisation:
     def set_unit_active(
         self, code: str, active: bool, *, connection: sa.Connection | None = None
     ) -> None:
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             result = connection.execute(
                 units.update().where(units.c.code == code).values(active=active)
             )
@@ -189,6 +212,11 @@ class Organisation:
     # --- taxonomy ----------------------------------------------------------------------
 
     def taxonomy(self, *, connection: sa.Connection | None = None) -> Taxonomy:
+        if connection is None:
+            return self._taxonomy.get()
+        return self._read_taxonomy(connection)
+
+    def _read_taxonomy(self, connection: sa.Connection | None) -> Taxonomy:
         with self._begin(connection) as connection:
             row = connection.execute(
                 sa.select(taxonomy_versions).order_by(taxonomy_versions.c.version.desc()).limit(1)
@@ -201,7 +229,7 @@ class Organisation:
         self, taxonomy: Taxonomy, actor: str, *, connection: sa.Connection | None = None
     ) -> Taxonomy:
         """Store a new version. Codes already used must stay (deactivate, never delete)."""
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             return self._publish(taxonomy, actor, connection)
 
     def _publish(self, taxonomy: Taxonomy, actor: str, connection: sa.Connection) -> Taxonomy:
@@ -232,13 +260,16 @@ class Organisation:
     ) -> Taxonomy:
         """Apply `change` (one of the TAXONOMY_CHANGES below, or any edit of the document)
         to a copy of the current version and publish the result as the next version."""
-        with self._begin(connection) as connection:
+        with self._writing(connection) as connection:
             document = copy.deepcopy(taxonomy_to_document(self.taxonomy(connection=connection)))
             change(document)
             return self._publish(taxonomy_from_document(0, document), actor, connection)
     # --- causes (orsaker) ---------------------------------------------------------------
 
     def causes(self) -> CauseList:
+        return self._causes.get()
+
+    def _read_causes(self) -> CauseList:
         with self.engine.connect() as connection:
             row = connection.execute(
                 sa.select(cause_list_versions)
@@ -259,7 +290,7 @@ class Organisation:
                 )
         version = current.version + 1
         document = causes_to_document(causes)
-        with self.engine.begin() as connection:
+        with self._writing(None) as connection:
             connection.execute(
                 cause_list_versions.insert().values(
                     version=version, document=document,
@@ -273,6 +304,7 @@ class Organisation:
     def seed_defaults(self) -> None:
         """The default units and taxonomy on an empty installation; no-op afterwards."""
         with self.engine.begin() as connection:
+            seeded = False
             if connection.execute(sa.select(sa.func.count()).select_from(units)).scalar() == 0:
                 connection.execute(
                     units.insert(),
@@ -281,6 +313,7 @@ class Organisation:
                         for i, (c, n, o) in enumerate(DEFAULT_UNITS)
                     ],
                 )
+                seeded = True
             has_taxonomy = connection.execute(
                 sa.select(sa.func.count()).select_from(taxonomy_versions)
             ).scalar()
@@ -293,6 +326,7 @@ class Organisation:
                         created_by="system",
                     )
                 )
+                seeded = True
             has_causes = connection.execute(
                 sa.select(sa.func.count()).select_from(cause_list_versions)
             ).scalar()
@@ -305,6 +339,9 @@ class Organisation:
                         created_by="system",
                     )
                 )
+                seeded = True
+            if seeded:
+                self.generations.bump(connection, ORGANISATION)
 
 
 # --- taxonomy changes, shared by the CLI and the admin pages -----------------------------

@@ -17,6 +17,7 @@ from tracker.accounts import Accounts
 from tracker.application import TrackerApplication
 from tracker.config import Settings
 from tracker.database import exclusive, make_engine
+from tracker.generations import Generations
 from tracker.organisation import Organisation
 
 
@@ -27,6 +28,8 @@ class Runtime:
     organisation: Organisation
     accounts: Accounts
     app: TrackerApplication
+    # The caches' generation numbers; a web request pins them once (web/__init__.py).
+    generations: Generations
 
     def close(self) -> None:
         self.app.close()
@@ -41,7 +44,8 @@ def open_runtime(
 ) -> Runtime:
     settings = settings or Settings.from_env()
     engine = make_engine(settings)
-    organisation = Organisation(engine)
+    generations = Generations(engine)
+    organisation = Organisation(engine, generations)
 
     def application(create_table: bool) -> TrackerApplication:
         env = settings.eventsourcing_env() | ({} if create_table else {"CREATE_TABLE": ""})
@@ -67,4 +71,6 @@ def open_runtime(
             app = application(create_table=True)
     else:
         app = application(create_table=False)
-    return Runtime(settings, engine, organisation, Accounts(engine), app)
+    return Runtime(
+        settings, engine, organisation, Accounts(engine, generations), app, generations
+    )

@@ -169,3 +169,20 @@ cause_list_versions = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.String(64), nullable=False),
 )
+
+# --- perf: generation numbers of the per-process caches (tracker/generations.py) ----------
+# One row per kind of cached data; every write of that kind adds one in its transaction.
+cache_generations = sa.Table(
+    "cache_generations",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False, default=0),
+)
+
+
+@sa.event.listens_for(cache_generations, "after_create")
+def _seed_generations(target: sa.Table, connection: sa.Connection, **_: object) -> None:
+    # The rows exist from the start, so that bumping is always a plain UPDATE.
+    connection.execute(
+        target.insert(), [{"name": "organisation", "value": 0}, {"name": "accounts", "value": 0}]
+    )

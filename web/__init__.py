@@ -69,6 +69,10 @@ def create_app(runtime: Runtime) -> Flask:
     display.init_app(app)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
+    # One read of the caches' generations per request; every lookup of units, taxonomy
+    # and API tokens in the request trusts it (tracker/generations.py).
+    app.before_request(runtime.generations.pin)
+    app.teardown_request(lambda _error: runtime.generations.unpin())
     app.before_request(auth.enforce_password_change)
 
     app.register_blueprint(auth.bp)

@@ -5,8 +5,9 @@ any new one) import from here, never from the package, so adding one cannot go c
 from __future__ import annotations
 
 import random
+import threading
 import time as time_module
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -66,6 +67,15 @@ def back_off(attempt: int) -> None:
     time_module.sleep(random.uniform(0, 0.002 * (attempt + 1)))
 
 
+def _working_copy(series: NumberSeries) -> NumberSeries:
+    """A copy to issue from (the attributes are immutable values; the pending events are
+    its own), so a failed save leaves the saved one as it was."""
+    copy = object.__new__(NumberSeries)
+    copy.__dict__.update(series.__dict__)
+    copy.__dict__["_pending_events"] = []
+    return copy
+
+
 class ApplicationBase(Application[UUID]):
     is_snapshotting_enabled = True
     snapshotting_intervals = {NumberSeries: 100}  # noqa: RUF012 - library's class attribute
@@ -85,6 +95,11 @@ class ApplicationBase(Application[UUID]):
         self.protection_cutoff = protection_cutoff
         # Lag (1930:173): statutory periods ending on a holiday end the next working day.
         self.sunday_rule = sunday_rule
+        # The number series as last saved by this process, and a lock per series so that
+        # this process's filings take turns instead of clashing (_save_numbered).
+        self._series_saved: dict[UUID, NumberSeries] = {}
+        self._series_locks: dict[UUID, threading.Lock] = {}
+        self._series_locks_lock = threading.Lock()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -131,44 +146,68 @@ class ApplicationBase(Application[UUID]):
         return aggregate
 
     def _series(self, kind: SeriesKind, year: int) -> NumberSeries:
+        # Whoever reads the series to save it moves it on: this process's saved copy is then
+        # stale (a clash would show it; dropping it spares the clash).
+        self._series_saved.pop(NumberSeries.create_id(kind, year), None)
         try:
             return self.repository.get(NumberSeries.create_id(kind, year))
         except AggregateNotFoundError:
             return NumberSeries(kind, year)
 
+    def _series_lock(self, series_id: UUID) -> threading.Lock:
+        with self._series_locks_lock:
+            return self._series_locks.setdefault(series_id, threading.Lock())
+
     def _save_numbered(
         self, kind: SeriesKind, year: int, build: Callable[[str], Sequence[Aggregate]]
-    ) -> None:
+    ) -> list[Any]:
         """Issue the next number and save it with what `build` made, in one transaction;
-        on a clash with a concurrent filing, build again from fresh state."""
-        for attempt in range(NUMBERING_ATTEMPTS):
-            series = self._series(kind, year)
-            aggregates = build(series.issue())
-            try:
-                self.save(series, *aggregates)
-            except IntegrityError:
-                back_off(attempt)
-                continue
-            return
+        on a clash with a concurrent filing, build again from fresh state.
+
+        The series this process saved last is used again without reading the store: the
+        save itself is the check (the next version of the series can be stored only once),
+        so a series another process moved on fails to save and is read afresh. Numbers
+        stay unique and gap-free; a single process never reads its series back."""
+        series_id = NumberSeries.create_id(kind, year)
+        with self._series_lock(series_id):
+            for attempt in range(NUMBERING_ATTEMPTS):
+                saved = self._series_saved.get(series_id)
+                series = _working_copy(saved) if saved is not None else self._series(kind, year)
+                aggregates = build(series.issue())
+                try:
+                    recordings = self.save(series, *aggregates)
+                except IntegrityError:
+                    self._series_saved.pop(series_id, None)
+                    if saved is None:  # fresh state clashed: another filing at this moment
+                        back_off(attempt)
+                    continue
+                self._series_saved[series_id] = series
+                return [recording.domain_event for recording in recordings]
         raise ConflictError
 
     def history(self, aggregate_id: UUID) -> list[HistoryEntry]:
         """Every event of one case, oldest first: the audit trail."""
-        entries = []
-        for domain_event in self.repository.event_store.get(aggregate_id):
-            state = dict(domain_event.__dict__)
-            for key in ("originator_id", "originator_version", "timestamp", "originator_topic"):
-                state.pop(key, None)
-            actor = state.pop("actor", None)
-            entries.append(
-                HistoryEntry(
-                    type=type(domain_event).__name__,
-                    at=domain_event.timestamp,  # type: ignore[attr-defined]  # all ours have one
-                    by=actor,
-                    data={k: _plain(v) for k, v in state.items()},
-                    version=domain_event.originator_version,
-                )
-            )
+        entries = history_entries(self.repository.event_store.get(aggregate_id))
         if not entries:
             raise NotFound(aggregate_id)
         return entries
+
+
+def history_entries(domain_events: Iterable[Any]) -> list[HistoryEntry]:
+    """History entries of events of one case, in the order given."""
+    entries = []
+    for domain_event in domain_events:
+        state = dict(domain_event.__dict__)
+        for key in ("originator_id", "originator_version", "timestamp", "originator_topic"):
+            state.pop(key, None)
+        actor = state.pop("actor", None)
+        entries.append(
+            HistoryEntry(
+                type=type(domain_event).__name__,
+                at=domain_event.timestamp,
+                by=actor,
+                data={k: _plain(v) for k, v in state.items()},
+                version=domain_event.originator_version,
+            )
+        )
+    return entries

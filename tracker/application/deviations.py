@@ -12,7 +12,12 @@ from eventsourcing.domain import Aggregate
 from events.deviation import Deviation, Source
 from events.lex_sarah import LexSarahCase
 from events.numbering import SeriesKind
-from tracker.application.base import ApplicationBase, ConflictError
+from tracker.application.base import (
+    ApplicationBase,
+    ConflictError,
+    HistoryEntry,
+    history_entries,
+)
 
 
 class DeviationCommands(ApplicationBase):
@@ -33,6 +38,30 @@ class DeviationCommands(ApplicationBase):
         reported_on: date | None = None,
         source: Source = Source.STAFF,
     ) -> Deviation:
+        """File a deviation with the next number of its reported year."""
+        return self.file_deviation_with_history(
+            actor=actor, unit=unit, category=category, subcategory=subcategory,
+            occurred_on=occurred_on, description=description,
+            immediate_actions=immediate_actions, case_reference=case_reference,
+            reported_on=reported_on, source=source,
+        )[0]
+
+    def file_deviation_with_history(
+        self,
+        *,
+        actor: str,
+        unit: str,
+        category: str,
+        subcategory: str | None,
+        occurred_on: date,
+        description: str,
+        immediate_actions: str | None = None,
+        case_reference: str | None = None,
+        reported_on: date | None = None,
+        source: Source = Source.STAFF,
+    ) -> tuple[Deviation, list[HistoryEntry]]:
+        """The filed deviation and its history (the API answers with both; taken from the
+        events just saved, so nothing is read back)."""
         found_unit = self.organisation.unit(unit)
         taxonomy = self.organisation.taxonomy()
         today = self.today()
@@ -60,8 +89,9 @@ class DeviationCommands(ApplicationBase):
             ]
             return filed
 
-        self._save_numbered(SeriesKind.DEVIATION, reported.year, build)
-        return filed[0]
+        saved = self._save_numbered(SeriesKind.DEVIATION, reported.year, build)
+        deviation = filed[0]
+        return deviation, history_entries(e for e in saved if e.originator_id == deviation.id)
 
     def reclassify_deviation(
         self,

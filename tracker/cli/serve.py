@@ -1,14 +1,23 @@
 """`tracker serve`: the web app on waitress (a production WSGI server), with the workers
 (tracker/cli/workers.py) running embedded on the same Runtime unless
-TRACKER_EMBEDDED_WORKERS=false (then run `tracker worker` as a process of its own)."""
+TRACKER_EMBEDDED_WORKERS=false (then run `tracker worker` as a process of its own).
+
+`tracker serve --workers N`: this process opens the listening socket, starts N web
+processes that share it (the kernel hands each new connection to one of them) and runs the
+background workers once, itself, not in every web process. A web process that dies is
+started again."""
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import signal
+import socket
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 import click
@@ -54,12 +63,20 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
-def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None] = print) -> None:
-    """Serve until stopped, on one Runtime shared by the web app and the workers."""
+def _serve_app(runtime: Runtime, settings: Settings, sock: socket.socket | None) -> None:
     import waitress
 
     from web import create_app
 
+    app = create_app(runtime)
+    where = {"sockets": [sock]} if sock is not None else {
+        "host": settings.host, "port": settings.port
+    }
+    waitress.serve(app, threads=WAITRESS_THREADS, ident="tracker", **where)
+
+
+def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None] = print) -> None:
+    """Serve until stopped, on one Runtime shared by the web app and the workers."""
     runtime = open_from_env(settings)
     try:
         if demo:
@@ -68,18 +85,89 @@ def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None]
             seed_demo(runtime, echo)
         else:
             ensure_first_admin(runtime, echo)
-        app = create_app(runtime)
         stops = embedded_workers(runtime)
         try:
             _stop_on_sigterm()
             echo(f"Serving on http://{settings.host}:{settings.port}/  (Ctrl-C stops)")
-            waitress.serve(
-                app, host=settings.host, port=settings.port, threads=WAITRESS_THREADS,
-                ident="tracker",
-            )
+            _serve_app(runtime, settings, None)
         finally:
             stop_workers(stops)
     finally:
+        runtime.close()
+
+
+def serve_web_process(settings: Settings, fd: int) -> None:
+    """One of `serve --workers N`'s web processes: the app on the inherited listening
+    socket, without workers (the parent runs them)."""
+    sock = socket.socket(fileno=fd)
+    runtime = open_from_env(settings)
+    try:
+        _stop_on_sigterm()
+        _serve_app(runtime, settings, sock)
+    finally:
+        runtime.close()
+
+
+RESTART_DELAY = 1.0  # s before a web process that died is started again
+
+
+def serve_processes(
+    settings: Settings, processes: int, *, demo: bool = False,
+    echo: Callable[[str], None] = print,
+) -> None:
+    """N web processes on one socket; the background workers once, in this process."""
+    sock = socket.create_server((settings.host, settings.port), backlog=2048)
+    sock.set_inheritable(True)
+    runtime = open_from_env(settings)  # creates the schema before the web processes start
+    children: list[subprocess.Popen[bytes]] = []
+    stopping = threading.Event()
+
+    def start_child() -> subprocess.Popen[bytes]:
+        argv = [sys.executable, "-m", "tracker.cli", "serve", "--listen-fd", str(sock.fileno())]
+        env = os.environ | {"TRACKER_HOST": settings.host, "TRACKER_PORT": str(settings.port)}
+        # Our own interpreter and command, nothing from outside.
+        return subprocess.Popen(argv, pass_fds=[sock.fileno()], env=env)  # noqa: S603
+
+    def request_stop(*_: object) -> None:
+        stopping.set()
+
+    try:
+        if demo:
+            from tracker.demo import seed_demo
+
+            seed_demo(runtime, echo)
+        else:
+            ensure_first_admin(runtime, echo)
+        stops = embedded_workers(runtime)
+        try:
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, request_stop)
+                signal.signal(signal.SIGINT, request_stop)
+            children.extend(start_child() for _ in range(processes))
+            echo(
+                f"Serving on http://{settings.host}:{settings.port}/ with {processes} web "
+                "processes  (Ctrl-C stops)"
+            )
+            while not stopping.wait(0.5):
+                for index, child in enumerate(children):
+                    if child.poll() is not None and not stopping.is_set():
+                        log.warning("web process %s exited (%s); starting it again",
+                                    child.pid, child.returncode)
+                        time.sleep(RESTART_DELAY)
+                        children[index] = start_child()
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+            stop_workers(stops)
+    finally:
+        sock.close()
         runtime.close()
 
 
@@ -94,11 +182,22 @@ def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None]
     "--port", type=click.IntRange(1, 65535), default=None,
     help="Port to listen on (default TRACKER_PORT).",
 )
-def serve_command(demo: bool, host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers", "processes", type=click.IntRange(1, 64), default=None,
+    help="Run N web processes on the one port, and the background workers once in the "
+    "parent process (not in every web process).",
+)
+@click.option("--listen-fd", type=int, default=None, hidden=True)
+def serve_command(
+    demo: bool, host: str | None, port: int | None, processes: int | None,
+    listen_fd: int | None,
+) -> None:
     """Run the web app and JSON API on TRACKER_HOST:TRACKER_PORT (127.0.0.1:5000) with
     waitress, with the background workers (projections, scheduler, notifier) embedded
     (TRACKER_EMBEDDED_WORKERS; see `tracker worker`).
-    --host and --port override the environment.
+    --host and --port override the environment. With --workers N, N web processes share
+    the port and the background workers run once, in the parent process (or, with
+    TRACKER_EMBEDDED_WORKERS=false, in a `tracker worker` process of their own).
 
     On an empty store it creates the account `admin` and prints its one-time password.
     """
@@ -108,4 +207,9 @@ def serve_command(demo: bool, host: str | None, port: int | None) -> None:
     settings = dataclasses.replace(
         settings, host=host or settings.host, port=port or settings.port
     )
-    serve(settings, demo=demo, echo=click.echo)
+    if listen_fd is not None:
+        serve_web_process(settings, listen_fd)
+    elif processes is not None:
+        serve_processes(settings, processes, demo=demo, echo=click.echo)
+    else:
+        serve(settings, demo=demo, echo=click.echo)

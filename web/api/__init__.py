@@ -137,16 +137,21 @@ def endpoint(
     method = method.upper()
     allowed = frozenset(roles)
 
+    # Built once, not per request (marshmallow schemas keep no state between loads).
+    body_schema = body() if body is not None else None
+    query_schema = query() if query is not None else None
+    response_schema = response(many=many) if response is not None else None
+
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapped(**kwargs: Any) -> Any:
             account = current_api_account()
             if account.role not in allowed:
                 raise ApiError(403, gettext("Your role may not do this."))
-            if body is not None:
-                kwargs["body"] = _load_body(body())
-            if query is not None:
-                kwargs["query"] = _load_query(query())
+            if body_schema is not None:
+                kwargs["body"] = _load_body(body_schema)
+            if query_schema is not None:
+                kwargs["query"] = _load_query(query_schema)
             result = view(account=account, **kwargs)
             if isinstance(result, Response):  # a file download
                 return result
@@ -155,8 +160,8 @@ def endpoint(
             if isinstance(result, tuple):
                 data, code = result[0], result[1]
                 headers = result[2] if len(result) > 2 else {}
-            if response is not None:
-                data = response(many=many).dump(data)
+            if response_schema is not None:
+                data = response_schema.dump(data)
             return jsonify(data), code, headers
 
         name = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"

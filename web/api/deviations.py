@@ -143,8 +143,10 @@ def create_deviation(account: Account, body: dict[str, Any]) -> Any:
             403,
             {"reported_on": [gettext("Only verksamhetsutvecklare and admin may set reported_on.")]},
         )
-    deviation = application().file_deviation(actor=account.username, **body)
-    return _full(deviation), 201, _location(deviation.id)
+    deviation, history = application().file_deviation_with_history(
+        actor=account.username, **body
+    )
+    return deviation_dict(deviation, history), 201, _location(deviation.id)
 
 
 @endpoint(

@@ -1,0 +1,112 @@
+"""Per-process caches of the SQL data that changes seldom and is read on every request
+(units, taxonomy, causes; accounts and API tokens), kept exact across processes.
+
+Each kind of data has a generation number in `cache_generations`, which every write of
+that kind bumps in its own transaction. A cache entry remembers the generation it was read
+at and is good while that is still the current one. Reading the numbers is one small
+query: a web request reads them once at its start (`pin`) and every lookup in the request
+trusts them; code outside a request reads them at each lookup. A thread that writes stops
+trusting its pinned numbers, so it reads its own writes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import sqlalchemy as sa
+
+from tracker.tables import cache_generations
+
+T = TypeVar("T")
+
+ORGANISATION = "organisation"
+ACCOUNTS = "accounts"
+KINDS = (ORGANISATION, ACCOUNTS)
+
+_SELECT = sa.select(cache_generations.c.name, cache_generations.c.value)
+
+
+class Generations:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._local = threading.local()
+
+    def read(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            return {name: int(value) for name, value in connection.execute(_SELECT)}
+
+    def current(self, kind: str) -> int:
+        pinned: dict[str, int] | None = getattr(self._local, "pinned", None)
+        values = pinned if pinned is not None else self.read()
+        return values.get(kind, 0)
+
+    def pin(self) -> None:
+        """Trust the generations as they are now in this thread until `unpin` (a request)."""
+        self._local.pinned = self.read()
+
+    def unpin(self) -> None:
+        self._local.pinned = None
+
+    def bump(self, connection: sa.Connection, kind: str) -> None:
+        """In the writer's transaction: the data of `kind` changed."""
+        self.unpin()  # this thread reads its own write from now on
+        updated = connection.execute(
+            cache_generations.update()
+            .where(cache_generations.c.name == kind)
+            .values(value=cache_generations.c.value + 1)
+        )
+        if updated.rowcount == 0:
+            connection.execute(cache_generations.insert().values(name=kind, value=1))
+
+
+class Cached(Generic[T]):
+    """One cached value of one kind, loaded by `load` when missing or out of date."""
+
+    def __init__(self, generations: Generations, kind: str, load: Callable[[], T]) -> None:
+        self.generations = generations
+        self.kind = kind
+        self.load = load
+        self._entry: tuple[int, T] | None = None
+
+    def get(self) -> T:
+        generation = self.generations.current(self.kind)  # before the load: never too new
+        entry = self._entry
+        if entry is not None and entry[0] == generation:
+            return entry[1]
+        value = self.load()
+        self._entry = (generation, value)
+        return value
+
+
+class CachedMap(Generic[T]):
+    """Values by key of one kind (e.g. accounts by token), dropped as a whole when the
+    generation moves; at most `limit` keys."""
+
+    def __init__(self, generations: Generations, kind: str, limit: int = 10_000) -> None:
+        self.generations = generations
+        self.kind = kind
+        self.limit = limit
+        self._generation = -1
+        self._values: dict[object, T] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: object, load: Callable[[], T]) -> T:
+        generation = self.generations.current(self.kind)
+        with self._lock:
+            if generation != self._generation:
+                self._values, self._generation = {}, generation
+            elif key in self._values:
+                return self._values[key]
+        value = load()
+        with self._lock:
+            if generation == self._generation and len(self._values) < self.limit:
+                self._values[key] = value
+        return value
+
+    def put(self, key: object, value: T) -> None:
+        """Replace a cached value (a change that no other process needs to know about)."""
+        with self._lock:
+            if key in self._values:
+                self._values[key] = value
