@@ -34,6 +34,7 @@ BATCH_SIZE = 500
 REBUILD_BATCH_SIZE = 2000
 MIN_SLEEP = 0.05
 MAX_SLEEP = 1.0
+GATHER_SECONDS = 0.25  # the worker's pause after a short batch (run_worker)
 
 
 def make_views(engine: sa.Engine, names: Iterable[str] | None = None) -> list[View]:
@@ -284,6 +285,11 @@ def run_worker(store: Store, stop: threading.Event, batch_size: int = BATCH_SIZE
                 continue
             if result.notifications or result.conflicts:
                 waiter.reset()
+                if result.notifications < runner.batch_size:
+                    # Caught up: let the next events gather into one batch, so that under a
+                    # filing load the views cost a few transactions a second, not several
+                    # per filing. Pages that must show the newest state catch up themselves.
+                    stop.wait(GATHER_SECONDS)
                 continue
             waiter.wait()
     finally:

@@ -58,6 +58,7 @@ BATCH_SIZE = 200
 SERVER_PAUSE_MIN = 1.0  # seconds between tries while the server is down: 1, 2, 4 ... 300
 SERVER_PAUSE_MAX = 300.0
 POLL_SECONDS = 1.0  # how often an idle notifier looks for new events
+GATHER_SECONDS = 0.25  # the pause after a batch that caught up with the log
 
 TOPICS = sorted(
     get_topic(cls)
@@ -318,9 +319,11 @@ def run_notifier(
     next_delivery = 0.0
     try:
         while not stop.is_set():
-            busy = False
+            busy = gather = False
             try:
-                busy = notifier.produce() > 0
+                produced = notifier.produce()
+                busy = produced > 0
+                gather = 0 < produced < notifier.batch_size
                 if lock.try_acquire():
                     today = runtime.app.today()
                     if time.monotonic() >= next_scan or today != scanned_day:
@@ -341,6 +344,10 @@ def run_notifier(
                 continue
             if not busy:
                 stop.wait(poll_seconds)
+            elif gather:
+                # Caught up with the log: let the next events gather into one batch (one
+                # transaction) instead of one per filing under a filing load.
+                stop.wait(GATHER_SECONDS)
     finally:
         lock.release()
 
