@@ -72,6 +72,10 @@ def pytest_configure(config: pytest.Config) -> None:
     moment = travel_moment()
     if moment is None:
         return
+    if time_machine.escape_hatch.is_travelling():
+        # A pytest-xdist worker: it inherited the shift below and sitecustomize has already
+        # moved its clock (recomputing here would give the processes it starts a shift of 0).
+        return
     # Before collection: module-level dates in the test files see the travelled clock too.
     shift = moment.timestamp() - time.time()
     time_machine.travel(moment, tick=True).start()
