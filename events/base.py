@@ -6,7 +6,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from events.errors import ValidationFailed
+from events.errors import Inconsistent, ValidationFailed
 from events.personal_data import looks_like_personal_identity_number
 
 SHORT_TEXT = 200
@@ -88,7 +88,7 @@ def check_received(field: str, moment: datetime, now: datetime) -> None:
 
 def check_not_before(field: str, day: date, earliest: date, what: str) -> None:
     if day < earliest:
-        raise ValidationFailed(
+        raise Inconsistent(
             field,
             "The date cannot be before %(what)s (%(earliest)s).",
             what=what,

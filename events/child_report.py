@@ -29,7 +29,13 @@ from events.clocks import (
     protection_assessment_due,
     protection_status,
 )
-from events.errors import AlreadyRecorded, DeadlinePassed, StepOutOfOrder, ValidationFailed
+from events.errors import (
+    AlreadyRecorded,
+    DeadlinePassed,
+    Inconsistent,
+    StepOutOfOrder,
+    ValidationFailed,
+)
 from events.taxonomy import Operation
 
 if TYPE_CHECKING:
@@ -179,7 +185,7 @@ class ChildReport(Aggregate):
         if self.protection_assessed_at is not None:
             raise AlreadyRecorded("The protection assessment is already recorded.")
         if assessed_at < self.received_at:
-            raise ValidationFailed(
+            raise Inconsistent(
                 "assessed_at", "The assessment cannot be before the report was received."
             )
         if assessed_at > now:
@@ -200,7 +206,7 @@ class ChildReport(Aggregate):
     def assign_handler(self, *, handler: str, actor: str) -> None:
         handler = check_text("handler", handler, max_length=SHORT_TEXT)
         if handler == self.handler:
-            raise ValidationFailed("handler", "That handler is already assigned.")
+            raise Inconsistent("handler", "That handler is already assigned.")
         self._handler_assigned(handler=handler, previous_handler=self.handler, actor=actor)
 
     @event("HandlerAssigned")
@@ -215,7 +221,7 @@ class ChildReport(Aggregate):
         if is_past(current, today):
             raise DeadlinePassed(deadline=current.isoformat(), deviation_id=breach_deviation_id)
         if new_deadline <= current:
-            raise ValidationFailed(
+            raise Inconsistent(
                 "new_deadline",
                 "The new deadline must be after the current one (%(deadline)s).",
                 deadline=current.isoformat(),

@@ -24,6 +24,7 @@ from events.errors import (
     CaseWithdrawn,
     DomainError,
     EscalatedImportedDeviations,
+    Inconsistent,
     StepOutOfOrder,
     ValidationFailed,
 )
@@ -114,7 +115,7 @@ class Deviation(Aggregate):
         check_not_future("reported_on", reported_on, today)
         check_not_too_early("occurred_on", occurred_on)
         if occurred_on > reported_on:
-            raise ValidationFailed(
+            raise Inconsistent(
                 "occurred_on", "The deviation cannot have happened after it was reported."
             )
         return cls._create(  # _create, not cls(), so that a fixed id can be given
@@ -230,7 +231,7 @@ class Deviation(Aggregate):
         self.check_not_withdrawn()
         taxonomy.check(category, subcategory)
         if (category, subcategory or None) == (self.category, self.subcategory):
-            raise ValidationFailed("category", "The deviation already has that classification.")
+            raise Inconsistent("category", "The deviation already has that classification.")
         self._reclassified(
             category=category,
             subcategory=subcategory or None,
@@ -326,7 +327,7 @@ class Deviation(Aggregate):
         # Also once closed: a measure decided at closing is often carried out afterwards.
         self.check_not_withdrawn()
         if not 1 <= measure <= len(self.measures):
-            raise ValidationFailed("measure", "There is no measure number %(n)d.", n=measure)
+            raise Inconsistent("measure", "There is no measure number %(n)d.", n=measure)
         if self.measures[measure - 1].completed_on is not None:
             raise AlreadyRecorded("The measure is already completed.")
         check_not_future("completed_on", completed_on, today)

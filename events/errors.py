@@ -29,6 +29,13 @@ class ValidationFailed(DomainError):
         super().__init__(template, **params)
 
 
+class Inconsistent(ValidationFailed):
+    """A value valid on its own that does not fit the case (a date before the case's own
+    dates, a measure it does not have, the classification it already has) or another value
+    of the same command: the API answers 409 on the field, not 422 (the request is well
+    formed by the API document; the stored state refuses it)."""
+
+
 class UnknownCode(ValidationFailed):
     """A unit, category or subcategory code that the organisation data does not know."""
 

@@ -12,6 +12,7 @@ from events.base import SHORT_TEXT, check_not_before, check_not_future, check_te
 from events.errors import (
     AlreadyRecorded,
     CaseClosed,
+    Inconsistent,
     InvestigationIncomplete,
     StepOutOfOrder,
     ValidationFailed,
@@ -412,7 +413,7 @@ class LexSarahCase(Aggregate):
             raise StepOutOfOrder("Send the completed investigation to IVO before closing.")
         reason = check_text("not_informed_reason", not_informed_reason, required=False)
         if not self.informed and not reason:
-            raise ValidationFailed(
+            raise Inconsistent(
                 "not_informed_reason",
                 "Record when the individual or their representative was informed, or give "
                 "the reason they were not, before closing.",

@@ -13,22 +13,22 @@ from marshmallow import ValidationError, fields, post_load, validate
 from events.base import SHORT_TEXT
 from events.child_report import ChildReport, PreliminaryDecision
 from events.clocks import STOCKHOLM
-from events.errors import DomainError, ValidationFailed
+from events.errors import DomainError, Inconsistent
 from tracker.application import TrackerApplication
 from web.actions import Action
 from web.runtime import runtime
-from web.schemas import BaseSchema, code, date, text, version
+from web.schemas import BaseSchema, code, date, moment, text, version
 
 
 class RegisterBody(BaseSchema):
-    unit = code()
-    received_at = fields.AwareDateTime(required=True)
+    unit = code(codes="unit")
+    received_at = moment()
     case_reference = text(64)
     ongoing_investigation = fields.Boolean(load_default=False)
 
 
 class ProtectionBody(BaseSchema):
-    assessed_at = fields.AwareDateTime(required=True)
+    assessed_at = moment()
     immediate_protection_needed = fields.Boolean(required=True)
     expected_version = version()
 
@@ -50,7 +50,7 @@ def _decided_on() -> fields.Date:
 
 class ExtensionBody(BaseSchema):
     reason = text(metadata={"description": "Synnerliga skäl"})
-    new_deadline = date()
+    new_deadline = date(future=True)
     decided_by = _decided_by()
     decided_on = _decided_on()
     expected_version = version()
@@ -74,7 +74,7 @@ class InvestigationCompletion(BaseSchema):
 
 class InvestigationExtension(BaseSchema):
     reason = text(metadata={"description": "Särskilda skäl"})
-    new_deadline = date()
+    new_deadline = date(future=True)
     decided_by = _decided_by()
     decided_on = _decided_on()
     expected_version = version()
@@ -96,7 +96,7 @@ class _DateAndTime(BaseSchema):
 
 class RegisterForm(_DateAndTime, RegisterBody):
     moment, prefix = "received_at", "received"
-    received_date, received_time = date(), fields.Time(required=True)
+    received_date, received_time = date(future=True), fields.Time(required=True)
 
     class Meta:
         exclude = ("received_at",)
@@ -104,7 +104,7 @@ class RegisterForm(_DateAndTime, RegisterBody):
 
 class ProtectionForm(_DateAndTime, ProtectionBody):
     moment, prefix = "assessed_at", "assessed"
-    assessed_date, assessed_time = date(), fields.Time(required=True)
+    assessed_date, assessed_time = date(future=True), fields.Time(required=True)
 
     class Meta:
         exclude = ("assessed_at",)
@@ -117,7 +117,7 @@ def check_handler(username: str) -> None:
     except DomainError:
         account = None
     if account is None or not account.active:
-        raise ValidationFailed("handler", "Unknown user: %(name)s", name=username)
+        raise Inconsistent("handler", "Unknown user: %(name)s", name=username)
 
 
 def assign_handler(
@@ -182,10 +182,16 @@ INVESTIGATION_STEPS: dict[str, Action] = {
 class InvestigationBody(BaseSchema):
     """Open, complete or extend, by `action`; the rest is parsed by that step's schema."""
 
+    OPENAPI: ClassVar[dict[str, Any]] = {"anyOf": [
+        {"properties": {"action": {"enum": ["open", "complete"]}}, "required": ["on"]},
+        {"properties": {"action": {"enum": ["extend"]}},
+         "required": ["reason", "new_deadline", "decided_by"]},
+    ]}
+
     action = fields.String(required=True, validate=validate.OneOf(list(INVESTIGATION_STEPS)))
     on = date(required=False, metadata={"description": "Required to open or complete"})
     reason = text(required=False, metadata={"description": "Required to extend"})
-    new_deadline = date(required=False, metadata={"description": "Required to extend"})
+    new_deadline = date(required=False, future=True, metadata={"description": "Required to extend"})
     decided_by = text(SHORT_TEXT, required=False, metadata={
         "description": "Required to extend: the delegate's name, or \"nämnden\""})
     decided_on = date(required=False, metadata={"description": "When the extension was decided"})

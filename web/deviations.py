@@ -15,16 +15,28 @@ from tracker.application import HistoryEntry, TrackerApplication
 from web.actions import Action
 from web.i18n import domain_message
 from web.runtime import runtime
-from web.schemas import SHORT_TEXT, BaseSchema, code, date, history_dicts, text, version
+from web.schemas import (
+    SHORT_TEXT,
+    BaseSchema,
+    cause_codes,
+    code,
+    date,
+    history_dicts,
+    text,
+    version,
+)
 
 
 class NewDeviation(BaseSchema):
-    unit = code(metadata={"description": "Unit code (GET /units); the operation follows it"})
-    category = code(metadata={"description": "Kvalitetsområde code"})
+    unit = code(codes="unit", metadata={
+        "description": "Unit code (GET /units); the operation follows it"})
+    category = code(codes="category", metadata={"description": "Kvalitetsområde code"})
     subcategory = code(
-        required=False, metadata={"description": "Required exactly when the category has them"}
+        required=False, codes="subcategory",
+        metadata={"description": "Required exactly when the category has them"},
     )
-    occurred_on = date()
+    # Bounded by reported_on (today by default), which the domain compares it with (409).
+    occurred_on = date(future=True, metadata={"description": "Not after reported_on"})
     reported_on = date(
         required=False,
         metadata={"description": "Defaults to today; only verksamhetsutvecklare and admin"},
@@ -59,30 +71,23 @@ class NewDeviation(BaseSchema):
 
 
 class Reclassification(BaseSchema):
-    category = code()
-    subcategory = code(required=False)
+    category = code(codes="category")
+    subcategory = code(required=False, codes="subcategory")
     expected_version = version()
 
 
-CHOOSE_CAUSE = "Choose at least one cause."
 
 
 class CauseAnalysis(BaseSchema):
     analysis = text()
-    causes = fields.List(
-        code(),
-        required=True,
-        validate=validate.Length(min=1, error=CHOOSE_CAUSE),
-        error_messages={"required": CHOOSE_CAUSE},
-        metadata={"description": "Cause codes from the organisation's cause list (GET /causes)"},
-    )
+    causes = cause_codes()
     expected_version = version()
 
 
 class NewMeasure(BaseSchema):
     description = text()
     responsible = text(SHORT_TEXT)
-    due_on = date()
+    due_on = date(future=True)
     expected_version = version()
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from events.errors import DomainError, ValidationFailed
+from events.errors import DomainError, Inconsistent, ValidationFailed
 from tracker.application import ConflictError, NotFound
 from web.api import ApiError
 from web.i18n import domain_message
@@ -157,10 +157,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
-        # ValidationFailed is bad input (422 on its field); the rest are state conflicts (409).
+        # ValidationFailed is bad input (422 on its field), unless the value is well formed
+        # but does not fit the case (Inconsistent: 409 on its field); the rest are state
+        # conflicts (409).
         if isinstance(error, ValidationFailed):
             if _is_api():
-                return _json(422, {error.field: [domain_message(error)]})
+                status = 409 if isinstance(error, Inconsistent) else 422
+                return _json(status, {error.field: [domain_message(error)]})
             return _page(400, domain_message(error))
         if _is_api():
             reasons = getattr(error, "reasons", None) or [error]

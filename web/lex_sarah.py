@@ -3,10 +3,17 @@ and the API. Field names are the application command's keyword arguments."""
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from events.base import SHORT_TEXT
-from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
+from events.lex_sarah import (
+    REQUIRED_KINDS,
+    FindingKind,
+    FindingNature,
+    Grade,
+    InformedParty,
+    IvoInvestigation,
+)
 from tracker.application import TrackerApplication
 from web.actions import Action
 from web.schemas import BaseSchema, date, version
@@ -40,7 +47,11 @@ class Finding(BaseSchema):
 
 
 class NotApplicable(BaseSchema):
-    kind = _choice(FindingKind)
+    kind = fields.Enum(
+        FindingKind, by_value=True, required=True, validate=validate.OneOf(
+            REQUIRED_KINDS, error="Only a required kind can be marked not applicable."),
+        metadata={"description": "One of the kinds the investigation must cover"},
+    )
     reason = text_field(metadata={"description": "Why the kind does not apply"})
     author = text_field(SHORT_TEXT)
     author_title = text_field(SHORT_TEXT, metadata={"description": "Befattning/titel"})

@@ -5,13 +5,21 @@ plain messages are translated when errors are collected (web.i18n.validation_mes
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import has_app_context
 from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from events.base import EARLIEST_DATE, LONG_TEXT, SHORT_TEXT, check_characters, check_text
+from events.base import (
+    EARLIEST_DATE,
+    LONG_TEXT,
+    SHORT_TEXT,
+    check_characters,
+    check_text,
+)
+from events.causes import MAX_CAUSES
 from events.clocks import local_date
 from events.errors import ValidationFailed
 from tracker.application import HistoryEntry
@@ -21,7 +29,12 @@ __all__ = [
     "MAX_PAGE",
     "SHORT_TEXT",
     "BaseSchema",
+    "Code",
+    "Day",
     "HistoryEntryOut",
+    "Moment",
+    "Text",
+    "cause_codes",
     "code",
     "date_bounds",
     "history_dicts",
@@ -35,6 +48,7 @@ INCOMPLETE_DATE = "Enter a complete date, e.g. 2026-11-20."
 
 
 _TOO_LONG = lazy_gettext("At most {max} characters are allowed.")
+_TOO_MANY_CAUSES = lazy_gettext("Choose at most {max} causes.")
 
 
 def _optional(required: bool) -> dict[str, Any]:
@@ -56,6 +70,64 @@ def date_bounds(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return dt.date(EARLIEST_YEAR, 1, 1), dt.date(year + 1, 12, 31)
 
 
+def day_bounds(day_field: Day, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """A date field's range: to today for something that happened (the domain's rule, so
+    the form and the API document say it too), to the end of next year for a due date."""
+    today = today or _today()
+    earliest, latest = date_bounds(today)
+    return earliest, latest if day_field.future else today
+
+
+# The one written form of a date and of a moment (RFC 3339, offsets as the world uses them):
+# what the API document's patterns say, so nothing else (20260105, week dates) gets in.
+TIME = (
+    r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
+    r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))"
+)
+DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
+MOMENT_FORM = re.compile(r"\d{4}-\d{2}-\d{2}" + TIME)
+
+
+class Day(fields.Date):
+    """A calendar date of a form or API body, YYYY-MM-DD (see `day_bounds`)."""
+
+    def __init__(self, *, future: bool = False, **kwargs: Any) -> None:
+        self.future = future
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and not DATE_FORM.fullmatch(value):
+            raise self.make_error("invalid", obj_type=self.OBJ_TYPE)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Moment(fields.AwareDateTime):
+    """A moment with its UTC offset (a child report's arrival, an assessment), RFC 3339;
+    the domain refuses one ahead of its clock."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and not MOMENT_FORM.fullmatch(value):
+            raise self.make_error("invalid", obj_type=self.OBJ_TYPE)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Text(fields.String):
+    """Free text: no control characters but newline and tab; `required` ones not blank."""
+
+    def __init__(self, *, blank: bool, **kwargs: Any) -> None:
+        self.blank = blank
+        super().__init__(**kwargs)
+
+
+class Code(fields.String):
+    """A code; `codes` names the organisation list it must be in ("unit", "category",
+    "subcategory", "cause"), which the API document lists as its enum."""
+
+    def __init__(self, *, codes: str | None = None, **kwargs: Any) -> None:
+        self.codes = codes
+        super().__init__(**kwargs)
+
+
 class BaseSchema(Schema):
     """Unknown keys are refused (marshmallow's default RAISE): a typo in an API client's
     field name must not be silently dropped. Every date and time is kept within
@@ -63,13 +135,21 @@ class BaseSchema(Schema):
 
     @validates_schema(skip_on_field_errors=False)
     def dates_within_bounds(self, data: dict[str, Any], **_: Any) -> None:
-        earliest, latest = date_bounds()
+        today = _today()
         errors: dict[str, list[str]] = {}
         for name, schema_field in self.fields.items():
             value = data.get(name)
             if not isinstance(schema_field, fields.Date | fields.DateTime) or value is None:
                 continue
             day = value.date() if isinstance(value, dt.datetime) else value
+            earliest, latest = date_bounds(today)
+            if isinstance(schema_field, Day):
+                earliest, latest = day_bounds(schema_field, today)
+                if latest < day <= date_bounds(today)[1]:  # a plausible date, but ahead
+                    errors[schema_field.data_key or name] = [
+                        gettext("The date cannot be in the future.")
+                    ]
+                    continue
             if not earliest <= day <= latest:
                 message = gettext("Enter a date between {min} and {max}.")
                 errors[schema_field.data_key or name] = [
@@ -105,19 +185,43 @@ def text(
 ) -> fields.String:
     """Free text. Emptiness, personnummer and the domain's own limits are checked again by
     the domain; checking length and personnummer here lists them with the other errors."""
-    return fields.String(
+    return Text(
+        blank=not required,
         **_optional(required),
         validate=[validate.Length(max=max_length, error=_TOO_LONG), _personal_data_free],
         **kwargs,
     )
 
 
-def code(*, required: bool = True, **kwargs: Any) -> fields.String:
+def code(*, required: bool = True, codes: str | None = None, **kwargs: Any) -> fields.String:
     """A code from organisation data (unit, category); unknown codes are the domain's call."""
-    return fields.String(
+    return Code(
+        codes=codes,
         **_optional(required),
         validate=[validate.Length(max=64, error=_TOO_LONG), _plain_characters],
         **kwargs,
+    )
+
+
+def _distinct(values: list[Any]) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("Choose each cause once.")
+
+
+def cause_codes() -> fields.List:
+    """The causes a cause analysis names: one to MAX_CAUSES distinct codes of the cause list."""
+    choose = "Choose at least one cause."
+    return fields.List(
+        code(codes="cause"),
+        required=True,
+        validate=[
+            validate.Length(min=1, error=choose),
+            validate.Length(max=MAX_CAUSES, error=_TOO_MANY_CAUSES),
+            _distinct,
+        ],
+        error_messages={"required": choose},
+        metadata={"description": "Cause codes from the organisation's cause list (GET /causes)",
+                  "uniqueItems": True},
     )
 
 
@@ -140,10 +244,16 @@ def page_number() -> fields.Integer:
     return fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
-def date(*, required: bool = True, **kwargs: Any) -> fields.Date:
+def date(*, required: bool = True, future: bool = False, **kwargs: Any) -> fields.Date:
+    """A date of something that happened (not after today), or with `future` a due date or
+    deadline (to the end of next year); never before 1990-01-01."""
     if required:
-        return fields.Date(required=True, **kwargs)
-    return fields.Date(load_default=None, allow_none=True, **kwargs)
+        return Day(future=future, required=True, **kwargs)
+    return Day(future=future, load_default=None, allow_none=True, **kwargs)
+
+
+def moment(**kwargs: Any) -> fields.AwareDateTime:
+    return Moment(required=True, **kwargs)
 
 
 def history_dicts(entries: list[HistoryEntry]) -> list[dict[str, Any]]:

@@ -43,6 +43,14 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 spec_bp = Blueprint("openapi", __name__)
 
 API_TITLE = "Avvikelse- och Lex Sarah-tracker API"
+API_DESCRIPTION = (
+    "Errors are always {\"errors\": {field: [messages]}} (400 a body that is not a JSON "
+    "object, 401 no valid token, 403 not your role or unit, 404 no such case, 405 another "
+    "method (the Allow header lists the allowed ones), 409 the case's state does not allow "
+    "it or it was changed meanwhile, 413 too large, 415 not JSON, 422 invalid input, with "
+    "the field). Every answer carries an X-Request-Id header (a caller's own id of 8-64 "
+    "characters A-Z a-z 0-9 . _ - is kept), which the server's log lines name."
+)
 API_VERSION = "1.0.0"
 
 
@@ -77,6 +85,8 @@ class Operation:
     error_statuses: list[int] = field(default_factory=list)
     produces: list[str] = field(default_factory=list)
     request_body: dict[str, Any] | None = None  # documented as is: a body that is not JSON
+    error_schemas: dict[int, type[Schema]] = field(default_factory=dict)  # besides Error
+    location: bool = False  # the success answer names the new resource in Location
 
 
 REGISTRY: dict[tuple[str, str], Operation] = {}
@@ -133,6 +143,8 @@ def endpoint(
     tags: Iterable[str] = (),
     produces: Iterable[str] = (),
     request_body: dict[str, Any] | None = None,
+    error_schemas: dict[int, type[Schema]] | None = None,
+    location: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     method = method.upper()
     allowed = frozenset(roles)
@@ -175,7 +187,7 @@ def endpoint(
         REGISTRY[(rule, method)] = Operation(
             rule, method, summary, description or (view.__doc__ or "").strip(), list(tags),
             allowed, body, query, response, many, status, sorted(set(errors)), list(produces),
-            request_body,
+            request_body, dict(error_schemas or {}), location,
         )
         return wrapped
 
@@ -186,22 +198,29 @@ def endpoint(
 
 _PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 _PARAM_TYPES = {"uuid": {"type": "string", "format": "uuid"}, "int": {"type": "integer"}}
+REQUEST_ID_HEADER = {"X-Request-Id": {
+    "description": "This request's id, as the server's log lines name it",
+    "required": True, "schema": {"type": "string"},
+}}
 _ERROR_TEXT = {
     400: "The body is not a JSON object",
     401: "Missing or invalid bearer token",
     403: "The token's role may not do this (or not in this unit)",
     404: "No such case",
-    409: "The case's state does not allow this, or it was changed meanwhile",
+    409: "The case's state does not allow this, it was changed meanwhile, or a value that "
+    "is valid on its own does not fit the case (a date before its own dates, a measure it "
+    "does not have, the classification it already has, an unknown handler); field errors "
+    "name the field",
     413: "The body is larger than the limit (1 MB)",
     415: "The body is not sent as application/json",
     422: "Invalid input: {\"errors\": {field: [messages]}}; nothing was stored",
 }
 
 
-def _schema_names() -> Any:
+def _schema_names(taken: dict[str, type]) -> Any:
     """Schema names for the document: the class name, qualified by its module where two
-    modules use the same class name (each area defines its own DecisionBody, ...)."""
-    taken: dict[str, type] = {}
+    modules use the same class name (each area defines its own DecisionBody, ...).
+    `taken` collects name -> class."""
 
     def resolve(schema: Any) -> str:
         cls = schema if isinstance(schema, type) else type(schema)
@@ -215,15 +234,40 @@ def _schema_names() -> Any:
     return resolve
 
 
+def _codes() -> dict[str, list[str]]:
+    """The organisation's code lists as they are now: the enums of the body fields."""
+    organisation = runtime().organisation
+    taxonomy = organisation.taxonomy()
+    categories = [c for c in taxonomy.categories.values() if c.active]
+    return {
+        "unit": [unit.code for unit in organisation.units()],
+        "category": [c.code for c in categories],
+        "subcategory": [sub for c in categories for sub in c.subcategories],
+        "cause": [cause.code for cause in organisation.causes().active()],
+    }
+
+
 def build_spec() -> dict[str, Any]:
+    from web.api import rules
+    from web.schemas import BaseSchema, _today
+
+    classes: dict[str, type] = {}
+    plugin = MarshmallowPlugin(schema_name_resolver=_schema_names(classes))
     spec = APISpec(
         title=API_TITLE,
         version=API_VERSION,
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_names())],
-        info={"description": "Errors are always {\"errors\": {field: [messages]}}."},
+        plugins=[plugin],
+        info={"description": API_DESCRIPTION},
         servers=[{"url": "/api/v1"}],
     )
+    today, codes = _today(), _codes()
+
+    def validator_rules(self: Any, field: Any, **_: Any) -> dict[str, Any]:
+        return rules.field_rules(field, today=today, codes=codes)
+
+    assert plugin.converter is not None
+    plugin.converter.add_attribute_function(validator_rules)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     paths: dict[str, dict[str, Any]] = {}
@@ -237,6 +281,11 @@ def build_spec() -> dict[str, Any]:
         if op.query is not None:
             parameters.append({"in": "query", "schema": op.query})
         roles = ", ".join(sorted(role.value for role in op.roles))
+        success_headers = dict(REQUEST_ID_HEADER)
+        if op.location:
+            success_headers["Location"] = {
+                "description": "The new resource's path", "schema": {"type": "string"},
+            }
         operation: dict[str, Any] = {
             "summary": op.summary,
             "description": f"{op.description}\n\nRoles: {roles}.".strip(),
@@ -246,6 +295,7 @@ def build_spec() -> dict[str, Any]:
             "responses": {
                 str(op.status): {
                     "description": "OK",
+                    "headers": success_headers,
                     **({"content": {
                         kind: {"schema": {"type": "string", "format": "binary"}}
                         for kind in op.produces
@@ -260,7 +310,11 @@ def build_spec() -> dict[str, Any]:
                 **{
                     str(code): {
                         "description": _ERROR_TEXT[code],
-                        "content": {"application/json": {"schema": "Error"}},
+                        "headers": {**REQUEST_ID_HEADER, **(
+                            {"WWW-Authenticate": {"schema": {"type": "string"}}}
+                            if code == 401 else {})},
+                        "content": {"application/json": {
+                            "schema": op.error_schemas.get(code, "Error")}},
                     }
                     for code in op.error_statuses
                 },
@@ -275,7 +329,17 @@ def build_spec() -> dict[str, Any]:
         paths.setdefault(path, {})[op.method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    branches = rules.classification_branches(runtime().organisation.taxonomy())
+    for name, schema in document["components"]["schemas"].items():
+        cls = classes.get(name)
+        if cls is None or not issubclass(cls, BaseSchema):
+            continue  # answers: only request bodies carry the cross-field rules
+        # A body classifying a deviation: which subcategory goes with which category.
+        if {"category", "subcategory"} <= set(schema.get("properties", {})):
+            schema["anyOf"] = branches
+        schema.update(getattr(cls, "OPENAPI", {}))
+    return document
 
 
 @spec_bp.route("/api/openapi.json")

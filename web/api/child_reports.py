@@ -11,8 +11,8 @@ from flask_babel import gettext
 from marshmallow import Schema, fields, validate
 
 from events.base import SHORT_TEXT
-from events.child_report import ChildReport
-from events.clocks import Clock
+from events.child_report import ChildReport, PreliminaryDecision
+from events.clocks import Clock, ClockStatus
 from projections import queries
 from tracker.accounts import Account
 from web.actions import Action
@@ -25,6 +25,8 @@ from web.schemas import code as code_field
 from web.schemas import text as text_field
 
 TAGS = ["child-reports"]
+
+
 class ListQuery(BaseSchema):
     status = fields.String(
         load_default=None,
@@ -36,75 +38,108 @@ class ListQuery(BaseSchema):
     handler = text_field(SHORT_TEXT, required=False)
 
 
-class _Clock(Schema):
-    status = fields.String()
-    due = fields.Date()
-    assessed_at = fields.AwareDateTime(allow_none=True)
-    immediate_protection_needed = fields.Boolean(allow_none=True)
-    deadline = fields.Date(allow_none=True)
-    original_deadline = fields.Date()
-    days_left = fields.Integer(allow_none=True)
-    extension_reason = fields.String(allow_none=True)
-    extension_decided_by = fields.String(allow_none=True, metadata={
-        "description": "Who decided the extension (unknown for those recorded before it was "
-        "asked for)"})
-    extension_decided_on = fields.Date(allow_none=True)
-    legal_reference = fields.String(metadata={
+STATUSES = [status.value for status in ClockStatus]
+
+
+def _status(*, nullable: bool = False, description: str = "") -> fields.String:
+    return fields.String(required=True, allow_none=nullable, metadata={
+        "enum": STATUSES + ([None] if nullable else []), "description": description})
+
+
+def _day(*, nullable: bool = True, description: str = "") -> fields.Date:
+    return fields.Date(required=True, allow_none=nullable, metadata={"description": description})
+
+
+def _text_out(description: str = "") -> fields.String:
+    return fields.String(required=True, allow_none=True, metadata={"description": description})
+
+
+class _ProtectionClock(Schema):
+    due = _day(nullable=False)
+    assessed_at = fields.AwareDateTime(required=True, allow_none=True)
+    immediate_protection_needed = fields.Boolean(required=True, allow_none=True)
+    status = _status()
+    legal_reference = fields.String(required=True, metadata={
         "description": "The provision in the numbering in force on the clock's due date"})
-    decision = fields.String(allow_none=True)
-    decided_on = fields.Date(allow_none=True)
-    opened_on = fields.Date(allow_none=True)
-    completed_on = fields.Date(allow_none=True)
-    breach_deviation_id = fields.UUID(allow_none=True)
+
+
+class _PreliminaryClock(Schema):
+    deadline = _day(nullable=False)
+    original_deadline = _day(nullable=False)
+    days_left = fields.Integer(required=True, allow_none=True)
+    extension_reason = _text_out()
+    extension_decided_by = _text_out(
+        "Who decided the extension (unknown for those recorded before it was asked for)")
+    extension_decided_on = _day()
+    legal_reference = fields.String(required=True)
+    decision = fields.String(required=True, allow_none=True, metadata={
+        "enum": [d.value for d in PreliminaryDecision] + [None]})
+    decided_on = _day()
+    status = _status()
+
+
+class _InvestigationClock(Schema):
+    opened_on = _day()
+    deadline = _day()
+    completed_on = _day()
+    days_left = fields.Integer(required=True, allow_none=True)
+    status = _status(nullable=True, description="null until an investigation is opened")
+    extension_reason = _text_out()
+    extension_decided_by = _text_out()
+    extension_decided_on = _day()
+    legal_reference = fields.String(required=True)
+    breach_deviation_id = fields.UUID(required=True, allow_none=True)
 
 
 class _Clocks(Schema):
-    skyddsbedomning = fields.Nested(_Clock)
-    forhandsbedomning = fields.Nested(_Clock)
+    skyddsbedomning = fields.Nested(_ProtectionClock, required=True)
+    forhandsbedomning = fields.Nested(_PreliminaryClock, required=True)
     # API v1 published the utredningstid clock under this name: it stays on the wire.
-    utredning = fields.Nested(_Clock, attribute=Clock.UTREDNINGSTID.value)
+    utredning = fields.Nested(
+        _InvestigationClock, required=True, attribute=Clock.UTREDNINGSTID.value
+    )
 
 
 class ChildReportSchema(Schema):
-    id = fields.UUID()
-    number = fields.String()
-    version = fields.Integer()
-    unit = fields.String()
-    operation = fields.String()
-    case_reference = fields.String()
-    received_at = fields.AwareDateTime()
-    ongoing_investigation = fields.Boolean()
-    handler = fields.String(allow_none=True)
-    deadline = fields.Date(metadata={"description": "The förhandsbedömning deadline"})
-    status = fields.String(metadata={"description": "The förhandsbedömning clock: open, "
-                                     "due_today, overdue, decided, decided_late, exempt, extended"})
-    clocks = fields.Nested(_Clocks)
-    breach_deviation_id = fields.UUID(allow_none=True)
+    id = fields.UUID(required=True)
+    number = fields.String(required=True)
+    version = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    operation = fields.String(required=True, metadata={"enum": ["IFO", "HVB"]})
+    case_reference = fields.String(required=True)
+    received_at = fields.AwareDateTime(required=True)
+    ongoing_investigation = fields.Boolean(required=True)
+    handler = fields.String(required=True, allow_none=True)
+    deadline = fields.Date(required=True, metadata={
+        "description": "The förhandsbedömning deadline"})
+    status = _status(description="The förhandsbedömning clock")
+    clocks = fields.Nested(_Clocks, required=True)
+    breach_deviation_id = fields.UUID(required=True, allow_none=True)
     legal_reference = fields.Dict(
-        keys=fields.String(), values=fields.String(),
+        keys=fields.String(), values=fields.String(), required=True,
         metadata={"description": "Legal key -> citation in the numbering in force on the date "
                   "it applies to (SoL (2001:453) until 2025-06-30, SoL (2025:400) after)"},
     )
-    history = fields.List(fields.Nested(HistoryEntryOut))
+    history = fields.List(fields.Nested(HistoryEntryOut), required=True)
 
 
 class ChildReportRowSchema(Schema):
-    id = fields.UUID()
-    number = fields.String()
-    unit = fields.String()
-    operation = fields.String()
-    case_reference = fields.String()
-    received_at = fields.AwareDateTime()
-    handler = fields.String(allow_none=True)
-    deadline = fields.Date()
-    days_left = fields.Integer(allow_none=True)
-    status = fields.String()
-    protection_due = fields.Date(allow_none=True)
-    protection_assessed = fields.Raw(allow_none=True)
-    protection_status = fields.String(allow_none=True)
-    investigation_deadline = fields.Date(allow_none=True)
-    investigation_status = fields.String(allow_none=True)
-    breach_deviation_id = fields.UUID(allow_none=True)
+    id = fields.UUID(required=True)
+    number = fields.String(required=True)
+    unit = fields.String(required=True)
+    operation = fields.String(required=True, metadata={"enum": ["IFO", "HVB"]})
+    case_reference = fields.String(required=True)
+    received_at = fields.AwareDateTime(required=True)
+    handler = fields.String(required=True, allow_none=True)
+    deadline = fields.Date(required=True)
+    days_left = fields.Integer(required=True, allow_none=True)
+    status = _status()
+    protection_due = fields.Date(required=True, allow_none=True)
+    protection_assessed = fields.AwareDateTime(required=True, allow_none=True)
+    protection_status = _status(nullable=True)
+    investigation_deadline = fields.Date(required=True, allow_none=True)
+    investigation_status = _status(nullable=True)
+    breach_deviation_id = fields.UUID(required=True, allow_none=True)
 
 
 @api.before_request
@@ -135,7 +170,7 @@ def _report(report_id: UUID) -> dict[str, Any]:
     "/child-reports", method="POST", summary="Registrera en anmälan om barn",
     description="The förhandsbedömning deadline is the received date + 14 days.",
     roles=CHILD_REPORT_ROLES, body=RegisterBody, response=ChildReportSchema, status=201,
-    tags=TAGS,
+    tags=TAGS, location=True,
 )
 def register(account: Account, body: dict[str, Any]) -> Any:
     if not reaches_unit(account, body["unit"]):

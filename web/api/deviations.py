@@ -8,8 +8,9 @@ from uuid import UUID
 
 from flask import url_for
 from flask_babel import gettext
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, post_load, validate
 
+from events.base import EARLIEST_DATE
 from events.deviation import Deviation
 from tracker.accounts import Account
 from tracker.application import NotFound
@@ -93,8 +94,9 @@ class DeviationPage(Schema):
 
 
 class DeviationQuery(BaseSchema):
-    year = fields.Integer(validate=validate.Range(min=1900, max=9999))
-    month = fields.Integer(validate=validate.Range(min=1, max=12))
+    year = fields.Integer(validate=validate.Range(min=EARLIEST_DATE.year, max=2100))
+    month = fields.Integer(validate=validate.Range(min=1, max=12), metadata={
+        "description": "Without a year: that month of the current year"})
     operation = fields.String(validate=validate.OneOf(["IFO", "HVB"]))
     unit = code(required=False)
     category = code(required=False)
@@ -102,15 +104,16 @@ class DeviationQuery(BaseSchema):
     page = page_number()
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
-    @validates_schema
-    def month_needs_year(self, data: dict[str, Any], **_: Any) -> None:
+    @post_load
+    def month_of_this_year(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         if data.get("month") is not None and data.get("year") is None:
-            raise ValidationError(gettext("A month needs a year."), "month")
+            data["year"] = application().today().year
+        return data
 
 
 class LexSarahOpened(Schema):
-    lex_sarah_case_id = fields.String(metadata={"format": "uuid"})
-    number = fields.String()
+    lex_sarah_case_id = fields.String(required=True, metadata={"format": "uuid"})
+    number = fields.String(required=True)
 
 
 def _deviation(account: Account, deviation_id: UUID) -> Deviation:
@@ -133,7 +136,7 @@ def _full(deviation: Deviation) -> dict[str, Any]:
 
 @endpoint(
     "/deviations", method="POST", summary="Rapportera en avvikelse", body=NewDeviation,
-    response=DeviationOut, status=201, tags=TAGS,
+    response=DeviationOut, status=201, tags=TAGS, location=True,
 )
 def create_deviation(account: Account, body: dict[str, Any]) -> Any:
     """`reported_on` defaults to today; only verksamhetsutvecklare and admin may set it
@@ -234,7 +237,7 @@ ESCALATE = ACTIONS["escalate"]
     f"/deviations/<uuid:deviation_id>/{ESCALATE.api_path}", method="POST",
     summary="Lyft avvikelsen till en Lex Sarah-utredning", body=ESCALATE.schema,
     response=LexSarahOpened, status=201, roles=policy.DEVIATION_ACTIONS[ESCALATE.name],
-    tags=TAGS,
+    tags=TAGS, location=True,
 )
 def escalate(account: Account, deviation_id: UUID, body: dict[str, Any]) -> Any:
     """`opened_on` defaults to today; not before the deviation's reported_on, not in the

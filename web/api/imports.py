@@ -55,6 +55,14 @@ class PreviewSchema(Schema):
     problems = fields.List(fields.Nested(ProblemSchema), required=True)
 
 
+class RefusedSchema(Schema):
+    """422: the file's problems as field errors, and the preview that found them."""
+
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         required=True)
+    preview = fields.Nested(PreviewSchema)
+
+
 class ImportSchema(Schema):
     id = fields.UUID(required=True)
     kind = fields.String(required=True)
@@ -124,7 +132,7 @@ def _refused(preview: Preview) -> Response:
     "with problems: 422, each problem as `rad N, kolumn` -> [reason] and in preview.problems. "
     "The same file (SHA-256) a second time: 409.",
     roles=IMPORT_ROLES, query=ImportQuery, response=ImportResultSchema, status=201,
-    tags=TAGS, request_body=UPLOAD_BODY,
+    tags=TAGS, request_body=UPLOAD_BODY, error_schemas={422: RefusedSchema},
 )
 def create_import(account: Account, query: dict[str, Any]) -> Any:
     data, name = _upload(query)
