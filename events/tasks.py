@@ -104,7 +104,9 @@ def lex_sarah_tasks(case: LexSarahCase) -> list[Task]:
         proposal = TaskState.DONE
     else:
         proposal = TaskState.NOT_REQUIRED if decided else TaskState.NOT_STARTED
-    if case.ivo_sent_on is not None:
+    if case.ivo_completion_pending:  # sent with "kompletteras": the investigation follows
+        ivo = TaskState.IN_PROGRESS
+    elif case.ivo_sent_on is not None:
         ivo = TaskState.DONE
     elif case.grade is not None and not case.grade.is_serious:
         ivo = TaskState.NOT_REQUIRED
@@ -120,6 +122,16 @@ def lex_sarah_tasks(case: LexSarahCase) -> list[Task]:
         Task("informerad", done_if(case.informed)),
         Task("avsluta", done_if(case.closed_on is not None)),
     ]
+
+
+IVO_COMPLETION = "ivo-komplettering"
+
+
+def lex_sarah_next_step(case: LexSarahCase) -> str | None:
+    """The first unsettled step; while the report to IVO waits for its completion (sent
+    with the investigation "kompletteras"), the completion itself."""
+    step = next_task(lex_sarah_tasks(case))
+    return IVO_COMPLETION if step == "ivo" and case.ivo_completion_pending else step
 
 
 # --- child report -----------------------------------------------------------------------

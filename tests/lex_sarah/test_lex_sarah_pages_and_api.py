@@ -77,12 +77,24 @@ def test_every_step_on_the_case_page(client: Any, case_id: UUID, runtime: Runtim
     # After each step the page opens at the step that is next: the findings stay next until
     # every aspect SOSFS 2011:5 asks for is documented, or the decision is made.
     next_steps = ["utredare", "uppgift", "uppgift", "uppgift", "uppgift", "uppgift",
-                  *["uppgift"] * (len(REMAINING) - 1), "beslut", "informerad", "informerad",
-                  "avsluta", "avsluta", "avsluta"]
+                  *["uppgift"] * (len(REMAINING) - 1), "beslut", "ivo-komplettering",
+                  "informerad", "avsluta", "avsluta", "avsluta"]
     for (action, data), following in zip(steps, next_steps, strict=True):
         response = client.post(f"{url}/{action}", data=data)
         assert response.status_code == 302, (action, response.get_data(as_text=True)[-2000:])
         assert response.headers["Location"].endswith(f"#steg-{following}"), action
+        if action in ("ivo", "beslut", "ivo-komplettering"):
+            # Sent with the investigation "kompletteras": the IVO step is under way, and
+            # once decided its completion is the next step, until it is sent.
+            shown = client.get(url).get_data(as_text=True)
+            state = re.search(r'id="steg-ivo-status">([^<]+)<', shown)
+            assert state and state.group(1) == (
+                "Klar" if action == "ivo-komplettering" else "Pågår"), action
+            completion_open = '<details class="step-form" id="form-ivo-komplettering" open>'
+            assert (completion_open in shown) is (action == "beslut"), action
+            if action == "beslut":
+                assert 'Nästa steg: <a href="#steg-ivo-komplettering">Komplettering till IVO' \
+                    in shown
     page = client.get(url).get_data(as_text=True)
     for shown in ["Knivarna låstes in samma dag.", "Utredare Ett", "Orsaker",
                   "Rutinen var inte känd av vikarier.", "Bedömning",

@@ -11,7 +11,13 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from events.lex_sarah import REQUIRED_KINDS
-from events.tasks import Urgency, lex_sarah_tasks, lex_sarah_urgency, next_task
+from events.tasks import (
+    IVO_COMPLETION,
+    Urgency,
+    lex_sarah_next_step,
+    lex_sarah_tasks,
+    lex_sarah_urgency,
+)
 from projections import queries
 from web import navigation
 from web.actions import by_page, submit
@@ -69,6 +75,7 @@ STEP_TITLES = {
     "forslag": "Förslag till bedömning",
     "beslut": "Beslut om bedömning",
     "ivo": "Anmälan till IVO",
+    IVO_COMPLETION: "Komplettering till IVO",
     "informerad": "Information till den enskilde",
     "avsluta": "Avsluta utredningen",
 }
@@ -90,7 +97,7 @@ def _render_case(case_id: UUID, forms: dict[str, Form] | None = None, status: in
             "lex_sarah/case.html", case=case, forms=forms or {}, today=app.today(),
             remedy_wording=lex_sarah_wording(found),
             tasks=tasks, task_states={task.key: task.state for task in tasks},
-            next_step=next_task(tasks), step_titles=STEP_TITLES, **_labels(),
+            next_step=lex_sarah_next_step(found), step_titles=STEP_TITLES, **_labels(),
         ),
         status,
     )
@@ -110,7 +117,7 @@ def index() -> Any:
     # has a handful of open investigations, so reading them is cheap.
     for row in cases:
         found = app.get_lex_sarah_case(row["id"])
-        row["next_step"] = next_task(lex_sarah_tasks(found))
+        row["next_step"] = lex_sarah_next_step(found)
         row["urgency"], _ = lex_sarah_urgency(found, today)
     cases.sort(key=lambda row: (row["urgency"], -row["days_open"], row["number"]))
     return render_template(
@@ -140,5 +147,5 @@ def act(case_id: UUID, action: str) -> Any:
         return _render_case(case_id, {action: form}, status)
     flash(found.done, "success")
     # On to the step that is next now (its form is the one open).
-    following = next_task(lex_sarah_tasks(application().get_lex_sarah_case(case_id)))
+    following = lex_sarah_next_step(application().get_lex_sarah_case(case_id))
     return redirect(url_for("lex_sarah.case", case_id=case_id) + f"#steg-{following or action}")
