@@ -200,45 +200,68 @@ recurrence_members = sa.Table(
     sa.Index("ix_view_recurrence_reported", "reported_on", "unit"),
 )
 
-# --- 7. to-do (what each person must do next: the "Att göra" page, the reminders) ------
+# --- 7. to-do: what needs doing on each case (the task lists, the inbox, "Att göra",
+# the reminders, Åtgärder) and the cause codes of each analysis. One view (ToDo) keeps
+# these; the SQL names are "view_case_todo_*" since it took over the casework view, so an
+# older database fills them from the log instead of reading tables of another shape.
 
 todo_deviations = sa.Table(
-    "view_todo_deviations",
+    "view_case_todo_deviations",
     metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("number", sa.String(32), nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("operation", sa.String(8), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("subcategory", sa.String(64), nullable=False),
     sa.Column("reporter", sa.String(64), nullable=False),
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("reported_on", sa.Date, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
+    # Whether the reporter is owed feedback (the aggregate's feedback_required).
+    sa.Column("feedback_required", sa.Boolean, nullable=False),
     sa.Column("analysed", sa.Boolean, nullable=False),
+    # The cause codes of the current analysis, space-separated (to replace its members).
+    sa.Column("causes", sa.String(1000), nullable=False),
     sa.Column("measures", sa.Integer, nullable=False),
+    sa.Column("measures_open", sa.Integer, nullable=False),
     sa.Column("feedback", sa.Integer, nullable=False),
     sa.Column("last_feedback_at", sa.DateTime(timezone=True), nullable=True),
     # A recorded reason stands in for the missing measure / feedback (the closing rules).
-    sa.Column("measures_not_needed", sa.Boolean, nullable=False, default=False),
-    sa.Column("feedback_not_possible", sa.Boolean, nullable=False, default=False),
-    sa.Index("ix_view_todo_deviations_unit", "status", "unit"),
-    sa.Index("ix_view_todo_deviations_reporter", "reporter"),
+    sa.Column("measures_not_needed", sa.Boolean, nullable=False),
+    sa.Column("feedback_not_possible", sa.Boolean, nullable=False),
+    sa.Index("ix_view_case_todo_deviations_unit", "status", "unit"),
+    sa.Index("ix_view_case_todo_deviations_reported", "status", "reported_on"),
+    sa.Index("ix_view_case_todo_deviations_reporter", "reporter"),
 )
 
 todo_measures = sa.Table(
-    "view_todo_measures",
+    "view_case_todo_measures",
     metadata,
     sa.Column("deviation_id", sa.Uuid, primary_key=True),
     sa.Column("measure", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("deviation_number", sa.String(32), nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
     sa.Column("responsible", sa.String(200), nullable=False),
     sa.Column("due_on", sa.Date, nullable=False),
-    sa.Column("completed", sa.Boolean, nullable=False),
-    sa.Index("ix_view_todo_measures_due", "completed", "due_on"),
-    sa.Index("ix_view_todo_measures_responsible", "responsible"),
+    sa.Column("added_on", sa.Date, nullable=False),
+    sa.Column("completed_on", sa.Date, nullable=True),
+    sa.Index("ix_view_case_todo_measures_due", "completed_on", "due_on"),
+    sa.Index("ix_view_case_todo_measures_responsible", "responsible"),
+)
+
+# One row per (deviation, cause code) of its current analysis; counted at query time with
+# todo_deviations (period of reported_on, operation), withdrawn deviations left out.
+todo_causes = sa.Table(
+    "view_case_todo_causes",
+    metadata,
+    sa.Column("deviation_id", sa.Uuid, primary_key=True),
+    sa.Column("cause", sa.String(64), primary_key=True),
 )
 
 todo_lex_sarah = sa.Table(
-    "view_todo_lex_sarah",
+    "view_case_todo_lex_sarah",
     metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("number", sa.String(32), nullable=False),
@@ -250,9 +273,11 @@ todo_lex_sarah = sa.Table(
     sa.Column("proposed", sa.Boolean, nullable=False),
     sa.Column("grade", sa.String(32), nullable=True),
     sa.Column("ivo_sent_on", sa.Date, nullable=True),
+    # Sent with the investigation "kompletteras" and the completion not sent yet.
+    sa.Column("ivo_completion_pending", sa.Boolean, nullable=False),
     sa.Column("informed", sa.Boolean, nullable=False),
     sa.Column("closed_on", sa.Date, nullable=True),
-    sa.Index("ix_view_todo_lex_sarah_open", "closed_on"),
+    sa.Index("ix_view_case_todo_lex_sarah_open", "closed_on"),
 )
 
 # --- imports of earlier years (events.history_import) ---------------------------------
@@ -296,51 +321,4 @@ import_coverage = sa.Table(
     sa.Column("import_id", sa.Uuid, primary_key=True),
     sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("month", sa.Integer, primary_key=True, autoincrement=False),
-)
-
-# --- 9. casework: each deviation's steps, its measures and its causes -----------------
-
-casework = sa.Table(
-    "view_casework",
-    metadata,
-    sa.Column("deviation_id", sa.Uuid, primary_key=True),
-    sa.Column("number", sa.String(32), nullable=False),
-    sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("operation", sa.String(8), nullable=False),
-    sa.Column("category", sa.String(64), nullable=False),
-    sa.Column("subcategory", sa.String(64), nullable=False),
-    sa.Column("reported_on", sa.Date, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("feedback_required", sa.Boolean, nullable=False),
-    sa.Column("analysed", sa.Boolean, nullable=False),
-    # The cause codes of the current analysis, space-separated (to replace its members).
-    sa.Column("causes", sa.String(1000), nullable=False),
-    sa.Column("measures", sa.Integer, nullable=False),
-    sa.Column("measures_open", sa.Integer, nullable=False),
-    sa.Column("no_measures", sa.Boolean, nullable=False),
-    sa.Column("feedback", sa.Boolean, nullable=False),
-    sa.Column("no_feedback", sa.Boolean, nullable=False),
-    sa.Index("ix_view_casework_status", "status", "reported_on"),
-)
-
-# One row per (deviation, cause code) of its current analysis; counted at query time with
-# view_casework (month of reported_on, operation), withdrawn deviations left out.
-cause_members = sa.Table(
-    "view_cause_members",
-    metadata,
-    sa.Column("deviation_id", sa.Uuid, primary_key=True),
-    sa.Column("cause", sa.String(64), primary_key=True),
-)
-
-measures = sa.Table(
-    "view_measures",
-    metadata,
-    sa.Column("deviation_id", sa.Uuid, primary_key=True),
-    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("responsible", sa.String(200), nullable=False),
-    sa.Column("due_on", sa.Date, nullable=False),
-    sa.Column("added_on", sa.Date, nullable=False),
-    sa.Column("completed_on", sa.Date, nullable=True),
-    sa.Index("ix_view_measures_due", "due_on"),
 )

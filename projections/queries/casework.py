@@ -1,5 +1,6 @@
-"""Casework queries: each deviation's next step (the inbox), the measures list
-("Åtgärder") and cause counts for the monthly report and the annual table."""
+"""Casework queries on the to-do view (projections/views/todo.py): each deviation's next
+step (the inbox), the measures list ("Åtgärder") and cause counts for the monthly report,
+the annual table and the committee report."""
 
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ def next_step(row: Any) -> str | None:
         return None
     if not row["analysed"]:
         return ANALYSE
-    if not row["measures"] and not row["no_measures"]:
+    if not row["measures"] and not row["measures_not_needed"]:
         return MEASURES
-    if row["feedback_required"] and not row["feedback"] and not row["no_feedback"]:
+    if row["feedback_required"] and not row["feedback"] and not row["feedback_not_possible"]:
         return FEEDBACK
     return CLOSE
 
@@ -39,13 +40,13 @@ def steps_of(engine: sa.Engine, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any
     wanted = list(ids)
     if not wanted:
         return {}
-    table = t.casework
+    table = t.todo_deviations
     with engine.connect() as connection:
         rows = connection.execute(
-            sa.select(table).where(table.c.deviation_id.in_(wanted))
+            sa.select(table).where(table.c.id.in_(wanted))
         ).mappings().all()
     return {
-        row["deviation_id"]: {"next_step": next_step(row), "measures_open": row["measures_open"]}
+        row["id"]: {"next_step": next_step(row), "measures_open": row["measures_open"]}
         for row in rows
     }
 
@@ -67,7 +68,7 @@ def list_measures(
     """Measures of deviations that are not withdrawn, the soonest due first (completed ones
     after the open ones). `state`: "open" | "completed"; `due`: "overdue" (open and past
     its due date) | "this_month" (due in today's month)."""
-    m, c = t.measures, t.casework
+    m, c = t.todo_measures, t.todo_deviations
     conditions: list[sa.ColumnElement[bool]] = [c.c.status != DeviationStatus.WITHDRAWN.value]
     if unit:
         conditions.append(c.c.unit == unit)
@@ -83,12 +84,11 @@ def list_measures(
         conditions.append(m.c.due_on.between(*_month(today)))
     query = (
         sa.select(
-            m, c.c.number.label("deviation_number"), c.c.unit, c.c.operation,
-            c.c.status.label("deviation_status"),
+            m, c.c.operation, c.c.status.label("deviation_status"),
         )
-        .join(c, c.c.deviation_id == m.c.deviation_id)
+        .join(c, c.c.id == m.c.deviation_id)
         .where(*conditions)
-        .order_by(m.c.completed_on.is_not(None), m.c.due_on, c.c.number, m.c.number)
+        .order_by(m.c.completed_on.is_not(None), m.c.due_on, c.c.number, m.c.measure)
     )
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
@@ -97,7 +97,7 @@ def list_measures(
             "deviation_id": row["deviation_id"],
             "deviation_number": row["deviation_number"],
             "deviation_status": row["deviation_status"],
-            "number": row["number"],
+            "number": row["measure"],
             "unit": row["unit"],
             "operation": row["operation"],
             "description": row["description"],
@@ -122,7 +122,7 @@ def _year_or_month(year: int, month: int | None) -> tuple[date, date]:
 
 def analysed_count(engine: sa.Engine, year: int, month: int | None = None) -> int:
     """Deviations reported in the period (not withdrawn) whose analysis names causes."""
-    c = t.casework
+    c = t.todo_deviations
     query = sa.select(sa.func.count()).select_from(c).where(
         c.c.reported_on.between(*_year_or_month(year, month)),
         c.c.status != DeviationStatus.WITHDRAWN.value,
@@ -139,10 +139,10 @@ def cause_counts(
     month) whose current cause analysis names that cause; withdrawn ones are not counted.
     A deviation with two causes counts once under each."""
     first, last = _year_or_month(year, month)
-    c, k = t.casework, t.cause_members
+    c, k = t.todo_deviations, t.todo_causes
     query = (
         sa.select(c.c.operation, k.c.cause, sa.func.count())
-        .join(c, c.c.deviation_id == k.c.deviation_id)
+        .join(c, c.c.id == k.c.deviation_id)
         .where(
             c.c.reported_on.between(first, last),
             c.c.status != DeviationStatus.WITHDRAWN.value,

@@ -1,5 +1,6 @@
 """What each person must do next, read from the to-do view (projections/views/todo.py): the
-"Att göra" page and the notifier's reminder scan."""
+"Att göra" page and the notifier's reminder scan (the case pages' steps, the measures list
+and the cause counts read the same view: projections/queries/casework.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _lacking_a_step(table: sa.Table) -> sa.ColumnElement[bool]:
         table.c.analysed.is_(False),
         sa.and_(table.c.measures == 0, table.c.measures_not_needed.is_(False)),
         sa.and_(
-            table.c.feedback == 0, table.c.source == "staff",
+            table.c.feedback == 0, table.c.feedback_required.is_(True),
             table.c.feedback_not_possible.is_(False),
         ),
     )
@@ -58,7 +59,7 @@ def waiting_deviations(
             "needs_analysis": not row["analysed"],
             "needs_measure": row["measures"] == 0 and not row["measures_not_needed"],
             "needs_feedback": (
-                row["feedback"] == 0 and row["source"] == "staff"
+                row["feedback"] == 0 and row["feedback_required"]
                 and not row["feedback_not_possible"]
             ),
         }
@@ -86,7 +87,8 @@ def open_measures(
     query = (
         sa.select(measures)
         .join(deviations, deviations.c.id == measures.c.deviation_id)
-        .where(measures.c.completed.is_(False), deviations.c.status == DeviationStatus.OPEN.value)
+        .where(measures.c.completed_on.is_(None),
+               deviations.c.status == DeviationStatus.OPEN.value)
     )
     if responsible is not None:
         query = query.where(measures.c.responsible == responsible)
@@ -114,7 +116,7 @@ def reports_with_feedback(engine: sa.Engine, reporter: str) -> list[dict[str, An
 @dataclass(frozen=True)
 class NextStep:
     code: str  # protective_action | investigator | findings | proposal | decision | ivo
-    #            | informed | close
+    #            | ivo_completion | informed | close
     missing_findings: tuple[str, ...] = ()
 
 
@@ -133,6 +135,8 @@ def next_step(row: dict[str, Any]) -> NextStep:
         return NextStep("decision" if row["proposed"] else "proposal")
     if Grade(row["grade"]).is_serious and row["ivo_sent_on"] is None:
         return NextStep("ivo")
+    if row["ivo_completion_pending"]:  # sent "kompletteras": the investigation follows
+        return NextStep("ivo_completion")
     if not row["informed"]:
         return NextStep("informed")
     return NextStep("close")

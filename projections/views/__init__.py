@@ -5,7 +5,6 @@ the rebuild use: a new view is added there."""
 from __future__ import annotations
 
 from projections.views.base import View
-from projections.views.casework import Casework
 from projections.views.child_reports import Deadlines, watch_columns
 from projections.views.deviations import DeviationList
 from projections.views.imports import HistoryImports
@@ -16,7 +15,6 @@ from projections.views.todo import ToDo
 __all__ = [
     "VIEWS",
     "AnnualTable",
-    "Casework",
     "Deadlines",
     "DeviationList",
     "Escalations",
@@ -34,6 +32,5 @@ VIEWS: dict[str, type[View]] = {
     for view in (
         DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence, ToDo,
         HistoryImports, LexSarahClocks,
-        Casework,
     )
 }

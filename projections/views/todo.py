@@ -1,10 +1,12 @@
-"""The to-do view: what is still missing on each open case, so the "Att göra" page and the
-reminder scan can ask "what must this person do next" with an indexed query instead of
-replaying aggregates (queries in projections/queries/todo.py).
+"""The to-do view: what needs doing on each case, in one place. The deviation page's task
+list and the inbox ("Behöver åtgärd"), the "Att göra" page, the reminder scan, the measures
+list ("Åtgärder") and the cause counts all read it with an indexed query instead of
+replaying aggregates (queries in projections/queries/todo.py and casework.py).
 
-Three tables (projections/tables.py, block 7): per deviation whether it is analysed, how many
-measures and how much feedback it has; per measure who is responsible and when it is due;
-per Lex Sarah case which steps are done. Like every view it is written in the runner's
+Four tables (projections/tables.py, block 7): per deviation its steps (analysed and the
+causes named, measures and how many are open, feedback given or excused); per measure its
+owner, due date and completion; per (deviation, cause) the current analysis' causes; per
+Lex Sarah case which steps are done. Like every view it is written in the runner's
 transaction together with its tracking position, and it can be rebuilt from the log.
 """
 
@@ -17,17 +19,19 @@ from uuid import UUID
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 
-from events.deviation import Deviation, DeviationStatus
-from events.lex_sarah import LexSarahCase
+from events.clocks import local_date
+from events.deviation import NO_REPORTER_SOURCES, Deviation, DeviationStatus
+from events.lex_sarah import IvoInvestigation, LexSarahCase
 from projections import tables as t
-from projections.views.base import View
+from projections.views.base import View, sub
 
 
 class ToDo(View):
-    name = "todo"
-    tables = (t.todo_deviations, t.todo_measures, t.todo_lex_sarah)
+    name = "case_todo"
+    tables = (t.todo_deviations, t.todo_measures, t.todo_causes, t.todo_lex_sarah)
     handles = (
         Deviation.Reported,
+        Deviation.Reclassified,
         Deviation.CauseAnalysed,
         Deviation.MeasureAdded,
         Deviation.MeasureCompleted,
@@ -45,6 +49,7 @@ class ToDo(View):
         LexSarahCase.GradeProposed,
         LexSarahCase.Decided,
         LexSarahCase.ReportedToIVO,
+        LexSarahCase.IvoReportCompleted,
         LexSarahCase.PartyInformed,
         LexSarahCase.Closed,
     )
@@ -70,31 +75,74 @@ class ToDo(View):
             rows.add(
                 t.todo_deviations, dict(
                     id=event.originator_id, number=event.number, unit=event.unit,
-                    reporter=event.reporter, source=event.source.value,
-                    reported_on=event.reported_on, status=DeviationStatus.OPEN.value,
-                    analysed=False, measures=0, feedback=0, last_feedback_at=None,
-                    measures_not_needed=False, feedback_not_possible=False,
+                    operation=event.operation.value, category=event.category,
+                    subcategory=sub(event.subcategory), reporter=event.reporter,
+                    source=event.source.value, reported_on=event.reported_on,
+                    status=DeviationStatus.OPEN.value,
+                    feedback_required=event.source not in NO_REPORTER_SOURCES,
+                    analysed=False, causes="", measures=0, measures_open=0, feedback=0,
+                    last_feedback_at=None, measures_not_needed=False,
+                    feedback_not_possible=False,
                 )
             )
 
     @process_event.register
+    def _(self, event: Deviation.Reclassified, tracking: Tracking) -> None:
+        self._deviation(
+            tracking, event.originator_id,
+            category=event.category, subcategory=sub(event.subcategory),
+        )
+
+    @process_event.register
     def _(self, event: Deviation.CauseAnalysed, tracking: Tracking) -> None:
-        self._deviation(tracking, event.originator_id, analysed=True)
+        # A new analysis replaces the causes of the one before.
+        with self.view.transaction(tracking) as rows:
+            row = rows.get(t.todo_deviations, id=event.originator_id)
+            if row is None:
+                return
+            for code in row["causes"].split():
+                rows.remove(t.todo_causes, deviation_id=event.originator_id, cause=code)
+            for code in event.causes:
+                rows.add(t.todo_causes, {"deviation_id": event.originator_id, "cause": code})
+            rows.change(
+                t.todo_deviations, {"id": event.originator_id},
+                analysed=True, causes=" ".join(event.causes),
+            )
 
     @process_event.register
     def _(self, event: Deviation.MeasureAdded, tracking: Tracking) -> None:
         with self.view.transaction(tracking) as rows:
-            deviation = rows.change(
-                t.todo_deviations, {"id": event.originator_id}, measures=event.measure
-            )
-            if not deviation:
+            row = rows.get(t.todo_deviations, id=event.originator_id)
+            if row is None:
                 return
             rows.add(
                 t.todo_measures, dict(
                     deviation_id=event.originator_id, measure=event.measure,
-                    deviation_number=deviation["number"], unit=deviation["unit"],
-                    responsible=event.responsible, due_on=event.due_on, completed=False,
+                    deviation_number=row["number"], unit=row["unit"],
+                    description=event.description, responsible=event.responsible,
+                    due_on=event.due_on, added_on=local_date(event.timestamp),
+                    completed_on=None,
                 )
+            )
+            rows.change(
+                t.todo_deviations, {"id": event.originator_id},
+                measures=row["measures"] + 1, measures_open=row["measures_open"] + 1,
+                measures_not_needed=False,
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.MeasureCompleted, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as rows:
+            row = rows.get(t.todo_deviations, id=event.originator_id)
+            if row is None:
+                return
+            rows.change(
+                t.todo_measures, {"deviation_id": event.originator_id, "measure": event.measure},
+                completed_on=event.completed_on,
+            )
+            rows.change(
+                t.todo_deviations, {"id": event.originator_id},
+                measures_open=max(0, row["measures_open"] - 1),
             )
 
     @process_event.register
@@ -104,14 +152,6 @@ class ToDo(View):
     @process_event.register
     def _(self, event: Deviation.FeedbackImpossibleRecorded, tracking: Tracking) -> None:
         self._deviation(tracking, event.originator_id, feedback_not_possible=True)
-
-    @process_event.register
-    def _(self, event: Deviation.MeasureCompleted, tracking: Tracking) -> None:
-        with self.view.transaction(tracking) as rows:
-            rows.change(
-                t.todo_measures, {"deviation_id": event.originator_id, "measure": event.measure},
-                completed=True,
-            )
 
     @process_event.register
     def _(self, event: Deviation.FeedbackGiven, tracking: Tracking) -> None:
@@ -146,7 +186,7 @@ class ToDo(View):
                     id=event.originator_id, number=event.number, unit=event.unit,
                     opened_on=event.opened_on, investigator=None, protective_actions=0,
                     finding_kinds="", proposed=False, grade=None, ivo_sent_on=None,
-                    informed=False, closed_on=None,
+                    ivo_completion_pending=False, informed=False, closed_on=None,
                 )
             )
 
@@ -191,7 +231,14 @@ class ToDo(View):
 
     @process_event.register
     def _(self, event: LexSarahCase.ReportedToIVO, tracking: Tracking) -> None:
-        self._case(tracking, event.originator_id, ivo_sent_on=event.sent_on)
+        self._case(
+            tracking, event.originator_id, ivo_sent_on=event.sent_on,
+            ivo_completion_pending=event.investigation is IvoInvestigation.TO_FOLLOW,
+        )
+
+    @process_event.register
+    def _(self, event: LexSarahCase.IvoReportCompleted, tracking: Tracking) -> None:
+        self._case(tracking, event.originator_id, ivo_completion_pending=False)
 
     @process_event.register
     def _(self, event: LexSarahCase.PartyInformed, tracking: Tracking) -> None:

@@ -175,7 +175,10 @@ def test_a_lex_sarah_investigator_sees_the_next_missing_step_and_the_ivo_target(
                          decided_on=today)
     assert "Nästa steg: Anmäl till IVO" in line()
     app.report_to_ivo(case.id, actor="lexsarah", sent_on=today, ivo_reference="IVO 1",
-                      diary_number="SN 1", investigation=IvoInvestigation.ATTACHED)
+                      diary_number="SN 1", investigation=IvoInvestigation.TO_FOLLOW)
+    assert "Nästa steg: Skicka utredningen till IVO (anmälan sändes med ”kompletteras”)" \
+        in line()
+    app.complete_ivo_report(case.id, actor="lexsarah")
     assert "Nästa steg: Informera den enskilde eller företrädaren" in line()
     assert "tidsmål för IVO" not in line()
     html = lex.get("/").get_data(as_text=True)

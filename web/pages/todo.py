@@ -47,6 +47,7 @@ STEP_TEXT = {
     "proposal": "Föreslå bedömning",
     "decision": "Besluta om bedömningen",
     "ivo": "Anmäl till IVO",
+    "ivo_completion": "Skicka utredningen till IVO (anmälan sändes med ”kompletteras”)",
     "informed": "Informera den enskilde eller företrädaren",
     "close": "Avsluta utredningen",
 }
