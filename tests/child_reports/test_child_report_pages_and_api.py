@@ -26,6 +26,11 @@ def _summary(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
 
 
+def _open_forms(html: str) -> list[str]:
+    """The step forms shown unfolded (a <details> with open)."""
+    return re.findall(r'<details class="step-form" id="form-([^"]+)" open>', html)
+
+
 def _head(runtime: Runtime) -> int:
     """The event log's head: unchanged means nothing was stored."""
     return runtime.app.recorder.max_notification_id() or 0
@@ -122,9 +127,19 @@ def test_every_step_on_the_report_page(
                                "inv_decided_on": today.isoformat()}),
         ("avsluta-utredning", {"inv_complete_on": today.isoformat()}),
     ]
-    for action, data in steps:
+    # After each step the page opens at the step that is next; only that step's form is
+    # unfolded (the others open from their summary).
+    next_steps = ["handlaggare", "beslut", "beslut", "beslut", "utredning", "utredning",
+                  "utredning", "utredning"]
+    open_forms = ["handlaggare", "beslut", "beslut", "beslut", "inled-utredning",
+                  "avsluta-utredning", "avsluta-utredning", None]
+    assert _open_forms(client.get(url).get_data(as_text=True)) == ["skyddsbedomning"]
+    for (action, data), following, form in zip(steps, next_steps, open_forms, strict=True):
         response = client.post(f"{url}/{action}", data=data)
         assert response.status_code == 302, (action, response.get_data(as_text=True)[-1500:])
+        assert response.headers["Location"].endswith(f"#steg-{following}"), action
+        assert _open_forms(client.get(url).get_data(as_text=True)) == (
+            [form] if form else []), action
     report = app.get_child_report(report_id)
     assert report.protection_assessed_at is not None
     assert report.handler == "forste"
@@ -196,6 +211,7 @@ def test_handler_must_be_a_known_user_and_extension_must_move_the_deadline(
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f"Den nya tidsfristen måste vara senare än den nuvarande ({deadline})." in _summary(html)
+    assert "forlangning" in _open_forms(html)  # the refused step is unfolded
     assert 'id="ext_new_deadline-error"' in html
     response = client.post(f"/anmalningar/{report_id}/forlangning", data={
         "ext_reason": "", "ext_new_deadline": NEXT_YEAR, "ext_decided_by": "",

@@ -106,6 +106,13 @@ STEP_TITLES = {
 }
 
 
+# The page's sections (#steg-...) by task and by action, where the names differ.
+STEP_SECTIONS = {"skyddsbedomning": "skyddsbedomning", "handlaggare": "handlaggare",
+                 "forhandsbedomning": "beslut", "utredning": "utredning"}
+ACTION_SECTIONS = {"inled-utredning": "utredning", "avsluta-utredning": "utredning",
+                   "forlang-utredning": "utredning"}
+
+
 def _render_report(report_id: UUID, forms: dict[str, Form] | None = None, status: int = 200) -> Any:
     app = application()
     found = app.get_child_report(report_id)
@@ -115,7 +122,8 @@ def _render_report(report_id: UUID, forms: dict[str, Form] | None = None, status
         render_template(
             "child_reports/report.html", report=report, forms=forms or {}, today=app.today(),
             handlers=handler_options(), tasks=tasks, next_step=next_task(tasks),
-            step_titles=STEP_TITLES, **_labels(),
+            task_states={task.key: task.state for task in tasks}, step_titles=STEP_TITLES,
+            **_labels(),
         ),
         status,
     )
@@ -179,4 +187,7 @@ def act(report_id: UUID, action: str) -> Any:
     if not form.ok:
         return _render_report(report_id, {action: form}, status)
     flash(found.done, "success")
-    return redirect(url_for("child_reports.report", report_id=report_id) + f"#steg-{action}")
+    # On to the step that is next now (its form is the one open), else back to this one.
+    following = next_task(child_report_tasks(application().get_child_report(report_id)))
+    section = STEP_SECTIONS.get(following or "") or ACTION_SECTIONS.get(action, action)
+    return redirect(url_for("child_reports.report", report_id=report_id) + f"#steg-{section}")
