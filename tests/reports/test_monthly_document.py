@@ -38,7 +38,8 @@ def test_the_january_report_as_pdf_says_what_happened(
         assert f"{heading} ({count})" in flat, heading
     # what happened, the cause analysis and the measure, from the case's history
     assert "handläggaren var föräldraledig" in flat
-    assert "Orsaksanalys: Ärendet låg orört under frånvaron; ingen ersättare." in flat
+    assert ("Orsaksanalys (frånvaro eller bemanning): Ärendet låg orört under frånvaron; "
+            "ingen ersättare.") in flat
     assert ("Ersättare utses vid all frånvaro över en vecka. (ansvarig: Enhetschefen; "
             "klar senast 2018-02-28; ej genomförd)") in flat
     for part in ("Förslag till beslut", "Sammanfattning", "Beskrivning av ärendet", "Bilagor",
