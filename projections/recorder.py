@@ -20,8 +20,16 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
-from projections.rows import Rows
+from projections.rows import MemoryRows, Rows
 from projections.tables import tracking
+
+INSERT_CHUNK = 10_000  # rows per executemany when a rebuilt view is written
+
+
+def marker_name(projection_name: str) -> str:
+    """The tracking row that counts a view's rebuilds: a runner's cached rows are good only
+    under the marker they were read under (a rebuild replaces the tables)."""
+    return f"{projection_name}:rebuilt"
 
 
 def _wait_at_most(connection: sa.Connection, seconds: float | None) -> int | None:
@@ -46,12 +54,30 @@ class TrackingConflict(IntegrityError):
     """Another runner moved the position first: this transaction was rolled back."""
 
 
+class _Joined:
+    """`transaction(tracking)` inside a batch: the batch's rows, nothing to open or close."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def __enter__(self) -> Rows:
+        return self.rows
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
 @dataclass
 class _Batch:
     rows: Rows
     application_name: str
     old: int
     new: int
+
+    def __post_init__(self) -> None:
+        self.joined = _Joined(self.rows)
 
 
 class ViewRecorder(TrackingRecorder):
@@ -71,21 +97,37 @@ class ViewRecorder(TrackingRecorder):
             tracking.c.application_name == application_name,
         )
 
-    def ensure_row(self, application_name: str) -> None:
+    def ensure_row(self, application_name: str, projection_name: str | None = None) -> None:
         """Create the tracking row at position 0 unless it exists (racing creators are fine)."""
-        if self.position(application_name) is not None:
-            return
+        name = projection_name or self.projection_name
+        where = sa.and_(
+            tracking.c.projection_name == name, tracking.c.application_name == application_name
+        )
+        with self.engine.connect() as connection:
+            if connection.execute(sa.select(tracking.c.notification_id).where(where)).first():
+                return
         try:
             with self.engine.begin() as connection:
                 connection.execute(
                     tracking.insert().values(
-                        projection_name=self.projection_name,
+                        projection_name=name,
                         application_name=application_name,
                         notification_id=0,
                     )
                 )
         except sa.exc.IntegrityError:
             pass  # someone else created it
+
+    def _marker(self, connection: sa.Connection, application_name: str) -> int:
+        return int(
+            connection.execute(
+                sa.select(tracking.c.notification_id).where(
+                    tracking.c.projection_name == marker_name(self.projection_name),
+                    tracking.c.application_name == application_name,
+                )
+            ).scalar()
+            or 0
+        )
 
     def position(self, application_name: str) -> int | None:
         """The stored position, 0 before anything was processed, None without a row."""
@@ -141,8 +183,11 @@ class ViewRecorder(TrackingRecorder):
                 raise TrackingConflict(
                     f"{self.projection_name}: position moved from {old} by another runner"
                 )
-            if rows is None:
+            # Read after the claim: a rebuild that replaced the tables before it shows here.
+            marker = self._marker(connection, application_name)
+            if rows is None or rows.marker != marker:
                 rows = Rows(connection, complete=old == 0)  # position 0: the view is empty
+                rows.marker = marker
             else:
                 rows.connection = connection
             self._local.batch = _Batch(rows, application_name, old, new)
@@ -152,8 +197,7 @@ class ViewRecorder(TrackingRecorder):
             finally:
                 self._local.batch = None
 
-    @contextlib.contextmanager
-    def transaction(self, tracking_: Tracking) -> Iterator[Rows]:
+    def transaction(self, tracking_: Tracking) -> contextlib.AbstractContextManager[Rows]:
         """Where to write a view change for one event. Inside a batch it is the batch's
         transaction; alone, it is a transaction of its own that records the event's
         position (and refuses an event at or before the stored position)."""
@@ -164,13 +208,65 @@ class ViewRecorder(TrackingRecorder):
                 or not current.old < tracking_.notification_id <= current.new
             ):
                 raise ValueError(f"{tracking_} is outside the open batch")
-            yield current.rows
-            return
+            return current.joined
+        return self._own_transaction(tracking_)
+
+    @contextlib.contextmanager
+    def _own_transaction(self, tracking_: Tracking) -> Iterator[Rows]:
         old = self.position(tracking_.application_name) or 0
         if tracking_.notification_id <= old:
             raise TrackingConflict(f"{self.projection_name}: {tracking_} already processed")
         with self.batch(tracking_.application_name, old=old, new=tracking_.notification_id) as c:
             yield c
+
+    @contextlib.contextmanager
+    def in_memory(self, application_name: str, rows: MemoryRows, new: int) -> Iterator[None]:
+        """Handlers in this thread write to `rows` (a view being rebuilt in memory) for
+        events up to `new`; nothing touches the database."""
+        if getattr(self._local, "batch", None) is not None:
+            raise RuntimeError("a batch is already open in this thread")
+        self._local.batch = _Batch(rows, application_name, 0, new)
+        try:
+            yield
+        finally:
+            self._local.batch = None
+
+    def replace(
+        self,
+        application_name: str,
+        position: int,
+        rows: MemoryRows,
+        tables: tuple[sa.Table, ...],
+    ) -> None:
+        """Switch the view to `rows`, built from the log up to `position`, in one
+        transaction: the position (its first write, which holds off every runner of the
+        view until commit), the rebuild marker, the tables dropped, created and filled.
+        Whatever another runner wrote before is gone with the old tables, and it cannot
+        write after: its claim no longer finds the position it started from, or finds
+        the new marker (so it drops its cached rows)."""
+        self.ensure_row(application_name)
+        self.ensure_row(application_name, marker_name(self.projection_name))
+        with self.engine.begin() as connection:
+            connection.execute(
+                tracking.update().where(self._where(application_name))
+                .values(notification_id=position)
+            )
+            connection.execute(
+                tracking.update()
+                .where(
+                    tracking.c.projection_name == marker_name(self.projection_name),
+                    tracking.c.application_name == application_name,
+                )
+                .values(notification_id=tracking.c.notification_id + 1)
+            )
+            for table in reversed(tables):
+                table.drop(connection, checkfirst=True)
+            for table in tables:
+                table.create(connection, checkfirst=True)
+            for table in tables:
+                data = rows.rows(table)
+                for start in range(0, len(data), INSERT_CHUNK):
+                    connection.execute(table.insert(), data[start : start + INSERT_CHUNK])
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.transaction(tracking):

@@ -20,9 +20,32 @@ import sqlalchemy as sa
 Key = tuple[Any, ...]
 
 
-@functools.cache
+class _Shape:
+    """What the hot paths need of a table, computed once (SQLAlchemy's column collections
+    are slow to iterate per row)."""
+
+    __slots__ = ("columns", "counters", "pk", "single")
+
+    def __init__(self, table: sa.Table) -> None:
+        self.pk = tuple(c.name for c in table.primary_key.columns)
+        self.single = self.pk[0] if len(self.pk) == 1 else None
+        self.columns = tuple(c.name for c in table.columns)
+        self.counters = tuple(c.name for c in table.columns if not c.primary_key)
+
+
+_SHAPES: dict[sa.Table, _Shape] = {}
+
+
+def _shape(table: sa.Table) -> _Shape:
+    try:
+        return _SHAPES[table]
+    except KeyError:
+        shape = _SHAPES[table] = _Shape(table)
+        return shape
+
+
 def _pk(table: sa.Table) -> tuple[str, ...]:
-    return tuple(c.name for c in table.primary_key.columns)
+    return _shape(table).pk
 
 
 @functools.cache
@@ -55,7 +78,7 @@ class Rows:
 
     MAX_CACHED = 200_000  # rows; beyond this the cache starts afresh after a flush
 
-    def __init__(self, connection: sa.Connection, *, complete: bool = False) -> None:
+    def __init__(self, connection: sa.Connection | None, *, complete: bool = False) -> None:
         self.connection = connection
         # True when the cache holds every row there is (a view at position 0 is empty), so
         # a key it lacks needs no SELECT: a rebuild then never reads its own tables.
@@ -64,28 +87,43 @@ class Rows:
         self._current: dict[sa.Table, dict[Key, dict[str, Any] | None]] = {}
         # For rows changed since the last flush, how they stand in the database.
         self._stored: dict[sa.Table, dict[Key, dict[str, Any] | None]] = {}
+        # The view's rebuild marker when this cache was made (runner.py, recorder.py).
+        self.marker = 0
 
     def _key(self, table: sa.Table, values: Mapping[str, Any]) -> Key:
-        return tuple(values[name] for name in _pk(table))
+        shape = _shape(table)
+        if shape.single is not None:
+            return (values[shape.single],)
+        return tuple(values[name] for name in shape.pk)
+
+    def _table(self, table: sa.Table) -> dict[Key, dict[str, Any] | None]:
+        current = self._current.get(table)
+        if current is None:
+            current = self._current[table] = {}
+        return current
 
     def _load(self, table: sa.Table, key: Key) -> dict[str, Any] | None:
-        current = self._current.setdefault(table, {})
-        if key not in current:
-            if self.complete:
-                return None
-            found = self.connection.execute(
-                _select(table), {f"k_{name}": value for name, value in zip(_pk(table), key,
-                                                                            strict=True)}
-            ).mappings().first()
-            current[key] = dict(found) if found else None
-        return current[key]
+        current = self._table(table)
+        if key in current:
+            return current[key]
+        if self.complete or self.connection is None:
+            return None
+        found = self.connection.execute(
+            _select(table), {f"k_{name}": value for name, value in zip(_pk(table), key,
+                                                                        strict=True)}
+        ).mappings().first()
+        row = current[key] = dict(found) if found else None
+        return row
 
     def _write(self, table: sa.Table, key: Key, row: dict[str, Any] | None) -> None:
-        stored = self._stored.setdefault(table, {})
+        current = self._table(table)
+        stored = self._stored.get(table)
+        if stored is None:
+            stored = self._stored[table] = {}
         if key not in stored:
-            before = self._current.get(table, {}).get(key)
+            before = current.get(key)
             stored[key] = dict(before) if before is not None else None
-        self._current.setdefault(table, {})[key] = row
+        current[key] = row
 
     def get(self, table: sa.Table, **pk: Any) -> dict[str, Any] | None:
         """The row as it stands in this transaction (a copy), or None."""
@@ -94,7 +132,7 @@ class Rows:
 
     def add(self, table: sa.Table, row: Mapping[str, Any]) -> None:
         """A new row (an existing one with that key is a bug: the INSERT fails)."""
-        full = {c.name: row.get(c.name) for c in table.columns}
+        full = {name: row.get(name) for name in _shape(table).columns}
         self._write(table, self._key(table, full), full)
 
     def change(self, table: sa.Table, pk: Mapping[str, Any], **values: Any) -> dict[str, Any]:
@@ -119,7 +157,7 @@ class Rows:
         its counters are back to zero."""
         pk = self._key(table, key)
         row = self._load(table, pk)
-        counters = [c.name for c in table.columns if not c.primary_key]
+        counters = _shape(table).counters
         if row is None:
             if delta > 0:
                 self._write(table, pk, {**key, **dict.fromkeys(counters, 0), column: delta})
@@ -128,15 +166,26 @@ class Rows:
         gone = all(changed[name] <= 0 for name in counters)
         self._write(table, pk, None if gone else changed)
 
+    def size(self) -> int:
+        """Rows held in memory."""
+        return sum(len(rows) for rows in self._current.values())
+
+    def rows(self, table: sa.Table) -> list[dict[str, Any]]:
+        """Every row of `table` as it stands (for a cache that is `complete`)."""
+        return [row for row in self._current.get(table, {}).values() if row is not None]
+
     def flush(self) -> None:
         """Write the final state of every changed row: deletes, updates, inserts, each one
         executemany."""
+        assert self.connection is not None, "a cache in memory only is written by replace()"
         for table, stored in self._stored.items():
             current = self._current[table]
+            pk_names = _pk(table)
+            counters = _shape(table).counters
             deletes, updates, inserts = [], [], []
             for key, before in stored.items():
                 row = current[key]
-                pk = dict(zip(_pk(table), key, strict=True))
+                pk = dict(zip(pk_names, key, strict=True))
                 if row is None and before is not None:
                     deletes.append({f"k_{k}": v for k, v in pk.items()})
                 elif row is not None and before is None:
@@ -144,7 +193,7 @@ class Rows:
                 elif row is not None and row != before:
                     updates.append(
                         {f"k_{k}": v for k, v in pk.items()}
-                        | {f"v_{c.name}": row[c.name] for c in table.columns if not c.primary_key}
+                        | {f"v_{name}": row[name] for name in counters}
                     )
             if deletes:
                 self.connection.execute(_delete(table), deletes)
@@ -153,6 +202,24 @@ class Rows:
             if inserts:
                 self.connection.execute(table.insert(), inserts)
         self._stored.clear()
-        if sum(len(rows) for rows in self._current.values()) > self.MAX_CACHED:
+        if self.size() > self.MAX_CACHED:
             self._current.clear()
             self.complete = False
+
+
+class MemoryRows(Rows):
+    """A view built in memory from nothing (a rebuild): every row it has is every row
+    there is, nothing is read and nothing written until the rebuild replaces the view's
+    tables with its rows at once (ViewRecorder.replace)."""
+
+    def __init__(self) -> None:
+        super().__init__(None, complete=True)
+
+    def _write(self, table: sa.Table, key: Key, row: dict[str, Any] | None) -> None:
+        current = self._current.get(table)
+        if current is None:
+            current = self._current[table] = {}
+        current[key] = row
+
+    def flush(self) -> None:
+        pass  # written by ViewRecorder.replace

@@ -11,6 +11,7 @@ so the worker polls with a backoff from 50 ms to 1 s.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import PersistenceError, Tracking
 
 from projections.recorder import TrackingConflict, ViewRecorder
-from projections.rows import Rows
+from projections.rows import MemoryRows, Rows
 from projections.sources import Store
 from projections.tables import tracking
 from projections.views import VIEWS, View
@@ -44,6 +45,42 @@ def make_views(engine: sa.Engine, names: Iterable[str] | None = None) -> list[Vi
     if unknown:
         raise KeyError(f"unknown view(s): {', '.join(unknown)}; known: {', '.join(VIEWS)}")
     return [VIEWS[name](ViewRecorder(engine, name)) for name in selected]
+
+
+Handler = Callable[[View, Any, Tracking], None]
+
+
+def handler_for(view: View, event_type: type) -> Handler:
+    """The function a view's `process_event` dispatches `event_type` to, found once: calling
+    it directly spares building a bound dispatcher for every event."""
+    for klass in type(view).__mro__:
+        descriptor = klass.__dict__.get("process_event")
+        if descriptor is None:
+            continue
+        if isinstance(descriptor, functools.singledispatchmethod):
+            _ = view.process_event  # registers handlers whose registration was deferred
+            function: Handler = descriptor.dispatcher.dispatch(event_type)
+            return function
+        return descriptor  # a plain method
+    raise TypeError(f"{type(view).__name__} has no process_event")
+
+
+class Dispatch:
+    """Handlers by (view, event class), looked up once each."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[tuple[str, type], Handler] = {}
+
+    def __call__(self, view: View, domain_event: Any, tracking: Tracking) -> None:
+        instance_own = view.__dict__.get("process_event")
+        if instance_own is not None:  # replaced on the instance (tests that cut the power)
+            instance_own(domain_event, tracking)
+            return
+        key = (view.name, type(domain_event))
+        handler = self._handlers.get(key)
+        if handler is None:
+            handler = self._handlers[key] = handler_for(view, type(domain_event))
+        handler(view, domain_event, tracking)
 
 
 @dataclass
@@ -71,6 +108,7 @@ class BatchRunner:
         # else can have written the view in between (the claim proves it).
         self._caches: dict[str, tuple[int, Rows]] = {}
         self._caches_lock = threading.Lock()
+        self._dispatch = Dispatch()
         for view in self.views:
             view.view.ensure_row(self.app_name)
 
@@ -148,9 +186,10 @@ class BatchRunner:
         with view.view.batch(
             self.app_name, old=old, new=end, rows=rows, lock_timeout=lock_timeout
         ) as rows:
+            dispatch = self._dispatch
             for domain_event, tracking, topic in events:
                 if tracking.notification_id > old and topic in topics:
-                    view.process_event(domain_event, tracking)
+                    dispatch(view, domain_event, tracking)
         with self._caches_lock:
             self._caches[view.name] = (end, rows)
 
@@ -350,26 +389,69 @@ class RebuildResult:
         return self.notifications / self.seconds if self.seconds > 0 else float("inf")
 
 
+# Rows a rebuild keeps in memory at most (all views together); past that it switches the
+# views to what it has and goes on batch by batch in the database.
+REBUILD_MEMORY_ROWS = 5_000_000
+
+
 def rebuild(
     store: Store,
     names: Iterable[str] | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = REBUILD_BATCH_SIZE,
+    memory_rows: int = REBUILD_MEMORY_ROWS,
 ) -> RebuildResult:
-    """Drop the views and rebuild them from the whole log. `progress(done, total)` is
-    called after each batch, in positions of the notification log."""
+    """Rebuild the views from the whole log: built in memory up to the log's head (the
+    views as they are keep serving meanwhile), then each view switched to its new rows in
+    one transaction (ViewRecorder.replace), which also moves its position to that head.
+    Runners active meanwhile lose their work on the old tables and go on from the new
+    position, so every event counts once. `progress(done, total)` is called after each
+    batch, in positions of the notification log."""
     views = make_views(store.engine, names)
     started = time.monotonic()
-    reset_views(store, views)
-    runner = BatchRunner(store, views, batch_size=batch_size)
-    head = runner.head()
+    app = store.app
+    head = app.recorder.max_notification_id() or 0
     if progress is not None:
         progress(0, head)
-    report = progress
-    runner.run_until(
-        head, progress=(lambda done: report(done, head)) if report is not None else None
-    )
+    built = {view.name: MemoryRows() for view in views}
+    wanting: dict[str, list[View]] = {}
+    for view in views:
+        for topic in view.topics:
+            wanting.setdefault(topic, []).append(view)
+    topics = sorted(wanting)
+    dispatch = Dispatch()
+    mapper = app.mapper
+    position = 0
+    with contextlib.ExitStack() as stack:
+        for view in views:
+            stack.enter_context(view.view.in_memory(app.name, built[view.name], head))
+        while position < head:
+            notifications = app.recorder.select_notifications(
+                start=position, limit=batch_size, stop=head, topics=topics,
+                inclusive_of_start=False,
+            )
+            for notification in notifications:
+                domain_event = mapper.to_domain_event(notification)
+                tracking_ = Tracking(app.name, notification.id)
+                for view in wanting[notification.topic]:
+                    dispatch(view, domain_event, tracking_)
+            position = head if len(notifications) < batch_size else notifications[-1].id
+            if progress is not None and position < head:
+                progress(position, head)
+            if sum(rows.size() for rows in built.values()) > memory_rows:
+                break  # too big for memory: switch now, go on in the database
+    for view in views:
+        view.view.replace(app.name, position, built[view.name], view.tables)
+    del built
+    if position < head:
+        runner = BatchRunner(store, views, batch_size=batch_size)
+        report = progress
+        runner.run_until(
+            head, progress=(lambda done: report(done, head)) if report is not None else None
+        )
+    elif progress is not None:
+        progress(head, head)
     return RebuildResult([v.name for v in views], head, time.monotonic() - started)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from projection_oracles import CLASSIFICATIONS, UNITS, counted, deviations, snapshot
 
-from projections import queries
+from projections import queries, tables
 from projections.runner import BatchRunner, catch_up, rebuild, running_worker
 from tracker.config import Settings
 from tracker.runtime import Runtime, open_runtime
@@ -143,6 +143,47 @@ def test_two_workers_and_catch_up_at_once_apply_each_event_once(runtime: Runtime
             file_many(runtime, 10, start=round_ * 10)
             assert catch_up(runtime, timeout=30)  # as a request would, next to the workers
             assert total_counted(runtime) == len(counted(runtime))
+    assert_views_correct(runtime)
+
+
+def test_a_rebuild_while_workers_run_and_people_file_counts_every_event_once(
+    runtime: Runtime,
+) -> None:
+    file_many(runtime, 30)
+    assert catch_up(runtime, timeout=30)
+    done = threading.Event()
+
+    def keep_filing() -> None:
+        file_many(runtime, 30, start=30)
+        done.set()
+
+    filer = threading.Thread(target=keep_filing)
+    with running_worker(runtime), running_worker(runtime):
+        filer.start()
+        rebuild(runtime)  # switches the views to what it built while the workers write
+        rebuild(runtime, ["monthly_counts"])  # once more, while the filing goes on
+        filer.join(60)
+        assert done.is_set()
+        assert catch_up(runtime, timeout=30)
+        assert total_counted(runtime) == len(counted(runtime))
+    assert_views_correct(runtime)
+
+
+def test_a_worker_that_cached_rows_before_a_rebuild_reads_them_again(runtime: Runtime) -> None:
+    file_many(runtime, 10)
+    assert catch_up(runtime, timeout=30)
+    # The counts go wrong (as after a bug in a view's code); a runner started now reads the
+    # wrong rows into the cache it keeps between batches.
+    with runtime.engine.begin() as connection:
+        connection.execute(tables.monthly_counts.update().values(count=99))
+    file_many(runtime, 10, start=10)
+    runner = BatchRunner(runtime)
+    assert runner.run_until(runtime.app.recorder.max_notification_id() or 0)
+    # A rebuild puts them right, at the very position the runner's cache ended at.
+    rebuild(runtime, ["monthly_counts"])
+    file_many(runtime, 10, start=10)  # the same months and classifications again
+    assert runner.run_until(runtime.app.recorder.max_notification_id() or 0)
+    assert total_counted(runtime) == len(counted(runtime))
     assert_views_correct(runtime)
 
 
