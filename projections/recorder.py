@@ -13,9 +13,11 @@ as a whole.
 from __future__ import annotations
 
 import contextlib
+import operator
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
@@ -24,6 +26,42 @@ from projections.rows import MemoryRows, Rows
 from projections.tables import tracking
 
 INSERT_CHUNK = 10_000  # rows per executemany when a rebuilt view is written
+
+
+def bulk_insert(
+    connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """INSERT many rows as the driver's executemany of one positional statement, each
+    column through its type's own bind processing (the values SQLAlchemy would send). Per
+    row that is one tuple instead of SQLAlchemy's parameter construction, which was a
+    third of a rebuild's time. Rows carry every column (Rows writes them so)."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer
+    names = [column.name for column in table.columns]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote.format_table(table)} "  # noqa: S608 - names from our metadata
+        f"({', '.join(quote.quote(name) for name in names)}) "
+        f"VALUES ({', '.join([marker] * len(names))})"
+    )
+    processed = [
+        (index, process)
+        for index, column in enumerate(table.columns)
+        if (process := column.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    values = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = [values(row) for row in rows[start : start + INSERT_CHUNK]]
+        if processed:
+            for position, row in enumerate(chunk):
+                converted = list(row)
+                for index, process in processed:
+                    if converted[index] is not None:
+                        converted[index] = process(converted[index])
+                chunk[position] = tuple(converted)
+        connection.exec_driver_sql(sql, chunk)
 
 
 def marker_name(projection_name: str) -> str:
@@ -264,9 +302,7 @@ class ViewRecorder(TrackingRecorder):
             for table in tables:
                 table.create(connection, checkfirst=True)
             for table in tables:
-                data = rows.rows(table)
-                for start in range(0, len(data), INSERT_CHUNK):
-                    connection.execute(table.insert(), data[start : start + INSERT_CHUNK])
+                bulk_insert(connection, table, rows.rows(table))
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.transaction(tracking):

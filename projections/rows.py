@@ -132,7 +132,8 @@ class Rows:
 
     def add(self, table: sa.Table, row: Mapping[str, Any]) -> None:
         """A new row (an existing one with that key is a bug: the INSERT fails)."""
-        full = {name: row.get(name) for name in _shape(table).columns}
+        full = dict.fromkeys(_shape(table).columns)
+        full.update(row)
         self._write(table, self._key(table, full), full)
 
     def change(self, table: sa.Table, pk: Mapping[str, Any], **values: Any) -> dict[str, Any]:
@@ -215,11 +216,27 @@ class MemoryRows(Rows):
     def __init__(self) -> None:
         super().__init__(None, complete=True)
 
+    # The same operations without the bookkeeping for writing back: nothing is stored
+    # until the end, and a key not held is a row that does not exist.
+
+    def _load(self, table: sa.Table, key: Key) -> dict[str, Any] | None:
+        current = self._current.get(table)
+        return None if current is None else current.get(key)
+
     def _write(self, table: sa.Table, key: Key, row: dict[str, Any] | None) -> None:
         current = self._current.get(table)
         if current is None:
             current = self._current[table] = {}
         current[key] = row
+
+    def change(self, table: sa.Table, pk: Mapping[str, Any], **values: Any) -> dict[str, Any]:
+        key = self._key(table, pk)
+        current = self._current.get(table)
+        row = None if current is None else current.get(key)
+        if row is None:
+            return {}
+        changed = current[key] = row | values  # type: ignore[index]  # row found: current is set
+        return dict(changed)
 
     def flush(self) -> None:
         pass  # written by ViewRecorder.replace

@@ -3,6 +3,7 @@ counted twice; several runners at once (threads, catch_up in a request, processe
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -161,6 +162,11 @@ def test_a_rebuild_while_workers_run_and_people_file_counts_every_event_once(
     with running_worker(runtime), running_worker(runtime):
         filer.start()
         rebuild(runtime)  # switches the views to what it built while the workers write
+        # Again, shared out between this process and another (as for a large log).
+        rebuild(
+            runtime, reopen=functools.partial(open_runtime, runtime.settings), processes=2,
+            parallel_from=0,
+        )
         rebuild(runtime, ["monthly_counts"])  # once more, while the filing goes on
         filer.join(60)
         assert done.is_set()

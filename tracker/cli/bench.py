@@ -32,7 +32,7 @@ from tracker.bench import (
     raw_append_tx1,
     select_decode,
 )
-from tracker.cli.common import open_from_env
+from tracker.cli.common import open_from_env, reopener
 from tracker.cli.serve import WAITRESS_THREADS
 from tracker.config import Settings
 from tracker.runtime import Runtime
@@ -108,7 +108,7 @@ def run_store(
         result["select_decode_eps"], result["events"] = select_decode(rt)
 
         echo(f"[{label}] rebuild every view")
-        rebuilt = rebuild(rt)
+        rebuilt = rebuild(rt, reopen=reopener(settings))
         result["rebuild_eps"] = rebuilt.rate
         result["rebuild_vs_decode"] = result["rebuild_eps"] / result["select_decode_eps"]
 

@@ -12,7 +12,7 @@ import click
 
 from projections.runner import BatchRunner, make_views, rebuild, run_worker
 from projections.views import VIEWS
-from tracker.cli.common import open_from_env
+from tracker.cli.common import open_from_env, reopener
 
 
 class Progress:
@@ -110,8 +110,14 @@ def run(batch_size: int) -> None:
 @click.option(
     "--batch-size", default=2000, show_default=True, help="Events per transaction."
 )
-def rebuild_command(view_names: tuple[str, ...], batch_size: int) -> None:
-    """Drop the view(s) and rebuild them from the whole event log.
+@click.option(
+    "--processes", type=click.IntRange(1, 64), default=None,
+    help="Share the views out between this many processes (default: one per CPU, for "
+    "logs of 50,000 events or more).",
+)
+def rebuild_command(view_names: tuple[str, ...], batch_size: int, processes: int | None) -> None:
+    """Rebuild the view(s) from the whole event log: built in memory, then each view's
+    tables replaced at once (the old ones serve until then).
 
     Shows progress on stderr (events done, events/s, time left) and prints the rate when
     done. Safe while workers run: they pick up from the rebuilt position.
@@ -119,7 +125,8 @@ def rebuild_command(view_names: tuple[str, ...], batch_size: int) -> None:
     rt = open_from_env()
     try:
         result = rebuild(
-            rt, view_names or None, progress=Progress(sys.stderr), batch_size=batch_size
+            rt, view_names or None, progress=Progress(sys.stderr), batch_size=batch_size,
+            reopen=reopener(rt.settings), processes=processes,
         )
     finally:
         rt.close()
