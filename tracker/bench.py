@@ -346,6 +346,8 @@ TABLE_ROWS = (
     ("select_decode_eps", "read + decode (events/s)", None),
     ("rebuild_eps", "rebuild (events/s)", None),
     ("rebuild_vs_decode", "rebuild / read+decode", 0.5),
+    ("rebuild_scaling", "rebuild rate, this size / 10,000 dev.", None),
+    ("rebuild_scaling_vs_decode", "rebuild/decode, this size / 10,000", None),
     ("monthly_report_p95_ms", "monthly report p95 (ms)", -50),
     ("annual_report_p95_ms", "annual report p95 (ms)", -50),
     ("scan_ms", "overdue scan (ms)", -200),

@@ -40,6 +40,45 @@ from tracker.runtime import Runtime
 IMPORT_ROWS = 5000  # a municipality's earlier years, one row per deviation
 
 
+SCALING_DEVIATIONS = 10_000
+
+
+def small_store(environ: dict[str, str], sizes: Sizes) -> dict[str, Any]:
+    """Decode and rebuild in a fresh store of SCALING_DEVIATIONS deviations (and as many
+    child reports), the rest as in `sizes`."""
+    from tracker.bench_data import generate
+
+    settings = Settings.from_env(environ)
+    rt = open_from_env(settings)
+    try:
+        generate(
+            rt.app, rt.organisation.units(), deviations=SCALING_DEVIATIONS,
+            child_reports=min(SCALING_DEVIATIONS, sizes.child_reports), years=sizes.years,
+            today=rt.app.today(),
+        )
+        return rebuild_against_decode(rt, settings)
+    finally:
+        rt.close()
+
+
+def rebuild_against_decode(rt: Runtime, settings: Settings) -> dict[str, Any]:
+    """The rebuild between two read-and-decode runs of the whole log (their mean is the
+    limit), as for filing against the framework."""
+    from projections.runner import rebuild
+
+    before, events = select_decode(rt)
+    rebuilt = rebuild(rt, reopen=reopener(settings))
+    after, _ = select_decode(rt)
+    decode = (before + after) / 2
+    return {
+        "select_decode_eps": decode,
+        "select_decode_eps_runs": [before, after],
+        "events": events,
+        "rebuild_eps": rebuilt.rate,
+        "rebuild_vs_decode": rebuilt.rate / decode,
+    }
+
+
 def filing_against_framework(
     rt: Runtime, environ: dict[str, str], framework_url: str, requests: int, clients: int
 ) -> dict[str, Any]:
@@ -70,9 +109,10 @@ def run_store(
     framework_url: str,
     sizes: Sizes,
     echo: Callable[[str], None],
+    scaling_environ: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     from projections import queries
-    from projections.runner import catch_up, rebuild
+    from projections.runner import catch_up
     from tracker.bench_data import generate
     from tracker.scheduler import scan
 
@@ -104,13 +144,22 @@ def run_store(
         result["generate_s"] = time.perf_counter() - start
         result["generated"] = asdict(generated)
 
-        echo(f"[{label}] read and decode the whole log")
-        result["select_decode_eps"], result["events"] = select_decode(rt)
-
-        echo(f"[{label}] rebuild every view")
-        rebuilt = rebuild(rt, reopen=reopener(settings))
-        result["rebuild_eps"] = rebuilt.rate
-        result["rebuild_vs_decode"] = result["rebuild_eps"] / result["select_decode_eps"]
+        echo(f"[{label}] read and decode the whole log; rebuild every view; read again")
+        result |= rebuild_against_decode(rt, settings)
+        if scaling_environ is not None:
+            echo(f"[{label}] scaling: the same at {SCALING_DEVIATIONS} deviations")
+            small = small_store(scaling_environ, sizes)
+            result["scaling"] = small | {
+                "deviations": [SCALING_DEVIATIONS, sizes.deviations],
+                "rebuild_eps": [small["rebuild_eps"], result["rebuild_eps"]],
+                "rebuild_vs_decode": [small["rebuild_vs_decode"], result["rebuild_vs_decode"]],
+            }
+            # Large over small; within 20 % of 1 is flat. The decode-relative figure is
+            # the robust one on a shared machine (each is paired within its own run).
+            result["rebuild_scaling"] = result["rebuild_eps"] / small["rebuild_eps"]
+            result["rebuild_scaling_vs_decode"] = (
+                result["rebuild_vs_decode"] / small["rebuild_vs_decode"]
+            )
 
         echo(f"[{label}] scheduler scan over {sizes.child_reports} child reports")
         first = time.perf_counter()
@@ -172,6 +221,10 @@ def run_store(
 @click.option("--child-reports", type=int, help="Override the number of open child reports.")
 @click.option("--postgres-url", help="Also measure on this PostgreSQL database (a fresh schema).")
 @click.option(
+    "--scaling", is_flag=True,
+    help="Also rebuild a store of 10,000 deviations, to compare the rate with this size's.",
+)
+@click.option(
     "--json",
     "json_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -183,6 +236,7 @@ def bench_command(
     deviations: int | None,
     child_reports: int | None,
     postgres_url: str | None,
+    scaling: bool,
     json_path: Path | None,
 ) -> None:
     """Measure filing, reading, rebuilding, reporting and scanning at scale.
@@ -215,6 +269,8 @@ def bench_command(
                 f"sqlite:///{folder}/framework.sqlite3",
                 sizes,
                 echo,
+                base | {"TRACKER_DATABASE_URL": f"sqlite:///{folder}/small.sqlite3"}
+                if scaling else None,
             )
         )
         if postgres_url:
@@ -225,6 +281,7 @@ def bench_command(
             with psycopg.connect(plain, autocommit=True) as connection:
                 connection.execute(f'CREATE SCHEMA "{schema}"')
                 connection.execute(f'CREATE SCHEMA "{schema}_append"')
+                connection.execute(f'CREATE SCHEMA "{schema}_small"')
             try:
                 results.append(
                     run_store(
@@ -234,12 +291,15 @@ def bench_command(
                         f"{plain}?schema={schema}_append",
                         sizes,
                         echo,
+                        base | {"TRACKER_DATABASE_URL": f"{plain}?schema={schema}_small"}
+                        if scaling else None,
                     )
                 )
             finally:
                 with psycopg.connect(plain, autocommit=True) as connection:
                     connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
                     connection.execute(f'DROP SCHEMA "{schema}_append" CASCADE')
+                    connection.execute(f'DROP SCHEMA "{schema}_small" CASCADE')
     print_table(results, click.echo)
     if json_path:
         flat = dict(results[0])
