@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,6 +29,9 @@ from tracker.cli.workers import Stop, start_workers, stop_workers
 from tracker.config import Settings
 from tracker.database import exclusive
 from tracker.runtime import Runtime
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 FIRST_ADMIN = "admin"
@@ -63,12 +67,15 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
-def _serve_app(runtime: Runtime, settings: Settings, sock: socket.socket | None) -> None:
-    import waitress
-
+def _web_app(runtime: Runtime) -> Flask:
     from web import create_app
 
-    app = create_app(runtime)
+    return create_app(runtime)
+
+
+def _serve_app(app: Flask, settings: Settings, sock: socket.socket | None) -> None:
+    import waitress
+
     where = {"sockets": [sock]} if sock is not None else {
         "host": settings.host, "port": settings.port
     }
@@ -88,8 +95,9 @@ def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None]
         stops = embedded_workers(runtime)
         try:
             _stop_on_sigterm()
+            app = _web_app(runtime)  # before "Serving on": importing the web side takes seconds
             echo(f"Serving on http://{settings.host}:{settings.port}/  (Ctrl-C stops)")
-            _serve_app(runtime, settings, None)
+            _serve_app(app, settings, None)
         finally:
             stop_workers(stops)
     finally:
@@ -103,7 +111,7 @@ def serve_web_process(settings: Settings, fd: int) -> None:
     runtime = open_from_env(settings)
     try:
         _stop_on_sigterm()
-        _serve_app(runtime, settings, sock)
+        _serve_app(_web_app(runtime), settings, sock)
     finally:
         runtime.close()
 
