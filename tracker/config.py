@@ -47,6 +47,7 @@ class Settings:
     notify_max_attempts: int = 8
     digest_recipients: dict[str, str] = field(default_factory=dict)
     embedded_workers: bool = True
+    catch_up_seconds: float = 2.0  # how long a page waits for the views to reach its writes
     # Heading block of the report to the committee (Rapport till nämnden).
     committee_name: str = "Socialnämnden"
     administration_name: str = "Socialförvaltningen"
@@ -91,6 +92,7 @@ class Settings:
             notify_max_attempts=int(env.get("TRACKER_NOTIFY_MAX_ATTEMPTS", "8")),
             digest_recipients=_recipients(env.get("TRACKER_DIGEST_RECIPIENTS", "")),
             embedded_workers=_bool(env.get("TRACKER_EMBEDDED_WORKERS"), True),
+            catch_up_seconds=float(env.get("TRACKER_CATCH_UP_SECONDS", "2")),
             committee_name=env.get("TRACKER_COMMITTEE_NAME") or "Socialnämnden",
             administration_name=env.get("TRACKER_ADMINISTRATION_NAME") or "Socialförvaltningen",
             report_author_title=env.get("TRACKER_REPORT_AUTHOR_TITLE") or "Verksamhetsutvecklare",

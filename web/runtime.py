@@ -23,7 +23,8 @@ def fresh_views() -> bool:
     still answers, and base.html says the lists may lack the very latest changes."""
     from projections.runner import catch_up  # the read side is optional until it is used
 
-    caught_up = catch_up(runtime())
+    rt = runtime()
+    caught_up = catch_up(rt, timeout=rt.settings.catch_up_seconds)
     if not caught_up:
         g.views_behind = True
     return caught_up
