@@ -218,7 +218,11 @@ class _Checker:
         return value
 
 
-def _names(taxonomy: Taxonomy) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+# (folded category code or name -> code, {category: folded subcategory alias -> code})
+Names = tuple[dict[str, str], dict[str, dict[str, str]]]
+
+
+def _names(taxonomy: Taxonomy) -> Names:
     categories: dict[str, str] = {}
     subcategories: dict[str, dict[str, str]] = {}
     for code, category in taxonomy.categories.items():
@@ -233,10 +237,11 @@ def _names(taxonomy: Taxonomy) -> tuple[dict[str, str], dict[str, dict[str, str]
 
 
 def _classify(
-    check: _Checker, number: int, row: dict[str, Cell], taxonomy: Taxonomy,
+    check: _Checker, number: int, row: dict[str, Cell], taxonomy: Taxonomy, names: Names,
     *, category_optional: bool = False,
 ) -> tuple[str, str | None] | None:
-    categories, subcategories = _names(taxonomy)
+    """`names`: _names(taxonomy), folded once per file (per row it was 40 % of a preview)."""
+    categories, subcategories = names
     category_text = check.text(number, "kvalitetsområde", row.get("kvalitetsområde", Cell(None)))
     sub_text = check.text(number, "underkategori", row.get("underkategori", Cell(None)))
     if not category_text:
@@ -270,6 +275,7 @@ def _classify(
 def _check_counts(check: _Checker, taxonomy: Taxonomy, today: date) -> None:
     seen: dict[tuple[Any, ...], int] = {}
     kinds_per_year: dict[int, dict[bool, int]] = defaultdict(dict)
+    names = _names(taxonomy)
     for number, row in check.table.rows:
         before = len(check.preview.problems)
         year = check.integer(number, "år", row["år"], required=True)
@@ -292,7 +298,7 @@ def _check_counts(check: _Checker, taxonomy: Taxonomy, today: date) -> None:
             else:
                 check.problem(number, "verksamhet",
                               f"Okänd verksamhet: ”{operation_text}” (IFO eller HVB).")
-        classified = _classify(check, number, row, taxonomy, category_optional=True)
+        classified = _classify(check, number, row, taxonomy, names, category_optional=True)
         if classified is None and not operation_text and len(check.preview.problems) == before:
             # A whole-year total not broken down (Tabell 31): allowed without a month only.
             if month is not None:
@@ -349,6 +355,7 @@ def _check_rows(
     check: _Checker, taxonomy: Taxonomy, units: dict[str, tuple[str, Operation]], today: date
 ) -> None:
     seen: dict[tuple[Any, ...], int] = {}
+    names = _names(taxonomy)
     for number, row in check.table.rows:
         before = len(check.preview.problems)
         reported = check.day(number, "rapporterad", row["rapporterad"], today)
@@ -362,7 +369,7 @@ def _check_rows(
             check.problem(number, "enhet", "Enhet saknas.")
         elif unit is None:
             check.problem(number, "enhet", f"Okänd enhet: ”{unit_text}”.")
-        classified = _classify(check, number, row, taxonomy)
+        classified = _classify(check, number, row, taxonomy, names)
         description = check.text(number, "beskrivning", row.get("beskrivning", Cell(None)))
         if len(description) > LONG_TEXT:
             check.problem(number, "beskrivning", f"Högst {LONG_TEXT} tecken.")
