@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from browser_support import LiveServer, assert_accessible, log_in
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from test_browser_charts import analyse, assert_drawn
+
+from projections import queries
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "imports"))
 from import_sheets import (  # the import tests' spreadsheets
@@ -99,7 +101,19 @@ def test_the_import_pages_and_the_chart_with_imported_years(
     assert_accessible(page)
     shot(page, f"import-done-{label}")
 
+    # One imported deviation escalated to Lex Sarah since: the undo is refused at its row.
     app = live_server.runtime.app
+    record = app.get_import(queries.imports(live_server.runtime.engine)[0]["id"])
+    escalated = app.get_deviation(record.deviation_ids[0])  # row 2 of the file is open
+    app.escalate_to_lex_sarah(escalated.id, actor="utvecklare", reason="Återkommande brist.")
+    page.get_by_role("button", name="Ångra importen av avvikelser-2016.xlsx").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Fel: ")
+    expect(page.get_by_role("alert")).to_contain_text(escalated.number)
+    assert_accessible(page)
+    shot(page, f"import-undo-refused-{label}")
+    if width == 390:
+        fits_a_phone(page)
     for unit, category, subcategory, day in JANUARY_2018:
         app.file_deviation(actor="rapportor", unit=unit, category=category,
                            subcategory=subcategory, occurred_on=date(2018, 1, day),
