@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext
 from marshmallow import fields, validate
 
-from events.taxonomy import Operation
 from projections import queries
 from projections.coverage import MISSING, DataMonths, months_with_data
 from web import navigation
@@ -22,9 +21,10 @@ from web.casework import GRADES, LEX_SARAH_STATUSES, REPORT_ROLES
 from web.charts import MONTHS_SV, bar_chart, year_over_year_chart
 from web.display import OPERATION_NAMES, category_name, unit_name
 from web.forms import Form, parse_form
+from web.report_tables import cause_sheet, cause_table, monthly_tables
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
-from web.xlsx_export import Sheet, table_response
+from web.xlsx_export import table_response
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 navigation.register("Rapporter", "reports.index", REPORT_ROLES, order=60)
@@ -69,86 +69,6 @@ def _refused(form: Form) -> Any:
 def _grade_name(code: str | None) -> str:
     names = {grade.value: str(label) for grade, label in GRADES.items()}
     return names.get(code or "", code or "–")
-
-
-def leaf_rows(report_rows: Iterable[dict[str, Any]]) -> list[tuple[str, str | None]]:
-    """Every (category, subcategory) a deviation can be counted in, in taxonomy order,
-    then any code found in the data that the taxonomy no longer lists."""
-    taxonomy = runtime().organisation.taxonomy()
-    leaves: list[tuple[str, str | None]] = []
-    for code, category in taxonomy.categories.items():
-        if not category.active:
-            continue
-        if category.subcategories:
-            leaves.extend((code, sub) for sub in category.subcategories)
-        else:
-            leaves.append((code, None))
-    for row in report_rows:
-        key = (row["category"], row["subcategory"])
-        if key not in leaves:
-            leaves.append(key)
-    return leaves
-
-
-def cause_table(year: int, month: int | None, period: str) -> dict[str, Any]:
-    """Deviations per cause (from their cause analyses) and operation: every active cause
-    of the cause list, zeros included, then codes only the data still has."""
-    from projections.queries import casework
-
-    table = casework.cause_table(runtime().engine, runtime().organisation.causes(), year, month)
-    if month is None:
-        links = {"csv": url_for("reports.annual_causes_csv", year=year),
-                 "xlsx": url_for("reports.annual_causes_xlsx", year=year)}
-    else:
-        links = {"csv": url_for("reports.monthly_causes_csv", year=year, month=month),
-                 "xlsx": url_for("reports.monthly_causes_xlsx", year=year, month=month)}
-    return {**table, "period": period, "links": links}
-
-
-CAUSE_HEADER = ["Orsak (enligt orsaksanalyserna)", "IFO", "HVB", "Totalt"]
-
-
-def cause_sheet(causes: dict[str, Any], has_data: bool) -> Sheet:
-    """The cause table for a download: beside the report (a second sheet in Excel, a second
-    block in CSV), with how many deviations name causes; "uppgift saknas" without data."""
-    rows: list[Sequence[Any]] = [
-        (row["name"], row["ifo"], row["hvb"], row["total"]) if has_data
-        else (row["name"], MISSING, MISSING, MISSING)
-        for row in causes["rows"]
-    ]
-    if has_data:
-        rows.append((f"{causes['analysed']} av avvikelserna under {causes['period']} har en "
-                     "orsaksanalys med angivna orsaker. En avvikelse kan ha flera orsaker.",))
-    return Sheet("Orsaker", CAUSE_HEADER, rows)
-
-
-def monthly_tables(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """One table (and chart) per operation, every category row shown, zeros included, so
-    months compare at a glance."""
-    leaves = leaf_rows(report["rows"])
-    tables = []
-    for operation in Operation:
-        counts = {
-            (r["category"], r["subcategory"]): r["count"]
-            for r in report["rows"]
-            if r["operation"] == operation.value
-        }
-        rows = [
-            {"category": cat, "subcategory": sub, "name": category_name(cat, sub),
-             # the chart's axis has room for the most specific name only
-             "short": category_name(cat, sub).split(" – ", 1)[-1],
-             "count": counts.get((cat, sub), 0)}
-            for cat, sub in leaves
-        ]
-        tables.append(
-            {
-                "operation": operation.value,
-                "name": OPERATION_NAMES[operation.value],
-                "total": report["by_operation"].get(operation.value, 0),
-                "rows": rows,
-            }
-        )
-    return tables
 
 
 @bp.route("/")
