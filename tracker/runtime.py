@@ -36,6 +36,29 @@ class Runtime:
         self.engine.dispose()
 
 
+class CipherKeyMismatch(RuntimeError):
+    """The stored events cannot be read with this process's TRACKER_CIPHER_KEY."""
+
+
+def check_cipher_key(app: TrackerApplication, settings: Settings) -> None:
+    """Read the first stored event back before anything else runs: a store written with
+    a cipher key opened with another key, or without one (or the other way round), stops
+    the process at start with an error naming the setting, instead of serving error pages
+    or writing events no other process can read."""
+    first = app.recorder.select_notifications(start=1, limit=1)
+    if not first:
+        return
+    try:
+        app.mapper.to_domain_event(first[0])
+    except Exception as error:
+        given = "set" if settings.cipher_key else "not set"
+        raise CipherKeyMismatch(
+            f"The stored events cannot be read with TRACKER_CIPHER_KEY ({given}): the store "
+            "was written with another key, or with none. Set TRACKER_CIPHER_KEY to the key "
+            f"the store was written with. ({type(error).__name__})"
+        ) from error
+
+
 def open_runtime(
     settings: Settings | None = None,
     *,
@@ -71,6 +94,7 @@ def open_runtime(
             app = application(create_table=True)
     else:
         app = application(create_table=False)
+    check_cipher_key(app, settings)
     return Runtime(
         settings, engine, organisation, Accounts(engine, generations), app, generations
     )

@@ -17,19 +17,19 @@ from events.errors import DomainError, Inconsistent
 from tracker.application import TrackerApplication
 from web.actions import Action
 from web.runtime import runtime
-from web.schemas import BaseSchema, code, date, moment, text, version
+from web.schemas import BaseSchema, code, date, flag, form_flag, moment, text, version
 
 
 class RegisterBody(BaseSchema):
     unit = code(codes="unit")
     received_at = moment()
     case_reference = text(64)
-    ongoing_investigation = fields.Boolean(load_default=False)
+    ongoing_investigation = flag(load_default=False)
 
 
 class ProtectionBody(BaseSchema):
     assessed_at = moment()
-    immediate_protection_needed = fields.Boolean(required=True)
+    immediate_protection_needed = flag(required=True)
     expected_version = version()
 
 
@@ -97,6 +97,7 @@ class _DateAndTime(BaseSchema):
 class RegisterForm(_DateAndTime, RegisterBody):
     moment, prefix = "received_at", "received"
     received_date, received_time = date(future=True), fields.Time(required=True)
+    ongoing_investigation = form_flag(load_default=False)
 
     class Meta:
         exclude = ("received_at",)
@@ -105,6 +106,7 @@ class RegisterForm(_DateAndTime, RegisterBody):
 class ProtectionForm(_DateAndTime, ProtectionBody):
     moment, prefix = "assessed_at", "assessed"
     assessed_date, assessed_time = date(future=True), fields.Time(required=True)
+    immediate_protection_needed = form_flag(required=True)
 
     class Meta:
         exclude = ("assessed_at",)

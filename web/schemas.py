@@ -180,15 +180,27 @@ def _plain_characters(value: str) -> None:
         raise ValidationError(domain_message(error)) from None
 
 
+# marshmallow's own words for a missing value (the same Swedish as the domain's "This field
+# is required."): clients, and tools reading marshmallow's error shape, know them.
+MISSING = "Missing data for required field."
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError(MISSING)
+
+
 def text(
     max_length: int = LONG_TEXT, *, required: bool = True, **kwargs: Any
 ) -> fields.String:
     """Free text. Emptiness, personnummer and the domain's own limits are checked again by
-    the domain; checking length and personnummer here lists them with the other errors."""
+    the domain; checking them here lists them with the other errors (and as the API
+    document states them: minLength 1 and a pattern)."""
+    checks: list[Any] = [validate.Length(max=max_length, error=_TOO_LONG), _personal_data_free]
     return Text(
         blank=not required,
         **_optional(required),
-        validate=[validate.Length(max=max_length, error=_TOO_LONG), _personal_data_free],
+        validate=[_not_blank, *checks] if required else checks,
         **kwargs,
     )
 
@@ -250,6 +262,25 @@ def date(*, required: bool = True, future: bool = False, **kwargs: Any) -> field
     if required:
         return Day(future=future, required=True, **kwargs)
     return Day(future=future, load_default=None, allow_none=True, **kwargs)
+
+
+class Flag(fields.Boolean):
+    """A JSON body's true or false, and nothing else (marshmallow would take 1, "yes", ...;
+    and 0 == False in Python)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def flag(**kwargs: Any) -> fields.Boolean:
+    return Flag(**kwargs)
+
+
+def form_flag(**kwargs: Any) -> fields.Boolean:
+    """A form's or a query string's "true" or "false" (a checkbox, a select, ?dry_run=)."""
+    return fields.Boolean(truthy={"true"}, falsy={"false"}, **kwargs)
 
 
 def moment(**kwargs: Any) -> fields.AwareDateTime:

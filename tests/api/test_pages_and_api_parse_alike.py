@@ -96,7 +96,10 @@ def page_input(schema: Schema, api_schema: Schema, body: dict[str, Any], name: s
     for field_name, schema_field in schema.fields.items():
         key = api_keys.get(field_name, field_name)
         if key in body:
-            form[schema_field.data_key or field_name] = body[key]
+            value = body[key]
+            if isinstance(value, bool):  # a form sends the words (a select, a checkbox)
+                value = "true" if value else "false"
+            form[schema_field.data_key or field_name] = value
     return form
 
 

@@ -6,13 +6,19 @@ import functools
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import click
+
 from tracker.config import Settings
-from tracker.runtime import Runtime, open_runtime
+from tracker.runtime import CipherKeyMismatch, Runtime, open_runtime
 
 
 def open_from_env(settings: Settings | None = None) -> Runtime:
-    """The process's Runtime (one engine pool, one application) from the environment."""
-    return open_runtime(settings or Settings.from_env())
+    """The process's Runtime (one engine pool, one application) from the environment. A
+    wrong or missing TRACKER_CIPHER_KEY stops the command with that error (exit 1)."""
+    try:
+        return open_runtime(settings or Settings.from_env())
+    except CipherKeyMismatch as error:
+        raise click.ClickException(str(error)) from None
 
 
 def reopener(settings: Settings) -> Callable[[], Runtime]:

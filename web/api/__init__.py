@@ -121,7 +121,8 @@ def _load_body(schema: Schema) -> Any:
 
 
 def _load_query(schema: Schema) -> Any:
-    raw = {key: value for key, value in request.args.items() if value != ""}
+    # An empty value is a value: `?status=` is not a status (the document's enum says so).
+    raw = dict(request.args.items())
     try:
         return schema.load(raw)
     except ValidationError as error:

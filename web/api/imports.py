@@ -19,14 +19,14 @@ from web.api import ApiError, endpoint
 from web.i18n import domain_message
 from web.imports import IMPORT_ROLES, MAX_IMPORT_BYTES
 from web.runtime import application, fresh_views, runtime
-from web.schemas import BaseSchema
+from web.schemas import BaseSchema, form_flag
 
 TAGS = ["imports"]
 
 
 class ImportQuery(BaseSchema):
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in ImportKind]))
-    dry_run = fields.Boolean(load_default=True)
+    dry_run = form_flag(load_default=True)
     file_name = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
