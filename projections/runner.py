@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import logging
 import multiprocessing
 import os
@@ -398,6 +399,17 @@ REBUILD_MEMORY_ROWS = 5_000_000
 PARTIAL = 3  # a rebuild process's exit status: switched part of the way (memory)
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _build_in_memory(
     store: Store,
     views: Sequence[View],
@@ -422,6 +434,10 @@ def _build_in_memory(
     mapper = store.app.mapper
     position = 0
     with contextlib.ExitStack() as stack:
+        # Millions of new rows and events, none in a reference cycle: the cyclic collector
+        # would scan them all again and again, more often the more there are (that made the
+        # cost per event grow with the log). Reference counting frees everything as before.
+        stack.enter_context(_collector_paused())
         for view in views:
             stack.enter_context(view.view.in_memory(app_name, built[view.name], head))
         while position < head:

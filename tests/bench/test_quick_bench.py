@@ -12,6 +12,9 @@ POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "")
 KEYS = (
     "append_tx1_eps",
     "http_filing_rps",
+    "http_framework_rps",
+    "http_vs_framework",
+    "http_filing_rps_2proc",
     "http_vs_append",
     "select_decode_eps",
     "rebuild_eps",
@@ -43,6 +46,7 @@ def test_quick_bench_measures_every_number_on_every_store(tmp_path: Path) -> Non
     for store in stores:
         assert all(key in store for key in KEYS)
         assert store["http_failures"] == 0
+        assert store["http_failures_2proc"] == 0
         assert store["generated"]["deviations"] == store["sizes"]["deviations"]
         # The log holds the generated cases plus their follow-up events.
         assert store["events"] > store["sizes"]["deviations"]
