@@ -45,6 +45,21 @@ def _wait_for(condition: object, what: str, processes: list[subprocess.Popen[str
         time.sleep(0.2)
 
 
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            if parent == pid:
+                found.append(int(entry))
+    return found
+
+
 def _stop(process: subprocess.Popen[str]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -119,10 +134,7 @@ def test_two_web_processes_and_a_worker_keep_every_filing_once_and_numbers_gap_f
 
     try:
         def web_processes() -> int:
-            children = subprocess.run(
-                ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, check=False
-            )
-            return len(children.stdout.split())
+            return len(_children(server.pid))
 
         # Two web processes under the one that holds the socket (and runs no workers here).
         _wait_for(lambda: web_processes() == 2, "no two web processes", processes)
