@@ -300,9 +300,12 @@ class ViewRecorder(TrackingRecorder):
             for table in reversed(tables):
                 table.drop(connection, checkfirst=True)
             for table in tables:
-                table.create(connection, checkfirst=True)
-            for table in tables:
+                # The rows first, the indexes after: building an index once is cheaper than
+                # keeping it up to date through every insert.
+                connection.execute(sa.schema.CreateTable(table))
                 bulk_insert(connection, table, rows.rows(table))
+                for index in table.indexes:
+                    index.create(connection)
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.transaction(tracking):
