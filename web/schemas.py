@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import has_app_context
 from flask_babel import gettext, lazy_gettext
@@ -28,6 +28,7 @@ __all__ = [
     "LONG_TEXT",
     "MAX_PAGE",
     "SHORT_TEXT",
+    "Answer",
     "BaseSchema",
     "Code",
     "Day",
@@ -295,7 +296,17 @@ def history_dicts(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
     ]
 
 
-class HistoryEntryOut(Schema):
+class Answer(Schema):
+    """An answer's shape: every field is always in it, so the API document marks each one
+    required (and `nullable` where it may be null), except those named in OPTIONAL."""
+
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        field_obj.required = field_name not in self.OPTIONAL
+
+
+class HistoryEntryOut(Answer):
     """One event of a case's audit trail, as every case endpoint returns it."""
 
     type = fields.String(metadata={"description": "Past-tense event name, e.g. Reported"})

@@ -8,10 +8,10 @@ from uuid import UUID
 
 from flask import url_for
 from flask_babel import gettext
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import fields, post_load, validate
 
 from events.base import EARLIEST_DATE
-from events.deviation import Deviation
+from events.deviation import Deviation, DeviationStatus, Source
 from tracker.accounts import Account
 from tracker.application import NotFound
 from web import policy
@@ -19,13 +19,13 @@ from web.actions import Action
 from web.api import ApiError, api, endpoint
 from web.deviations import ACTIONS, NewDeviation, deviation_dict
 from web.runtime import application, fresh_views, runtime
-from web.schemas import BaseSchema, HistoryEntryOut, code, page_number
+from web.schemas import Answer, BaseSchema, HistoryEntryOut, code, page_number
 
 TAGS = ["deviations"]
 ACTING_ROLES = frozenset().union(*policy.DEVIATION_ACTIONS.values())
 
 
-class _Measure(Schema):
+class _Measure(Answer):
     number = fields.Integer()
     description = fields.String()
     responsible = fields.String()
@@ -33,17 +33,17 @@ class _Measure(Schema):
     completed_on = fields.String(allow_none=True, metadata={"format": "date"})
 
 
-class _Feedback(Schema):
+class _Feedback(Answer):
     by = fields.String()
     message = fields.String()
 
 
-class DeviationOut(Schema):
+class DeviationOut(Answer):
     id = fields.String(metadata={"format": "uuid"})
     number = fields.String()
     version = fields.Integer(metadata={"description": "Send as expected_version: 409 if stale"})
     unit = fields.String()
-    operation = fields.String()
+    operation = fields.String(metadata={"enum": ["IFO", "HVB"]})
     category = fields.String()
     subcategory = fields.String(allow_none=True)
     occurred_on = fields.String(metadata={"format": "date"})
@@ -52,8 +52,8 @@ class DeviationOut(Schema):
     immediate_actions = fields.String(allow_none=True)
     case_reference = fields.String(allow_none=True)
     reporter = fields.String()
-    source = fields.String()
-    status = fields.String(metadata={"enum": ["open", "closed", "withdrawn"]})
+    source = fields.String(metadata={"enum": [s.value for s in Source]})
+    status = fields.String(metadata={"enum": [s.value for s in DeviationStatus]})
     assignee = fields.String(allow_none=True)
     cause_analysis = fields.String(allow_none=True)
     causes = fields.List(fields.String(), metadata={"description": "Cause codes (GET /causes)"})
@@ -71,22 +71,23 @@ class DeviationOut(Schema):
     history = fields.List(fields.Nested(HistoryEntryOut))
 
 
-class DeviationRow(Schema):
+class DeviationRow(Answer):
     id = fields.String(metadata={"format": "uuid"})
     number = fields.String()
     reported_on = fields.Date()
     occurred_on = fields.Date()
     unit = fields.String()
-    operation = fields.String()
+    operation = fields.String(metadata={"enum": ["IFO", "HVB"]})
     category = fields.String()
     subcategory = fields.String(allow_none=True)
-    status = fields.String()
-    source = fields.String()
+    status = fields.String(metadata={"enum": [s.value for s in DeviationStatus]})
+    source = fields.String(metadata={"enum": [s.value for s in Source]})
     reporter = fields.String()
+    assignee = fields.String(allow_none=True)
     lex_sarah_case_id = fields.String(allow_none=True, metadata={"format": "uuid"})
 
 
-class DeviationPage(Schema):
+class DeviationPage(Answer):
     items = fields.List(fields.Nested(DeviationRow))
     total = fields.Integer()
     page = fields.Integer()
@@ -111,7 +112,7 @@ class DeviationQuery(BaseSchema):
         return data
 
 
-class LexSarahOpened(Schema):
+class LexSarahOpened(Answer):
     lex_sarah_case_id = fields.String(required=True, metadata={"format": "uuid"})
     number = fields.String(required=True)
 

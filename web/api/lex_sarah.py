@@ -8,48 +8,50 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from events.lex_sarah import FindingKind, FindingNature, Grade
 from tracker.accounts import Account
 from web.actions import Action
 from web.api import endpoint
 from web.casework import LEX_SARAH_ROLES, lex_sarah_dict
 from web.lex_sarah import ACTIONS
 from web.runtime import application
-from web.schemas import HistoryEntryOut
+from web.schemas import Answer, HistoryEntryOut
 
 TAGS = ["lex-sarah"]
 
 
-class _ProtectiveActionOut(Schema):
+class _ProtectiveActionOut(Answer):
     taken_on = fields.Date()
     description = fields.String()
 
 
-class _FindingOut(Schema):
-    kind = fields.String()
+class _FindingOut(Answer):
+    kind = fields.String(metadata={"enum": [k.value for k in FindingKind]})
     text = fields.String()
     date = fields.Date()
     source = fields.String()
-    nature = fields.String()
+    nature = fields.String(metadata={"enum": [n.value for n in FindingNature]})
     author = fields.String()
     author_title = fields.String(allow_none=True)
 
 
-class _NotApplicableOut(Schema):
-    kind = fields.String()
+class _NotApplicableOut(Answer):
+    kind = fields.String(metadata={"enum": [k.value for k in FindingKind]})
     reason = fields.String()
     author = fields.String()
     author_title = fields.String()
 
 
-class _GradeOut(Schema):
-    grade = fields.String()
+class _GradeOut(Answer):
+    OPTIONAL = frozenset({"decided_on"})  # a proposal has none
+    grade = fields.String(metadata={"enum": [g.value for g in Grade]})
     reasoning = fields.String()
     decided_on = fields.Date()
 
 
-class _IvoOut(Schema):
+class _IvoOut(Answer):
     sent_on = fields.Date()
     ivo_reference = fields.String()
     diary_number = fields.String()
@@ -57,14 +59,14 @@ class _IvoOut(Schema):
     completed_on = fields.Date(allow_none=True)
 
 
-class LexSarahCaseSchema(Schema):
+class LexSarahCaseSchema(Answer):
     id = fields.UUID()
     number = fields.String()
     version = fields.Integer()
     deviation_id = fields.UUID()
     deviation_number = fields.String()
     unit = fields.String()
-    operation = fields.String()
+    operation = fields.String(metadata={"enum": ["IFO", "HVB"]})
     reason = fields.String()
     opened_on = fields.Date()
     status = fields.String(metadata={"enum": ["open", "decided", "reported_to_ivo", "closed"]})
@@ -78,6 +80,9 @@ class LexSarahCaseSchema(Schema):
     decision = fields.Nested(_GradeOut, allow_none=True)
     ivo_report = fields.Nested(_IvoOut, allow_none=True)
     ivo_required = fields.Boolean()
+    ivo_completion_pending = fields.Boolean(metadata={
+        "description": "Reported to IVO with the investigation to follow (kompletteras)"})
+    remedied_on = fields.Date(allow_none=True)
     informed = fields.Dict(keys=fields.String(), values=fields.Date())
     closed_on = fields.Date(allow_none=True)
     closing_summary = fields.String(allow_none=True)
