@@ -50,7 +50,7 @@ def test_schemathesis_finds_nothing(
     runtime.accounts.add("utvecklare", Role.VERKSAMHETSUTVECKLARE, PASSWORD)
     token = runtime.accounts.create_token("utvecklare")
     seed_cases(runtime, lex_sarah_case, child_report)
-    bound = ["--max-time", SECONDS] if SECONDS else ["--max-examples", "20"]
+    bound = ["--max-time", SECONDS] if SECONDS else ["--max-examples", "10"]
     with Served(environ) as server:
         server.wait_ready()
         run = subprocess.run(
