@@ -28,7 +28,8 @@ from served import Served
 from events.deviation import Deviation
 from projections import queries
 from projections import tables as view_tables
-from projections.runner import BatchRunner, catch_up, rebuild
+from projections.rebuild import rebuild
+from projections.runner import BatchRunner, catch_up
 from tracker.runtime import Runtime
 
 pytestmark = pytest.mark.slow

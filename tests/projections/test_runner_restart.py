@@ -18,7 +18,8 @@ import pytest
 from projection_oracles import CLASSIFICATIONS, UNITS, counted, deviations, snapshot
 
 from projections import queries, tables
-from projections.runner import BatchRunner, catch_up, rebuild, running_worker
+from projections.rebuild import rebuild
+from projections.runner import BatchRunner, catch_up, running_worker
 from tracker.config import Settings
 from tracker.runtime import Runtime, open_runtime
 

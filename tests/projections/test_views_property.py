@@ -35,7 +35,8 @@ from events.deviation import DeviationStatus
 from events.errors import DomainError
 from events.lex_sarah import FindingKind, FindingNature, Grade, IvoInvestigation
 from projections import queries
-from projections.runner import BatchRunner, catch_up, rebuild
+from projections.rebuild import rebuild
+from projections.runner import BatchRunner, catch_up
 from tracker.runtime import Runtime
 
 # A history is a set of stories, one per case: a deviation is filed and then reclassified,

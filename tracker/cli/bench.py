@@ -64,7 +64,7 @@ def small_store(environ: dict[str, str], sizes: Sizes) -> dict[str, Any]:
 def rebuild_against_decode(rt: Runtime, settings: Settings) -> dict[str, Any]:
     """The rebuild between two read-and-decode runs of the whole log (their mean is the
     limit), as for filing against the framework."""
-    from projections.runner import rebuild
+    from projections.rebuild import rebuild
 
     before, events = select_decode(rt)
     rebuilt = rebuild(rt, reopen=reopener(settings))

@@ -10,7 +10,8 @@ from typing import IO, Any
 
 import click
 
-from projections.runner import BatchRunner, make_views, rebuild, run_worker
+from projections.rebuild import rebuild
+from projections.runner import BatchRunner, make_views, run_worker
 from projections.views import VIEWS
 from tracker.cli.common import open_from_env, reopener
 
