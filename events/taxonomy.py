@@ -67,6 +67,25 @@ class Taxonomy:
             for sub in category.subcategories:
                 yield category.code, sub
 
+    def counted_leaves(
+        self, found: Iterable[tuple[str, str | None]] = ()
+    ) -> list[tuple[str, str | None]]:
+        """Every (category, subcategory) a deviation is counted in, in display order (the
+        active categories' subcategories, or the category itself without any), then the
+        pairs in `found` the taxonomy no longer lists, so old counts are never dropped."""
+        leaves: list[tuple[str, str | None]] = []
+        for code, category in self.categories.items():
+            if not category.active:
+                continue
+            if category.subcategories:
+                leaves.extend((code, sub) for sub in category.subcategories)
+            else:
+                leaves.append((code, None))
+        for key in found:
+            if key not in leaves:
+                leaves.append(key)
+        return leaves
+
 
 DEFAULT_TAXONOMY = Taxonomy(
     version=1,

@@ -53,22 +53,6 @@ def period_range(year: int, month: int) -> str:
     return f"1–{last} {MONTH_NAMES[month - 1]} {year}"
 
 
-def _leaves(taxonomy: Taxonomy, rows: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
-    leaves: list[tuple[str, str | None]] = []
-    for code, category in taxonomy.categories.items():
-        if not category.active:
-            continue
-        if category.subcategories:
-            leaves.extend((code, sub) for sub in category.subcategories)
-        else:
-            leaves.append((code, None))
-    for row in rows:
-        key = (row["category"], row["subcategory"])
-        if key not in leaves:
-            leaves.append(key)
-    return leaves
-
-
 def leaf_name(taxonomy: Taxonomy, category: str, subcategory: str | None) -> tuple[str, str]:
     """(full name, the most specific part) of a category or subcategory."""
     found = taxonomy.categories.get(category)
@@ -89,7 +73,7 @@ def figures(
     last_day = date(year, month, calendar.monthrange(year, month)[1])
     coverage = months_with_data(engine, min(last_day, today))
     report = queries.monthly_report(engine, year, month, organisation=organisation)
-    leaves = _leaves(taxonomy, report["rows"])
+    leaves = taxonomy.counted_leaves((r["category"], r["subcategory"]) for r in report["rows"])
     operations = []
     for operation in Operation:
         counts = {
@@ -217,7 +201,7 @@ def sections(
             continue
         cases.setdefault((item["category"], item["subcategory"]), []).append(item)
     result = []
-    known = _leaves(taxonomy, [])
+    known = taxonomy.counted_leaves()
     for category, subcategory in known + [key for key in cases if key not in known]:
         items = cases.get((category, subcategory), [])
         if not items:

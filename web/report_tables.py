@@ -18,20 +18,9 @@ from web.xlsx_export import Sheet
 def leaf_rows(report_rows: Iterable[dict[str, Any]]) -> list[tuple[str, str | None]]:
     """Every (category, subcategory) a deviation can be counted in, in taxonomy order,
     then any code found in the data that the taxonomy no longer lists."""
-    taxonomy = runtime().organisation.taxonomy()
-    leaves: list[tuple[str, str | None]] = []
-    for code, category in taxonomy.categories.items():
-        if not category.active:
-            continue
-        if category.subcategories:
-            leaves.extend((code, sub) for sub in category.subcategories)
-        else:
-            leaves.append((code, None))
-    for row in report_rows:
-        key = (row["category"], row["subcategory"])
-        if key not in leaves:
-            leaves.append(key)
-    return leaves
+    return runtime().organisation.taxonomy().counted_leaves(
+        (row["category"], row["subcategory"]) for row in report_rows
+    )
 
 
 def cause_table(year: int, month: int | None, period: str) -> dict[str, Any]:
