@@ -72,9 +72,6 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("store", ["postgres"])
-@pytest.mark.skipif(
-    not os.environ.get("TRACKER_TEST_POSTGRES_URL"), reason="needs PostgreSQL (CI has it)"
-)
 def test_two_web_processes_and_a_worker_keep_every_filing_once_and_numbers_gap_free(
     runtime: Runtime, environ: dict[str, str]
 ) -> None:
@@ -191,3 +188,9 @@ def test_two_web_processes_and_a_worker_keep_every_filing_once_and_numbers_gap_f
         runtime.engine, today.year, today.month, organisation=runtime.organisation
     )
     assert report["total"] == month.total == len(acknowledged) + OVERDUE_REPORTS
+
+
+if not os.environ.get("TRACKER_TEST_POSTGRES_URL"):
+    # Like the PostgreSQL variant of every other test, this one exists only where that store
+    # does (not in the SQLite-only dated runs), rather than standing in the run as skipped.
+    del test_two_web_processes_and_a_worker_keep_every_filing_once_and_numbers_gap_free
