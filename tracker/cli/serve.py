@@ -82,17 +82,22 @@ def _serve_app(app: Flask, settings: Settings, sock: socket.socket | None) -> No
     waitress.serve(app, threads=WAITRESS_THREADS, ident="tracker", **where)
 
 
+def _prepare(runtime: Runtime, demo: bool, echo: Callable[[str], None]) -> list[Stop]:
+    """Before serving: demo data or the first administrator, then the background workers."""
+    if demo:
+        from tracker.demo import seed_demo
+
+        seed_demo(runtime, echo)
+    else:
+        ensure_first_admin(runtime, echo)
+    return embedded_workers(runtime)
+
+
 def serve(settings: Settings, *, demo: bool = False, echo: Callable[[str], None] = print) -> None:
     """Serve until stopped, on one Runtime shared by the web app and the workers."""
     runtime = open_from_env(settings)
     try:
-        if demo:
-            from tracker.demo import seed_demo
-
-            seed_demo(runtime, echo)
-        else:
-            ensure_first_admin(runtime, echo)
-        stops = embedded_workers(runtime)
+        stops = _prepare(runtime, demo, echo)
         try:
             _stop_on_sigterm()
             app = _web_app(runtime)  # before "Serving on": importing the web side takes seconds
@@ -140,13 +145,7 @@ def serve_processes(
         stopping.set()
 
     try:
-        if demo:
-            from tracker.demo import seed_demo
-
-            seed_demo(runtime, echo)
-        else:
-            ensure_first_admin(runtime, echo)
-        stops = embedded_workers(runtime)
+        stops = _prepare(runtime, demo, echo)
         try:
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGTERM, request_stop)
