@@ -18,11 +18,27 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any
 
+from tracker.config import Settings
 from tracker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 SMTP_POLICY = SMTP.clone(max_line_length=998)  # RFC 5322's limit
+
+
+def open_smtp(settings: Settings) -> smtplib.SMTP:
+    """A connection to TRACKER_SMTP_HOST, for the notifications and the digest alike:
+    STARTTLS and login first when TRACKER_SMTP_USER is set."""
+    assert settings.smtp_host is not None
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+    try:
+        if settings.smtp_user:
+            smtp.starttls()
+            smtp.login(settings.smtp_user, settings.smtp_password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 BANDS = ("overdue", "due_today", "soon")  # "later" is not news yet
 
 
@@ -125,9 +141,8 @@ def send_digests(runtime: Runtime, *, today: date) -> list[Digest]:
             )
     if not mailable:
         return digests
-    assert settings.smtp_host is not None
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        with open_smtp(settings) as smtp:
             for digest in mailable:
                 # Folding a Swedish subject at 78 columns leaves a double space in it.
                 message = EmailMessage(policy=SMTP_POLICY)

@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from eventsourcing.utils import get_topic
 
 from events.child_report import ChildReport
-from events.deviation import Deviation
+from events.deviation import Deviation, Source
 from events.lex_sarah import LexSarahCase
 from projections.tables import tracking
 from tracker.accounts import Role
@@ -183,6 +183,8 @@ class Notifier(OutboxDelivery):
             return [a for a in accounts if a.username != actor]  # nobody hears of own action
 
         if isinstance(event, Deviation.Reported):
+            if Source(event.source) is Source.IMPORT:
+                return []  # history from an earlier spreadsheet, not news for anyone
             kind = Kind.DEVIATION_FILED
             chiefs = recipients.with_role(Role.ENHETSCHEF, kind, unit=event.unit)
             if self.settings.notify_developers:

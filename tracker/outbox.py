@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tracker.config import Settings
-from tracker.digest import SMTP_POLICY
+from tracker.digest import SMTP_POLICY, open_smtp
 from tracker.notifications import Mail
 from tracker.tables import notification_outbox as outbox
 
@@ -124,17 +124,7 @@ class OutboxDelivery:
         return result
 
     def _connect(self) -> smtplib.SMTP:
-        settings = self.settings
-        assert settings.smtp_host is not None
-        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
-        try:
-            if settings.smtp_user:
-                smtp.starttls()
-                smtp.login(settings.smtp_user, settings.smtp_password or "")
-        except BaseException:
-            smtp.close()
-            raise
-        return smtp
+        return open_smtp(self.settings)
 
     def _message(self, row: Any) -> EmailMessage:
         message = EmailMessage(policy=SMTP_POLICY)

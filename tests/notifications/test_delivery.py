@@ -1,6 +1,7 @@
 """Delivering the outbox: nothing lost while the SMTP server is down (sent in order once it
 is back), nothing sent twice when the notifier stops in the middle of a batch, refusals
-retried or given up on, and STARTTLS + login when a user and password are set."""
+retried or given up on, and STARTTLS + login when a user and password are set (for the
+daily digest too)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from support import address
 
 from tracker.accounts import Account
 from tracker.config import Settings
+from tracker.digest import send_digests
 from tracker.notifier import Notifier, running_notifier
 from tracker.outbox import FAILED, PENDING, SENDING, SENT, recent_mail
 from tracker.runtime import Runtime, open_runtime
@@ -217,7 +219,7 @@ def _certificate(folder: Path) -> ssl.SSLContext:
     return context
 
 
-def test_starttls_and_login_when_a_user_and_password_are_set(
+def test_starttls_and_login_for_every_mail_when_a_user_and_password_are_set(
     settings: Settings, tmp_path: Path, people_factory: Callable[[Runtime], dict[str, Account]]
 ) -> None:
     logins: list[tuple[str, str]] = []
@@ -246,12 +248,20 @@ def test_starttls_and_login_when_a_user_and_password_are_set(
             file_deviations(runtime, 1)
             notifier.produce_all()
             assert notifier.deliver().sent == 2
+            # The daily digest goes the same way (a report's skyddsbedömning is due today).
+            runtime.app.receive_child_report(
+                actor="forste", unit="utredning", received_at=datetime.now(UTC),
+                case_reference="BoU 1",
+            )
+            assert [d.delivered for d in send_digests(runtime, today=runtime.app.today())] \
+                == ["smtp"]
         finally:
             runtime.close()
     finally:
         server.stop()
-    assert len(server.inbox.messages) == 2
-    assert logins and logins[0] == ("tracker", "hemligt-losenord")
+    assert len(server.inbox.messages) == 3
+    assert "Bevakning Utredningsenheten" in str(server.inbox.messages[2][1]["Subject"])
+    assert logins == [("tracker", "hemligt-losenord")] * 2
 
 
 def test_without_a_mail_server_the_mails_are_logged_and_shown_as_such(

@@ -308,17 +308,169 @@ def test_every_link_opens_a_page_of_the_tracker(
     }
 
 
-@pytest.mark.parametrize("kind", ["deviation_filed"])
-def test_a_person_who_turned_a_kind_off_gets_none_of_it(
+# --- every kind at once: once each, to the right people, none of the free text ------------
+
+# Every free text a case can carry, each in a field of its own; none may reach a mail.
+FREE_TEXT = {
+    "description": "Knivar låg framme på köksbänken i HVB-hemmets kök",
+    "immediate_actions": "Personalen låste in knivarna direkt",
+    "case_reference": "SN 2026/4711",
+    "feedback": "Vi har pratat med personalgruppen om knivlådan",
+    "measure": "Inventera knivar och saxar varje kväll",
+    "reason": "Ungdomarna kunde ha skadat sig svårt på knivarna",
+    "child_reference": "BoU 2026/0815",
+}
+# Who the scenario below mails, and about what: once each (the first handler twice: the
+# report is hers, then no longer hers).
+EVERY_KIND = [
+    ("chef", "deviation_filed"), ("chef2", "deviation_filed"),
+    ("rapportor", "feedback_given"),
+    ("lexsarah", "lex_sarah_opened"), ("lexsarah2", "lex_sarah_opened"),
+    ("lexsarah", "ivo_deadline"), ("lexsarah2", "ivo_deadline"),
+    ("handlaggare.anna", "child_report_assigned"),
+    ("handlaggare.bo", "child_report_assigned"), ("handlaggare.bo", "child_report_assigned"),
+    ("chef2", "measure_due"),
+]
+
+
+def every_kind(runtime: Runtime, notifier: Notifier, *, scan_on_day: int) -> None:
+    """One of each cause: a deviation filed (its unit managers), feedback (its reporter), a
+    measure (its responsible user), an escalation (the Lex Sarah-ansvariga), a child report
+    assigned then reassigned (the new and the old handler); then the reminders' scan
+    `scan_on_day` days on (the IVO target and the measure) and delivery."""
+    app = runtime.app
+    today = app.today()
+    deviation = app.file_deviation(
+        actor="rapportor", unit="utredning", category="genomforande", subcategory=None,
+        occurred_on=today - timedelta(days=1), description=FREE_TEXT["description"],
+        immediate_actions=FREE_TEXT["immediate_actions"],
+        case_reference=FREE_TEXT["case_reference"],
+    )
+    app.give_feedback(deviation.id, actor="chef", message=FREE_TEXT["feedback"])
+    app.add_measure(deviation.id, actor="chef", description=FREE_TEXT["measure"],
+                    responsible="chef2", due_on=today + timedelta(days=scan_on_day + 1))
+    app.escalate_to_lex_sarah(deviation.id, actor="utvecklare", reason=FREE_TEXT["reason"],
+                              opened_on=today)
+    report = app.receive_child_report(
+        actor="forste", unit="utredning", received_at=datetime.now(UTC) - timedelta(days=2),
+        case_reference=FREE_TEXT["child_reference"],
+    )
+    app.assign_handler(report.id, actor="forste", handler="handlaggare.bo")
+    app.assign_handler(report.id, actor="forste", handler="handlaggare.anna")
+    run(notifier)
+    notifier.scan_reminders(today + timedelta(days=scan_on_day))
+    run(notifier)
+
+
+def who_got_what(runtime: Runtime, smtp: SmtpServer) -> list[tuple[str, str]]:
+    """(username, kind) of every mail the server received, by the outbox's record of it."""
+    sent = {(row["address"], row["subject"]): (row["username"], row["kind"])
+            for row in recent_mail(runtime.engine, limit=1000)}
+    return sorted(sent[rcpts[0], str(m["Subject"])] for rcpts, m in smtp.inbox.messages)
+
+
+def test_each_kind_goes_once_to_the_right_people_and_no_mail_carries_free_text(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    every_kind(mail_runtime, notifier, scan_on_day=12)  # 2 days before the IVO target
+    assert who_got_what(mail_runtime, smtp) == sorted(EVERY_KIND)
+    assert all(len(rcpts) == 1 for rcpts, _ in smtp.inbox.messages)
+    # The daily digest over the same server: the child report's skyddsbedömning is due.
+    from tracker.digest import send_digests
+
+    digests = send_digests(mail_runtime, today=mail_runtime.app.today())
+    assert [d.delivered for d in digests] == ["smtp"]
+    assert "Bevakning Utredningsenheten" in str(smtp.inbox.messages[-1][1]["Subject"])
+    for _, message in smtp.inbox.messages:
+        content = texts(message)
+        for field, text in FREE_TEXT.items():
+            assert text not in content, (field, content)
+            # Not even a part of one (a mail cut off in the middle would still leak).
+            for word in text.split():
+                if len(word) > 6:
+                    assert word not in content, (field, word, content)
+
+
+def test_the_ivo_target_and_the_warning_days_come_from_the_settings(
+    mail_runtime: Runtime, people: dict[str, Account], smtp: SmtpServer
+) -> None:
+    """TRACKER_IVO_TARGET_DAYS=30 and TRACKER_WARNING_DAYS=7 instead of 14 and 3."""
+    mail_runtime.settings = dataclasses.replace(
+        mail_runtime.settings, ivo_target_days=30, warning_days=7
+    )
+    notifier = Notifier(mail_runtime)
+    notifier.ensure_position()
+    app = mail_runtime.app
+    today = app.today()
+    deviation_id = file(mail_runtime)
+    case = app.escalate_to_lex_sarah(deviation_id, actor="utvecklare", reason="Risk.",
+                                     opened_on=today)
+    app.add_measure(deviation_id, actor="chef", description="Skriv rutinen.",
+                    responsible="chef2", due_on=today + timedelta(days=10))
+    run(notifier)
+    opened = smtp.inbox.to("lexsarah")[0].get_content()
+    assert f"{(today + timedelta(days=30)).isoformat()} (30 dagar kvar)" in opened
+    smtp.inbox.messages.clear()
+
+    notifier.scan_reminders(today + timedelta(days=2))  # the measure: 8 days left
+    run(notifier)
+    assert smtp.inbox.messages == []
+    notifier.scan_reminders(today + timedelta(days=3))  # 7 days left: within the warning
+    run(notifier)
+    [soon] = smtp.inbox.to("chef2")
+    assert str(soon["Subject"]).endswith("ska snart vara klar")
+    assert f"{(today + timedelta(days=10)).isoformat()} (7 dagar kvar)" in soon.get_content()
+    assert smtp.inbox.to("lexsarah") == []
+    notifier.scan_reminders(today + timedelta(days=22))  # the IVO target: 8 days left
+    run(notifier)
+    assert smtp.inbox.to("lexsarah") == []
+    notifier.scan_reminders(today + timedelta(days=23))  # 7 days left
+    run(notifier)
+    [reminder] = smtp.inbox.to("lexsarah")
+    assert str(reminder["Subject"]) == (
+        f"[Avvikelser] Lex Sarah {case.number}: tidsmålet för IVO-anmälan närmar sig"
+    )
+    assert f"{(today + timedelta(days=30)).isoformat()} (7 dagar kvar)" in (
+        reminder.get_content()
+    )
+
+
+@pytest.mark.parametrize(("person", "kind"), [
+    ("chef", "deviation_filed"), ("rapportor", "feedback_given"),
+    ("lexsarah", "lex_sarah_opened"), ("lexsarah", "ivo_deadline"),
+    ("handlaggare.bo", "child_report_assigned"), ("chef2", "measure_due"),
+])
+def test_a_person_who_turned_a_kind_off_gets_none_of_it_and_the_rest_as_before(
     mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account],
-    kind: str,
+    person: str, kind: str,
 ) -> None:
     from tracker.notifications import Kind, set_optouts
 
-    set_optouts(mail_runtime.engine, people["chef"].id, {Kind(kind)})
-    deviation_id = file(mail_runtime)
-    mail_runtime.app.give_feedback(deviation_id, actor="chef", message=SECRET_FEEDBACK)
+    set_optouts(mail_runtime.engine, people[person].id, {Kind(kind)})
+    every_kind(mail_runtime, notifier, scan_on_day=12)
+    assert who_got_what(mail_runtime, smtp) == sorted(
+        sent for sent in EVERY_KIND if sent != (person, kind)
+    )
+
+
+def test_imported_history_mails_nobody(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    """Deviations imported from an earlier spreadsheet are history, not news: the unit
+    managers get no "Ny avvikelse" for each of its rows."""
+    from events.history_import import ImportKind
+
+    sheet = (
+        "rapporterad,inträffad,enhet,kvalitetsområde,underkategori,beskrivning,status,"
+        "lex_sarah,diarienummer\n"
+        + "".join(f"2016-0{m}-04,2016-0{m}-02,utredning,samverkan,,Gammal brist {m},"
+                  "avslutad,nej,\n" for m in range(1, 4))
+    ).encode()
+    record = mail_runtime.app.store_import(ImportKind.ROWS, sheet, "gamla.csv",
+                                           actor="utvecklare")
+    assert len(record.deviation_ids) == 3
+    file(mail_runtime)  # a new one still mails
     run(notifier)
-    assert smtp.inbox.to("chef") == []
-    assert len(smtp.inbox.to("chef2")) == 1
-    assert len(smtp.inbox.to("rapportor")) == 1  # other kinds still go out
+    assert who_got_what(mail_runtime, smtp) == [
+        ("chef", "deviation_filed"), ("chef2", "deviation_filed"),
+    ]
