@@ -14,13 +14,14 @@ sign-in provider); a user without an address, inactive, or who turned the kind o
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
 import sqlalchemy as sa
 
+from tracker.access import opens_child_report, opens_deviation, opens_lex_sarah
 from tracker.accounts import Account, Accounts, Role
 from tracker.config import Settings
 from tracker.tables import notification_optouts, user_units, users
@@ -75,6 +76,7 @@ DEVIATION_PATH = "/avvikelser/{id}"
 LEX_SARAH_PATH = "/lex-sarah/{id}"
 CHILD_REPORT_PATH = "/anmalningar/{id}"
 SETTINGS_PATH = "/installningar"
+START_PATH = "/"  # Att göra
 
 
 @dataclass(frozen=True)
@@ -167,21 +169,31 @@ class Composer:
         return self.base_url + path.format(id=case_id)
 
     def _mails(
-        self, key: str, kind: Kind, recipients: Iterable[Account], subject: str, lines: list[str]
+        self, key: str, kind: Kind, recipients: Iterable[Account], subject: str, lines: list[str],
+        link: tuple[str, str], opens: Callable[[Account], bool], *, on_todo: bool = True,
     ) -> list[Mail]:
+        """One mail per recipient; the case's link (label, url) only for those who can open
+        its page (a handler with the rapportör role cannot open child reports), the others
+        are pointed to their Att göra, where the case is listed (`on_todo`)."""
         footer = [
             "",
             "Meddelandet innehåller inga uppgifter om enskilda; läs ärendet i avvikelsetrackern.",
             f"Välj vilka e-postmeddelanden du får under Mina inställningar: "
             f"{self.base_url}{SETTINGS_PATH}",
         ]
-        body = "\n".join([*lines, *footer]) + "\n"
         seen: set[str] = set()
         mails = []
         for account in recipients:
             if account.username in seen or not account.email:
                 continue
             seen.add(account.username)
+            if opens(account):
+                ending = ["", f"{link[0]}: {link[1]}"]
+            elif on_todo:
+                ending = ["", f"Du hittar den under Att göra: {self.base_url}{START_PATH}"]
+            else:
+                ending = []
+            body = "\n".join([*lines, *ending, *footer]) + "\n"
             mails.append(
                 Mail(
                     f"{key}:{account.username}", kind, account.username, account.email,
@@ -194,6 +206,9 @@ class Composer:
         self, key: str, recipients: Iterable[Account], *, deviation_id: UUID, number: str,
         unit: str, category: str, reported_on: date,
     ) -> list[Mail]:
+        def opens(account: Account) -> bool:
+            return opens_deviation(account, unit, None)
+
         return self._mails(
             key, Kind.DEVIATION_FILED, recipients,
             f"Ny avvikelse {number} i {self.unit(unit)}",
@@ -204,15 +219,17 @@ class Composer:
                 f"Enhet: {self.unit(unit)}",
                 f"Kvalitetsområde: {category}",
                 f"Rapporterad: {reported_on.isoformat()}",
-                "",
-                f"Öppna avvikelsen: {self.link(DEVIATION_PATH, deviation_id)}",
             ],
+            ("Öppna avvikelsen", self.link(DEVIATION_PATH, deviation_id)), opens,
         )
 
     def feedback_given(
         self, key: str, recipients: Iterable[Account], *, deviation_id: UUID, number: str,
         unit: str,
     ) -> list[Mail]:
+        def opens(account: Account) -> bool:
+            return True  # the reporter opens her own report
+
         return self._mails(
             key, Kind.FEEDBACK_GIVEN, recipients,
             f"Återkoppling på din avvikelse {number}",
@@ -221,15 +238,15 @@ class Composer:
                 "",
                 f"Avvikelse: {number}",
                 f"Enhet: {self.unit(unit)}",
-                "",
-                f"Läs återkopplingen: {self.link(DEVIATION_PATH, deviation_id)}",
             ],
+            ("Läs återkopplingen", self.link(DEVIATION_PATH, deviation_id)), opens,
         )
 
     def lex_sarah_opened(
         self, key: str, recipients: Iterable[Account], *, case_id: UUID, number: str,
         deviation_number: str, unit: str, target: date, days_left: int,
     ) -> list[Mail]:
+        opens = opens_lex_sarah
         return self._mails(
             key, Kind.LEX_SARAH_OPENED, recipients,
             f"Ny Lex Sarah-utredning {number} i {self.unit(unit)}",
@@ -241,9 +258,8 @@ class Composer:
                 f"Enhet: {self.unit(unit)}",
                 f"Tidsmål för anmälan till IVO om missförhållandet är allvarligt: "
                 f"{target.isoformat()} ({_days(days_left)})",
-                "",
-                f"Öppna utredningen: {self.link(LEX_SARAH_PATH, case_id)}",
             ],
+            ("Öppna utredningen", self.link(LEX_SARAH_PATH, case_id)), opens,
         )
 
     def ivo_deadline(
@@ -251,6 +267,7 @@ class Composer:
         unit: str, target: date, days_left: int,
     ) -> list[Mail]:
         passed = days_left < 0
+        opens = opens_lex_sarah
         return self._mails(
             key, Kind.IVO_DEADLINE, recipients,
             f"Lex Sarah {number}: tidsmålet för IVO-anmälan "
@@ -262,9 +279,8 @@ class Composer:
                 f"Enhet: {self.unit(unit)}",
                 f"Tidsmål för anmälan till IVO: {target.isoformat()} ({_days(days_left)})",
                 "Ett allvarligt missförhållande ska anmälas till IVO snarast.",
-                "",
-                f"Öppna utredningen: {self.link(LEX_SARAH_PATH, case_id)}",
             ],
+            ("Öppna utredningen", self.link(LEX_SARAH_PATH, case_id)), opens,
         )
 
     def child_report_assigned(
@@ -281,6 +297,10 @@ class Composer:
             subject = f"Anmälan {number} är inte längre din"
             first = f"Anmälan {number} har fått en annan handläggare och är inte längre din."
             clock = f"Förhandsbedömningen ska vara klar: {deadline.isoformat()}"
+
+        def opens(account: Account) -> bool:
+            return opens_child_report(account, unit)
+
         return self._mails(
             key, Kind.CHILD_REPORT_ASSIGNED, recipients, subject,
             [
@@ -289,9 +309,8 @@ class Composer:
                 f"Anmälan: {number}",
                 f"Enhet: {self.unit(unit)}",
                 clock,
-                "",
-                f"Öppna anmälan: {self.link(CHILD_REPORT_PATH, report_id)}",
             ],
+            ("Öppna anmälan", self.link(CHILD_REPORT_PATH, report_id)), opens, on_todo=yours,
         )
 
     def measure_due(
@@ -299,6 +318,9 @@ class Composer:
         measure: int, unit: str, due_on: date, days_left: int,
     ) -> list[Mail]:
         late = days_left < 0
+        def opens(account: Account) -> bool:
+            return opens_deviation(account, unit, None)
+
         return self._mails(
             key, Kind.MEASURE_DUE, recipients,
             f"Åtgärd {measure} i avvikelse {number} "
@@ -309,9 +331,8 @@ class Composer:
                 f"Avvikelse: {number}",
                 f"Enhet: {self.unit(unit)}",
                 f"Åtgärden ska vara klar: {due_on.isoformat()} ({_days(days_left)})",
-                "",
-                f"Öppna avvikelsen: {self.link(DEVIATION_PATH, deviation_id)}",
             ],
+            ("Öppna avvikelsen", self.link(DEVIATION_PATH, deviation_id)), opens,
         )
 
 

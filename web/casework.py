@@ -4,7 +4,6 @@ statuses and clocks come from the aggregates themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -21,29 +20,16 @@ from events.lex_sarah import (
     IvoInvestigation,
     LexSarahCase,
 )
-from tracker.accounts import Account, Role
+from tracker.access import CHILD_REPORT_ROLES as CHILD_REPORT_ROLES  # re-exported: the rules
+from tracker.access import LEX_SARAH_ROLES as LEX_SARAH_ROLES
+from tracker.access import child_report_scope as child_report_scope
+from tracker.access import reaches_unit as reaches_unit
+from tracker.accounts import Role
 from tracker.application import HistoryEntry
 from web.schemas import history_dicts
 
-LEX_SARAH_ROLES: frozenset[Role] = frozenset({Role.LEX_SARAH_ANSVARIG, Role.VERKSAMHETSUTVECKLARE})
-CHILD_REPORT_ROLES: frozenset[Role] = frozenset(
-    {Role.FORSTE_SOCIALSEKRETERARE, Role.ENHETSCHEF, Role.VERKSAMHETSUTVECKLARE}
-)
 # Rollups are counts across every unit: for the roles that see every deviation.
 REPORT_ROLES: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.LEX_SARAH_ANSVARIG})
-
-
-def child_report_scope(account: Account) -> Collection[str] | None:
-    """Units whose child reports the account reaches; None = all. An enhetschef sees only
-    their own units; the 1:e socialsekreterare and the quality developer see every unit."""
-    if account.role is Role.ENHETSCHEF:
-        return account.units
-    return None
-
-
-def reaches_unit(account: Account, unit: str) -> bool:
-    scope = child_report_scope(account)
-    return scope is None or unit in scope
 
 
 # --- Swedish labels ----------------------------------------------------------------------

@@ -7,14 +7,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol
 
+from tracker.access import SEES_ALL_DEVIATIONS, in_scope, opens_deviation
 from tracker.accounts import Account, Role
 
 EVERY_ROLE: frozenset[Role] = frozenset(Role)
 # Reviewers handle deviations (the inbox); the Lex Sarah role reads them for its investigations.
 REVIEWERS: frozenset[Role] = frozenset({Role.ENHETSCHEF, Role.VERKSAMHETSUTVECKLARE})
-SEES_ALL_DEVIATIONS: frozenset[Role] = frozenset(
-    {Role.VERKSAMHETSUTVECKLARE, Role.LEX_SARAH_ANSVARIG}
-)
 # Who may set `reported_on` (paper reports, importing earlier years).
 BACKDATES_REPORTS: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
 
@@ -40,13 +38,6 @@ class HasUnit(Protocol):
     reporter: str
 
 
-def in_scope(account: Account, unit: str) -> bool:
-    """Whether the account's role reaches this unit's cases at all."""
-    if account.role in SEES_ALL_DEVIATIONS:
-        return True
-    return account.role is Role.ENHETSCHEF and unit in account.units
-
-
 def unit_scope(account: Account) -> Collection[str] | None:
     """Units the account's list views are limited to; None = every unit."""
     if account.role in SEES_ALL_DEVIATIONS:
@@ -57,7 +48,7 @@ def unit_scope(account: Account) -> Collection[str] | None:
 
 
 def can_view_deviation(account: Account, deviation: HasUnit) -> bool:
-    return deviation.reporter == account.username or in_scope(account, deviation.unit)
+    return opens_deviation(account, deviation.unit, deviation.reporter)
 
 
 def can_act(account: Account, action: str, deviation: HasUnit) -> bool:

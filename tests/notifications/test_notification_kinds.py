@@ -13,14 +13,13 @@ from uuid import UUID
 import pytest
 from lex_sarah_support import cover_remaining_kinds_in
 from notification_support import BASE_URL, SmtpServer
-from support import address
+from support import address, log_in, make_app
 
 from events.lex_sarah import FindingKind, FindingNature, Grade
 from tracker.accounts import Account
 from tracker.notifier import Notifier
 from tracker.outbox import recent_mail
 from tracker.runtime import Runtime
-from web import create_app
 
 SECRET_DESCRIPTION = "Knivar låg framme på köksbänken i HVB-hemmets kök"
 SECRET_FEEDBACK = "Vi har pratat med personalgruppen om knivlådan"
@@ -168,7 +167,13 @@ def test_reassigning_a_child_report_tells_the_new_handler_and_the_previous_one(
         f"[Avvikelser] Anmälan {report.number} är inte längre din"
     ]
     assert "inte längre din" in old[1].get_content()
-    assert link_in(old[1]) == f"{BASE_URL}/anmalningar/{report.id}"
+    # Handlers with the rapportör role cannot open child reports: the new one is pointed
+    # to Att göra, where the report is listed; the previous one gets no link to it.
+    assert link_in(first[0]) == f"{BASE_URL}/"
+    assert "Du hittar den under Att göra" in first[0].get_content()
+    assert [w for w in old[1].get_content().split() if w.startswith(BASE_URL)] == [
+        f"{BASE_URL}/installningar"
+    ]
     assert len(smtp.inbox.messages) == 3
     assert_no_free_text(smtp)
 
@@ -282,30 +287,46 @@ def test_the_ivo_target_reminder_goes_to_every_lex_sarah_responsible_once(
     assert_no_free_text(smtp)
 
 
-def test_every_link_opens_a_page_of_the_tracker(
+def test_every_link_opens_its_page_for_the_person_it_was_sent_to(
     mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
 ) -> None:
+    """Signed in as the recipient, each link in each mail answers 200: the case page when
+    the recipient may open it, otherwise Att göra (a handler with the rapportör role
+    cannot open child reports; an enhetschef not the other units' deviations)."""
     app = mail_runtime.app
-    deviation_id = file(mail_runtime)
-    app.escalate_to_lex_sarah(deviation_id, actor="utvecklare", reason="Risk.",
-                              opened_on=app.today())
+    today = app.today()
+    every_kind(mail_runtime, notifier, scan_on_day=12)
     report = app.receive_child_report(
         actor="forste", unit="utredning", received_at=datetime.now(UTC) - timedelta(hours=1),
         case_reference="BoU 2026/8",
     )
-    app.assign_handler(report.id, actor="forste", handler="handlaggare.anna")
+    app.assign_handler(report.id, actor="chef", handler="forste")  # she can open it
+    elsewhere = file(mail_runtime)
+    app.add_measure(elsewhere, actor="chef", description="Fråga HVB-hemmet.",
+                    responsible="chef_hvb", due_on=today + timedelta(days=1))
     run(notifier)
-    flask_app = create_app(runtime=mail_runtime)
+    notifier.scan_reminders(today)
+    run(notifier)
+    sent = {(row["address"], row["subject"]): row["username"]
+            for row in recent_mail(mail_runtime.engine, limit=1000)}
+    flask_app = make_app(mail_runtime)
     adapter = flask_app.url_map.bind("avvikelser.kommun.example")
-    endpoints = set()
-    for _, message in smtp.inbox.messages:
+    opened: dict[str, set[str]] = {}
+    for rcpts, message in smtp.inbox.messages:
+        username = sent[rcpts[0], str(message["Subject"])]
+        client = flask_app.test_client()
+        log_in(client, username)
         for word in message.get_content().split():
             if word.startswith(BASE_URL):
-                endpoint, _ = adapter.match(urlsplit(word).path)
-                endpoints.add(endpoint)
-    assert endpoints == {
-        "deviations.detail", "lex_sarah.case", "child_reports.report", "settings.index"
-    }
+                path = urlsplit(word).path
+                assert client.get(path).status_code == 200, (username, path)
+                endpoint, _ = adapter.match(path)
+                opened.setdefault(endpoint, set()).add(username)
+    assert opened["child_reports.report"] == {"forste"}
+    assert opened["home.index"] == {"handlaggare.anna", "handlaggare.bo", "chef_hvb"}
+    assert opened["deviations.detail"] == {"chef", "chef2", "rapportor"}
+    assert opened["lex_sarah.case"] == {"lexsarah", "lexsarah2"}
+    assert len(opened["settings.index"]) == 9  # every recipient
 
 
 # --- every kind at once: once each, to the right people, none of the free text ------------
