@@ -286,11 +286,21 @@ def _year_over_year_figure(
     figure.suptitle(title, x=0.01, y=0.98, ha="left", va="top", fontsize=11)
     if series:
         _legend_below(axes, len(series))
+    _say_when_nothing_is_known(axes, series)
     return figure, _series_description(series)
 
 
 def _legend_below(axes: Any, columns: int) -> None:
     axes.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=columns)
+
+
+def _say_when_nothing_is_known(axes: Any, series: dict[int, tuple[int | None, ...]]) -> None:
+    """Years on the chart but not one month with a figure: say so in the plot, so empty axes
+    are not read as a row of zeros."""
+    if series and all(n is None for counts in series.values() for n in counts):
+        axes.set_yticks([])  # no 0 on the count axis either
+        axes.text(0.5, 0.5, "Uppgift saknas", transform=axes.transAxes, ha="center",
+                  va="center", fontsize=14, color="#1a1a1a")
 
 
 def monthly_bars_chart(chart_id: str, *, title: str, series: Series) -> Markup:
@@ -347,4 +357,5 @@ def _monthly_bars_figure(
     figure.suptitle(title, x=0.01, y=0.98, ha="left", va="top", fontsize=11)
     if years:
         _legend_below(axes, len(series))
+    _say_when_nothing_is_known(axes, series)
     return figure, _series_description(series)

@@ -4,16 +4,19 @@ page with a chart logs a console error or a CSP violation.
 A chart whose styling the CSP blocked draws as a black box; one that failed to draw at all is
 blank. Both are caught from a screenshot of the chart element: its pixels must be mostly the
 white background, with some drawn in the chart's first series colour (the bars or lines) and
-some dark ink (axes and labels)."""
+some dark ink (axes and labels). Which pages have a chart is found by following every link
+from the start page, so a page that gains a chart cannot be left out of the check."""
 
 from __future__ import annotations
 
 import io
 import os
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,12 +132,51 @@ def chart_pages(live_server: LiveServer) -> list[str]:
     ]
 
 
+LINK = re.compile(r'href="(/[^"#]*)"')
+CHART = re.compile(r'<svg[^>]*\bclass="chart"')
+NOT_PAGES = re.compile(r"^/static/|\.(csv|xlsx|pdf|docx|ico|svg|css|js)(\?|$)|^/api/")
+
+
+def shape(path: str) -> str:
+    """A page's route, without its query and with ids and numbers as placeholders."""
+    path = path.split("?", 1)[0].replace("&amp;", "&")
+    path = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "{id}", path)
+    return re.sub(r"\d+", "{n}", path)
+
+
+def pages_with_charts(page: Page, live_server: LiveServer) -> dict[str, str]:
+    """Every page reachable by links from the start page (one address per route), and of
+    those the ones that draw a chart: {route: first address seen}."""
+    queue, routes, charts = ["/"], {shape("/")}, {}
+    while queue:
+        path = queue.pop(0)
+        response = page.request.get(live_server(path))
+        assert response.status < 500, path
+        if "text/html" not in response.headers.get("content-type", ""):
+            continue
+        html = response.text()
+        if CHART.search(html):
+            charts[shape(path)] = path
+        for link in LINK.findall(html):
+            link = link.replace("&amp;", "&")
+            if NOT_PAGES.search(link) or shape(link) in routes:
+                continue
+            routes.add(shape(link))
+            queue.append(link)
+    # the crawl reached the app, not only the login page
+    assert {"/rapporter/", "/rapporter/namnd/", "/avvikelser/{id}", "/atgarder"} <= routes, routes
+    return charts
+
+
 def test_every_chart_is_drawn_under_the_apps_csp(
     watched: Watched, live_server: LiveServer, deviations: None
 ) -> None:
     page = watched.page
     seen = 0
     paths = chart_pages(live_server)
+    # the pages below are all the pages with a chart: a new one must be added to the list
+    found = pages_with_charts(page, live_server)
+    assert set(found) <= {shape(path) for path in paths}, found
     for path in paths:
         response = page.goto(live_server(path))
         assert response is not None
@@ -177,7 +219,7 @@ WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
 
 
 def test_the_report_pages_on_a_phone_and_in_print(
-    browser: Browser, live_server: LiveServer, deviations: None
+    browser: Browser, live_server: LiveServer, deviations: None, tmp_path: Path
 ) -> None:
     """390 px wide: no sideways scrolling, the charts fit; printed: only the document."""
     context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm",
@@ -203,7 +245,25 @@ def test_the_report_pages_on_a_phone_and_in_print(
     assert not phone.locator(".doc-actions").is_visible()
     assert phone.locator("article.document").is_visible()
     assert phone.locator("article.document svg.chart").count() == 3
+    headings = phone.locator("article.document :is(h1, h2, h3, caption)").all_inner_texts()
+    # printed from the browser (Chromium's own PDF of the print layout): A4 pages numbered
+    # "Sida n(N)", every chart whole on one page, no heading left alone at a page's foot
+    pages = _pdf_pages(phone.pdf(), tmp_path)
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert f"Sida {number}({len(pages)})" in text, number
+    ends = [[line.strip() for line in text.splitlines() if line.strip()][-1]
+            for text in pages[:-1]]
+    assert not [end for end in ends if any(h.startswith(end) for h in headings)], ends
     context.close()
+
+
+def _pdf_pages(body: bytes, folder: Path) -> list[str]:
+    path = folder / "printed.pdf"
+    path.write_bytes(body)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return [page for page in text.split("\f") if page.strip()]
 
 
 def test_the_check_sees_a_chart_the_csp_blocked(page: Page, live_server: LiveServer) -> None:
@@ -270,3 +330,11 @@ def test_the_new_report_pages_have_no_wcag_violations(
     assert page.locator(".error-summary").count() == 1
     assert_accessible(page)
     assert page.evaluate("window.__cspViolations") == []
+    # nothing logged but the three refusals this test asked for (each is also a console line)
+    refused = [p for p in watched.problems if p.startswith("422 ")]
+    assert [p.split("/", 3)[-1] for p in refused] == [
+        "rapporter/namnd/?month=13", "rapporter/kvalitetsberattelse/?year=1",
+        f"{report.lstrip('/')}/faststall"]
+    others = [p for p in watched.problems if p not in refused]
+    assert others == ["console error: Failed to load resource: the server responded with a "
+                      "status of 422 (UNPROCESSABLE ENTITY)"] * 3, others

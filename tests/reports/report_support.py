@@ -81,6 +81,16 @@ class Pdf:
         return found
 
 
+def page_ends(pdf: Pdf) -> list[str]:
+    """The last line of text on each page but the last: a heading or a table's caption there
+    is cut off from what it heads."""
+    ends = []
+    for text in pdf.pages[:-1]:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        ends.append(lines[-1] if lines else "")
+    return ends
+
+
 def read_pdf(body: bytes, folder: Path, name: str = "document") -> Pdf:
     assert body.startswith(b"%PDF-")
     path = folder / f"{name}.pdf"

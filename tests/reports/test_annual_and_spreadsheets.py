@@ -13,7 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from report_support import docx_document, read_pdf
+from report_support import docx_document, page_ends, read_pdf
 
 from tracker.runtime import Runtime
 
@@ -30,14 +30,14 @@ def _rows(sheet: Any) -> list[list[Any]]:
 
 
 def test_the_annual_section_as_excel_holds_tabell_32_with_numbers(
-    api: Callable[..., Any], january_2018: list[str]
+    api: Callable[..., Any], january_2018: list[str], client_for: Callable[[str], Any]
 ) -> None:
     response = api("utvecklare", "GET", ANNUAL + "xlsx")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == XLSX
     assert 'filename="avvikelser-2018.xlsx"' in response.headers["Content-Disposition"]
     book = _workbook(response.get_data())
-    assert book.sheetnames == ["Tabell 32 2018", "Avvikelser per år", "Per månad"]
+    assert book.sheetnames == ["Tabell 32 2018", "Avvikelser per år", "Per månad", "Orsaker"]
     table = _rows(book["Tabell 32 2018"])
     assert table[0] == ["Kvalitetsområde", "IFO", "HVB", "Totalt", "Lex Sarah-utredningar"]
     rows = {row[0]: row[1:] for row in table[1:]}
@@ -60,6 +60,38 @@ def test_the_annual_section_as_excel_holds_tabell_32_with_numbers(
     ]
     months = _rows(book["Per månad"])
     assert months[1] == ["jan", "uppgift saknas", "uppgift saknas", 13]
+    # the causes, as the annual table's own Excel file has them
+    causes = _rows(book["Orsaker"])
+    assert causes[0] == ["Orsak (enligt orsaksanalyserna)", "IFO", "HVB", "Totalt"]
+    assert ["Frånvaro eller bemanning", 1, 0, 1] in causes
+    page_file = client_for("utvecklare").get("/rapporter/ar.xlsx?year=2018").get_data()
+    assert causes == _rows(_workbook(page_file)["Orsaker"])
+
+
+def test_the_annual_section_for_a_year_before_the_tracker_reads_uppgift_saknas(
+    api: Callable[..., Any], january_2018: list[str], client_for: Callable[[str], Any],
+    tmp_path: Path,
+) -> None:
+    page = client_for("utvecklare").get("/rapporter/kvalitetsberattelse/?year=2017")
+    html = page.get_data(as_text=True)
+    assert '<option value="2017" selected>' in html  # not another year in the select
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    pdf = " ".join(read_pdf(api("utvecklare", "GET", "/api/v1/reports/annual/document?"
+                                "year=2017&format=pdf").get_data(), tmp_path).text.split())
+    word = docx_document(api("utvecklare", "GET", "/api/v1/reports/annual/document?"
+                             "year=2017&format=docx").get_data())
+    word_text = " ".join(p.text for p in word.paragraphs)
+    for document in (text, pdf, word_text):
+        assert "Uppgift saknas för 2017" in document
+        assert ("Lex Sarah-utredningar som inleddes 2017 med anledning av avvikelser: "
+                "uppgift saknas") in document
+    book = _workbook(api("utvecklare", "GET", "/api/v1/reports/annual/document?year=2017&"
+                         "format=xlsx").get_data())
+    table = _rows(book["Tabell 32 2017"])[1:]
+    assert [row[0] for row in table][-1] == "TOTALT"
+    assert all(row[1:] == ["uppgift saknas"] * 4 for row in table)  # never 0
+    causes = _rows(book["Orsaker"])[1:]
+    assert causes and all(row[1:] == ["uppgift saknas"] * 3 for row in causes)
 
 
 def test_the_annual_section_as_pdf_and_word(
@@ -74,6 +106,9 @@ def test_the_annual_section_as_pdf_and_word(
     assert "Avvikelser uppgift saknas uppgift saknas uppgift saknas uppgift saknas 13" in flat
     assert "Lex Sarah-utredningar som inleddes 2018 med anledning av avvikelser: 0" in flat
     assert "Sida 1(" in flat
+    # no heading or table caption is left at the foot of a page, away from its table
+    headings = ("Avvikelser per", "Antal avvikelser per år", "Lex Sarah-utredningar")
+    assert not [end for end in page_ends(pdf) if end.startswith(headings)], page_ends(pdf)
     word = api("utvecklare", "GET", ANNUAL + "docx")
     assert word.status_code == 200
     document = docx_document(word.get_data())

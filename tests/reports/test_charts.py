@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 import pytest
+from markupsafe import Markup
 
-from web.charts import MONTHS_SV, bar_chart, year_over_year_chart
+from web.charts import MONTHS_SV, bar_chart, monthly_bars_chart, year_over_year_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -102,6 +104,29 @@ def test_empty_inputs_still_render_a_labelled_chart() -> None:
     assert bar.find(f"{SVG}desc").text == "Inga avvikelser."  # type: ignore[union-attr]
     yoy = _parse(year_over_year_chart("empty-yoy", title="Inga", series={}))
     assert yoy.get("role") == "img"
+
+
+def _texts(markup: str) -> list[str]:
+    svg = _parse(markup)
+    return [t.strip() for t in svg.itertext() if t.strip() and t.strip() != svg.findtext(
+        f"{SVG}title") and t.strip() != svg.findtext(f"{SVG}desc")]
+
+
+@pytest.mark.parametrize("chart", [year_over_year_chart, monthly_bars_chart])
+def test_years_without_a_single_figure_are_drawn_as_uppgift_saknas(
+    chart: Callable[..., Markup],
+) -> None:
+    """Before the tracker was taken into use: the plot says so and its count axis has no 0,
+    so empty axes are not read as months of zeros."""
+    nothing = {2016: [None] * 12, 2017: [None] * 12}
+    texts = _texts(str(chart("none", title="Inga", series=nothing)))
+    assert "Uppgift saknas" in texts
+    assert "0" not in texts and "1" not in texts
+    assert "2017 (uppgift saknas)" in texts
+    some = {2017: [None] * 12, 2018: [13, 0] + [None] * 10}
+    texts = _texts(str(chart("some", title="Några", series=some)))
+    assert "Uppgift saknas" not in texts
+    assert "0" in texts  # a month with data and no deviations is a 0 on the axis
 
 
 @pytest.mark.parametrize(

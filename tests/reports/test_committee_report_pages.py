@@ -181,9 +181,10 @@ def test_only_the_quality_developer_and_admin_change_reports(
 
 
 def test_a_month_before_the_tracker_was_used_reads_uppgift_saknas(
-    client_for: Callable[[str], Any], users: Any
+    client_for: Callable[[str], Any], users: Any, tmp_path: Path
 ) -> None:
-    response = client_for("utvecklare").get(PAGE)
+    client = client_for("utvecklare")
+    response = client.get(PAGE)
     page = _text(response)
     assert "Uppgift saknas för januari 2018" in page
     assert "Individ- och familjeomsorg: uppgift saknas för januari 2018." in page
@@ -191,6 +192,17 @@ def test_a_month_before_the_tracker_was_used_reads_uppgift_saknas(
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", appendix)
     assert len(cells) == 3 * 13 + 2 * 10  # appendix 1; appendix 2's tables per operation
     assert set(cells) == {"uppgift saknas"}  # no month shown as 0
+    # no n = 0 either, and appendix 1's chart says so instead of drawing empty axes
+    assert "n = 0" not in page
+    assert page.count("januari 2018, n = uppgift saknas") == 2
+    for document in (page, " ".join(read_pdf(client.get(f"{PAGE}.pdf").get_data(),
+                                             tmp_path).text.split())):
+        assert "n = 0" not in document
+        assert "Individ- och familjeomsorg (IFO) januari 2018, n = uppgift saknas" in document
+        assert "HVB och stödboende (HVB) januari 2018, n = uppgift saknas" in document
+        chart = document.split("Bilaga 1.", 1)[1].split("(uppgift saknas för januari", 1)[0]
+        assert re.search(r"Antal avvikelser .*Uppgift saknas .*2018 \(uppgift saknas\)", chart)
+        assert not re.search(r"\b0\b", chart)  # the count axis has no 0
 
 
 # The five late förhandsbedömningar of the January report, with the causes the source

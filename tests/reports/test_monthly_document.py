@@ -4,12 +4,21 @@ header block, page numbers "Sida 1(N)" and both appendix charts drawn."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from report_support import CATEGORY_HEADINGS, bar_columns, docx_document, ink, read_pdf
+from PIL import Image
+from report_support import (
+    CATEGORY_HEADINGS,
+    bar_columns,
+    docx_document,
+    ink,
+    page_ends,
+    read_pdf,
+)
 
 DOCUMENT = "/api/v1/reports/monthly/document?year=2018&month=1&format="
 
@@ -77,6 +86,11 @@ def test_the_pdf_pages_show_header_page_numbers_and_both_charts(
         number = box_of(page, f"{page + 1}({pages})")
         assert number[1] < images[page].height * 0.1  # in the top margin
         assert ink(images[page], number) > 0.05
+    # no heading or table caption is left at the foot of a page, away from what it heads
+    headings = ("Bilaga", "Bilagor", "Förslag till beslut", "Sammanfattning",
+                "Beskrivning av ärendet", "Avvikelser per", *CATEGORY_HEADINGS,
+                "Individ- och familjeomsorg (IFO)", "HVB och stödboende (HVB)")
+    assert not [end for end in page_ends(pdf) if end.startswith(headings)], page_ends(pdf)
     # the header block on page 1: kind, date and diary number, drawn
     for word in ("TJÄNSTESKRIVELSE", "Dnr:", "Handläggare:"):
         assert ink(images[0], box_of(0, word)) > 0.05, word
@@ -118,6 +132,12 @@ def test_the_january_report_as_word_has_headings_tables_and_charts(
     assert ["jan", "uppgift saknas", "uppgift saknas", "13"] in cells
     assert ["dec", "uppgift saknas", "uppgift saknas", "uppgift saknas"] in cells
     assert len(document.inline_shapes) == 3  # appendix 1 and a chart per operation
+    pictures = [rel.target_part.blob for rel in document.part.rels.values()
+                if rel.reltype.endswith("/image")]
+    assert len(pictures) == 3
+    for index, blob in enumerate(pictures):
+        picture = Image.open(io.BytesIO(blob)).convert("RGB")
+        assert bar_columns(picture, (0, 0, picture.width, picture.height)) >= 3, index
     header = document.sections[0].header.paragraphs[0]
     assert "NUMPAGES" in header._p.xml
     assert header.text.startswith("Sida")

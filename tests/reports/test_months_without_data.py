@@ -59,6 +59,9 @@ def test_pages_and_downloads_say_uppgift_saknas(
 
     december = client.get("/rapporter/manad?year=2017&month=12").get_data(as_text=True)
     assert "Uppgift saknas för december 2017" in december
+    # the year asked for is the one the form shows (not this year, a click from the wrong one)
+    assert '<option value="2017" selected>' in december
+    assert '<option value="2016" selected>' in yoy
     assert 'role="img"' not in december  # no chart of zeros
     assert "n = uppgift saknas" in december
     csv_text = client.get("/rapporter/manad.csv?year=2017&month=12").get_data().decode()
@@ -66,6 +69,7 @@ def test_pages_and_downloads_say_uppgift_saknas(
 
     annual = client.get("/rapporter/ar?year=2017").get_data(as_text=True)
     assert "Uppgift saknas för 2017" in annual
+    assert '<option value="2017" selected>' in annual
     assert "TOTALT" not in annual
     january = client.get("/rapporter/manad?year=2018&month=1").get_data(as_text=True)
     assert "<strong>13</strong> avvikelser kom in under januari 2018" in january

@@ -20,6 +20,7 @@ from web.display import category_name
 from web.documents import docx_writer
 from web.documents.committee import SeriesTable
 from web.documents.pdf import render_pdf
+from web.report_tables import cause_sheet, cause_table
 from web.runtime import application, fresh_views, runtime
 from web.xlsx_export import Sheet, render_xlsx
 
@@ -50,8 +51,10 @@ class AnnualDocument:
         return f"avvikelser-{self.year}"
 
     @property
-    def lex_sarah(self) -> int:
-        return self.total["lex_sarah"]
+    def lex_sarah(self) -> int | str:
+        """Lex Sarah investigations that arose from the year's deviations (MISSING for a
+        year without data: not 0)."""
+        return self.total["lex_sarah"] if self.has_data else MISSING
 
     @property
     def chart_title(self) -> str:
@@ -120,7 +123,7 @@ def to_docx(doc: AnnualDocument) -> bytes:
         writer.paragraphs(f"Uppgift saknas för {doc.year}.")
     writer.paragraphs(
         f"Lex Sarah-utredningar som inleddes {doc.year} med anledning av avvikelser: "
-        f"{doc.lex_sarah if doc.has_data else MISSING}."
+        f"{doc.lex_sarah}."
     )
     writer.heading("Antal avvikelser per år (Tabell 31)", 2)
     writer.table(["Uppgift", *[str(y) for y, _ in doc.totals]],
@@ -139,12 +142,14 @@ def to_docx(doc: AnnualDocument) -> bytes:
 
 def to_xlsx(doc: AnnualDocument) -> bytes:
     sheets = [
-        Sheet(f"Tabell 32 {doc.year}", TABLE_HEADER,
-              doc.table_rows() if doc.has_data else [[MISSING]]),
+        Sheet(f"Tabell 32 {doc.year}", TABLE_HEADER, doc.table_rows() if doc.has_data
+              else [[row[0], *[MISSING] * (len(row) - 1)] for row in doc.table_rows()]),
         Sheet("Avvikelser per år", ["Uppgift", *[str(y) for y, _ in doc.totals]],
               [["Avvikelser", *[n for _, n in doc.totals]]]),
         Sheet("Per månad", doc.series_table().header(), doc.series_table().body()),
     ]
     if doc.note:
         sheets = [Sheet(s.name, s.header, [*s.rows, [], [doc.note]]) for s in sheets]
+    # the year's causes, as the annual table's own Excel file has them (no imported causes)
+    sheets.append(cause_sheet(cause_table(doc.year, None, str(doc.year)), doc.has_data))
     return render_xlsx(sheets, title=doc.title)

@@ -102,7 +102,8 @@ class CommitteeDocument:
         )
 
     def operation_title(self, operation: dict[str, Any]) -> str:
-        return f"{operation['name']} ({operation['code']}) {self.period}, n = {operation['count']}"
+        n = operation["count"] if self.has_data else MISSING  # a month without data has no n
+        return f"{operation['name']} ({operation['code']}) {self.period}, n = {n}"
 
     def months_chart(self) -> Markup:
         return monthly_bars_chart("bilaga-1", title=self.series_title(), series=self.series())

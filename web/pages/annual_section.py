@@ -24,10 +24,10 @@ class YearQuery(BaseSchema):
     year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
 
 
-def _years() -> list[int]:
+def _years(shown: int) -> list[int]:
     this_year = application().today().year
     years = {row["year"] for row in queries.yearly_totals(runtime().engine)["years"]}
-    return sorted(years | {this_year, this_year - 1}, reverse=True)
+    return sorted(years | {this_year, this_year - 1, shown}, reverse=True)
 
 
 @bp.route("/")
@@ -37,7 +37,7 @@ def show() -> Any:
     year = (form.data.get("year") if form.ok else None) or application().today().year
     doc = annual.load(year)
     return render_template(
-        "annual_section/page.html", doc=doc, form=form, years=_years()
+        "annual_section/page.html", doc=doc, form=form, years=_years(year)
     ), 200 if form.ok else 422
 
 

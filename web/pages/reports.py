@@ -106,7 +106,7 @@ def monthly() -> Any:
         )
     return render_template(
         "reports/monthly.html", form=form, report=report, tables=tables, year=year,
-        month=month, period=period, month_names=MONTH_NAMES, years=_year_choices(),
+        month=month, period=period, month_names=MONTH_NAMES, years=_year_choices(year),
         has_data=has_data, missing=MISSING, footnote=_month_footnote(year, month),
         causes=cause_table(year, month, period),
     ), _status(form)
@@ -189,10 +189,12 @@ def _year(form: Form) -> int:
     return (form.data.get("year") if form.ok else None) or application().today().year
 
 
-def _year_choices() -> list[int]:
+def _year_choices(*shown: int) -> list[int]:
+    """Years with deviations, this year, and the years on the page (a year without data can
+    be asked for: its select must not show another year)."""
     this_year = application().today().year
     years = {row["year"] for row in queries.yearly_totals(runtime().engine)["years"]}
-    return sorted(years | {this_year}, reverse=True)
+    return sorted(years | {this_year, *shown}, reverse=True)
 
 
 def annual_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -214,7 +216,7 @@ def annual() -> Any:
     totals = queries.yearly_totals(runtime().engine)
     return render_template(
         "reports/annual.html", form=form, year=year, report=report,
-        rows=annual_rows(report), totals=totals["years"], years=_year_choices(),
+        rows=annual_rows(report), totals=totals["years"], years=_year_choices(year),
         has_data=_coverage().has_year(year), missing=MISSING, footnote=_footnote([year]),
         totals_footnote=_footnote(t["year"] for t in totals["years"]),
         causes=cause_table(year, None, str(year)),
@@ -287,7 +289,7 @@ def year_over_year() -> Any:
     )
     return render_template(
         "reports/year_over_year.html", form=form, first=first, last=last, series=series,
-        chart=chart, months=MONTHS_SV, years=_year_choices(),
+        chart=chart, months=MONTHS_SV, years=_year_choices(first, last),
         footnote=_footnote(range(first, last + 1)),
     ), _status(form)
 
