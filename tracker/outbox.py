@@ -101,15 +101,16 @@ class OutboxDelivery:
                         to_addrs=[row["address"]],
                     )
                 except smtplib.SMTPRecipientsRefused as error:
-                    code = min((c for c, _ in error.recipients.values()), default=550)
-                    self._refused(row, code, repr(error), now, result)
+                    replies = list(error.recipients.values()) or [(550, b"")]
+                    code, reply = min(replies)
+                    self._refused(row, code, _text(reply), now, result)
                 except smtplib.SMTPServerDisconnected as error:
                     self._release(row["id"], repr(error))  # not the message's fault
                     result.server_down = True
                     result.errors.append(repr(error))
                     break
                 except smtplib.SMTPResponseException as error:
-                    self._refused(row, error.smtp_code, repr(error), now, result)
+                    self._refused(row, error.smtp_code, _text(error.smtp_error), now, result)
                 except OSError as error:
                     self._release(row["id"], repr(error))
                     result.server_down = True
@@ -168,7 +169,8 @@ class OutboxDelivery:
     ) -> None:
         attempts = int(row["attempts"]) + 1
         permanent = code >= 500 or attempts >= self.settings.notify_max_attempts
-        values: dict[str, Any] = {"last_error": f"{code}: {error}"[:500]}
+        # The server's own reply, as the admin reads it on Utskick: "550 5.1.1 Mailbox ...".
+        values: dict[str, Any] = {"last_error": f"{code} {error}"[:500]}
         if permanent:
             values["status"] = FAILED
             result.failed += 1
@@ -200,6 +202,10 @@ class OutboxDelivery:
                     last_error="Avbröts under sändningen; okänt om meddelandet kom fram.",
                 )
             )
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
 def outbox_row(mail: Mail, now: datetime) -> dict[str, Any]:

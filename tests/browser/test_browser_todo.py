@@ -9,6 +9,10 @@ from browser_support import LiveServer, assert_accessible
 from playwright.sync_api import Browser
 
 from tracker.demo import DEMO_USERS, seed_demo
+from tracker.notifications import Kind, Mail
+from tracker.notifier import Notifier
+from tracker.runtime import Runtime
+from tracker.tables import notification_outbox
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +26,19 @@ EXPECTED = {
     "lexsarah": ["Lex Sarah-utredningar du utreder"],
     "admin": [],
 }
+
+
+def failed_mail(runtime: Runtime) -> None:
+    """One mail the server refused, as Utskick lists it."""
+    Notifier(runtime)._queue_once([Mail(
+        "deviation_filed:1:enhetschef", Kind.DEVIATION_FILED, "enhetschef",
+        "enhetschef@kommun.example", "[Avvikelser] Ny avvikelse AV-2026-0001 i Utredningsenheten",
+        "Text.\n",
+    )])
+    with runtime.engine.begin() as connection:
+        connection.execute(notification_outbox.update().values(
+            status="failed", attempts=1, last_error="550 5.1.1 Mailbox unavailable",
+        ))
 
 
 def test_each_role_sees_its_work_and_every_page_is_accessible_on_desktop_and_phone(
@@ -58,3 +75,30 @@ def test_each_role_sees_its_work_and_every_page_is_accessible_on_desktop_and_pho
             assert width <= viewport["width"], (username, viewport, width)
             assert console == [], console
             context.close()
+
+
+def test_the_admin_reads_a_failed_mail_on_a_phone(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    seed_demo(live_server.runtime, lambda _: None)
+    failed_mail(live_server.runtime)
+    context = browser.new_context(
+        locale="sv-SE", timezone_id="Europe/Stockholm", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    page.goto(live_server("/login"))
+    page.get_by_label("Användarnamn").fill("admin")
+    page.get_by_label("Lösenord").fill(PASSWORDS["admin"])
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="1 meddelande").click()
+    page.wait_for_load_state()
+    assert "550 5.1.1 Mailbox unavailable" in page.inner_text("main")
+    # Each mail is a stacked row a line wide, not columns of one letter per line.
+    widths = page.locator("table.stack td").evaluate_all(
+        "cells => cells.map(cell => cell.getBoundingClientRect().width)"
+    )
+    assert widths and min(widths) > 300, widths
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

@@ -196,9 +196,8 @@ def test_a_reporter_sees_new_feedback_until_she_opens_the_report(
 
     app.give_feedback(deviation_id, actor="chef", message="Tack för rapporten.")
     page = text_of(reporter)
-    assert f"{number} Utredningsenheten: 1 återkoppling" in section(
-        page, "Ny återkoppling på dina rapporter (1)"
-    )
+    assert f"{number} Utredningsenheten: 1 återkoppling senaste återkoppling " \
+        f"{app.today().isoformat()}" in section(page, "Ny återkoppling på dina rapporter (1)")
     assert reporter.get(f"/avvikelser/{deviation_id}").status_code == 200
     assert "Ny återkoppling" not in text_of(reporter)
     # Someone else opening it does not count as the reporter having seen it.

@@ -8,14 +8,14 @@ board."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
 
-from events.clocks import Clock
+from events.clocks import Clock, local_date
 from events.lex_sarah import FindingKind
 from projections import queries
 from projections.queries import todo as todo_view
@@ -260,7 +260,8 @@ class Builder:
                 row["number"], url_for("deviations.detail", deviation_id=row["id"]),
                 f"{_unit(row['unit'])}: {row['feedback']} "
                 f"{'återkoppling' if row['feedback'] == 1 else 'återkopplingar'}",
-                f"senast {last.date().isoformat()}" if last else "",
+                # Not "senast": on this page that word means a deadline.
+                f"senaste återkoppling {_local_day(last).isoformat()}" if last else "",
             ))
         return section
 
@@ -277,6 +278,11 @@ class Builder:
             self.waiting_deviations(),
         ]
         return [s for s in ordered if s is not None and s.items]
+
+
+def _local_day(moment: datetime) -> date:
+    """The Stockholm date of a stored moment (SQLite gives it back without its zone: UTC)."""
+    return local_date(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def _first_clock_per_report(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
