@@ -3,8 +3,9 @@ within the warning window, so that nobody learns about a deadline the day after 
 
 Sent over SMTP when TRACKER_SMTP_HOST is set, otherwise written to the log. Recipients of a
 unit: the address in TRACKER_DIGEST_RECIPIENTS for it, and every active user with an e-mail
-address who belongs to the unit. The mail names cases by number only (no case reference,
-no names): e-mail is a weaker channel than the tracker itself.
+address who belongs to the unit and has not turned the digest off on "Mina inställningar".
+The mail names cases by number only (no case reference, no names): e-mail is a weaker
+channel than the tracker itself.
 """
 
 from __future__ import annotations
@@ -110,11 +111,14 @@ def build_digests(runtime: Runtime, today: date) -> list[Digest]:
         if row["band"] in BANDS:
             by_unit[row["unit"]].append(row)
     names = {unit.code: unit.name for unit in runtime.organisation.units(include_inactive=True)}
+    from tracker.notifications import Kind, Recipients
+
     members: dict[str, set[str]] = defaultdict(set)
-    for account in runtime.accounts.all():
-        if account.active and account.email:
+    people = Recipients(runtime.accounts)  # active, with an address, not opted out
+    for account in people.accounts.values():
+        if people.wants(account, Kind.DIGEST):
             for code in account.units:
-                members[code].add(account.email)
+                members[code].add(account.email or "")
     digests = []
     for code in sorted(by_unit):
         recipients = set(members[code])

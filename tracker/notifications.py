@@ -36,6 +36,7 @@ class Kind(enum.Enum):
     IVO_DEADLINE = "ivo_deadline"
     CHILD_REPORT_ASSIGNED = "child_report_assigned"
     MEASURE_DUE = "measure_due"
+    DIGEST = "digest"  # the daily bevakning of one's units (tracker/digest.py)
 
     @property
     def label(self) -> str:
@@ -50,6 +51,7 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.IVO_DEADLINE: "Tidsmålet för anmälan till IVO närmar sig eller har passerats",
     Kind.CHILD_REPORT_ASSIGNED: "En anmälan om barn blir min eller inte längre min",
     Kind.MEASURE_DUE: "En åtgärd jag ansvarar för ska snart vara klar eller är försenad",
+    Kind.DIGEST: "Daglig bevakning av tidsfristerna i mina enheter",
 }
 
 # Which roles can receive which kinds (the settings page only offers these).
@@ -70,6 +72,14 @@ KINDS_FOR_ROLE: dict[Role, tuple[Kind, ...]] = {
     ),
     Role.ADMIN: (),
 }
+
+
+
+def kinds_for(account: Account) -> tuple[Kind, ...]:
+    """The kinds this person can receive (and turn off): their role's, and the daily
+    digest when they belong to a unit."""
+    return KINDS_FOR_ROLE.get(account.role, ()) + ((Kind.DIGEST,) if account.units else ())
+
 
 # Case pages, relative to TRACKER_BASE_URL (the web layer's routes; tested against them).
 DEVIATION_PATH = "/avvikelser/{id}"
@@ -124,7 +134,7 @@ class Recipients:
         return (
             account.active
             and bool(account.email)
-            and kind in KINDS_FOR_ROLE.get(account.role, ())
+            and kind in kinds_for(account)
             and (account.id, kind.value) not in self._optouts
         )
 

@@ -4,7 +4,7 @@ administrator's list of what was sent."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -98,3 +98,28 @@ def test_the_admin_sees_what_was_sent_and_what_failed_and_can_resend(
     notifier.deliver()
     assert len(smtp.inbox.to("chef2")) == 1
     assert admin.post(f"/admin/utskick/{failed_id}/skicka-igen").status_code == 404
+
+
+def test_the_daily_digest_can_be_turned_off_by_those_who_get_it(
+    mail_app: Flask, mail_runtime: Runtime, people: dict[str, Account], smtp: SmtpServer
+) -> None:
+    from tracker.digest import send_digests
+
+    digest = "Daglig bevakning av tidsfristerna i mina enheter"
+    assert digest not in login(mail_app, "utvecklare").get("/installningar")\
+        .get_data(as_text=True)  # belongs to no unit: gets no digest
+    chef = login(mail_app, "chef")
+    assert digest in chef.get("/installningar").get_data(as_text=True)
+    kept = [k.value for k in Kind if k is not Kind.DIGEST]
+    assert chef.post("/installningar/aviseringar", data={"on": kept}).status_code == 302
+    assert 'value="digest">' in chef.get("/installningar").get_data(as_text=True)  # unchecked
+
+    mail_runtime.app.receive_child_report(  # its skyddsbedömning is due today
+        actor="forste", unit="utredning", received_at=datetime.now(UTC), case_reference="B1",
+    )
+    [sent] = send_digests(mail_runtime, today=mail_runtime.app.today())
+    assert sent.delivered == "smtp" and address("chef2") in sent.recipients
+    assert address("chef") not in sent.recipients
+    [(rcpts, message)] = smtp.inbox.messages
+    assert address("chef") not in rcpts and address("chef2") in rcpts
+    assert "Bevakning Utredningsenheten" in str(message["Subject"])

@@ -14,7 +14,7 @@ from marshmallow import fields, validate
 from events.errors import DomainError
 from tracker.accounts import Role
 from tracker.administration import Administration
-from tracker.notifications import KINDS_FOR_ROLE, Kind, optouts, set_optouts
+from tracker.notifications import Kind, kinds_for, optouts, set_optouts
 from web.auth import accounts, current_account, roles_required
 from web.forms import Form, parse_form
 from web.runtime import runtime
@@ -47,7 +47,7 @@ def _render(
     new_token: str | None = None,
 ) -> Any:
     account = accounts().get(current_account().username)  # the stored row, not the session's
-    kinds = KINDS_FOR_ROLE.get(account.role, ())
+    kinds = kinds_for(account)
     off = optouts(accounts().engine, account.id)
     return render_template(
         "settings/index.html", account=account, email_form=email_form,
@@ -86,7 +86,7 @@ def email() -> Any:
 @roles_required(Role)
 def notifications() -> Any:
     account = current_account()
-    offered = KINDS_FOR_ROLE.get(account.role, ())
+    offered = kinds_for(account)
     wanted = set(request.form.getlist("on"))
     # Unknown values are ignored; a kind the role is not offered stays as it was (off).
     set_optouts(accounts().engine, account.id, {k for k in offered if k.value not in wanted}
