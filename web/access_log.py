@@ -37,9 +37,10 @@ CASE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("/anmalningar/", "child_report"),
     ("/api/v1/child-reports/", "child_report"),
 )
-# Case lists that show only the reader's own units when their role is unit-scoped.
+# Case lists that show only the reader's own units when their role is unit-scoped (the
+# start page "Att göra" lists an enhetschef's units' cases too).
 UNIT_LISTS = frozenset({
-    "deviations.inbox", "child_reports.index", "board.index",
+    "deviations.inbox", "child_reports.index", "board.index", "measures.index", "home.index",
     "api.deviations_list_deviations", "api.child_reports_list_reports",
 })
 DOWNLOAD_TYPES = frozenset({

@@ -26,6 +26,9 @@ from tracker.runtime import Runtime
 from web.access_log import CASE_PREFIXES
 
 ADDRESS = {"REMOTE_ADDR": "10.20.30.40"}
+# The lists an enhetschef sees only their own units in: the start page (Att göra), the
+# inbox, the child reports, Bevakning and the measures.
+UNIT_SCOPED = ("/", "/inkorg", "/anmalningar/", "/bevakning/", "/atgarder")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -98,13 +101,14 @@ def test_lists_filtered_to_a_unit_leave_one_entry_with_the_filter(
     web_app: Flask, client_for: Callable[[str], FlaskClient], api: Any, runtime: Runtime,
 ) -> None:
     utvecklare = client_at(web_app, "utvecklare")
-    for path in ("/inkorg", "/anmalningar/", "/bevakning/"):
+    for path in UNIT_SCOPED:
         assert utvecklare.get(path).status_code == 200
     assert entries(runtime) == []  # everything, for someone who sees everything: no unit
     lists = [
         ("page", "/inkorg?unit=utredning&status=open"),
         ("page", "/anmalningar/?unit=utredning"),
         ("page", "/bevakning/?unit=utredning"),
+        ("page", "/atgarder?unit=utredning"),
         ("api", "/api/v1/deviations?unit=utredning"),
         ("api", "/api/v1/child-reports?unit=utredning"),
     ]
@@ -121,38 +125,69 @@ def test_lists_filtered_to_a_unit_leave_one_entry_with_the_filter(
         assert new[0].parameters is not None and new[0].parameters["unit"] == "utredning"
         assert new[0].channel == channel and new[0].remote_addr == "10.20.30.40"
     # A unit manager's lists are always their own units'.
-    count = len(entries(runtime))
-    assert client_for("chef").get("/inkorg").status_code == 200
-    (entry,) = entries(runtime)[count:]
-    assert entry.username == "chef" and entry.parameters == {"units": ["utredning"]}
+    chef = client_for("chef2")
+    for path in UNIT_SCOPED:
+        count = len(entries(runtime))
+        assert chef.get(path).status_code == 200, path
+        (entry,) = entries(runtime)[count:]
+        assert (entry.username, entry.kind, entry.what, entry.parameters) == (
+            "chef2", "list", path, {"units": ["oppenvard", "utredning"]})
+    for path in ("/api/v1/deviations", "/api/v1/child-reports"):
+        count = len(entries(runtime))
+        assert api("chef2", "GET", path).status_code == 200
+        (entry,) = entries(runtime)[count:]
+        assert (entry.channel, entry.what, entry.parameters) == (
+            "api", path, {"units": ["oppenvard", "utredning"]})
 
 
-def _downloads(web_app: Flask) -> list[str]:
-    return sorted(
-        rule.rule for rule in web_app.url_map.iter_rules()
-        if "GET" in (rule.methods or ()) and not rule.arguments
-        and re.search(r"\.(csv|xlsx|pdf|docx)$", rule.rule)
-        and not rule.rule.startswith("/admin/")
-    )
+DOWNLOAD = re.compile(r"\.(csv|xlsx|pdf|docx)$")
+
+
+def _downloads(web_app: Flask, year: int, month: int) -> list[str]:
+    """Every download address outside /admin, built from the URL map: each choice of an
+    `any(csv, xlsx)` part, and this year and month where the address takes them."""
+    adapter = web_app.url_map.bind("localhost")
+    found = set()
+    for rule in web_app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.rule.startswith("/admin/"):
+            continue
+        choices: list[dict[str, object]] = [{}]
+        for name in rule.arguments:
+            converter = rule._converters[name]
+            options: list[object] = sorted(getattr(converter, "items", ()))
+            if not options:
+                options = {"year": [year], "month": [month]}.get(name, [])
+            choices = [c | {name: o} for c in choices for o in options]
+        for values in choices:
+            path = adapter.build(rule.endpoint, values)
+            if DOWNLOAD.search(path):
+                found.add(path)
+    return sorted(found)
 
 
 def test_every_download_leaves_one_export_entry_with_its_parameters(
     web_app: Flask, users: dict[str, Account], runtime: Runtime,
 ) -> None:
     file(runtime)
-    downloads = _downloads(web_app)
-    assert len(downloads) >= 6  # the report CSVs at least
+    today = runtime.app.today()
+    downloads = _downloads(web_app, today.year, today.month)
+    # The report tables (CSV and XLSX), the measures, the committee report and the annual
+    # section's documents.
+    assert len(downloads) >= 20
+    assert {"/atgarder.csv", "/atgarder.xlsx", "/rapporter/manad.xlsx",
+            f"/rapporter/namnd/{today.year}/{today.month}.pdf",
+            f"/rapporter/kvalitetsberattelse/{today.year}.docx"} <= set(downloads)
     utvecklare = client_at(web_app, "utvecklare")
-    year = runtime.app.today().year
     for path in downloads:
         count = len(entries(runtime))
-        response = utvecklare.get(path, query_string={"year": year}, environ_base=ADDRESS)
+        response = utvecklare.get(path, query_string={"year": today.year},
+                                  environ_base=ADDRESS)
         assert response.status_code == 200, path
         new = entries(runtime)[count:]
         assert len(new) == 1, path
-        assert (new[0].kind, new[0].what, new[0].username, new[0].channel) == (
-            "export", path, "utvecklare", "page")
-        assert new[0].parameters == {"year": str(year)}
+        assert (new[0].kind, new[0].what, new[0].username, new[0].channel,
+                new[0].remote_addr) == ("export", path, "utvecklare", "page", "10.20.30.40")
+        assert new[0].parameters is not None and new[0].parameters["year"] == str(today.year)
 
 
 def test_every_document_download_leaves_one_export_entry(
@@ -200,18 +235,31 @@ def test_every_case_route_is_one_the_log_recognises(web_app: Flask) -> None:
     assert [r for r in case_routes if not r.startswith(prefixes)] == []
 
 
+@pytest.mark.parametrize(
+    ("kind", "page", "api_path"),
+    [("deviation", "/avvikelser/", "/api/v1/deviations/"),
+     ("lex_sarah", "/lex-sarah/", "/api/v1/lex-sarah/"),
+     ("child_report", "/anmalningar/", "/api/v1/child-reports/")],
+)
 def test_vem_har_last_arendet_lists_the_cases_readers(
     web_app: Flask, client_for: Callable[[str], FlaskClient], api: Any, runtime: Runtime,
+    lex_sarah_case: Callable[..., UUID], child_report: Callable[..., UUID],
+    kind: str, page: str, api_path: str,
 ) -> None:
-    deviation, other = file(runtime), file(runtime)
-    client_at(web_app, "chef", "10.0.0.7").get(f"/avvikelser/{deviation}")
-    api("lexsarah", "GET", f"/api/v1/deviations/{deviation}")
-    client_for("chef").get(f"/avvikelser/{other}")
-    page = client_for("utvecklare").get(f"/avvikelser/{deviation}").get_data(as_text=True)
-    section = page.split("Vem har läst ärendet", 1)[1]
+    """On each kind of case page, for the verksamhetsutvecklare. (The admin reads no cases;
+    the admin's list of a case's readers is /admin/logg?case=NUMBER, tested below.)"""
+    make = {"deviation": lambda: file(runtime), "lex_sarah": lex_sarah_case,
+            "child_report": child_report}[kind]
+    case, other = make(), make()
+    reader = "lexsarah" if kind == "lex_sarah" else "chef"
+    client_at(web_app, reader, "10.0.0.7").get(f"{page}{case}")
+    api("utvecklare", "GET", f"{api_path}{case}")
+    client_for(reader).get(f"{page}{other}")  # another case's reader is not listed
+    text = client_for("utvecklare").get(f"{page}{case}").get_data(as_text=True)
+    section = text.split("Vem har läst ärendet", 1)[1].split("</section>", 1)[0]
     rows = re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>",
                       section)
-    assert rows == [("lexsarah", "API", "127.0.0.1"), ("chef", "webbsida", "10.0.0.7")]
+    assert rows == [("utvecklare", "API", "127.0.0.1"), (reader, "webbsida", "10.0.0.7")]
     assert "2 läsningar" in section
 
 
