@@ -114,13 +114,21 @@ def role_map(settings: Settings) -> dict[str, Role]:
     return mapped
 
 
-def init_app(app: Flask) -> None:
-    settings: Settings = app.extensions["tracker"].settings
+def check_settings(settings: Settings) -> None:
+    """The sign-in settings, checked before anything is served (ValueError naming the
+    variable)."""
     if not settings.oidc_enabled:
         return
     assert settings.oidc_issuer is not None
     check_issuer(settings.oidc_issuer)
     role_map(settings)
+
+
+def init_app(app: Flask) -> None:
+    settings: Settings = app.extensions["tracker"].settings
+    if not settings.oidc_enabled:
+        return
+    check_settings(settings)
     oauth = OAuth(app)
     oauth.register(
         CLIENT,

@@ -131,6 +131,36 @@ def test_first_sign_in_makes_a_reporter_without_units_who_can_file(
     assert admin_log.changes(runtime.engine)[1] == 1
 
 
+def test_the_username_comes_from_the_configured_claim(
+    make_app: Callable[..., tuple[Flask, Runtime]],
+) -> None:
+    app, runtime = make_app(TRACKER_OIDC_USERNAME_CLAIM="email")
+    response, _ = sign_in(app.test_client())
+    assert response.status_code == 302
+    assert runtime.accounts.find("anna.andersson@kommun.example") is not None
+    assert runtime.accounts.find("anna.andersson") is None
+    # A claim whose value is no username (a display name with a space) lets nobody in.
+    app, runtime = make_app(TRACKER_OIDC_USERNAME_CLAIM="name")
+    client = app.test_client()
+    refused, _ = sign_in(client)
+    assert refused.status_code == 401
+    assert "skickade inget användarnamn som tjänsten kan använda" in refusal(refused)
+    assert_signed_out(client)
+    assert [a.username for a in runtime.accounts.all()] == ["anna.andersson@kommun.example"]
+
+
+def test_without_a_base_url_the_redirect_uri_is_the_address_asked_for(
+    environ: dict[str, str], provider: Provider,
+) -> None:
+    runtime = open_runtime(Settings.from_env(environ | provider.environ))
+    try:
+        app = create_app(runtime)
+        start = app.test_client().get("/login/oidc", base_url="http://127.0.0.1:8123")
+        assert query(start.location)["redirect_uri"] == "http://127.0.0.1:8123/login/oidc/callback"
+    finally:
+        runtime.close()
+
+
 def test_the_providers_groups_decide_the_role_when_configured(
     make_app: Callable[..., tuple[Flask, Runtime]],
 ) -> None:
@@ -193,6 +223,7 @@ def test_a_replayed_code_is_refused(make_app: Callable[..., tuple[Flask, Runtime
         ("expired", "har gått ut"),
         ("wrong_issuer", "är utfärdat av en annan inloggningstjänst än den som är inställd"),
         ("bad_signature", "har ingen giltig signatur"),
+        ("wrong_nonce", "hör inte till den här inloggningen"),
     ],
 )
 def test_a_bad_id_token_is_refused_without_a_session(
@@ -296,3 +327,28 @@ def test_plain_http_issuers_are_refused_except_on_loopback(
                 create_app(runtime)
     finally:
         runtime.close()
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [({"TRACKER_OIDC_ISSUER": "http://idp.kommun.example"},
+      "TRACKER_OIDC_ISSUER must be an https:// address (http:// only on loopback): "
+      "http://idp.kommun.example"),
+     ({"TRACKER_OIDC_ROLE_CLAIM": "groups", "TRACKER_OIDC_ROLE_MAP": "kvalitet=kung"},
+      "TRACKER_OIDC_ROLE_MAP: unknown role 'kung' for group 'kvalitet'")],
+)
+def test_serve_stops_at_start_on_bad_sign_in_settings(
+    environ: dict[str, str], setting: dict[str, str], message: str,
+) -> None:
+    """One line naming the variable, no traceback, nothing started."""
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    env = environ | {"TRACKER_OIDC_ISSUER": "https://idp.kommun.example",
+                     "TRACKER_OIDC_CLIENT_ID": "tracker", "TRACKER_OIDC_CLIENT_SECRET": "s",
+                     "TRACKER_PORT": "1"} | setting
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {message}\n"
+    assert not result.exception or isinstance(result.exception, SystemExit)

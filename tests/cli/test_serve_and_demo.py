@@ -126,16 +126,17 @@ def _free_port() -> int:
 
 
 def test_tracker_serve_runs_waitress_and_prints_the_admin_password(tmp_path: Path) -> None:
-    port = _free_port()
+    """--host and --port win over TRACKER_HOST and TRACKER_PORT."""
+    port, elsewhere = _free_port(), _free_port()
     env = os.environ | {
         "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
         "TRACKER_INSTANCE_PATH": str(tmp_path / "instance"),
-        "TRACKER_PORT": str(port),
+        "TRACKER_HOST": "127.0.0.2", "TRACKER_PORT": str(elsewhere),
     }
     tracker = Path(sys.executable).with_name("tracker")
     process = subprocess.Popen(
-        [str(tracker), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True,
+        [str(tracker), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
         lines: list[str] = []
@@ -144,6 +145,7 @@ def test_tracker_serve_runs_waitress_and_prints_the_admin_password(tmp_path: Pat
             line = process.stdout.readline()
             assert line, "".join(lines)
             lines.append(line)
+        assert f"Serving on http://127.0.0.1:{port}/" in lines[-1]
         password = next(line.split(": ", 1)[1].split()[0] for line in lines
                         if "one-time password" in line)
         for _ in range(50):  # waitress binds right after printing

@@ -67,6 +67,17 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
+def _check_web_settings(settings: Settings) -> None:
+    """A misconfigured sign-in (an http:// issuer off loopback, an unknown role in the
+    role map) stops `serve` with one line naming the variable, before anything starts."""
+    from web.oidc import check_settings
+
+    try:
+        check_settings(settings)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _web_app(runtime: Runtime) -> Flask:
     from web import create_app
 
@@ -214,6 +225,7 @@ def serve_command(
     settings = dataclasses.replace(
         settings, host=host or settings.host, port=port or settings.port
     )
+    _check_web_settings(settings)
     if listen_fd is not None:
         serve_web_process(settings, listen_fd)
     elif processes is not None:

@@ -5,7 +5,7 @@
 //
 // Run: OIDC_PROVIDER_MODULE=<path to oidc-provider/lib/index.js> node provider.mjs
 // Prints one JSON line {"issuer": ...} when it listens. POST /_test/mode {"mode": M}
-// with M one of: none, wrong_audience, expired, wrong_issuer, bad_signature.
+// with M one of: none, wrong_audience, expired, wrong_issuer, bad_signature, wrong_nonce.
 
 import { createServer } from 'node:http';
 import { generateKeyPairSync, sign } from 'node:crypto';
@@ -60,6 +60,7 @@ function forge(idToken, issuer) {
   if (mode === 'expired') Object.assign(payload, { iat: now - 7200, exp: now - 3600 });
   if (mode === 'wrong_issuer') payload.iss = `${issuer}/someone-else`;
   if (mode === 'bad_signature') key = strangerKey;
+  if (mode === 'wrong_nonce') payload.nonce = 'another-sign-in';
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${sign('RSA-SHA256', Buffer.from(input), key).toString('base64url')}`;
 }
