@@ -129,6 +129,7 @@ def init_app(app: Flask) -> None:
     if not settings.oidc_enabled:
         return
     check_settings(settings)
+    assert settings.oidc_issuer is not None
     oauth = OAuth(app)
     oauth.register(
         CLIENT,
