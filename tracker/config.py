@@ -62,6 +62,7 @@ class Settings:
     oidc_role_claim: str | None = None
     oidc_role_map: dict[str, str] = field(default_factory=dict)
     access_log_days: int = 3650
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* are believed
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -105,6 +106,7 @@ class Settings:
             oidc_role_claim=env.get("TRACKER_OIDC_ROLE_CLAIM") or None,
             oidc_role_map=_recipients(env.get("TRACKER_OIDC_ROLE_MAP", "")),
             access_log_days=int(env.get("TRACKER_ACCESS_LOG_DAYS", "3650")),
+            trusted_proxies=int(env.get("TRACKER_TRUSTED_PROXIES", "0")),
         )
 
     @property

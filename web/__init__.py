@@ -64,6 +64,15 @@ def create_app(runtime: Runtime) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's default provider has it
     app.extensions["tracker"] = runtime
+    if settings.trusted_proxies:
+        # Behind the municipality's reverse proxy: the reader's own address (access log,
+        # rate limits, the session's binding) and the address people used (redirect URI).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
+        )
 
     i18n.init_babel(app)
     display.init_app(app)

@@ -6,8 +6,8 @@ that was 200,
 
 * a case view: any GET of a deviation, Lex Sarah case or child report (page or API), by
   the URL it was read at (CASE_PREFIXES) and the case id in it;
-* a download: any answer with a Content-Disposition header or a document's content type
-  (CSV, XLSX, PDF, DOCX ...), with the query's parameters;
+* a download: any answer sent as an attachment or with a document's content type (CSV,
+  XLSX, PDF, DOCX ...), with the query's parameters (never the stylesheets and icons);
 * a list filtered to a unit: any GET with a `unit` parameter, and the case lists of a
   person whose role limits them to their own units (UNIT_LISTS);
 
@@ -50,6 +50,7 @@ DOWNLOAD_TYPES = frozenset({
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/zip",
 })
+STATIC_ENDPOINTS = frozenset({"static", "assets.favicon"})
 READERS_ROLES = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
 
 
@@ -105,7 +106,11 @@ def _case(path: str) -> tuple[str, Any] | None:
 
 
 def _is_download(response: Response) -> bool:
-    return "Content-Disposition" in response.headers or response.mimetype in DOWNLOAD_TYPES
+    # Not the stylesheets and icons: Flask names every file it sends ("inline; filename=").
+    if request.endpoint in STATIC_ENDPOINTS:
+        return False
+    disposition = response.headers.get("Content-Disposition", "")
+    return disposition.startswith("attachment") or response.mimetype in DOWNLOAD_TYPES
 
 
 def classify(response: Response) -> tuple[str, Any, dict[str, Any] | None] | None:

@@ -223,6 +223,19 @@ def test_every_document_download_leaves_one_export_entry(
         assert entry.parameters == {k: str(v) for k, v in query.items()}
 
 
+def test_stylesheets_scripts_and_icons_leave_no_entry(
+    client_for: Callable[[str], FlaskClient], runtime: Runtime,
+) -> None:
+    """Every page loads them; Flask names each file it sends (Content-Disposition: inline),
+    which is no download of anything under secrecy."""
+    client = client_for("chef")
+    static = sorted(p.name for p in (ROOT / "web" / "static").iterdir() if p.is_file())
+    assert {"style.css", "forms.js", "favicon.svg"} <= set(static)
+    for path in [f"/static/{name}" for name in static] + ["/favicon.ico"]:
+        assert client.get(path).status_code == 200, path
+    assert entries(runtime) == []
+
+
 def test_every_case_route_is_one_the_log_recognises(web_app: Flask) -> None:
     """A new page or endpoint showing one case must fall under CASE_PREFIXES, or the log
     would silently miss its reads."""
@@ -257,8 +270,8 @@ def test_vem_har_last_arendet_lists_the_cases_readers(
     client_for(reader).get(f"{page}{other}")  # another case's reader is not listed
     text = client_for("utvecklare").get(f"{page}{case}").get_data(as_text=True)
     section = text.split("Vem har läst ärendet", 1)[1].split("</section>", 1)[0]
-    rows = re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>",
-                      section)
+    rows = [tuple(re.findall(r"<td[^>]*>([^<]+)</td>", row)[1:])
+            for row in re.findall(r"<tr>(<td.*?)</tr>", section)]
     assert rows == [("utvecklare", "API", "127.0.0.1"), (reader, "webbsida", "10.0.0.7")]
     assert "2 läsningar" in section
 
@@ -303,7 +316,7 @@ def test_the_admin_searches_by_user_case_and_dates_and_exports_csv(
         response = admin.get("/admin/logg", query_string=query)
         assert response.status_code == 200
         text = response.get_data(as_text=True)
-        match = re.search(r"(\d+) läsningar", text)
+        match = re.search(r"(\d+) läsning(ar)?, nyaste", text)
         return int(match.group(1)) if match else 0
 
     assert found() == 4
@@ -370,3 +383,31 @@ def test_prune_keeps_the_retention_period(
     )
     assert "Removed 1 " in shorter.output
     assert [e.what for e in entries(runtime)] == ["/10"]
+
+
+@pytest.mark.parametrize(("proxies", "recorded"), [("0", "10.0.0.1"), ("1", "192.0.2.44")])
+def test_behind_a_trusted_proxy_the_readers_own_address_is_recorded(
+    environ: dict[str, str], users: dict[str, Account], runtime: Runtime, proxies: str,
+    recorded: str,
+) -> None:
+    """Without TRACKER_TRUSTED_PROXIES a forwarded address is anyone's claim, and ignored."""
+    from support import make_app
+
+    from tracker.config import Settings
+    from tracker.runtime import open_runtime
+
+    behind = open_runtime(Settings.from_env(environ | {"TRACKER_TRUSTED_PROXIES": proxies}))
+    try:
+        app = make_app(behind)
+        client = app.test_client()
+        proxy = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "192.0.2.44",
+                 "HTTP_X_FORWARDED_PROTO": "https",
+                 "HTTP_X_FORWARDED_HOST": "avvikelser.kommun.example"}
+        client.environ_base.update(proxy)
+        assert client.post("/login", data={"username": "chef", "password": PASSWORD}
+                           ).status_code == 302
+        assert client.get("/inkorg").status_code == 200
+        (entry,) = entries(runtime)
+        assert entry.remote_addr == recorded
+    finally:
+        behind.close()

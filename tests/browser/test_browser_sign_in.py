@@ -31,9 +31,12 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture
-def environ(environ: dict[str, str], provider: Provider) -> dict[str, str]:
+def environ(
+    environ: dict[str, str], provider: Provider, request: pytest.FixtureRequest
+) -> dict[str, str]:
+    """With the provider's settings (and a test's own, parametrized indirectly)."""
     provider.mode("none")
-    return environ | provider.environ
+    return environ | provider.environ | getattr(request, "param", {})
 
 
 @pytest.fixture
@@ -139,4 +142,33 @@ def test_an_answer_for_another_browsers_sign_in_is_refused(
     page.goto(live_server("/"))
     assert page.url.startswith(live_server("/login"))
     assert live_server.runtime.accounts.find("anna.andersson") is None
+    assert errors == []
+
+
+@pytest.mark.parametrize("environ", [{"TRACKER_LOCAL_LOGIN": "false"}], indirect=True)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_without_local_login_the_page_offers_only_the_municipalitys_account(
+    browser: Browser, live_server: LiveServer, provider: Provider, width: int,
+) -> None:
+    context = browser.new_context(
+        locale="sv-SE", timezone_id="Europe/Stockholm", viewport={"width": width, "height": 844}
+    )
+    context.route(re.compile(r"https://fonts\.googleapis\.com/.*"), lambda route: route.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}")
+            if m.type == "error" and page.url.startswith(live_server.url) else None)
+    page.goto(live_server("/login"))
+    expect(page.get_by_role("link", name="Logga in med kommunens konto")).to_be_visible()
+    assert page.locator("input[name=password], input[name=username]").count() == 0
+    assert_accessible(page)
+    _shot(page, f"login_oidc_only_{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.get_by_role("link", name="Logga in med kommunens konto").click()
+    sign_in_at_provider(page, provider, "karin.karlsson")
+    page.wait_for_url(live_server("/"))
+    expect(page.locator(".account")).to_contain_text("karin.karlsson (medarbetare)")
+    expect(page.get_by_role("link", name="Byt lösenord")).to_have_count(0)
+    _shot(page, f"signed_in_oidc_{width}")
+    context.close()
     assert errors == []
