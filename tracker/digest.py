@@ -10,16 +10,19 @@ channel than the tracker itself.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any
 
+import sqlalchemy as sa
+
 from tracker.config import Settings
+from tracker.notifications import Kind, Recipients
 from tracker.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,8 @@ class Digest:
     today: date
     rows: list[dict[str, Any]]
     recipients: list[str] = field(default_factory=list)
-    delivered: str = ""  # "smtp" | "log" | "failed"
+    usernames: dict[str, str] = field(default_factory=dict)  # address -> user ("" for a unit's)
+    delivered: str = ""  # "smtp" | "queued" (server down: retried) | "failed" | "log"
 
     @property
     def subject(self) -> str:
@@ -111,22 +115,20 @@ def build_digests(runtime: Runtime, today: date) -> list[Digest]:
         if row["band"] in BANDS:
             by_unit[row["unit"]].append(row)
     names = {unit.code: unit.name for unit in runtime.organisation.units(include_inactive=True)}
-    from tracker.notifications import Kind, Recipients
-
-    members: dict[str, set[str]] = defaultdict(set)
+    members: dict[str, dict[str, str]] = defaultdict(dict)  # unit -> address -> username
     people = Recipients(runtime.accounts)  # active, with an address, not opted out
     for account in people.accounts.values():
-        if people.wants(account, Kind.DIGEST):
+        if people.wants(account, Kind.DIGEST) and account.email:
             for code in account.units:
-                members[code].add(account.email or "")
+                members[code][account.email] = account.username
     digests = []
     for code in sorted(by_unit):
-        recipients = set(members[code])
+        usernames = dict(members[code])
         if settings.digest_recipients.get(code):
-            recipients.add(settings.digest_recipients[code])
-        digests.append(
-            Digest(code, names.get(code, code), today, by_unit[code], sorted(recipients))
-        )
+            usernames.setdefault(settings.digest_recipients[code], "")
+        digests.append(Digest(
+            code, names.get(code, code), today, by_unit[code], sorted(usernames), usernames,
+        ))
     return digests
 
 
@@ -145,24 +147,43 @@ def send_digests(runtime: Runtime, *, today: date) -> list[Digest]:
             )
     if not mailable:
         return digests
-    try:
-        with open_smtp(settings) as smtp:
-            for digest in mailable:
-                # Folding a Swedish subject at 78 columns leaves a double space in it.
-                message = EmailMessage(policy=SMTP_POLICY)
-                message["From"] = settings.smtp_sender
-                message["To"] = ", ".join(digest.recipients)
-                message["Subject"] = digest.subject
-                message.set_content(digest.body(settings.warning_days))
-                try:
-                    smtp.send_message(message)
-                    digest.delivered = "smtp"
-                except smtplib.SMTPException:
-                    log.exception("Could not send the digest for %s", digest.unit)
-                    digest.delivered = "failed"
-    except (OSError, smtplib.SMTPException):
-        log.exception("Could not reach the SMTP server %s", settings.smtp_host)
-        for digest in mailable:
-            if not digest.delivered:
-                digest.delivered = "failed"
+    _mail_through_the_outbox(runtime, mailable)
     return digests
+
+
+def _mail_through_the_outbox(runtime: Runtime, digests: list[Digest]) -> None:
+    """One mail per recipient in the notifications' outbox, once per unit, day and address
+    (a second run, a second process or a new leader queues nothing new), delivered now;
+    while the server is down the notifier keeps trying, as for every notification, and
+    the admin sees each one on Utskick."""
+    from tracker.notifications import Mail
+    from tracker.notifier import Notifier
+    from tracker.outbox import FAILED, SENT
+    from tracker.tables import notification_outbox as outbox
+
+    keys: dict[str, list[str]] = {}
+    mails = []
+    for digest in digests:
+        body = digest.body(runtime.settings.warning_days)
+        for address in digest.recipients:
+            hashed = hashlib.sha256(address.encode()).hexdigest()[:20]
+            key = f"{Kind.DIGEST.value}:{digest.today.isoformat()}:{digest.unit}:{hashed}"
+            keys.setdefault(digest.unit, []).append(key)
+            mails.append(Mail(key, Kind.DIGEST, digest.usernames.get(address, ""), address,
+                              digest.subject, body))
+    notifier = Notifier(runtime)
+    notifier._queue_once(mails)
+    while (result := notifier.deliver()).sent and not result.server_down:
+        pass
+    with runtime.engine.connect() as connection:
+        status = dict(connection.execute(
+            sa.select(outbox.c.key, outbox.c.status)
+            .where(outbox.c.key.in_([m.key for m in mails]))
+        ).all())
+    for digest in digests:
+        states = {status.get(key) for key in keys[digest.unit]}
+        digest.delivered = (
+            "smtp" if states == {SENT} else "failed" if FAILED in states else "queued"
+        )
+        if digest.delivered != "smtp":
+            log.warning("The digest for %s is %s (see Utskick)", digest.unit, digest.delivered)

@@ -259,8 +259,9 @@ def test_starttls_and_login_for_every_mail_when_a_user_and_password_are_set(
             runtime.close()
     finally:
         server.stop()
-    assert len(server.inbox.messages) == 3
-    assert "Bevakning Utredningsenheten" in str(server.inbox.messages[2][1]["Subject"])
+    # Two for the deviation, then the digest to each of the unit's six people.
+    assert len(server.inbox.messages) == 8
+    assert all("Bevakning Utredningsenheten" in s for s in server.inbox.subjects()[2:])
     assert logins == [("tracker", "hemligt-losenord")] * 2
 
 
@@ -278,3 +279,37 @@ def test_without_a_mail_server_the_mails_are_logged_and_shown_as_such(
     assert "Ny avvikelse" in caplog.text
     assert {row["status"] for row in recent_mail(runtime.engine)} == {"logged"}
 
+
+
+def test_the_daily_digest_waits_while_the_server_is_down_and_goes_out_once(
+    settings: Settings, people_factory: Callable[[Runtime], dict[str, Account]]
+) -> None:
+    port = free_port()
+    runtime = open_runtime(dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port))
+    try:
+        people_factory(runtime)
+        runtime.app.receive_child_report(  # its skyddsbedömning is due today
+            actor="forste", unit="utredning", received_at=datetime.now(UTC),
+            case_reference="BoU 2",
+        )
+        today = runtime.app.today()
+        assert [d.delivered for d in send_digests(runtime, today=today)] == ["queued"]
+        waiting = recent_mail(runtime.engine)
+        assert [row["kind"] for row in waiting] == ["digest"] * 6  # the unit's six people
+        assert {row["status"] for row in waiting} == {PENDING}
+        send_digests(runtime, today=today)  # the command run again: nothing more queued
+        assert len(recent_mail(runtime.engine)) == 6
+
+        server = SmtpServer(port=port).start()
+        try:
+            assert Notifier(runtime).deliver().sent == 6  # the notifier's next round
+            assert [d.delivered for d in send_digests(runtime, today=today)] == ["smtp"]
+        finally:
+            server.stop()
+    finally:
+        runtime.close()
+    received = sorted(r for rcpts, _ in server.inbox.messages for r in rcpts)
+    assert received == sorted(address(name) for name in (
+        "rapportor", "chef", "chef2", "forste", "handlaggare.anna", "handlaggare.bo",
+    ))
+    assert all(s.startswith("Bevakning Utredningsenheten") for s in server.inbox.subjects())
