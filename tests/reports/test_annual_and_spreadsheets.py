@@ -99,6 +99,7 @@ def test_the_annual_section_as_pdf_and_word(
 ) -> None:
     pdf_response = api("utvecklare", "GET", ANNUAL + "pdf")
     assert pdf_response.headers["Content-Type"] == "application/pdf"
+    assert 'filename="avvikelser-2018.pdf"' in pdf_response.headers["Content-Disposition"]
     pdf = read_pdf(pdf_response.get_data(), tmp_path)
     flat = " ".join(pdf.text.split())
     assert "Avvikelser per kvalitetsområde 2018 (Tabell 32)" in flat
@@ -111,6 +112,9 @@ def test_the_annual_section_as_pdf_and_word(
     assert not [end for end in page_ends(pdf) if end.startswith(headings)], page_ends(pdf)
     word = api("utvecklare", "GET", ANNUAL + "docx")
     assert word.status_code == 200
+    assert word.headers["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    assert 'filename="avvikelser-2018.docx"' in word.headers["Content-Disposition"]
     document = docx_document(word.get_data())
     cells = [[c.text for c in row.cells] for t in document.tables for row in t.rows]
     assert ["TOTALT", "9", "4", "13", "0"] in cells
@@ -160,10 +164,29 @@ def _cell_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-@pytest.mark.parametrize("page", ["/rapporter/manad", "/rapporter/ar", "/rapporter/ar-for-ar",
-                                  "/rapporter/eskaleringar", "/rapporter/aterkommande"])
+def test_every_csv_route_has_an_excel_route_beside_it(app: Any) -> None:
+    """In the URL map: each .csv download has its .xlsx twin (the pages below link both)."""
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    csv_rules = {rule for rule in rules if rule.endswith(".csv")}
+    assert len(csv_rules) >= 9  # the reports, the cause tables, import codes, access log
+    assert {rule for rule in csv_rules if rule[:-4] + ".xlsx" not in rules} == set()
+    either = [rule for rule in rules if re.search(r"<any\([^)]*csv", rule)]
+    assert either and all(re.search(r"<any\([^)]*xlsx", rule) for rule in either), either
+
+
+PAGES_WITH_CSV = [
+    ("/rapporter/manad", "utvecklare"), ("/rapporter/ar", "utvecklare"),
+    ("/rapporter/ar-for-ar", "utvecklare"), ("/rapporter/eskaleringar", "utvecklare"),
+    ("/rapporter/aterkommande", "utvecklare"), ("/atgarder?lage=alla", "utvecklare"),
+    ("/admin/import/", "utvecklare"), ("/admin/logg?user=utvecklare", "admin"),
+]
+# tables of counts: these must hold numbers (the others list cases, measures, reads, codes)
+COUNTS = {"/rapporter/manad", "/rapporter/ar", "/rapporter/ar-for-ar", "/rapporter/aterkommande"}
+
+
+@pytest.mark.parametrize(("page", "user"), PAGES_WITH_CSV)
 def test_every_csv_download_has_an_excel_file_beside_it_with_the_same_table(
-    page: str, client_for: Callable[[str], Any], runtime: Runtime,
+    page: str, user: str, client_for: Callable[[str], Any], runtime: Runtime,
     lex_sarah_case: Callable[..., Any], time_machine: Any,
 ) -> None:
     time_machine.move_to(datetime(2026, 6, 15, 10, tzinfo=UTC), tick=True)
@@ -174,7 +197,9 @@ def test_every_csv_download_has_an_excel_file_beside_it_with_the_same_table(
             occurred_on=today, description="Händelse.",
         )
     lex_sarah_case()
-    client = client_for("utvecklare")
+    client = client_for(user)
+    if user == "admin":  # something in the access log
+        client_for("utvecklare").get("/rapporter/manad.csv")
     html = client.get(page).get_data(as_text=True).replace("&amp;", "&")
     links = CSV_LINK.findall(html)
     assert links
@@ -188,8 +213,9 @@ def test_every_csv_download_has_an_excel_file_beside_it_with_the_same_table(
         disposition = response.headers["Content-Disposition"]
         assert ".xlsx" in disposition
         book = _workbook(response.get_data())
-        # the report's own table first; a report's workbook may add its cause table
-        assert book.sheetnames[1:] in ([], ["Orsaker"])
+        # the table first; a report's workbook may add its cause table, an import
+        # template the codes it may use
+        assert book.sheetnames[1:] in ([], ["Orsaker"], ["Koder"])
         sheet = book.worksheets[0]
         rows = _rows(sheet)
         assert [str(h) for h in rows[0]] == table[0]
@@ -202,7 +228,7 @@ def test_every_csv_download_has_an_excel_file_beside_it_with_the_same_table(
                 else:
                     assert _cell_text(value).lstrip("'") == text.lstrip("'")
         numbers = [v for row in rows[1:] for v in row if isinstance(v, int)]
-        assert numbers or page == "/rapporter/eskaleringar", "no numeric cells"
+        assert numbers or page not in COUNTS, "no numeric cells"
         assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 

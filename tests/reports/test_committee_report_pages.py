@@ -228,3 +228,28 @@ def test_the_draft_counts_each_groups_structured_causes(
     # a group nobody has analysed yet says so instead of naming causes
     assert "2 avvikelser (IFO 2). Två avvikelser saknar ännu en orsaksanalys" in page
     assert "Orsaksanalys (den enskildes medverkan): Se orsakerna." in page
+
+
+def test_the_page_shows_what_the_pdf_holds(
+    client_for: Callable[[str], Any], january_2018: list[str], tmp_path: Path
+) -> None:
+    """The page is the preview: every heading, paragraph, caption and table cell of the
+    report on screen is in the PDF."""
+    client = client_for("utvecklare")
+    client.post(f"{PAGE}/utkast")
+    html = _document(client.get(PAGE))
+    html = re.sub(r"<svg.*?</svg>", " ", html, flags=re.S)  # the charts are checked as images
+    tags = "h1|h2|h3|p|caption|th|td"
+    blocks = {" ".join(unescape(re.sub(r"<[^>]+>", " ", block)).split())
+              for block in re.findall(rf"<(?:{tags})\b[^>]*>(.*?)</(?:{tags})>", html, re.S)}
+    blocks.discard("")
+    assert len(blocks) > 50
+    pdf = " ".join(read_pdf(client.get(f"{PAGE}.pdf").get_data(), tmp_path).text.split())
+    # a paragraph may run on over a page break, past the next page's running head
+    pdf = re.sub(r" Socialförvaltningen · Dnr – Sida \d+\(\d+\)", "", pdf)
+    # a line may break after a hyphen ("e-post"); "Individ- och" then reads the same
+    def joined(text: str) -> str:
+        return re.sub(r"(\w)- (\w)", r"\1-\2", text)
+
+    pdf = joined(pdf)
+    assert sorted(block for block in blocks if joined(block) not in pdf) == []

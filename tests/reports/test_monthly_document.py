@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,12 @@ def test_the_pdf_pages_show_header_page_numbers_and_both_charts(
     api: Callable[..., Any], january_2018: list[str], tmp_path: Path
 ) -> None:
     pdf = read_pdf(_download(api, "pdf").get_data(), tmp_path)
+    info = subprocess.run(["pdfinfo", str(pdf.path)], capture_output=True, text=True).stdout
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info)
+    # the charts are drawn as vectors: not one raster image in the file
+    listed = subprocess.run(["pdfimages", "-list", str(pdf.path)], capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    assert listed[2:] == [], listed
     dpi = 100
     images = pdf.images(dpi)
     pages = len(images)

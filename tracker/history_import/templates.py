@@ -70,6 +70,7 @@ def template_xlsx(kind: ImportKind, taxonomy: Taxonomy, units: list[tuple[str, s
     ])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"  # the header stays in sight, as in every Excel download
     for index, name in enumerate(header(kind)):
         sheet.column_dimensions[chr(65 + index)].width = max(14, len(name) + 4)
     codes = book.create_sheet("Koder")
@@ -77,6 +78,7 @@ def template_xlsx(kind: ImportKind, taxonomy: Taxonomy, units: list[tuple[str, s
         codes.append(row)
     for cell in codes[1]:
         cell.font = Font(bold=True)
+    codes.freeze_panes = "A2"
     codes.column_dimensions["A"].width = 28
     codes.column_dimensions["B"].width = 22
     codes.column_dimensions["C"].width = 44

@@ -22,12 +22,12 @@ from tracker.history_import import Preview
 from tracker.history_import.templates import code_rows, template_csv, template_xlsx
 from web import navigation
 from web.auth import current_account, roles_required
-from web.csv_export import content_disposition, csv_response
+from web.csv_export import content_disposition
 from web.display import category_name
 from web.i18n import domain_message
 from web.imports import IMPORT_ROLES, MAX_IMPORT_BYTES
 from web.runtime import application, fresh_views, runtime
-from web.xlsx_export import MIMETYPE
+from web.xlsx_export import MIMETYPE, table_response
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/import")
 # The quality developer finds it in the menu; the administrator in the admin area's list.
@@ -153,7 +153,8 @@ def template(kind: str, ext: str) -> Any:
 
 
 @bp.route("/koder.csv")
+@bp.route("/koder.xlsx", endpoint="codes_xlsx")
 @roles_required(IMPORT_ROLES)
 def codes() -> Any:
     rows = code_rows(runtime().organisation.taxonomy(), _units())
-    return csv_response("importkoder", rows[0], rows[1:])
+    return table_response("importkoder", rows[0], rows[1:], sheet="Koder")
