@@ -30,9 +30,11 @@ PAGES = [
     "/admin/andringar",
     "/admin/logg",
     "/admin/logg.csv",
+    "/admin/logg.xlsx",
     "/admin/utskick/",
     "/admin/import/",
     "/admin/import/koder.csv",
+    "/admin/import/koder.xlsx",
     "/admin/import/mall/counts.xlsx",
 ]
 # (path, form) for every change; each would change something if it were allowed.
