@@ -115,6 +115,9 @@ def test_feedback_mails_the_reporter_without_the_feedback_text(
     assert len(mails) == 1
     number = mail_runtime.app.get_deviation(deviation_id).number
     assert mails[0]["Subject"] == f"[Avvikelser] Återkoppling på din avvikelse {number}"
+    body = mails[0].get_content()
+    assert f"Du har fått återkoppling på avvikelsen {number} som du rapporterade." in body
+    assert "Enhet: Utredningsenheten" in body
     assert link_in(mails[0]) == f"{BASE_URL}/avvikelser/{deviation_id}"
     assert_no_free_text(smtp)
 
