@@ -218,6 +218,18 @@ WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
   .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
+# Table cells whose one word runs over more than one line ("M/å/n/a/d"): a narrow table
+# must scroll in its region instead.
+BROKEN_WORDS = """() => [...document.querySelectorAll('table th, table td')]
+  .filter(cell => cell.textContent.trim() && !/\\s/.test(cell.textContent.trim()))
+  .filter(cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+  })
+  .slice(0, 5).map(cell => cell.textContent.trim())"""
+
+
 def test_the_report_pages_on_a_phone_and_in_print(
     browser: Browser, live_server: LiveServer, deviations: None, tmp_path: Path
 ) -> None:
@@ -238,6 +250,7 @@ def test_the_report_pages_on_a_phone_and_in_print(
             box = phone.locator("svg.chart").nth(index).bounding_box()
             assert box is not None
             assert box["width"] <= 390
+        assert phone.evaluate(BROKEN_WORDS) == [], f"{path}: words broken in table cells"
     report = chart_pages(live_server)[-1]
     phone.goto(live_server(report))
     phone.emulate_media(media="print")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_support import read_pdf
+from report_support import docx_document, read_pdf
 from support import ROLES
 
 from tracker.committee_report_draft import Heading, draft
@@ -30,6 +30,12 @@ def _document(response: Any) -> str:
     """The report itself (the page around it says which version is shown)."""
     html = response.get_data(as_text=True)
     return html[html.index('<article class="document"'):html.index("</article>")]
+
+
+def _word_text(body: bytes) -> str:
+    document = docx_document(body)
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 def _version(html: str) -> str:
@@ -108,11 +114,16 @@ def test_a_finalised_report_is_frozen_and_a_new_draft_shows_the_change(
         "diary_number": "SUN 2018/17", "version": version}).status_code == 302
     frozen_page = _document(client.get(PAGE))
     frozen_pdf = read_pdf(client.get(f"{PAGE}.pdf").get_data(), tmp_path, "frozen")
+    frozen_word = _word_text(client.get(f"{PAGE}.docx").get_data())
 
-    # the knife incident at the HVB home is reclassified to Personal och kompetens
+    # the knife incident at the HVB home is reclassified to Personal och kompetens, and a
+    # deviation registered twice is withdrawn
     knives = january_2018[9]
     response = api("utvecklare", "POST", f"/api/v1/deviations/{knives}/classification",
                    json={"category": "personal", "subcategory": None})
+    assert response.status_code == 200, response.get_json()
+    response = api("utvecklare", "POST", f"/api/v1/deviations/{january_2018[6]}/withdrawal",
+                   json={"reason": "Registrerad två gånger."})
     assert response.status_code == 200, response.get_json()
 
     assert _document(client.get(PAGE)) == frozen_page
@@ -120,12 +131,18 @@ def test_a_finalised_report_is_frozen_and_a_new_draft_shows_the_change(
                   "/api/v1/reports/monthly/document?year=2018&month=1&format=pdf")
     assert read_pdf(api_pdf.get_data(), tmp_path, "api").text == frozen_pdf.text
     assert "Genomförande av insats (3)" in " ".join(frozen_pdf.text.split())
+    api_word = api("utvecklare", "GET",
+                   "/api/v1/reports/monthly/document?year=2018&month=1&format=docx")
+    assert _word_text(api_word.get_data()) == frozen_word
+    assert "13 avvikelser har inkommit" in frozen_word
 
     assert client.post(f"{PAGE}/utkast").status_code == 302
     draft = _text(client.get(PAGE))
     assert "Utkast, version 2" in draft
+    assert "12 avvikelser har inkommit" in draft
     assert "Genomförande av insats (2)" in draft
     assert "Personal och kompetens (1)" in draft
+    assert "Registrering och arkiv (1)" in draft
     # the first version is still there, unchanged, and the API still gives the finalised one
     assert _document(client.get(f"{PAGE}?revision=1")) == frozen_page
     api_pdf = api("utvecklare", "GET",
