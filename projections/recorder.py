@@ -126,6 +126,23 @@ class ViewRecorder(TrackingRecorder):
         self.engine = engine
         self.projection_name = projection_name
         self._local = threading.local()
+        # Applications whose tracking row this recorder has seen (a claim that finds no row
+        # forgets it again), and the batch's statements built once: per batch, building and
+        # coercing them cost more than running them.
+        self._has_row: set[str] = set()
+        name, app = tracking.c.projection_name, tracking.c.application_name
+        self._claim = (
+            tracking.update()
+            .where(
+                name == projection_name,
+                app == sa.bindparam("app"),
+                tracking.c.notification_id == sa.bindparam("old"),
+            )
+            .values(notification_id=sa.bindparam("new"))
+        )
+        self._read_marker = sa.select(tracking.c.notification_id).where(
+            name == marker_name(projection_name), app == sa.bindparam("app")
+        )
 
     # --- positions ---------------------------------------------------------------------
 
@@ -138,11 +155,15 @@ class ViewRecorder(TrackingRecorder):
     def ensure_row(self, application_name: str, projection_name: str | None = None) -> None:
         """Create the tracking row at position 0 unless it exists (racing creators are fine)."""
         name = projection_name or self.projection_name
+        if name == self.projection_name and application_name in self._has_row:
+            return
         where = sa.and_(
             tracking.c.projection_name == name, tracking.c.application_name == application_name
         )
         with self.engine.connect() as connection:
             if connection.execute(sa.select(tracking.c.notification_id).where(where)).first():
+                if name == self.projection_name:
+                    self._has_row.add(application_name)
                 return
         try:
             with self.engine.begin() as connection:
@@ -157,15 +178,7 @@ class ViewRecorder(TrackingRecorder):
             pass  # someone else created it
 
     def _marker(self, connection: sa.Connection, application_name: str) -> int:
-        return int(
-            connection.execute(
-                sa.select(tracking.c.notification_id).where(
-                    tracking.c.projection_name == marker_name(self.projection_name),
-                    tracking.c.application_name == application_name,
-                )
-            ).scalar()
-            or 0
-        )
+        return int(connection.execute(self._read_marker, {"app": application_name}).scalar() or 0)
 
     def position(self, application_name: str) -> int | None:
         """The stored position, 0 before anything was processed, None without a row."""
@@ -206,9 +219,7 @@ class ViewRecorder(TrackingRecorder):
             restore = _wait_at_most(connection, lock_timeout)
             try:
                 claimed = connection.execute(
-                    tracking.update()
-                    .where(self._where(application_name), tracking.c.notification_id == old)
-                    .values(notification_id=new)
+                    self._claim, {"app": application_name, "old": old, "new": new}
                 )
             except sa.exc.OperationalError as error:
                 if lock_timeout is None:
@@ -218,6 +229,7 @@ class ViewRecorder(TrackingRecorder):
                 if restore is not None:
                     connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(restore)}")
             if claimed.rowcount != 1:
+                self._has_row.discard(application_name)  # moved, or gone: look again next time
                 raise TrackingConflict(
                     f"{self.projection_name}: position moved from {old} by another runner"
                 )

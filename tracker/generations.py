@@ -11,8 +11,9 @@ trusting its pinned numbers, so it reads its own writes.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 import sqlalchemy as sa
@@ -50,6 +51,15 @@ class Generations:
 
     def unpin(self) -> None:
         self._local.pinned = None
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """`pin` for the length of a with-block (a worker's batch, as a request)."""
+        self.pin()
+        try:
+            yield
+        finally:
+            self.unpin()
 
     def bump(self, connection: sa.Connection, kind: str) -> None:
         """In the writer's transaction: the data of `kind` changed."""

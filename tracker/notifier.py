@@ -136,12 +136,14 @@ class Notifier(OutboxDelivery):
         )
         # A short batch means nothing we need lies between its last event and the head.
         end = head if len(notifications) < self.batch_size else notifications[-1].id
-        composer = self._composer()
-        recipients = Recipients(self.runtime.accounts)
         mails: list[Mail] = []
-        for notification in notifications:
-            event = self.app.mapper.to_domain_event(notification)
-            mails += self._mails_for(event, notification.id, composer, recipients)
+        # One read of the caches' generations for the batch, not one per lookup.
+        with self.runtime.generations.pinned():
+            composer = self._composer()
+            recipients = Recipients(self.runtime.accounts)
+            for notification in notifications:
+                event = self.app.mapper.to_domain_event(notification)
+                mails += self._mails_for(event, notification.id, composer, recipients)
         now = self.clock()
         try:
             with self.engine.begin() as connection:

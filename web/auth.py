@@ -203,11 +203,12 @@ def change_password() -> Any:
 
 def enforce_password_change() -> Any:
     """before_request: a one-time password is good for changing the password only."""
+    # The path first: an API request (bearer token) never loads the session's user.
     if (
-        current_user.is_authenticated
-        and current_account().must_change_password
+        not request.path.startswith("/api/")
         and request.endpoint not in {"auth.change_password", "auth.logout", "static"}
-        and not request.path.startswith("/api/")
+        and current_user.is_authenticated
+        and current_account().must_change_password
     ):
         return redirect(url_for("auth.change_password"))
     return None

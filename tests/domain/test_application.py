@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from eventsourcing.application import project_aggregate
 from lex_sarah_support import cover_remaining_kinds_in
 
 from events.child_report import PreliminaryDecision
@@ -15,6 +16,7 @@ from events.clocks import STOCKHOLM, Clock
 from events.deviation import Deviation, DeviationStatus, Source
 from events.errors import UnknownCode, ValidationFailed
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
+from events.numbering import NumberSeries, SeriesKind
 from events.taxonomy import Operation
 from tracker.application import ConflictError, NotFound, TrackerApplication, breach_deviation_id
 from tracker.runtime import Runtime, open_runtime
@@ -222,6 +224,29 @@ def test_concurrent_filings_get_unique_gap_free_numbers(runtime: Runtime) -> Non
     assert errors == []
     year = runtime.app.today().year
     assert sorted(numbers) == [f"AV-{year}-{n:04d}" for n in range(1, 21)]
+
+
+def test_the_number_series_snapshot_is_its_replayed_state(runtime: Runtime) -> None:
+    # Every 100th number the series is snapshotted from the copy just saved; a second
+    # process starting from that snapshot must number on as the first would have.
+    application = runtime.app
+    for _ in range(101):
+        file(application)
+    year = application.today().year
+    series_id = NumberSeries.create_id(SeriesKind.DEVIATION, year)
+    assert application.snapshots is not None
+    (snapshot,) = application.snapshots.get(series_id)
+    assert snapshot.originator_version == 100
+    from_snapshot = snapshot.mutate(None)
+    replayed = application.repository.get(series_id, version=100, projector_func=project_aggregate)
+    assert vars(from_snapshot) == vars(replayed)
+
+    other = open_runtime(runtime.settings)
+    try:
+        assert file(other.app).number == f"AV-{year}-0102"
+    finally:
+        other.close()
+    assert file(application).number == f"AV-{year}-0103"
 
 
 def received_15_days_ago(application: TrackerApplication, **changes: Any) -> Any:
