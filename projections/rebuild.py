@@ -88,6 +88,8 @@ def _build_in_memory(
             wanting.setdefault(topic, []).append(view)
     topics = sorted(wanting)
     dispatch = Dispatch()
+    # Per topic, its views' handlers, resolved at the topic's first event.
+    handlers: dict[str, list[Callable[[Any, Tracking], None]]] = {}
     mapper = store.app.mapper
     position = 0
     with contextlib.ExitStack() as stack:
@@ -105,8 +107,14 @@ def _build_in_memory(
             for notification in notifications:
                 domain_event = mapper.to_domain_event(notification)
                 tracking_ = Tracking(app_name, notification.id)
-                for view in wanting[notification.topic]:
-                    dispatch(view, domain_event, tracking_)
+                found = handlers.get(notification.topic)
+                if found is None:
+                    found = handlers[notification.topic] = [
+                        dispatch.bound(view, type(domain_event))
+                        for view in wanting[notification.topic]
+                    ]
+                for handler in found:
+                    handler(domain_event, tracking_)
             position = head if len(notifications) < batch_size else notifications[-1].id
             if progress is not None and position < head:
                 progress(position, head)
@@ -142,7 +150,7 @@ def _groups(views: Sequence[View], processes: int) -> list[list[View]]:
 def _build_process(
     reopen: Callable[[], Store], names: list[str], head: int, batch_size: int, memory_rows: int
 ) -> None:
-    """A rebuild process's work (spawned: it opens the store afresh, nothing inherited):
+    """A rebuild process's work (it opens the store afresh, nothing inherited):
     build and switch `names`; exit 0 when done, PARTIAL when it switched short of the head."""
     store = reopen()
     try:
@@ -155,6 +163,20 @@ def _build_process(
         if close is not None:
             close()
     sys.exit(0 if reached >= head else PARTIAL)
+
+
+def _processes(reopen: Callable[[], Store] | None) -> Any:
+    """Where rebuild processes come from: forked from a server process that has imported
+    this module and the store's (multiprocessing's forkserver), so only the first rebuild
+    of a process waits for those imports (~1.5 s), not every one. Forking the caller itself
+    hung on SQLite locks its worker threads held; the server has no threads and no
+    connections."""
+    context = multiprocessing.get_context("forkserver")
+    opener = getattr(reopen, "func", reopen)
+    context.set_forkserver_preload(
+        ["__main__", __name__, *([opener.__module__] if opener is not None else [])]
+    )
+    return context
 
 
 # Below this many events in the log a rebuild stays in one process: starting another
@@ -191,9 +213,8 @@ def rebuild(
     count = processes if processes is not None else os.cpu_count() or 1
     groups = _groups(views, count if reopen is not None and head >= parallel_from else 1)
     options = {"batch_size": batch_size, "memory_rows": memory_rows}
-    spawn = multiprocessing.get_context("spawn")
     children = [
-        spawn.Process(
+        _processes(reopen).Process(
             target=_build_process,
             args=(reopen, [v.name for v in group], head, batch_size, memory_rows),
             name=f"rebuild-{index}",

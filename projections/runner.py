@@ -82,6 +82,14 @@ class Dispatch:
             handler = self._handlers[key] = handler_for(view, type(domain_event))
         handler(view, domain_event, tracking)
 
+    def bound(self, view: View, event_type: type) -> Callable[[Any, Tracking], None]:
+        """The call `self(view, event, tracking)` makes for events of `event_type`, found
+        once (a rebuild resolves each topic's handlers at its first event)."""
+        instance_own = view.__dict__.get("process_event")
+        if instance_own is not None:
+            return instance_own
+        return functools.partial(handler_for(view, event_type), view)
+
 
 @dataclass
 class CycleResult:
