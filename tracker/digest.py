@@ -1,7 +1,8 @@
 """The daily deadline digest: per unit, every open clock that is overdue, due today or due
 within the warning window, so that nobody learns about a deadline the day after it.
 
-Sent over SMTP when TRACKER_SMTP_HOST is set, otherwise written to the log. Recipients of a
+Mailed through the notifications' outbox when TRACKER_SMTP_HOST is set (one mail per
+recipient, once a day), otherwise written to the log. Recipients of a
 unit: the address in TRACKER_DIGEST_RECIPIENTS for it, and every active user with an e-mail
 address who belongs to the unit and has not turned the digest off on "Mina inställningar".
 The mail names cases by number only (no case reference, no names): e-mail is a weaker
@@ -22,12 +23,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from tracker.config import Settings
-from tracker.notifications import Kind, Recipients
+from tracker.notifications import Kind, Mail, Recipients
 from tracker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 SMTP_POLICY = SMTP.clone(max_line_length=998)  # RFC 5322's limit
+BANDS = ("overdue", "due_today", "soon")  # "later" is not news yet
 
 
 def open_smtp(settings: Settings) -> smtplib.SMTP:
@@ -43,7 +45,6 @@ def open_smtp(settings: Settings) -> smtplib.SMTP:
         smtp.close()
         raise
     return smtp
-BANDS = ("overdue", "due_today", "soon")  # "later" is not news yet
 
 
 @dataclass
@@ -156,8 +157,7 @@ def _mail_through_the_outbox(runtime: Runtime, digests: list[Digest]) -> None:
     (a second run, a second process or a new leader queues nothing new), delivered now;
     while the server is down the notifier keeps trying, as for every notification, and
     the admin sees each one on Utskick."""
-    from tracker.notifications import Mail
-    from tracker.notifier import Notifier
+    from tracker.notifier import Notifier  # it imports this module
     from tracker.outbox import FAILED, SENT
     from tracker.tables import notification_outbox as outbox
 
@@ -172,7 +172,7 @@ def _mail_through_the_outbox(runtime: Runtime, digests: list[Digest]) -> None:
             mails.append(Mail(key, Kind.DIGEST, digest.usernames.get(address, ""), address,
                               digest.subject, body))
     notifier = Notifier(runtime)
-    notifier._queue_once(mails)
+    notifier.queue_once(mails)
     while (result := notifier.deliver()).sent and not result.server_down:
         pass
     with runtime.engine.connect() as connection:

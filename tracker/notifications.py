@@ -74,7 +74,6 @@ KINDS_FOR_ROLE: dict[Role, tuple[Kind, ...]] = {
 }
 
 
-
 def kinds_for(account: Account) -> tuple[Kind, ...]:
     """The kinds this person can receive (and turn off): their role's, and the daily
     digest when they belong to a unit."""

@@ -273,9 +273,11 @@ class Notifier(OutboxDelivery):
                 case_id=case["id"], number=case["number"], unit=case["unit"], target=target,
                 days_left=left,
             )
-        return self._queue_once(mails)
+        return self.queue_once(mails)
 
-    def _queue_once(self, mails: Sequence[Mail]) -> int:
+    def queue_once(self, mails: Sequence[Mail]) -> int:
+        """Put these in the outbox unless their key is there already (the reminders, the
+        daily digest); returns how many were new."""
         if not mails:
             return 0
         with self.engine.connect() as connection:

@@ -30,7 +30,7 @@ EXPECTED = {
 
 def failed_mail(runtime: Runtime) -> None:
     """One mail the server refused, as Utskick lists it."""
-    Notifier(runtime)._queue_once([Mail(
+    Notifier(runtime).queue_once([Mail(
         "deviation_filed:1:enhetschef", Kind.DEVIATION_FILED, "enhetschef",
         "enhetschef@kommun.example", "[Avvikelser] Ny avvikelse AV-2026-0001 i Utredningsenheten",
         "Text.\n",

@@ -222,7 +222,7 @@ def test_the_admin_sees_mail_that_could_not_be_sent(
     from tracker.notifier import Notifier
 
     notifier = Notifier(runtime)
-    notifier._queue_once([Mail("test:1:chef", Kind.DEVIATION_FILED, "chef", "chef@x.example",
+    notifier.queue_once([Mail("test:1:chef", Kind.DEVIATION_FILED, "chef", "chef@x.example",
                                "[Avvikelser] Ny avvikelse", "Text.\n")])
     with runtime.engine.begin() as connection:
         from tracker.tables import notification_outbox
