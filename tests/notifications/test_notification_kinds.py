@@ -498,3 +498,14 @@ def test_imported_history_mails_nobody(
     assert who_got_what(mail_runtime, smtp) == [
         ("chef", "deviation_filed"), ("chef2", "deviation_filed"),
     ]
+
+
+def test_a_person_without_an_address_or_no_longer_active_gets_nothing(
+    mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account]
+) -> None:
+    mail_runtime.accounts.set_active("chef2", False)
+    mail_runtime.accounts.set_email("lexsarah2", None)
+    every_kind(mail_runtime, notifier, scan_on_day=12)
+    assert who_got_what(mail_runtime, smtp) == sorted(
+        sent for sent in EVERY_KIND if sent[0] not in {"chef2", "lexsarah2"}
+    )
