@@ -45,7 +45,8 @@ def _version(html: str) -> str:
 
 
 def test_draft_edit_finalise(
-    client_for: Callable[[str], Any], january_2018: list[str], runtime: Runtime
+    client_for: Callable[[str], Any], january_2018: list[str], runtime: Runtime,
+    tmp_path: Path,
 ) -> None:
     client = client_for("utvecklare")
     preview = client.get(PAGE)
@@ -72,11 +73,20 @@ def test_draft_edit_finalise(
     data.pop("csrf_token", None)
     data["summary"] = "Tretton avvikelser kom in i januari; läs vidare nedan."
     data["diary_number"] = "SUN 2018/17"
+    data["proposal"] = "Nämnden godkänner rapporten."
+    assert "Förhandsbedömning överskridit 14 dagar" in html.split('for="section_0"')[1][:200]
+    data["section_0"] = "Fem förhandsbedömningar blev sena; en ersättare utses nu vid frånvaro."
     saved = client.post(f"{PAGE}/redigera", data=data)
     assert saved.status_code == 302, _text(saved)[:2000]
     page = client.get(PAGE)
     assert "Tretton avvikelser kom in i januari" in _text(page)
     assert "Dnr: SUN 2018/17" in _text(page)
+    pdf = " ".join(read_pdf(client.get(f"{PAGE}.pdf").get_data(), tmp_path).text.split())
+    for edited in ("Tretton avvikelser kom in i januari", "Nämnden godkänner rapporten.",
+                   "Förhandsbedömning överskridit 14 dagar (5) Fem förhandsbedömningar blev "
+                   "sena; en ersättare utses nu vid frånvaro."):
+        assert edited in _text(page)
+        assert edited in pdf
 
     # a personnummer in a text is refused, with the field named, and nothing is stored
     refused = client.post(f"{PAGE}/redigera", data=data | {
