@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
@@ -35,10 +35,59 @@ class Generations:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self._local = threading.local()
+        # Each thread reads on a driver connection of its own, outside the pool: the pool's
+        # checkout, ping and reset were most of the cost of this one-row-per-kind query,
+        # which runs on every request. All of them, to be closed with the runtime.
+        self._connections: list[Any] = []
+        self._connections_lock = threading.Lock()
 
     def read(self) -> dict[str, int]:
-        with self.engine.connect() as connection:
-            return {name: int(value) for name, value in connection.exec_driver_sql(_SELECT)}
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            try:
+                return self._read_on(connection)
+            except Exception:  # e.g. a server that dropped it: read on a new one below
+                self._forget(connection)
+        connection = self._connect()
+        return self._read_on(connection)
+
+    @staticmethod
+    def _read_on(connection: Any) -> dict[str, int]:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(_SELECT)
+            return {name: int(value) for name, value in cursor.fetchall()}
+        finally:
+            cursor.close()
+
+    def _connect(self) -> Any:
+        pooled = self.engine.raw_connection()
+        connection = pooled.driver_connection
+        pooled.detach()  # ours for the thread's life, not the pool's
+        if self.engine.dialect.name == "postgresql":
+            # Each read sees the latest commit and holds nothing open between requests.
+            connection.rollback()
+            connection.autocommit = True
+        with self._connections_lock:
+            self._connections.append(connection)
+        self._local.connection = connection
+        return connection
+
+    def _forget(self, connection: Any) -> None:
+        self._local.connection = None
+        with self._connections_lock:
+            if connection in self._connections:
+                self._connections.remove(connection)
+        with contextlib.suppress(Exception):
+            connection.close()
+
+    def close(self) -> None:
+        """Close every thread's connection (the runtime is closing)."""
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            with contextlib.suppress(Exception):
+                connection.close()
 
     def current(self, kind: str) -> int:
         pinned: dict[str, int] | None = getattr(self._local, "pinned", None)

@@ -33,6 +33,7 @@ class Runtime:
 
     def close(self) -> None:
         self.app.close()
+        self.generations.close()
         self.engine.dispose()
 
 
