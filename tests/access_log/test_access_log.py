@@ -340,6 +340,11 @@ def test_the_admin_searches_by_user_case_and_dates_and_exports_csv(
     assert lines[0].startswith("Tidpunkt;Användare;Vad;Ärende")
     assert len(lines) == 4  # header + the case's three reads, oldest first
     assert lines[1].split(";")[:4] == ["2025-03-01 13:00", "chef", "Avvikelse", number]
+    assert client_for("chef2").get("/inkorg").status_code == 200
+    lists = admin.get("/admin/logg.csv", query_string={"user": "chef2"}).get_data(as_text=True)
+    (row,) = lists.splitlines()[1:]
+    assert row.split(";")[1:] == ["chef2", "Lista för enhet", "", "", "/inkorg",
+                                  "units=oppenvard,utredning", "127.0.0.1", "webbsida"]
     # Exporting the log is itself a download, and logged.
     assert access_log.search(runtime.engine, username="admin")[0][0].what == "/admin/logg.csv"
 

@@ -97,9 +97,12 @@ def test_deactivating_and_resetting_a_password(
 ) -> None:
     admin = client_for("admin")
     chef = client_for("chef")
+    token = {"Authorization": f"Bearer {runtime.accounts.create_token('chef', 'skript')}"}
+    assert web_app.test_client().get("/api/v1/units", headers=token).status_code == 200
     assert admin.post("/admin/anvandare/chef/aktiv", data={"active": "0"}).status_code == 302
     assert not runtime.accounts.get("chef").active
     assert chef.get("/").status_code == 302  # the open session ends with the account
+    assert web_app.test_client().get("/api/v1/units", headers=token).status_code == 401
     assert latest(admin)["what"] == "Användare inaktiverad"
     assert latest(admin)["before"] == "aktiv: ja" and latest(admin)["after"] == "aktiv: nej"
     admin.post("/admin/anvandare/chef/aktiv", data={"active": "1"})

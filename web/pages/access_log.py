@@ -96,6 +96,11 @@ HEADER = ["Tidpunkt", "Användare", "Vad", "Ärende", "Ärende-id", "Adress i tj
           "Parametrar", "Från adress", "Kanal"]
 
 
+def _value(value: Any) -> str:
+    """A parameter as the page shows it: a list of units as 'oppenvard,utredning'."""
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def _rows(filters: dict[str, Any]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=SEPARATOR, lineterminator="\r\n")
@@ -119,7 +124,7 @@ def _cells(filters: dict[str, Any]) -> Iterator[list[object]]:
     def flush() -> Iterator[list[object]]:
         numbers = access_log.case_numbers(engine, batch)
         for e in batch:
-            params = ", ".join(f"{k}={v}" for k, v in (e.parameters or {}).items())
+            params = ", ".join(f"{k}={_value(v)}" for k, v in (e.parameters or {}).items())
             yield [swedish_date(e.at), e.username, e.kind_label,
                    numbers.get(e.case_id or "", ""), e.case_id, e.what, params,
                    e.remote_addr, e.channel_label]
