@@ -24,10 +24,17 @@ class Category:
     name: str
     subcategories: Mapping[str, str] = field(default_factory=dict)
     active: bool = True
+    # Subcategory codes no longer offered for new deviations (filed ones keep them).
+    retired: frozenset[str] = frozenset()
 
     @property
     def requires_subcategory(self) -> bool:
         return bool(self.subcategories)
+
+    @property
+    def offered(self) -> dict[str, str]:
+        """The subcategories a new deviation may take."""
+        return {k: v for k, v in self.subcategories.items() if k not in self.retired}
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ class Taxonomy:
                     "The category %(category)s requires a subcategory.",
                     category=category,
                 )
-            if subcategory not in found.subcategories:
+            if subcategory not in found.offered:
                 raise UnknownCode(
                     "subcategory", "Unknown subcategory code: %(code)s", code=subcategory
                 )
@@ -78,7 +85,7 @@ class Taxonomy:
             if not category.active:
                 continue
             if category.subcategories:
-                leaves.extend((code, sub) for sub in category.subcategories)
+                leaves.extend((code, sub) for sub in category.offered)
             else:
                 leaves.append((code, None))
         for key in found:

@@ -33,6 +33,8 @@ ACTIONS: dict[str, str] = {
     "taxonomy.renamed": "Kategori bytt namn",
     "taxonomy.deactivated": "Kvalitetsområde inaktiverat",
     "taxonomy.activated": "Kvalitetsområde aktiverat",
+    "taxonomy.subcategory_deactivated": "Underkategori inaktiverad",
+    "taxonomy.subcategory_activated": "Underkategori aktiverad",
 }
 SOURCES = {"web": "webben", "cli": "kommandoraden", "oidc": "inloggningstjänsten"}
 

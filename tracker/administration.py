@@ -326,9 +326,16 @@ class Administration:
         )
 
     def set_category_active(self, code: str, active: bool) -> int:
+        """A category, or one subcategory, (de)activated."""
+        from tracker.organisation import taxonomy_to_document
+
+        is_sub = "category" in (
+            _code_facts(taxonomy_to_document(self.organisation.taxonomy()), code) or {}
+        )
+        kind = "subcategory_" if is_sub else ""
         return self._taxonomy(
             set_category_active(code, active),
-            "taxonomy.activated" if active else "taxonomy.deactivated",
+            f"taxonomy.{kind}activated" if active else f"taxonomy.{kind}deactivated",
             code,
             lambda doc: _code_facts(doc, code),
         )
@@ -341,5 +348,6 @@ def _code_facts(document: dict[str, Any], code: str) -> dict[str, Any] | None:
             return {"name": category["name"], "active": category["active"]}
         for sub in category["subcategories"]:
             if sub["code"] == code:
-                return {"name": sub["name"], "category": category["code"]}
+                return {"name": sub["name"], "category": category["code"],
+                        "active": sub.get("active", True)}
     return None

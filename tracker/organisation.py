@@ -34,7 +34,8 @@ def taxonomy_to_document(taxonomy: Taxonomy) -> dict[str, Any]:
                 "code": c.code,
                 "name": c.name,
                 "active": c.active,
-                "subcategories": [{"code": k, "name": v} for k, v in c.subcategories.items()],
+                "subcategories": [{"code": k, "name": v, "active": k not in c.retired}
+                                  for k, v in c.subcategories.items()],
             }
             for c in taxonomy.categories.values()
         ]
@@ -50,6 +51,8 @@ def taxonomy_from_document(version: int, document: dict[str, Any]) -> Taxonomy:
                 c["name"],
                 {s["code"]: s["name"] for s in c.get("subcategories", [])},
                 c.get("active", True),
+                frozenset(s["code"] for s in c.get("subcategories", [])
+                          if not s.get("active", True)),
             )
             for c in document["categories"]
         },
@@ -414,9 +417,28 @@ def rename_code(code: str, name: str) -> Callable[[dict[str, Any]], None]:
 
 
 def set_category_active(code: str, active: bool) -> Callable[[dict[str, Any]], None]:
-    """Deactivated: no longer offered for new deviations; history and reports keep it."""
+    """Deactivated: no longer offered for new deviations; history and reports keep it.
+    A category or one subcategory; a category keeps at least one active subcategory
+    (deactivate the category itself instead)."""
 
     def change(document: dict[str, Any]) -> None:
-        _find_category(document, code)["active"] = active
+        for category in document["categories"]:
+            if category["code"] == code:
+                category["active"] = active
+                return
+            for sub in category["subcategories"]:
+                if sub["code"] == code:
+                    others = [s for s in category["subcategories"]
+                              if s is not sub and s.get("active", True)]
+                    if not active and not others:
+                        raise ValidationFailed(
+                            "code",
+                            "%(code)s is the last active subcategory of %(category)s; "
+                            "deactivate the category instead.",
+                            code=code, category=category["code"],
+                        )
+                    sub["active"] = active
+                    return
+        raise UnknownCode("code", "Unknown code: %(code)s", code=code)
 
     return change

@@ -211,10 +211,62 @@ def test_taxonomy_changes_are_new_versions(
          f"namn: Lokaler; aktiv: ja; version: {version + 2}",
          f"namn: Lokaler och miljö; aktiv: ja; version: {version + 3}"),
         ("Underkategori tillagd", "journal", "–",
-         f"namn: Journalföring; kvalitetsområde: handlaggning; version: {version + 2}"),
+         f"namn: Journalföring; kvalitetsområde: handlaggning; aktiv: ja; "
+         f"version: {version + 2}"),
         ("Kvalitetsområde tillagt", "lokaler", "–",
          f"namn: Lokaler; aktiv: ja; version: {version + 1}"),
     ]
+
+
+def test_a_subcategory_deactivated_is_no_longer_offered_and_history_keeps_it(
+    client_for: Callable[[str], FlaskClient], runtime: Runtime, api: Any,
+) -> None:
+    admin = client_for("admin")
+    version = runtime.organisation.taxonomy().version
+    filed = runtime.app.file_deviation(
+        actor="rapportor", unit="utredning", category="handlaggning", subcategory="ekonomi",
+        occurred_on=runtime.app.today(), description="Utbetalningen blev fel.",
+    )
+    page = client_for("rapportor").get("/avvikelser/ny").get_data(as_text=True)
+    assert 'value="ekonomi"' in page
+    assert admin.post("/admin/kategorier/ekonomi/aktiv", data={"active": "0"}).status_code == 302
+    assert runtime.organisation.taxonomy().version == version + 1
+    assert latest(admin) == {
+        "who": "admin (webben)", "what": "Underkategori inaktiverad", "subject": "ekonomi",
+        "before": f"namn: Ekonomi och utbetalning; kvalitetsområde: handlaggning; aktiv: ja; "
+                  f"version: {version}",
+        "after": f"namn: Ekonomi och utbetalning; kvalitetsområde: handlaggning; aktiv: nej; "
+                 f"version: {version + 1}",
+    }
+    assert "Ekonomi och utbetalning (inaktiv)" in admin.get(
+        "/admin/kategorier/ekonomi").get_data(as_text=True)
+    # Not offered on the form nor taken by the API; the filed deviation keeps its code.
+    page = client_for("rapportor").get("/avvikelser/ny").get_data(as_text=True)
+    assert 'value="ekonomi"' not in page and 'value="sekretess"' in page
+    refused = api("rapportor", "POST", "/api/v1/deviations", json={
+        "unit": "utredning", "category": "handlaggning", "subcategory": "ekonomi",
+        "occurred_on": runtime.app.today().isoformat(), "description": "Igen.",
+    })
+    assert refused.status_code == 422
+    assert runtime.app.get_deviation(filed.id).subcategory == "ekonomi"
+    # Back again, and the last active subcategory of a category cannot go.
+    admin.post("/admin/kategorier/ekonomi/aktiv", data={"active": "1"})
+    assert latest(admin)["what"] == "Underkategori aktiverad"
+    assert 'value="ekonomi"' in client_for("rapportor").get("/avvikelser/ny").get_data(
+        as_text=True)
+    admin.post("/admin/underkategorier", data={
+        "sub_category": "handlaggning", "sub_code": "x", "sub_name": "X"})
+    for code in ("utredningstid", "forhandsbedomning", "ekonomi", "registrering", "sekretess",
+                 "annat"):
+        assert admin.post(f"/admin/kategorier/{code}/aktiv", data={"active": "0"}
+                          ).status_code == 302
+    count = admin_log.changes(runtime.engine)[1]
+    last = admin.post("/admin/kategorier/x/aktiv", data={"active": "0"})
+    assert last.status_code == 422
+    assert ("x är den sista aktiva underkategorin i handlaggning; inaktivera "
+            "kvalitetsområdet i stället.") in html.unescape(last.get_data(as_text=True))
+    assert admin_log.changes(runtime.engine)[1] == count
+    assert runtime.organisation.taxonomy().categories["handlaggning"].offered == {"x": "X"}
 
 
 @pytest.mark.parametrize(
@@ -279,19 +331,21 @@ def test_cli_changes_are_in_the_change_list(
         ["taxonomy", "rename", "samverkan", "Samverkan externt"],
         ["token", "create", "cli.person", "--name", "skript"],
         ["token", "revoke", "cli.person"],
+        ["taxonomy", "deactivate", "ekonomi"],
     ):
         result = runner.invoke(main, args, env=environ)
         assert result.exit_code == 0, result.output
     rows = change_rows(client_for("admin"))
-    assert [(r[2], r[3]) for r in rows[:5]] == [
+    assert [(r[2], r[3]) for r in rows[:6]] == [
+        ("Underkategori inaktiverad", "ekonomi"),
         ("API-nyckel återkallad", "cli.person"),
         ("API-nyckel skapad", "cli.person"),
         ("Kategori bytt namn", "samverkan"),
         ("Enhet bytt namn", "oppenvard"),
         ("Användare skapad", "cli.person"),
     ]
-    assert all(r[1].endswith("(kommandoraden)") for r in rows[:5])
-    assert rows[3][4:] == ["namn: Öppenvårdsenheten", "namn: Öppenvården"]
+    assert all(r[1].endswith("(kommandoraden)") for r in rows[:6])
+    assert rows[4][4:] == ["namn: Öppenvårdsenheten", "namn: Öppenvården"]
 
 
 def test_change_list_filters_by_subject(

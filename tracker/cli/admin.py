@@ -227,7 +227,7 @@ def taxonomy_list() -> None:
         state = "" if category.active else " (inactive)"
         click.echo(f"{category.code}\t{category.name}{state}")
         for code, name in category.subcategories.items():
-            click.echo(f"  {code}\t{name}")
+            click.echo(f"  {code}\t{name}{' (inactive)' if code in category.retired else ''}")
 
 
 def _taxonomy_change(change: Callable[[Administration], int]) -> None:
@@ -270,7 +270,8 @@ def taxonomy_rename(code: str, name: str) -> None:
 @taxonomy.command("deactivate")
 @click.argument("code")
 def taxonomy_deactivate(code: str) -> None:
-    """Stop offering category CODE for new deviations (history and reports keep it)."""
+    """Stop offering category or subcategory CODE for new deviations (history and reports
+    keep it)."""
     _taxonomy_change(lambda admin: admin.set_category_active(code, False))
 
 

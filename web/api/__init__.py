@@ -243,7 +243,7 @@ def _codes() -> dict[str, list[str]]:
     return {
         "unit": [unit.code for unit in organisation.units()],
         "category": [c.code for c in categories],
-        "subcategory": [sub for c in categories for sub in c.subcategories],
+        "subcategory": [sub for c in categories for sub in c.offered],
         "cause": [cause.code for cause in organisation.causes().active()],
     }
 

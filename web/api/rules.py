@@ -136,7 +136,7 @@ def classification_branches(taxonomy: Taxonomy) -> list[dict[str, Any]]:
         {
             "properties": {
                 "category": {"enum": [c.code]},
-                "subcategory": {"type": "string", "enum": list(c.subcategories)},
+                "subcategory": {"type": "string", "enum": list(c.offered)},
             },
             "required": ["category", "subcategory"],
         }

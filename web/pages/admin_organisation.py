@@ -12,7 +12,7 @@ from events.errors import DomainError
 from events.taxonomy import Operation
 from tracker.organisation import Unit
 from web.auth import roles_required
-from web.forms import GENERAL, Form, parse_form
+from web.forms import Form, parse_form
 from web.pages.admin import ADMIN, administration
 from web.runtime import runtime
 from web.schemas import BaseSchema
@@ -204,7 +204,7 @@ def _taxonomy_entry(code: str) -> dict[str, Any]:
                     "active": category.active}
         if code in category.subcategories:
             return {"code": code, "name": category.subcategories[code],
-                    "category": category, "active": category.active}
+                    "category": category, "active": code not in category.retired}
     abort(404)
 
 
@@ -246,13 +246,16 @@ def rename_entry(code: str) -> Any:
 @roles_required(ADMIN)
 def set_category_active(code: str) -> Any:
     entry = _taxonomy_entry(code)
-    if entry["category"] is not None:  # subcategories follow their category
-        form = Form()
-        form.add(GENERAL, "Bara kvalitetsområden kan inaktiveras.")
-        return _render_entry(entry, form, 422)
     active = request.form.get("active") == "1"
     if active != entry["active"]:
-        version = administration().set_category_active(code, active)
-        flash(f"Kvalitetsområdet är {'aktiverat' if active else 'inaktiverat'} "
-              f"(version {version}).", "success")
+        try:
+            version = administration().set_category_active(code, active)
+        except DomainError as error:
+            form = Form()
+            form.fail(error)
+            return _render_entry(entry, form, 422)
+        what = "Underkategorin" if entry["category"] else "Kvalitetsområdet"
+        done = ("aktiverad" if active else "inaktiverad") if entry["category"] else (
+            "aktiverat" if active else "inaktiverat")
+        flash(f"{what} är {done} (version {version}).", "success")
     return redirect(url_for("admin_organisation.taxonomy_entry", code=code))

@@ -113,7 +113,7 @@ def _choices() -> dict[str, Any]:
         ],
         "categories": [(c.code, c.name) for c in taxonomy.categories.values() if c.active],
         "subcategory_groups": [
-            (c.name, list(c.subcategories.items()))
+            (c.name, list(c.offered.items()))
             for c in taxonomy.categories.values()
             if c.active and c.requires_subcategory
         ],
