@@ -32,6 +32,7 @@ from web.schemas import BaseSchema
 F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_LOGIN_FAILURES = 5
+SIGNED_IN_WITH = "signed_in_with"  # session key: "oidc" when the provider signed the person in
 LOGIN_WINDOW = timedelta(minutes=15)
 
 bp = Blueprint("auth", __name__)
@@ -153,6 +154,7 @@ def login() -> Any:
                 status = 401
             else:
                 store.clear_login_failures(username)
+                session.pop(SIGNED_IN_WITH, None)  # a password signed this one in
                 login_user(User(account))
                 current_app.logger.info("login %s", username)
                 if account.must_change_password:
@@ -202,13 +204,15 @@ def change_password() -> Any:
 
 
 def enforce_password_change() -> Any:
-    """before_request: a one-time password is good for changing the password only."""
+    """before_request: a one-time password is good for changing the password only. Someone
+    the provider signed in used no password here, so none is asked for."""
     # The path first: an API request (bearer token) never loads the session's user.
     if (
         not request.path.startswith("/api/")
         and request.endpoint not in {"auth.change_password", "auth.logout", "static"}
         and current_user.is_authenticated
         and current_account().must_change_password
+        and session.get(SIGNED_IN_WITH) != "oidc"
     ):
         return redirect(url_for("auth.change_password"))
     return None

@@ -291,7 +291,7 @@ def account_for(claims: dict[str, Any]) -> Account:
 def callback() -> Any:
     if not enabled():
         abort(404)
-    from web.auth import User, _safe_next
+    from web.auth import SIGNED_IN_WITH, User, _safe_next
 
     next_url = session.pop(NEXT_KEY, "")
     try:
@@ -303,6 +303,7 @@ def callback() -> Any:
     session.clear()  # a fresh session for the signed-in person
     login_user(User(account))
     session[ID_TOKEN_KEY] = token.get("id_token")
+    session[SIGNED_IN_WITH] = "oidc"
     current_app.logger.info("login %s (oidc)", account.username)
     return redirect(_safe_next(next_url))
 

@@ -293,6 +293,26 @@ def test_without_local_login_there_is_no_password_form_and_post_is_refused(
     assert "Byt lösenord" not in client.get("/").get_data(as_text=True)
 
 
+def test_the_first_admin_made_on_the_command_line_signs_in_with_the_provider(
+    make_app: Callable[..., tuple[Flask, Runtime]], environ: dict[str, str], provider: Provider,
+) -> None:
+    """Without local login the first administrator is made before anyone signs in, under
+    the provider's username; the one-time password printed for it is never asked for."""
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    app, runtime = make_app(TRACKER_LOCAL_LOGIN="false")
+    made = CliRunner().invoke(main, ["user", "add", "anna.andersson", "--role", "admin"],
+                              env=environ | provider.environ)
+    assert made.exit_code == 0, made.output
+    client = app.test_client()
+    response, _ = sign_in(client)
+    assert response.status_code == 302 and response.location == "/mina-rapporter"
+    assert client.get("/admin/").status_code == 200
+    assert runtime.accounts.get("anna.andersson").role is Role.ADMIN
+
+
 def test_the_redirect_uri_is_on_the_admin_settings_page(
     make_app: Callable[..., tuple[Flask, Runtime]],
 ) -> None:
@@ -352,3 +372,19 @@ def test_serve_stops_at_start_on_bad_sign_in_settings(
     assert result.exit_code == 1
     assert result.output == f"Error: {message}\n"
     assert not result.exception or isinstance(result.exception, SystemExit)
+
+
+def test_a_one_time_password_is_still_asked_for_at_a_password_login(
+    make_app: Callable[..., tuple[Flask, Runtime]],
+) -> None:
+    """Only the provider's sign-in skips it; a password login in the same browser after a
+    provider session whose account went away does not inherit that."""
+    app, runtime = make_app()
+    client = app.test_client()
+    sign_in(client)
+    runtime.accounts.set_active("anna.andersson", False)  # the session ends, its cookie stays
+    runtime.accounts.add("lokal", Role.RAPPORTOR, "korrekt-hast-batteri",
+                         must_change_password=True)
+    client.post("/login", data={"username": "lokal", "password": "korrekt-hast-batteri"})
+    answer = client.get("/mina-rapporter")
+    assert answer.status_code == 302 and answer.location == "/konto/losenord"

@@ -148,3 +148,26 @@ def test_unknown_user_unit_or_code_answers_404(
     for path in ("/admin/anvandare/ingen", "/admin/enheter/ingen", "/admin/kategorier/ingen"):
         assert client.get(path).status_code == 404
     assert client.post("/admin/nycklar/999/aterkalla").status_code == 404
+
+
+def test_every_admin_change_needs_the_forms_csrf_token(
+    runtime: Runtime, users: dict[str, Account]
+) -> None:
+    """The test clients elsewhere switch CSRF off; here it is on, as in production."""
+    from support import PASSWORD, make_app
+
+    client = make_app(runtime, csrf=True).test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/login", data={"username": "admin", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    runtime.accounts.create_token("chef", "befintlig")
+    before = (runtime.accounts.all(), runtime.organisation.units(include_inactive=True),
+              runtime.organisation.taxonomy().version, runtime.accounts.tokens())
+    for path, form in [*CHANGES, *IMPORTS, ("/installningar/nycklar", {"name": "x"})]:
+        response = client.post(path, data=form)
+        assert response.status_code == 400, path
+        assert "säkerhetskod" in response.get_data(as_text=True), path
+    assert (runtime.accounts.all(), runtime.organisation.units(include_inactive=True),
+            runtime.organisation.taxonomy().version, runtime.accounts.tokens()) == before
+    assert admin_log.changes(runtime.engine)[1] == 0
