@@ -62,7 +62,7 @@ class Generations:
 
     def _connect(self) -> Any:
         pooled = self.engine.raw_connection()
-        connection = pooled.driver_connection
+        connection: Any = pooled.driver_connection
         pooled.detach()  # ours for the thread's life, not the pool's
         if self.engine.dialect.name == "postgresql":
             # Each read sees the latest commit and holds nothing open between requests.
