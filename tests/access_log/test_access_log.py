@@ -388,6 +388,9 @@ def test_prune_keeps_the_retention_period(
     )
     assert "Removed 1 " in shorter.output
     assert [e.what for e in entries(runtime)] == ["/10"]
+    flag = CliRunner().invoke(main, ["access-log", "prune", "--days", "5"], env=environ)
+    assert flag.exit_code == 0 and "Removed 1 access log entries older than 5 days." in flag.output
+    assert entries(runtime) == []
 
 
 @pytest.mark.parametrize(("proxies", "recorded"), [("0", "10.0.0.1"), ("1", "192.0.2.44")])

@@ -92,6 +92,20 @@ def test_changing_role_units_and_email_records_before_and_after(
     assert "Användare ändrad" in admin.get("/admin/anvandare/chef").get_data(as_text=True)
 
 
+def test_a_persons_own_e_mail_address_change_is_listed(
+    client_for: Callable[[str], FlaskClient], runtime: Runtime
+) -> None:
+    """Mina inställningar: the notifications about cases go to this address."""
+    chef = client_for("chef")
+    assert chef.post("/installningar/epost", data={"email": "chef@annan.example"}
+                     ).status_code == 302
+    assert runtime.accounts.get("chef").email == "chef@annan.example"
+    assert latest(client_for("admin")) == {
+        "who": "chef (webben)", "what": "Användare ändrad", "subject": "chef",
+        "before": "e-post: chef@kommun.example", "after": "e-post: chef@annan.example",
+    }
+
+
 def test_deactivating_and_resetting_a_password(
     client_for: Callable[[str], FlaskClient], runtime: Runtime, web_app: Any
 ) -> None:

@@ -74,7 +74,8 @@ def email() -> Any:
     form = parse_form(EmailSchema())
     if not form.ok:
         return _render(form, 422)
-    accounts().set_email(current_account().username, form.data["email"])
+    # In the change list too: notifications about cases go to this address.
+    _own().change_user(current_account().username, email=form.data["email"])
     flash(
         "E-postadressen är sparad." if form.data["email"] else "E-postadressen är borttagen.",
         "success",
