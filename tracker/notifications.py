@@ -308,7 +308,8 @@ class Composer:
             clock = f"Förhandsbedömningen ska vara klar: {deadline.isoformat()}"
 
         def opens(account: Account) -> bool:
-            return opens_child_report(account, unit)
+            # The new handler opens it as its handler; the previous one only by role.
+            return opens_child_report(account, unit, account.username if yours else None)
 
         return self._mails(
             key, Kind.CHILD_REPORT_ASSIGNED, recipients, subject,

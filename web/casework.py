@@ -23,6 +23,7 @@ from events.lex_sarah import (
 from tracker.access import CHILD_REPORT_ROLES as CHILD_REPORT_ROLES  # re-exported: the rules
 from tracker.access import LEX_SARAH_ROLES as LEX_SARAH_ROLES
 from tracker.access import child_report_scope as child_report_scope
+from tracker.access import opens_child_report as opens_child_report
 from tracker.access import reaches_unit as reaches_unit
 from tracker.accounts import Role
 from tracker.application import HistoryEntry

@@ -433,3 +433,33 @@ def test_a_stale_handler_change_is_reported_not_lost(
         "handler": "forste", "version": str(runtime.app.get_child_report(report_id).version)})
     assert again.status_code == 302
     assert runtime.app.get_child_report(report_id).handler == "forste"
+
+
+def test_its_handler_reads_the_report_whatever_their_role_and_leaves_the_steps(
+    client_for: Callable[[str], Any], report_id: UUID, runtime: Runtime
+) -> None:
+    # A socialsekreterare is often a rapportör here: as the report's handler they open it
+    # from Att göra and their mail, read-only; the steps stay with the child-report roles.
+    handler, other = client_for("handlaggare.anna"), client_for("handlaggare.bo")
+    page = f"/anmalningar/{report_id}"
+    assert handler.get(page).status_code == 403  # not theirs yet
+    runtime.app.assign_handler(report_id, actor="forste", handler="handlaggare.anna")
+
+    shown = handler.get(page)
+    assert shown.status_code == 200
+    html = shown.get_data(as_text=True)
+    assert "Du är handläggare för anmälan och kan läsa den här." in html
+    assert 'class="step-form"' not in html  # no step to take
+    assert other.get(page).status_code == 403
+    head = _head(runtime)
+    refused = handler.post(f"{page}/skyddsbedomning", data={
+        "assessed_date": runtime.app.today().isoformat(), "assessed_time": "08:00",
+        "immediate_protection_needed": "false"})
+    assert refused.status_code == 403
+    assert _head(runtime) == head
+
+    todo = handler.get("/").get_data(as_text=True)
+    assert f'href="{page}"' in todo  # Att göra links it
+
+    runtime.app.assign_handler(report_id, actor="forste", handler="chef")
+    assert handler.get(page).status_code == 403  # no longer theirs
