@@ -158,10 +158,20 @@ def date_limits() -> tuple[str, str]:
     return earliest.isoformat(), latest.isoformat()
 
 
+def days_text(days_left: int) -> str:
+    """Days left to a deadline in words: "3 dagar kvar", "sista dag i dag", "1 dag försenad"."""
+    if days_left < 0:
+        late = -days_left
+        return f"{late} {'dag' if late == 1 else 'dagar'} försenad"
+    if days_left == 0:
+        return "sista dag i dag"
+    return f"{days_left} {'dag' if days_left == 1 else 'dagar'} kvar"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         unit_name=unit_name, category_name=category_name, swedish_date=swedish_date,
-        cause_name=cause_name,
+        cause_name=cause_name, days_text=days_text,
     )
     app.jinja_env.globals["date_limits"] = date_limits
     app.jinja_env.globals["task_state_names"] = TASK_STATE_NAMES

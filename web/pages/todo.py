@@ -24,6 +24,7 @@ from tracker.outbox import FAILED, mail_counts
 from tracker.todo import mark_seen, seen
 from web import policy
 from web.casework import BANDS, LEX_SARAH_ROLES
+from web.display import days_text
 from web.runtime import application, fresh_views, runtime
 
 SHOWN = 50  # lines per section; the rest are one click away
@@ -96,15 +97,6 @@ def band(days_left: int, warning_days: int) -> str:
     if days_left == 0:
         return "due_today"
     return "soon" if days_left <= warning_days else "later"
-
-
-def days_text(days_left: int) -> str:
-    if days_left < 0:
-        late = -days_left
-        return f"{late} {'dag' if late == 1 else 'dagar'} försenad"
-    if days_left == 0:
-        return "sista dag i dag"
-    return f"{days_left} {'dag' if days_left == 1 else 'dagar'} kvar"
 
 
 class Builder:
