@@ -181,9 +181,17 @@ class Administration:
             if not active:
                 self._keep_an_admin(account, connection)
             self.accounts.set_active(username, active, connection=connection)
+            before: dict[str, Any] = {"active": account.active}
+            after: dict[str, Any] = {"active": active}
+            if not active:
+                # Someone who leaves takes no live token with them: coming back, they make new
+                # ones (a reactivation must not bring old secrets back to life).
+                revoked = self.accounts.revoke_tokens(username, connection=connection)
+                if revoked:
+                    before["live_tokens"], after["live_tokens"] = revoked, 0
             self._record(
                 connection, "user.activated" if active else "user.deactivated", username,
-                {"active": account.active}, {"active": active},
+                before, after,
             )
             return self.accounts.get(username, connection=connection)
 

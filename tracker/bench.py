@@ -364,7 +364,11 @@ def print_table(results: list[dict[str, Any]], echo: Callable[[str], None]) -> N
     refused = (("http_failures", "HTTP filings refused", None),
                ("http_failures_2proc", "HTTP filings refused, 2 processes", None))
     for key, label, target in (*TABLE_ROWS, *refused):
-        cells = "".join(f"{r.get(key, float('nan')):>14.2f}" for r in results)
+        if not any(key in r for r in results):
+            continue  # not measured in this run (e.g. the scaling rows without --scaling)
+        cells = "".join(
+            f"{r[key]:>14.2f}" if key in r else f"{'–':>14}" for r in results
+        )
         goal = "" if target is None else (f"≥ {target}" if target > 0 else f"< {-target}")
         echo(f"{label:40}{cells}   {goal}")
     echo(f"{'events in the log':40}" + "".join(f"{r['events']:>14}" for r in results))

@@ -118,9 +118,12 @@ def test_deactivating_and_resetting_a_password(
     assert chef.get("/").status_code == 302  # the open session ends with the account
     assert web_app.test_client().get("/api/v1/units", headers=token).status_code == 401
     assert latest(admin)["what"] == "Användare inaktiverad"
-    assert latest(admin)["before"] == "aktiv: ja" and latest(admin)["after"] == "aktiv: nej"
+    assert latest(admin)["before"] == "aktiv: ja; giltiga API-nycklar: 1"
+    assert latest(admin)["after"] == "aktiv: nej; giltiga API-nycklar: 0"
     admin.post("/admin/anvandare/chef/aktiv", data={"active": "1"})
     assert runtime.accounts.get("chef").active
+    # Back again, the person makes new tokens: the old one stays revoked.
+    assert web_app.test_client().get("/api/v1/units", headers=token).status_code == 401
     reset = admin.post("/admin/anvandare/chef/losenord").get_data(as_text=True)
     password = re.search(r'<code class="secret">([^<]+)</code>', reset).group(1)  # type: ignore[union-attr]
     login = web_app.test_client().post("/login", data={"username": "chef", "password": password})

@@ -286,6 +286,7 @@ CHANGE_FIELD_NAMES = {
     "role": "roll", "units": "enheter", "email": "e-post", "active": "aktiv",
     "must_change_password": "måste byta lösenord", "token": "nyckel nr", "name": "namn",
     "operation": "verksamhet", "version": "version", "category": "kvalitetsområde",
+    "live_tokens": "giltiga API-nycklar",
 }
 
 
