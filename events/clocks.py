@@ -102,6 +102,17 @@ def days_left(deadline: date, today: date) -> int:
     return (deadline - today).days
 
 
+def days_text(days_left: int) -> str:
+    """Days left in words, as every page and mail says them: "3 dagar kvar", "1 dag kvar",
+    "sista dag i dag", "2 dagar försenad"."""
+    if days_left < 0:
+        late = -days_left
+        return f"{late} {'dag' if late == 1 else 'dagar'} försenad"
+    if days_left == 0:
+        return "sista dag i dag"
+    return f"{days_left} {'dag' if days_left == 1 else 'dagar'} kvar"
+
+
 def protection_assessment_due(
     received_at: datetime, cutoff: time = DEFAULT_PROTECTION_CUTOFF
 ) -> date:

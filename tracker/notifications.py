@@ -21,6 +21,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from events.clocks import days_text
 from tracker.access import opens_child_report, opens_deviation, opens_lex_sarah
 from tracker.accounts import Account, Accounts, Role
 from tracker.config import Settings
@@ -155,15 +156,6 @@ class Recipients:
 # --- the words ----------------------------------------------------------------------------
 
 
-def _days(days_left: int) -> str:
-    if days_left < 0:
-        late = -days_left
-        return f"försenad sedan {late} {'dag' if late == 1 else 'dagar'}"
-    if days_left == 0:
-        return "sista dag i dag"
-    return f"{days_left} {'dag' if days_left == 1 else 'dagar'} kvar"
-
-
 class Composer:
     """Builds the mails' text. Only numbers, unit names, kinds, dates and links go in."""
 
@@ -266,7 +258,7 @@ class Composer:
                 f"Från avvikelse: {deviation_number}",
                 f"Enhet: {self.unit(unit)}",
                 f"Tidsmål för anmälan till IVO om missförhållandet är allvarligt: "
-                f"{target.isoformat()} ({_days(days_left)})",
+                f"{target.isoformat()} ({days_text(days_left)})",
             ],
             ("Öppna utredningen", self.link(LEX_SARAH_PATH, case_id)), opens,
         )
@@ -286,7 +278,7 @@ class Composer:
                 "",
                 f"Lex Sarah-utredning: {number}",
                 f"Enhet: {self.unit(unit)}",
-                f"Tidsmål för anmälan till IVO: {target.isoformat()} ({_days(days_left)})",
+                f"Tidsmål för anmälan till IVO: {target.isoformat()} ({days_text(days_left)})",
                 "Ett allvarligt missförhållande ska anmälas till IVO snarast.",
             ],
             ("Öppna utredningen", self.link(LEX_SARAH_PATH, case_id)), opens,
@@ -300,7 +292,8 @@ class Composer:
             subject = f"Anmälan {number} är tilldelad dig"
             first = f"Du är handläggare för anmälan {number}."
             clock = (
-                f"Förhandsbedömningen ska vara klar: {deadline.isoformat()} ({_days(days_left)})"
+                f"Förhandsbedömningen ska vara klar: {deadline.isoformat()} "
+                f"({days_text(days_left)})"
             )
         else:
             subject = f"Anmälan {number} är inte längre din"
@@ -340,7 +333,7 @@ class Composer:
                 "",
                 f"Avvikelse: {number}",
                 f"Enhet: {self.unit(unit)}",
-                f"Åtgärden ska vara klar: {due_on.isoformat()} ({_days(days_left)})",
+                f"Åtgärden ska vara klar: {due_on.isoformat()} ({days_text(days_left)})",
             ],
             ("Öppna avvikelsen", self.link(DEVIATION_PATH, deviation_id)), opens,
         )

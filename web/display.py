@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 
+from events.clocks import days_text
 from events.taxonomy import Taxonomy
 from web.runtime import runtime
 
@@ -156,16 +157,6 @@ def date_limits() -> tuple[str, str]:
 
     earliest, latest = date_bounds()
     return earliest.isoformat(), latest.isoformat()
-
-
-def days_text(days_left: int) -> str:
-    """Days left to a deadline in words: "3 dagar kvar", "sista dag i dag", "1 dag försenad"."""
-    if days_left < 0:
-        late = -days_left
-        return f"{late} {'dag' if late == 1 else 'dagar'} försenad"
-    if days_left == 0:
-        return "sista dag i dag"
-    return f"{days_left} {'dag' if days_left == 1 else 'dagar'} kvar"
 
 
 def init_app(app: Flask) -> None:

@@ -91,7 +91,7 @@ def test_the_board_page_shows_lex_sarah_clocks_to_the_roles_that_work_on_them(
         lex = client_for("lexsarah").get("/bevakning/")
         forste = client_for("forste").get("/bevakning/").get_data(as_text=True)
     assert "Lex Sarah: avhjälpa genast" in page and f'href="/lex-sarah/{case}"' in page
-    assert "1 dagar försenad" in page and "Utredare Ulla" in page
+    assert "1 dag försenad" in page and "Utredare Ulla" in page
     assert lex.status_code == 200
     assert "Lex Sarah: avhjälpa genast" in lex.get_data(as_text=True)
     assert "Lex Sarah: avhjälpa genast" not in forste

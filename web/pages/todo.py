@@ -15,7 +15,7 @@ from uuid import UUID
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
 
-from events.clocks import Clock, local_date
+from events.clocks import Clock, days_text, local_date
 from events.lex_sarah import FindingKind
 from projections import queries
 from projections.queries import todo as todo_view
@@ -24,7 +24,6 @@ from tracker.outbox import FAILED, mail_counts
 from tracker.todo import mark_seen, seen
 from web import policy
 from web.casework import BANDS, LEX_SARAH_ROLES
-from web.display import days_text
 from web.runtime import application, fresh_views, runtime
 
 SHOWN = 50  # lines per section; the rest are one click away
