@@ -13,38 +13,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from email.policy import SMTP
 from typing import Any
 
 import sqlalchemy as sa
 
-from tracker.config import Settings
 from tracker.notifications import Kind, Mail, Recipients
+from tracker.notifier import Notifier
+from tracker.outbox import FAILED, SENT
 from tracker.runtime import Runtime
+from tracker.tables import notification_outbox as outbox
 
 log = logging.getLogger(__name__)
 
-SMTP_POLICY = SMTP.clone(max_line_length=998)  # RFC 5322's limit
 BANDS = ("overdue", "due_today", "soon")  # "later" is not news yet
-
-
-def open_smtp(settings: Settings) -> smtplib.SMTP:
-    """A connection to TRACKER_SMTP_HOST, for the notifications and the digest alike:
-    STARTTLS and login first when TRACKER_SMTP_USER is set."""
-    assert settings.smtp_host is not None
-    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
-    try:
-        if settings.smtp_user:
-            smtp.starttls()
-            smtp.login(settings.smtp_user, settings.smtp_password or "")
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
 
 
 @dataclass
@@ -157,10 +141,6 @@ def _mail_through_the_outbox(runtime: Runtime, digests: list[Digest]) -> None:
     (a second run, a second process or a new leader queues nothing new), delivered now;
     while the server is down the notifier keeps trying, as for every notification, and
     the admin sees each one on Utskick."""
-    from tracker.notifier import Notifier  # it imports this module
-    from tracker.outbox import FAILED, SENT
-    from tracker.tables import notification_outbox as outbox
-
     keys: dict[str, list[str]] = {}
     mails = []
     for digest in digests:

@@ -398,20 +398,25 @@ def add_subcategory(category: str, code: str, name: str) -> Callable[[dict[str, 
     return change
 
 
+def _entry(document: dict[str, Any], code: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The taxonomy document's category with that code (and None), or the subcategory's
+    category and the subcategory."""
+    for category in document["categories"]:
+        if category["code"] == code:
+            return category, None
+        for sub in category["subcategories"]:
+            if sub["code"] == code:
+                return category, sub
+    raise UnknownCode("code", "Unknown code: %(code)s", code=code)
+
+
 def rename_code(code: str, name: str) -> Callable[[dict[str, Any]], None]:
     """A category or subcategory gets a new display name; the code stays."""
     name = _check_name(name)
 
     def change(document: dict[str, Any]) -> None:
-        for category in document["categories"]:
-            if category["code"] == code:
-                category["name"] = name
-                return
-            for sub in category["subcategories"]:
-                if sub["code"] == code:
-                    sub["name"] = name
-                    return
-        raise UnknownCode("code", "Unknown code: %(code)s", code=code)
+        category, sub = _entry(document, code)
+        (sub or category)["name"] = name
 
     return change
 
@@ -422,23 +427,18 @@ def set_category_active(code: str, active: bool) -> Callable[[dict[str, Any]], N
     (deactivate the category itself instead)."""
 
     def change(document: dict[str, Any]) -> None:
-        for category in document["categories"]:
-            if category["code"] == code:
-                category["active"] = active
-                return
-            for sub in category["subcategories"]:
-                if sub["code"] == code:
-                    others = [s for s in category["subcategories"]
-                              if s is not sub and s.get("active", True)]
-                    if not active and not others:
-                        raise ValidationFailed(
-                            "code",
-                            "%(code)s is the last active subcategory of %(category)s; "
-                            "deactivate the category instead.",
-                            code=code, category=category["code"],
-                        )
-                    sub["active"] = active
-                    return
-        raise UnknownCode("code", "Unknown code: %(code)s", code=code)
+        category, sub = _entry(document, code)
+        if sub is None:
+            category["active"] = active
+            return
+        others = [s for s in category["subcategories"] if s is not sub and s.get("active", True)]
+        if not active and not others:
+            raise ValidationFailed(
+                "code",
+                "%(code)s is the last active subcategory of %(category)s; "
+                "deactivate the category instead.",
+                code=code, category=category["code"],
+            )
+        sub["active"] = active
 
     return change

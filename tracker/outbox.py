@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from tracker.config import Settings
-from tracker.digest import SMTP_POLICY, open_smtp
 from tracker.notifications import Mail
 from tracker.tables import notification_outbox as outbox
 
@@ -46,6 +46,24 @@ class Delivery:
     logged: int = 0
     server_down: bool = False
     errors: list[str] = field(default_factory=list)
+
+
+SMTP_POLICY = SMTP.clone(max_line_length=998)  # RFC 5322's limit
+
+
+def open_smtp(settings: Settings) -> smtplib.SMTP:
+    """A connection to TRACKER_SMTP_HOST, for the notifications and the digest alike:
+    STARTTLS and login first when TRACKER_SMTP_USER is set."""
+    assert settings.smtp_host is not None
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+    try:
+        if settings.smtp_user:
+            smtp.starttls()
+            smtp.login(settings.smtp_user, settings.smtp_password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 class OutboxDelivery:
