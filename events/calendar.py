@@ -10,6 +10,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
+MONTH_NAMES = (
+    "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+    "oktober", "november", "december",
+)
+
 
 def easter_sunday(year: int) -> date:
     """Påskdagen in the Gregorian calendar (the anonymous Gregorian algorithm)."""

@@ -17,6 +17,17 @@ class Operation(enum.Enum):
     IFO = "IFO"
     HVB = "HVB"
 
+    @property
+    def label(self) -> str:
+        """The operation's name in Swedish, as documents and pages write it."""
+        return OPERATION_NAMES[self]
+
+
+OPERATION_NAMES: dict[Operation, str] = {
+    Operation.IFO: "Individ- och familjeomsorg",
+    Operation.HVB: "HVB och stödboende",
+}
+
 
 @dataclass(frozen=True)
 class Category:

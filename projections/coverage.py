@@ -16,14 +16,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from events.calendar import MONTH_NAMES
 from events.deviation import Source
 from projections import tables as t
 
 MISSING = "uppgift saknas"
-MONTH_NAMES = (
-    "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-    "oktober", "november", "december",
-)
 
 
 @dataclass(frozen=True)

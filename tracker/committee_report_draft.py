@@ -15,6 +15,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from events.calendar import MONTH_NAMES
 from events.causes import CauseList
 from events.deviation import Deviation, DeviationStatus
 from events.taxonomy import Operation, Taxonomy
@@ -22,9 +23,6 @@ from projections import queries
 from projections.coverage import months_with_data
 from tracker.organisation import Organisation
 
-MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-               "september", "oktober", "november", "december")
-OPERATION_NAMES = {"IFO": "Individ- och familjeomsorg", "HVB": "HVB och stödboende"}
 # Swedish style: small numbers in words after the first figure of a sentence.
 NUMBER_WORDS = ("inga", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio",
                 "elva", "tolv")
@@ -86,7 +84,7 @@ def figures(
             rows.append({"category": category, "subcategory": subcategory, "name": name,
                          "short": short, "count": counts.get((category, subcategory), 0)})
         operations.append({
-            "code": operation.value, "name": OPERATION_NAMES.get(operation.value, operation.value),
+            "code": operation.value, "name": operation.label,
             "count": report["by_operation"].get(operation.value, 0), "rows": rows,
         })
     years = range(year - YEARS_BACK, year + 1)
@@ -207,7 +205,7 @@ def sections(
         if not items:
             continue
         name, _ = leaf_name(taxonomy, category, subcategory)
-        counts = {op: sum(1 for i in items if i["operation"] == op) for op in OPERATION_NAMES}
+        counts = {op.value: sum(1 for i in items if i["operation"] == op.value) for op in Operation}
         spread = ", ".join(f"{op} {n}" for op, n in counts.items() if n)
         loaded = [load(item["id"]) for item in items]
         head = f"{len(items)} {'avvikelse' if len(items) == 1 else 'avvikelser'} ({spread})."

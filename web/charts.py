@@ -30,9 +30,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 
+from events.calendar import MONTH_NAMES
 from web.chart_svg import presentation_attributes
 
-MONTHS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+MONTHS_SV = tuple(name[:3] for name in MONTH_NAMES)  # jan, feb … dec
 
 # Colours with at least 3:1 contrast against white (WCAG 1.4.11 non-text contrast), and
 # distinct also in greyscale; series are further told apart by marker and line style.

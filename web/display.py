@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g
 
 from events.clocks import days_text
-from events.taxonomy import Taxonomy
+from events.taxonomy import Operation, Taxonomy
 from web.runtime import runtime
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -24,7 +24,7 @@ ROLE_NAMES = {
     "admin": "administratör",
 }
 STATUS_NAMES = {"open": "Öppen", "closed": "Avslutad", "withdrawn": "Återkallad"}
-OPERATION_NAMES = {"IFO": "Individ- och familjeomsorg", "HVB": "HVB och stödboende"}
+OPERATION_NAMES = {operation.value: operation.label for operation in Operation}
 SOURCE_NAMES = {
     "staff": "Medarbetare", "scheduler": "Bevakningen (automatiskt)", "import": "Import"
 }

@@ -291,11 +291,10 @@ def _check_counts(check: _Checker, taxonomy: Taxonomy, today: date) -> None:
         operation_text = check.text(number, "verksamhet", row.get("verksamhet", Cell(None)))
         operation = ""
         if operation_text:
-            if fold(operation_text) in ("ifo", "individ- och familjeomsorg"):
-                operation = "IFO"
-            elif fold(operation_text) in ("hvb", "hvb och stodboende"):
-                operation = "HVB"
-            else:
+            for known in Operation:
+                if fold(operation_text) in (fold(known.value), fold(known.label)):
+                    operation = known.value
+            if not operation:
                 check.problem(number, "verksamhet",
                               f"Okänd verksamhet: ”{operation_text}” (IFO eller HVB).")
         classified = _classify(check, number, row, taxonomy, names, category_optional=True)

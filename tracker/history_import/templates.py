@@ -11,8 +11,6 @@ from events.history_import import ImportKind
 from events.taxonomy import Operation, Taxonomy
 from tracker.history_import.reading import COLUMNS
 
-OPERATION_NAMES = {Operation.IFO: "Individ- och familjeomsorg", Operation.HVB: "HVB och stödboende"}
-
 
 def example_row(kind: ImportKind, units: list[tuple[str, str]]) -> list[str]:
     if kind is ImportKind.COUNTS:
@@ -26,7 +24,7 @@ def example_row(kind: ImportKind, units: list[tuple[str, str]]) -> list[str]:
 def code_rows(taxonomy: Taxonomy, units: list[tuple[str, str]]) -> list[list[str]]:
     rows = [["kolumn", "kod", "namn"]]
     for operation in Operation:
-        rows.append(["verksamhet", operation.value, OPERATION_NAMES[operation]])
+        rows.append(["verksamhet", operation.value, operation.label])
     for code, category in taxonomy.categories.items():
         if not category.active:
             continue

@@ -19,7 +19,7 @@ from web.schemas import BaseSchema
 
 bp = Blueprint("admin_organisation", __name__, url_prefix="/admin")
 
-OPERATIONS = [("IFO", "Individ- och familjeomsorg (IFO)"), ("HVB", "HVB och stödboende (HVB)")]
+OPERATIONS = [(op.value, f"{op.label} ({op.value})") for op in Operation]
 _OPERATION = validate.OneOf([code for code, _ in OPERATIONS], error="Välj en verksamhet.")
 _NAME = validate.Length(max=200, error="Högst {max} tecken.")
 _CODE = validate.Length(max=64, error="Högst {max} tecken.")

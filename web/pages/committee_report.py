@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
+from events.calendar import MONTH_NAMES
 from events.committee_report import TEXT_FIELDS
 from events.errors import DomainError
 from tracker.accounts import Role
@@ -25,8 +26,6 @@ bp = Blueprint("committee_report", __name__, url_prefix="/rapporter/namnd")
 
 VIEW_ROLES = REPORT_ROLES | {Role.ADMIN}
 CHANGE_ROLES = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
-MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-               "september", "oktober", "november", "december")
 REPORT_TEXT = 100_000
 FIELD_LABELS = {
     "committee": "Nämnd", "administration": "Förvaltning", "author": "Handläggare",

@@ -22,6 +22,7 @@ from web import navigation, policy
 from web.actions import by_page
 from web.auth import current_account, roles_required
 from web.deviations import ACTIONS, NewDeviation
+from web.display import OPERATION_NAMES
 from web.forms import GENERAL, Form, parse_form
 from web.i18n import domain_message
 from web.runtime import application, fresh_views, runtime
@@ -109,7 +110,7 @@ def _choices() -> dict[str, Any]:
     return {
         "unit_groups": [
             (name, [(u.code, u.name) for u in units if u.operation.value == op])
-            for op, name in (("IFO", "Individ- och familjeomsorg"), ("HVB", "HVB och stödboende"))
+            for op, name in OPERATION_NAMES.items()
         ],
         "categories": [(c.code, c.name) for c in taxonomy.categories.values() if c.active],
         "subcategory_groups": [

@@ -13,6 +13,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext
 from marshmallow import fields, validate
 
+from events.calendar import MONTH_NAMES
 from projections import queries
 from projections.coverage import MISSING, DataMonths, months_with_data
 from web import navigation
@@ -29,8 +30,6 @@ from web.xlsx_export import table_response
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 navigation.register("Rapporter", "reports.index", REPORT_ROLES, order=60)
 
-MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-               "september", "oktober", "november", "december")
 RANGE = lazy_gettext("Must be between {min} and {max}.")
 YEARS = validate.Range(min=2000, max=2100, error=RANGE)
 MAX_YEARS = 10
