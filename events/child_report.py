@@ -52,6 +52,13 @@ def _check_aware(field: str, moment: datetime) -> None:
         raise ValidationFailed(field, "The time must include a time zone offset.")
 
 
+def _decider_unknown(state: dict[str, Any]) -> None:
+    """Upcast of both extension events: recorded before the decider was asked for, so
+    unknown (shown as "uppgift saknas")."""
+    state["decided_by"] = None
+    state["decided_on"] = None
+
+
 class ChildReport(Aggregate):
     if TYPE_CHECKING:  # made by the @event decorators below (see events.base)
 
@@ -213,11 +220,13 @@ class ChildReport(Aggregate):
     def _handler_assigned(self, *, handler: str, previous_handler: str | None, actor: str) -> None:
         self.handler = handler
 
-    def _check_extension(
-        self, *, current: date, new_deadline: date, decided_on: date, today: date,
-        breach_deviation_id: UUID | None,
-    ) -> None:
-        """An extension is a decision taken in time: up to and including the last day."""
+    def _extension(
+        self, *, current: date, reason: str, new_deadline: date, decided_by: str,
+        decided_on: date, today: date, breach_deviation_id: UUID | None,
+    ) -> dict[str, Any]:
+        """The rule of both extensions (förhandsbedömning and utredning): a decision taken
+        in time, up to and including the last day, to a later day, with its reason, who
+        decided and when. Returns the fields its event records."""
         if is_past(current, today):
             raise DeadlinePassed(deadline=current.isoformat(), deviation_id=breach_deviation_id)
         if new_deadline <= current:
@@ -228,6 +237,13 @@ class ChildReport(Aggregate):
             )
         check_not_before("decided_on", decided_on, self.received_on, "the report was received")
         check_not_future("decided_on", decided_on, today)
+        return {
+            "reason": check_text("reason", reason),
+            "new_deadline": new_deadline,
+            "previous_deadline": current,
+            "decided_by": check_text("decided_by", decided_by, max_length=SHORT_TEXT),
+            "decided_on": decided_on,
+        }
 
     def extend_deadline(
         self,
@@ -244,16 +260,12 @@ class ChildReport(Aggregate):
             raise StepOutOfOrder("No förhandsbedömning is needed: an investigation is ongoing.")
         if self.decided_on is not None:
             raise StepOutOfOrder("The förhandsbedömning is already decided.")
-        self._check_extension(
-            current=self.deadline, new_deadline=new_deadline, decided_on=decided_on,
-            today=today, breach_deviation_id=self.breach_deviation_id,
-        )
         self._deadline_extended(
-            reason=check_text("reason", reason),
-            new_deadline=new_deadline,
-            previous_deadline=self.deadline,
-            decided_by=check_text("decided_by", decided_by, max_length=SHORT_TEXT),
-            decided_on=decided_on,
+            **self._extension(
+                current=self.deadline, reason=reason, new_deadline=new_deadline,
+                decided_by=decided_by, decided_on=decided_on, today=today,
+                breach_deviation_id=self.breach_deviation_id,
+            ),
             actor=actor,
         )
 
@@ -268,11 +280,7 @@ class ChildReport(Aggregate):
         decided_on: date | None
         actor: str
 
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            # Recorded before the decider was asked for: unknown, shown as "uppgift saknas".
-            state["decided_by"] = None
-            state["decided_on"] = None
+        upcast_v1_v2 = staticmethod(_decider_unknown)
 
     @event(DeadlineExtended)
     def _deadline_extended(
@@ -364,17 +372,12 @@ class ChildReport(Aggregate):
         """The committee may extend for särskilda skäl, for a stated period, in time."""
         self._check_investigation_running()
         assert self.investigation_deadline is not None
-        self._check_extension(
-            current=self.investigation_deadline, new_deadline=new_deadline,
-            decided_on=decided_on, today=today,
-            breach_deviation_id=self.investigation_breach_deviation_id,
-        )
         self._investigation_extended(
-            reason=check_text("reason", reason),
-            new_deadline=new_deadline,
-            previous_deadline=self.investigation_deadline,
-            decided_by=check_text("decided_by", decided_by, max_length=SHORT_TEXT),
-            decided_on=decided_on,
+            **self._extension(
+                current=self.investigation_deadline, reason=reason, new_deadline=new_deadline,
+                decided_by=decided_by, decided_on=decided_on, today=today,
+                breach_deviation_id=self.investigation_breach_deviation_id,
+            ),
             actor=actor,
         )
 
@@ -389,10 +392,7 @@ class ChildReport(Aggregate):
         decided_on: date | None
         actor: str
 
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["decided_by"] = None
-            state["decided_on"] = None
+        upcast_v1_v2 = staticmethod(_decider_unknown)
 
     @event(InvestigationExtended)
     def _investigation_extended(
