@@ -23,6 +23,7 @@ from tracker import transcodings
 from tracker.organisation import Organisation
 
 A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
 P = ParamSpec("P")
 
 SCHEDULER_ACTOR = "scheduler"
@@ -210,20 +211,34 @@ class ApplicationBase(Application[UUID]):
         so a series another process moved on fails to save and is read afresh. Numbers
         stay unique and gap-free; a single process never reads its series back."""
         series_id = NumberSeries.create_id(kind, year)
+        reused = False
+
+        def attempt() -> list[Any]:
+            nonlocal reused
+            saved = self._series_saved.pop(series_id, None)
+            reused = saved is not None
+            series = _working_copy(saved) if saved is not None else self._series(kind, year)
+            recordings = self.save(series, *build(series.issue()))
+            self._series_saved[series_id] = series
+            return [recording.domain_event for recording in recordings]
+
         with self._series_lock(series_id):
-            for attempt in range(NUMBERING_ATTEMPTS):
-                saved = self._series_saved.get(series_id)
-                series = _working_copy(saved) if saved is not None else self._series(kind, year)
-                aggregates = build(series.issue())
-                try:
-                    recordings = self.save(series, *aggregates)
-                except IntegrityError:
-                    self._series_saved.pop(series_id, None)
-                    if saved is None:  # fresh state clashed: another filing at this moment
-                        back_off(attempt)
-                    continue
-                self._series_saved[series_id] = series
-                return [recording.domain_event for recording in recordings]
+            # Only a clash on fresh state means another filing at this moment: back off then.
+            return self._until_saved(attempt, after_clash=lambda: not reused)
+
+    def _until_saved(
+        self, attempt: Callable[[], R], *, after_clash: Callable[[], bool] | None = None
+    ) -> R:
+        """The one retry of a save that can clash with a concurrent writer (a number just
+        taken, a case just moved on): `attempt` reads fresh state, builds and saves; on a
+        clash `after_clash` runs (True, or none given: back off first) and it is tried
+        again, at most NUMBERING_ATTEMPTS times, then ConflictError."""
+        for tries in range(NUMBERING_ATTEMPTS):
+            try:
+                return attempt()
+            except IntegrityError:
+                if after_clash is None or after_clash():
+                    back_off(tries)
         raise ConflictError
 
     def history(self, aggregate_id: UUID) -> list[HistoryEntry]:

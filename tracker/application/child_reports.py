@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.persistence import IntegrityError
-
 from events.base import check_received
 from events.child_report import ChildReport, PreliminaryDecision
 from events.clocks import BREACH_ID_KEYS, Clock, local_date
@@ -15,11 +13,8 @@ from events.deviation import Deviation, Source
 from events.legal import cite_on
 from events.numbering import SeriesKind
 from tracker.application.base import (
-    NUMBERING_ATTEMPTS,
     SCHEDULER_ACTOR,
     ApplicationBase,
-    ConflictError,
-    back_off,
 )
 
 
@@ -205,7 +200,8 @@ class ChildReportCommands(ApplicationBase):
 
     def _flag_breach(self, report_id: UUID, clock: Clock, today: date) -> UUID | None:
         deviation_id = breach_deviation_id(report_id, clock)
-        for attempt in range(NUMBERING_ATTEMPTS):
+
+        def attempt() -> UUID | None:
             report = self.get_child_report(report_id)
             due = _unflagged_breach(report, clock, today)
             if due is None or (clock is Clock.SKYDDSBEDOMNING and deviation_id in self.repository):
@@ -242,13 +238,11 @@ class ChildReportCommands(ApplicationBase):
                 report.flag_investigation_breach(
                     flagged_on=today, deviation_id=deviation_id, actor=SCHEDULER_ACTOR
                 )
-            try:
-                self.save(series, deviation, report)
-            except IntegrityError:
-                back_off(attempt)
-                continue  # someone else flagged it, or took our number: look again
+            self.save(series, deviation, report)
             return deviation_id
-        raise ConflictError
+
+        # A clash: someone else flagged it, or took our number: look again.
+        return self._until_saved(attempt)
 
 
 def _unflagged_breach(report: ChildReport, clock: Clock, today: date) -> date | None:

@@ -7,13 +7,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
 from events.deviation import Deviation, Source
 from events.errors import DomainError, EscalatedImportedDeviations
 from events.history_import import HistoryImport, ImportKind, imported_deviation_id
 from events.numbering import NumberSeries, SeriesKind
-from tracker.application.base import NUMBERING_ATTEMPTS, ApplicationBase, ConflictError, back_off
+from tracker.application.base import ApplicationBase
 from tracker.history_import import Preview
 from tracker.history_import import preview as check_file
 from tracker.history_import.reading import fold
@@ -70,7 +69,8 @@ class HistoryImportCommands(ApplicationBase):
             raise ImportRefused(checked)
         import_id = HistoryImport.create_id(checked.sha256)
         now = self.now()
-        for attempt in range(NUMBERING_ATTEMPTS):
+
+        def attempt() -> HistoryImport:
             series: dict[int, NumberSeries] = {}
             deviations: list[Deviation] = []
             taxonomy = self.organisation.taxonomy()
@@ -100,14 +100,14 @@ class HistoryImportCommands(ApplicationBase):
                 deviation_ids=tuple(d.id for d in deviations),
                 covers=tuple(checked.covers()), actor=actor,
             )
-            try:
-                self.save(record, *series.values(), *deviations)
-            except IntegrityError:
-                self._refuse_known(checked.sha256)  # a concurrent confirm of the same file
-                back_off(attempt)
-                continue
+            self.save(record, *series.values(), *deviations)
             return record
-        raise ConflictError
+
+        def after_clash() -> bool:
+            self._refuse_known(checked.sha256)  # a concurrent confirm of the same file
+            return True
+
+        return self._until_saved(attempt, after_clash=after_clash)
 
     def undo_import(self, import_id: UUID, *, actor: str) -> HistoryImport:
         """Refused, nothing changed, while any of its deviations is escalated to Lex Sarah
