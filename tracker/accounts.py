@@ -760,10 +760,11 @@ def check_password(password: str, *, username: str = "") -> None:
             "password", "Passwords may have at most %(n)d characters.", n=MAX_PASSWORD_LENGTH
         )
     normal = _normal(password)
-    core = normal.strip(_TRIM)
-    if normal in common_passwords() or core in common_passwords():
+    bare = normal.strip(string.punctuation + string.whitespace)  # Sommar2026! -> sommar2026
+    core = normal.strip(_TRIM)  # -> sommar
+    if {normal, bare, core} & common_passwords():
         raise ValidationFailed("password", "This password is among the most common ones.")
-    if _is_run(normal) or (len(core) >= 4 and _is_run(core)):
+    if _is_run(normal) or _is_run(bare) or (len(core) >= 4 and _is_run(core)):
         raise ValidationFailed(
             "password", "A password may not be one character repeated or a run of keys."
         )
