@@ -1,4 +1,6 @@
-"""Users, roles and API tokens: SQL rows with hashed secrets, never events."""
+"""Users, roles, API tokens, signed-in sessions, provider identities and login throttling:
+SQL rows with hashed secrets, never events. Also the password policy (check_password) and
+the names reserved for the system's own actors."""
 
 from __future__ import annotations
 
@@ -246,11 +248,11 @@ class Accounts:
     def authenticate(self, username: str, password: str) -> Account | None:
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(users).where(users.c.username == username)).first()
-            if (
-                row is None
-                or not row.active
-                or not check_password_hash(row.password_hash, password)
-            ):
+            if row is None or row.password_hash == NO_PASSWORD:
+                # As slow as a real check: the answer's time tells no one the name exists.
+                check_password_hash(_dummy_hash(), password)
+                return None
+            if not row.active or not check_password_hash(row.password_hash, password):
                 return None
             return self._account(connection, row)
 
@@ -711,6 +713,11 @@ class Throttled:
     until: datetime
     started: bool  # this attempt started the block (log it once)
     by: str  # "account" (this account from this address) or "address"
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def _aware(value: datetime | None) -> datetime | None:

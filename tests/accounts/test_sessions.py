@@ -96,6 +96,8 @@ def test_the_admins_password_reset_ends_sessions_and_revokes_tokens(
     admin = signed_in(app, "admin")
     page = admin.post("/admin/anvandare/rapportor/losenord")
     assert page.status_code == 200
+    assert "utloggat överallt och dess API-nycklar är återkallade (1 st)" in page.get_data(
+        as_text=True)
     assert refused(client)
     assert api.get("/api/v1/deviations", headers=headers).status_code == 401
     actions = [(c.action, c.actor) for c in admin_log.changes(

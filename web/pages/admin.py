@@ -196,10 +196,11 @@ def set_active(username: str) -> Any:
 @roles_required(ADMIN)
 def reset_password(username: str) -> Any:
     account = _account(username)
+    live = sum(1 for token in runtime().accounts.tokens(username) if token.active)
     password = administration().reset_password(username)
     return render_template(
         "admin/secret.html", title="Nytt engångslösenord", account=account, secret=password,
-        kind="password",
+        kind="password", reset=True, revoked=live,
     )
 
 
