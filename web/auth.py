@@ -192,8 +192,15 @@ def login() -> Any:
     return render_template("auth/login.html", form=form, next_url=next_url), status
 
 
+THROTTLED_FOR = {"account": "kontot från adressen", "address": "adressen"}
+
+
+def _minutes_left(throttled: Throttled) -> int:
+    return max(1, -(-int((throttled.until - datetime.now(UTC)).total_seconds()) // 60))
+
+
 def _throttled_message(throttled: Throttled) -> str:
-    minutes = max(1, -(-int((throttled.until - datetime.now(UTC)).total_seconds()) // 60))
+    minutes = _minutes_left(throttled)
     wait = "en minut" if minutes == 1 else f"{minutes} minuter"
     if throttled.by == "address":
         return (f"För många misslyckade inloggningar från din adress. Vänta {wait} och "
@@ -213,8 +220,8 @@ def _log_throttle(username: str, address: str, throttled: Throttled) -> None:
         admin_log.record(
             connection, actor=address, source="login", action="login.throttled",
             subject=subject, before=None,
-            after={"address": address, "until": throttled.until.isoformat(timespec="seconds"),
-                   "by": throttled.by},
+            after={"address": address, "minutes": _minutes_left(throttled),
+                   "by": THROTTLED_FOR[throttled.by]},
         )
     current_app.logger.warning("login throttled: %s from %s until %s", throttled.by, address,
                                throttled.until.isoformat(timespec="seconds"))

@@ -278,8 +278,8 @@ CHANGE_FIELD_NAMES = {
     "role": "roll", "units": "enheter", "email": "e-post", "active": "aktiv",
     "must_change_password": "måste byta lösenord", "token": "nyckel nr", "name": "namn",
     "operation": "verksamhet", "version": "version", "category": "kvalitetsområde",
-    "live_tokens": "giltiga API-nycklar", "address": "adress", "until": "spärrad till",
-    "by": "spärrad för", "issuer": "inloggningstjänst", "password": "eget lösenord",
+    "live_tokens": "giltiga API-nycklar", "address": "adress", "minutes": "spärrad (minuter)",
+    "by": "spärrat", "issuer": "inloggningstjänst", "password": "eget lösenord",
 }
 
 
