@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from tracker.accounts import Account, Role
+from tracker.accounts import RESERVED_USERNAMES, Account, Role
 
 # Every unit's deviations.
 SEES_ALL_DEVIATIONS: frozenset[Role] = frozenset(
@@ -26,7 +26,10 @@ def in_scope(account: Account, unit: str) -> bool:
 
 
 def opens_deviation(account: Account, unit: str, reporter: str | None) -> bool:
-    return reporter == account.username or in_scope(account, unit)
+    """The reporter opens their own; a deviation the system filed (reporter "scheduler")
+    is nobody's own, even for an account that somehow bears that name."""
+    own = reporter is not None and reporter == account.username
+    return (own and reporter not in RESERVED_USERNAMES) or in_scope(account, unit)
 
 
 def child_report_scope(account: Account) -> Collection[str] | None:

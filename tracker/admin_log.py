@@ -21,6 +21,9 @@ ACTIONS: dict[str, str] = {
     "user.password_reset": "Engångslösenord satt",
     "user.signed_in_first": "Konto skapat vid första inloggning",
     "user.role_from_provider": "Roll ändrad av inloggningstjänsten",
+    "user.provider_linked": "Konto kopplat till inloggningstjänsten",
+    "user.password_removed": "Lösenord borttaget (bara inloggningstjänsten)",
+    "login.throttled": "Inloggning spärrad en stund efter misslyckade försök",
     "token.created": "API-nyckel skapad",
     "token.revoked": "API-nyckel återkallad",
     "unit.added": "Enhet tillagd",
@@ -36,7 +39,10 @@ ACTIONS: dict[str, str] = {
     "taxonomy.subcategory_deactivated": "Underkategori inaktiverad",
     "taxonomy.subcategory_activated": "Underkategori aktiverad",
 }
-SOURCES = {"web": "webben", "cli": "kommandoraden", "oidc": "inloggningstjänsten"}
+SOURCES = {
+    "web": "webben", "cli": "kommandoraden", "oidc": "inloggningstjänsten",
+    "login": "inloggningssidan",
+}
 
 
 @dataclass(frozen=True)

@@ -111,27 +111,42 @@ class Administration:
         units: Iterable[str] = (),
         email: str | None = None,
         password: str | None = None,
+        provider_only: bool = False,
     ) -> tuple[Account, str | None]:
         """A new account; without `password` it gets a one-time password (returned), to be
-        changed at first login."""
-        one_time = None if password is not None else one_time_password()
+        changed at first login. `provider_only`: no password at all; the person signs in
+        through the provider, whose first sign-in under this username is linked to it."""
+        username = username.strip().lower()
+        one_time = None
+        if password is None and not provider_only:
+            one_time = one_time_password(username)
         with self.engine.begin() as connection:
             codes = self._check_units(units, connection)
             account = self.accounts.add(
-                username.strip().lower(), role, password if password is not None else one_time,
+                username, role, password if password is not None else one_time,
                 units=codes, must_change_password=one_time is not None, email=email,
                 connection=connection,
             )
             self._record(connection, "user.added", account.username, None, _user_facts(account))
         return account, one_time
 
-    def provision(self, username: str, *, email: str | None, role: Role) -> Account:
+    def provision(
+        self,
+        username: str,
+        *,
+        email: str | None,
+        role: Role,
+        identity: tuple[str, str] | None = None,
+    ) -> Account:
         """An account for someone signing in through the provider for the first time: no
-        password of its own, no units (any employee may file a deviation)."""
+        password of its own, no units (any employee may file a deviation); linked to the
+        provider's (issuer, subject) when given."""
         with self.engine.begin() as connection:
             account = self.accounts.add(
                 username, role, None, email=email, connection=connection
             )
+            if identity is not None:
+                self.accounts.link_identity(username, *identity, connection=connection)
             self._record(
                 connection, "user.signed_in_first", username, None, _user_facts(account)
             )
@@ -197,8 +212,10 @@ class Administration:
 
     def reset_password(self, username: str) -> str:
         """A new one-time password (returned once, never logged): the person must choose
-        their own at the next login."""
-        password = one_time_password()
+        their own at the next login. A reset is what an admin does after a suspected
+        compromise, so it also ends every session and revokes every API token (each
+        revocation in the change list): nothing the old password opened stays open."""
+        password = one_time_password(username)
         with self.engine.begin() as connection:
             account = self.accounts.get(username, connection=connection)
             self.accounts.set_password(username, password, must_change=True, connection=connection)
@@ -207,7 +224,28 @@ class Administration:
                 {"must_change_password": account.must_change_password},
                 {"must_change_password": True},
             )
+            self._revoke_live_tokens(username, connection)
         return password
+
+    def remove_password(self, username: str) -> None:
+        """The account signs in through the provider only; its next sign-in there links it
+        to that person (web.oidc). Ends its sessions and revokes its tokens, like a reset."""
+        with self.engine.begin() as connection:
+            self.accounts.get(username, connection=connection)
+            self.accounts.remove_password(username, connection=connection)
+            self._record(
+                connection, "user.password_removed", username,
+                {"password": True}, {"password": False},
+            )
+            self._revoke_live_tokens(username, connection)
+
+    def link_identity(self, username: str, issuer: str, subject: str) -> None:
+        """The provider's person (issuer, subject) signs in as USERNAME from now on."""
+        with self.engine.begin() as connection:
+            self.accounts.link_identity(username, issuer, subject, connection=connection)
+            self._record(
+                connection, "user.provider_linked", username, None, {"issuer": issuer}
+            )
 
     # --- API tokens ----------------------------------------------------------------------
 
@@ -238,14 +276,17 @@ class Administration:
 
     def revoke_all_tokens(self, username: str) -> int:
         with self.engine.begin() as connection:
-            live = [t for t in self.accounts.tokens(username, connection=connection) if t.active]
-            for token in live:
-                self.accounts.revoke_token(token.id, connection=connection)
-                self._record(
-                    connection, "token.revoked", username,
-                    {"token": token.id, "name": token.name, "active": True},
-                    {"token": token.id, "name": token.name, "active": False},
-                )
+            return self._revoke_live_tokens(username, connection)
+
+    def _revoke_live_tokens(self, username: str, connection: sa.Connection) -> int:
+        live = [t for t in self.accounts.tokens(username, connection=connection) if t.active]
+        for token in live:
+            self.accounts.revoke_token(token.id, connection=connection)
+            self._record(
+                connection, "token.revoked", username,
+                {"token": token.id, "name": token.name, "active": True},
+                {"token": token.id, "name": token.name, "active": False},
+            )
         return len(live)
 
     # --- units ---------------------------------------------------------------------------

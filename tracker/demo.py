@@ -22,13 +22,14 @@ from tracker.runtime import Runtime
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # Fixed, printed passwords: demo installations are for trying the tracker, never real data.
+# The passwords follow the policy (tracker.accounts.check_password): none has the username.
 DEMO_USERS: tuple[tuple[str, Role, frozenset[str], str], ...] = (
-    ("medarbetare", Role.RAPPORTOR, frozenset({"utredning"}), "demo-medarbetare"),
-    ("enhetschef", Role.ENHETSCHEF, frozenset({"utredning", "hvb-notgarden"}), "demo-enhetschef"),
-    ("forste", Role.FORSTE_SOCIALSEKRETERARE, frozenset({"utredning"}), "demo-forste-socsek"),
-    ("utvecklare", Role.VERKSAMHETSUTVECKLARE, frozenset(), "demo-utvecklare"),
-    ("lexsarah", Role.LEX_SARAH_ANSVARIG, frozenset(), "demo-lexsarah"),
-    ("admin", Role.ADMIN, frozenset(), "demo-administrator"),
+    ("medarbetare", Role.RAPPORTOR, frozenset({"utredning"}), "demo-rapportera"),
+    ("enhetschef", Role.ENHETSCHEF, frozenset({"utredning", "hvb-notgarden"}), "demo-chef-enhet"),
+    ("forste", Role.FORSTE_SOCIALSEKRETERARE, frozenset({"utredning"}), "demo-socsek-1"),
+    ("utvecklare", Role.VERKSAMHETSUTVECKLARE, frozenset(), "demo-kvalitet"),
+    ("lexsarah", Role.LEX_SARAH_ANSVARIG, frozenset(), "demo-lex-sarah"),
+    ("admin", Role.ADMIN, frozenset(), "demo-behorigheter"),
 )
 STAFF = ("medarbetare", "personal.a12", "personal.b07", "personal.c31", "personal.d18")
 
@@ -113,8 +114,9 @@ def _seed_users(runtime: Runtime, echo: Callable[[str], None]) -> None:
     for username, role, units, password in DEMO_USERS:
         try:
             runtime.accounts.add(username, role, password, units=units)
-        except DomainError:
-            runtime.accounts.set_password(username, password)  # a re-run prints working ones
+        except DomainError:  # a re-run prints working ones
+            if not runtime.accounts.verify_password(username, password):
+                runtime.accounts.set_password(username, password)
         unit_text = f", units {','.join(sorted(units))}" if units else ""
         echo(f"  {username:<12} {role.value:<26} password: {password}{unit_text}")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -60,6 +60,14 @@ def check_cipher_key(app: TrackerApplication, settings: Settings) -> None:
         ) from error
 
 
+def _accounts(settings: Settings, engine: sa.Engine, generations: Generations) -> Accounts:
+    return Accounts(
+        engine, generations, secret=settings.secret_key,
+        session_idle=timedelta(minutes=settings.session_idle_minutes),
+        session_max=timedelta(hours=settings.session_max_hours),
+    )
+
+
 def open_runtime(
     settings: Settings | None = None,
     *,
@@ -97,5 +105,6 @@ def open_runtime(
         app = application(create_table=False)
     check_cipher_key(app, settings)
     return Runtime(
-        settings, engine, organisation, Accounts(engine, generations), app, generations
+        settings, engine, organisation, _accounts(settings, engine, generations), app,
+        generations,
     )

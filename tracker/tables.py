@@ -59,14 +59,43 @@ api_tokens = sa.Table(
     sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
 )
 
-# Failed logins, shared by every web process, for rate limiting.
-login_failures = sa.Table(
-    "login_failures",
+# Login throttling, shared by every web process. One row per throttled key: an account at
+# an address ("account:<keyed hash of the name>@<address>") or an address alone
+# ("address:<address>"). The typed username is never stored: it may be a mistyped password.
+login_throttle = sa.Table(
+    "login_throttle",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("username", sa.String(64), nullable=False, index=True),
-    sa.Column("remote_addr", sa.String(64), nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False),  # claimed in this window, not cleared
+    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("blocks", sa.Integer, nullable=False, default=0),  # for the growing delay
+)
+
+# Signed-in browser sessions, so that they can end on the server: the cookie carries the
+# id, the table its keyed hash. A row ends at logout or when the account's sign-in changes
+# (password, role, deactivation); it times out when idle or old (tracker.accounts).
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Who the provider (OIDC) says a person is: (issuer, subject) -> account, made at the
+# first sign-in. A username claim can change or be reused; the subject cannot.
+user_identities = sa.Table(
+    "user_identities",
+    metadata,
+    sa.Column("issuer", sa.String(300), primary_key=True),
+    sa.Column("subject", sa.String(255), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # --- Notifications (e-mail outbox, per-user opt-outs, "Att göra" read markers) ---------
@@ -160,6 +189,8 @@ def upgrade(engine: sa.Engine, schema: str | None = None) -> None:
                 connection.execute(
                     sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
                 )
+        # The old rate limit kept typed usernames in plain text; login_throttle replaced it.
+        connection.execute(sa.text("DROP TABLE IF EXISTS login_failures"))
 # --- casework: the cause list (orsaker), versioned like the taxonomy ----------------------
 cause_list_versions = sa.Table(
     "cause_list_versions",

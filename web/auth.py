@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -23,7 +23,8 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from marshmallow import fields
 
 from events.errors import DomainError
-from tracker.accounts import Account, Accounts, Role
+from tracker import admin_log
+from tracker.accounts import ACCOUNT_THROTTLE, Account, Accounts, Role, Throttled
 from web.forms import GENERAL, Form, parse_form
 from web.i18n import domain_message
 from web.runtime import runtime
@@ -31,9 +32,9 @@ from web.schemas import BaseSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-MAX_LOGIN_FAILURES = 5
+MAX_LOGIN_FAILURES = ACCOUNT_THROTTLE.limit  # password checks for one account from one address
 SIGNED_IN_WITH = "signed_in_with"  # session key: "oidc" when the provider signed the person in
-LOGIN_WINDOW = timedelta(minutes=15)
+SESSION_ID = "sid"  # session key: the server-side session (tracker.accounts), ended there
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -73,10 +74,34 @@ class User:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """The signed cookie names the user and the server-side session; the session must be
+    live (not ended by logout, a password or role change or deactivation; not idle or old)
+    and belong to that user."""
+    session_id = session.get(SESSION_ID)
+    if not isinstance(session_id, str):
         return None
-    account = accounts().get_by_id(int(user_id))
-    return User(account) if account is not None and account.active else None
+    account = accounts().account_for_session(session_id)
+    if account is None or str(account.id) != user_id:
+        return None
+    return User(account)
+
+
+def start_session(account: Account, *, via: str | None = None) -> None:
+    """Sign ACCOUNT in on a fresh session: the old cookie's contents (and its CSRF token)
+    go, a new server-side session starts."""
+    session.clear()
+    if via is not None:
+        session[SIGNED_IN_WITH] = via
+    session[SESSION_ID] = accounts().start_session(account)
+    login_user(User(account))
+
+
+def end_session() -> None:
+    session_id = session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        accounts().end_session(session_id)
+    logout_user()
+    session.clear()
 
 
 def accounts() -> Accounts:
@@ -120,6 +145,7 @@ class LoginSchema(BaseSchema):
 
 
 class PasswordSchema(BaseSchema):
+    current_password = fields.String(required=True)
     password = fields.String(required=True)
     password_again = fields.String(required=True)
 
@@ -139,23 +165,25 @@ def login() -> Any:
     form = parse_form(LoginSchema())
     status = 422
     if form.ok:
-        username = form.data["username"].lower()
+        username = form.data["username"].strip().lower()
         address = request.remote_addr or "-"
         store = accounts()
-        if store.recent_login_failures(username, address, LOGIN_WINDOW) >= MAX_LOGIN_FAILURES:
-            # Refused before the password is even checked, so guessing gains nothing.
-            form.add(GENERAL, "För många misslyckade inloggningar. Vänta en kvart och försök igen.")
+        # The check is claimed before the password is hashed, so guessing past the limit
+        # gains nothing and parallel guesses cannot slip through together.
+        throttled = store.claim_login(username, address)
+        if throttled is not None:
+            if throttled.started:
+                _log_throttle(username, address, throttled)
+            form.add(GENERAL, _throttled_message(throttled))
             status = 429
         else:
             account = store.authenticate(username, form.data["password"])
             if account is None:
-                store.record_login_failure(username, address)
                 form.add(GENERAL, "Fel användarnamn eller lösenord.")
                 status = 401
             else:
-                store.clear_login_failures(username)
-                session.pop(SIGNED_IN_WITH, None)  # a password signed this one in
-                login_user(User(account))
+                store.login_succeeded(username, address)
+                start_session(account)
                 current_app.logger.info("login %s", username)
                 if account.must_change_password:
                     return redirect(url_for("auth.change_password"))
@@ -164,16 +192,50 @@ def login() -> Any:
     return render_template("auth/login.html", form=form, next_url=next_url), status
 
 
+THROTTLED_FOR = {"account": "kontot från adressen", "address": "adressen"}
+
+
+def _minutes_left(throttled: Throttled) -> int:
+    return max(1, -(-int((throttled.until - datetime.now(UTC)).total_seconds()) // 60))
+
+
+def _throttled_message(throttled: Throttled) -> str:
+    minutes = _minutes_left(throttled)
+    wait = "en minut" if minutes == 1 else f"{minutes} minuter"
+    if throttled.by == "address":
+        return (f"För många misslyckade inloggningar från din adress. Vänta {wait} och "
+                "försök igen.")
+    return (f"För många misslyckade inloggningar för det här kontot. Vänta {wait} och "
+            "försök igen, eller be administratören om ett nytt lösenord.")
+
+
+def _log_throttle(username: str, address: str, throttled: Throttled) -> None:
+    """One entry in the change list when a block starts (not one per refused attempt).
+    The typed name is kept only when it is an account's: a mistyped one may be a password."""
+    if throttled.by == "address":
+        subject = address
+    else:
+        subject = username if accounts().find(username) is not None else "(okänt användarnamn)"
+    with runtime().engine.begin() as connection:
+        admin_log.record(
+            connection, actor=address, source="login", action="login.throttled",
+            subject=subject, before=None,
+            after={"address": address, "minutes": _minutes_left(throttled),
+                   "by": THROTTLED_FOR[throttled.by]},
+        )
+    current_app.logger.warning("login throttled: %s from %s until %s", throttled.by, address,
+                               throttled.until.isoformat(timespec="seconds"))
+
+
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    """Ends the local session; after a sign-in through the provider, also the provider's
-    own session (its end-session endpoint, when it has one)."""
+    """Ends the session, here and on the server; after a sign-in through the provider,
+    also the provider's own session (its end-session endpoint, when it has one)."""
     from web.oidc import ID_TOKEN_KEY, logout_url
     from web.settings_view import base_url
 
     id_token = session.get(ID_TOKEN_KEY)
-    logout_user()
-    session.clear()
+    end_session()
     if id_token:
         url = logout_url(id_token, base_url(runtime().settings) + url_for("auth.login"))
         if url:
@@ -184,23 +246,53 @@ def logout() -> Any:
 @bp.route("/konto/losenord", methods=["GET", "POST"])
 @roles_required(Role)
 def change_password() -> Any:
+    """The current password is asked for, a one-time one too: a session left open on a
+    shared computer must not be enough to take the account over."""
     forced = current_account().must_change_password
     if request.method == "GET":
         return render_template("auth/change_password.html", form=None, forced=forced)
     form = parse_form(PasswordSchema())
+    username = current_account().username
+    status = 422
+    if form.ok:
+        checked = _check_current_password(username, form.data["current_password"])
+        if isinstance(checked, Throttled):
+            form.add("current_password", _throttled_message(checked))
+            status = 429
+        elif not checked:
+            form.add("current_password", "Engångslösenordet stämmer inte." if forced
+                     else "Det nuvarande lösenordet stämmer inte.")
     if form.ok and form.data["password"] != form.data["password_again"]:
         form.add("password_again", "Lösenorden är inte lika.")
     if form.ok:
         try:
-            accounts().set_password(current_account().username, form.data["password"])
+            accounts().set_password(
+                username, form.data["password"], keep_session=session.get(SESSION_ID)
+            )
         except DomainError as error:
             form.add("password", domain_message(error))
     if not form.ok:
         form.values = {}
-        return render_template("auth/change_password.html", form=form, forced=forced), 422
-    account = accounts().get(current_account().username)
+        return render_template("auth/change_password.html", form=form, forced=forced), status
+    account = accounts().get(username)
     login_user(User(account))
     return redirect(url_for("home.index"))
+
+
+def _check_current_password(username: str, password: str) -> Throttled | bool:
+    """The current password is guessed under the same throttle as the login (this account
+    from this address): a left-open session is no way around it."""
+    store = accounts()
+    address = request.remote_addr or "-"
+    throttled = store.claim_login(username, address)
+    if throttled is not None:
+        if throttled.started:
+            _log_throttle(username, address, throttled)
+        return throttled
+    if store.verify_password(username, password):
+        store.login_succeeded(username, address)
+        return True
+    return False
 
 
 def enforce_password_change() -> Any:

@@ -28,7 +28,6 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from flask_login import login_user
 from joserfc.errors import (
     BadSignatureError,
     ExpiredTokenError,
@@ -38,7 +37,8 @@ from joserfc.errors import (
 )
 
 from events.errors import ValidationFailed
-from tracker.accounts import USERNAME, Account, Role
+from tracker import admin_log
+from tracker.accounts import RESERVED_USERNAMES, USERNAME, Account, Role
 from tracker.administration import Administration
 from tracker.config import Settings
 from web.forms import GENERAL, Form
@@ -78,6 +78,9 @@ MESSAGES = {
     "token": "Inloggningstjänstens intyg (ID-token) kunde inte godkännas.",
     "username": "Inloggningstjänsten skickade inget användarnamn som tjänsten kan använda.",
     "inactive": "Ditt konto i tjänsten är inaktiverat. Kontakta administratören.",
+    "taken": "Det finns redan ett konto med ditt användarnamn i tjänsten, men det är inte "
+             "kopplat till ditt konto hos inloggningstjänsten. Be administratören att koppla "
+             "det (knappen ”Bara kommunens konto” på kontots sida) och logga sedan in igen.",
     "unreachable": "Inloggningstjänsten svarar inte just nu.",
 }
 
@@ -263,35 +266,76 @@ def _mapped_role(claims: dict[str, Any]) -> Role | None:
 
 
 def account_for(claims: dict[str, Any]) -> Account:
-    """The person's account, made at the first sign-in; the role follows the provider's
+    """The person's account, found by the provider's (issuer, subject): a username claim
+    can change or be given to someone else, the subject cannot. At the first sign-in the
+    subject is linked to a new account, or to an existing one of that username that has no
+    password of its own (made for the provider); an account with a password is someone's
+    local account and is never taken over by a name alone. The role follows the provider's
     groups when TRACKER_OIDC_ROLE_CLAIM is set."""
-    raw = claims.get(runtime().settings.oidc_username_claim)
-    username = str(raw or "").strip().lower()
-    if not USERNAME.match(username):
-        raise SignInRefused("username")
     rt = runtime()
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise SignInRefused("token")
+    issuer = rt.settings.oidc_issuer
+    assert issuer is not None
     role = _mapped_role(claims)
+    account = rt.accounts.account_for_identity(issuer, subject)
+    if account is None:
+        account = _first_sign_in(claims, issuer, subject, role)
+    elif role is not None and role is not account.role and account.active:
+        admin = Administration.of(rt, actor=account.username, source="oidc")
+        account = admin.change_user(account.username, role=role,
+                                    action="user.role_from_provider")
+    if not account.active:
+        raise SignInRefused("inactive", 403)
+    return account
+
+
+def _first_sign_in(
+    claims: dict[str, Any], issuer: str, subject: str, role: Role | None
+) -> Account:
+    rt = runtime()
+    raw = claims.get(rt.settings.oidc_username_claim)
+    username = str(raw or "").strip().lower()
+    if not USERNAME.match(username) or username in RESERVED_USERNAMES:
+        raise SignInRefused("username")
     admin = Administration.of(rt, actor=username, source="oidc")
     account = rt.accounts.find(username)
     if account is None:
         email = claims.get("email") if isinstance(claims.get("email"), str) else None
         try:
-            account = admin.provision(username, email=email, role=role or Role.RAPPORTOR)
+            return admin.provision(username, email=email, role=role or Role.RAPPORTOR,
+                                   identity=(issuer, subject))
         except ValidationFailed:
             # A bad e-mail claim must not keep the person out: without it, then.
-            account = admin.provision(username, email=None, role=role or Role.RAPPORTOR)
-    elif role is not None and role is not account.role and account.active:
+            return admin.provision(username, email=None, role=role or Role.RAPPORTOR,
+                                   identity=(issuer, subject))
+    if rt.accounts.identities(username, issuer) or not _made_for_provider(username):
+        log.warning("OIDC: %s (subject %s) refused: the account is not linked to it",
+                    username, subject)
+        raise SignInRefused("taken", 403)
+    admin.link_identity(username, issuer, subject)
+    account = rt.accounts.get(username)
+    if role is not None and role is not account.role and account.active:
         account = admin.change_user(username, role=role, action="user.role_from_provider")
-    if not account.active:
-        raise SignInRefused("inactive", 403)
     return account
+
+
+def _made_for_provider(username: str) -> bool:
+    """No password of its own; or made by a sign-in through the provider before accounts
+    were linked by subject (those kept a random password nobody knew)."""
+    rt = runtime()
+    if not rt.accounts.has_password(username):
+        return True
+    made, _ = admin_log.changes(rt.engine, subject=username, limit=1_000)
+    return any(change.action == "user.signed_in_first" for change in made)
 
 
 @bp.route("/login/oidc/callback")
 def callback() -> Any:
     if not enabled():
         abort(404)
-    from web.auth import SIGNED_IN_WITH, User, _safe_next
+    from web.auth import _safe_next, start_session
 
     next_url = session.pop(NEXT_KEY, "")
     try:
@@ -300,10 +344,8 @@ def callback() -> Any:
     except SignInRefused as refused:
         session.clear()  # no half-made session survives a refused sign-in
         return refused_page(refused)
-    session.clear()  # a fresh session for the signed-in person
-    login_user(User(account))
+    start_session(account, via="oidc")  # a fresh session for the signed-in person
     session[ID_TOKEN_KEY] = token.get("id_token")
-    session[SIGNED_IN_WITH] = "oidc"
     current_app.logger.info("login %s (oidc)", account.username)
     return redirect(_safe_next(next_url))
 

@@ -56,6 +56,10 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
          settings.oidc_username_claim),
         ("Anspråk med grupper", "TRACKER_OIDC_ROLE_CLAIM", settings.oidc_role_claim or UNSET),
         ("Grupper till roller", "TRACKER_OIDC_ROLE_MAP", role_map or UNSET),
+        ("Inloggning avslutas efter overksamhet (minuter)", "TRACKER_SESSION_IDLE_MINUTES",
+         str(settings.session_idle_minutes)),
+        ("Inloggning varar högst (timmar)", "TRACKER_SESSION_MAX_HOURS",
+         str(settings.session_max_hours)),
         ("Läsloggen sparas (dagar)", "TRACKER_ACCESS_LOG_DAYS", str(settings.access_log_days)),
         ("Omvända proxyservrar framför tjänsten", "TRACKER_TRUSTED_PROXIES",
          str(settings.trusted_proxies) if settings.trusted_proxies

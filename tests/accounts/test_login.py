@@ -1,9 +1,8 @@
-"""Logging in and out: hashed passwords, the rate limit, the forced change of a one-time
-password, cookie flags, CSRF and where a login may send you."""
+"""Logging in and out: hashed passwords, the forced change of a one-time password, cookie
+flags, CSRF and where a login may send you. The throttling of failed logins is in
+test_login_throttling.py, sessions ending in test_sessions.py."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -12,7 +11,6 @@ from support import PASSWORD, file_deviation, make_app, stored_events
 
 from tracker.accounts import Account, Role
 from tracker.runtime import Runtime
-from web.auth import MAX_LOGIN_FAILURES
 
 
 def test_wrong_password_is_refused_without_saying_which_part(
@@ -30,43 +28,6 @@ def test_wrong_password_is_refused_without_saying_which_part(
     assert 'href="#username"' in empty.get_data(as_text=True)
 
 
-def test_login_is_rate_limited(app: Flask, users: dict[str, Account], runtime: Runtime) -> None:
-    client = app.test_client()
-    for _ in range(MAX_LOGIN_FAILURES):
-        assert client.post("/login", data={"username": "chef", "password": "gissning1"}
-                           ).status_code == 401
-    # Even the right password is refused now, for this user from any address...
-    blocked = client.post("/login", data={"username": "chef", "password": PASSWORD})
-    assert blocked.status_code == 429
-    assert "För många misslyckade inloggningar" in blocked.get_data(as_text=True)
-    other_address = app.test_client().post(
-        "/login", data={"username": "chef", "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.1.2.3"},
-    )
-    assert other_address.status_code == 429
-    # ...and for other users from this address, while other people elsewhere log in.
-    assert client.post("/login", data={"username": "utvecklare", "password": PASSWORD}
-                       ).status_code == 429
-    elsewhere = app.test_client().post(
-        "/login", data={"username": "utvecklare", "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.9.9.9"},
-    )
-    assert elsewhere.status_code == 302
-    # The window passes: failures older than 15 minutes no longer count.
-    assert runtime.accounts.recent_login_failures("chef", "-", timedelta(minutes=15)) >= 5
-    assert runtime.accounts.recent_login_failures("chef", "-", timedelta(0)) == 0
-
-
-def test_a_successful_login_clears_the_users_failures(
-    client: FlaskClient, users: dict[str, Account], runtime: Runtime
-) -> None:
-    for _ in range(MAX_LOGIN_FAILURES - 1):
-        client.post("/login", data={"username": "chef", "password": "gissning1"})
-    assert client.post("/login", data={"username": "chef", "password": PASSWORD}
-                       ).status_code == 302
-    assert runtime.accounts.recent_login_failures("chef", "x", timedelta(minutes=15)) == 0
-
-
 def test_one_time_password_must_be_changed_first(client: FlaskClient, runtime: Runtime) -> None:
     runtime.accounts.add("ny", Role.RAPPORTOR, "engangs-losen", must_change_password=True)
     login = client.post("/login", data={"username": "ny", "password": "engangs-losen"})
@@ -75,14 +36,22 @@ def test_one_time_password_must_be_changed_first(client: FlaskClient, runtime: R
         assert client.get(path).location == "/konto/losenord"
     page = client.get("/konto/losenord").get_data(as_text=True)
     assert "engångslösenord" in page
-    short = client.post("/konto/losenord", data={"password": "kort", "password_again": "kort"})
+    once = {"current_password": "engangs-losen"}
+    short = client.post("/konto/losenord",
+                        data=once | {"password": "kort", "password_again": "kort"})
     assert short.status_code == 422
     assert "Lösenordet måste ha minst 10 tecken." in short.get_data(as_text=True)
-    differ = client.post("/konto/losenord",
-                         data={"password": "ett-langt-losen", "password_again": "ett-annat-losen"})
+    differ = client.post("/konto/losenord", data=once | {
+        "password": "ett-langt-losen", "password_again": "ett-annat-losen"})
     assert "Lösenorden är inte lika." in differ.get_data(as_text=True)
-    done = client.post("/konto/losenord",
-                       data={"password": "ett-langt-losen", "password_again": "ett-langt-losen"})
+    # The one-time password is asked for, and may not be kept as one's own.
+    kept = client.post("/konto/losenord", data=once | {
+        "password": "engangs-losen", "password_again": "engangs-losen"})
+    assert kept.status_code == 422
+    assert "Det nya lösenordet får inte vara samma som det nuvarande." in kept.get_data(
+        as_text=True)
+    done = client.post("/konto/losenord", data=once | {
+        "password": "ett-langt-losen", "password_again": "ett-langt-losen"})
     assert done.status_code == 302
     assert client.get("/").status_code == 200
     assert runtime.accounts.authenticate("ny", "ett-langt-losen") is not None

@@ -10,9 +10,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from support import ROLES
+from support import ROLES, TrackerRunner
 
 from tracker import admin_log
+from tracker.accounts import Account
 from tracker.runtime import Runtime
 from tracker.tables import api_tokens
 
@@ -88,3 +89,30 @@ def test_a_token_needs_a_name_and_nothing_is_stored_without_one(
     assert response.status_code == 422
     assert 'href="#name"' in response.get_data(as_text=True)
     assert runtime.accounts.tokens("chef") == []
+
+
+def test_the_admin_makes_no_token_for_someone_else(
+    client_for: Callable[[str], FlaskClient], runtime: Runtime
+) -> None:
+    """A token acts as its owner and the access log names the owner: an admin-made token
+    would let the admin read any case in someone else's name (S6)."""
+    admin = client_for("admin")
+    page = admin.get("/admin/anvandare/lexsarah").get_data(as_text=True)
+    assert "Skapa API-nyckel" not in page and "Mina inställningar" in page
+    answer = admin.post("/admin/anvandare/lexsarah/nycklar", data={"name": "admin-made"})
+    assert answer.status_code in {404, 405}
+    assert runtime.accounts.tokens("lexsarah") == []
+
+
+def test_a_token_made_on_the_command_line_is_in_the_change_list(
+    runner: TrackerRunner, runtime: Runtime, users: dict[str, Account]
+) -> None:
+    """The operator of the machine may make one (an integration's account); the change
+    list says so, under the operating-system user, from the command line."""
+    import getpass
+
+    made = runner.invoke(["token", "create", "chef", "--name", "integration"])
+    assert made.exit_code == 0 and made.output.startswith("trk_")
+    (change,) = admin_log.changes(runtime.engine, subject="chef")[0]
+    assert (change.action, change.actor, change.source) == (
+        "token.created", getpass.getuser(), "cli")

@@ -139,13 +139,17 @@ def test_the_username_comes_from_the_configured_claim(
     assert response.status_code == 302
     assert runtime.accounts.find("anna.andersson@kommun.example") is not None
     assert runtime.accounts.find("anna.andersson") is None
-    # A claim whose value is no username (a display name with a space) lets nobody in.
+    # A claim whose value is no username (a display name with a space) lets nobody new in.
     app, runtime = make_app(TRACKER_OIDC_USERNAME_CLAIM="name")
     client = app.test_client()
-    refused, _ = sign_in(client)
+    refused, _ = sign_in(client, "karin.karlsson")
     assert refused.status_code == 401
     assert "skickade inget användarnamn som tjänsten kan använda" in refusal(refused)
     assert_signed_out(client)
+    assert [a.username for a in runtime.accounts.all()] == ["anna.andersson@kommun.example"]
+    # Someone already linked is found by the subject, whatever the username claim says.
+    again, _ = sign_in(app.test_client())
+    assert again.status_code == 302
     assert [a.username for a in runtime.accounts.all()] == ["anna.andersson@kommun.example"]
 
 
@@ -297,15 +301,17 @@ def test_the_first_admin_made_on_the_command_line_signs_in_with_the_provider(
     make_app: Callable[..., tuple[Flask, Runtime]], environ: dict[str, str], provider: Provider,
 ) -> None:
     """Without local login the first administrator is made before anyone signs in, under
-    the provider's username; the one-time password printed for it is never asked for."""
+    the provider's username and without a password; the first sign-in under that name is
+    linked to it."""
     from click.testing import CliRunner
 
     from tracker.cli import main
 
     app, runtime = make_app(TRACKER_LOCAL_LOGIN="false")
     made = CliRunner().invoke(main, ["user", "add", "anna.andersson", "--role", "admin"],
-                              env=environ | provider.environ)
+                              env=environ | provider.environ | {"TRACKER_LOCAL_LOGIN": "false"})
     assert made.exit_code == 0, made.output
+    assert "No password" in made.output and "One-time password" not in made.output
     client = app.test_client()
     response, _ = sign_in(client)
     assert response.status_code == 302 and response.location == "/mina-rapporter"
@@ -388,3 +394,53 @@ def test_a_one_time_password_is_still_asked_for_at_a_password_login(
     client.post("/login", data={"username": "lokal", "password": "korrekt-hast-batteri"})
     answer = client.get("/mina-rapporter")
     assert answer.status_code == 302 and answer.location == "/konto/losenord"
+
+
+def test_a_provider_user_does_not_take_over_a_local_account_by_its_name(
+    make_app: Callable[..., tuple[Flask, Runtime]],
+) -> None:
+    """An account with a password of its own is someone's local account: a provider user
+    of the same username is refused, until the admin makes the account the provider's
+    (it loses its password); then the first sign-in links it, and only that person's
+    subject signs in to it from then on."""
+    app, runtime = make_app()
+    runtime.accounts.add("anna.andersson", Role.LEX_SARAH_ANSVARIG, "korrekt-hast-batteri")
+    runtime.accounts.add("admin", Role.ADMIN, "korrekt-hast-batteri")
+    client = app.test_client()
+    refused, _ = sign_in(client)
+    assert refused.status_code == 403
+    assert "inte kopplat till ditt konto hos inloggningstjänsten" in refusal(refused)
+    assert_signed_out(client)
+
+    admin = app.test_client()
+    admin.post("/login", data={"username": "admin", "password": "korrekt-hast-batteri"})
+    page = admin.get("/admin/anvandare/anna.andersson").get_data(as_text=True)
+    assert "Bara kommunens konto" in page
+    assert admin.post("/admin/anvandare/anna.andersson/losenord/bort").status_code == 302
+    assert runtime.accounts.authenticate("anna.andersson", "korrekt-hast-batteri") is None
+
+    linked, _ = sign_in(client)
+    assert linked.status_code == 302
+    assert "anna.andersson" in client.get("/").get_data(as_text=True)
+    actions = [c.action for c in admin_log.changes(runtime.engine, subject="anna.andersson")[0]]
+    assert actions == ["user.provider_linked", "user.password_removed"]
+    # Another provider subject that claims the same username is someone else.
+    other = app.test_client()
+    stranger, _ = sign_in(other, "anna-0001")
+    assert stranger.status_code == 403
+    assert "inte kopplat" in refusal(stranger)
+    assert_signed_out(other)
+
+
+def test_reserved_names_cannot_sign_in_first_time(
+    make_app: Callable[..., tuple[Flask, Runtime]],
+) -> None:
+    from web.oidc import SignInRefused, account_for
+
+    app, runtime = make_app()
+    with app.test_request_context():
+        for name in ("scheduler", "system"):
+            with pytest.raises(SignInRefused) as refused:
+                account_for({"sub": f"sub-{name}", "preferred_username": name})
+            assert refused.value.reason == "username"
+    assert runtime.accounts.find("scheduler") is None

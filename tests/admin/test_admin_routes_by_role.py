@@ -43,7 +43,7 @@ CHANGES = [
     ("/admin/anvandare/chef", {"role": "admin", "units": ["utredning"]}),
     ("/admin/anvandare/chef/aktiv", {"active": "0"}),
     ("/admin/anvandare/chef/losenord", {}),
-    ("/admin/anvandare/chef/nycklar", {"name": "laptop"}),
+    ("/admin/anvandare/chef/losenord/bort", {}),
     ("/admin/nycklar/1/aterkalla", {}),
     ("/admin/enheter", {"code": "ny", "name": "Ny enhet", "operation": "IFO"}),
     ("/admin/enheter/utredning", {"name": "Annat namn", "operation": "HVB"}),

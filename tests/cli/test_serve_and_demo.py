@@ -100,11 +100,11 @@ def test_demo_seeds_every_role_and_a_year_of_cases(empty_sqlite: Runtime) -> Non
     # Every page the demo users open has something to show.
     app = make_app(runtime)
     developer = app.test_client()
-    developer.post("/login", data={"username": "utvecklare", "password": "demo-utvecklare"})
+    developer.post("/login", data={"username": "utvecklare", "password": "demo-kvalitet"})
     inbox = developer.get("/inkorg").get_data(as_text=True)
     assert len(re.findall(r"AV-\d{4}-\d{4}", inbox)) == 50  # a full first page
     staff = app.test_client()
-    staff.post("/login", data={"username": "medarbetare", "password": "demo-medarbetare"})
+    staff.post("/login", data={"username": "medarbetare", "password": "demo-rapportera"})
     assert "Tack!" in staff.get("/mina-rapporter").get_data(as_text=True)
 
 
@@ -114,9 +114,9 @@ def test_demo_command_without_serving(runner: TrackerRunner, runtime: Runtime) -
     file_deviation(runtime)
     result = runner.invoke(["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
-    assert "password: demo-utvecklare" in result.output
+    assert "password: demo-kvalitet" in result.output
     assert "The store already has cases" in result.output
-    assert runtime.accounts.authenticate("utvecklare", "demo-utvecklare") is not None
+    assert runtime.accounts.authenticate("utvecklare", "demo-kvalitet") is not None
 
 
 def _free_port() -> int:

@@ -73,13 +73,16 @@ def user_add(
     """Create USERNAME with a role.
 
     Without --password-stdin a one-time password is printed; the user must change it
-    at first login.
+    at first login. With TRACKER_LOCAL_LOGIN=false the account gets no password: the
+    person signs in with the municipality's account, and the first such sign-in under
+    USERNAME is linked to it. The password follows the same policy as on the pages.
     """
     rt = open_from_env()
     try:
         password = sys.stdin.readline().rstrip("\n") if password_stdin else None
         _, one_time = administration(rt).add_user(
-            username, Role(role), units=set(units), email=email, password=password
+            username, Role(role), units=set(units), email=email, password=password,
+            provider_only=password is None and not rt.settings.local_login,
         )
     except DomainError as error:
         raise click.ClickException(error.message) from None
@@ -88,6 +91,9 @@ def user_add(
     click.echo(f"Created {username} ({role}).")
     if one_time:
         click.echo(f"One-time password: {one_time}")
+    elif not password_stdin:
+        click.echo("No password: signs in with the municipality's account (TRACKER_LOCAL_LOGIN"
+                   "=false).")
 
 
 @user.command("list")
@@ -116,7 +122,9 @@ def token_create(username: str, name: str) -> None:
     """Print a new API token for USERNAME on one line (and nothing else).
 
     Use it as 'Authorization: Bearer <token>'. The token acts with the user's role.
-    Only a hash is stored, so keep the printed value.
+    Only a hash is stored, so keep the printed value. For the operator of the machine
+    (an integration's account): the change list records it under the operating-system
+    user. People make their own under Mina inställningar; the admin pages make none.
     """
     rt = open_from_env()
     try:

@@ -39,7 +39,6 @@ ROLE_CHOICES = [
 USER_LABELS = {
     "username": "Användarnamn", "role": "Roll", "email": "E-postadress", "units": "Enheter",
 }
-TOKEN_LABELS = {"name": "Namn på nyckeln"}
 _ROLE = validate.OneOf([value for value, _ in ROLE_CHOICES], error="Välj en roll.")
 
 
@@ -64,12 +63,6 @@ class NewUserSchema(BaseSchema):
 class EditUserSchema(BaseSchema):
     role = fields.String(required=True, validate=_ROLE)
     email = fields.String(load_default=None, validate=_email)
-
-
-class TokenSchema(BaseSchema):
-    name = fields.String(
-        required=True, validate=validate.Length(max=100, error="Högst {max} tecken.")
-    )
 
 
 def _unit_choices() -> list[tuple[str, str, bool]]:
@@ -131,11 +124,15 @@ def add_user() -> Any:
         try:
             account, password = administration().add_user(
                 form.data["username"], Role(form.data["role"]), units=units,
-                email=form.data["email"],
+                email=form.data["email"], provider_only=not runtime().settings.local_login,
             )
         except DomainError as error:
             form.fail(error, {"units": "units"})
         else:
+            if password is None:  # TRACKER_LOCAL_LOGIN=false: signs in with the provider
+                flash(f"{account.username} är skapad och loggar in med kommunens konto.",
+                      "success")
+                return redirect(url_for("admin.user", username=account.username))
             # Shown in this answer only (never flashed: the session cookie is only signed).
             return render_template(
                 "admin/secret.html", title="Användaren är skapad", account=account,
@@ -144,19 +141,14 @@ def add_user() -> Any:
     return _render_users(form, 422)
 
 
-def _render_user(
-    account: Account,
-    *,
-    form: Form | None = None,
-    token_form: Form | None = None,
-    status: int = 200,
-) -> Any:
+def _render_user(account: Account, *, form: Form | None = None, status: int = 200) -> Any:
     changes, _ = admin_log.changes(runtime().engine, subject=account.username, limit=20)
     return render_template(
-        "admin/user.html", account=account, form=form, token_form=token_form,
-        roles=ROLE_CHOICES, units=_unit_choices(), labels=USER_LABELS | TOKEN_LABELS,
+        "admin/user.html", account=account, form=form,
+        roles=ROLE_CHOICES, units=_unit_choices(), labels=USER_LABELS,
         tokens=runtime().accounts.tokens(account.username), changes=changes,
         is_self=account.username == current_account().username,
+        has_password=runtime().accounts.has_password(account.username),
     ), status
 
 
@@ -204,29 +196,29 @@ def set_active(username: str) -> Any:
 @roles_required(ADMIN)
 def reset_password(username: str) -> Any:
     account = _account(username)
+    live = sum(1 for token in runtime().accounts.tokens(username) if token.active)
     password = administration().reset_password(username)
     return render_template(
         "admin/secret.html", title="Nytt engångslösenord", account=account, secret=password,
-        kind="password",
+        kind="password", reset=True, revoked=live,
     )
 
 
-@bp.route("/anvandare/<username>/nycklar", methods=["POST"])
+@bp.route("/anvandare/<username>/losenord/bort", methods=["POST"])
 @roles_required(ADMIN)
-def create_token(username: str) -> Any:
-    account = _account(username)
-    form = parse_form(TokenSchema())
-    if form.ok:
-        try:
-            token = administration().create_token(username, form.data["name"])
-        except DomainError as error:
-            form.fail(error)
-        else:
-            return render_template(
-                "admin/secret.html", title="Ny API-nyckel", account=account, secret=token,
-                kind="token",
-            )
-    return _render_user(account, token_form=form, status=422)
+def remove_password(username: str) -> Any:
+    """The account signs in through the provider only, and is linked at its next sign-in
+    there (web.oidc): how a local account moves to the municipality's sign-in."""
+    _account(username)
+    if not runtime().settings.oidc_enabled:
+        abort(404)
+    administration().remove_password(username)
+    flash(f"{username} loggar nu bara in med kommunens konto.", "success")
+    return redirect(url_for("admin.user", username=username))
+
+
+# The admin makes no tokens for others: a token acts as its owner, and the access log
+# would name the owner for what the admin read. Each person makes their own (web.settings).
 
 
 @bp.route("/nycklar")
@@ -286,7 +278,8 @@ CHANGE_FIELD_NAMES = {
     "role": "roll", "units": "enheter", "email": "e-post", "active": "aktiv",
     "must_change_password": "måste byta lösenord", "token": "nyckel nr", "name": "namn",
     "operation": "verksamhet", "version": "version", "category": "kvalitetsområde",
-    "live_tokens": "giltiga API-nycklar",
+    "live_tokens": "giltiga API-nycklar", "address": "adress", "minutes": "spärrad (minuter)",
+    "by": "spärrat", "issuer": "inloggningstjänst", "password": "eget lösenord",
 }
 
 
