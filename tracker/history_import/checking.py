@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from events.base import LONG_TEXT
+from events.base import LONG_TEXT, check_characters
 from events.errors import ValidationFailed
 from events.history_import import CountLine, ImportKind
 from events.personal_data import looks_like_personal_identity_number
@@ -22,6 +22,28 @@ EARLIEST_YEAR = 1990
 PERSONAL_NUMBER = (
     "Texten ser ut som ett personnummer. Ta bort det; skriv diarienumret i stället."
 )
+CONTROL_CHARACTER = (
+    "Cellen innehåller ett styrtecken (till exempel NUL); bara radbrytningar och tabbar är "
+    "tillåtna."
+)
+
+
+def check_file_name(name: str) -> str:
+    """The uploaded file's name is kept in the import's event and listed with the imports:
+    the same rules as free text (no control character, no personnummer)."""
+    try:
+        name = check_characters("file_name", name)
+    except ValidationFailed:
+        raise ValidationFailed(
+            "file_name", "The file name contains a control character; rename the file."
+        ) from None
+    if looks_like_personal_identity_number(name):
+        raise ValidationFailed(
+            "file_name",
+            "The file name looks like it contains a personal identity number; rename the "
+            "file and send it again.",
+        )
+    return name
 
 
 @dataclass(frozen=True)
@@ -125,6 +147,13 @@ class Preview:
         }
 
 
+def _shown(value: Any) -> str:
+    """A cell as the text it shows: a whole number without ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 class _Checker:
     def __init__(self, preview: Preview, table: Table) -> None:
         self.preview, self.table = preview, table
@@ -143,11 +172,14 @@ class _Checker:
         value = cell.value
         if value is None:
             return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        text = str(value).strip()
+        text = _shown(value)
         if looks_like_personal_identity_number(text):
             self.problem(row, column, PERSONAL_NUMBER)
+            return ""
+        try:  # the rule the stored deviation's text must pass: the preview says so first
+            check_characters(column, text)
+        except ValidationFailed:
+            self.problem(row, column, CONTROL_CHARACTER)
             return ""
         return text
 
@@ -156,7 +188,9 @@ class _Checker:
             self.text(row, column, cell)
             return None
         value = cell.value
-        if isinstance(value, str) and looks_like_personal_identity_number(value):
+        if isinstance(value, str | int | float) and looks_like_personal_identity_number(
+            _shown(value)
+        ):
             self.problem(row, column, PERSONAL_NUMBER)
             return None
         if isinstance(value, str):
