@@ -33,6 +33,8 @@ def check_file_name(name: str) -> str:
     the same rules as free text (no control character, no personnummer)."""
     try:
         name = check_characters("file_name", name)
+        if "\n" in name or "\t" in name:  # text may break lines; a file's name may not
+            raise ValidationFailed("file_name", "")
     except ValidationFailed:
         raise ValidationFailed(
             "file_name", "The file name contains a control character; rename the file."

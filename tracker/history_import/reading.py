@@ -273,8 +273,11 @@ def _read_csv(data: bytes) -> list[tuple[int, list[Cell]]]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if ";" in first_line or "," not in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # The record's number, as a spreadsheet program shows it: a quoted cell with a line
+    # break inside is still one row (csv's line_num would count its lines).
     return [
-        (reader.line_num, [Cell(value) for value in fields]) for fields in reader
+        (number, [Cell(value) for value in fields])
+        for number, fields in enumerate(reader, start=1)
     ]
 
 
