@@ -56,7 +56,7 @@ def _header_key(text: str) -> str:
     return fold(text).replace(" ", "_").replace("-", "_")
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     value: Any
     ref: str | None = None  # "F3" in a workbook
@@ -125,6 +125,7 @@ MAX_INFLATED_BYTES = 100 * 1024 * 1024  # all members together
 MAX_COMPRESSION_RATIO = 100  # inflated / compressed, for members above RATIO_FROM_BYTES
 RATIO_FROM_BYTES = 1024 * 1024
 MAX_ROWS = 100_000
+MAX_CELLS = 1_000_000  # cells kept from a workbook's first sheet (its grid is held whole)
 _CHUNK = 1024 * 1024
 _MB = 1024 * 1024
 # A DTD is where entities (billion laughs, external files) are declared: no spreadsheet
@@ -238,6 +239,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[Cell]]]:
             else iter(())
         )
         grid: list[tuple[int, list[Cell]]] = []
+        kept = 0
         pairs = itertools.zip_longest(sheet.iter_rows(values_only=True), written_rows,
                                       fillvalue=())
         for number, (cached, written) in enumerate(pairs, start=1):
@@ -251,6 +253,9 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[Cell]]]:
                     value, f"{_letter(index)}{number}",
                     formula_without_value=is_formula and _blank(value),
                 ))
+            kept += len(cells)
+            if kept > MAX_CELLS:
+                raise Unreadable(f"Filen har fler än {MAX_CELLS} celler; dela upp den.")
             grid.append((number, cells))
         return grid
     finally:
