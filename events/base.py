@@ -48,7 +48,8 @@ def check_text(
             field,
             "This looks like a personal identity number. Write the case reference (diary "
             "number) instead. A diary number that looks like a date (such as 260112-0042) is "
-            "accepted with a slash instead of the hyphen: 260112/0042.",
+            "accepted with a slash instead of the hyphen (260112/0042), unless it is also a "
+            "valid personal identity number.",
         )
     return text
 

@@ -12,8 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from events.base import check_characters
 from events.causes import DEFAULT_CAUSES, Cause, CauseList
 from events.errors import UnknownCode, ValidationFailed
+from events.personal_data import looks_like_personal_identity_number
 from events.taxonomy import DEFAULT_TAXONOMY, DEFAULT_UNITS, Category, Operation, Taxonomy
 from tracker.generations import ORGANISATION, Cached, Generations
 from tracker.tables import cause_list_versions, taxonomy_versions, units
@@ -74,11 +76,18 @@ def _check_code(code: str) -> str:
 
 
 def _check_name(name: str) -> str:
-    name = " ".join(name.split())
+    """A display name (unit, category, subcategory): one line (line breaks and tabs fold to
+    a space), no other control character (a NUL breaks the Word and Excel exports), no
+    personnummer (names are shown everywhere and kept in the change log)."""
+    name = " ".join(check_characters("name", name).split())
     if not name:
         raise ValidationFailed("name", "A name is required.")
     if len(name) > NAME_LENGTH:
         raise ValidationFailed("name", "At most %(n)d characters are allowed.", n=NAME_LENGTH)
+    if looks_like_personal_identity_number(name):
+        raise ValidationFailed(
+            "name", "This looks like a personal identity number; a name must not contain one."
+        )
     return name
 def causes_to_document(causes: CauseList) -> dict[str, Any]:
     return {

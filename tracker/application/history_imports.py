@@ -15,9 +15,12 @@ from events.numbering import NumberSeries, SeriesKind
 from tracker.application.base import ApplicationBase
 from tracker.history_import import Preview
 from tracker.history_import import preview as check_file
+from tracker.history_import.checking import check_file_name
 from tracker.history_import.reading import fold
 
-IMPORT_ACTOR_NOTE = "import"
+# The reporter of every imported deviation: a system source, not the person importing (who
+# is named in the import's own history), so that importing never opens a case to anyone.
+IMPORT_ACTOR = "import"
 
 
 class ImportRefused(DomainError):
@@ -36,6 +39,7 @@ class AlreadyImported(DomainError):
 
 class HistoryImportCommands(ApplicationBase):
     def preview_import(self, kind: ImportKind, data: bytes, file_name: str) -> Preview:
+        check_file_name(file_name)
         units: dict[str, tuple[str, object]] = {}
         for unit in self.organisation.units():
             units[fold(unit.code)] = units[fold(unit.name)] = (unit.code, unit.operation)
@@ -85,7 +89,7 @@ class HistoryImportCommands(ApplicationBase):
                     subcategory=row.subcategory, occurred_on=row.occurred_on,
                     reported_on=row.reported_on, description=row.description,
                     immediate_actions=None, case_reference=row.case_reference,
-                    reporter=actor, source=Source.IMPORT, taxonomy=taxonomy,
+                    reporter=IMPORT_ACTOR, source=Source.IMPORT, taxonomy=taxonomy,
                     today=self.today(),
                 )
                 deviation.record_import(

@@ -5,13 +5,15 @@ anything; a file with problems can never be stored (HistoryImportCommands)."""
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from events.base import LONG_TEXT
+from events.base import LONG_TEXT, check_characters
 from events.errors import ValidationFailed
 from events.history_import import CountLine, ImportKind
 from events.personal_data import looks_like_personal_identity_number
@@ -22,6 +24,30 @@ EARLIEST_YEAR = 1990
 PERSONAL_NUMBER = (
     "Texten ser ut som ett personnummer. Ta bort det; skriv diarienumret i stället."
 )
+CONTROL_CHARACTER = (
+    "Cellen innehåller ett styrtecken (till exempel NUL); bara radbrytningar och tabbar är "
+    "tillåtna."
+)
+
+
+# Every control character (Unicode Cc, line breaks and tabs too) and lone surrogates.
+_FILE_NAME_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_file_name(name: str) -> str:
+    """The uploaded file's name is kept in the import's event and listed with the imports:
+    the same rules as free text (no control character, no personnummer), and one line."""
+    if _FILE_NAME_REFUSED.search(name):
+        raise ValidationFailed(
+            "file_name", "The file name contains a control character; rename the file."
+        )
+    if looks_like_personal_identity_number(name):
+        raise ValidationFailed(
+            "file_name",
+            "The file name looks like it contains a personal identity number; rename the "
+            "file and send it again.",
+        )
+    return unicodedata.normalize("NFC", name)
 
 
 @dataclass(frozen=True)
@@ -125,6 +151,13 @@ class Preview:
         }
 
 
+def _shown(value: Any) -> str:
+    """A cell as the text it shows: a whole number without ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 class _Checker:
     def __init__(self, preview: Preview, table: Table) -> None:
         self.preview, self.table = preview, table
@@ -143,11 +176,14 @@ class _Checker:
         value = cell.value
         if value is None:
             return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        text = str(value).strip()
+        text = _shown(value)
         if looks_like_personal_identity_number(text):
             self.problem(row, column, PERSONAL_NUMBER)
+            return ""
+        try:  # the rule the stored deviation's text must pass: the preview says so first
+            check_characters(column, text)
+        except ValidationFailed:
+            self.problem(row, column, CONTROL_CHARACTER)
             return ""
         return text
 
@@ -156,7 +192,9 @@ class _Checker:
             self.text(row, column, cell)
             return None
         value = cell.value
-        if isinstance(value, str) and looks_like_personal_identity_number(value):
+        if isinstance(value, str | int | float) and looks_like_personal_identity_number(
+            _shown(value)
+        ):
             self.problem(row, column, PERSONAL_NUMBER)
             return None
         if isinstance(value, str):

@@ -1,11 +1,13 @@
 """Downloadable templates: the header row, one example row, and (in the workbook) a second
 sheet "Koder" listing every valid code and name; the CSV lists the codes after a blank line
-would break the import, so it holds the header and the example only (codes: the XLSX)."""
+would break the import, so it holds the header and the example only (codes: the XLSX).
+No cell of the workbook is ever a formula (names are written as text)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from events.history_import import ImportKind
 from events.taxonomy import Operation, Taxonomy
@@ -51,6 +53,16 @@ def template_csv(kind: ImportKind, units: list[tuple[str, str]]) -> bytes:
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
+def _append(sheet: Any, values: list[Any]) -> None:
+    """A row whose text stays text: openpyxl's own append makes a string that starts with
+    '=' a formula, and unit and category names are the admin's free text."""
+    row = sheet.max_row + 1 if sheet.max_row > 1 or sheet["A1"].value is not None else 1
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+
+
 def template_xlsx(kind: ImportKind, taxonomy: Taxonomy, units: list[tuple[str, str]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -59,10 +71,10 @@ def template_xlsx(kind: ImportKind, taxonomy: Taxonomy, units: list[tuple[str, s
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet
     sheet.title = "Antal" if kind is ImportKind.COUNTS else "Avvikelser"
-    sheet.append(header(kind))
+    _append(sheet, header(kind))
     example = example_row(kind, units)
     numeric = {"år", "månad", "antal", "varav_lex_sarah"}
-    sheet.append([
+    _append(sheet, [
         int(value) if name in numeric and value.isdigit() else value
         for name, value in zip(header(kind), example, strict=True)
     ])
@@ -73,7 +85,7 @@ def template_xlsx(kind: ImportKind, taxonomy: Taxonomy, units: list[tuple[str, s
         sheet.column_dimensions[chr(65 + index)].width = max(14, len(name) + 4)
     codes = book.create_sheet("Koder")
     for row in code_rows(taxonomy, units):
-        codes.append(row)
+        _append(codes, row)
     for cell in codes[1]:
         cell.font = Font(bold=True)
     codes.freeze_panes = "A2"

@@ -12,11 +12,12 @@ Adding endpoints: create a module in web/api/ (it is imported automatically) and
 
 The decorator authorises (403 outside `roles`), parses `body` (JSON) and `query` schemas
 into `body=` / `query=` keyword arguments (422 with field errors; 400 for a body that is not
-a JSON object), dumps the return value with `response` (a schema class; `many=True` for
-lists) and documents all of it in the OpenAPI registry. Return `data`, `(data, status)` or
-`(data, status, headers)`; a file download returns a flask Response as it is and names its
-media types in `produces` (documented as binary). DomainError -> 422 (ValidationFailed,
-with its field) or 409, ConflictError -> 409, NotFound -> 404 (handlers in web.errors)."""
+a JSON object or nests deeper than MAX_JSON_DEPTH), dumps the return value with `response`
+(a schema class; `many=True` for lists) and documents all of it in the OpenAPI registry.
+Return `data`, `(data, status)` or `(data, status, headers)`; a file download returns a
+flask Response as it is and names its media types in `produces` (documented as binary).
+DomainError -> 422 (ValidationFailed, with its field) or 409, ConflictError -> 409,
+NotFound -> 404 (handlers in web.errors)."""
 
 from __future__ import annotations
 
@@ -108,10 +109,37 @@ def authenticate() -> None:
     g.api_account = account
 
 
+# No body of this API nests deeper than a few levels; deeper ones are refused before the
+# schemas walk them. Far deeper ones (about 1000 levels) make the json module's C decoder
+# raise RecursionError, which is not the ValueError Flask's get_json(silent=True) swallows.
+MAX_JSON_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest (a scalar: 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(
+            item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_JSON_DEPTH:  # deeper is refused anyway: stop walking
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _load_body(schema: Schema) -> Any:
     if not request.is_json:
         raise ApiError(415, gettext("The body must be JSON (Content-Type: application/json)."))
-    payload = request.get_json(silent=True)  # 413 above MAX_CONTENT_LENGTH still raises
+    too_deep = gettext("The JSON body nests deeper than %(n)d levels.") % {"n": MAX_JSON_DEPTH}
+    try:
+        payload = request.get_json(silent=True)  # 413 above MAX_CONTENT_LENGTH still raises
+    except RecursionError:
+        raise ApiError(400, too_deep) from None
+    if _depth(payload) > MAX_JSON_DEPTH:
+        raise ApiError(400, too_deep)
     if not isinstance(payload, dict):
         raise ApiError(400, gettext("The request body must be a JSON object."))
     try:
@@ -204,7 +232,7 @@ REQUEST_ID_HEADER = {"X-Request-Id": {
     "required": True, "schema": {"type": "string"},
 }}
 _ERROR_TEXT = {
-    400: "The body is not a JSON object",
+    400: f"The body is not a JSON object, or nests deeper than {MAX_JSON_DEPTH} levels",
     401: "Missing or invalid bearer token",
     403: "The token's role may not do this (or not in this unit)",
     404: "No such case",

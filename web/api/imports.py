@@ -17,7 +17,13 @@ from tracker.application.history_imports import ImportRefused
 from tracker.history_import import Preview
 from web.api import ApiError, endpoint
 from web.i18n import domain_message
-from web.imports import IMPORT_ROLES, MAX_IMPORT_BYTES
+from web.imports import (
+    IMPORT_ROLES,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_MB,
+    TOO_LARGE,
+    UPLOAD_REQUEST_BYTES,
+)
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema, form_flag
 
@@ -97,10 +103,10 @@ UPLOAD_BODY = {
 
 
 def _upload(query: dict[str, Any]) -> tuple[bytes, str]:
-    request.max_content_length = MAX_IMPORT_BYTES
+    request.max_content_length = UPLOAD_REQUEST_BYTES
     upload = request.files.get("file")
     if upload is not None:
-        data = upload.read()
+        data = upload.read(MAX_IMPORT_BYTES + 1)
         name = query["file_name"] or upload.filename or "import"
     else:
         data = request.get_data(cache=False)
@@ -109,6 +115,8 @@ def _upload(query: dict[str, Any]) -> tuple[bytes, str]:
     if not data:
         raise ApiError(422, {"file": ["Ingen fil skickades (fältet file, eller filen som "
                                       "request-kropp)."]})
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ApiError(413, {"file": [TOO_LARGE]})
     return data, name
 
 
@@ -130,7 +138,8 @@ def _refused(preview: Preview) -> Response:
     description="kind=counts|rows; dry_run=true (default) answers 200 with what the file "
     "holds and stores nothing; dry_run=false stores an error-free file whole (201). A file "
     "with problems: 422, each problem as `rad N, kolumn` -> [reason] and in preview.problems. "
-    "The same file (SHA-256) a second time: 409.",
+    "The same file (SHA-256) a second time: 409. A file name with a control character or "
+    f"a personnummer: 422 on `file_name`. At most {MAX_IMPORT_MB} MB (413).",
     roles=IMPORT_ROLES, query=ImportQuery, response=ImportResultSchema, status=201,
     tags=TAGS, request_body=UPLOAD_BODY, error_schemas={422: RefusedSchema},
 )

@@ -11,21 +11,39 @@ import hashlib
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from events.errors import DomainError, EscalatedImportedDeviations
+from events.errors import DomainError, EscalatedImportedDeviations, ValidationFailed
 from events.history_import import ImportKind
 from projections import queries
 from tracker.accounts import Role
 from tracker.application.history_imports import ImportRefused
 from tracker.history_import import Preview
 from tracker.history_import.templates import code_rows, template_csv, template_xlsx
-from web import navigation
+from web import csrf, navigation
 from web.auth import current_account, roles_required
 from web.csv_export import content_disposition
 from web.display import category_name
 from web.i18n import domain_message
-from web.imports import IMPORT_ROLES, MAX_IMPORT_BYTES
+from web.imports import (
+    CONFIRM_REQUEST_BYTES,
+    IMPORT_ROLES,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_MB,
+    TOO_LARGE,
+    UPLOAD_REQUEST_BYTES,
+)
 from web.runtime import application, fresh_views, runtime
 from web.xlsx_export import MIMETYPE, table_response
 
@@ -50,11 +68,15 @@ def _kind(value: str | None) -> ImportKind | None:
         return None
 
 
-def _index(*, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+def _index(
+    *, errors: dict[str, str] | None = None, status: int = 200, form_read: bool = True
+) -> Any:
+    """`form_read=False`: the form was too large to read (asking for it would raise again)."""
     fresh_views()
+    selected = request.form.get("kind", "counts") if form_read else "counts"
     return render_template(
         "imports/index.html", imports=queries.imports(runtime().engine), kinds=KIND_NAMES,
-        errors=errors or {}, selected=request.form.get("kind", "counts"),
+        errors=errors or {}, selected=selected, max_mb=MAX_IMPORT_MB,
     ), status
 
 
@@ -75,10 +97,27 @@ def _show_preview(preview: Preview, data: bytes) -> Any:
     ), (200 if preview.ok else 422)
 
 
+def _accept_upload(limit: int) -> bool:
+    """The app parses every form under its 1 MB limit (web/__init__.py), in CSRFProtect's
+    before_request hook, before a view could raise it: the two upload views are exempt from
+    that hook and check the token here, after raising the limit for this request. False:
+    the request is larger than `limit` (nothing of it was read into memory)."""
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
+    try:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+        request.files  # noqa: B018  # parse now, so a 413 is answered here
+    except RequestEntityTooLarge:
+        return False
+    return True
+
+
 @bp.route("/forhandsgranska", methods=["POST"])
 @roles_required(IMPORT_ROLES)
 def preview() -> Any:
-    request.max_content_length = MAX_IMPORT_BYTES
+    if not _accept_upload(UPLOAD_REQUEST_BYTES):
+        return _index(errors={"file": TOO_LARGE}, status=413, form_read=False)
     kind = _kind(request.form.get("kind"))
     upload = request.files.get("file")
     errors: dict[str, str] = {}
@@ -88,11 +127,15 @@ def preview() -> Any:
         errors["file"] = "Välj en fil (.xlsx eller .csv)."
     if errors or kind is None or upload is None:
         return _index(errors=errors, status=400)
-    data = upload.read()
+    data = upload.read(MAX_IMPORT_BYTES + 1)
     if not data:
         return _index(errors={"file": "Filen är tom."}, status=400)
+    if len(data) > MAX_IMPORT_BYTES:
+        return _index(errors={"file": TOO_LARGE}, status=413)
     try:
         result = application().preview_import(kind, data, upload.filename or "import")
+    except ValidationFailed as error:  # the file's name
+        return _index(errors={"file": domain_message(error)}, status=422)
     except DomainError as error:
         return _index(errors={"file": domain_message(error)}, status=409)
     return _show_preview(result, data)
@@ -101,8 +144,8 @@ def preview() -> Any:
 @bp.route("/spara", methods=["POST"])
 @roles_required(IMPORT_ROLES)
 def store() -> Any:
-    request.max_content_length = MAX_IMPORT_BYTES
-    request.max_form_memory_size = MAX_IMPORT_BYTES * 2
+    if not _accept_upload(CONFIRM_REQUEST_BYTES):
+        return _index(errors={"file": TOO_LARGE}, status=413, form_read=False)
     kind = _kind(request.form.get("kind"))
     try:
         data = base64.b64decode(request.form.get("payload", ""), validate=True)
@@ -115,10 +158,16 @@ def store() -> Any:
         record = application().store_import(kind, data, name, actor=current_account().username)
     except ImportRefused as refused:
         return _show_preview(refused.preview, data)
+    except ValidationFailed as error:  # the file's name
+        return _index(errors={"file": domain_message(error)}, status=422)
     except DomainError as error:
         return _index(errors={"file": domain_message(error)}, status=409)
     flash(f"Importen av {name} är sparad: {record.row_count} rader.", "success")
     return redirect(url_for("imports.index"))
+
+
+csrf.exempt(preview)  # checked in _accept_upload, after the limit is raised
+csrf.exempt(store)
 
 
 @bp.route("/<uuid:import_id>/angra", methods=["POST"])
