@@ -91,6 +91,16 @@ def test_a_token_needs_a_name_and_nothing_is_stored_without_one(
     assert runtime.accounts.tokens("chef") == []
 
 
+def test_a_token_name_with_a_personnummer_is_refused_and_nothing_stored(
+    client_for: Callable[[str], FlaskClient], runtime: Runtime,
+) -> None:
+    response = client_for("chef").post("/installningar/nycklar",
+                                       data={"name": "Nyckel 900101\u2013 1239"})
+    assert response.status_code == 422
+    assert "personnummer" in response.get_data(as_text=True)
+    assert runtime.accounts.tokens("chef") == []
+
+
 def test_the_admin_makes_no_token_for_someone_else(
     client_for: Callable[[str], FlaskClient], runtime: Runtime
 ) -> None:

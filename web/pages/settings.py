@@ -18,7 +18,7 @@ from tracker.notifications import Kind, kinds_for, optouts, set_optouts
 from web.auth import accounts, current_account, roles_required
 from web.forms import Form, parse_form
 from web.runtime import runtime
-from web.schemas import BaseSchema
+from web.schemas import BaseSchema, text
 
 bp = Blueprint("settings", __name__)
 
@@ -34,9 +34,7 @@ class EmailSchema(BaseSchema):
 
 
 class TokenSchema(BaseSchema):
-    name = fields.String(
-        required=True, validate=validate.Length(max=100, error="Högst {max} tecken.")
-    )
+    name = text(100)  # free text like any other: one line, no personnummer
 
 
 def _render(
