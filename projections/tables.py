@@ -4,11 +4,26 @@ Each projection owns the tables listed in its `tables` attribute and nothing els
 single view can be dropped and rebuilt without touching the others. Counter tables use ""
 for "no subcategory" because a primary-key column cannot be NULL; queries turn it back
 into None.
+
+Encryption at rest (projections/cipher.py): with TRACKER_CIPHER_KEY set, the columns of type
+EncryptedText hold ciphertext: free text (measure descriptions) and names typed by people
+(responsible, investigator, handler, assignee), and the identifiers of other registers
+(the child report's case reference, IVO's reference, an import's file name). A column of
+these that a query filters on has a BlindIndex companion `<name>_key`, written with the
+same value, which the query compares instead. Everything else stays plain because SQL
+sorts, groups, filters or counts on it and it carries no content: our own case numbers
+(AV-/LS-/BA-), codes (unit, operation, category, subcategory, cause, finding kind, status,
+grade, decision, source), usernames of accounts (reporter, importer: the users table names
+them anyway), dates, counts, flags, ids and a file's SHA-256.
+A change to a view's columns bumps its view's `schema` (projections/views/), and the
+runtime then refills that view from the log (projections/schema.py).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from projections.cipher import BlindIndex, EncryptedText
 
 metadata = sa.MetaData()
 
@@ -23,6 +38,15 @@ tracking = sa.Table(
     sa.Column("projection_name", sa.String(64), primary_key=True),
     sa.Column("application_name", sa.String(64), primary_key=True),
     sa.Column("notification_id", sa.BigInteger, nullable=False, default=0),
+)
+
+# The shape each view's tables were created in (its View.schema): a view whose schema is
+# newer than the one recorded here is dropped and refilled from the log at start.
+view_schemas = sa.Table(
+    "view_schemas",
+    metadata,
+    sa.Column("projection_name", sa.String(64), primary_key=True),
+    sa.Column("schema", sa.Integer, nullable=False),
 )
 
 # --- 1. deviation list ----------------------------------------------------------------
@@ -41,7 +65,7 @@ deviations = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("reporter", sa.String(64), nullable=False),
-    sa.Column("assignee", sa.String(200), nullable=True),
+    sa.Column("assignee", EncryptedText, nullable=True),
     sa.Column("lex_sarah_case_id", sa.Uuid, nullable=True),
     sa.Index("ix_view_deviations_reported", "reported_on", "number"),
     sa.Index("ix_view_deviations_unit", "unit", "reported_on"),
@@ -120,7 +144,7 @@ escalations = sa.Table(
     sa.Column("grade", sa.String(32), nullable=True),
     sa.Column("decided_on", sa.Date, nullable=True),
     sa.Column("ivo_sent_on", sa.Date, nullable=True),
-    sa.Column("ivo_reference", sa.String(64), nullable=True),
+    sa.Column("ivo_reference", EncryptedText, nullable=True),
     sa.Column("closed_on", sa.Date, nullable=True),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Index("ix_view_escalations_opened", "opened_on"),
@@ -136,7 +160,8 @@ lex_sarah_clocks = sa.Table(
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("number", sa.String(32), nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("investigator", sa.String(200), nullable=True),
+    sa.Column("investigator", EncryptedText, nullable=True),
+    sa.Column("investigator_key", BlindIndex, nullable=True),
     sa.Column("opened_on", sa.Date, nullable=False),
     sa.Column("remedied_on", sa.Date, nullable=True),
     sa.Column("proposed_grade", sa.String(32), nullable=True),
@@ -157,9 +182,10 @@ child_reports = sa.Table(
     sa.Column("number", sa.String(32), nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
     sa.Column("operation", sa.String(8), nullable=False),
-    sa.Column("case_reference", sa.String(64), nullable=False),
+    sa.Column("case_reference", EncryptedText, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("handler", sa.String(200), nullable=True),
+    sa.Column("handler", EncryptedText, nullable=True),
+    sa.Column("handler_key", BlindIndex, nullable=True),
     sa.Column("ongoing_investigation", sa.Boolean, nullable=False),
     sa.Column("original_deadline", sa.Date, nullable=False),
     sa.Column("deadline", sa.Date, nullable=False),
@@ -180,7 +206,7 @@ child_reports = sa.Table(
     sa.Index("ix_view_child_reports_preliminary_watch", "preliminary_watch"),
     sa.Index("ix_view_child_reports_investigation_watch", "investigation_watch"),
     sa.Index("ix_view_child_reports_unit", "unit"),
-    sa.Index("ix_view_child_reports_handler", "handler"),
+    sa.Index("ix_view_child_reports_handler", "handler_key"),
     sa.Index("ix_view_child_reports_deadline", "deadline"),
 )
 
@@ -242,13 +268,14 @@ todo_measures = sa.Table(
     sa.Column("measure", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("deviation_number", sa.String(32), nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("responsible", sa.String(200), nullable=False),
+    sa.Column("description", EncryptedText, nullable=False),
+    sa.Column("responsible", EncryptedText, nullable=False),
+    sa.Column("responsible_key", BlindIndex, nullable=False),
     sa.Column("due_on", sa.Date, nullable=False),
     sa.Column("added_on", sa.Date, nullable=False),
     sa.Column("completed_on", sa.Date, nullable=True),
     sa.Index("ix_view_case_todo_measures_due", "completed_on", "due_on"),
-    sa.Index("ix_view_case_todo_measures_responsible", "responsible"),
+    sa.Index("ix_view_case_todo_measures_responsible", "responsible_key"),
 )
 
 # One row per (deviation, cause code) of its current analysis; counted at query time with
@@ -267,7 +294,8 @@ todo_lex_sarah = sa.Table(
     sa.Column("number", sa.String(32), nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
     sa.Column("opened_on", sa.Date, nullable=False),
-    sa.Column("investigator", sa.String(200), nullable=True),
+    sa.Column("investigator", EncryptedText, nullable=True),
+    sa.Column("investigator_key", BlindIndex, nullable=True),
     sa.Column("protective_actions", sa.Integer, nullable=False),
     sa.Column("finding_kinds", sa.String(200), nullable=False),  # space-separated codes
     sa.Column("proposed", sa.Boolean, nullable=False),
@@ -287,7 +315,7 @@ imports = sa.Table(
     metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("file_name", EncryptedText, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("row_count", sa.Integer, nullable=False),
     sa.Column("deviations", sa.Integer, nullable=False),

@@ -11,10 +11,19 @@ from typing import Any
 import sqlalchemy as sa
 from filelock import FileLock
 
+from projections.cipher import attach
 from tracker.config import Settings
 
 
 def make_engine(settings: Settings) -> sa.Engine:
+    """The engine, with the column cipher of TRACKER_CIPHER_KEY on its dialect (none when
+    the key is not set): the encrypted columns of every table go through it."""
+    engine = _engine(settings)
+    attach(engine, settings.cipher_key)
+    return engine
+
+
+def _engine(settings: Settings) -> sa.Engine:
     if settings.is_sqlite:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         # No pre-ping: a file has no server that could have dropped the connection, and the
@@ -27,6 +36,10 @@ def make_engine(settings: Settings) -> sa.Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if settings.cipher_key:
+                # Deleted and replaced content (a view's rows, its dropped plain tables when
+                # it is refilled encrypted) is overwritten, not left in free pages.
+                cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine

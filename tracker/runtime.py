@@ -90,7 +90,7 @@ def open_runtime(
         )
 
     if create_schema:
-        from projections.tables import metadata as view_metadata  # the read side's tables
+        from projections.schema import prepare_views  # the read side's tables
 
         # Every table is created once and the defaults seeded, serialised across processes
         # so that several starting together never race. Constructing the application
@@ -98,7 +98,8 @@ def open_runtime(
         with exclusive(settings, engine, "schema"):
             tables.metadata.create_all(engine)
             tables.upgrade(engine, settings.postgres_schema)
-            view_metadata.create_all(engine)
+            with engine.begin() as connection:
+                prepare_views(connection, settings.postgres_schema)
             organisation.seed_defaults()
             app = application(create_table=True)
     else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from projections.cipher import EncryptedJSON, EncryptedText
+
 metadata = sa.MetaData()
 
 units = sa.Table(
@@ -110,8 +112,13 @@ notification_outbox = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("username", sa.String(64), nullable=False),
     sa.Column("address", sa.String(200), nullable=False),
+    # Encrypted with TRACKER_CIPHER_KEY (projections/cipher.py): the body, which names the
+    # handler or investigator typed on a case. The rest stays plain: the subject holds a
+    # case number or a unit's name and counts (notifications.py keeps free text out of
+    # mail), the address and username are the account's (plain in users), key, kind and
+    # status are codes the delivery selects on, last_error is the mail server's reply.
     sa.Column("subject", sa.String(300), nullable=False),
-    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("body", EncryptedText, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # pending|sending|sent|failed
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -153,8 +160,11 @@ admin_changes = sa.Table(
     sa.Column("source", sa.String(16), nullable=False),  # web, cli, oidc
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("subject", sa.String(200), nullable=False),
-    sa.Column("before", sa.JSON, nullable=True),
-    sa.Column("after", sa.JSON, nullable=True),
+    # Encrypted with TRACKER_CIPHER_KEY: the values before and after (names typed by the
+    # admin). actor, source, action and subject stay plain: account names and codes the
+    # log is searched by. Rows written in plain before the key applied here read as before.
+    sa.Column("before", EncryptedJSON, nullable=True),
+    sa.Column("after", EncryptedJSON, nullable=True),
 )
 
 access_log = sa.Table(
@@ -166,7 +176,10 @@ access_log = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),  # deviation, lex_sarah, ..., export
     sa.Column("case_id", sa.String(64), nullable=True, index=True),
     sa.Column("what", sa.String(200), nullable=False),  # route name, report or list
-    sa.Column("parameters", sa.JSON, nullable=True),
+    # Encrypted with TRACKER_CIPHER_KEY: the query parameters, which the caller chooses.
+    # The rest stays plain: the log is searched by username, case id (our uuid), kind and
+    # time; `what` is a route name or path of ids; remote_addr is needed to investigate.
+    sa.Column("parameters", EncryptedJSON, nullable=True),
     sa.Column("remote_addr", sa.String(64), nullable=False),
     sa.Column("channel", sa.String(8), nullable=False),  # page or api
 )

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
+from projections.cipher import BlindIndex
+
+
+def readable(table: sa.Table) -> list[sa.Column[object]]:
+    """A table's columns without its lookup keys (HMACs, of no use to a reader)."""
+    return [column for column in table.columns if not isinstance(column.type, BlindIndex)]
+
 
 def sub_out(value: str | None) -> str | None:
     """Counter tables store "" for "no subcategory" (a key column cannot be NULL)."""

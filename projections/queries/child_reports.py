@@ -59,7 +59,7 @@ def _report_conditions(
     if units is not None:
         conditions.append(table.c.unit.in_(list(units)))
     if handler:
-        conditions.append(table.c.handler == handler)
+        conditions.append(table.c.handler_key == handler)  # blind index
     return conditions
 
 

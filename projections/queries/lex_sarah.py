@@ -73,7 +73,7 @@ def lex_sarah_board(
     if units is not None:
         conditions.append(table.c.unit.in_(list(units)))
     if handler:
-        conditions.append(table.c.investigator == handler)
+        conditions.append(table.c.investigator_key == handler)  # blind index
     open_clock = sa.or_(table.c.remedied_on.is_(None), table.c.ivo_sent_on.is_(None))
     with engine.connect() as connection:
         rows = connection.execute(

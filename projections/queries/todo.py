@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from events.deviation import DeviationStatus
 from events.lex_sarah import REQUIRED_KINDS, Grade
 from projections import tables as t
+from projections.queries._rows import readable
 
 # What SOSFS 2011:5 ch. 5 requires an investigation to document: the domain's own list.
 REQUIRED_FINDINGS: tuple[str, ...] = tuple(kind.value for kind in REQUIRED_KINDS)
@@ -85,13 +86,13 @@ def open_measures(
     person and/or due on or before `due_by`."""
     measures, deviations = t.todo_measures, t.todo_deviations
     query = (
-        sa.select(measures)
+        sa.select(*readable(measures))
         .join(deviations, deviations.c.id == measures.c.deviation_id)
         .where(measures.c.completed_on.is_(None),
                deviations.c.status == DeviationStatus.OPEN.value)
     )
     if responsible is not None:
-        query = query.where(measures.c.responsible == responsible)
+        query = query.where(measures.c.responsible_key == responsible)  # blind index
     if due_by is not None:
         query = query.where(measures.c.due_on <= due_by)
     query = query.order_by(measures.c.due_on, measures.c.deviation_number, measures.c.measure)
@@ -159,9 +160,9 @@ def open_lex_sarah_cases(
     """Open Lex Sarah cases (optionally those of one investigator, or without one), oldest
     first."""
     table = t.todo_lex_sarah
-    query = sa.select(table).where(table.c.closed_on.is_(None))
+    query = sa.select(*readable(table)).where(table.c.closed_on.is_(None))
     if investigator is not None:
-        query = query.where(table.c.investigator == investigator)
+        query = query.where(table.c.investigator_key == investigator)  # blind index
     if unassigned:  # an investigator can be assigned until the decision
         query = query.where(table.c.investigator.is_(None), table.c.grade.is_(None))
     query = query.order_by(table.c.opened_on, table.c.number)

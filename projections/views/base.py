@@ -32,6 +32,9 @@ class View(Projection[ViewRecorder]):
     """Base of our projections: the tables it owns and the topics it needs."""
 
     tables: ClassVar[tuple[sa.Table, ...]] = ()
+    # The shape of `tables`: raised with any change to their columns, so that a store made
+    # before is dropped and refilled from the log at start (projections/schema.py).
+    schema: ClassVar[int] = 1
     handles: ClassVar[tuple[type, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

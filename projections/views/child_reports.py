@@ -51,6 +51,7 @@ def watch_columns(row: Mapping[str, Any]) -> dict[str, date | None]:
 class Deadlines(View):
     name = "deadlines"
     tables = (t.child_reports,)
+    schema = 2  # 2: case reference and handler encrypted, handler_key
     handles = (
         ChildReport.Received,
         ChildReport.ProtectionAssessed,
@@ -105,7 +106,7 @@ class Deadlines(View):
 
     @process_event.register
     def _(self, event: ChildReport.HandlerAssigned, tracking: Tracking) -> None:
-        self._set(tracking, event.originator_id, handler=event.handler)
+        self._set(tracking, event.originator_id, handler=event.handler, handler_key=event.handler)
 
     @process_event.register
     def _(self, event: ChildReport.DeadlineExtended, tracking: Tracking) -> None:

@@ -16,6 +16,7 @@ from projections.views.base import View
 class DeviationList(View):
     name = "deviation_list"
     tables = (t.deviations,)
+    schema = 2  # 2: assignee encrypted
     handles = (
         Deviation.Reported,
         Deviation.Reclassified,

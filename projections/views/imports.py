@@ -15,6 +15,7 @@ from projections.views.base import View, sub, utc
 class HistoryImports(View):
     name = "history_imports"
     tables = (t.imports, t.imported_counts, t.import_coverage)
+    schema = 2  # 2: file name encrypted
     handles = (HistoryImport.Imported, HistoryImport.Undone)
 
     @singledispatchmethod

@@ -16,6 +16,7 @@ from projections.views.base import View
 class Escalations(View):
     name = "escalations"
     tables = (t.escalations,)
+    schema = 2  # 2: IVO reference encrypted
     handles = (
         LexSarahCase.Opened,
         LexSarahCase.GradeProposed,
@@ -87,6 +88,7 @@ class LexSarahClocks(View):
 
     name = "lex_sarah_clocks"
     tables = (t.lex_sarah_clocks,)
+    schema = 2  # 2: investigator encrypted, investigator_key
     handles = (
         LexSarahCase.Opened,
         LexSarahCase.ProtectiveActionRecorded,
@@ -125,7 +127,10 @@ class LexSarahClocks(View):
 
     @process_event.register
     def _(self, event: LexSarahCase.InvestigatorAssigned, tracking: Tracking) -> None:
-        self._set(tracking, event.originator_id, investigator=event.investigator)
+        self._set(
+            tracking, event.originator_id,
+            investigator=event.investigator, investigator_key=event.investigator,
+        )
 
     @process_event.register
     def _(self, event: LexSarahCase.GradeProposed, tracking: Tracking) -> None:

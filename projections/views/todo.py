@@ -29,6 +29,7 @@ from projections.views.base import View, sub
 class ToDo(View):
     name = "case_todo"
     tables = (t.todo_deviations, t.todo_measures, t.todo_causes, t.todo_lex_sarah)
+    schema = 2  # 2: measures and investigator encrypted, *_key
     handles = (
         Deviation.Reported,
         Deviation.Reclassified,
@@ -120,6 +121,7 @@ class ToDo(View):
                     deviation_id=event.originator_id, measure=event.measure,
                     deviation_number=row["number"], unit=row["unit"],
                     description=event.description, responsible=event.responsible,
+                    responsible_key=event.responsible,
                     due_on=event.due_on, added_on=local_date(event.timestamp),
                     completed_on=None,
                 )
@@ -184,7 +186,8 @@ class ToDo(View):
             rows.add(
                 t.todo_lex_sarah, dict(
                     id=event.originator_id, number=event.number, unit=event.unit,
-                    opened_on=event.opened_on, investigator=None, protective_actions=0,
+                    opened_on=event.opened_on, investigator=None, investigator_key=None,
+                    protective_actions=0,
                     finding_kinds="", proposed=False, grade=None, ivo_sent_on=None,
                     ivo_completion_pending=False, informed=False, closed_on=None,
                 )
@@ -202,7 +205,10 @@ class ToDo(View):
 
     @process_event.register
     def _(self, event: LexSarahCase.InvestigatorAssigned, tracking: Tracking) -> None:
-        self._case(tracking, event.originator_id, investigator=event.investigator)
+        self._case(
+            tracking, event.originator_id,
+            investigator=event.investigator, investigator_key=event.investigator,
+        )
 
     @process_event.register
     def _(self, event: LexSarahCase.FindingDocumented, tracking: Tracking) -> None:
