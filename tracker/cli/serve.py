@@ -87,9 +87,14 @@ def _web_app(runtime: Runtime) -> Flask:
 def _serve_app(app: Flask, settings: Settings, sock: socket.socket | None) -> None:
     import waitress
 
-    where = {"sockets": [sock]} if sock is not None else {
+    where: dict[str, object] = {"sockets": [sock]} if sock is not None else {
         "host": settings.host, "port": settings.port
     }
+    if settings.trusted_proxies:
+        # waitress strips X-Forwarded-* before the app runs unless told otherwise; the app's
+        # ProxyFix (web/__init__.py) is the one place that believes the last N hops. Both
+        # translating them would apply the proxies twice.
+        where["clear_untrusted_proxy_headers"] = False
     waitress.serve(app, threads=WAITRESS_THREADS, ident="tracker", **where)
 
 
@@ -189,6 +194,16 @@ def serve_processes(
         runtime.close()
 
 
+def listening_on(settings: Settings, host: str | None, port: int | None) -> Settings:
+    """The settings with --host/--port applied; without TRACKER_BASE_URL the links in
+    e-mails point where this server really listens."""
+    import dataclasses
+
+    host, port = host or settings.host, port or settings.port
+    base_url = settings.base_url if settings.base_url_set else f"http://{host}:{port}"
+    return dataclasses.replace(settings, host=host, port=port, base_url=base_url)
+
+
 @click.command("serve")
 @click.option(
     "--demo",
@@ -219,12 +234,7 @@ def serve_command(
 
     On an empty store it creates the account `admin` and prints its one-time password.
     """
-    import dataclasses
-
-    settings = Settings.from_env()
-    settings = dataclasses.replace(
-        settings, host=host or settings.host, port=port or settings.port
-    )
+    settings = listening_on(Settings.from_env(), host, port)
     _check_web_settings(settings)
     if listen_fd is not None:
         serve_web_process(settings, listen_fd)
