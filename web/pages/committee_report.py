@@ -11,10 +11,9 @@ from marshmallow import Schema, fields, validate
 
 from events.committee_report import TEXT_FIELDS
 from events.errors import DomainError
-from tracker.accounts import Role
 from tracker.application import ConflictError
+from web import policy
 from web.auth import current_account, roles_required
-from web.casework import REPORT_ROLES
 from web.documents import committee
 from web.documents.responses import download
 from web.forms import Form, parse_form
@@ -23,8 +22,8 @@ from web.schemas import SHORT_TEXT, BaseSchema, text
 
 bp = Blueprint("committee_report", __name__, url_prefix="/rapporter/namnd")
 
-VIEW_ROLES = REPORT_ROLES | {Role.ADMIN}
-CHANGE_ROLES = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
+VIEW_ROLES = policy.READS_COMMITTEE_REPORT
+CHANGE_ROLES = policy.WRITES_COMMITTEE_REPORT
 MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
                "september", "oktober", "november", "december")
 REPORT_TEXT = 100_000
