@@ -78,6 +78,19 @@ def _check_web_settings(settings: Settings) -> None:
         raise click.ClickException(str(error)) from None
 
 
+def https_warning(settings: Settings) -> str | None:
+    """waitress speaks plain http: an https base address means a proxy in front. Not
+    trusted, it cannot say a request came over https: no Secure cookies, no HSTS."""
+    if settings.base_url.startswith("https://") and not settings.trusted_proxies:
+        return (
+            "Warning: TRACKER_BASE_URL is https:// but TRACKER_TRUSTED_PROXIES is 0: the "
+            "tracker cannot see that requests came over https, so its cookies are not "
+            "marked Secure and no HSTS is sent. Set TRACKER_TRUSTED_PROXIES to the number "
+            "of proxies in front of it."
+        )
+    return None
+
+
 def _web_app(runtime: Runtime) -> Flask:
     from web import create_app
 
@@ -236,6 +249,9 @@ def serve_command(
     """
     settings = listening_on(Settings.from_env(), host, port)
     _check_web_settings(settings)
+    warning = https_warning(settings)
+    if warning is not None and listen_fd is None:
+        click.echo(warning, err=True)
     if listen_fd is not None:
         serve_web_process(settings, listen_fd)
     elif processes is not None:
