@@ -81,6 +81,12 @@ def test_the_reporters_api_answer_leaves_the_handling_out(
     for secret in HANDLING.values():
         assert secret not in everything, secret
 
+    (row,) = api("rapportor", "GET", "/api/v1/deviations").get_json()["items"]
+    assert row["id"] == str(handled) and row["status"] == "open"
+    assert "lex_sarah_case_id" not in row and "assignee" not in row
+    (reviewed,) = api("chef", "GET", "/api/v1/deviations").get_json()["items"]
+    assert reviewed["lex_sarah_case_id"]
+
     full = api("chef", "GET", f"/api/v1/deviations/{handled}").get_json()
     assert full["cause_analysis"] == HANDLING["analysis"]
     assert full["measures"][0]["responsible"] == HANDLING["responsible"]

@@ -96,6 +96,10 @@ class DeviationOut(Answer):
 
 
 class DeviationRow(Answer):
+    """One row of the list. For staff who list only what they reported, the handling
+    (who works on it, the Lex Sarah case) is left out, as in their GET of one."""
+
+    OPTIONAL = frozenset({"assignee", "lex_sarah_case_id"})
     id = fields.String(metadata={"format": "uuid"})
     number = fields.String()
     reported_on = fields.Date()
@@ -107,8 +111,8 @@ class DeviationRow(Answer):
     status = fields.String(metadata={"enum": [s.value for s in DeviationStatus]})
     source = fields.String(metadata={"enum": [s.value for s in Source]})
     reporter = fields.String()
-    assignee = fields.String(allow_none=True)
-    lex_sarah_case_id = fields.String(allow_none=True, metadata={"format": "uuid"})
+    assignee = _handling(fields.String(allow_none=True))
+    lex_sarah_case_id = _handling(fields.String(allow_none=True, metadata={"format": "uuid"}))
 
 
 class DeviationPage(Answer):
@@ -203,9 +207,10 @@ def list_deviations(account: Account, query: dict[str, Any]) -> Any:
         restriction = {"units": scope} if scope else {"reporter": account.username}
     fresh_views()
     page = queries.list_deviations(runtime().engine, **query, **restriction)
-    return {
-        "items": page.items, "total": page.total, "page": page.page, "per_page": page.per_page,
-    }
+    items = page.items
+    if "reporter" in restriction:  # their own reports, as their reporter only
+        items = [{k: v for k, v in item.items() if k not in HANDLING_FIELDS} for item in items]
+    return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page}
 
 
 def _act(account: Account, action: Action, deviation_id: UUID, body: dict[str, Any]) -> Any:
