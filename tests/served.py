@@ -25,13 +25,17 @@ def free_port() -> int:
 
 class Served:
     """`tracker serve` on 127.0.0.1:<free port> with the test's environment. Its output is
-    read all along by a thread (a full pipe would block the server) and kept in `lines`."""
+    read all along by a thread (a full pipe would block the server) and kept in `lines`.
+    With `port_flag`, the port is given as `--port` and TRACKER_PORT names another one."""
 
-    def __init__(self, environ: dict[str, str], *extra: str) -> None:
+    def __init__(self, environ: dict[str, str], *extra: str, port_flag: bool = False) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.environ = os.environ | environ | {
             "TRACKER_HOST": "127.0.0.1", "TRACKER_PORT": str(self.port)}
+        if port_flag:
+            self.environ["TRACKER_PORT"] = str(free_port())  # not where it listens
+            extra = (*extra, "--port", str(self.port))
         tracker = Path(sys.executable).with_name("tracker")
         self.process = subprocess.Popen(
             [str(tracker), "serve", *extra], env=self.environ, stdout=subprocess.PIPE,

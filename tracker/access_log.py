@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "child_report": "Anmälan om barn",
     "list": "Lista för enhet",
     "export": "Export eller nedladdning",
+    "report": "Rapport med ärenden",
 }
 CHANNELS = {"page": "webbsida", "api": "API"}
 

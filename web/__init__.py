@@ -32,40 +32,64 @@ import logging
 import pkgutil
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, Request, request
+from flask import Flask, Request, has_request_context, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
+from tracker.config import Settings
 from tracker.runtime import Runtime
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
 
-SECURITY_HEADERS = (
-    ("X-Content-Type-Options", "nosniff"),
-    ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "same-origin"),
-    (
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
-    ),
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def security_headers_for(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The headers every answer carries. Chromium applies form-action to the redirects
+    after a form's POST too: logging out (a POST) ends at the provider's end-session
+    address, so the provider's origin is allowed when sign-in through it is configured."""
+    csp = CSP
+    if settings.oidc_enabled and settings.oidc_issuer:
+        issuer = urlsplit(settings.oidc_issuer)
+        csp += f" {issuer.scheme}://{issuer.netloc}"
+    return (
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Content-Security-Policy", csp),
+    )
 
 
 def _is_api(request: Request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _with_secure(cookie: str) -> str:
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    return cookie if "secure" in attributes else cookie + "; Secure"
+
+
 class _SessionInterface(SecureCookieSessionInterface):
     """The signed session cookie, not opened for the API: it authenticates by bearer
-    token, and reading the cookie was a noticeable share of a filing's time."""
+    token, and reading the cookie was a noticeable share of a filing's time. Secure when
+    the request came over https (behind a trusted proxy: as the proxy says), so the
+    browser never sends it over plain http."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if _is_api(request):
             return self.make_null_session(app)
         return super().open_session(app, request)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
 
 class TrackerFlask(Flask):
@@ -116,6 +140,18 @@ def create_app(runtime: Runtime) -> Flask:
             app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
         )
 
+    # First registered, so it runs after every other after_request hook (Flask runs them in
+    # reverse): it sees the cookies they set (Flask-Login's remember cookie). The session
+    # cookie is written after the hooks and marks itself (_SessionInterface).
+    @app.after_request
+    def https_only(response: Any) -> Any:
+        if request.is_secure:
+            response.headers[HSTS[0]] = HSTS[1]
+            cookies = response.headers.getlist("Set-Cookie")
+            if cookies:
+                response.headers.setlist("Set-Cookie", [_with_secure(c) for c in cookies])
+        return response
+
     i18n.init_babel(app)
     display.init_app(app)
     csrf.init_app(app)
@@ -143,11 +179,13 @@ def create_app(runtime: Runtime) -> Flask:
         items = navigation.items_for(current_user.role) if current_user.is_authenticated else []
         return {"nav_items": items}
 
+    security = security_headers_for(settings)
+
     @app.after_request
     def security_headers(response: Any) -> Any:
         headers = response.headers
         present = {key.lower() for key, _ in headers}  # one pass, not one per header
-        for key, value in SECURITY_HEADERS:
+        for key, value in security:
             if key.lower() not in present:
                 headers.add(key, value)
         # Secrecy (OSL): nothing a signed-in person or an API token reads is cached. The API

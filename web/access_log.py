@@ -1,14 +1,19 @@
 """Recording reads in the access log (läslogg, tracker.access_log) from the web front.
 
 `record(kind, what, ...)` logs one read by the person (page) or token (API) behind the
-current request. Routes need not call it: `after_request` below records, for every answer
-that was 200,
+current request. Routes need not call it: `after_request` below records every answer that
+shows a case's content, whatever the method:
 
-* a case view: any GET of a deviation, Lex Sarah case or child report (page or API), by
-  the URL it was read at (CASE_PREFIXES) and the case id in it;
-* a download: any answer sent as an attachment or with a document's content type (CSV,
+* a case view: any answer at the address of a deviation, Lex Sarah case or child report
+  (CASE_PREFIXES, with the case id in it) that shows the case: 200 or 201 (a GET, or an
+  API action answering with the case), and a page re-rendered with 422 around a refused
+  action form (the whole case is on it; the API's 422 carries only the errors);
+* a report page showing many cases' content (REPORT_PAGES: the committee report, its
+  preview and its edit form, also re-rendered with 422), with its year and month, like
+  its downloads;
+* a download: any 200 sent as an attachment or with a document's content type (CSV,
   XLSX, PDF, DOCX ...), with the query's parameters (never the stylesheets and icons);
-* a list filtered to a unit: any GET with a `unit` parameter, and the case lists of a
+* a list filtered to a unit: any GET 200 with a `unit` parameter, and the case lists of a
   person whose role limits them to their own units (UNIT_LISTS);
 
 unless the route already called `record` itself. So new case pages and new downloads are
@@ -50,6 +55,14 @@ DOWNLOAD_TYPES = frozenset({
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/zip",
 })
+# Pages that show the content of many cases (what happened, analyses, measures) without
+# being one case's address.
+REPORT_PAGES = frozenset({
+    "committee_report.show", "committee_report.edit", "committee_report.finalise",
+})
+# An answer with a case's content: shown (200), made (201), or a page re-rendered (422).
+SHOWN = frozenset({200, 201})
+RE_RENDERED = 422
 STATIC_ENDPOINTS = frozenset({"static", "assets.favicon"})
 READERS_ROLES = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
 
@@ -113,15 +126,30 @@ def _is_download(response: Response) -> bool:
     return disposition.startswith("attachment") or response.mimetype in DOWNLOAD_TYPES
 
 
+def _shows_content(response: Response) -> bool:
+    """The answer carries what it was asked about: 200/201, or a page (HTML) re-rendered
+    with 422 around a refused form. Never HEAD (no body), a redirect or an error page."""
+    if request.method == "HEAD":
+        return False
+    if response.status_code in SHOWN:
+        return True
+    return response.status_code == RE_RENDERED and response.mimetype == "text/html"
+
+
 def classify(response: Response) -> tuple[str, Any, dict[str, Any] | None] | None:
     """(kind, case id, parameters) when this answer is a read the log keeps."""
-    if request.method != "GET" or response.status_code != 200:
+    if not _shows_content(response):
         return None
-    if _is_download(response):
+    read = request.method == "GET" and response.status_code == 200
+    if read and _is_download(response):
         return "export", None, _parameters(with_path=True)
     case = _case(request.path)
     if case is not None:
         return case[0], case[1], None
+    if request.endpoint in REPORT_PAGES:
+        return "report", None, _parameters(with_path=True)
+    if not read:
+        return None
     parameters = _parameters()
     if parameters.get("unit"):
         return "list", None, parameters

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -154,9 +155,42 @@ ACTIONS: dict[str, Action] = {
 # --- output ------------------------------------------------------------------------------
 
 
+# The handling a person who only reported the deviation does not read (policy.sees_handling):
+# who works on it, the analysis, the measures and who is responsible, the reasons given,
+# the link to the Lex Sarah case. They read their own text, the status, the feedback and
+# the outcome (`escalated_to_lex_sarah`, closed or withdrawn) without its reason.
+HANDLING_FIELDS = frozenset({
+    "assignee", "cause_analysis", "causes", "measures", "no_measures_reason",
+    "no_feedback_reason", "lex_sarah_case_id", "closing_summary",
+})
+# Their history: these events, with the data named (their own report; the feedback).
+REPORTER_EVENTS: dict[str, frozenset[str] | None] = {
+    "Reported": None,  # all of it: what they filed
+    "FeedbackGiven": frozenset({"message"}),
+    "EscalatedToLexSarah": frozenset(),
+    "Closed": frozenset(),
+    "Reopened": frozenset(),
+    "Withdrawn": frozenset(),
+}
+
+
+def reporter_history(history: list[HistoryEntry]) -> list[HistoryEntry]:
+    """The reporter's view of the history: their report, the feedback and the outcome."""
+    shown = []
+    for entry in history:
+        if entry.type not in REPORTER_EVENTS:
+            continue
+        keep = REPORTER_EVENTS[entry.type]
+        data = entry.data if keep is None else {k: v for k, v in entry.data.items() if k in keep}
+        shown.append(dataclasses.replace(entry, data=data))
+    return shown
+
+
 def deviation_dict(
-    deviation: Deviation, history: list[HistoryEntry] | None = None
+    deviation: Deviation, history: list[HistoryEntry] | None = None, *, handling: bool = True
 ) -> dict[str, Any]:
+    """The API's form of a deviation; without `handling`, the reporter's view (fields in
+    HANDLING_FIELDS left out, the history shortened)."""
     data: dict[str, Any] = {
         "id": str(deviation.id),
         "number": deviation.number,
@@ -191,11 +225,14 @@ def deviation_dict(
         "feedback": [{"by": by, "message": message} for by, message in deviation.feedback],
         "lex_sarah_case_id": str(deviation.lex_sarah_case_id)
         if deviation.lex_sarah_case_id else None,
+        "escalated_to_lex_sarah": deviation.lex_sarah_case_id is not None,
         "closing_summary": deviation.closing_summary,
     }
+    if not handling:
+        data = {key: value for key, value in data.items() if key not in HANDLING_FIELDS}
     if history is not None:
         data["legal_reference"] = {
             key: cite_on(key, deviation.reported_on) for key in DEVIATION_KEYS
         }
-        data["history"] = history_dicts(history)
+        data["history"] = history_dicts(history if handling else reporter_history(history))
     return data

@@ -16,6 +16,18 @@ REVIEWERS: frozenset[Role] = frozenset({Role.ENHETSCHEF, Role.VERKSAMHETSUTVECKL
 # Who may set `reported_on` (paper reports, importing earlier years).
 BACKDATES_REPORTS: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
 
+# The report to the committee (Rapport till nämnden) shows every deviation of the month
+# with what happened, the cause analysis and the measures: for those who see every unit's
+# deviations anyway. The verksamhetsutvecklare drafts, edits and finalises it (DOMAIN.md:
+# the monthly reports are theirs); the Lex Sarah-ansvarig reads it. The admin (users,
+# units, taxonomy) reads no case content, so neither this report.
+READS_COMMITTEE_REPORT: frozenset[Role] = frozenset(
+    {Role.VERKSAMHETSUTVECKLARE, Role.LEX_SARAH_ANSVARIG}
+)
+WRITES_COMMITTEE_REPORT: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE})
+# The annual section of the kvalitetsberättelse: counts and charts, no case content.
+READS_ANNUAL_SECTION: frozenset[Role] = READS_COMMITTEE_REPORT | {Role.ADMIN}
+
 # Deviation actions (web.deviations.ACTIONS) -> roles allowed to ask for them (an
 # enhetschef only in their units).
 DEVIATION_ACTIONS: dict[str, frozenset[Role]] = {
@@ -49,6 +61,13 @@ def unit_scope(account: Account) -> Collection[str] | None:
 
 def can_view_deviation(account: Account, deviation: HasUnit) -> bool:
     return opens_deviation(account, deviation.unit, deviation.reporter)
+
+
+def sees_handling(account: Account, deviation: HasUnit) -> bool:
+    """Whether the account reads the deviation's handling (cause analysis, measures and who
+    is responsible, reasons, the whole history): reviewers in scope do; the person who only
+    reported it sees their own text, the status, the feedback and the outcome."""
+    return in_scope(account, deviation.unit)
 
 
 def can_act(account: Account, action: str, deviation: HasUnit) -> bool:

@@ -3,7 +3,11 @@ every route x every role.
 
 Lex Sarah: lex_sarah_ansvarig and verksamhetsutvecklare. Anmälningar and Bevakning:
 1:e socialsekreterare, enhetschef (own units only) and verksamhetsutvecklare. Rollups:
-verksamhetsutvecklare and lex_sarah_ansvarig. Everyone else gets 403 (JSON under /api)."""
+verksamhetsutvecklare and lex_sarah_ansvarig. The report to the committee, which shows every
+deviation of the month with what happened, the analysis and the measures: read by the
+verksamhetsutvecklare and the Lex Sarah-ansvarig, changed by the verksamhetsutvecklare; not
+the admin, who reads no case content. The annual section (counts only): the same and the
+admin. Everyone else gets 403 (JSON under /api)."""
 
 from __future__ import annotations
 
@@ -13,13 +17,16 @@ from uuid import UUID
 
 import pytest
 from flask.testing import FlaskClient
-from support import ROLES
+from support import ROLES, file_deviation
 
 from tracker.runtime import Runtime
 
 LEX = {"lexsarah", "utvecklare"}
 CHILD = {"forste", "chef", "chef_hvb", "utvecklare"}
 REPORTS = {"utvecklare", "lexsarah"}
+COMMITTEE = {"utvecklare", "lexsarah"}
+COMMITTEE_WRITERS = {"utvecklare"}
+ANNUAL = COMMITTEE | {"admin"}
 
 REPORT_PAGES = [
     "/rapporter/", "/rapporter/manad", "/rapporter/manad.csv", "/rapporter/ar",
@@ -195,3 +202,37 @@ def test_every_action_route_by_role(
         status = api(user, "POST", f"/api/v1/child-reports/{cases['ifo']}/{path}", json={})
         assert status.status_code == (422 if reaches else 403), (user, path)
     assert runtime.app.recorder.max_notification_id() == head
+
+
+@pytest.mark.parametrize("user", ROLES)
+def test_committee_report_and_annual_section_by_role(
+    user: str, client_for: Callable[[str], Any], api: Callable[..., Any], runtime: Runtime,
+) -> None:
+    filed = file_deviation(runtime, description="Journalen låg i fel akt.")
+    year, month = filed.reported_on.year, filed.reported_on.month
+    page = f"/rapporter/namnd/{year}/{month}"
+    client = client_for(user)
+    reads = {
+        "/rapporter/namnd/": user in COMMITTEE,
+        page: user in COMMITTEE,
+        f"{page}.pdf": user in COMMITTEE,
+        f"{page}.docx": user in COMMITTEE,
+        "/rapporter/kvalitetsberattelse/": user in ANNUAL,
+        f"/rapporter/kvalitetsberattelse/{year}.xlsx": user in ANNUAL,
+    }
+    for path, allowed in reads.items():
+        response = client.get(path)
+        assert response.status_code == (200 if allowed else 403), (user, path)
+        if not allowed:
+            assert "Journalen låg i fel akt." not in response.get_data(as_text=True)
+    documents = {
+        f"/api/v1/reports/monthly/document?year={year}&month={month}&format=docx":
+            user in COMMITTEE,
+        f"/api/v1/reports/annual/document?year={year}&format=xlsx": user in ANNUAL,
+    }
+    for path, allowed in documents.items():
+        response = api(user, "GET", path)
+        assert response.status_code == (200 if allowed else 403), (user, path)
+    drafting = client.post(f"{page}/utkast")
+    assert drafting.status_code == (302 if user in COMMITTEE_WRITERS else 403), user
+    assert len(runtime.app.committee_reports(year, month)) == (user in COMMITTEE_WRITERS)

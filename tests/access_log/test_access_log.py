@@ -86,6 +86,78 @@ def test_each_case_view_leaves_one_entry_with_the_right_fields(
         before += 1
 
 
+@pytest.mark.parametrize(
+    ("kind", "reader", "page", "action", "shown"),
+    [("deviation", "chef", "/avvikelser/", "feedback", "Ett brev gick till fel adress."),
+     ("lex_sarah", "lexsarah", "/lex-sarah/", "atgard", "Allvarlig risk för de unga."),
+     ("child_report", "forste", "/anmalningar/", "forlang-utredning", "IFO-2026-123")],
+)
+def test_a_refused_action_form_shows_the_case_again_and_leaves_one_entry(
+    web_app: Flask, users: dict[str, Account], runtime: Runtime,
+    lex_sarah_case: Callable[..., UUID], child_report: Callable[..., UUID],
+    kind: str, reader: str, page: str, action: str, shown: str,
+) -> None:
+    """The case page comes back with 422 around the form's errors: the whole case is on
+    it, so it is a read like the GET."""
+    make = {"deviation": lambda: file(runtime), "lex_sarah": lex_sarah_case,
+            "child_report": child_report}[kind]
+    case = make()
+    client = client_at(web_app, reader)
+    path = f"{page}{case}/{action}"
+    response = client.post(path, data={}, environ_base=ADDRESS)
+    assert response.status_code == 422
+    assert shown in response.get_data(as_text=True)
+    (entry,) = entries(runtime)
+    assert (entry.username, entry.kind, entry.case_id, entry.what, entry.channel,
+            entry.remote_addr) == (reader, kind, str(case), path, "page", "10.20.30.40")
+
+
+def test_an_api_action_answering_with_the_case_leaves_one_entry_its_refusal_none(
+    api: Any, users: dict[str, Account], runtime: Runtime,
+) -> None:
+    """A POST answered with the whole deviation is a read; a 422 carries only the errors."""
+    deviation = file(runtime)
+    path = f"/api/v1/deviations/{deviation}/feedback"
+    refused = api("chef", "POST", path, json={"message": ""})
+    assert refused.status_code == 422 and "description" not in refused.get_json()
+    assert entries(runtime) == []
+    given = api("chef", "POST", path, json={"message": "Tack, rättat."})
+    assert given.status_code == 200
+    assert given.get_json()["description"] == "Ett brev gick till fel adress."
+    (entry,) = entries(runtime)
+    assert (entry.username, entry.kind, entry.case_id, entry.what, entry.channel) == (
+        "chef", "deviation", str(deviation), path, "api")
+
+
+def test_the_committee_report_page_is_logged_like_its_downloads(
+    web_app: Flask, users: dict[str, Account], runtime: Runtime,
+) -> None:
+    """It shows every deviation of the month with what happened, the analysis and the
+    measures: the page, its edit form and a refused finalising each leave one entry with
+    the year and month, as the PDF does; the list of months (no case content) none."""
+    file(runtime)
+    today = runtime.app.today()
+    year, month = today.year, today.month
+    page = f"/rapporter/namnd/{year}/{month}"
+    utvecklare = client_at(web_app, "utvecklare")
+    assert utvecklare.get("/rapporter/namnd/").status_code == 200
+    assert entries(runtime) == []
+    shown = utvecklare.get(page, environ_base=ADDRESS)
+    assert shown.status_code == 200
+    assert "Ett brev gick till fel adress." in shown.get_data(as_text=True)
+    assert utvecklare.post(f"{page}/utkast").status_code == 302
+    assert utvecklare.get(f"{page}/redigera").status_code == 200
+    assert utvecklare.post(f"{page}/faststall", data={}).status_code == 422
+    assert utvecklare.get(f"{page}.pdf").status_code == 200
+    got = [(e.kind, e.what, e.parameters) for e in entries(runtime)]
+    period = {"year": str(year), "month": str(month)}
+    assert got == [("report", page, period), ("report", f"{page}/redigera", period),
+                   ("report", f"{page}/faststall", period),
+                   ("export", f"{page}.pdf", period | {"kind": "pdf"})]
+    assert entries(runtime)[0].remote_addr == "10.20.30.40"
+    assert access_log.KINDS["report"] == "Rapport med ärenden"
+
+
 def test_refused_and_missing_cases_leave_no_entry(
     client_for: Callable[[str], FlaskClient], api: Any, runtime: Runtime,
 ) -> None:

@@ -44,7 +44,7 @@ def test_file_and_read_a_deviation(api: Api, runtime: Runtime) -> None:
     assert created.headers["Location"] == f"/api/v1/deviations/{body['id']}"
 
     read = api("rapportor", "GET", created.headers["Location"]).get_json()
-    assert read["status"] == "open" and read["lex_sarah_case_id"] is None
+    assert read["status"] == "open" and read["escalated_to_lex_sarah"] is False
     assert read["description"] == "Knivar låg framme på köksbänken."
     assert [h["type"] for h in read["history"]] == ["Reported"]
     assert read["history"][0]["by"] == "rapportor" and read["history"][0]["at"]

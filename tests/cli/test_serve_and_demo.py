@@ -166,3 +166,16 @@ def test_tracker_serve_runs_waitress_and_prints_the_admin_password(tmp_path: Pat
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_serve_warns_when_an_https_address_sits_behind_an_untrusted_proxy(
+    environ: dict[str, str],
+) -> None:
+    from tracker.cli.serve import https_warning
+
+    behind = {"TRACKER_BASE_URL": "https://avvikelser.kommun.example"}
+    warning = https_warning(Settings.from_env(environ | behind))
+    assert warning is not None and "TRACKER_TRUSTED_PROXIES" in warning
+    trusted = Settings.from_env(environ | behind | {"TRACKER_TRUSTED_PROXIES": "1"})
+    assert https_warning(trusted) is None
+    assert https_warning(Settings.from_env(environ)) is None  # plain http on one machine

@@ -78,6 +78,19 @@ def _check_web_settings(settings: Settings) -> None:
         raise click.ClickException(str(error)) from None
 
 
+def https_warning(settings: Settings) -> str | None:
+    """waitress speaks plain http: an https base address means a proxy in front. Not
+    trusted, it cannot say a request came over https: no Secure cookies, no HSTS."""
+    if settings.base_url.startswith("https://") and not settings.trusted_proxies:
+        return (
+            "Warning: TRACKER_BASE_URL is https:// but TRACKER_TRUSTED_PROXIES is 0: the "
+            "tracker cannot see that requests came over https, so its cookies are not "
+            "marked Secure and no HSTS is sent. Set TRACKER_TRUSTED_PROXIES to the number "
+            "of proxies in front of it."
+        )
+    return None
+
+
 def _web_app(runtime: Runtime) -> Flask:
     from web import create_app
 
@@ -87,9 +100,14 @@ def _web_app(runtime: Runtime) -> Flask:
 def _serve_app(app: Flask, settings: Settings, sock: socket.socket | None) -> None:
     import waitress
 
-    where = {"sockets": [sock]} if sock is not None else {
+    where: dict[str, object] = {"sockets": [sock]} if sock is not None else {
         "host": settings.host, "port": settings.port
     }
+    if settings.trusted_proxies:
+        # waitress strips X-Forwarded-* before the app runs unless told otherwise; the app's
+        # ProxyFix (web/__init__.py) is the one place that believes the last N hops. Both
+        # translating them would apply the proxies twice.
+        where["clear_untrusted_proxy_headers"] = False
     waitress.serve(app, threads=WAITRESS_THREADS, ident="tracker", **where)
 
 
@@ -189,6 +207,16 @@ def serve_processes(
         runtime.close()
 
 
+def listening_on(settings: Settings, host: str | None, port: int | None) -> Settings:
+    """The settings with --host/--port applied; without TRACKER_BASE_URL the links in
+    e-mails point where this server really listens."""
+    import dataclasses
+
+    host, port = host or settings.host, port or settings.port
+    base_url = settings.base_url if settings.base_url_set else f"http://{host}:{port}"
+    return dataclasses.replace(settings, host=host, port=port, base_url=base_url)
+
+
 @click.command("serve")
 @click.option(
     "--demo",
@@ -219,13 +247,11 @@ def serve_command(
 
     On an empty store it creates the account `admin` and prints its one-time password.
     """
-    import dataclasses
-
-    settings = Settings.from_env()
-    settings = dataclasses.replace(
-        settings, host=host or settings.host, port=port or settings.port
-    )
+    settings = listening_on(Settings.from_env(), host, port)
     _check_web_settings(settings)
+    warning = https_warning(settings)
+    if warning is not None and listen_fd is None:
+        click.echo(warning, err=True)
     if listen_fd is not None:
         serve_web_process(settings, listen_fd)
     elif processes is not None:

@@ -17,7 +17,7 @@ from tracker.application import NotFound
 from web import policy
 from web.actions import Action
 from web.api import ApiError, api, endpoint
-from web.deviations import ACTIONS, NewDeviation, deviation_dict
+from web.deviations import ACTIONS, HANDLING_FIELDS, NewDeviation, deviation_dict
 from web.runtime import application, fresh_views, runtime
 from web.schemas import Answer, BaseSchema, HistoryEntryOut, code, page_number
 
@@ -38,7 +38,25 @@ class _Feedback(Answer):
     message = fields.String()
 
 
+REPORTER_VIEW = (
+    "Left out when the token's user sees the deviation only as the person who reported it "
+    "(not as a reviewer of its unit)."
+)
+
+
+def _handling(field: fields.Field) -> fields.Field:
+    field.metadata = {**field.metadata, "description": " ".join(
+        filter(None, (field.metadata.get("description"), REPORTER_VIEW)))}
+    return field
+
+
 class DeviationOut(Answer):
+    """A deviation. The person who only reported it reads their own text, the status, the
+    feedback and the outcome; the handling (fields marked so) is left out for them, and
+    their `history` holds only their report, the feedback and the outcome (closed,
+    reopened, withdrawn, escalated) without reasons."""
+
+    OPTIONAL = HANDLING_FIELDS
     id = fields.String(metadata={"format": "uuid"})
     number = fields.String()
     version = fields.Integer(metadata={"description": "Send as expected_version: 409 if stale"})
@@ -54,24 +72,34 @@ class DeviationOut(Answer):
     reporter = fields.String()
     source = fields.String(metadata={"enum": [s.value for s in Source]})
     status = fields.String(metadata={"enum": [s.value for s in DeviationStatus]})
-    assignee = fields.String(allow_none=True)
-    cause_analysis = fields.String(allow_none=True)
-    causes = fields.List(fields.String(), metadata={"description": "Cause codes (GET /causes)"})
-    measures = fields.List(fields.Nested(_Measure))
-    no_measures_reason = fields.String(allow_none=True)
+    assignee = _handling(fields.String(allow_none=True))
+    cause_analysis = _handling(fields.String(allow_none=True))
+    causes = _handling(
+        fields.List(fields.String(), metadata={"description": "Cause codes (GET /causes)"}))
+    measures = _handling(fields.List(fields.Nested(_Measure)))
+    no_measures_reason = _handling(fields.String(allow_none=True))
     feedback = fields.List(fields.Nested(_Feedback))
-    no_feedback_reason = fields.String(allow_none=True)
-    lex_sarah_case_id = fields.String(allow_none=True, metadata={"format": "uuid"})
-    closing_summary = fields.String(allow_none=True)
+    no_feedback_reason = _handling(fields.String(allow_none=True))
+    lex_sarah_case_id = _handling(
+        fields.String(allow_none=True, metadata={"format": "uuid"}))
+    escalated_to_lex_sarah = fields.Boolean(
+        metadata={"description": "Whether it was raised to a Lex Sarah investigation"})
+    closing_summary = _handling(fields.String(allow_none=True))
     legal_reference = fields.Dict(
         keys=fields.String(), values=fields.String(),
         metadata={"description": "Why deviations are collected (quality follow-up, SOSFS "
                   "2011:9), cited as in force on the reported date"},
     )
-    history = fields.List(fields.Nested(HistoryEntryOut))
+    history = fields.List(fields.Nested(HistoryEntryOut), metadata={"description": (
+        "Every event; for the person who only reported it: their report, the feedback and "
+        "the outcome, without reasons")})
 
 
 class DeviationRow(Answer):
+    """One row of the list. For staff who list only what they reported, the handling
+    (who works on it, the Lex Sarah case) is left out, as in their GET of one."""
+
+    OPTIONAL = frozenset({"assignee", "lex_sarah_case_id"})
     id = fields.String(metadata={"format": "uuid"})
     number = fields.String()
     reported_on = fields.Date()
@@ -83,8 +111,8 @@ class DeviationRow(Answer):
     status = fields.String(metadata={"enum": [s.value for s in DeviationStatus]})
     source = fields.String(metadata={"enum": [s.value for s in Source]})
     reporter = fields.String()
-    assignee = fields.String(allow_none=True)
-    lex_sarah_case_id = fields.String(allow_none=True, metadata={"format": "uuid"})
+    assignee = _handling(fields.String(allow_none=True))
+    lex_sarah_case_id = _handling(fields.String(allow_none=True, metadata={"format": "uuid"}))
 
 
 class DeviationPage(Answer):
@@ -131,8 +159,9 @@ def _location(deviation_id: UUID) -> dict[str, str]:
     return {"Location": url_for("api.deviations_get_deviation", deviation_id=deviation_id)}
 
 
-def _full(deviation: Deviation) -> dict[str, Any]:
-    return deviation_dict(deviation, application().history(deviation.id))
+def _full(account: Account, deviation: Deviation) -> dict[str, Any]:
+    return deviation_dict(deviation, application().history(deviation.id),
+                          handling=policy.sees_handling(account, deviation))
 
 
 @endpoint(
@@ -150,7 +179,8 @@ def create_deviation(account: Account, body: dict[str, Any]) -> Any:
     deviation, history = application().file_deviation_with_history(
         actor=account.username, **body
     )
-    return deviation_dict(deviation, history), 201, _location(deviation.id)
+    handling = policy.sees_handling(account, deviation)
+    return deviation_dict(deviation, history, handling=handling), 201, _location(deviation.id)
 
 
 @endpoint(
@@ -159,7 +189,7 @@ def create_deviation(account: Account, body: dict[str, Any]) -> Any:
 )
 def get_deviation(account: Account, deviation_id: UUID) -> Any:
     """Reviewers in scope and the person who reported it."""
-    return _full(_deviation(account, deviation_id))
+    return _full(account, _deviation(account, deviation_id))
 
 
 @endpoint(
@@ -177,9 +207,10 @@ def list_deviations(account: Account, query: dict[str, Any]) -> Any:
         restriction = {"units": scope} if scope else {"reporter": account.username}
     fresh_views()
     page = queries.list_deviations(runtime().engine, **query, **restriction)
-    return {
-        "items": page.items, "total": page.total, "page": page.page, "per_page": page.per_page,
-    }
+    items = page.items
+    if "reporter" in restriction:  # their own reports, as their reporter only
+        items = [{k: v for k, v in item.items() if k not in HANDLING_FIELDS} for item in items]
+    return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page}
 
 
 def _act(account: Account, action: Action, deviation_id: UUID, body: dict[str, Any]) -> Any:
@@ -216,7 +247,7 @@ def _action_endpoint(action: Action) -> None:
 
     def view(account: Account, deviation_id: UUID, body: dict[str, Any]) -> Any:
         _act(account, action, deviation_id, body)
-        return _full(application().get_deviation(deviation_id)), status
+        return _full(account, application().get_deviation(deviation_id)), status
 
     view.__name__ = f"deviation_{action.page}"  # the endpoint names as published
     view.__doc__ = doc

@@ -11,7 +11,7 @@ from tracker.accounts import Account
 from web.api import endpoint
 from web.documents import annual, committee
 from web.documents.responses import MIMETYPES, download
-from web.pages.committee_report import VIEW_ROLES
+from web.policy import READS_ANNUAL_SECTION, READS_COMMITTEE_REPORT
 from web.schemas import BaseSchema
 
 TAGS = ["reports"]
@@ -34,7 +34,7 @@ class AnnualDocumentQuery(BaseSchema):
     description="The finalised report for the month when one exists (the latest finalised "
     "version), else the latest saved draft, else the tracker's generated draft. Filename "
     "avvikelser-YYYY-MM.pdf|docx.",
-    roles=VIEW_ROLES, query=MonthlyDocumentQuery, tags=TAGS,
+    roles=READS_COMMITTEE_REPORT, query=MonthlyDocumentQuery, tags=TAGS,
     produces=[MIMETYPES["pdf"], MIMETYPES["docx"]],
 )
 def monthly_document(account: Account, query: dict[str, Any]) -> Any:
@@ -51,7 +51,7 @@ def monthly_document(account: Account, query: dict[str, Any]) -> Any:
     summary="Årsavsnitt till kvalitetsberättelsen (PDF, Word eller Excel)",
     description="Tabell 32, antal per år (Tabell 31), Lex Sarah-utredningar och diagram år "
     "för år. Filename avvikelser-YYYY.pdf|docx|xlsx.",
-    roles=VIEW_ROLES, query=AnnualDocumentQuery, tags=TAGS,
+    roles=READS_ANNUAL_SECTION, query=AnnualDocumentQuery, tags=TAGS,
     produces=[MIMETYPES["pdf"], MIMETYPES["docx"], MIMETYPES["xlsx"]],
 )
 def annual_document(account: Account, query: dict[str, Any]) -> Any:

@@ -13,7 +13,7 @@ from web.auth import roles_required
 from web.documents import annual
 from web.documents.responses import download
 from web.forms import parse_form
-from web.pages.committee_report import VIEW_ROLES
+from web.policy import READS_ANNUAL_SECTION
 from web.runtime import application, runtime
 from web.schemas import BaseSchema
 
@@ -31,7 +31,7 @@ def _years(shown: int) -> list[int]:
 
 
 @bp.route("/")
-@roles_required(VIEW_ROLES)
+@roles_required(READS_ANNUAL_SECTION)
 def show() -> Any:
     form = parse_form(YearQuery(), request.args)
     year = (form.data.get("year") if form.ok else None) or application().today().year
@@ -42,7 +42,7 @@ def show() -> Any:
 
 
 @bp.route("/<int:year>.<any(pdf, docx, xlsx):kind>")
-@roles_required(VIEW_ROLES)
+@roles_required(READS_ANNUAL_SECTION)
 def document(year: int, kind: str) -> Any:
     if not 2000 <= year <= 2100:
         abort(404)

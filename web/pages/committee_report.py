@@ -12,10 +12,9 @@ from marshmallow import Schema, fields, validate
 from events.calendar import MONTH_NAMES
 from events.committee_report import TEXT_FIELDS
 from events.errors import DomainError
-from tracker.accounts import Role
 from tracker.application import ConflictError
+from web import policy
 from web.auth import current_account, roles_required
-from web.casework import REPORT_ROLES
 from web.documents import committee
 from web.documents.responses import download
 from web.forms import Form, parse_form
@@ -24,8 +23,8 @@ from web.schemas import SHORT_TEXT, BaseSchema, text
 
 bp = Blueprint("committee_report", __name__, url_prefix="/rapporter/namnd")
 
-VIEW_ROLES = REPORT_ROLES | {Role.ADMIN}
-CHANGE_ROLES = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
+VIEW_ROLES = policy.READS_COMMITTEE_REPORT
+CHANGE_ROLES = policy.WRITES_COMMITTEE_REPORT
 REPORT_TEXT = 100_000
 FIELD_LABELS = {
     "committee": "Nämnd", "administration": "Förvaltning", "author": "Handläggare",

@@ -21,7 +21,7 @@ from tracker.application import ConflictError, NotFound
 from web import navigation, policy
 from web.actions import by_page
 from web.auth import current_account, roles_required
-from web.deviations import ACTIONS, NewDeviation
+from web.deviations import ACTIONS, NewDeviation, reporter_history
 from web.display import OPERATION_NAMES
 from web.forms import GENERAL, Form, parse_form
 from web.i18n import domain_message
@@ -258,11 +258,15 @@ def _render_detail(
     opened: str | None = None,
 ) -> Any:
     account = current_account()
+    handling = policy.sees_handling(account, deviation)
     history = application().history(deviation.id)
+    if not handling:
+        history = reporter_history(history)
     causes = runtime().organisation.causes()
     return render_template(
         "deviations/detail.html",
         deviation=deviation,
+        handling=handling,
         history=history,
         tasks_by_key={task.key: task.state for task in deviation_tasks(deviation)},
         next_step=deviation_next_task(deviation),
