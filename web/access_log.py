@@ -15,6 +15,8 @@ shows a case's content, whatever the method:
   XLSX, PDF, DOCX ...), with the query's parameters (never the stylesheets and icons);
 * a list filtered to a unit: any GET 200 with a `unit` parameter, and the case lists of a
   person whose role limits them to their own units (UNIT_LISTS);
+* a list that shows cases' own text or references (CASE_TEXT_LISTS: the measures'
+  descriptions, the child reports' case references), whoever reads it, filtered or not;
 
 unless the route already called `record` itself. So new case pages and new downloads are
 logged without anyone remembering to: a test walks the URL map to prove it."""
@@ -47,6 +49,10 @@ CASE_PREFIXES: tuple[tuple[str, str], ...] = (
 UNIT_LISTS = frozenset({
     "deviations.inbox", "child_reports.index", "board.index", "measures.index", "home.index",
     "api.deviations_list_deviations", "api.child_reports_list_reports",
+})
+# Lists that show what was written in the cases (not only numbers, units and dates).
+CASE_TEXT_LISTS = frozenset({
+    "measures.index", "child_reports.index", "api.child_reports_list_reports",
 })
 DOWNLOAD_TYPES = frozenset({
     "text/csv",
@@ -151,11 +157,11 @@ def classify(response: Response) -> tuple[str, Any, dict[str, Any] | None] | Non
     if not read:
         return None
     parameters = _parameters()
-    if parameters.get("unit"):
-        return "list", None, parameters
     account = _reader()
     if request.endpoint in UNIT_LISTS and account is not None and account.role is Role.ENHETSCHEF:
         return "list", None, parameters | {"units": sorted(account.units)}
+    if parameters.get("unit") or request.endpoint in CASE_TEXT_LISTS:
+        return "list", None, parameters
     return None
 
 
