@@ -25,11 +25,16 @@ def in_scope(account: Account, unit: str) -> bool:
     return account.role is Role.ENHETSCHEF and unit in account.units
 
 
+def own_reporter(account: Account) -> str | None:
+    """The reporter name of the account's own reports. None for an account that somehow
+    bears a system actor's name: what the system filed (reporter "scheduler") is nobody's."""
+    return None if account.username in RESERVED_USERNAMES else account.username
+
+
 def opens_deviation(account: Account, unit: str, reporter: str | None) -> bool:
-    """The reporter opens their own; a deviation the system filed (reporter "scheduler")
-    is nobody's own, even for an account that somehow bears that name."""
-    own = reporter is not None and reporter == account.username
-    return (own and reporter not in RESERVED_USERNAMES) or in_scope(account, unit)
+    """The reporter opens their own (see own_reporter); the rest by unit scope."""
+    own = reporter is not None and reporter == own_reporter(account)
+    return own or in_scope(account, unit)
 
 
 def child_report_scope(account: Account) -> Collection[str] | None:

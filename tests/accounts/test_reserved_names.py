@@ -59,6 +59,12 @@ def test_an_account_named_like_the_scheduler_is_not_its_deviations_reporter(
     client = app.test_client()
     log_in(client, SCHEDULER_ACTOR)
     assert client.get(f"/avvikelser/{filed.id}").status_code in {403, 404}
+    # Nor are they listed as its own reports, on the page or in the API.
+    assert filed.number not in client.get("/mina-rapporter").get_data(as_text=True)
+    token = runtime.accounts.create_token(SCHEDULER_ACTOR, "gammal")
+    listed = app.test_client().get(
+        "/api/v1/deviations", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200 and listed.get_json()["items"] == []
     # The reporter of an ordinary deviation still opens it.
     mine = file_deviation(runtime)
     reporter = app.test_client()

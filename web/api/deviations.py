@@ -12,6 +12,7 @@ from marshmallow import fields, post_load, validate
 
 from events.base import EARLIEST_DATE
 from events.deviation import Deviation, DeviationStatus, Source
+from tracker.access import own_reporter
 from tracker.accounts import Account
 from tracker.application import NotFound
 from web import policy
@@ -204,8 +205,10 @@ def list_deviations(account: Account, query: dict[str, Any]) -> Any:
     scope = policy.unit_scope(account)
     restriction: dict[str, Any] = {}
     if scope is not None:
-        restriction = {"units": scope} if scope else {"reporter": account.username}
+        restriction = {"units": scope} if scope else {"reporter": own_reporter(account)}
     fresh_views()
+    if restriction.get("reporter", "") is None:  # a system actor's name reports nothing
+        return {"items": [], "total": 0, "page": 1, "per_page": query.get("per_page", 1)}
     page = queries.list_deviations(runtime().engine, **query, **restriction)
     items = page.items
     if "reporter" in restriction:  # their own reports, as their reporter only

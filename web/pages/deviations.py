@@ -15,7 +15,8 @@ from events.deviation import Deviation
 from events.errors import DomainError
 from events.legal import DEVIATION_KEYS, cite_on
 from events.tasks import deviation_next_task, deviation_tasks
-from projections.queries import casework
+from projections.queries import Page, casework
+from tracker.access import own_reporter
 from tracker.accounts import Account
 from tracker.application import ConflictError, NotFound
 from web import navigation, policy
@@ -177,8 +178,9 @@ def mine() -> Any:
     asked = request.args.get("sida", "1")
     number = int(asked) if asked.isdigit() and 0 < int(asked) <= MAX_PAGE else 1
     fresh_views()
-    page = list_deviations(
-        runtime().engine, reporter=account.username, page=number, per_page=PER_PAGE
+    reporter = own_reporter(account)
+    page = Page([], 0, 1, PER_PAGE) if reporter is None else list_deviations(
+        runtime().engine, reporter=reporter, page=number, per_page=PER_PAGE
     )
     app = application()
     # The feedback lives on the aggregate; one page of reports is a handful of reads.

@@ -116,7 +116,7 @@ class Builder:
         return item
 
     def _deviation_href(self, deviation_id: UUID, unit: str, reporter: str | None) -> str | None:
-        reachable = reporter == self.account.username or policy.in_scope(self.account, unit)
+        reachable = policy.opens_deviation(self.account, unit, reporter)
         return url_for("deviations.detail", deviation_id=deviation_id) if reachable else None
 
     # --- by role -------------------------------------------------------------------------
