@@ -257,14 +257,18 @@ class SchedulerService:
         return became_leader
 
     def _check_leadership(self) -> None:
-        if self._stopped.is_set():
-            return
-        if self._ensure_leader():
-            # At start and on takeover: the old leader may have died mid-interval.
-            now = datetime.now(UTC)
-            for job in self.jobs:
-                if job.at_takeover:
-                    self.scheduler.modify_job(job.id, next_run_time=now)
+        # Under the mutex that shutdown() takes before it stops APScheduler: its shutdown
+        # holds the job store's lock while it waits for the running jobs, so a modify_job
+        # after it began would wait forever.
+        with self._leadership_mutex:
+            if self._stopped.is_set():
+                return
+            if self._ensure_leader_locked():
+                # At start and on takeover: the old leader may have died mid-interval.
+                now = datetime.now(UTC)
+                for job in self.jobs:
+                    if job.at_takeover:
+                        self.scheduler.modify_job(job.id, next_run_time=now)
 
     def _run(self, job_id: str, function: Callable[[], Any]) -> None:
         # Only the leadership job makes a follower the leader; a job confirms the lead
@@ -278,9 +282,10 @@ class SchedulerService:
         self.runs[job_id] += 1
 
     def shutdown(self, wait: bool = True) -> None:
-        if self._stopped.is_set():
-            return
-        self._stopped.set()
+        with self._leadership_mutex:
+            if self._stopped.is_set():
+                return
+            self._stopped.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
         self.leader.release()
