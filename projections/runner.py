@@ -1,11 +1,17 @@
-"""Running the projections: batches of notifications, many events per transaction.
+"""Following the event log: batches of notifications, many events per transaction.
 
-A cycle reads the next batch of notifications (only the topics some view needs) from the
-lowest position of the views, maps them to domain events once, and then, per view, applies
-the events past that view's own position and moves its tracking row in one transaction.
-Waiting for new events: PostgreSQL wakes the worker by LISTEN/NOTIFY on the channel the
-event store notifies on every insert (with a 1 s poll as a safety net); SQLite has no push,
-so the worker polls with a backoff from 50 ms to 1 s.
+A follower is anything with a name (its row in the `tracking` table), the topics it needs,
+and a batch step that moves its tracking row from the position it read to the batch's end
+and applies the batch's events in that same transaction, or raises TrackingConflict, with
+nothing written, when another runner moved it first. Each view is a follower through its
+ViewRecorder; tracker/ hands in others (the notifier, which turns events into e-mail).
+
+A cycle reads the next batch of notifications (only the topics some follower needs) from
+the lowest position of its followers, maps them to domain events once, and then, per
+follower, applies the events past that follower's own position. Waiting for new events:
+PostgreSQL wakes the worker by LISTEN/NOTIFY on the channel the event store notifies on
+every insert (with a 1 s poll as a safety net); SQLite has no push, so the worker polls
+with a backoff from 50 ms to 1 s.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from eventsourcing.persistence import PersistenceError, Tracking
@@ -91,38 +97,100 @@ class Dispatch:
         return functools.partial(handler_for(view, event_type), view)
 
 
+Events = Sequence[tuple[Any, Tracking, str]]  # (domain event, its position, its topic)
+
+
+class Follower(Protocol):
+    """What a runner follows the log for (see the module's docstring)."""
+
+    @property
+    def name(self) -> str:
+        """Its row in the tracking table."""
+        ...
+
+    @property
+    def topics(self) -> Sequence[str]: ...
+
+    def ensure_row(self) -> None:
+        """Create its tracking row where it starts, unless it exists."""
+        ...
+
+    def apply(self, events: Events, old: int, new: int, lock_timeout: float | None) -> None:
+        """Move the tracking row `old` -> `new` and apply the events past `old` in one
+        transaction; TrackingConflict, with nothing written, when it was no longer at `old`."""
+        ...
+
+
+class ViewFollower:
+    """A view as a follower, through its ViewRecorder's batch (recorder.py). Between batches
+    it keeps the rows it read: good for the next batch only if that starts where this one
+    ended (then nobody else can have written the view in between: the claim proves it)."""
+
+    def __init__(self, view: View, application_name: str, dispatch: Dispatch) -> None:
+        self.view = view
+        self.name = view.name
+        self.topics: Sequence[str] = view.topics
+        self.application_name = application_name
+        self._dispatch = dispatch
+        self._cache: tuple[int, Rows] | None = None
+        self._cache_lock = threading.Lock()  # runners are shared by request threads
+
+    def ensure_row(self) -> None:
+        self.view.view.ensure_row(self.application_name)
+
+    def apply(self, events: Events, old: int, new: int, lock_timeout: float | None) -> None:
+        view, topics = self.view, set(self.topics)
+        with self._cache_lock:
+            cached, self._cache = self._cache, None
+        rows = cached[1] if cached is not None and cached[0] == old else None
+        with view.view.batch(
+            self.application_name, old=old, new=new, rows=rows, lock_timeout=lock_timeout
+        ) as rows:
+            dispatch = self._dispatch
+            for domain_event, tracking, topic in events:
+                if tracking.notification_id > old and topic in topics:
+                    dispatch(view, domain_event, tracking)
+        with self._cache_lock:
+            self._cache = (new, rows)
+
+
 @dataclass
 class CycleResult:
     notifications: int  # notifications read in this cycle
-    position: int  # lowest position of the views afterwards
-    conflicts: int  # views another runner had already moved on
+    position: int  # lowest position of the followers afterwards
+    conflicts: int  # followers another runner had already moved on
 
 
 class BatchRunner:
-    """Applies the application's events to views. Safe next to other runners (threads or
-    processes): each view's position only moves by a conditional update (recorder.py)."""
+    """Applies the application's events to its followers: the views (all unless `views`
+    says which), then any `followers` handed in. Safe next to other runners (threads or
+    processes): each follower's position only moves by a conditional update."""
 
     def __init__(
-        self, store: Store, views: Sequence[View] | None = None, batch_size: int = BATCH_SIZE
+        self,
+        store: Store,
+        views: Sequence[View] | None = None,
+        batch_size: int = BATCH_SIZE,
+        *,
+        followers: Sequence[Follower] = (),
     ) -> None:
         self.engine = store.engine
         self.app = store.app
         self.app_name = store.app.name
         self.views = list(views) if views is not None else make_views(store.engine)
         self.batch_size = batch_size
-        self.topics = sorted({topic for view in self.views for topic in view.topics})
-        # Per view: the position its last batch here ended at, and that batch's row cache.
-        # Good for the next batch only if it starts from that same position: then nobody
-        # else can have written the view in between (the claim proves it).
-        self._caches: dict[str, tuple[int, Rows]] = {}
-        self._caches_lock = threading.Lock()
         self._dispatch = Dispatch()
-        for view in self.views:
-            view.view.ensure_row(self.app_name)
+        self.followers: list[Follower] = [
+            ViewFollower(view, self.app_name, self._dispatch) for view in self.views
+        ]
+        self.followers += followers
+        self.topics = sorted({topic for f in self.followers for topic in f.topics})
+        for follower in self.followers:
+            follower.ensure_row()
 
     def positions(self) -> dict[str, int]:
-        """Every view's position, in one query (catch_up runs this on every request)."""
-        names = [v.name for v in self.views]
+        """Every follower's position, in one query (catch_up runs this on every request)."""
+        names = [f.name for f in self.followers]
         query = sa.select(tracking.c.projection_name, tracking.c.notification_id).where(
             tracking.c.application_name == self.app_name, tracking.c.projection_name.in_(names)
         )
@@ -141,8 +209,8 @@ class BatchRunner:
         deadline: float | None = None,
     ) -> CycleResult:
         """Process at most one batch up to `head` (default: the log's head now). With a
-        `deadline` (monotonic), each view waits for the database only for the time left, so
-        the whole cycle, not each of its views, is bounded by it."""
+        `deadline` (monotonic), each follower waits for the database only for the time
+        left, so the whole cycle, not each of its followers, is bounded by it."""
         head = self.head() if head is None else head
         positions = self.positions()
         start = min(positions.values(), default=head)
@@ -155,8 +223,8 @@ class BatchRunner:
             topics=self.topics,
             inclusive_of_start=False,
         )
-        # A short batch means nothing the views need lies between its last event and the
-        # head, so the positions may move to the head (past other aggregates' events).
+        # A short batch means nothing the followers need lies between its last event and
+        # the head, so the positions may move to the head (past other aggregates' events).
         end = head if len(notifications) < self.batch_size else notifications[-1].id
         mapper = self.app.mapper
         events = [
@@ -164,8 +232,8 @@ class BatchRunner:
             for n in notifications
         ]
         conflicts = 0
-        for view in self.views:
-            old = positions[view.name]
+        for follower in self.followers:
+            old = positions[follower.name]
             if old >= end:
                 continue
             timeout = lock_timeout
@@ -174,32 +242,10 @@ class BatchRunner:
                 if timeout <= 0:
                     break  # out of time: the caller reads what the views have
             try:
-                self._apply(view, events, old, end, timeout)
+                follower.apply(events, old, end, timeout)
             except TrackingConflict:
                 conflicts += 1  # another runner got there first; its result stands
         return CycleResult(len(notifications), min(self.positions().values()), conflicts)
-
-    def _apply(
-        self,
-        view: View,
-        events: Sequence[tuple[Any, Tracking, str]],
-        old: int,
-        end: int,
-        lock_timeout: float | None = None,
-    ) -> None:
-        topics = set(view.topics)
-        with self._caches_lock:  # runners are shared by request threads (catch_up)
-            cached = self._caches.pop(view.name, None)
-        rows = cached[1] if cached is not None and cached[0] == old else None
-        with view.view.batch(
-            self.app_name, old=old, new=end, rows=rows, lock_timeout=lock_timeout
-        ) as rows:
-            dispatch = self._dispatch
-            for domain_event, tracking, topic in events:
-                if tracking.notification_id > old and topic in topics:
-                    dispatch(view, domain_event, tracking)
-        with self._caches_lock:
-            self._caches[view.name] = (end, rows)
 
     def run_until(
         self,
@@ -208,8 +254,8 @@ class BatchRunner:
         deadline: float | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> bool:
-        """Process until every view has reached `head`; False if `deadline` (monotonic)
-        passed first."""
+        """Process until every follower has reached `head`; False if `deadline`
+        (monotonic) passed first."""
         while True:
             result = self.cycle(head, deadline=deadline)
             if progress is not None:
@@ -225,7 +271,8 @@ class BatchRunner:
 def catch_up(store: Store, timeout: float = 2.0) -> bool:
     """Make the views reflect at least the log's head as it was when called (read your
     writes). Processes pending events in this thread; safe next to a running worker, which
-    may do part of the work. True when caught up within `timeout` seconds."""
+    may do part of the work. True when caught up within `timeout` seconds. The views only:
+    no other follower (no e-mail) is ever run inside a request."""
     runner = _runner_for(store)
     head = runner.head()
     if min(runner.positions().values(), default=head) >= head:
@@ -309,15 +356,24 @@ class _Waiter:
             self._listener = None
 
 
-def run_worker(store: Store, stop: threading.Event, batch_size: int = BATCH_SIZE) -> None:
-    """Keep the views up to date until `stop` is set. Errors (a database restart, a lock
-    timeout) are logged and retried, so the worker thread never dies quietly."""
+def run_worker(
+    store: Store,
+    stop: threading.Event,
+    batch_size: int = BATCH_SIZE,
+    *,
+    views: Sequence[View] | None = None,
+    followers: Sequence[Follower] = (),
+    name: str = "projections",
+) -> None:
+    """Keep the followers (the views, unless `views` says which, and `followers`) up to date
+    until `stop` is set. Errors (a database restart, a lock timeout) are logged and
+    retried, so the worker thread never dies quietly."""
     runner: BatchRunner | None = None
     while runner is None and not stop.is_set():
         try:
-            runner = BatchRunner(store, batch_size=batch_size)
+            runner = BatchRunner(store, views, batch_size, followers=followers)
         except Exception:
-            log.exception("projection worker could not start; retrying")
+            log.exception("%s worker could not start; retrying", name)
             stop.wait(MAX_SLEEP)
     if runner is None:
         return
@@ -327,14 +383,14 @@ def run_worker(store: Store, stop: threading.Event, batch_size: int = BATCH_SIZE
             try:
                 result = runner.cycle()
             except Exception:
-                log.exception("projection cycle failed; retrying")
+                log.exception("%s cycle failed; retrying", name)
                 stop.wait(MAX_SLEEP)
                 continue
             if result.notifications or result.conflicts:
                 waiter.reset()
                 if result.notifications < runner.batch_size:
                     # Caught up: let the next events gather into one batch, so that under a
-                    # filing load the views cost a few transactions a second, not several
+                    # filing load a follower costs a few transactions a second, not several
                     # per filing. Pages that must show the newest state catch up themselves.
                     stop.wait(GATHER_SECONDS)
                 continue
@@ -343,12 +399,24 @@ def run_worker(store: Store, stop: threading.Event, batch_size: int = BATCH_SIZE
         waiter.close()
 
 
-class EmbeddedProjections:
-    """The projection worker as a thread inside `tracker serve` or `tracker worker`, on the
-    process's own store (its engine and application); stopping it leaves the store open."""
+class EmbeddedFollowers:
+    """A runner as a thread inside `tracker serve` or `tracker worker`, on the process's own
+    store (its engine and application); stopping it leaves the store open. Each runner
+    thread reads from the lowest position of its own followers, so followers that must not
+    hold each other back (a view, the notifier) run in threads of their own."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        views: Sequence[View] | None = None,
+        followers: Sequence[Follower] = (),
+        name: str = "projections",
+    ) -> None:
         self.store = store
+        self.views = views
+        self.followers = followers
+        self.name = name
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -358,7 +426,8 @@ class EmbeddedProjections:
         self._stop.clear()
         self._thread = threading.Thread(
             target=run_worker, args=(self.store, self._stop),
-            name="projections", daemon=True,
+            kwargs={"views": self.views, "followers": self.followers, "name": self.name},
+            name=self.name, daemon=True,
         )
         self._thread.start()
 
@@ -369,14 +438,26 @@ class EmbeddedProjections:
             self._thread = None
 
 
-# --- rebuild ---------------------------------------------------------------------------
+class EmbeddedProjections(EmbeddedFollowers):
+    """The views' runner as a thread (every view, one runner)."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store, name="projections")
+
+
+# --- for tests and tools -------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def running_worker(store: Store) -> Iterator[threading.Event]:
+def running_worker(
+    store: Store, *, views: Sequence[View] | None = None, followers: Sequence[Follower] = ()
+) -> Iterator[threading.Event]:
     """A worker thread for the duration of a with-block (used by tests and tools)."""
     stop = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(store, stop), daemon=True)
+    thread = threading.Thread(
+        target=run_worker, args=(store, stop),
+        kwargs={"views": views, "followers": followers}, daemon=True,
+    )
     thread.start()
     try:
         yield stop

@@ -20,9 +20,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from projections.queries import deadline_board
+from projections.runner import catch_up
 from tracker.notifications import Kind, Mail, Recipients
-from tracker.notifier import Notifier
-from tracker.outbox import FAILED, SENT
+from tracker.outbox import FAILED, SENT, OutboxDelivery, queue_once
 from tracker.runtime import Runtime
 from tracker.tables import notification_outbox as outbox
 
@@ -89,9 +90,6 @@ def _days(days_left: int) -> str:
 
 def build_digests(runtime: Runtime, today: date) -> list[Digest]:
     """One digest per unit that has something overdue, due today or due soon."""
-    from projections.queries import deadline_board
-    from projections.runner import catch_up
-
     settings = runtime.settings
     catch_up(runtime)  # a report received a moment ago belongs in today's digest
     rows = deadline_board(runtime.engine, today, warning_days=settings.warning_days)
@@ -139,8 +137,8 @@ def send_digests(runtime: Runtime, *, today: date) -> list[Digest]:
 def _mail_through_the_outbox(runtime: Runtime, digests: list[Digest]) -> None:
     """One mail per recipient in the notifications' outbox, once per unit, day and address
     (a second run, a second process or a new leader queues nothing new), delivered now;
-    while the server is down the notifier keeps trying, as for every notification, and
-    the admin sees each one on Utskick."""
+    while the server is down the scheduler's delivery job keeps trying, as for every
+    notification, and the admin sees each one on Utskick."""
     keys: dict[str, list[str]] = {}
     mails = []
     for digest in digests:
@@ -151,9 +149,9 @@ def _mail_through_the_outbox(runtime: Runtime, digests: list[Digest]) -> None:
             keys.setdefault(digest.unit, []).append(key)
             mails.append(Mail(key, Kind.DIGEST, digest.usernames.get(address, ""), address,
                               digest.subject, body))
-    notifier = Notifier(runtime)
-    notifier.queue_once(mails)
-    while (result := notifier.deliver()).sent and not result.server_down:
+    delivery = OutboxDelivery(runtime.engine, runtime.settings)
+    queue_once(runtime.engine, mails, delivery.clock())
+    while (result := delivery.deliver()).sent and not result.server_down:
         pass
     with runtime.engine.connect() as connection:
         status = dict(connection.execute(

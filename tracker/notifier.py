@@ -1,26 +1,30 @@
-"""The notifier: follows the event log like the projections do and turns events into
-e-mails in an outbox, then delivers the outbox over SMTP.
+"""The notifier: a follower of the event log, like the views (projections/runner.py), that
+turns events into e-mails in an outbox; the scheduler's jobs (tracker/scheduler.py) deliver
+the outbox and queue the reminders, in its one leader.
 
-Exactly once per event: a batch of events becomes outbox rows, and the notifier's position
-in the `tracking` table moves, in one transaction, and only from the position the batch
-started at (the same claim as projections/recorder.py). A second process that read the same
-batch finds the position moved and rolls back; a crash rolls back the whole batch; a
-restart resumes from the stored position. The first time it runs, the notifier starts at
-the log's head: history from before it was switched on is not mailed.
+Exactly once per event: the runner hands the notifier a batch of events, and the notifier's
+position in the `tracking` table moves and the batch's outbox rows are inserted in one
+transaction, only from the position the batch started at (the same claim as the views'). A
+second process that read the same batch finds the position moved and rolls back; a crash
+rolls back the whole batch; a restart resumes from the stored position. The first time it
+runs, the notifier starts at the log's head: history from before it was switched on is not
+mailed. It runs in a runner thread of its own (the `notifier` worker), never in a request's
+catch_up and never in a rebuild, so no page view and no rebuild can make mail.
 
-Delivery: rows are sent in the order they were made, by one process at a time (a leader
-lock named "notifier"), each row claimed (pending -> sending) before it is handed to SMTP
-and marked sent right after. When the server cannot be reached nothing is used up: the
-round stops and is tried again with a growing pause, so mails go out, in order, once it is
-back. A message the server refuses for now (4xx) is retried with back-off, up to
-TRACKER_NOTIFY_MAX_ATTEMPTS; one it refuses for good (5xx), or that runs out of attempts,
-is marked failed and shown to the admin. A row left "sending" by a process that died while
-talking to the server is marked failed ("okänt om det kom fram") rather than sent again:
-never twice. Every message carries a Message-ID made from its key.
+Delivery (tracker/outbox.py): rows are sent in the order they were made, by the leader,
+each row claimed (pending -> sending) before it is handed to SMTP and marked sent right
+after. When the server cannot be reached nothing is used up: the round stops and is tried
+again with a growing pause, so mails go out, in order, once it is back. A message the
+server refuses for now (4xx) is retried with back-off, up to TRACKER_NOTIFY_MAX_ATTEMPTS;
+one it refuses for good (5xx), or that runs out of attempts, is marked failed and shown to
+the admin. A row left "sending" by a process that died while talking to the server is
+marked failed ("okänt om det kom fram") rather than sent again: never twice. Every message
+carries a Message-ID made from its key.
 
 Time-based kinds (a measure due soon or overdue, the IVO target approaching or passed) are
-made by a scan, at start and every TRACKER_SCAN_INTERVAL_MINUTES, with one key per (kind,
-case, threshold), so each reminder exists once however many scans or processes run.
+made by the reminder scan, a scheduler job (at takeover, every TRACKER_SCAN_INTERVAL_MINUTES
+and at midnight), with one key per (kind, case, threshold), so each reminder exists once
+however many scans or processes run.
 """
 
 from __future__ import annotations
@@ -28,9 +32,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,14 +42,19 @@ from eventsourcing.utils import get_topic
 from events.child_report import ChildReport
 from events.deviation import Deviation, Source
 from events.lex_sarah import LexSarahCase
+from projections.queries.todo import ivo_target, open_lex_sarah_cases, open_measures
+from projections.recorder import TrackingConflict
+from projections.runner import BatchRunner, Events, catch_up, running_worker
 from projections.tables import tracking
 from tracker.accounts import Role
-from tracker.leader import LeaderLock, leader_lock
 from tracker.notifications import Composer, Kind, Mail, Recipients
 from tracker.outbox import (
     RETRY_BASE,
+    SERVER_PAUSE_MIN,
+    DeliveryJob,
     OutboxDelivery,
     outbox_row,
+    queue_once,
 )
 from tracker.runtime import Runtime
 from tracker.tables import notification_outbox as outbox
@@ -55,10 +63,6 @@ log = logging.getLogger(__name__)
 
 NOTIFIER = "notifier"  # the notifier's row in the tracking table
 BATCH_SIZE = 200
-SERVER_PAUSE_MIN = 1.0  # seconds between tries while the server is down: 1, 2, 4 ... 300
-SERVER_PAUSE_MAX = 300.0
-POLL_SECONDS = 1.0  # how often an idle notifier looks for new events
-GATHER_SECONDS = 0.25  # the pause after a batch that caught up with the log
 
 TOPICS = sorted(
     get_topic(cls)
@@ -71,11 +75,17 @@ TOPICS = sorted(
 )
 
 
-class _Moved(Exception):
-    """Another process moved the notifier's position first; this batch is rolled back."""
-
-
 class Notifier(OutboxDelivery):
+    """The notifier as a follower (name, topics, ensure_row, apply: projections/runner.py),
+    plus the reminder scan and the outbox's delivery for the scheduler's jobs."""
+
+    name = NOTIFIER
+    topics: Sequence[str] = TOPICS
+    description = (
+        "turns deviations filed, feedback given, Lex Sarah cases opened and child-report "
+        "handlers assigned into e-mail in the outbox"
+    )
+
     def __init__(
         self,
         runtime: Runtime,
@@ -84,14 +94,11 @@ class Notifier(OutboxDelivery):
         retry_base: timedelta = RETRY_BASE,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        super().__init__(runtime.engine, runtime.settings, retry_base=retry_base, clock=clock)
         self.runtime = runtime
-        self.settings = runtime.settings
-        self.engine = runtime.engine
         self.app = runtime.app
         self.batch_size = batch_size
-        self.retry_base = retry_base
-        self.clock = clock or (lambda: datetime.now(UTC))
-        self._stale_checked: datetime | None = None
+        self._runner: BatchRunner | None = None
 
     # --- position --------------------------------------------------------------------------
 
@@ -122,45 +129,47 @@ class Notifier(OutboxDelivery):
             )
         return self.position() or 0
 
+    def ensure_row(self) -> None:
+        self.ensure_position()
+
     # --- events -> outbox ------------------------------------------------------------------
 
-    def produce(self) -> int:
-        """Turn the next batch of events into outbox rows; returns the events read (0 when
-        there was nothing new or another process took the batch)."""
-        old = self.ensure_position()
-        head = self.app.recorder.max_notification_id() or 0
-        if old >= head:
-            return 0
-        notifications = self.app.recorder.select_notifications(
-            start=old, limit=self.batch_size, stop=head, topics=TOPICS, inclusive_of_start=False
-        )
-        # A short batch means nothing we need lies between its last event and the head.
-        end = head if len(notifications) < self.batch_size else notifications[-1].id
+    def apply(self, events: Events, old: int, new: int, lock_timeout: float | None) -> None:
+        """The follower's batch: the mails for the events past `old` are made first (reading
+        accounts and aggregates), then the position moves `old` -> `new` and the mails go
+        into the outbox in one transaction; TrackingConflict when another process moved it."""
         mails: list[Mail] = []
         # One read of the caches' generations for the batch, not one per lookup.
         with self.runtime.generations.pinned():
             composer = self._composer()
             recipients = Recipients(self.runtime.accounts)
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                mails += self._mails_for(event, notification.id, composer, recipients)
+            for event, position, topic in events:
+                if position.notification_id > old and topic in TOPICS:
+                    mails += self._mails_for(event, position.notification_id, composer,
+                                             recipients)
         now = self.clock()
-        try:
-            with self.engine.begin() as connection:
-                claimed = connection.execute(
-                    tracking.update()
-                    .where(self._where(), tracking.c.notification_id == old)
-                    .values(notification_id=end)
-                )
-                if claimed.rowcount != 1:
-                    raise _Moved
-                if mails:
-                    connection.execute(outbox.insert(), [outbox_row(mail, now) for mail in mails])
-        except _Moved:
-            return 0
+        with self.engine.begin() as connection:
+            claimed = connection.execute(
+                tracking.update()
+                .where(self._where(), tracking.c.notification_id == old)
+                .values(notification_id=new)
+            )
+            if claimed.rowcount != 1:
+                raise TrackingConflict(f"{NOTIFIER}: position moved from {old} by another runner")
+            if mails:
+                connection.execute(outbox.insert(), [outbox_row(mail, now) for mail in mails])
         if mails:
-            log.info("Notifier: %d e-mails queued from events %d-%d", len(mails), old + 1, end)
-        return max(len(notifications), 1)
+            log.info("Notifier: %d e-mails queued from events %d-%d", len(mails), old + 1, new)
+
+    def produce(self) -> int:
+        """One batch, in this thread, through the runner (the `notifier` worker does this in
+        a loop); returns the events read (at least 1 when the position moved, 0 when there
+        was nothing new or another process took the batch)."""
+        if self._runner is None:
+            self._runner = BatchRunner(self.runtime, [], self.batch_size, followers=[self])
+        old = self.ensure_position()
+        result = self._runner.cycle()
+        return max(result.notifications, 1) if result.position > old else 0
 
     def produce_all(self) -> int:
         total = 0
@@ -240,9 +249,6 @@ class Notifier(OutboxDelivery):
 
     def scan_reminders(self, today: date | None = None) -> int:
         """Queue the reminders due today (each key once, ever); returns how many were new."""
-        from projections.queries.todo import ivo_target, open_lex_sarah_cases, open_measures
-        from projections.runner import catch_up
-
         if not catch_up(self.runtime, timeout=30.0):
             log.warning("The to-do view is not fully caught up; scanning what it has.")
         today = today or self.app.today()
@@ -276,123 +282,38 @@ class Notifier(OutboxDelivery):
         return self.queue_once(mails)
 
     def queue_once(self, mails: Sequence[Mail]) -> int:
-        """Put these in the outbox unless their key is there already (the reminders, the
-        daily digest); returns how many were new."""
-        if not mails:
-            return 0
-        with self.engine.connect() as connection:
-            existing = set(
-                connection.execute(
-                    sa.select(outbox.c.key).where(outbox.c.key.in_([m.key for m in mails]))
-                ).scalars()
-            )
-        added = 0
-        now = self.clock()
-        for mail in mails:
-            if mail.key in existing:
-                continue
-            try:
-                with self.engine.begin() as connection:
-                    connection.execute(outbox.insert().values(**outbox_row(mail, now)))
-                added += 1
-            except sa.exc.IntegrityError:
-                pass  # another scan queued it a moment ago
-        if added:
-            log.info("Notifier: %d reminders queued", added)
-        return added
-
-# --- running it ------------------------------------------------------------------------------
+        """Put these in the outbox unless their key is there already; returns how many
+        were new."""
+        return queue_once(self.engine, mails, self.clock())
 
 
-def run_notifier(
-    runtime: Runtime,
-    stop: threading.Event,
-    *,
-    poll_seconds: float = POLL_SECONDS,
-    server_pause_min: float = SERVER_PAUSE_MIN,
-    leader: LeaderLock | None = None,
-    notifier: Notifier | None = None,
-) -> None:
-    """Follow the log, scan for reminders and deliver until `stop` is set. Every process
-    may produce (the position claim keeps it exactly once); only the leader delivers and
-    scans. Errors are logged and retried, so the thread never dies quietly."""
-    notifier = notifier or Notifier(runtime)
-    lock = leader or leader_lock(runtime.settings, NOTIFIER)
-    scan_every = runtime.settings.scan_interval_minutes * 60.0
-    next_scan = 0.0
-    scanned_day: date | None = None
-    pause = server_pause_min
-    next_delivery = 0.0
-    try:
-        while not stop.is_set():
-            busy = gather = False
-            try:
-                produced = notifier.produce()
-                busy = produced > 0
-                gather = 0 < produced < notifier.batch_size
-                if lock.try_acquire():
-                    today = runtime.app.today()
-                    if time.monotonic() >= next_scan or today != scanned_day:
-                        notifier.scan_reminders(today)
-                        next_scan, scanned_day = time.monotonic() + scan_every, today
-                    if time.monotonic() >= next_delivery:
-                        result = notifier.deliver()
-                        if result.server_down:
-                            log.warning("SMTP server unreachable; next try in %.0f s", pause)
-                            next_delivery = time.monotonic() + pause
-                            pause = min(pause * 2, SERVER_PAUSE_MAX)
-                        else:
-                            pause = server_pause_min
-                            busy = busy or bool(result.sent or result.retried or result.failed)
-            except Exception:
-                log.exception("notifier cycle failed; retrying")
-                stop.wait(1.0)
-                continue
-            if not busy:
-                stop.wait(poll_seconds)
-            elif gather:
-                # Caught up with the log: let the next events gather into one batch (one
-                # transaction) instead of one per filing under a filing load.
-                stop.wait(GATHER_SECONDS)
-    finally:
-        lock.release()
-
-
-class EmbeddedNotifier:
-    """The notifier as a thread on the process's Runtime (`tracker serve`, `tracker worker`)."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> EmbeddedNotifier:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(
-                target=run_notifier, args=(self.runtime, self._stop), name="notifier",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+# --- for tests and tools ---------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def running_notifier(runtime: Runtime, **options: Any) -> Iterator[threading.Event]:
-    """A notifier thread for the duration of a with-block (tests and tools)."""
+def running_notifier(
+    runtime: Runtime, *, poll_seconds: float = 1.0, server_pause_min: float = SERVER_PAUSE_MIN
+) -> Iterator[threading.Event]:
+    """For the duration of a with-block (tests and tools): the notifier's follower in a
+    runner thread, and its delivery every `poll_seconds` in another, as the `notifier`
+    worker and the scheduler's delivery job do it in a served tracker (without the leader
+    lock: this process is taken to be the only one)."""
+    notifier = Notifier(runtime)
+    delivery = DeliveryJob(notifier, server_pause_min=server_pause_min)
     stop = threading.Event()
-    thread = threading.Thread(
-        target=run_notifier, args=(runtime, stop), kwargs=options, daemon=True
-    )
-    thread.start()
-    try:
-        yield stop
-    finally:
-        stop.set()
-        thread.join(10)
+
+    def deliver() -> None:
+        while not stop.wait(poll_seconds):
+            try:
+                delivery()
+            except Exception:
+                log.exception("delivery failed; retrying")
+
+    with running_worker(runtime, views=[], followers=[notifier]):
+        thread = threading.Thread(target=deliver, name="delivery", daemon=True)
+        thread.start()
+        try:
+            yield stop
+        finally:
+            stop.set()
+            thread.join(10)

@@ -1,6 +1,7 @@
 """The e-mail outbox and its delivery over SMTP: rows are sent oldest first, each claimed
 (pending -> sending) before it is handed to the server and marked sent right after; see
-tracker/notifier.py for how rows get here and the guarantees as a whole."""
+tracker/notifier.py for how rows get here and the guarantees as a whole. Delivery is a job
+of the scheduler (tracker/scheduler.py), so only its leader sends."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import contextlib
 import hashlib
 import logging
 import smtplib
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -25,6 +28,9 @@ from tracker.tables import notification_outbox as outbox
 log = logging.getLogger(__name__)
 
 DELIVERY_BATCH = 50
+DELIVERY_ROUNDS = 20  # full batches one delivery job sends before it lets others run
+SERVER_PAUSE_MIN = 1.0  # seconds between tries while the server is down: 1, 2, 4 ... 300
+SERVER_PAUSE_MAX = 300.0
 RETRY_BASE = timedelta(seconds=60)  # a refused message: 1, 2, 4 ... minutes
 RETRY_MAX = timedelta(hours=2)
 STALE_SENDING = timedelta(minutes=10)
@@ -67,14 +73,21 @@ def open_smtp(settings: Settings) -> smtplib.SMTP:
 
 
 class OutboxDelivery:
-    """Delivery of the outbox, for the Notifier: it supplies the engine, settings and clock."""
+    """Delivery of the outbox: the delivery job's, the digest's and the Notifier's."""
 
-    engine: sa.Engine
-    settings: Settings
-    clock: Callable[[], datetime]
-    retry_base: timedelta
-    _stale_checked: datetime | None
-
+    def __init__(
+        self,
+        engine: sa.Engine,
+        settings: Settings,
+        *,
+        retry_base: timedelta = RETRY_BASE,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.retry_base = retry_base
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._stale_checked: datetime | None = None
 
     def deliver(self, *, limit: int = DELIVERY_BATCH) -> Delivery:
         """Send what is due, oldest first. Call from one process at a time (the worker
@@ -220,6 +233,69 @@ class OutboxDelivery:
                     last_error="Avbröts under sändningen; okänt om meddelandet kom fram.",
                 )
             )
+
+
+class DeliveryJob:
+    """The scheduler's delivery job: each call sends what is due (up to DELIVERY_ROUNDS full
+    batches). While the server cannot be reached, calls do nothing for a pause that grows
+    1, 2, 4 ... 300 s from the last try, so the rows wait and go out, in order, once it is
+    back. Overlapping calls (the job runs every second, a round may take longer) return
+    at once."""
+
+    def __init__(
+        self, delivery: OutboxDelivery, *, server_pause_min: float = SERVER_PAUSE_MIN
+    ) -> None:
+        self.delivery = delivery
+        self.server_pause_min = server_pause_min
+        self._pause = server_pause_min
+        self._next_try = 0.0
+        self._running = threading.Lock()
+
+    def __call__(self) -> None:
+        if not self._running.acquire(blocking=False):
+            return
+        try:
+            if time.monotonic() < self._next_try:
+                return
+            for _ in range(DELIVERY_ROUNDS):
+                result = self.delivery.deliver()
+                if result.server_down:
+                    log.warning("SMTP server unreachable; next try in %.0f s", self._pause)
+                    self._next_try = time.monotonic() + self._pause
+                    self._pause = min(self._pause * 2, SERVER_PAUSE_MAX)
+                    return
+                self._pause = self.server_pause_min
+                handled = result.sent + result.retried + result.failed + result.logged
+                if handled < DELIVERY_BATCH:
+                    return
+        finally:
+            self._running.release()
+
+
+def queue_once(engine: sa.Engine, mails: Sequence[Mail], now: datetime) -> int:
+    """Put these in the outbox unless their key is there already (the reminders, the daily
+    digest); returns how many were new."""
+    if not mails:
+        return 0
+    with engine.connect() as connection:
+        existing = set(
+            connection.execute(
+                sa.select(outbox.c.key).where(outbox.c.key.in_([m.key for m in mails]))
+            ).scalars()
+        )
+    added = 0
+    for mail in mails:
+        if mail.key in existing:
+            continue
+        try:
+            with engine.begin() as connection:
+                connection.execute(outbox.insert().values(**outbox_row(mail, now)))
+            added += 1
+        except sa.exc.IntegrityError:
+            pass  # another scan queued it a moment ago
+    if added:
+        log.info("Outbox: %d e-mails queued", added)
+    return added
 
 
 def _text(reply: bytes | str) -> str:

@@ -1,4 +1,5 @@
-"""The deadline scheduler: notices the child-report clocks people miss and files the
+"""The scheduler: everything that runs on a timer, in one leader across processes (JOBS), and
+the deadline scan, which notices the child-report clocks people miss and files the
 deviation for each breach, exactly once.
 
 `scan` takes its candidates from the indexed deadlines view and checks each against its
@@ -6,31 +7,48 @@ aggregate before acting (the view may lag or be rebuilt; the aggregate is the tr
 application records a breach and files its deviation in one atomic save under a fixed
 deviation id, so a second scan, a second process or a restart can never file twice.
 
-`SchedulerService` runs the scan (at start and every N minutes) and the daily digest on an
-APScheduler BackgroundScheduler, in whichever process holds the leader lock.
+`SchedulerService` runs JOBS - the deadline scan, the reminder scan, the outbox's delivery
+and the daily digest - on an APScheduler BackgroundScheduler, in whichever process holds the
+leader lock (tracker/leader.py). Every process runs the same list, so whichever leads does
+all of it. What follows the event log instead (the views, the notifier) is the runner's
+(projections/runner.py), in every worker process, each event once.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from typing import NamedTuple
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from events.clocks import STOCKHOLM, Clock, local_date
 from events.errors import DomainError
+from projections.queries import deadline_board, overdue_candidates
+from projections.runner import catch_up
 from tracker.application import ConflictError, NotFound
+from tracker.config import Settings
+from tracker.digest import send_digests
 from tracker.leader import LeaderLock, leader_lock
+from tracker.notifier import Notifier
+from tracker.outbox import DeliveryJob, OutboxDelivery
 from tracker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 DIGEST_AT = time(7, 0)  # Stockholm time: before the working day starts
 DEFAULT_LEADER_RETRY_SECONDS = 30.0
+DELIVERY_SECONDS = 1.0  # how soon a queued e-mail goes out
 
 
 class Flagged(NamedTuple):
@@ -52,8 +70,6 @@ class ScanResult:
 
 
 def _protection_candidates(runtime: Runtime, today: date) -> list[tuple[UUID, Clock]]:
-    from projections.queries import deadline_board
-
     rows = deadline_board(runtime.engine, today, warning_days=runtime.settings.warning_days)
     return [
         (UUID(str(row["report_id"])), Clock.SKYDDSBEDOMNING)
@@ -64,9 +80,6 @@ def _protection_candidates(runtime: Runtime, today: date) -> list[tuple[UUID, Cl
 
 def scan(runtime: Runtime, *, now: datetime | None = None) -> ScanResult:
     """Flag every breached deadline as of `now` (default: the application's clock)."""
-    from projections.queries import overdue_candidates
-    from projections.runner import catch_up
-
     today = local_date(now or runtime.app.now())
     # The view must have seen at least every event up to now, or a just-received
     # report could be missed until the next scan.
@@ -100,29 +113,99 @@ def scan(runtime: Runtime, *, now: datetime | None = None) -> ScanResult:
     return result
 
 
+# --- the jobs -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """A timed job: run in the leader only, when its trigger (from the settings) fires."""
+
+    id: str
+    description: str  # one line, for `tracker worker --list`
+    trigger: Callable[[Settings], BaseTrigger]
+    make: Callable[[Runtime], Callable[[], Any]]  # the function the job calls, on a runtime
+    at_takeover: bool = False  # also run at once when this process becomes the leader
+    overlaps: bool = False  # it may be due again while running (it returns at once then)
+
+
+def _every_scan_interval(settings: Settings) -> BaseTrigger:
+    return IntervalTrigger(minutes=settings.scan_interval_minutes, timezone=STOCKHOLM)
+
+
+def _digest(runtime: Runtime) -> Callable[[], Any]:
+    return lambda: send_digests(runtime, today=runtime.app.today())
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        "scan", "files one deviation for each missed child-report deadline",
+        _every_scan_interval, lambda runtime: functools.partial(scan, runtime), at_takeover=True,
+    ),
+    Job(
+        "reminders",
+        "queues the reminder e-mails due today (measures due, IVO target near or passed)",
+        lambda settings: OrTrigger([
+            _every_scan_interval(settings), CronTrigger(hour=0, minute=0, timezone=STOCKHOLM),
+        ]),
+        lambda runtime: Notifier(runtime).scan_reminders, at_takeover=True,
+    ),
+    Job(
+        "delivery", "sends the e-mail outbox over SMTP, oldest first (logs it without a host)",
+        lambda _: IntervalTrigger(seconds=DELIVERY_SECONDS, timezone=STOCKHOLM),
+        lambda runtime: DeliveryJob(OutboxDelivery(runtime.engine, runtime.settings)),
+        overlaps=True,
+    ),
+    Job(
+        "digest", "queues and sends each unit's deadline digest",
+        lambda _: CronTrigger(
+            hour=DIGEST_AT.hour, minute=DIGEST_AT.minute, timezone=STOCKHOLM
+        ),
+        _digest,
+    ),
+)
+
+
+def describe_trigger(trigger: BaseTrigger) -> str:
+    """When a trigger fires, in a few words: "every 60 min", "daily 07:00"."""
+    if isinstance(trigger, IntervalTrigger):
+        interval: timedelta = trigger.interval
+        seconds = int(interval.total_seconds())
+        return f"every {seconds // 60} min" if seconds % 60 == 0 else f"every {seconds} s"
+    if isinstance(trigger, CronTrigger):
+        fields = {f.name: str(f) for f in trigger.fields}
+        return f"daily {int(fields['hour']):02d}:{int(fields['minute']):02d}"
+    if isinstance(trigger, OrTrigger):
+        return " and ".join(describe_trigger(t) for t in trigger.triggers)
+    return str(trigger)
+
+
 class SchedulerService:
-    """The scheduler's jobs on a BackgroundScheduler; only the leader runs them.
+    """The timed jobs (JOBS) on a BackgroundScheduler; only the leader runs them.
 
     A leadership job tries the lock every `leader_retry_seconds`: a follower takes over
-    when the leader dies, and scans at once when it does (as it does at start). It works
-    on the process's runtime and leaves it open when it stops."""
+    when the leader dies, and runs the takeover jobs (the scans) at once when it does (as
+    it does at start). It works on the process's runtime and leaves it open when it stops."""
 
     def __init__(
         self,
         runtime: Runtime,
         *,
         leader_retry_seconds: float = DEFAULT_LEADER_RETRY_SECONDS,
+        jobs: Sequence[Job] = JOBS,
     ) -> None:
         self.settings = runtime.settings
         self.leader_retry_seconds = leader_retry_seconds
         self.runtime = runtime
+        self.jobs = list(jobs)
         self.leader: LeaderLock = leader_lock(runtime.settings)
         self.scheduler = BackgroundScheduler(
             timezone=STOCKHOLM,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         )
-        self.scans = 0
-        self.last_result: ScanResult | None = None
+        # APScheduler logs every run at INFO: once a second for the delivery job.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+        self.runs: Counter[str] = Counter()  # runs per job id, in this process
+        self.results: dict[str, Any] = {}  # each job's last result
         self._leading = False
         self._stopped = threading.Event()
         self._leadership_mutex = threading.Lock()
@@ -131,18 +214,26 @@ class SchedulerService:
     def is_leader(self) -> bool:
         return self._leading
 
+    @property
+    def scans(self) -> int:
+        return self.runs["scan"]
+
+    @property
+    def last_result(self) -> ScanResult | None:
+        result: ScanResult | None = self.results.get("scan")
+        return result
+
     def start(self) -> SchedulerService:
         self.scheduler.add_job(
             self._check_leadership, "interval", seconds=self.leader_retry_seconds,
             id="leadership", next_run_time=datetime.now(UTC),
         )
-        # The first scan is started by becoming leader, not by this trigger.
-        self.scheduler.add_job(
-            self._scan_job, "interval", minutes=self.settings.scan_interval_minutes, id="scan"
-        )
-        self.scheduler.add_job(
-            self._digest_job, "cron", hour=DIGEST_AT.hour, minute=DIGEST_AT.minute, id="digest"
-        )
+        for job in self.jobs:
+            # A takeover job's first run is started by becoming leader, not by its trigger.
+            self.scheduler.add_job(
+                self._run, job.trigger(self.settings), args=(job.id, job.make(self.runtime)),
+                id=job.id, max_instances=2 if job.overlaps else 1,
+            )
         self.scheduler.start()
         return self
 
@@ -166,31 +257,35 @@ class SchedulerService:
         return became_leader
 
     def _check_leadership(self) -> None:
-        if self._stopped.is_set():
-            return
-        if self._ensure_leader():
-            # Scan at start and on takeover: the old leader may have died mid-interval.
-            self.scheduler.modify_job("scan", next_run_time=datetime.now(UTC))
+        # Under the mutex that shutdown() takes before it stops APScheduler: its shutdown
+        # holds the job store's lock while it waits for the running jobs, so a modify_job
+        # after it began would wait forever.
+        with self._leadership_mutex:
+            if self._stopped.is_set():
+                return
+            if self._ensure_leader_locked():
+                # At start and on takeover: the old leader may have died mid-interval.
+                now = datetime.now(UTC)
+                for job in self.jobs:
+                    if job.at_takeover:
+                        self.scheduler.modify_job(job.id, next_run_time=now)
 
-    def _scan_job(self) -> None:
+    def _run(self, job_id: str, function: Callable[[], Any]) -> None:
+        # Only the leadership job makes a follower the leader; a job confirms the lead
+        # first (a leader whose lock connection broke has lost it).
+        if not self._leading or self._stopped.is_set():
+            return
         self._ensure_leader()
         if not self._leading or self._stopped.is_set():
             return
-        self.last_result = scan(self.runtime)
-        self.scans += 1
-
-    def _digest_job(self) -> None:
-        from tracker.digest import send_digests
-
-        self._ensure_leader()
-        if not self._leading or self._stopped.is_set():
-            return
-        send_digests(self.runtime, today=self.runtime.app.today())
+        self.results[job_id] = function()
+        self.runs[job_id] += 1
 
     def shutdown(self, wait: bool = True) -> None:
-        if self._stopped.is_set():
-            return
-        self._stopped.set()
+        with self._leadership_mutex:
+            if self._stopped.is_set():
+                return
+            self._stopped.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
         self.leader.release()

@@ -1,4 +1,4 @@
-"""`tracker scheduler`: the deadline scheduler as a process of its own."""
+"""`tracker scheduler`: the scheduler's timed jobs as a process of its own."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ import click
 
 from tracker.cli.common import open_from_env
 from tracker.config import Settings
+from tracker.digest import send_digests
 from tracker.scheduler import (
     DEFAULT_LEADER_RETRY_SECONDS,
+    JOBS,
     ScanResult,
     SchedulerService,
+    describe_trigger,
     scan,
 )
 
@@ -48,12 +51,13 @@ def _report(result: ScanResult) -> None:
     metavar="SECONDS", help="How often a waiting process tries to become the leader.",
 )
 def scheduler_command(once: bool, digest_now: bool, leader_retry: float) -> None:
-    """Flag missed child-report deadlines and send the daily deadline digest.
+    """Run the timed jobs: flag missed child-report deadlines, queue reminders, deliver
+    the e-mail outbox and send the daily deadline digest (`tracker worker --list`).
 
-    Without options it runs until stopped (Ctrl-C / SIGTERM): a scan at start and every
-    TRACKER_SCAN_INTERVAL_MINUTES, and the digest every morning at 07:00. When several
-    processes run (tracker serve, tracker scheduler), only one of them - the leader -
-    does the work; another takes over if it stops.
+    Without options it runs until stopped (Ctrl-C / SIGTERM): the scans at start and every
+    TRACKER_SCAN_INTERVAL_MINUTES, delivery every second, and the digest every morning at
+    07:00. When several processes run (tracker serve, tracker worker, tracker scheduler),
+    only one of them - the leader - does the work; another takes over if it stops.
 
     A breach is flagged exactly once however many scans or processes run, so --once is
     safe at any time, also next to a running scheduler.
@@ -73,8 +77,6 @@ def scheduler_command(once: bool, digest_now: bool, leader_retry: float) -> None
                 _report(result)
                 failed = bool(result.failed)
             if digest_now:
-                from tracker.digest import send_digests
-
                 digests = send_digests(runtime, today=runtime.app.today())
                 if not digests:
                     click.echo("No unit has a deadline to warn about.")
@@ -98,10 +100,8 @@ def scheduler_command(once: bool, digest_now: bool, leader_retry: float) -> None
     signal.signal(signal.SIGINT, _stop)
     try:
         service = SchedulerService(runtime, leader_retry_seconds=leader_retry).start()
-        click.echo(
-            f"Scheduler running: scan every {settings.scan_interval_minutes} min, "
-            "digest daily at 07:00 (Europe/Stockholm). Stop with Ctrl-C."
-        )
+        when = ", ".join(f"{job.id} {describe_trigger(job.trigger(settings))}" for job in JOBS)
+        click.echo(f"Scheduler running: {when} (Europe/Stockholm). Stop with Ctrl-C.")
         try:
             stop.wait()
         finally:
