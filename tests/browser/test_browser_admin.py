@@ -138,7 +138,8 @@ def test_admin_forms_in_their_error_state_have_no_wcag_violations(
             assert_accessible(page)
             _shot(page, f"admin_error{path.replace('/', '_')}_{index}_{page.viewport_size}")
             checked += 1
-    assert checked >= 8
+    # One fewer than before: the admin makes no API token for anyone, that form is gone.
+    assert checked >= 7
     assert errors == []
 
 
