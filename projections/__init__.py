@@ -1,0 +1,1 @@
+"""The read side: views kept from the event log, queries over them, runner, rebuild."""

@@ -32,9 +32,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import PASSWORD, ROLES, USERS, TrackerRunner, add_users, iso, log_in, make_app
 
-from tracker.accounts import Account
 from tracker.application import TrackerApplication
 from tracker.config import Settings
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime, open_runtime
 
 # Re-exported for branches that import them from here; new code imports from support.
@@ -179,7 +179,7 @@ def _quick_hash(password: str) -> str:
 def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """scrypt takes ~0.2 s a hash by design; tests make many users, so they hash with a
     cheap method (the stored hash names its method, so checking still works)."""
-    monkeypatch.setattr("tracker.accounts.generate_password_hash", _quick_hash)
+    monkeypatch.setattr("tracker.people.accounts.generate_password_hash", _quick_hash)
 
 
 @pytest.fixture
@@ -240,7 +240,7 @@ def api(app: Flask, tokens: dict[str, str]) -> Callable[..., Any]:
 def shared_app(sqlite_runtime: Runtime) -> Flask:
     """An app with USERS on the module's SQLite runtime (see sqlite_runtime)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("tracker.accounts.generate_password_hash", _quick_hash)
+        patch.setattr("tracker.people.accounts.generate_password_hash", _quick_hash)
         add_users(sqlite_runtime)
     return make_app(sqlite_runtime)
 

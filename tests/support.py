@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tracker.accounts import Account, Role
+from tracker.people.accounts import Account, Role
 from tracker.runtime import Runtime
 from web import create_app
 

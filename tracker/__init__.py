@@ -1,0 +1,1 @@
+"""The command side: application, storage, people, admin, e-mail, scheduler, CLI."""

@@ -20,8 +20,8 @@ from events.causes import CauseList
 from events.deviation import Deviation, DeviationStatus
 from events.taxonomy import Operation, Taxonomy
 from projections import queries
-from projections.coverage import months_with_data
-from tracker.organisation import Organisation
+from projections.queries.coverage import months_with_data
+from tracker.admin.organisation import Organisation
 
 # Swedish style: small numbers in words after the first figure of a sentence.
 NUMBER_WORDS = ("inga", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio",

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 from events.child_report import PreliminaryDecision
 from events.errors import DomainError
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
-from tracker.accounts import Role
 from tracker.application import TrackerApplication
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # Fixed, printed passwords: demo installations are for trying the tracker, never real data.
-# The passwords follow the policy (tracker.accounts.check_password): none has the username.
+# The passwords follow the policy (tracker.people.accounts.check_password): none has the username.
 DEMO_USERS: tuple[tuple[str, Role, frozenset[str], str], ...] = (
     ("medarbetare", Role.RAPPORTOR, frozenset({"utredning"}), "demo-rapportera"),
     ("enhetschef", Role.ENHETSCHEF, frozenset({"utredning", "hvb-notgarden"}), "demo-chef-enhet"),

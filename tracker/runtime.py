@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from tracker import tables
-from tracker.accounts import Accounts
+from tracker.admin.organisation import Organisation
 from tracker.application import TrackerApplication
 from tracker.config import Settings
-from tracker.database import exclusive, make_engine
-from tracker.generations import Generations
-from tracker.organisation import Organisation
+from tracker.people.accounts import Accounts
+from tracker.storage import tables
+from tracker.storage.database import exclusive, make_engine
+from tracker.storage.generations import Generations
 
 
 @dataclass(eq=False)  # compared and hashed by identity: the read side keys a cache on it

@@ -9,7 +9,7 @@ deviation id, so a second scan, a second process or a restart can never file twi
 
 `SchedulerService` runs JOBS - the deadline scan, the reminder scan, the outbox's delivery
 and the daily digest - on an APScheduler BackgroundScheduler, in whichever process holds the
-leader lock (tracker/leader.py). Every process runs the same list, so whichever leads does
+leader lock (tracker/storage/leader.py). Every process runs the same list, so whichever leads does
 all of it. What follows the event log instead (the views, the notifier) is the runner's
 (projections/runner.py), in every worker process, each event once.
 """
@@ -38,11 +38,11 @@ from projections.queries import deadline_board, overdue_candidates
 from projections.runner import catch_up
 from tracker.application import ConflictError, NotFound
 from tracker.config import Settings
-from tracker.digest import send_digests
-from tracker.leader import LeaderLock, leader_lock
-from tracker.notifier import Notifier
-from tracker.outbox import DeliveryJob, OutboxDelivery
+from tracker.notifications.digest import send_digests
+from tracker.notifications.follower import Notifier
+from tracker.notifications.outbox import DeliveryJob, OutboxDelivery
 from tracker.runtime import Runtime
+from tracker.storage.leader import LeaderLock, leader_lock
 
 log = logging.getLogger(__name__)
 

@@ -1,20 +1,20 @@
 """The web front: Flask app factory, server-rendered Swedish pages and the JSON API v1.
 
 Controllers stay thin: parse (marshmallow, web.forms.parse_form / web.api.endpoint) ->
-authorise (web.policy, web.auth.roles_required) -> call TrackerApplication or projections
+authorise (web.policy, web.sign_in.users.roles_required) -> call TrackerApplication or projections
 -> render. No domain rules here; refused commands come back as DomainError and are shown.
 
 Adding an area (the pattern to follow):
 
 * Pages: a module in web/pages/ with a module-level `bp = Blueprint("name", __name__)` is
   registered automatically. Guard views with `@roles_required({Role.X, ...})`, read the
-  user with `web.auth.current_account()`, the runtime with `web.runtime.runtime()` /
+  user with `web.sign_in.users.current_account()`, the runtime with `web.runtime.runtime()` /
   `application()`, and call `web.runtime.fresh_views()` before reading projections.
   Add a menu entry with `web.navigation.register("Etikett", "name.view", roles, order)`.
   Templates extend "base.html" and use the macros in templates/macros/forms.html
   (`error_summary(form, labels)`, `input`, `textarea`, `select`, `hidden_version`), so
   every form gets the GOV.UK-style error summary, inline errors and kept input. A case's
-  actions: `Action.form_schema()` (web.actions) names the inputs as the page's form does
+  actions: `Action.form_schema()` (web.cases.actions) names the inputs as the page's form does
   and maps the domain's field names back. Parse other POSTs with
   `form = parse_form(Schema())`, call the command in `try: ... except (DomainError,
   ConflictError) as e: form.fail(e)`, and re-render with status 422 when `not form.ok`.
@@ -37,12 +37,11 @@ from urllib.parse import urlsplit
 from flask import Flask, Request, has_request_context, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
-from flask_wtf.csrf import CSRFProtect
 
 from tracker.config import Settings
 from tracker.runtime import Runtime
+from web.forms import csrf
 
-csrf = CSRFProtect()
 log = logging.getLogger(__name__)
 
 CSP = (
@@ -112,8 +111,9 @@ def create_app(runtime: Runtime) -> Flask:
     """The Flask app on the process's one Runtime (built by the composition root,
     tracker/cli/): its engine, accounts, organisation data and application."""
     from web import api as api_package
-    from web import auth, display, i18n, navigation, pages
+    from web import display, i18n, navigation, pages
     from web.errors import register_error_handlers
+    from web.sign_in import local, users
 
     settings = runtime.settings
     app = TrackerFlask(__name__, instance_path=str(settings.instance_path))
@@ -155,14 +155,14 @@ def create_app(runtime: Runtime) -> Flask:
     i18n.init_babel(app)
     display.init_app(app)
     csrf.init_app(app)
-    auth.login_manager.init_app(app)
+    users.login_manager.init_app(app)
     # One read of the caches' generations per request; every lookup of units, taxonomy
-    # and API tokens in the request trusts it (tracker/generations.py).
+    # and API tokens in the request trusts it (tracker/storage/generations.py).
     app.before_request(runtime.generations.pin)
     app.teardown_request(lambda _error: runtime.generations.unpin())
-    app.before_request(auth.enforce_password_change)
+    app.before_request(local.enforce_password_change)
 
-    app.register_blueprint(auth.bp)
+    app.register_blueprint(local.bp)
     for module in pkgutil.iter_modules(pages.__path__):
         page_module = importlib.import_module(f"{pages.__name__}.{module.name}")
         blueprint = getattr(page_module, "bp", None)

@@ -1,4 +1,4 @@
-"""Recording reads in the access log (läslogg, tracker.access_log) from the web front.
+"""Recording reads in the access log (läslogg, tracker.people.access_log) from the web front.
 
 `record(kind, what, ...)` logs one read by the person (page) or token (API) behind the
 current request. Routes need not call it: `after_request` below records every answer that
@@ -29,8 +29,8 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
 
-from tracker import access_log
-from tracker.accounts import Account, Role
+from tracker.people import access_log
+from tracker.people.accounts import Account, Role
 from web.runtime import runtime
 
 log = logging.getLogger(__name__)

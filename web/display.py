@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g
+from flask_babel import lazy_gettext
 
 from events.clocks import days_text
 from events.taxonomy import Operation, Taxonomy
@@ -181,3 +182,11 @@ def init_app(app: Flask) -> None:
             # Every page whose form was refused says so first in its title ("Fel: …").
             "page_has_errors": any(form.errors for form in g.get("forms", [])),
         }
+
+
+BANDS: dict[str, Any] = {
+    "overdue": lazy_gettext("Försenad"),
+    "due_today": lazy_gettext("Sista dag i dag"),
+    "soon": lazy_gettext("3 dagar eller mindre"),
+    "later": lazy_gettext("Senare"),
+}

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import g, request
 from flask_babel import gettext
+from flask_wtf.csrf import CSRFProtect
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
@@ -103,3 +104,6 @@ def parse_form(schema: Schema, formdata: MultiDict[str, str] | None = None) -> F
         if key in incomplete:
             form.errors[key] = [gettext(INCOMPLETE_DATE)]
     return form
+
+
+csrf = CSRFProtect()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tracker.accounts import Role
+from tracker.people.accounts import Role
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol
 
-from tracker.access import SEES_ALL_DEVIATIONS, in_scope, opens_deviation
-from tracker.accounts import Account, Role
+from tracker.people.access import CHILD_REPORT_ROLES as CHILD_REPORT_ROLES
+from tracker.people.access import LEX_SARAH_ROLES as LEX_SARAH_ROLES
+from tracker.people.access import SEES_ALL_DEVIATIONS, in_scope, opens_deviation
+from tracker.people.access import child_report_scope as child_report_scope
+from tracker.people.access import opens_child_report as opens_child_report
+from tracker.people.access import reaches_unit as reaches_unit
+from tracker.people.accounts import Account, Role
 
 EVERY_ROLE: frozenset[Role] = frozenset(Role)
 # Reviewers handle deviations (the inbox); the Lex Sarah role reads them for its investigations.
@@ -28,7 +33,7 @@ WRITES_COMMITTEE_REPORT: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE
 # The annual section of the kvalitetsberättelse: counts and charts, no case content.
 READS_ANNUAL_SECTION: frozenset[Role] = READS_COMMITTEE_REPORT | {Role.ADMIN}
 
-# Deviation actions (web.deviations.ACTIONS) -> roles allowed to ask for them (an
+# Deviation actions (web.cases.deviations.ACTIONS) -> roles allowed to ask for them (an
 # enhetschef only in their units).
 DEVIATION_ACTIONS: dict[str, frozenset[Role]] = {
     "reclassify": frozenset({Role.VERKSAMHETSUTVECKLARE}),
@@ -76,3 +81,7 @@ def can_act(account: Account, action: str, deviation: HasUnit) -> bool:
 
 def allowed_actions(account: Account, deviation: HasUnit) -> set[str]:
     return {action for action in DEVIATION_ACTIONS if can_act(account, action, deviation)}
+
+
+# Rollups are counts across every unit: for the roles that see every deviation.
+REPORT_ROLES: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.LEX_SARAH_ANSVARIG})

@@ -12,7 +12,7 @@ from projections.queries.child_reports import (
     upcoming_deadlines,
 )
 from projections.queries.deviations import Page, list_deviations
-from projections.queries.imports import import_summary, imports
+from projections.queries.history_imports import import_summary, imports
 from projections.queries.lex_sarah import escalations, lex_sarah_board
 from projections.queries.reports import (
     OPERATIONS,

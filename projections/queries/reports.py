@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from events.clocks import add_months
 from events.taxonomy import Operation, Taxonomy
 from projections import tables as t
-from projections.coverage import active_imports
 from projections.queries._rows import sub_out
+from projections.queries.coverage import active_imports
 from projections.sources import TaxonomySource
 
 OPERATIONS = [operation.value for operation in Operation]

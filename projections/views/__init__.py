@@ -7,7 +7,7 @@ from __future__ import annotations
 from projections.views.base import View
 from projections.views.child_reports import Deadlines, watch_columns
 from projections.views.deviations import DeviationList
-from projections.views.imports import HistoryImports
+from projections.views.history_imports import HistoryImports
 from projections.views.lex_sarah import Escalations, LexSarahClocks
 from projections.views.reports import AnnualTable, MonthlyCounts, Recurrence
 from projections.views.todo import ToDo

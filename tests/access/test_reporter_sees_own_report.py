@@ -16,7 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 from support import file_deviation
 
-from tracker.accounts import Account
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 DESCRIPTION = "Ett brev skickades till fel adress."

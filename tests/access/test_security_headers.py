@@ -11,7 +11,7 @@ from flask import Flask, make_response
 from flask.testing import FlaskClient
 from support import PASSWORD, make_app
 
-from tracker.accounts import Account
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime, open_runtime
 
 

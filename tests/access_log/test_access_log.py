@@ -19,9 +19,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import PASSWORD
 
-from tracker import access_log
-from tracker.accounts import Account
 from tracker.cli import main
+from tracker.people import access_log
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 from web.access_log import CASE_PREFIXES
 
@@ -447,7 +447,7 @@ def test_no_route_changes_the_log(
             source = path.read_text()
             for statement in re.findall(r"access_log\.(update|delete)\(", source):
                 assert path.name == "access_log.py" and statement == "delete", path
-    assert (ROOT / "tracker" / "access_log.py").read_text().count("access_log.delete(") == 1
+    assert (ROOT / "tracker/people/access_log.py").read_text().count("access_log.delete(") == 1
     assert entries(runtime)[: len(before)] == before
 
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import PASSWORD, file_deviation, make_app, stored_events
 
-from tracker.accounts import Account, Role
+from tracker.people.accounts import Account, Role
 from tracker.runtime import Runtime
 
 
@@ -62,7 +62,7 @@ def test_one_time_password_must_be_changed_first(client: FlaskClient, runtime: R
 def test_passwords_are_stored_hashed(runtime: Runtime, users: dict[str, Account]) -> None:
     import sqlalchemy as sa
 
-    from tracker.tables import users as users_table
+    from tracker.storage.tables import users as users_table
 
     with runtime.engine.connect() as connection:
         hashes = connection.execute(sa.select(users_table.c.password_hash)).scalars().all()

@@ -13,11 +13,11 @@ import time_machine
 from flask import Flask
 from support import PASSWORD
 
-from tracker import admin_log
-from tracker.accounts import ACCOUNT_THROTTLE, ADDRESS_THROTTLE, Account
+from tracker.admin import change_log
+from tracker.people.accounts import ACCOUNT_THROTTLE, ADDRESS_THROTTLE, Account
 from tracker.runtime import Runtime
-from tracker.tables import login_throttle
-from web.auth import MAX_LOGIN_FAILURES
+from tracker.storage.tables import login_throttle
+from web.sign_in.local import MAX_LOGIN_FAILURES
 
 ATTACKER = {"REMOTE_ADDR": "10.1.1.1"}
 ELSEWHERE = {"REMOTE_ADDR": "10.2.2.2"}
@@ -29,8 +29,8 @@ def post_login(app: Flask, username: str, password: str, where: dict[str, str]) 
     ).status_code
 
 
-def throttles(runtime: Runtime) -> list[admin_log.Change]:
-    return [c for c in admin_log.changes(runtime.engine)[0] if c.action == "login.throttled"]
+def throttles(runtime: Runtime) -> list[change_log.Change]:
+    return [c for c in change_log.changes(runtime.engine)[0] if c.action == "login.throttled"]
 
 
 def test_failures_for_other_names_lock_nobody_out(

@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from support import PASSWORD, TrackerRunner
 
-from tracker.accounts import Account, check_password, common_passwords
+from tracker.people.accounts import Account, check_password, common_passwords
 from tracker.runtime import Runtime
 
 REFUSED = {

@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import ROLES, TrackerRunner
 
-from tracker import admin_log
-from tracker.accounts import Account
+from tracker.admin import change_log
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
-from tracker.tables import api_tokens
+from tracker.storage.tables import api_tokens
 
 
 def make_token(client: FlaskClient, name: str) -> str:
@@ -62,7 +62,7 @@ def test_a_token_is_shown_once_stored_hashed_and_works_until_revoked(
     assert chef.post(f"/installningar/nycklar/{mine.id}/aterkalla").status_code == 302
     assert api.get("/api/v1/units", headers=headers).status_code == 401
     assert "Återkallad" in chef.get("/installningar").get_data(as_text=True)
-    actions = [(c.action, c.actor, c.subject) for c in admin_log.changes(runtime.engine)[0]]
+    actions = [(c.action, c.actor, c.subject) for c in change_log.changes(runtime.engine)[0]]
     assert actions == [("token.revoked", "chef", "chef"), ("token.created", "chef", "chef")]
 
 
@@ -123,6 +123,6 @@ def test_a_token_made_on_the_command_line_is_in_the_change_list(
 
     made = runner.invoke(["token", "create", "chef", "--name", "integration"])
     assert made.exit_code == 0 and made.output.startswith("trk_")
-    (change,) = admin_log.changes(runtime.engine, subject="chef")[0]
+    (change,) = change_log.changes(runtime.engine, subject="chef")[0]
     assert (change.action, change.actor, change.source) == (
         "token.created", getpass.getuser(), "cli")

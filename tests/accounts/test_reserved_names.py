@@ -14,10 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import TrackerRunner, file_deviation, log_in
 
-from tracker.accounts import RESERVED_USERNAMES, Account, Role
 from tracker.application import SCHEDULER_ACTOR
+from tracker.people.accounts import RESERVED_USERNAMES, Account, Role
 from tracker.runtime import Runtime
-from tracker.tables import users as users_table
+from tracker.storage.tables import users as users_table
 
 
 def test_the_system_actors_are_reserved() -> None:

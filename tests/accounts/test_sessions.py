@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import PASSWORD, log_in, make_app
 
-from tracker import admin_log
-from tracker.accounts import Account, Role
-from tracker.administration import Administration
+from tracker.admin import change_log
+from tracker.admin.changes import Administration
+from tracker.people.accounts import Account, Role
 from tracker.runtime import Runtime
 
 COOKIE = "tracker_session"
@@ -100,7 +100,7 @@ def test_the_admins_password_reset_ends_sessions_and_revokes_tokens(
         as_text=True)
     assert refused(client)
     assert api.get("/api/v1/deviations", headers=headers).status_code == 401
-    actions = [(c.action, c.actor) for c in admin_log.changes(
+    actions = [(c.action, c.actor) for c in change_log.changes(
         runtime.engine, subject="rapportor")[0]]
     assert actions[:2] == [("token.revoked", "admin"), ("user.password_reset", "admin")]
 

@@ -16,9 +16,9 @@ from accounts.oidc_provider.harness import Provider, query, running_provider, si
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tracker import admin_log
-from tracker.accounts import Role
+from tracker.admin import change_log
 from tracker.config import Settings
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime, open_runtime
 from web import create_app
 
@@ -117,7 +117,7 @@ def test_first_sign_in_makes_a_reporter_without_units_who_can_file(
         "description": "Ingen vikarie fanns på plats.",
     })
     assert filed.status_code == 302 and filed.location.endswith("/kvitto")
-    (change,) = admin_log.changes(runtime.engine)[0]
+    (change,) = change_log.changes(runtime.engine)[0]
     assert (change.action, change.subject, change.actor, change.source) == (
         "user.signed_in_first", "anna.andersson", "anna.andersson", "oidc")
     assert change.after == {"role": "rapportor", "units": [], "email":
@@ -128,7 +128,7 @@ def test_first_sign_in_makes_a_reporter_without_units_who_can_file(
     second, _ = sign_in(app.test_client())
     assert second.status_code == 302
     assert runtime.accounts.get("anna.andersson").role is Role.ENHETSCHEF
-    assert admin_log.changes(runtime.engine)[1] == 1
+    assert change_log.changes(runtime.engine)[1] == 1
 
 
 def test_the_username_comes_from_the_configured_claim(
@@ -178,7 +178,7 @@ def test_the_providers_groups_decide_the_role_when_configured(
     runtime.accounts.set_role("karin.karlsson", Role.RAPPORTOR)  # the provider wins
     sign_in(app.test_client(), "karin.karlsson")
     assert runtime.accounts.get("karin.karlsson").role is Role.VERKSAMHETSUTVECKLARE
-    latest = admin_log.changes(runtime.engine)[0][0]
+    latest = change_log.changes(runtime.engine)[0][0]
     assert (latest.action, latest.before, latest.after) == (
         "user.role_from_provider", {"role": "rapportor"}, {"role": "verksamhetsutvecklare"})
 
@@ -422,7 +422,7 @@ def test_a_provider_user_does_not_take_over_a_local_account_by_its_name(
     linked, _ = sign_in(client)
     assert linked.status_code == 302
     assert "anna.andersson" in client.get("/").get_data(as_text=True)
-    actions = [c.action for c in admin_log.changes(runtime.engine, subject="anna.andersson")[0]]
+    actions = [c.action for c in change_log.changes(runtime.engine, subject="anna.andersson")[0]]
     assert actions == ["user.provider_linked", "user.password_removed"]
     # Another provider subject that claims the same username is someone else.
     other = app.test_client()
@@ -435,7 +435,7 @@ def test_a_provider_user_does_not_take_over_a_local_account_by_its_name(
 def test_reserved_names_cannot_sign_in_first_time(
     make_app: Callable[..., tuple[Flask, Runtime]],
 ) -> None:
-    from web.oidc import SignInRefused, account_for
+    from web.sign_in.oidc import SignInRefused, account_for
 
     app, runtime = make_app()
     with app.test_request_context():

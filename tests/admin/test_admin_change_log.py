@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from events.taxonomy import Operation
-from tracker import admin_log
-from tracker.accounts import Account, Role
+from tracker.admin import change_log
 from tracker.cli import main
+from tracker.people.accounts import Account, Role
 from tracker.runtime import Runtime
 
 
@@ -83,11 +83,11 @@ def test_changing_role_units_and_email_records_before_and_after(
                  "e-post: ny.chef@kommun.example",
     }
     # Saving the same values again is no change and records nothing.
-    count = admin_log.changes(runtime.engine)[1]
+    count = change_log.changes(runtime.engine)[1]
     admin.post("/admin/anvandare/chef", data={
         "role": "verksamhetsutvecklare", "units": ["oppenvard"], "email": "ny.chef@kommun.example",
     })
-    assert admin_log.changes(runtime.engine)[1] == count
+    assert change_log.changes(runtime.engine)[1] == count
     # The user's page lists its own changes.
     assert "Användare ändrad" in admin.get("/admin/anvandare/chef").get_data(as_text=True)
 
@@ -145,7 +145,7 @@ def test_the_last_active_admin_cannot_be_removed(
         assert "admin är den enda aktiva administratören." in response.get_data(as_text=True)
     assert runtime.accounts.get("admin").role is Role.ADMIN
     assert runtime.accounts.get("admin").active
-    assert admin_log.changes(runtime.engine)[1] == 0
+    assert change_log.changes(runtime.engine)[1] == 0
 
 
 def test_tokens_made_by_their_owner_and_revoked_by_the_admin(
@@ -279,12 +279,12 @@ def test_a_subcategory_deactivated_is_no_longer_offered_and_history_keeps_it(
                  "annat"):
         assert admin.post(f"/admin/kategorier/{code}/aktiv", data={"active": "0"}
                           ).status_code == 302
-    count = admin_log.changes(runtime.engine)[1]
+    count = change_log.changes(runtime.engine)[1]
     last = admin.post("/admin/kategorier/x/aktiv", data={"active": "0"})
     assert last.status_code == 422
     assert ("x är den sista aktiva underkategorin i handlaggning; inaktivera "
             "kvalitetsområdet i stället.") in html.unescape(last.get_data(as_text=True))
-    assert admin_log.changes(runtime.engine)[1] == count
+    assert change_log.changes(runtime.engine)[1] == count
     assert runtime.organisation.taxonomy().categories["handlaggning"].offered == {"x": "X"}
 
 
@@ -334,7 +334,7 @@ def test_bad_input_is_listed_and_nothing_is_stored(
     after = (runtime.accounts.all(), runtime.organisation.units(include_inactive=True),
              runtime.organisation.taxonomy().version, runtime.accounts.tokens())
     assert after == before
-    assert admin_log.changes(runtime.engine)[1] == 0
+    assert change_log.changes(runtime.engine)[1] == 0
 
 
 def test_cli_changes_are_in_the_change_list(

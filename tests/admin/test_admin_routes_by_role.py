@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import ROLES
 
-from tracker import admin_log
-from tracker.accounts import Account
+from tracker.admin import change_log
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 PAGES = [
@@ -126,7 +126,7 @@ def test_no_other_role_can_make_an_admin_change(
     assert runtime.organisation.units(include_inactive=True) == before_units
     assert runtime.organisation.taxonomy().version == before_taxonomy
     assert runtime.accounts.tokens("chef")[0].active
-    assert admin_log.changes(runtime.engine)[1] == 0
+    assert change_log.changes(runtime.engine)[1] == 0
 
 
 def test_admin_pages_link_every_area_from_the_menu(
@@ -170,4 +170,4 @@ def test_every_admin_change_needs_the_forms_csrf_token(
         assert "säkerhetskod" in response.get_data(as_text=True), path
     assert (runtime.accounts.all(), runtime.organisation.units(include_inactive=True),
             runtime.organisation.taxonomy().version, runtime.accounts.tokens()) == before
-    assert admin_log.changes(runtime.engine)[1] == 0
+    assert change_log.changes(runtime.engine)[1] == 0

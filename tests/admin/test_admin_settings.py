@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import Flask
 from support import PASSWORD, make_app
 
-from tracker.accounts import Role
 from tracker.config import Settings
+from tracker.people.accounts import Role
 from tracker.runtime import open_runtime
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from support import Clients, TrackerRunner, summary_links
 
-from tracker import admin_log
-from tracker.accounts import Account
+from tracker.admin import change_log
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 CONTROL = "Texten innehåller ett styrtecken; bara radbrytningar och tabbar är tillåtna."
@@ -18,7 +18,7 @@ PERSONNUMMER = "Det här ser ut som ett personnummer; ett namn får inte innehå
 
 
 def _organisation(runtime: Runtime) -> tuple[Any, ...]:
-    changes, _ = admin_log.changes(runtime.engine, limit=1000)
+    changes, _ = change_log.changes(runtime.engine, limit=1000)
     return (runtime.organisation.units(include_inactive=True),
             runtime.organisation.taxonomy().version, len(changes))
 

@@ -14,9 +14,9 @@ from marshmallow import Schema, ValidationError
 from events.child_report import ChildReport
 from events.deviation import Deviation
 from events.lex_sarah import LexSarahCase
-from web import child_reports, deviations, lex_sarah
-from web.actions import Action
 from web.api import REGISTRY
+from web.cases import child_reports, deviations, lex_sarah
+from web.cases.actions import Action
 from web.pages import child_reports as child_report_pages
 from web.pages import deviations as deviation_pages
 from web.pages import lex_sarah as lex_sarah_pages

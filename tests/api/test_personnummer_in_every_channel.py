@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from personnummer_forms import written_personnummer
 from support import Clients, stored_events
 
-from tracker import admin_log
-from tracker.accounts import Account
+from tracker.admin import change_log
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 # A few examples per channel and store keep the whole file well under 20 s; the guard's own
@@ -37,7 +37,7 @@ def _csv(rows: list[list[str]]) -> bytes:
 
 
 def _organisation(runtime: Runtime) -> tuple[Any, ...]:
-    changes, _ = admin_log.changes(runtime.engine, limit=1000)
+    changes, _ = change_log.changes(runtime.engine, limit=1000)
     return (runtime.organisation.units(include_inactive=True),
             runtime.organisation.taxonomy().version, len(changes))
 

@@ -21,7 +21,7 @@ import pytest
 from served import Served
 from support import PASSWORD, file_deviation
 
-from tracker.accounts import Role
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 
 pytestmark = pytest.mark.slow

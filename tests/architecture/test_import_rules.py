@@ -74,3 +74,76 @@ def test_only_the_composition_root_opens_a_runtime() -> None:
         )
     )
     assert callers == []
+
+
+# Inside tracker/ and web/, the folders and loose modules by concern ("rooms") stand on each
+# other: a room imports only rooms on lower floors (README "Architecture").
+FLOORS = {
+    "tracker": [
+        {"", "config", "history_import"},  # "": tracker/__init__.py, a docstring
+        {"storage"},
+        {"people"},
+        {"admin"},
+        {"application", "committee_report_draft"},
+        {"runtime"},
+        {"notifications", "bench", "demo"},
+        {"scheduler"},
+        {"cli"},
+    ],
+    "web": [
+        {"i18n", "runtime", "policy", "navigation", "settings_view", "history_imports"},
+        {"access_log", "schemas"},
+        {"display", "forms"},
+        {"cases", "documents", "sign_in"},
+        {"pages"},
+        {"api"},
+        {"errors"},
+        {""},  # web/__init__.py: create_app
+    ],
+}
+
+
+def room_of(module: str) -> tuple[str, str] | None:
+    """("tracker", "people") for tracker.people.accounts; ("web", "") for web itself."""
+    parts = module.split(".")
+    if parts[0] not in FLOORS:
+        return None
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def loads(path: Path) -> list[tuple[int, str]]:
+    """The modules of ours an import loads: `from web import policy` loads web.policy, `from
+    web.api import endpoint` loads web.api."""
+    known = {module for module, _ in modules()}
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [
+                (node.lineno, f"{node.module}.{alias.name}"
+                 if f"{node.module}.{alias.name}" in known else node.module)
+                for alias in node.names
+            ]
+    return [(line, name) for line, name in found if name in known]
+
+
+@pytest.mark.parametrize("top", sorted(FLOORS))
+def test_every_room_has_a_floor(top: str) -> None:
+    rooms = {room_of(module) for module, _ in modules()} - {None}
+    placed = {(top, room) for floor in FLOORS[top] for room in floor}
+    assert {room for room in rooms if room is not None and room[0] == top} == placed
+
+
+@pytest.mark.parametrize("top", sorted(FLOORS))
+def test_each_room_imports_only_rooms_below_it(top: str) -> None:
+    floor = {room: number for number, rooms in enumerate(FLOORS[top]) for room in rooms}
+    upward = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for module, path in modules()
+        if (here := room_of(module)) is not None and here[0] == top
+        for line, name in loads(path)
+        if (there := room_of(name)) is not None and there[0] == top and there != here
+        and there[1] in floor and floor[there[1]] >= floor[here[1]]
+    ]
+    assert upward == []

@@ -16,8 +16,8 @@ import pytest
 from browser_support import LiveServer, assert_accessible, log_in
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tracker import access_log
-from tracker.administration import Administration
+from tracker.admin.changes import Administration
+from tracker.people import access_log
 from tracker.runtime import Runtime
 
 pytestmark = pytest.mark.browser

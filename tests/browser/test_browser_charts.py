@@ -24,7 +24,7 @@ from browser_support import LiveServer, assert_accessible, log_in
 from PIL import Image
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
-from web.charts import PALETTE
+from web.documents.charts import PALETTE
 
 pytestmark = pytest.mark.browser
 

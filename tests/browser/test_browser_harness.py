@@ -7,7 +7,7 @@ import pytest
 from browser_support import assert_accessible, axe_violations
 from playwright.sync_api import Page
 
-from web.charts import bar_chart
+from web.documents.charts import bar_chart
 
 pytestmark = pytest.mark.browser
 

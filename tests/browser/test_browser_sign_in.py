@@ -18,7 +18,7 @@ from accounts.oidc_provider.harness import Provider, running_provider
 from browser_support import LiveServer, assert_accessible
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tracker.accounts import Role
+from tracker.people.accounts import Role
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("TRACKER_TEST_SCREENSHOTS")

@@ -9,10 +9,10 @@ from browser_support import LiveServer, assert_accessible
 from playwright.sync_api import Browser
 
 from tracker.demo import DEMO_USERS, seed_demo
-from tracker.notifications import Kind, Mail
-from tracker.notifier import Notifier
+from tracker.notifications.follower import Notifier
+from tracker.notifications.messages import Kind, Mail
 from tracker.runtime import Runtime
-from tracker.tables import notification_outbox
+from tracker.storage.tables import notification_outbox
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,7 @@ from support import (
     summary_links,
 )
 
-from tracker.accounts import Account
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 from web.forms import CONFLICT_MESSAGE
 

@@ -17,10 +17,10 @@ import pytest
 from support import TrackerRunner, file_deviation, make_app
 
 from events.deviation import DeviationStatus
-from tracker.accounts import Role
 from tracker.cli.serve import FIRST_ADMIN, embedded_workers, ensure_first_admin
 from tracker.config import Settings
 from tracker.demo import DEMO_USERS, seed_demo
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime, open_runtime
 
 

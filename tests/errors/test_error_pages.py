@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tracker.accounts import Role
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 from web import create_app
 

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from support import PASSWORD, Clients, log_in, stored_events, summary_links
 
-from tracker.accounts import Account
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 # Future but within the bounds every date field keeps (1990 to the end of next year).

@@ -18,7 +18,7 @@ from import_sheets import (
 )
 
 from projections import queries
-from projections.coverage import months_with_data
+from projections.queries.coverage import months_with_data
 from projections.runner import catch_up
 from tracker.runtime import Runtime
 

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from import_sheets import ROWS_HEADER, csv_bytes, upload, xlsx_bytes
 from support import PASSWORD, make_app, stored_events
 
-from tracker.accounts import Account
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 GOOD_ROW = ["2016-03-04", "2016-03-01", "utredning", "handlaggning", "sekretess",

@@ -1,6 +1,6 @@
 """No workbook the tracker writes holds a formula, even where an admin named a unit or a
 category '=HYPERLINK(...)': the import templates write names as text (openpyxl's append
-would make them formulas), as every other Excel download does (web/xlsx_export.py)."""
+would make them formulas), as every other Excel download does (web/documents/xlsx_export.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from events.taxonomy import Operation
-from tracker.administration import Administration
+from tracker.admin.changes import Administration
 from tracker.runtime import Runtime
 
 NAMES = ['=HYPERLINK("http://evil.example/u","u")', "+1+2", "-2+3", "@SUM(A1:A2)",

@@ -21,7 +21,7 @@ from eventsourcing.persistence import StoredEvent
 from events.errors import DeadlinePassed
 from projections import queries
 from projections.runner import catch_up
-from tracker.accounts import Role
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 from web import create_app
 

@@ -11,9 +11,9 @@ import pytest
 from notification_support import BASE_URL, SmtpServer
 from support import add_users
 
-from tracker.accounts import Account
 from tracker.config import Settings
-from tracker.notifier import Notifier
+from tracker.notifications.follower import Notifier
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime, open_runtime
 
 

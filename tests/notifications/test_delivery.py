@@ -19,11 +19,11 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from notification_support import SmtpServer, free_port
 from support import address
 
-from tracker.accounts import Account
 from tracker.config import Settings
-from tracker.digest import send_digests
-from tracker.notifier import Notifier, running_notifier
-from tracker.outbox import FAILED, PENDING, SENDING, SENT, recent_mail
+from tracker.notifications.digest import send_digests
+from tracker.notifications.follower import Notifier, running_notifier
+from tracker.notifications.outbox import FAILED, PENDING, SENDING, SENT, recent_mail
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime, open_runtime
 
 
@@ -274,7 +274,7 @@ def test_without_a_mail_server_the_mails_are_logged_and_shown_as_such(
     notifier.ensure_position()
     file_deviations(runtime, 1)
     notifier.produce_all()
-    with caplog.at_level("INFO", logger="tracker.outbox"):
+    with caplog.at_level("INFO", logger="tracker.notifications.outbox"):
         assert notifier.deliver().logged == 2
     assert "Ny avvikelse" in caplog.text
     assert {row["status"] for row in recent_mail(runtime.engine)} == {"logged"}

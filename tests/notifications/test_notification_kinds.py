@@ -16,9 +16,9 @@ from notification_support import BASE_URL, SmtpServer
 from support import address, log_in, make_app
 
 from events.lex_sarah import FindingKind, FindingNature, Grade
-from tracker.accounts import Account
-from tracker.notifier import Notifier
-from tracker.outbox import recent_mail
+from tracker.notifications.follower import Notifier
+from tracker.notifications.outbox import recent_mail
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 SECRET_DESCRIPTION = "Knivar låg framme på köksbänken i HVB-hemmets kök"
@@ -404,7 +404,7 @@ def test_each_kind_goes_once_to_the_right_people_and_no_mail_carries_free_text(
     assert who_got_what(mail_runtime, smtp) == sorted(EVERY_KIND)
     assert all(len(rcpts) == 1 for rcpts, _ in smtp.inbox.messages)
     # The daily digest over the same server: the child report's skyddsbedömning is due.
-    from tracker.digest import send_digests
+    from tracker.notifications.digest import send_digests
 
     digests = send_digests(mail_runtime, today=mail_runtime.app.today())
     assert [d.delivered for d in digests] == ["smtp"]
@@ -472,7 +472,7 @@ def test_a_person_who_turned_a_kind_off_gets_none_of_it_and_the_rest_as_before(
     mail_runtime: Runtime, notifier: Notifier, smtp: SmtpServer, people: dict[str, Account],
     person: str, kind: str,
 ) -> None:
-    from tracker.notifications import Kind, set_optouts
+    from tracker.notifications.messages import Kind, set_optouts
 
     set_optouts(mail_runtime.engine, people[person].id, {Kind(kind)})
     every_kind(mail_runtime, notifier, scan_on_day=12)

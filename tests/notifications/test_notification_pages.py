@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from notification_support import SmtpServer
 from support import PASSWORD, address, make_app
 
-from tracker.accounts import Account
-from tracker.notifications import Kind, optouts
-from tracker.notifier import Notifier
+from tracker.notifications.follower import Notifier
+from tracker.notifications.messages import Kind, optouts
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 
@@ -103,7 +103,7 @@ def test_the_admin_sees_what_was_sent_and_what_failed_and_can_resend(
 def test_the_daily_digest_can_be_turned_off_by_those_who_get_it(
     mail_app: Flask, mail_runtime: Runtime, people: dict[str, Account], smtp: SmtpServer
 ) -> None:
-    from tracker.digest import send_digests
+    from tracker.notifications.digest import send_digests
 
     digest = "Daglig bevakning av tidsfristerna i mina enheter"
     assert digest not in login(mail_app, "utvecklare").get("/installningar")\

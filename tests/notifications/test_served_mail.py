@@ -15,7 +15,7 @@ from notification_support import BASE_URL, SmtpServer
 from served import Served
 from support import TrackerRunner
 
-from tracker.notifier import Notifier
+from tracker.notifications.follower import Notifier
 from tracker.runtime import Runtime
 
 pytestmark = pytest.mark.slow

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from notification_support import SmtpServer
 
-from tracker.accounts import Account
-from tracker.notifier import Notifier
-from tracker.outbox import SENDING, recent_mail
+from tracker.notifications.follower import Notifier
+from tracker.notifications.outbox import SENDING, recent_mail
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 pytestmark = pytest.mark.slow

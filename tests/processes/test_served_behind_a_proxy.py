@@ -11,8 +11,8 @@ from uuid import UUID
 import pytest
 from served import Served
 
-from tracker import access_log
-from tracker.accounts import Account
+from tracker.people import access_log
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 pytestmark = pytest.mark.slow

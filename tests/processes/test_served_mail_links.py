@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 from served import Served
 
-from tracker.accounts import Account
-from tracker.notifier import Notifier
+from tracker.notifications.follower import Notifier
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
-from tracker.tables import notification_outbox
+from tracker.storage.tables import notification_outbox
 
 pytestmark = pytest.mark.slow
 

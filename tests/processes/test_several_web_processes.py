@@ -21,8 +21,8 @@ import pytest
 from events.clocks import Clock
 from projections import queries
 from projections.runner import BatchRunner
-from tracker.accounts import Role
 from tracker.application import breach_deviation_id
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 
 CLIENTS = 4

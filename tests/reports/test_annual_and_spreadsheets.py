@@ -233,7 +233,7 @@ def test_every_csv_download_has_an_excel_file_beside_it_with_the_same_table(
 
 
 def test_text_that_looks_like_a_formula_stays_text() -> None:
-    from web.xlsx_export import Sheet, render_xlsx
+    from web.documents.xlsx_export import Sheet, render_xlsx
 
     body = render_xlsx([Sheet("Prov", ["Text", "Antal"], [["=1+1", 2], ["@SUM(A1)", 3]])])
     sheet = _workbook(body).active

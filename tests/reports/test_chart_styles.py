@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from web.charts import bar_chart, presentation_attributes, year_over_year_chart
+from web.documents.charts import bar_chart, presentation_attributes, year_over_year_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 

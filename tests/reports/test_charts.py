@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from markupsafe import Markup
 
-from web.charts import MONTHS_SV, bar_chart, monthly_bars_chart, year_over_year_chart
+from web.documents.charts import MONTHS_SV, bar_chart, monthly_bars_chart, year_over_year_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 

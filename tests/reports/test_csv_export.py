@@ -11,7 +11,7 @@ from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 
-from web.csv_export import (
+from web.documents.csv_export import (
     FORMULA_PREFIXES,
     ascii_filename,
     csv_response,

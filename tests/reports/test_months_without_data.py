@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from projections.coverage import DataMonths, months_with_data
+from projections.queries.coverage import DataMonths, months_with_data
 from tracker.runtime import Runtime
 
 MISSING = "uppgift saknas"

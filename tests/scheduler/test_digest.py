@@ -22,8 +22,8 @@ import time_machine
 from aiosmtpd.controller import Controller
 
 from events.clocks import STOCKHOLM
-from tracker.accounts import Role
-from tracker.digest import send_digests
+from tracker.notifications.digest import send_digests
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 
 TODAY = date(2026, 3, 20)
@@ -143,7 +143,7 @@ def test_the_warning_window_is_a_setting(
 def test_without_an_smtp_host_the_digest_is_logged(
     runtime: Runtime, deadlines: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="tracker.digest"):
+    with caplog.at_level(logging.INFO, logger="tracker.notifications.digest"):
         digests = send_digests(runtime, today=TODAY)
     assert {d.delivered for d in digests} == {"log"}
     text = caplog.text
@@ -159,7 +159,7 @@ def test_a_unit_without_recipients_is_logged_not_mailed(
 ) -> None:
     inbox, port = smtp_server
     configured = _with(runtime, smtp_host="127.0.0.1", smtp_port=port)
-    with caplog.at_level(logging.INFO, logger="tracker.digest"):
+    with caplog.at_level(logging.INFO, logger="tracker.notifications.digest"):
         digests = send_digests(configured, today=TODAY)
     assert {(d.unit, d.delivered) for d in digests} == {
         ("hvb-notgarden", "smtp"), ("utredning", "log"),

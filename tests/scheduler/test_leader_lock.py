@@ -11,12 +11,12 @@ import time
 import pytest
 
 from tracker.config import Settings
-from tracker.leader import leader_lock
+from tracker.storage.leader import leader_lock
 
 HOLD_AND_WAIT = """
 import os, sys, time
 from tracker.config import Settings
-from tracker.leader import leader_lock
+from tracker.storage.leader import leader_lock
 lock = leader_lock(Settings.from_env())
 print("leader" if lock.try_acquire() else "follower", flush=True)
 time.sleep(600)

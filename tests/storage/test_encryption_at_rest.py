@@ -20,17 +20,18 @@ from events.history_import import ImportKind
 from events.lex_sarah import FindingNature, Grade, IvoInvestigation
 from projections.queries import todo as todo_view
 from projections.queries.child_reports import child_reports
-from projections.queries.imports import imports as imports_view
+from projections.queries.history_imports import imports as imports_view
 from projections.queries.lex_sarah import escalations, lex_sarah_board
 from projections.runner import catch_up
-from tracker import access_log, admin_log
-from tracker.accounts import Account
-from tracker.administration import Administration
+from tracker.admin import change_log
+from tracker.admin.changes import Administration
 from tracker.config import Settings
-from tracker.notifications import Kind, Mail
-from tracker.notifier import Notifier
+from tracker.notifications.follower import Notifier
+from tracker.notifications.messages import Kind, Mail
+from tracker.people import access_log
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
-from tracker.tables import notification_outbox
+from tracker.storage.tables import notification_outbox
 
 KEY = AESCipher.create_key(32)
 
@@ -139,7 +140,7 @@ def _read_back(runtime: Runtime) -> None:
     assert any(
         (e.parameters or {}).get(m["query_key"]) == m["query_value"] for e in entries
     )
-    changes, _ = admin_log.changes(engine, subject="oppenvard")
+    changes, _ = change_log.changes(engine, subject="oppenvard")
     assert {"name": f"Enhet {m['unit_name']}"} in [c.after for c in changes]
     with engine.connect() as connection:
         bodies = connection.execute(sa.select(notification_outbox.c.body)).scalars().all()

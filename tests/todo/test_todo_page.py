@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from events.lex_sarah import FindingKind, FindingNature, Grade, IvoInvestigation
-from tracker.accounts import Account
+from tracker.people.accounts import Account
 from tracker.runtime import Runtime
 
 Client = Callable[[str], FlaskClient]
@@ -218,14 +218,14 @@ def test_the_empty_state_says_so_in_plain_swedish_for_every_role(
 def test_the_admin_sees_mail_that_could_not_be_sent(
     runtime: Runtime, client_for: Client, users: dict[str, Account]
 ) -> None:
-    from tracker.notifications import Kind, Mail
-    from tracker.notifier import Notifier
+    from tracker.notifications.follower import Notifier
+    from tracker.notifications.messages import Kind, Mail
 
     notifier = Notifier(runtime)
     notifier.queue_once([Mail("test:1:chef", Kind.DEVIATION_FILED, "chef", "chef@x.example",
                                "[Avvikelser] Ny avvikelse", "Text.\n")])
     with runtime.engine.begin() as connection:
-        from tracker.tables import notification_outbox
+        from tracker.storage.tables import notification_outbox
 
         connection.execute(notification_outbox.update().values(status="failed"))
     admin = client_for("admin")

@@ -19,8 +19,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from events.clocks import DEFAULT_PROTECTION_CUTOFF, local_date
 from events.numbering import NumberSeries, SeriesKind
-from tracker import transcodings
-from tracker.organisation import Organisation
+from tracker.admin.organisation import Organisation
+from tracker.storage import transcodings
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")

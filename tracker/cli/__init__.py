@@ -8,7 +8,7 @@ imports web/. Each process builds one Runtime and hands it to what it runs.
   scheduler.py    scheduler (the deadline scheduler alone, or --once / --digest)
   projections.py  projections run|rebuild|status
   bench.py        bench
-  imports.py      import counts|rows|list|undo
+  history_imports.py  import counts|rows|list|undo
   access_log.py   access-log prune (the läslogg's retention)
 """
 
@@ -20,7 +20,7 @@ from tracker.cli import admin
 from tracker.cli.access_log import access_log_cli
 from tracker.cli.bench import bench_command
 from tracker.cli.demo import demo_command
-from tracker.cli.imports import import_cli
+from tracker.cli.history_imports import import_cli
 from tracker.cli.projections import projections_cli
 from tracker.cli.scheduler import scheduler_command
 from tracker.cli.serve import serve_command

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tracker import access_log
 from tracker.cli.common import open_from_env
+from tracker.people import access_log
 
 
 @click.group("access-log")

@@ -9,9 +9,9 @@ import click
 
 from events.errors import DomainError
 from events.taxonomy import Operation
-from tracker.accounts import Role
-from tracker.administration import Administration
+from tracker.admin.changes import Administration
 from tracker.cli.common import open_from_env, redacted
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 
 ROLE_NAMES = [role.value for role in Role]
@@ -239,7 +239,7 @@ def taxonomy_list() -> None:
 
 
 def _taxonomy_change(change: Callable[[Administration], int]) -> None:
-    """Run one change through tracker.administration and say which version it made."""
+    """Run one change through tracker.admin.changes and say which version it made."""
     rt = open_from_env()
     try:
         version = change(administration(rt))

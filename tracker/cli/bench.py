@@ -1,5 +1,5 @@
 """`tracker bench`: opens the measured stores (a fresh temporary one per database) and runs
-the measurements of tracker/bench.py on them."""
+the measurements of tracker/bench/measurements.py on them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from tracker.bench import (
+from tracker.bench.measurements import (
     DEFAULT,
     NATIONAL,
     QUICK,
@@ -46,7 +46,7 @@ SCALING_DEVIATIONS = 10_000
 def small_store(environ: dict[str, str], sizes: Sizes) -> dict[str, Any]:
     """Decode and rebuild in a fresh store of SCALING_DEVIATIONS deviations (and as many
     child reports), the rest as in `sizes`."""
-    from tracker.bench_data import generate
+    from tracker.bench.data import generate
 
     settings = Settings.from_env(environ)
     rt = open_from_env(settings)
@@ -113,7 +113,7 @@ def run_store(
 ) -> dict[str, Any]:
     from projections import queries
     from projections.runner import catch_up
-    from tracker.bench_data import generate
+    from tracker.bench.data import generate
     from tracker.scheduler import scan
 
     settings = Settings.from_env(environ)

@@ -11,7 +11,7 @@ import click
 
 from tracker.cli.common import open_from_env
 from tracker.config import Settings
-from tracker.digest import send_digests
+from tracker.notifications.digest import send_digests
 from tracker.scheduler import (
     DEFAULT_LEADER_RETRY_SECONDS,
     JOBS,

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tracker.accounts import Role
 from tracker.cli.common import open_from_env
 from tracker.cli.workers import Stop, start_workers, stop_workers
 from tracker.config import Settings
-from tracker.database import exclusive
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime
+from tracker.storage.database import exclusive
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -70,7 +70,7 @@ def _stop_on_sigterm() -> None:
 def _check_web_settings(settings: Settings) -> None:
     """A misconfigured sign-in (an http:// issuer off loopback, an unknown role in the
     role map) stops `serve` with one line naming the variable, before anything starts."""
-    from web.oidc import check_settings
+    from web.sign_in.oidc import check_settings
 
     try:
         check_settings(settings)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from projections.runner import EmbeddedFollowers, EmbeddedProjections
 from projections.views import VIEWS
 from tracker.config import Settings
-from tracker.notifier import Notifier
+from tracker.notifications.follower import Notifier
 from tracker.runtime import Runtime
 from tracker.scheduler import (
     DEFAULT_LEADER_RETRY_SECONDS,

@@ -14,11 +14,11 @@ from events.base import SHORT_TEXT
 from events.child_report import ChildReport, PreliminaryDecision
 from events.clocks import Clock, ClockStatus
 from projections import queries
-from tracker.accounts import Account
-from web.actions import Action
+from tracker.people.accounts import Account
 from web.api import ApiError, api, current_api_account, endpoint
-from web.casework import CHILD_REPORT_ROLES, child_report_dict, child_report_scope, reaches_unit
-from web.child_reports import ACTIONS, InvestigationBody, RegisterBody
+from web.cases.actions import Action
+from web.cases.child_reports import ACTIONS, InvestigationBody, RegisterBody, child_report_dict
+from web.policy import CHILD_REPORT_ROLES, child_report_scope, reaches_unit
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema, HistoryEntryOut
 from web.schemas import code as code_field
@@ -207,7 +207,7 @@ def get_report(account: Account, report_id: UUID) -> dict[str, Any]:
     return _report(report_id)
 
 
-# API-only words for each route of web.child_reports.ACTIONS (the three investigation steps
+# API-only words for each route of web.cases.child_reports.ACTIONS (the three investigation steps
 # share one route, dispatched on `action`).
 SUMMARIES: dict[str, str] = {
     "protection-assessment": "Registrera skyddsbedömningen",

@@ -1,4 +1,4 @@
-"""JSON API v1: deviations. Input is validated by the schemas in web.deviations (422 with
+"""JSON API v1: deviations. Input is validated by the schemas in web.cases.deviations (422 with
 field errors, nothing stored); the domain's own refusals answer 422 on their field or 409."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from marshmallow import fields, post_load, validate
 
 from events.base import EARLIEST_DATE
 from events.deviation import Deviation, DeviationStatus, Source
-from tracker.access import own_reporter
-from tracker.accounts import Account
 from tracker.application import NotFound
+from tracker.people.access import own_reporter
+from tracker.people.accounts import Account
 from web import policy
-from web.actions import Action
 from web.api import ApiError, api, endpoint
-from web.deviations import ACTIONS, HANDLING_FIELDS, NewDeviation, deviation_dict
+from web.cases.actions import Action
+from web.cases.deviations import ACTIONS, HANDLING_FIELDS, NewDeviation, deviation_dict
 from web.runtime import application, fresh_views, runtime
 from web.schemas import Answer, BaseSchema, HistoryEntryOut, code, page_number
 
@@ -223,7 +223,7 @@ def _act(account: Account, action: Action, deviation_id: UUID, body: dict[str, A
     return action.run(application(), deviation_id, account.username, body)
 
 
-# API-only words for each action of web.deviations.ACTIONS: summary, status, description.
+# API-only words for each action of web.cases.deviations.ACTIONS: summary, status, description.
 SUMMARIES: dict[str, tuple[str, int, str]] = {
     "reclassify": ("Klassificera om", 200, "Also on closed deviations (the annual review)."),
     "analyse_cause": ("Registrera orsaksanalys", 200, ""),

@@ -11,11 +11,11 @@ from uuid import UUID
 from marshmallow import fields
 
 from events.lex_sarah import FindingKind, FindingNature, Grade
-from tracker.accounts import Account
-from web.actions import Action
+from tracker.people.accounts import Account
 from web.api import endpoint
-from web.casework import LEX_SARAH_ROLES, lex_sarah_dict
-from web.lex_sarah import ACTIONS
+from web.cases.actions import Action
+from web.cases.lex_sarah import ACTIONS, lex_sarah_dict
+from web.policy import LEX_SARAH_ROLES
 from web.runtime import application
 from web.schemas import Answer, HistoryEntryOut
 
@@ -108,7 +108,7 @@ def get_case(account: Account, case_id: UUID) -> dict[str, Any]:
     return _case(case_id)
 
 
-# API-only words for each action of web.lex_sarah.ACTIONS: summary, and 201 where it adds.
+# API-only words for each action of web.cases.lex_sarah.ACTIONS: summary, and 201 where it adds.
 SUMMARIES: dict[str, tuple[str, int]] = {
     "record_protective_action": (
         "Registrera åtgärd för att undanröja missförhållandet", 201),

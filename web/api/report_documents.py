@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from tracker.accounts import Account
+from tracker.people.accounts import Account
 from web.api import endpoint
 from web.documents import annual, committee
 from web.documents.responses import MIMETYPES, download

@@ -11,9 +11,9 @@ from marshmallow import Schema, fields, validate
 
 from projections import queries
 from projections.queries import casework
-from tracker.accounts import Account
+from tracker.people.accounts import Account
 from web.api import endpoint
-from web.casework import REPORT_ROLES
+from web.policy import REPORT_ROLES
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
 

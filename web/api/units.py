@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from tracker.accounts import Account
+from tracker.people.accounts import Account
 from web.api import endpoint
 from web.runtime import runtime
 

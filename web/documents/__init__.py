@@ -1,4 +1,4 @@
-"""Documents people hand on: the report to the committee and the annual section of the
-kvalitetsberättelse as PDF (WeasyPrint, from the same HTML the page shows), Word (python-docx)
-and Excel (XlsxWriter). Presentation only: the content comes from tracker/ and projections/.
+"""What people take away: charts, CSV and Excel downloads, the report tables, and the
+committee report and annual section as PDF (WeasyPrint, from the same HTML the page shows)
+and Word (python-docx). Presentation only: the content comes from tracker/ and projections/.
 """

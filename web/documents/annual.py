@@ -14,15 +14,15 @@ from flask import render_template
 from markupsafe import Markup
 
 from projections import queries
-from projections.coverage import MISSING, months_with_data
-from web.charts import MONTHS_SV, year_over_year_chart, year_over_year_png
+from projections.queries.coverage import MISSING, months_with_data
 from web.display import category_name
 from web.documents import docx_writer
+from web.documents.charts import MONTHS_SV, year_over_year_chart, year_over_year_png
 from web.documents.committee import SeriesTable
 from web.documents.pdf import render_pdf
-from web.report_tables import cause_sheet, cause_table
+from web.documents.report_tables import cause_sheet, cause_table
+from web.documents.xlsx_export import Sheet, render_xlsx
 from web.runtime import application, fresh_views, runtime
-from web.xlsx_export import Sheet, render_xlsx
 
 TOTAL_YEARS = 5  # Tabell 31: the year and the four before
 CHART_YEARS = 3

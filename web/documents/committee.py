@@ -16,7 +16,9 @@ from markupsafe import Markup
 from events.committee_report import CommitteeReport
 from events.legal import cite_on
 from tracker import committee_report_draft as drafting
-from web.charts import (
+from web.display import unit_name
+from web.documents import docx_writer
+from web.documents.charts import (
     MISSING,
     MONTHS_SV,
     bar_chart,
@@ -24,8 +26,6 @@ from web.charts import (
     monthly_bars_chart,
     monthly_bars_png,
 )
-from web.display import unit_name
-from web.documents import docx_writer
 from web.documents.pdf import render_pdf
 from web.runtime import application, fresh_views, runtime
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from web.csv_export import content_disposition
+from web.documents.csv_export import content_disposition
 
 MIMETYPES = {
     "pdf": "application/pdf",

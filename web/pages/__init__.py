@@ -1,0 +1,1 @@
+"""The HTML pages: one module per area, each a blueprint `bp` registered by create_app."""

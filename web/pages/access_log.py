@@ -14,16 +14,16 @@ from flask.blueprints import BlueprintSetupState
 from marshmallow import ValidationError as SchemaError
 from marshmallow import fields, validate, validates_schema
 
-from tracker import access_log
-from tracker.accounts import Role
+from tracker.people import access_log
+from tracker.people.accounts import Role
 from web import access_log as recording
-from web.auth import roles_required
-from web.csv_export import BOM, SEPARATOR, content_disposition, neutralise
 from web.display import swedish_date
+from web.documents.csv_export import BOM, SEPARATOR, content_disposition, neutralise
+from web.documents.xlsx_export import Sheet, xlsx_response
 from web.forms import parse_form
 from web.runtime import fresh_views, runtime
 from web.schemas import BaseSchema
-from web.xlsx_export import Sheet, xlsx_response
+from web.sign_in.users import roles_required
 
 bp = Blueprint("access_log", __name__, url_prefix="/admin")
 ADMIN = frozenset({Role.ADMIN})
@@ -54,7 +54,7 @@ class LogQuery(BaseSchema):
 
 
 def _filters(data: dict[str, Any]) -> dict[str, Any] | None:
-    """The query's filters for tracker.access_log, or None when the case is unknown."""
+    """The query's filters for tracker.people.access_log, or None when the case is unknown."""
     case_id = None
     if data["case"]:
         case_id = access_log.case_id_for(runtime().engine, data["case"])

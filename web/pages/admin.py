@@ -1,6 +1,6 @@
 """Administration (role admin): users and their API tokens, the settings in force and the
 change list. Units and the taxonomy are in admin_organisation.py. Every change goes
-through tracker.administration, which records it in the change log."""
+through tracker.admin.changes, which records it in the change log."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from marshmallow import ValidationError, fields, validate
 
 from events.errors import DomainError
-from tracker import admin_log
-from tracker.accounts import Account, Role, check_email
-from tracker.administration import Administration
+from tracker.admin import change_log
+from tracker.admin.changes import Administration
+from tracker.people.accounts import Account, Role, check_email
 from web import navigation
-from web.auth import current_account, roles_required
 from web.forms import Form, parse_form
 from web.i18n import domain_message
 from web.runtime import runtime
 from web.schemas import BaseSchema
 from web.settings_view import settings_in_force
+from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN = frozenset({Role.ADMIN})
@@ -142,7 +142,7 @@ def add_user() -> Any:
 
 
 def _render_user(account: Account, *, form: Form | None = None, status: int = 200) -> Any:
-    changes, _ = admin_log.changes(runtime().engine, subject=account.username, limit=20)
+    changes, _ = change_log.changes(runtime().engine, subject=account.username, limit=20)
     return render_template(
         "admin/user.html", account=account, form=form,
         roles=ROLE_CHOICES, units=_unit_choices(), labels=USER_LABELS,
@@ -208,7 +208,7 @@ def reset_password(username: str) -> Any:
 @roles_required(ADMIN)
 def remove_password(username: str) -> Any:
     """The account signs in through the provider only, and is linked at its next sign-in
-    there (web.oidc): how a local account moves to the municipality's sign-in."""
+    there (web.sign_in.oidc): how a local account moves to the municipality's sign-in."""
     _account(username)
     if not runtime().settings.oidc_enabled:
         abort(404)
@@ -263,14 +263,14 @@ def changes() -> Any:
     page_number = max(page_number, 1)
     subject = request.args.get("vad", "").strip() or None
     actor = request.args.get("vem", "").strip() or None
-    found, total = admin_log.changes(
+    found, total = change_log.changes(
         runtime().engine, subject=subject, actor=actor,
         limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE,
     )
     return render_template(
         "admin/changes.html", changes=found, total=total, page=page_number,
         pages=max(1, -(-total // PER_PAGE)), subject=subject or "", actor=actor or "",
-        sources=admin_log.SOURCES,
+        sources=change_log.SOURCES,
     )
 
 
@@ -288,7 +288,7 @@ def admin_names() -> dict[str, Any]:
     from flask import current_app
 
     return {
-        "change_sources": admin_log.SOURCES,
+        "change_sources": change_log.SOURCES,
         "change_field_names": CHANGE_FIELD_NAMES,
         "url_endpoints": current_app.view_functions.keys(),
     }

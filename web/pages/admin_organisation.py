@@ -1,5 +1,5 @@
 """Administration of the organisation data (role admin): units and the taxonomy. Changes go
-through tracker.administration (the CLI's rules, recorded in the change log)."""
+through tracker.admin.changes (the CLI's rules, recorded in the change log)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from marshmallow import fields, validate
 
 from events.errors import DomainError
 from events.taxonomy import Operation
-from tracker.organisation import Unit
-from web.auth import roles_required
+from tracker.admin.organisation import Unit
 from web.forms import Form, parse_form
 from web.pages.admin import ADMIN, administration
 from web.runtime import runtime
 from web.schemas import BaseSchema
+from web.sign_in.users import roles_required
 
 bp = Blueprint("admin_organisation", __name__, url_prefix="/admin")
 
@@ -97,9 +97,9 @@ def add_unit() -> Any:
 
 
 def _render_unit(unit: Unit, form: Form | None = None, status: int = 200) -> Any:
-    from tracker import admin_log
+    from tracker.admin import change_log
 
-    changes, _ = admin_log.changes(runtime().engine, subject=unit.code, limit=20)
+    changes, _ = change_log.changes(runtime().engine, subject=unit.code, limit=20)
     return render_template(
         "admin/unit.html", unit=unit, form=form, operations=OPERATIONS, labels=UNIT_LABELS,
         changes=changes,
@@ -209,9 +209,9 @@ def _taxonomy_entry(code: str) -> dict[str, Any]:
 
 
 def _render_entry(entry: dict[str, Any], form: Form | None = None, status: int = 200) -> Any:
-    from tracker import admin_log
+    from tracker.admin import change_log
 
-    changes, _ = admin_log.changes(runtime().engine, subject=entry["code"], limit=20)
+    changes, _ = change_log.changes(runtime().engine, subject=entry["code"], limit=20)
     return render_template(
         "admin/taxonomy_entry.html", entry=entry, form=form, labels=TAXONOMY_LABELS,
         changes=changes,

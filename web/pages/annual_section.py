@@ -9,13 +9,13 @@ from flask import Blueprint, abort, render_template, request
 from marshmallow import fields, validate
 
 from projections import queries
-from web.auth import roles_required
 from web.documents import annual
 from web.documents.responses import download
 from web.forms import parse_form
 from web.policy import READS_ANNUAL_SECTION
 from web.runtime import application, runtime
 from web.schemas import BaseSchema
+from web.sign_in.users import roles_required
 
 bp = Blueprint("annual_section", __name__, url_prefix="/rapporter/kvalitetsberattelse")
 

@@ -14,14 +14,15 @@ from events.base import SHORT_TEXT
 from events.clocks import CLOCK_LABELS, LEX_SARAH_CLOCK_LABELS
 from projections import queries
 from web import navigation
-from web.auth import current_account, roles_required
-from web.casework import BANDS, CHILD_REPORT_ROLES, LEX_SARAH_ROLES, child_report_scope
+from web.display import BANDS
 from web.forms import parse_form
 from web.pages.child_reports import handler_options, unit_options
+from web.policy import CHILD_REPORT_ROLES, LEX_SARAH_ROLES, child_report_scope
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
 from web.schemas import code as code_field
 from web.schemas import text as text_field
+from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("board", __name__, url_prefix="/bevakning")
 BOARD_ROLES = CHILD_REPORT_ROLES | LEX_SARAH_ROLES

@@ -17,27 +17,25 @@ from events.clocks import CLOCK_LABELS
 from events.errors import DomainError
 from events.tasks import child_report_tasks, next_task
 from projections import queries
-from tracker.accounts import Account, Role
 from tracker.application import ConflictError
+from tracker.people.accounts import Account, Role
 from web import navigation
-from web.actions import CHOOSE, by_page, submit
-from web.auth import current_account, roles_required
-from web.casework import (
-    CHILD_REPORT_ROLES,
+from web.cases.actions import CHOOSE, by_page, submit
+from web.cases.child_reports import (
+    ACTIONS,
     CLOCK_STATUSES,
     DECISIONS,
+    RegisterForm,
     child_report_dict,
-    child_report_scope,
-    opens_child_report,
-    reaches_unit,
 )
-from web.child_reports import ACTIONS, RegisterForm
 from web.display import EVENT_NAMES
 from web.forms import Form, parse_form
+from web.policy import CHILD_REPORT_ROLES, child_report_scope, opens_child_report, reaches_unit
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
 from web.schemas import code as code_field
 from web.schemas import text as text_field
+from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("child_reports", __name__, url_prefix="/anmalningar")
 navigation.register("Anmälningar", "child_reports.index", CHILD_REPORT_ROLES, order=30)

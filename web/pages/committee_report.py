@@ -14,12 +14,12 @@ from events.committee_report import TEXT_FIELDS
 from events.errors import DomainError
 from tracker.application import ConflictError
 from web import policy
-from web.auth import current_account, roles_required
 from web.documents import committee
 from web.documents.responses import download
 from web.forms import Form, parse_form
 from web.runtime import application
 from web.schemas import SHORT_TEXT, BaseSchema, text
+from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("committee_report", __name__, url_prefix="/rapporter/namnd")
 

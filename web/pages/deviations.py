@@ -16,18 +16,18 @@ from events.errors import DomainError
 from events.legal import DEVIATION_KEYS, cite_on
 from events.tasks import deviation_next_task, deviation_tasks
 from projections.queries import Page, casework
-from tracker.access import own_reporter
-from tracker.accounts import Account
 from tracker.application import ConflictError, NotFound
+from tracker.people.access import own_reporter
+from tracker.people.accounts import Account
 from web import navigation, policy
-from web.actions import by_page
-from web.auth import current_account, roles_required
-from web.deviations import ACTIONS, NewDeviation, reporter_history
+from web.cases.actions import by_page
+from web.cases.deviations import ACTIONS, NewDeviation, reporter_history
 from web.display import OPERATION_NAMES
 from web.forms import GENERAL, Form, parse_form
 from web.i18n import domain_message
 from web.runtime import application, fresh_views, runtime
 from web.schemas import MAX_PAGE, BaseSchema, code, page_number
+from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("deviations", __name__)
 
@@ -299,7 +299,7 @@ def _lex_sarah_url(account: Account, deviation: Deviation) -> str | None:
         url = url_for("lex_sarah.case", case_id=deviation.lex_sarah_case_id)
     except BuildError:  # the Lex Sarah pages are not installed
         return None
-    from web.casework import LEX_SARAH_ROLES
+    from web.policy import LEX_SARAH_ROLES
 
     return url if account.role in LEX_SARAH_ROLES else None
 

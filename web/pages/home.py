@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from tracker.accounts import Role
+from tracker.people.accounts import Role
 from web import navigation
-from web.auth import current_account, roles_required
 from web.pages.todo import render_todo
+from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("home", __name__)
 navigation.register("Att göra", "home.index", Role, order=1)

@@ -20,23 +20,23 @@ from events.tasks import (
 )
 from projections import queries
 from web import navigation
-from web.actions import by_page, submit
-from web.auth import current_account, roles_required
-from web.casework import (
+from web.cases.actions import by_page, submit
+from web.cases.lex_sarah import (
+    ACTIONS,
     FINDING_KINDS,
     FINDING_NATURES,
     GRADES,
     INFORMED_PARTIES,
     IVO_INVESTIGATION,
-    LEX_SARAH_ROLES,
     LEX_SARAH_STATUSES,
     lex_sarah_dict,
     lex_sarah_wording,
 )
 from web.display import EVENT_NAMES
 from web.forms import Form
-from web.lex_sarah import ACTIONS
+from web.policy import LEX_SARAH_ROLES
 from web.runtime import application, fresh_views, runtime
+from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("lex_sarah", __name__, url_prefix="/lex-sarah")
 navigation.register("Lex Sarah", "lex_sarah.index", LEX_SARAH_ROLES, order=40)

@@ -10,14 +10,14 @@ from flask import Blueprint, render_template, request
 from marshmallow import fields, validate
 
 from projections.queries import casework
-from tracker.accounts import Account
+from tracker.people.accounts import Account
 from web import navigation, policy
-from web.auth import current_account, roles_required
 from web.display import STATUS_NAMES, unit_name
+from web.documents.xlsx_export import table_response
 from web.forms import Form, parse_form
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema, code
-from web.xlsx_export import table_response
+from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("measures", __name__)
 navigation.register("Åtgärder", "measures.index", policy.REVIEWERS, 35)

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from tracker.accounts import Role
-from tracker.notifications import Kind
-from tracker.outbox import FAILED, mail_counts, recent_mail, resend
+from tracker.notifications.messages import Kind
+from tracker.notifications.outbox import FAILED, mail_counts, recent_mail, resend
+from tracker.people.accounts import Role
 from web import navigation
-from web.auth import roles_required
 from web.runtime import runtime
+from web.sign_in.users import roles_required
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/utskick")
 navigation.register("Utskick", "outbox.index", {Role.ADMIN}, order=90)

@@ -15,17 +15,18 @@ from marshmallow import fields, validate
 
 from events.calendar import MONTH_NAMES
 from projections import queries
-from projections.coverage import MISSING, DataMonths, months_with_data
+from projections.queries.coverage import MISSING, DataMonths, months_with_data
 from web import navigation
-from web.auth import roles_required
-from web.casework import GRADES, LEX_SARAH_STATUSES, REPORT_ROLES
-from web.charts import MONTHS_SV, bar_chart, year_over_year_chart
+from web.cases.lex_sarah import GRADES, LEX_SARAH_STATUSES
 from web.display import OPERATION_NAMES, category_name, unit_name
+from web.documents.charts import MONTHS_SV, bar_chart, year_over_year_chart
+from web.documents.report_tables import cause_sheet, cause_table, monthly_tables
+from web.documents.xlsx_export import table_response
 from web.forms import Form, parse_form
-from web.report_tables import cause_sheet, cause_table, monthly_tables
+from web.policy import REPORT_ROLES
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
-from web.xlsx_export import table_response
+from web.sign_in.users import roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 navigation.register("Rapporter", "reports.index", REPORT_ROLES, order=60)
@@ -367,8 +368,8 @@ def _recurrence_rows() -> list[dict[str, Any]]:
 @roles_required(REPORT_ROLES)
 def recurrence() -> Any:
     from projections.queries import casework
-    from web.auth import current_account
     from web.policy import DEVIATION_ACTIONS
+    from web.sign_in.users import current_account
 
     rows = _recurrence_rows()
     start, end = queries.recurrence_window(application().today())

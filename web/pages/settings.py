@@ -12,13 +12,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from marshmallow import fields, validate
 
 from events.errors import DomainError
-from tracker.accounts import Role
-from tracker.administration import Administration
-from tracker.notifications import Kind, kinds_for, optouts, set_optouts
-from web.auth import accounts, current_account, roles_required
+from tracker.admin.changes import Administration
+from tracker.notifications.messages import Kind, kinds_for, optouts, set_optouts
+from tracker.people.accounts import Role
 from web.forms import Form, parse_form
 from web.runtime import runtime
 from web.schemas import BaseSchema, text
+from web.sign_in.users import accounts, current_account, roles_required
 
 bp = Blueprint("settings", __name__)
 

@@ -19,11 +19,12 @@ from events.clocks import Clock, days_text, local_date
 from events.lex_sarah import FindingKind
 from projections import queries
 from projections.queries import todo as todo_view
-from tracker.accounts import Account, Role
-from tracker.outbox import FAILED, mail_counts
-from tracker.todo import mark_seen, seen
+from tracker.notifications.outbox import FAILED, mail_counts
+from tracker.people.accounts import Account, Role
+from tracker.people.todo import mark_seen, seen
 from web import policy
-from web.casework import BANDS, LEX_SARAH_ROLES
+from web.display import BANDS
+from web.policy import LEX_SARAH_ROLES
 from web.runtime import application, fresh_views, runtime
 
 SHOWN = 50  # lines per section; the rest are one click away
@@ -204,7 +205,7 @@ class Builder:
         )
         section = Section("anmalningar", "Anmälningar du handlägger")
         for row in rows[:SHOWN]:
-            # Their handler opens them, whatever the role (tracker/access.py).
+            # Their handler opens them, whatever the role (tracker/people/access.py).
             href = url_for("child_reports.report", report_id=row["report_id"])
             section.items.append(self._dated(Item(
                 row["number"], href, f"{Clock(row['clock']).label} i {_unit(row['unit'])}",

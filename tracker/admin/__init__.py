@@ -1,0 +1,1 @@
+"""Administration: units and taxonomy, administrative changes and their change log."""

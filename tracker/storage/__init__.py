@@ -1,0 +1,1 @@
+"""Storage plumbing: engine, SQL tables, cache generations, leader lock, event transcodings."""

@@ -1,0 +1,1 @@
+"""Per-case modules: each aggregate's action table, schemas, plain dicts and labels."""
