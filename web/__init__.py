@@ -7,9 +7,10 @@ authorise (web.policy, web.sign_in.users.roles_required) -> call TrackerApplicat
 Adding an area (the pattern to follow):
 
 * Pages: a module in web/pages/ with a module-level `bp = Blueprint("name", __name__)` is
-  registered automatically. Guard views with `@roles_required({Role.X, ...})`, read the
-  user with `web.sign_in.users.current_account()`, the runtime with `web.runtime.runtime()` /
-  `application()`, and call `web.runtime.fresh_views()` before reading projections.
+  registered automatically. Guard views with `@roles_required(policy.X)` (a role set named
+  in web/policy.py), read the user with `web.sign_in.users.current_account()`, the runtime
+  with `web.runtime.runtime()` / `application()`, and call `web.runtime.fresh_views()`
+  before reading projections.
   Add a menu entry with `web.navigation.register("Etikett", "name.view", roles, order)`.
   Templates extend "base.html" and use the macros in templates/macros/forms.html
   (`error_summary(form, labels)`, `input`, `textarea`, `select`, `hidden_version`), so

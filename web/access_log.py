@@ -31,6 +31,7 @@ from flask_login import current_user
 
 from tracker.people import access_log
 from tracker.people.accounts import Account, Role
+from web.policy import SEES_CASE_READERS
 from web.runtime import runtime
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,6 @@ REPORT_PAGES = frozenset({
 SHOWN = frozenset({200, 201})
 RE_RENDERED = 422
 STATIC_ENDPOINTS = frozenset({"static", "assets.favicon"})
-READERS_ROLES = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
 
 
 def _reader() -> Account | None:
@@ -183,7 +183,7 @@ def after_request(response: Response) -> Response:
 def case_readers(case_id: Any) -> dict[str, Any] | None:
     """For a case page's "Vem har läst ärendet": the entries, for those who may see them."""
     account = _reader()
-    if account is None or account.role not in READERS_ROLES:
+    if account is None or account.role not in SEES_CASE_READERS:
         return None
     entries, total = access_log.readers(runtime().engine, str(case_id))
     return {"entries": entries, "total": total}

@@ -1,10 +1,8 @@
-"""What the import page and the import API share: who may import, how large a file may be."""
+"""What the import page and the import API share: how large a file may be (who may import:
+web.policy.IMPORTS_HISTORY)."""
 
 from __future__ import annotations
 
-from tracker.people.accounts import Role
-
-IMPORT_ROLES = frozenset({Role.ADMIN, Role.VERKSAMHETSUTVECKLARE})
 # The one size limit of an import file, on the page and in the API (the README states it).
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 MAX_IMPORT_MB = MAX_IMPORT_BYTES // (1024 * 1024)

@@ -33,6 +33,18 @@ WRITES_COMMITTEE_REPORT: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE
 # The annual section of the kvalitetsberättelse: counts and charts, no case content.
 READS_ANNUAL_SECTION: frozenset[Role] = READS_COMMITTEE_REPORT | {Role.ADMIN}
 
+# The administration: users, units, the taxonomy, the settings in force, the e-mail sent
+# (Utskick) and the läslogg's search. No case content.
+ADMINISTERS: frozenset[Role] = frozenset({Role.ADMIN})
+# "Vem har läst ärendet" on a case page (the admin reads the same in the läslogg's search).
+SEES_CASE_READERS: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
+# Importing earlier years' figures and rows (page and API); the menu offers it to the
+# verksamhetsutvecklare, the admin reaches it from Administration.
+IMPORTS_HISTORY: frozenset[Role] = frozenset({Role.ADMIN, Role.VERKSAMHETSUTVECKLARE})
+IMPORT_IN_MENU: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE})
+# Bevakning: the child reports' clocks and the Lex Sarah cases' clocks.
+SEES_BOARD: frozenset[Role] = CHILD_REPORT_ROLES | LEX_SARAH_ROLES
+
 # Deviation actions (web.cases.deviations.ACTIONS) -> roles allowed to ask for them (an
 # enhetschef only in their units).
 DEVIATION_ACTIONS: dict[str, frozenset[Role]] = {
@@ -48,6 +60,8 @@ DEVIATION_ACTIONS: dict[str, frozenset[Role]] = {
     "reopen": REVIEWERS,
     "withdraw": REVIEWERS,
 }
+# Whoever may ask for at least one deviation action.
+ACTS_ON_DEVIATIONS: frozenset[Role] = frozenset().union(*DEVIATION_ACTIONS.values())
 
 
 class HasUnit(Protocol):

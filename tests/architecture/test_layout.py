@@ -150,3 +150,51 @@ def test_only_the_composition_root_imports_web() -> None:
         if within(other, "web")
     ]
     assert outside == []
+
+
+# Where a set of roles may be built: web/policy.py, named for what each allows, and the case
+# access rules below the web layer that the notifier needs too (web/policy.py re-exports them).
+ROLE_SETS_BUILT_IN = {"web/policy.py", "tracker/people/access.py"}
+
+
+def builds_a_role_set(node: ast.AST) -> bool:
+    """A set literal or set(...)/frozenset(...) call holding `Role.X`, `frozenset(Role)`, or
+    a union of such sets by name (`A_ROLES | B_ROLES`)."""
+    def is_role(item: ast.AST) -> bool:
+        return (isinstance(item, ast.Attribute) and isinstance(item.value, ast.Name)
+                and item.value.id == "Role")
+
+    if isinstance(node, ast.Set):
+        return any(is_role(element) for element in node.elts)
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in {"set", "frozenset"} and node.args):
+        argument = node.args[0]
+        if isinstance(argument, ast.Name) and argument.id == "Role":
+            return True
+        if isinstance(argument, (ast.Set, ast.List, ast.Tuple)):
+            return any(is_role(element) for element in argument.elts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        names = [side.id for side in (node.left, node.right) if isinstance(side, ast.Name)]
+        return any(name.endswith(("ROLES", "ROLE")) for name in names)
+    return False
+
+
+def test_role_sets_are_built_only_in_the_policy() -> None:
+    found = []
+    for top in ("tracker", "web"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            relative = str(path.relative_to(ROOT))
+            if relative in ROLE_SETS_BUILT_IN:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            found += [f"{relative}:{node.lineno}" for node in ast.walk(tree)
+                      if builds_a_role_set(node)]
+    assert found == [], "role sets belong in web/policy.py, named for what they allow"
+
+
+def test_the_role_set_check_finds_one() -> None:
+    for source in ("ADMIN = frozenset({Role.ADMIN})", "x = {Role.ADMIN, Role.ENHETSCHEF}",
+                   "EVERY = frozenset(Role)", "BOARD = CHILD_REPORT_ROLES | LEX_SARAH_ROLES"):
+        assert any(builds_a_role_set(node) for node in ast.walk(ast.parse(source))), source
+    assert not any(builds_a_role_set(node) for node in ast.walk(ast.parse(
+        "allowed = account.role in policy.REVIEWERS")))

@@ -7,7 +7,7 @@ Adding endpoints: create a module in web/api/ (it is imported automatically) and
     from web.api import ApiError, endpoint
 
     @endpoint("/lex-sarah/<uuid:case_id>", method="GET", summary="En Lex Sarah-utredning",
-              roles={Role.LEX_SARAH_ANSVARIG}, response=CaseSchema, tags=["lex-sarah"])
+              roles=policy.LEX_SARAH_ROLES, response=CaseSchema, tags=["lex-sarah"])
     def get_case(account: Account, case_id: UUID) -> dict: ...
 
 The decorator authorises (403 outside `roles`), parses `body` (JSON) and `query` schemas
@@ -38,6 +38,7 @@ from marshmallow import fields as ma_fields
 
 from tracker.people.accounts import Account, Role
 from web.i18n import validation_messages
+from web.policy import EVERY_ROLE
 from web.runtime import runtime
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -172,7 +173,7 @@ def endpoint(
     method: str = "GET",
     summary: str,
     description: str = "",
-    roles: Iterable[Role] = frozenset(Role),
+    roles: Iterable[Role] = EVERY_ROLE,
     body: type[Schema] | None = None,
     query: type[Schema] | None = None,
     response: type[Schema] | None = None,

@@ -23,7 +23,6 @@ from web.runtime import application, fresh_views, runtime
 from web.schemas import Answer, BaseSchema, HistoryEntryOut, code, page_number
 
 TAGS = ["deviations"]
-ACTING_ROLES = frozenset().union(*policy.DEVIATION_ACTIONS.values())
 
 
 class _Measure(Answer):

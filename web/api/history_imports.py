@@ -17,13 +17,13 @@ from tracker.history_import import Preview
 from tracker.people.accounts import Account
 from web.api import ApiError, endpoint
 from web.history_imports import (
-    IMPORT_ROLES,
     MAX_IMPORT_BYTES,
     MAX_IMPORT_MB,
     TOO_LARGE,
     UPLOAD_REQUEST_BYTES,
 )
 from web.i18n import domain_message
+from web.policy import IMPORTS_HISTORY
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema, form_flag
 
@@ -140,7 +140,7 @@ def _refused(preview: Preview) -> Response:
     "with problems: 422, each problem as `rad N, kolumn` -> [reason] and in preview.problems. "
     "The same file (SHA-256) a second time: 409. A file name with a control character or "
     f"a personnummer: 422 on `file_name`. At most {MAX_IMPORT_MB} MB (413).",
-    roles=IMPORT_ROLES, query=ImportQuery, response=ImportResultSchema, status=201,
+    roles=IMPORTS_HISTORY, query=ImportQuery, response=ImportResultSchema, status=201,
     tags=TAGS, request_body=UPLOAD_BODY, error_schemas={422: RefusedSchema},
 )
 def create_import(account: Account, query: dict[str, Any]) -> Any:
@@ -161,7 +161,7 @@ def create_import(account: Account, query: dict[str, Any]) -> Any:
             "import_": queries.import_summary(runtime().engine, record.id)}, 201
 
 
-@endpoint("/imports", summary="Alla importer, nyaste först", roles=IMPORT_ROLES,
+@endpoint("/imports", summary="Alla importer, nyaste först", roles=IMPORTS_HISTORY,
           response=ImportSchema, many=True, tags=TAGS)
 def list_imports(account: Account) -> Any:
     fresh_views()
@@ -173,7 +173,7 @@ def list_imports(account: Account) -> Any:
           description="Refused with 409 while any of its deviations has been escalated to "
           "Lex Sarah since (such a deviation cannot be withdrawn): `errors.deviations` names "
           "their numbers; nothing is changed. An import already undone: 409.",
-          roles=IMPORT_ROLES, response=ImportSchema, tags=TAGS)
+          roles=IMPORTS_HISTORY, response=ImportSchema, tags=TAGS)
 def undo_import(account: Account, import_id: UUID) -> Any:
     try:
         application().undo_import(import_id, actor=account.username)

@@ -15,18 +15,17 @@ from marshmallow import ValidationError as SchemaError
 from marshmallow import fields, validate, validates_schema
 
 from tracker.people import access_log
-from tracker.people.accounts import Role
 from web import access_log as recording
 from web.display import swedish_date
 from web.documents.csv_export import BOM, SEPARATOR, content_disposition, neutralise
 from web.documents.xlsx_export import Sheet, xlsx_response
 from web.forms import parse_form
+from web.policy import ADMINISTERS
 from web.runtime import fresh_views, runtime
 from web.schemas import BaseSchema
 from web.sign_in.users import roles_required
 
 bp = Blueprint("access_log", __name__, url_prefix="/admin")
-ADMIN = frozenset({Role.ADMIN})
 PER_PAGE = 100
 LABELS = {"user": "Användare", "case": "Ärende", "since": "Från och med",
           "until": "Till och med", "kind": "Vad"}
@@ -65,7 +64,7 @@ def _filters(data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 @bp.route("/logg")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def search() -> Any:
     form = parse_form(LogQuery(), request.args)
     entries: list[access_log.Entry] = []
@@ -139,7 +138,7 @@ def _cells(filters: dict[str, Any]) -> Iterator[list[object]]:
 
 @bp.route("/logg.csv")
 @bp.route("/logg.xlsx", endpoint="export_xlsx")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def export() -> Any:
     form = parse_form(LogQuery(), request.args)
     filters = _filters(form.data) if form.ok else None

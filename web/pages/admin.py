@@ -16,14 +16,14 @@ from tracker.people.accounts import Account, Role, check_email
 from web import navigation
 from web.forms import Form, parse_form
 from web.i18n import domain_message
+from web.policy import ADMINISTERS
 from web.runtime import runtime
 from web.schemas import BaseSchema
 from web.settings_view import settings_in_force
 from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-ADMIN = frozenset({Role.ADMIN})
-navigation.register("Administration", "admin.index", ADMIN, 90)
+navigation.register("Administration", "admin.index", ADMINISTERS, 90)
 
 ROLE_CHOICES = [
     (role.value, label)
@@ -88,7 +88,7 @@ def _account(username: str) -> Account:
 
 
 @bp.route("/")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def index() -> Any:
     rt = runtime()
     return render_template(
@@ -110,13 +110,13 @@ def _render_users(form: Form | None = None, status: int = 200) -> Any:
 
 
 @bp.route("/anvandare")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def users() -> Any:
     return _render_users()
 
 
 @bp.route("/anvandare", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def add_user() -> Any:
     form = parse_form(NewUserSchema())
     units = _selected_units(form)
@@ -153,13 +153,13 @@ def _render_user(account: Account, *, form: Form | None = None, status: int = 20
 
 
 @bp.route("/anvandare/<username>")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def user(username: str) -> Any:
     return _render_user(_account(username))
 
 
 @bp.route("/anvandare/<username>", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def edit_user(username: str) -> Any:
     account = _account(username)
     form = parse_form(EditUserSchema())
@@ -178,7 +178,7 @@ def edit_user(username: str) -> Any:
 
 
 @bp.route("/anvandare/<username>/aktiv", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def set_active(username: str) -> Any:
     account = _account(username)
     active = request.form.get("active") == "1"
@@ -193,7 +193,7 @@ def set_active(username: str) -> Any:
 
 
 @bp.route("/anvandare/<username>/losenord", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def reset_password(username: str) -> Any:
     account = _account(username)
     live = sum(1 for token in runtime().accounts.tokens(username) if token.active)
@@ -205,7 +205,7 @@ def reset_password(username: str) -> Any:
 
 
 @bp.route("/anvandare/<username>/losenord/bort", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def remove_password(username: str) -> Any:
     """The account signs in through the provider only, and is linked at its next sign-in
     there (web.sign_in.oidc): how a local account moves to the municipality's sign-in."""
@@ -222,13 +222,13 @@ def remove_password(username: str) -> Any:
 
 
 @bp.route("/nycklar")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def tokens() -> Any:
     return render_template("admin/tokens.html", tokens=runtime().accounts.tokens())
 
 
 @bp.route("/nycklar/<int:token_id>/aterkalla", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def revoke_token(token_id: int) -> Any:
     try:
         token = runtime().accounts.token(token_id)
@@ -247,7 +247,7 @@ def revoke_token(token_id: int) -> Any:
 
 
 @bp.route("/installningar")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def settings() -> Any:
     return render_template("admin/settings.html", **settings_in_force(runtime().settings))
 
@@ -256,7 +256,7 @@ PER_PAGE = 100
 
 
 @bp.route("/andringar")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def changes() -> Any:
     page = request.args.get("sida", "1")
     page_number = min(int(page), 100_000) if page.isdigit() and 0 < len(page) < 7 else 1

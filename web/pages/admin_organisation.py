@@ -12,7 +12,8 @@ from events.errors import DomainError
 from events.taxonomy import Operation
 from tracker.admin.organisation import Unit
 from web.forms import Form, parse_form
-from web.pages.admin import ADMIN, administration
+from web.pages.admin import administration
+from web.policy import ADMINISTERS
 from web.runtime import runtime
 from web.schemas import BaseSchema
 from web.sign_in.users import roles_required
@@ -74,13 +75,13 @@ def _unit(code: str) -> Unit:
 
 
 @bp.route("/enheter")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def units() -> Any:
     return _render_units()
 
 
 @bp.route("/enheter", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def add_unit() -> Any:
     form = parse_form(NewUnitSchema())
     if form.ok:
@@ -107,13 +108,13 @@ def _render_unit(unit: Unit, form: Form | None = None, status: int = 200) -> Any
 
 
 @bp.route("/enheter/<code>")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def unit(code: str) -> Any:
     return _render_unit(_unit(code))
 
 
 @bp.route("/enheter/<code>", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def edit_unit(code: str) -> Any:
     found = _unit(code)
     form = parse_form(EditUnitSchema())
@@ -132,7 +133,7 @@ def edit_unit(code: str) -> Any:
 
 
 @bp.route("/enheter/<code>/aktiv", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def set_unit_active(code: str) -> Any:
     _unit(code)
     active = request.form.get("active") == "1"
@@ -158,13 +159,13 @@ def _render_taxonomy(
 
 
 @bp.route("/kategorier")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def taxonomy() -> Any:
     return _render_taxonomy()
 
 
 @bp.route("/kategorier", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def add_category() -> Any:
     form = parse_form(NewCategorySchema())
     if form.ok:
@@ -179,7 +180,7 @@ def add_category() -> Any:
 
 
 @bp.route("/underkategorier", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def add_subcategory() -> Any:
     form = parse_form(NewSubcategorySchema())
     if form.ok:
@@ -219,13 +220,13 @@ def _render_entry(entry: dict[str, Any], form: Form | None = None, status: int =
 
 
 @bp.route("/kategorier/<code>")
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def taxonomy_entry(code: str) -> Any:
     return _render_entry(_taxonomy_entry(code))
 
 
 @bp.route("/kategorier/<code>", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def rename_entry(code: str) -> Any:
     entry = _taxonomy_entry(code)
     form = parse_form(RenameSchema())
@@ -243,7 +244,7 @@ def rename_entry(code: str) -> Any:
 
 
 @bp.route("/kategorier/<code>/aktiv", methods=["POST"])
-@roles_required(ADMIN)
+@roles_required(ADMINISTERS)
 def set_category_active(code: str) -> Any:
     entry = _taxonomy_entry(code)
     active = request.form.get("active") == "1"

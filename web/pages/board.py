@@ -17,7 +17,7 @@ from web import navigation
 from web.display import BANDS
 from web.forms import parse_form
 from web.pages.child_reports import handler_options, unit_options
-from web.policy import CHILD_REPORT_ROLES, LEX_SARAH_ROLES, child_report_scope
+from web.policy import CHILD_REPORT_ROLES, LEX_SARAH_ROLES, SEES_BOARD, child_report_scope
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
 from web.schemas import code as code_field
@@ -25,8 +25,7 @@ from web.schemas import text as text_field
 from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("board", __name__, url_prefix="/bevakning")
-BOARD_ROLES = CHILD_REPORT_ROLES | LEX_SARAH_ROLES
-navigation.register("Bevakning", "board.index", BOARD_ROLES, order=31)
+navigation.register("Bevakning", "board.index", SEES_BOARD, order=31)
 
 BAND_ORDER = ("overdue", "due_today", "soon", "later")
 
@@ -37,7 +36,7 @@ class BoardQuery(BaseSchema):
 
 
 @bp.route("/")
-@roles_required(BOARD_ROLES)
+@roles_required(SEES_BOARD)
 def index() -> Any:
     account = current_account()
     form = parse_form(BoardQuery(), request.args)

@@ -30,7 +30,6 @@ from projections import queries
 from tracker.application.history_imports import ImportRefused
 from tracker.history_import import Preview
 from tracker.history_import.templates import code_rows, template_csv, template_xlsx
-from tracker.people.accounts import Role
 from web import navigation
 from web.display import category_name
 from web.documents.csv_export import content_disposition
@@ -38,19 +37,19 @@ from web.documents.xlsx_export import MIMETYPE, table_response
 from web.forms import csrf
 from web.history_imports import (
     CONFIRM_REQUEST_BYTES,
-    IMPORT_ROLES,
     MAX_IMPORT_BYTES,
     MAX_IMPORT_MB,
     TOO_LARGE,
     UPLOAD_REQUEST_BYTES,
 )
 from web.i18n import domain_message
+from web.policy import IMPORT_IN_MENU, IMPORTS_HISTORY
 from web.runtime import application, fresh_views, runtime
 from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/import")
 # The quality developer finds it in the menu; the administrator in the admin area's list.
-navigation.register("Import", "imports.index", {Role.VERKSAMHETSUTVECKLARE}, order=85)
+navigation.register("Import", "imports.index", IMPORT_IN_MENU, order=85)
 
 KIND_NAMES = {
     ImportKind.COUNTS: "Antal per månad eller år",
@@ -82,7 +81,7 @@ def _index(
 
 
 @bp.route("/")
-@roles_required(IMPORT_ROLES)
+@roles_required(IMPORTS_HISTORY)
 def index() -> Any:
     return _index()
 
@@ -115,7 +114,7 @@ def _accept_upload(limit: int) -> bool:
 
 
 @bp.route("/forhandsgranska", methods=["POST"])
-@roles_required(IMPORT_ROLES)
+@roles_required(IMPORTS_HISTORY)
 def preview() -> Any:
     if not _accept_upload(UPLOAD_REQUEST_BYTES):
         return _index(errors={"file": TOO_LARGE}, status=413, form_read=False)
@@ -143,7 +142,7 @@ def preview() -> Any:
 
 
 @bp.route("/spara", methods=["POST"])
-@roles_required(IMPORT_ROLES)
+@roles_required(IMPORTS_HISTORY)
 def store() -> Any:
     if not _accept_upload(CONFIRM_REQUEST_BYTES):
         return _index(errors={"file": TOO_LARGE}, status=413, form_read=False)
@@ -172,7 +171,7 @@ csrf.exempt(store)
 
 
 @bp.route("/<uuid:import_id>/angra", methods=["POST"])
-@roles_required(IMPORT_ROLES)
+@roles_required(IMPORTS_HISTORY)
 def undo(import_id: UUID) -> Any:
     try:
         application().undo_import(import_id, actor=current_account().username)
@@ -186,7 +185,7 @@ def undo(import_id: UUID) -> Any:
 
 
 @bp.route("/mall/<kind>.<ext>")
-@roles_required(IMPORT_ROLES)
+@roles_required(IMPORTS_HISTORY)
 def template(kind: str, ext: str) -> Any:
     found = _kind(kind)
     if found is None or ext not in ("xlsx", "csv"):
@@ -204,7 +203,7 @@ def template(kind: str, ext: str) -> Any:
 
 @bp.route("/koder.csv")
 @bp.route("/koder.xlsx", endpoint="codes_xlsx")
-@roles_required(IMPORT_ROLES)
+@roles_required(IMPORTS_HISTORY)
 def codes() -> Any:
     rows = code_rows(runtime().organisation.taxonomy(), _units())
     return table_response("importkoder", rows[0], rows[1:], sheet="Koder")

@@ -9,13 +9,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from tracker.notifications.messages import Kind
 from tracker.notifications.outbox import FAILED, mail_counts, recent_mail, resend
-from tracker.people.accounts import Role
 from web import navigation
+from web.policy import ADMINISTERS
 from web.runtime import runtime
 from web.sign_in.users import roles_required
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/utskick")
-navigation.register("Utskick", "outbox.index", {Role.ADMIN}, order=90)
+navigation.register("Utskick", "outbox.index", ADMINISTERS, order=90)
 
 STATUS_NAMES = {
     "pending": "Väntar",
@@ -28,7 +28,7 @@ KIND_NAMES = {kind.value: kind.label for kind in Kind}
 
 
 @bp.route("/")
-@roles_required({Role.ADMIN})
+@roles_required(ADMINISTERS)
 def index() -> Any:
     status = request.args.get("status") or None
     if status is not None and status not in STATUS_NAMES:
@@ -44,7 +44,7 @@ def index() -> Any:
 
 
 @bp.route("/<int:row_id>/skicka-igen", methods=["POST"])
-@roles_required({Role.ADMIN})
+@roles_required(ADMINISTERS)
 def retry(row_id: int) -> Any:
     if not resend(runtime().engine, row_id):
         abort(404)
