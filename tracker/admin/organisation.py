@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +17,7 @@ from events.causes import DEFAULT_CAUSES, Cause, CauseList
 from events.errors import UnknownCode, ValidationFailed
 from events.personal_data import looks_like_personal_identity_number
 from events.taxonomy import DEFAULT_TAXONOMY, DEFAULT_UNITS, Category, Operation, Taxonomy
+from tracker.storage.database import transaction
 from tracker.storage.generations import ORGANISATION, Cached, Generations
 from tracker.storage.tables import cause_list_versions, taxonomy_versions, units
 
@@ -124,20 +125,16 @@ class Organisation:
         )
         self._causes = Cached(self.generations, ORGANISATION, self._read_causes)
 
-    @contextlib.contextmanager
-    def _begin(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
-        if connection is not None:
-            yield connection
-        else:
-            with self.engine.begin() as own:
-                yield own
+    def _begin(self, connection: sa.Connection | None) -> contextlib.AbstractContextManager[
+        sa.Connection
+    ]:
+        return transaction(self.engine, connection)
 
-    @contextlib.contextmanager
-    def _writing(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
+    def _writing(self, connection: sa.Connection | None) -> contextlib.AbstractContextManager[
+        sa.Connection
+    ]:
         """A write transaction (or the caller's) that invalidates every process's cache."""
-        with self._begin(connection) as connection:
-            self.generations.bump(connection, ORGANISATION)
-            yield connection
+        return self.generations.writing(ORGANISATION, connection)
 
     def _read_units(self) -> dict[str, Unit]:
         query = sa.select(units).order_by(units.c.position, units.c.name)

@@ -13,7 +13,6 @@ import re
 import secrets
 import string
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from events.errors import UnknownCode, ValidationFailed
+from tracker.storage.database import transaction
 from tracker.storage.generations import ACCOUNTS, CachedMap, Generations
 from tracker.storage.tables import (
     api_tokens,
@@ -143,20 +143,16 @@ class Accounts:
         self.session_max = session_max
         self._tokens: CachedMap[_TokenUse | None] = CachedMap(self.generations, ACCOUNTS)
 
-    @contextlib.contextmanager
-    def _begin(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
-        if connection is not None:
-            yield connection
-        else:
-            with self.engine.begin() as own:
-                yield own
+    def _begin(self, connection: sa.Connection | None) -> contextlib.AbstractContextManager[
+        sa.Connection
+    ]:
+        return transaction(self.engine, connection)
 
-    @contextlib.contextmanager
-    def _writing(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
+    def _writing(self, connection: sa.Connection | None) -> contextlib.AbstractContextManager[
+        sa.Connection
+    ]:
         """A write transaction (or the caller's) that invalidates every process's cache."""
-        with self._begin(connection) as connection:
-            self.generations.bump(connection, ACCOUNTS)
-            yield connection
+        return self.generations.writing(ACCOUNTS, connection)
 
     def _account(self, connection: sa.Connection, row: sa.Row) -> Account:
         codes = connection.execute(

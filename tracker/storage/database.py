@@ -15,6 +15,19 @@ from projections.cipher import attach
 from tracker.config import Settings
 
 
+@contextlib.contextmanager
+def transaction(
+    engine: sa.Engine, connection: sa.Connection | None = None
+) -> Iterator[sa.Connection]:
+    """The caller's transaction when one is given (it commits with the caller's work), else a
+    new one on `engine`, committed when the block ends."""
+    if connection is not None:
+        yield connection
+    else:
+        with engine.begin() as own:
+            yield own
+
+
 def make_engine(settings: Settings) -> sa.Engine:
     """The engine, with the column cipher of TRACKER_CIPHER_KEY on its dialect (none when
     the key is not set): the encrypted columns of every table go through it."""

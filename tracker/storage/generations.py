@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
+from tracker.storage.database import transaction
 from tracker.storage.tables import cache_generations
 
 T = TypeVar("T")
@@ -109,6 +110,16 @@ class Generations:
             yield
         finally:
             self.unpin()
+
+    @contextlib.contextmanager
+    def writing(
+        self, kind: str, connection: sa.Connection | None = None
+    ) -> Iterator[sa.Connection]:
+        """A write transaction (or the caller's) that invalidates every process's cache of
+        `kind` when it commits."""
+        with transaction(self.engine, connection) as writer:
+            self.bump(writer, kind)
+            yield writer
 
     def bump(self, connection: sa.Connection, kind: str) -> None:
         """In the writer's transaction: the data of `kind` changed."""
