@@ -41,7 +41,11 @@ from flask_login import current_user
 
 from tracker.config import Settings
 from tracker.runtime import Runtime
+from web import api as api_package
+from web import display, i18n, navigation, pages
+from web.errors import register_error_handlers
 from web.forms import csrf
+from web.sign_in import local, users
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +115,6 @@ class TrackerFlask(Flask):
 def create_app(runtime: Runtime) -> Flask:
     """The Flask app on the process's one Runtime (built by the composition root,
     tracker/cli/): its engine, accounts, organisation data and application."""
-    from web import api as api_package
-    from web import display, i18n, navigation, pages
-    from web.errors import register_error_handlers
-    from web.sign_in import local, users
-
     settings = runtime.settings
     app = TrackerFlask(__name__, instance_path=str(settings.instance_path))
     app.config.update(

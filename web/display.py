@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext
 from events.clocks import days_text
 from events.taxonomy import Operation, Taxonomy
 from web.runtime import runtime
+from web.schemas import date_bounds
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -154,8 +155,6 @@ def swedish_date(value: date | datetime | str | None) -> str:
 def date_limits() -> tuple[str, str]:
     """min and max for date inputs: the bounds the server checks (a Jinja global, so that
     the imported form macros see it)."""
-    from web.schemas import date_bounds
-
     earliest, latest = date_bounds()
     return earliest.isoformat(), latest.isoformat()
 

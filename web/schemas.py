@@ -23,6 +23,8 @@ from events.causes import MAX_CAUSES
 from events.clocks import local_date
 from events.errors import ValidationFailed
 from tracker.application import HistoryEntry
+from web.i18n import domain_message
+from web.runtime import application
 
 __all__ = [
     "LONG_TEXT",
@@ -58,8 +60,6 @@ def _optional(required: bool) -> dict[str, Any]:
 
 def _today() -> dt.date:
     if has_app_context():
-        from web.runtime import application
-
         return application().today()
     return local_date(dt.datetime.now(dt.UTC))
 
@@ -163,8 +163,6 @@ class BaseSchema(Schema):
 def _personal_data_free(value: str) -> None:
     """The domain's own personnummer check, run while parsing so that the form lists it
     together with every other error (the domain would stop at its first refusal)."""
-    from web.i18n import domain_message
-
     try:
         check_text("text", value, required=False, max_length=max(len(value), 1))
     except ValidationFailed as error:
@@ -173,8 +171,6 @@ def _personal_data_free(value: str) -> None:
 
 def _plain_characters(value: str) -> None:
     """Codes and filters reach SQL: a NUL there is a driver error, not a field error."""
-    from web.i18n import domain_message
-
     try:
         check_characters("text", value)
     except ValidationFailed as error:

@@ -198,3 +198,36 @@ def test_the_role_set_check_finds_one() -> None:
         assert any(builds_a_role_set(node) for node in ast.walk(ast.parse(source))), source
     assert not any(builds_a_role_set(node) for node in ast.walk(ast.parse(
         "allowed = account.role in policy.REVIEWERS")))
+
+
+def test_our_modules_are_imported_at_the_top_unless_a_comment_says_why() -> None:
+    """An import of our own modules inside a function hides a dependency from the reader and
+    from the layout tests: at the top, or with a comment (on it, or above its block) saying
+    why not here (a heavy library only one command needs, say)."""
+    hidden = []
+    for top in OURS:
+        for path in sorted((ROOT / top).rglob("*.py")):
+            lines = path.read_text(encoding="utf-8").split("\n")
+            tree = ast.parse("\n".join(lines))
+            for function in ast.walk(tree):
+                if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for node in ast.walk(function):
+                    if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                        continue
+                    name = (node.names[0].name if isinstance(node, ast.Import)
+                            else node.module or "")
+                    if name.split(".")[0] not in OURS:
+                        continue
+                    above = node.lineno - 1  # the import's own line, 0-based
+                    said = "#" in lines[above]
+                    while not said and above > 0:
+                        above -= 1
+                        line = lines[above].strip()
+                        if line.startswith("#"):
+                            said = True
+                        elif not (line == "" or line.startswith(("from ", "import "))):
+                            break
+                    if not said:
+                        hidden.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert hidden == []

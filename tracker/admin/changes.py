@@ -19,6 +19,7 @@ from tracker.admin.organisation import (
     add_subcategory,
     rename_code,
     set_category_active,
+    taxonomy_to_document,
 )
 from tracker.people.accounts import Account, Accounts, Role, one_time_password
 from tracker.storage.tables import users
@@ -341,8 +342,6 @@ class Administration:
         subject: str,
         facts: Callable[[dict[str, Any]], dict[str, Any] | None],
     ) -> int:
-        from tracker.admin.organisation import taxonomy_to_document
-
         with self.engine.begin() as connection:
             current = self.organisation.taxonomy(connection=connection)
             before = facts(taxonomy_to_document(current))
@@ -377,8 +376,6 @@ class Administration:
 
     def set_category_active(self, code: str, active: bool) -> int:
         """A category, or one subcategory, (de)activated."""
-        from tracker.admin.organisation import taxonomy_to_document
-
         is_sub = "category" in (
             _code_facts(taxonomy_to_document(self.organisation.taxonomy()), code) or {}
         )

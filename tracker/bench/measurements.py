@@ -22,7 +22,9 @@ from typing import Any
 
 import click
 
+from events.history_import import ImportKind
 from tracker.config import Settings
+from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 
 
@@ -264,8 +266,6 @@ def http_filing(
     """POST /api/v1/deviations through the real WSGI server (`tracker serve`, a separate
     process; with `web_processes`, `tracker serve --workers N`: N web processes and the
     background workers in the parent) from concurrent keep-alive clients on loopback."""
-    from tracker.people.accounts import Role
-
     username = f"bench{uuid.uuid4().hex[:8]}"
     rt.accounts.add(username, Role.RAPPORTOR, uuid.uuid4().hex)
     token = rt.accounts.create_token(username)
@@ -295,8 +295,6 @@ def case_page_access_log(rt: Runtime, app: Any, repeat: int) -> dict[str, float]
     """GET one deviation's page in-process (the Flask app `app`, as an enhetschef of its
     unit), alternately with the access log recording and switched off, so the difference
     is what recording a read costs a page."""
-    from tracker.people.accounts import Role
-
     username = f"benchchef{uuid.uuid4().hex[:8]}"
     password = uuid.uuid4().hex
     rt.accounts.add(username, Role.ENHETSCHEF, password, units={"utredning"})
@@ -381,9 +379,9 @@ def import_preview(app: Any, rows: int) -> dict[str, float]:
     import io
     from datetime import date, timedelta
 
+    # Here, not at the top: openpyxl only when the bench measures an import.
     from openpyxl import Workbook
 
-    from events.history_import import ImportKind
     from tracker.history_import.templates import header
 
     units = [unit.code for unit in app.organisation.units()]

@@ -15,6 +15,10 @@ from typing import Any
 
 import click
 
+from projections import queries
+from projections.rebuild import rebuild
+from projections.runner import catch_up
+from tracker.bench.data import generate
 from tracker.bench.measurements import (
     DEFAULT,
     NATIONAL,
@@ -36,6 +40,7 @@ from tracker.cli.common import open_from_env, reopener
 from tracker.cli.serve import WAITRESS_THREADS
 from tracker.config import Settings
 from tracker.runtime import Runtime
+from tracker.scheduler import scan
 
 IMPORT_ROWS = 5000  # a municipality's earlier years, one row per deviation
 
@@ -46,8 +51,6 @@ SCALING_DEVIATIONS = 10_000
 def small_store(environ: dict[str, str], sizes: Sizes) -> dict[str, Any]:
     """Decode and rebuild in a fresh store of SCALING_DEVIATIONS deviations (and as many
     child reports), the rest as in `sizes`."""
-    from tracker.bench.data import generate
-
     settings = Settings.from_env(environ)
     rt = open_from_env(settings)
     try:
@@ -64,8 +67,6 @@ def small_store(environ: dict[str, str], sizes: Sizes) -> dict[str, Any]:
 def rebuild_against_decode(rt: Runtime, settings: Settings) -> dict[str, Any]:
     """The rebuild between two read-and-decode runs of the whole log (their mean is the
     limit), as for filing against the framework."""
-    from projections.rebuild import rebuild
-
     before, events = select_decode(rt)
     rebuilt = rebuild(rt, reopen=reopener(settings))
     after, _ = select_decode(rt)
@@ -111,11 +112,6 @@ def run_store(
     echo: Callable[[str], None],
     scaling_environ: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    from projections import queries
-    from projections.runner import catch_up
-    from tracker.bench.data import generate
-    from tracker.scheduler import scan
-
     settings = Settings.from_env(environ)
     rt = open_from_env(settings)
     try:

@@ -7,6 +7,7 @@ import click
 from tracker.cli.common import open_from_env
 from tracker.cli.serve import serve
 from tracker.config import Settings
+from tracker.demo import seed_demo
 
 
 @click.command("demo")
@@ -17,8 +18,6 @@ def demo_command(no_serve: bool) -> None:
     The demo users' passwords are printed. Cases are added only to a store without any.
     """
     if no_serve:
-        from tracker.demo import seed_demo
-
         rt = open_from_env()
         try:
             seed_demo(rt, click.echo)

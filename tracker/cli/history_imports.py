@@ -11,6 +11,10 @@ import click
 
 from events.errors import DomainError
 from events.history_import import ImportKind
+from projections import queries
+from projections.runner import catch_up
+from tracker.application import NotFound
+from tracker.application.history_imports import AlreadyImported
 from tracker.cli.common import open_from_env
 from tracker.history_import import Preview
 
@@ -57,8 +61,6 @@ def _run(kind: ImportKind, path: Path, dry_run: bool, by: str) -> None:
 
 
 def _swedish(error: DomainError) -> str:
-    from tracker.application.history_imports import AlreadyImported
-
     if isinstance(error, AlreadyImported):
         return (f"filen (samma SHA-256) är redan importerad, {error.params['at']} av "
                 f"{error.params['by']}.")
@@ -91,9 +93,6 @@ import_cli.add_command(_file_command(
 @import_cli.command("list")
 def list_imports() -> None:
     """Every import, newest first."""
-    from projections import queries
-    from projections.runner import catch_up
-
     rt = open_from_env()
     try:
         catch_up(rt)
@@ -112,8 +111,6 @@ def list_imports() -> None:
 @click.option("--by", default="admin-cli", show_default=True, help="Who undoes it.")
 def undo(import_id: UUID, by: str) -> None:
     """Undo an import as a whole: its counts and deviations stop counting."""
-    from tracker.application import NotFound
-
     rt = open_from_env()
     try:
         rt.app.undo_import(import_id, actor=by)

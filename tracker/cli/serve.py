@@ -26,6 +26,7 @@ import click
 from tracker.cli.common import open_from_env
 from tracker.cli.workers import Stop, start_workers, stop_workers
 from tracker.config import Settings
+from tracker.demo import seed_demo
 from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 from tracker.storage.database import exclusive
@@ -70,6 +71,8 @@ def _stop_on_sigterm() -> None:
 def _check_web_settings(settings: Settings) -> None:
     """A misconfigured sign-in (an http:// issuer off loopback, an unknown role in the
     role map) stops `serve` with one line naming the variable, before anything starts."""
+    # Here, not at the top: the web side (Flask, its pages) loads only for `serve`, not for
+    # every `tracker` command.
     from web.sign_in.oidc import check_settings
 
     try:
@@ -92,7 +95,7 @@ def https_warning(settings: Settings) -> str | None:
 
 
 def _web_app(runtime: Runtime) -> Flask:
-    from web import create_app
+    from web import create_app  # here: only `serve` loads the web side (as above)
 
     return create_app(runtime)
 
@@ -114,8 +117,6 @@ def _serve_app(app: Flask, settings: Settings, sock: socket.socket | None) -> No
 def _prepare(runtime: Runtime, demo: bool, echo: Callable[[str], None]) -> list[Stop]:
     """Before serving: demo data or the first administrator, then the background workers."""
     if demo:
-        from tracker.demo import seed_demo
-
         seed_demo(runtime, echo)
     else:
         ensure_first_admin(runtime, echo)

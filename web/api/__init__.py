@@ -37,9 +37,11 @@ from marshmallow import Schema, ValidationError
 from marshmallow import fields as ma_fields
 
 from tracker.people.accounts import Account, Role
+from web.api import rules
 from web.i18n import validation_messages
 from web.policy import EVERY_ROLE
 from web.runtime import runtime
+from web.schemas import BaseSchema, _today
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 spec_bp = Blueprint("openapi", __name__)
@@ -287,9 +289,6 @@ def _codes() -> dict[str, list[str]]:
 
 
 def build_spec() -> dict[str, Any]:
-    from web.api import rules
-    from web.schemas import BaseSchema, _today
-
     classes: dict[str, type] = {}
     plugin = MarshmallowPlugin(schema_name_resolver=_schema_names(classes))
     spec = APISpec(

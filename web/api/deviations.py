@@ -12,6 +12,7 @@ from marshmallow import fields, post_load, validate
 
 from events.base import EARLIEST_DATE
 from events.deviation import Deviation, DeviationStatus, Source
+from projections import queries
 from tracker.application import NotFound
 from tracker.people.access import own_reporter
 from tracker.people.accounts import Account
@@ -199,8 +200,6 @@ def get_deviation(account: Account, deviation_id: UUID) -> Any:
 def list_deviations(account: Account, query: dict[str, Any]) -> Any:
     """Newest first. An enhetschef sees their units; staff without a reviewing role see
     the deviations they reported."""
-    from projections import queries
-
     scope = policy.unit_scope(account)
     restriction: dict[str, Any] = {}
     if scope is not None:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import url_for
 
 from events.taxonomy import Operation
+from projections.queries import casework
 from projections.queries.coverage import MISSING
 from web.display import OPERATION_NAMES, category_name
 from web.documents.xlsx_export import Sheet
@@ -26,8 +27,6 @@ def leaf_rows(report_rows: Iterable[dict[str, Any]]) -> list[tuple[str, str | No
 def cause_table(year: int, month: int | None, period: str) -> dict[str, Any]:
     """Deviations per cause (from their cause analyses) and operation: every active cause
     of the cause list, zeros included, then codes only the data still has."""
-    from projections.queries import casework
-
     table = casework.cause_table(runtime().engine, runtime().organisation.causes(), year, month)
     if month is None:
         links = {"csv": url_for("reports.annual_causes_csv", year=year),

@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 
 from events.errors import DomainError
 from events.taxonomy import Operation
+from tracker.admin import change_log
 from tracker.admin.organisation import Unit
 from web.forms import Form, parse_form
 from web.pages.admin import administration
@@ -98,8 +99,6 @@ def add_unit() -> Any:
 
 
 def _render_unit(unit: Unit, form: Form | None = None, status: int = 200) -> Any:
-    from tracker.admin import change_log
-
     changes, _ = change_log.changes(runtime().engine, subject=unit.code, limit=20)
     return render_template(
         "admin/unit.html", unit=unit, form=form, operations=OPERATIONS, labels=UNIT_LABELS,
@@ -210,8 +209,6 @@ def _taxonomy_entry(code: str) -> dict[str, Any]:
 
 
 def _render_entry(entry: dict[str, Any], form: Form | None = None, status: int = 200) -> Any:
-    from tracker.admin import change_log
-
     changes, _ = change_log.changes(runtime().engine, subject=entry["code"], limit=20)
     return render_template(
         "admin/taxonomy_entry.html", entry=entry, form=form, labels=TAXONOMY_LABELS,

@@ -15,7 +15,7 @@ from events.deviation import Deviation
 from events.errors import DomainError
 from events.legal import DEVIATION_KEYS, cite_on
 from events.tasks import deviation_next_task, deviation_tasks
-from projections.queries import Page, casework
+from projections.queries import Page, casework, list_deviations
 from tracker.application import ConflictError, NotFound
 from tracker.people.access import own_reporter
 from tracker.people.accounts import Account
@@ -25,6 +25,7 @@ from web.cases.deviations import ACTIONS, NewDeviation, reporter_history
 from web.display import OPERATION_NAMES
 from web.forms import GENERAL, Form, parse_form
 from web.i18n import domain_message
+from web.policy import LEX_SARAH_ROLES
 from web.runtime import application, fresh_views, runtime
 from web.schemas import MAX_PAGE, BaseSchema, code, page_number
 from web.sign_in.users import current_account, roles_required
@@ -172,8 +173,6 @@ def receipt(deviation_id: UUID) -> Any:
 @bp.route("/mina-rapporter")
 @roles_required(policy.EVERY_ROLE)
 def mine() -> Any:
-    from projections.queries import list_deviations
-
     account = current_account()
     asked = request.args.get("sida", "1")
     number = int(asked) if asked.isdigit() and 0 < int(asked) <= MAX_PAGE else 1
@@ -220,8 +219,6 @@ def _inbox_query(account: Account, filters: dict[str, Any]) -> dict[str, Any]:
 @bp.route("/inkorg")
 @roles_required(policy.REVIEWERS)
 def inbox() -> Any:
-    from projections.queries import list_deviations
-
     account = current_account()
     form = parse_form(InboxFilters(), request.args)
     page = None
@@ -299,7 +296,6 @@ def _lex_sarah_url(account: Account, deviation: Deviation) -> str | None:
         url = url_for("lex_sarah.case", case_id=deviation.lex_sarah_case_id)
     except BuildError:  # the Lex Sarah pages are not installed
         return None
-    from web.policy import LEX_SARAH_ROLES
 
     return url if account.role in LEX_SARAH_ROLES else None
 

@@ -15,6 +15,7 @@ from marshmallow import fields, validate
 
 from events.calendar import MONTH_NAMES
 from projections import queries
+from projections.queries import casework
 from projections.queries.coverage import MISSING, DataMonths, months_with_data
 from web import navigation
 from web.cases.lex_sarah import GRADES, LEX_SARAH_STATUSES
@@ -23,10 +24,10 @@ from web.documents.charts import MONTHS_SV, bar_chart, year_over_year_chart
 from web.documents.report_tables import cause_sheet, cause_table, monthly_tables
 from web.documents.xlsx_export import table_response
 from web.forms import Form, parse_form
-from web.policy import REPORT_ROLES
+from web.policy import DEVIATION_ACTIONS, REPORT_ROLES
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
-from web.sign_in.users import roles_required
+from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 navigation.register("Rapporter", "reports.index", REPORT_ROLES, order=60)
@@ -367,10 +368,6 @@ def _recurrence_rows() -> list[dict[str, Any]]:
 @bp.route("/aterkommande")
 @roles_required(REPORT_ROLES)
 def recurrence() -> Any:
-    from projections.queries import casework
-    from web.policy import DEVIATION_ACTIONS
-    from web.sign_in.users import current_account
-
     rows = _recurrence_rows()
     start, end = queries.recurrence_window(application().today())
     return render_template(

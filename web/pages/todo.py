@@ -23,7 +23,7 @@ from tracker.notifications.outbox import FAILED, mail_counts
 from tracker.people.accounts import Account, Role
 from tracker.people.todo import mark_seen, seen
 from web import policy
-from web.display import BANDS
+from web.display import BANDS, unit_name
 from web.policy import LEX_SARAH_ROLES
 from web.runtime import application, fresh_views, runtime
 
@@ -288,8 +288,6 @@ def _first_clock_per_report(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _unit(code: str) -> str:
-    from web.display import unit_name
-
     return unit_name(code)
 
 
