@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
@@ -25,12 +24,21 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from support import PASSWORD, ROLES, USERS, TrackerRunner, add_users, iso, log_in, make_app
+from support import (
+    PASSWORD,
+    ROLES,
+    USERS,
+    Stores,
+    TrackerRunner,
+    add_users,
+    iso,
+    log_in,
+    make_app,
+)
 
 from tracker.accounts import Account
 from tracker.application import TrackerApplication
@@ -104,19 +112,24 @@ def store(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+    """This worker's source of stores (see Stores in support.py)."""
+    pool = Stores(tmp_path_factory.mktemp("stores"), _plain_postgres_url())
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def database_url(store: str, tmp_path: Path) -> Iterator[str]:
-    if store == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(_plain_postgres_url(), autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{_plain_postgres_url()}?schema={schema}"
-    finally:
-        with psycopg.connect(_plain_postgres_url(), autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+def database_url(
+    store: str, tmp_path: Path, stores: Stores, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """The test's own store: empty, or, when the test opens the `runtime` fixture, with
+    every table already made and the defaults seeded (what opening the runtime would do
+    first; Stores builds that once per worker and copies it)."""
+    built = "runtime" in request.fixturenames
+    with stores.store(store, tmp_path / "tracker.sqlite3", built=built) as url:
+        yield url
 
 
 @pytest.fixture
@@ -138,8 +151,9 @@ def settings(environ: dict[str, str]) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = open_runtime(settings)
+def runtime(settings: Settings, stores: Stores) -> Iterator[Runtime]:
+    # On a built store (database_url) the schema step would find everything in place.
+    rt = open_runtime(settings, create_schema=not stores.is_built(settings.database_url))
     yield rt
     rt.close()
 

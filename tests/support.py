@@ -4,17 +4,25 @@ root conftest's folder there). The fixtures themselves live in tests/conftest.py
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Sequence
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import psycopg
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from tracker.accounts import Account, Role
-from tracker.runtime import Runtime
+from tracker.config import Settings
+from tracker.runtime import Runtime, open_runtime
 from web import create_app
 
 PASSWORD = "korrekt-hast-batteri"
@@ -111,3 +119,284 @@ def close_deviation(runtime: Runtime, deviation_id: Any, actor: str = "chef") ->
         app.record_no_measures_needed(deviation_id, actor=actor, reason="Rättat direkt.")
     app.give_feedback(deviation_id, actor=actor, message="Tack för rapporten.")
     app.close_deviation(deviation_id, actor=actor, summary="Klart")
+
+
+# --- stores --------------------------------------------------------------------------------
+
+
+def _new_schema_name() -> str:
+    return f"t_{uuid.uuid4().hex[:16]}"
+
+
+def _store_settings(url: str, instance: Path) -> Settings:
+    return Settings.from_env(
+        {"TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(instance),
+         "TRACKER_SECRET_KEY": "test-secret"}
+    )
+
+
+def _live_children() -> set[int]:
+    """This process's child processes that have not exited (zombies are left out)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            found |= {int(pid) for pid in (task / "children").read_text().split()}
+        except OSError:
+            continue
+    alive = set()
+    for pid in found:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+def _live_threads() -> set[int | None]:
+    return {thread.ident for thread in threading.enumerate() if thread.is_alive()}
+
+
+# Everything in a schema that its tables' shape consists of, without the schema's name: two
+# schemas with the same signature hold the same tables, columns, keys, indexes, sequences,
+# functions and triggers.
+_SIGNATURE = """
+SELECT md5(coalesce(string_agg(item, '|' ORDER BY item), '')) FROM (
+  SELECT 'rel ' || c.relname || ' ' || c.relkind::text AS item
+    FROM pg_class c WHERE c.relnamespace = %(ns)s::regnamespace
+  UNION ALL
+  SELECT 'col ' || c.relname || '.' || a.attname || ' ' || a.attnum || ' '
+         || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+   WHERE c.relnamespace = %(ns)s::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'con ' || conname || ' ' || contype::text
+    FROM pg_constraint WHERE connamespace = %(ns)s::regnamespace
+  UNION ALL
+  SELECT 'fn ' || proname FROM pg_proc WHERE pronamespace = %(ns)s::regnamespace
+  UNION ALL
+  SELECT 'type ' || typname FROM pg_type WHERE typnamespace = %(ns)s::regnamespace
+  UNION ALL
+  SELECT 'trigger ' || t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+   WHERE c.relnamespace = %(ns)s::regnamespace AND NOT t.tgisinternal
+) items
+"""
+
+
+def _referencing_first(tables: list[str], references: list[tuple[str, str]]) -> list[str]:
+    """The tables ordered so that each comes before every table it references (a foreign
+    key's table is emptied before the table it points at)."""
+    ordered: list[str] = []
+    seen: set[str] = set()
+
+    def visit(table: str) -> None:
+        if table in seen:
+            return
+        seen.add(table)
+        for child, parent in references:
+            if parent == table and child != table:
+                visit(child)
+        ordered.append(table)
+
+    for table in tables:
+        visit(table)
+    return ordered
+
+
+RESETS_BETWEEN_TRUNCATES = 50
+
+
+class Stores:
+    """Where each test's store comes from, one per xdist worker (the `stores` fixture).
+
+    An empty store is what a test gets by default: a new SQLite file's path, or a new
+    PostgreSQL schema dropped afterwards. A *built* store holds what `open_runtime` makes
+    on an empty one (every table, the seeded units, taxonomy and cause list, the cache
+    generations) and nothing else; making that from nothing took most of a PostgreSQL
+    test's setup (~0.6 s, and ~0.3 s to drop it again). So it is made once per worker, by
+    `open_runtime` itself, into a template:
+
+    - SQLite: the template file is copied to the test's path.
+    - PostgreSQL: schemas built from the template are kept in a pool. After a test its
+      schema is emptied (TRUNCATE ... RESTART IDENTITY), given the template's rows and
+      sequence positions again, and renamed, so every test still has a schema name of its
+      own. A schema is dropped instead of reused when its tables' shape changed (the
+      signature query), when reset cannot take its locks, or when the test left a child
+      process or thread running that could still write into it."""
+
+    def __init__(self, folder: Path, postgres_url: str) -> None:
+        self.folder = folder
+        self.postgres_url = postgres_url
+        self._sqlite_template: Path | None = None
+        self._connection: psycopg.Connection[Any] | None = None
+        self._template: str | None = None
+        self._signature = ""
+        self._tables: list[str] = []
+        self._seeded: list[str] = []
+        self._sequences: list[tuple[str, int | None]] = []
+        self._resets = 0
+        self._free: list[str] = []
+        self._left: set[str] = set()  # schemas that could not be dropped yet
+        self._built: set[str] = set()
+
+    # -- both stores
+
+    @contextlib.contextmanager
+    def store(self, kind: str, sqlite_path: Path, *, built: bool) -> Iterator[str]:
+        """A store for one test: its URL, valid until the block ends."""
+        if kind == "sqlite":
+            if built:
+                self._copy_sqlite_template(sqlite_path)
+            urls: contextlib.AbstractContextManager[str] = contextlib.nullcontext(
+                f"sqlite:///{sqlite_path}")
+        else:
+            urls = self._built_schema() if built else self._empty_schema()
+        with urls as url:
+            if built:
+                self._built.add(url)
+            try:
+                yield url
+            finally:
+                self._built.discard(url)
+
+    def is_built(self, url: str) -> bool:
+        """Whether `url` is a built store handed out now: opening it needs no schema step."""
+        return url in self._built
+
+    def close(self) -> None:
+        if self._connection is None:
+            return
+        for schema in [*self._free, *self._left, *filter(None, [self._template])]:
+            with contextlib.suppress(psycopg.Error):
+                self._drop(schema)
+        self._connection.close()
+
+    # -- SQLite
+
+    def _copy_sqlite_template(self, path: Path) -> None:
+        if self._sqlite_template is None:
+            template = self.folder / "template.sqlite3"
+            open_runtime(_store_settings(f"sqlite:///{template}", self.folder / "i")).close()
+            self._sqlite_template = template
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._sqlite_template, path)
+        wal = self._sqlite_template.with_name(self._sqlite_template.name + "-wal")
+        if wal.exists():
+            shutil.copyfile(wal, path.with_name(path.name + "-wal"))
+
+    # -- PostgreSQL
+
+    def _sql(self) -> psycopg.Connection[Any]:
+        if self._connection is None or self._connection.closed:
+            self._connection = psycopg.connect(self.postgres_url, autocommit=True)
+            # A test that left a transaction open must not stall the run: its schema is
+            # dropped later instead (see _release).
+            self._connection.execute("SET lock_timeout = '10s'")
+        return self._connection
+
+    def _create(self) -> str:
+        schema = _new_schema_name()
+        self._sql().execute(SQL("CREATE SCHEMA {}").format(Identifier(schema)))
+        return schema
+
+    def _drop(self, schema: str) -> None:
+        self._sql().execute(SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(schema)))
+        self._left.discard(schema)
+
+    def _build(self) -> str:
+        schema = self._create()
+        url = f"{self.postgres_url}?schema={schema}"
+        open_runtime(_store_settings(url, self.folder / "i")).close()
+        return schema
+
+    def _signature_of(self, schema: str) -> str:
+        row = self._sql().execute(_SIGNATURE, {"ns": f'"{schema}"'}).fetchone()
+        assert row is not None
+        return str(row[0])
+
+    def _make_template(self) -> str:
+        template = self._build()
+        sql = self._sql()
+        tables = [row[0] for row in sql.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename",
+            (template,),
+        )]
+        references = sql.execute(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint"
+            " WHERE contype = 'f' AND connamespace = %s::regnamespace", (f'"{template}"',),
+        ).fetchall()
+        self._tables = _referencing_first(tables, [
+            (child.rsplit(".", 1)[-1].strip('"'), parent.rsplit(".", 1)[-1].strip('"'))
+            for child, parent in references
+        ])
+        self._seeded = [t for t in tables if sql.execute(
+            SQL("SELECT EXISTS (SELECT FROM {})").format(Identifier(template, t))
+        ).fetchone() == (True,)]
+        self._sequences = [(name, value) for name, value in sql.execute(
+            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = %s",
+            (template,),
+        )]
+        self._signature = self._signature_of(template)
+        self._template = template
+        return template
+
+    def _reset(self, schema: str) -> Composed:
+        """Back to the template's rows and sequence positions, in one transaction. DELETE,
+        not TRUNCATE: TRUNCATE makes new files for each of the 30-odd tables (~0.5 s);
+        every RESETS_BETWEEN_TRUNCATES-th reset truncates all the same, so that the dead
+        rows DELETE leaves behind cannot pile up (the events table is not autovacuumed)."""
+        assert self._template is not None
+        self._resets += 1
+        if self._resets % RESETS_BETWEEN_TRUNCATES == 0:
+            emptying = [SQL("TRUNCATE {}").format(
+                SQL(", ").join(Identifier(schema, t) for t in self._tables))]
+        else:
+            emptying = [SQL("DELETE FROM {}").format(Identifier(schema, t)) for t in self._tables]
+        statements = [
+            *emptying,
+            *(SQL("INSERT INTO {} SELECT * FROM {}").format(
+                Identifier(schema, t), Identifier(self._template, t)) for t in self._seeded),
+            *(SQL("SELECT setval({}, {}, {})").format(
+                Literal(f'"{schema}"."{name}"'), Literal(1 if value is None else value),
+                Literal(value is not None))
+              for name, value in self._sequences),
+        ]
+        return SQL(";\n").join(statements)
+
+    @contextlib.contextmanager
+    def _empty_schema(self) -> Iterator[str]:
+        schema = self._create()
+        try:
+            yield f"{self.postgres_url}?schema={schema}"
+        finally:
+            self._drop(schema)
+
+    @contextlib.contextmanager
+    def _built_schema(self) -> Iterator[str]:
+        if self._template is None:
+            self._make_template()
+        if self._free:
+            schema = _new_schema_name()
+            self._sql().execute(SQL("ALTER SCHEMA {} RENAME TO {}").format(
+                Identifier(self._free.pop()), Identifier(schema)))
+        else:
+            schema = self._build()
+        children, threads = _live_children(), _live_threads()
+        try:
+            yield f"{self.postgres_url}?schema={schema}"
+        finally:
+            self._release(schema, children, threads)
+
+    def _release(self, schema: str, children: set[int], threads: set[int | None]) -> None:
+        left_running = bool(_live_children() - children or _live_threads() - threads)
+        try:
+            if left_running or self._signature_of(schema) != self._signature:
+                self._drop(schema)
+                return
+            self._sql().execute(self._reset(schema))
+            self._free.append(schema)
+        except psycopg.Error:
+            self._left.add(schema)
+            with contextlib.suppress(psycopg.Error):
+                self._drop(schema)
