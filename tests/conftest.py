@@ -34,10 +34,12 @@ from support import (
     USERS,
     Stores,
     TrackerRunner,
+    WorkerApp,
     add_users,
     iso,
     log_in,
     make_app,
+    tracker_environ,
 )
 
 from tracker.accounts import Account
@@ -135,14 +137,7 @@ def database_url(
 @pytest.fixture
 def environ(database_url: str, tmp_path: Path) -> dict[str, str]:
     """The environment a tracker process in this test would see."""
-    return {
-        "TRACKER_DATABASE_URL": database_url,
-        "TRACKER_INSTANCE_PATH": str(tmp_path / "instance"),
-        "TRACKER_SECRET_KEY": "test-secret",
-        # A loaded test machine (parallel workers, browsers) may need more than the 2 s a
-        # person waits; the page that says the lists lag is tested with catch_up stubbed.
-        "TRACKER_CATCH_UP_SECONDS": "20",
-    }
+    return tracker_environ(database_url, tmp_path / "instance")
 
 
 @pytest.fixture
@@ -209,9 +204,22 @@ def tokens(runtime: Runtime, users: dict[str, Account]) -> dict[str, str]:
 # --- the web app, clients, the command line -----------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def worker_app(tmp_path_factory: pytest.TempPathFactory) -> WorkerApp:
+    """The Flask app this worker's tests share (see WorkerApp in support.py)."""
+    folder = tmp_path_factory.mktemp("worker_app")
+    return WorkerApp(Settings.from_env(tracker_environ("sqlite:///unbound", folder / "instance")))
+
+
 @pytest.fixture
-def app(runtime: Runtime) -> Flask:
-    return make_app(runtime)
+def app(runtime: Runtime, worker_app: WorkerApp) -> Iterator[Flask]:
+    """The web app on this test's runtime: the worker's app bound to it, or an app of its
+    own when the test changed a setting (its environ or settings fixture)."""
+    if not worker_app.fits(runtime.settings):
+        yield make_app(runtime)
+        return
+    with worker_app.bound_to(runtime) as bound:
+        yield bound
 
 
 @pytest.fixture
