@@ -95,6 +95,19 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow tests first, then the browser tests, each group in its usual order: with
+    one test handed out at a time (scripts/test: --maxschedchunk 1), the long ones run side
+    by side from the start instead of one worker finishing them alone at the end."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow"):
+            return 0
+        return 1 if item.get_closest_marker("browser") else 2
+
+    items.sort(key=rank)
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     moment = travel_moment()
     if moment is None:

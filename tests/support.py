@@ -8,7 +8,9 @@ import contextlib
 import dataclasses
 import re
 import shutil
+import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -141,6 +143,25 @@ def add_users(runtime: Runtime) -> dict[str, Account]:
 def log_in(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, every: float = 0.05) -> Any:
+    """The predicate's first true value, asked every `every` seconds for `timeout` seconds
+    (then AssertionError): for what another thread or process does in its own time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting ({timeout} s)")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (the OS picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def stored_events(runtime: Runtime) -> int:
