@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
@@ -25,12 +24,23 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from support import PASSWORD, ROLES, USERS, TrackerRunner, add_users, iso, log_in, make_app
+from support import (
+    PASSWORD,
+    ROLES,
+    USERS,
+    Stores,
+    TrackerRunner,
+    WorkerApp,
+    add_users,
+    iso,
+    log_in,
+    make_app,
+    tracker_environ,
+)
 
 from tracker.application import TrackerApplication
 from tracker.config import Settings
@@ -85,6 +95,19 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow tests first, then the browser tests, each group in its usual order: with
+    one test handed out at a time (scripts/test: --maxschedchunk 1), the long ones run side
+    by side from the start instead of one worker finishing them alone at the end."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow"):
+            return 0
+        return 1 if item.get_closest_marker("browser") else 2
+
+    items.sort(key=rank)
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     moment = travel_moment()
     if moment is None:
@@ -104,32 +127,30 @@ def store(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+    """This worker's source of stores (see Stores in support.py)."""
+    pool = Stores(tmp_path_factory.mktemp("stores"), _plain_postgres_url())
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def database_url(store: str, tmp_path: Path) -> Iterator[str]:
-    if store == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(_plain_postgres_url(), autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{_plain_postgres_url()}?schema={schema}"
-    finally:
-        with psycopg.connect(_plain_postgres_url(), autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+def database_url(
+    store: str, tmp_path: Path, stores: Stores, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """The test's own store: empty, or, when the test opens the `runtime` fixture, with
+    every table already made and the defaults seeded (what opening the runtime would do
+    first; Stores builds that once per worker and copies it)."""
+    built = "runtime" in request.fixturenames
+    with stores.store(store, tmp_path / "tracker.sqlite3", built=built) as url:
+        yield url
 
 
 @pytest.fixture
 def environ(database_url: str, tmp_path: Path) -> dict[str, str]:
     """The environment a tracker process in this test would see."""
-    return {
-        "TRACKER_DATABASE_URL": database_url,
-        "TRACKER_INSTANCE_PATH": str(tmp_path / "instance"),
-        "TRACKER_SECRET_KEY": "test-secret",
-        # A loaded test machine (parallel workers, browsers) may need more than the 2 s a
-        # person waits; the page that says the lists lag is tested with catch_up stubbed.
-        "TRACKER_CATCH_UP_SECONDS": "20",
-    }
+    return tracker_environ(database_url, tmp_path / "instance")
 
 
 @pytest.fixture
@@ -138,8 +159,9 @@ def settings(environ: dict[str, str]) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = open_runtime(settings)
+def runtime(settings: Settings, stores: Stores) -> Iterator[Runtime]:
+    # On a built store (database_url) the schema step would find everything in place.
+    rt = open_runtime(settings, create_schema=not stores.is_built(settings.database_url))
     yield rt
     rt.close()
 
@@ -195,9 +217,22 @@ def tokens(runtime: Runtime, users: dict[str, Account]) -> dict[str, str]:
 # --- the web app, clients, the command line -----------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def worker_app(tmp_path_factory: pytest.TempPathFactory) -> WorkerApp:
+    """The Flask app this worker's tests share (see WorkerApp in support.py)."""
+    folder = tmp_path_factory.mktemp("worker_app")
+    return WorkerApp(Settings.from_env(tracker_environ("sqlite:///unbound", folder / "instance")))
+
+
 @pytest.fixture
-def app(runtime: Runtime) -> Flask:
-    return make_app(runtime)
+def app(runtime: Runtime, worker_app: WorkerApp) -> Iterator[Flask]:
+    """The web app on this test's runtime: the worker's app bound to it, or an app of its
+    own when the test changed a setting (its environ or settings fixture)."""
+    if not worker_app.fits(runtime.settings):
+        yield make_app(runtime)
+        return
+    with worker_app.bound_to(runtime) as bound:
+        yield bound
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "")
 KEYS = (
     "append_tx1_eps",
@@ -31,6 +33,7 @@ KEYS = (
 )
 
 
+@pytest.mark.slow  # ~45 s: a real bench run on each store
 def test_quick_bench_measures_every_number_on_every_store(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     command = [sys.executable, "-m", "tracker.cli", "bench", "--quick", "--json", str(out)]

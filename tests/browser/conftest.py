@@ -16,6 +16,7 @@ import pytest
 from browser_support import LiveServer
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from support import add_users
+from waitress import wasyncore
 from waitress.server import create_server
 
 from projections.runner import EmbeddedProjections
@@ -87,10 +88,15 @@ def live_server(settings: Settings, quick_password_hashing: None) -> Iterator[Li
     try:
         yield LiveServer(f"http://127.0.0.1:{server.effective_port}", runtime, settings)
     finally:
-        server.close()
+        # Everything in waitress's loop closed from inside the loop (its trigger wakes it):
+        # the listening socket, and the connections the browser still keeps alive, which
+        # kept the loop running after server.close() until the join gave up after 5 s.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown()  # its request threads, not left waiting
         projections.stop()
         runtime.close()
+    assert not thread.is_alive(), "the live server did not stop"
 
 
 @pytest.fixture

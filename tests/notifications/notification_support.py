@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from support import address
+from support import address, free_port
 
 BASE_URL = "https://avvikelser.kommun.example"
 
@@ -56,11 +55,6 @@ class Inbox:
     def bodies(self) -> list[str]:
         return [m.get_content() for _, m in self.messages]
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class SmtpServer:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from notification_support import SmtpServer, free_port
-from support import address
+from support import address, wait_for
 
 from tracker.config import Settings
 from tracker.notifications.digest import send_digests
@@ -37,15 +37,6 @@ def file_deviations(runtime: Runtime, count: int) -> list[str]:
         ).number)
     return numbers
 
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 def filed_numbers(server: SmtpServer, username: str) -> list[str]:

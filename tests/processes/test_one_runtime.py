@@ -4,29 +4,18 @@ same Runtime to the web app, the embedded projections and the scheduler."""
 from __future__ import annotations
 
 import signal
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 import waitress
+from support import wait_for
 
 from projections.runner import BatchRunner, EmbeddedProjections
 from tracker.application import TrackerApplication
 from tracker.cli.serve import serve
 from tracker.config import Settings
 from tracker.scheduler import SchedulerService
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
 
 
 def record_calls(monkeypatch: pytest.MonkeyPatch, cls: type, into: list[Any]) -> None:

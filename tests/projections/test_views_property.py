@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lex_sarah_support import cover_remaining_kinds_in
@@ -236,6 +237,7 @@ def check_against_aggregates(rt: Runtime) -> None:
     }
 
 
+@pytest.mark.slow  # dozens of generated histories, each on a store of its own
 def test_incremental_equals_rebuilt_equals_aggregates(
     fresh_runtime: Callable[[], AbstractContextManager[Runtime]], store: str
 ) -> None:

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
+from support import wait_for
 
 from events.child_report import PreliminaryDecision
 from events.clocks import STOCKHOLM, Clock
@@ -34,15 +34,6 @@ REPORT_NUMBER = re.compile(r"\bAN-\d{4}-\d{4}\b")
 def tracker_env(environ: dict[str, str]) -> dict[str, str]:
     return os.environ | environ
 
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting")
 
 
 def seed_breaches(runtime: Runtime) -> dict[str, tuple[object, str]]:
