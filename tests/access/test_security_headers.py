@@ -67,14 +67,11 @@ def test_over_https_the_session_cookie_is_secure_and_hsts_is_sent(
 
 def test_over_https_every_cookie_is_secure(app: Flask) -> None:
     """Not only the session: any cookie a view or a hook sets (Flask-Login's remember
-    cookie) is kept to https."""
-
-    @app.route("/test-cookie")
-    def set_cookie() -> object:
+    cookie) is kept to https. (The answer of a view, through the app's after-request hooks:
+    the app is shared by the worker's tests, so no route is added to it.)"""
+    with app.test_request_context("/", base_url="https://localhost"):
         response = make_response("ok")
         response.set_cookie("remember_token", "x", httponly=True)
-        return response
-
-    answer = app.test_client().get("/test-cookie", base_url="https://localhost")
+        answer = app.process_response(response)
     cookies = answer.headers.getlist("Set-Cookie")
     assert cookies and all("; Secure" in c for c in cookies), cookies
