@@ -11,6 +11,8 @@ from datetime import date
 NEW_SOL_IN_FORCE = date(2025, 7, 1)
 OLD_SOL_LAST_DAY = date(2025, 6, 30)
 OLD_SOL_IN_FORCE = date(2002, 1, 1)
+# An internal to-do for the jurist: kept with the data, never part of a citation (pages,
+# documents and the API show citations only).
 VERIFY = "att verifiera mot den tryckta föreskriften"
 
 
@@ -23,6 +25,7 @@ class Numbering:
     valid_until: date | None = None
     wording: str | None = None  # how the duty reads under this numbering, when it changed
     note: str | None = None
+    to_verify: str | None = None  # internal, see VERIFY
 
     def in_force_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
@@ -92,7 +95,8 @@ def _sosfs(key: str, summary: str, number: str, in_force: date, amended: str) ->
     return LegalReference(
         key,
         summary,
-        Numbering(number, NEW_SOL_IN_FORCE, None, note=f"ändrad t.o.m. {amended} — {VERIFY}"),
+        Numbering(number, NEW_SOL_IN_FORCE, None, note=f"ändrad t.o.m. {amended}",
+                  to_verify=VERIFY),
         Numbering(number, in_force, OLD_SOL_LAST_DAY),
     )
 

@@ -52,13 +52,13 @@ def test_a_case_opened_in_june_2025_cites_chapter_14_and_one_opened_in_july_chap
     assert "utan dröjsmål" not in july_page
     assert "SoL (2025:400) 27 kap. 6 §" in july_page  # the anmälan to IVO
     assert "HSLF-FS 2025:20" in july_page
+    assert "att verifiera mot" not in july_page
     body = api("lexsarah", "GET", f"/api/v1/lex-sarah/{july.id}").get_json()
     assert body["legal_reference"] == {
         "lex_sarah_rapportera": "SoL (2025:400) 27 kap. 2 §",
         "lex_sarah_utreda": "SoL (2025:400) 27 kap. 5 §",
         "lex_sarah_anmala": "SoL (2025:400) 27 kap. 6 §",
-        "sosfs_2011_5": "SOSFS 2011:5 (ändrad t.o.m. HSLF-FS 2025:20 — att verifiera mot den "
-                        "tryckta föreskriften)",
+        "sosfs_2011_5": "SOSFS 2011:5 (ändrad t.o.m. HSLF-FS 2025:20)",
     }
     old = api("lexsarah", "GET", f"/api/v1/lex-sarah/{june.id}").get_json()["legal_reference"]
     assert old["lex_sarah_anmala"] == "SoL (2001:453) 14 kap. 7 §"
@@ -82,7 +82,8 @@ def test_a_deviation_cites_why_deviations_are_collected(
         "kvalitet": "SoL (2001:453) 3 kap. 3 §", "sosfs_2011_9": "SOSFS 2011:9"}
     page = client_for("utvecklare").get(f"/avvikelser/{new.id}").get_data(as_text=True)
     assert "SoL (2025:400) 5 kap. 1–2 §§" in page
-    assert "SOSFS 2011:9 (ändrad t.o.m. HSLF-FS 2025:21" in page
+    assert "SOSFS 2011:9 (ändrad t.o.m. HSLF-FS 2025:21)" in page
+    assert "att verifiera mot" not in page  # the jurist's note is not for the case workers
 
 
 def test_the_report_to_the_committee_cites_the_law_of_its_month(
@@ -100,8 +101,10 @@ def test_the_report_to_the_committee_cites_the_law_of_its_month(
     new = client.get("/rapporter/namnd/2026/1")
     text = re.sub(r"\s+", " ", new.get_data(as_text=True))
     assert "SoL (2025:400) 5 kap. 1–2 §§" in text and "SoL (2025:400) 27 kap. 6 §" in text
-    assert "SOSFS 2011:9 (ändrad t.o.m. HSLF-FS 2025:21" in text
+    assert "SOSFS 2011:9 (ändrad t.o.m. HSLF-FS 2025:21)" in text
+    assert "att verifiera mot" not in text  # nor for the committee
     word = client.get("/rapporter/namnd/2026/1.docx")
     assert word.status_code == 200
     paragraphs = " ".join(p.text for p in Document(io.BytesIO(word.data)).paragraphs)
     assert "SoL (2025:400) 27 kap. 5 §" in paragraphs
+    assert "att verifiera mot" not in paragraphs

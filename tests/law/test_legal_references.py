@@ -37,12 +37,15 @@ def test_every_reference_has_its_current_and_former_text() -> None:
 @pytest.mark.parametrize(("key", "amendment"), [
     ("sosfs_2011_5", "HSLF-FS 2025:20"), ("sosfs_2011_9", "HSLF-FS 2025:21"),
 ])
-def test_the_foreskrifter_carry_their_amendment_to_verify(key: str, amendment: str) -> None:
+def test_the_foreskrifter_cite_their_amendment_and_keep_the_jurists_note_out_of_it(
+    key: str, amendment: str
+) -> None:
     citation = cite_on(key, date(2026, 1, 1))
     assert citation == (
-        f"{key.upper().replace('_', ' ', 1).replace('_', ':')} (ändrad t.o.m. {amendment} — "
-        "att verifiera mot den tryckta föreskriften)"
+        f"{key.upper().replace('_', ' ', 1).replace('_', ':')} (ändrad t.o.m. {amendment})"
     )
+    # The note to check against the printed föreskrift stays with the data, for the jurist.
+    assert LEGAL_REFERENCES[key].current.to_verify == "att verifiera mot den tryckta föreskriften"
 
 
 def test_old_numbering_until_2025_06_30_and_the_new_from_2025_07_01() -> None:
