@@ -2,8 +2,9 @@
 
 A counts import carries its figures in its own event (they have no case details, so they add
 to counts only); a rows import creates one Deviation per row (see Deviation.record_import)
-and lists their ids here. The id is derived from the file's SHA-256, so the same file can
-never be stored twice, not even by two people confirming at the same moment."""
+and lists their ids here. The id is derived from the file's SHA-256 and the attempt (0 for
+a file's first import, 1, 2, … for the same file imported again after an undo), so the same
+file never counts twice, not even when two people confirm it at the same moment."""
 
 from __future__ import annotations
 
@@ -41,8 +42,13 @@ class CountLine:
     lex_sarah: int
 
 
-def import_id_for(sha256: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"/tracker/history-import/{sha256}")
+def import_id_for(sha256: str, attempt: int = 0) -> UUID:
+    """Attempt 0 has the id every import had before files could come again, so stores
+    written then keep their ids; a later attempt exists only after the one before was undone.
+    Its deviations' ids (imported_deviation_id) are derived from this id, so they never
+    clash with the undone import's."""
+    name = f"/tracker/history-import/{sha256}"
+    return uuid5(NAMESPACE_URL, name if attempt == 0 else f"{name}/attempt/{attempt}")
 
 
 def imported_deviation_id(import_id: UUID, row: int) -> UUID:
@@ -56,13 +62,14 @@ class HistoryImport(Aggregate):
         class Undone(Aggregate.Event, EventFields): ...
 
     @staticmethod
-    def create_id(sha256: str) -> UUID:
+    def create_id(sha256: str) -> UUID:  # a later attempt passes id=import_id_for(..., n)
         return import_id_for(sha256)
 
     @event("Imported")
     def __init__(
         self,
         *,
+        id: UUID | None = None,  # a later attempt's; never an event field
         sha256: str,
         kind: ImportKind,
         file_name: str,

@@ -37,6 +37,8 @@ PAGES = [
     "/admin/import/koder.xlsx",
     "/admin/import/mall/counts.xlsx",
 ]
+# A page about one thing, asked for an id that does not exist: 404 to whom it is for.
+PAGES_OF_ONE = ["/admin/import/00000000-0000-0000-0000-000000000000/angra"]
 # (path, form) for every change; each would change something if it were allowed.
 CHANGES = [
     ("/admin/anvandare", {"username": "ny.person", "role": "rapportor"}),
@@ -73,7 +75,7 @@ def allowed(role: str, path: str) -> bool:
 
 def test_the_lists_name_every_admin_route(web_app: Flask) -> None:
     adapter = web_app.url_map.bind("localhost")
-    covered = {(adapter.match(path, "GET")[0], "GET") for path in PAGES} | {
+    covered = {(adapter.match(path, "GET")[0], "GET") for path in PAGES + PAGES_OF_ONE} | {
         (adapter.match(path, "POST")[0], "POST") for path, _ in CHANGES + IMPORTS
     }
     routes = {
@@ -97,13 +99,16 @@ def test_admin_pages_are_for_the_admin_only(
     for path in PAGES:
         status = client.get(path).status_code
         assert status == (200 if allowed(role, path) else 403), (role, path, status)
+    for path in PAGES_OF_ONE:
+        status = client.get(path).status_code
+        assert status == (404 if allowed(role, path) else 403), (role, path, status)
 
 
 def test_admin_pages_send_the_anonymous_to_the_login_page(
     web_app: Flask, users: dict[str, Account]
 ) -> None:
     client = web_app.test_client()
-    for path in PAGES:
+    for path in PAGES + PAGES_OF_ONE:
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.location, path
     for path, form in CHANGES + IMPORTS:

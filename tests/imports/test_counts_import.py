@@ -68,7 +68,9 @@ def test_table_32_imported_on_the_command_line_is_the_annual_report(
 
     again = runner.invoke(["import", "counts", str(path)])
     assert again.exit_code == 1
-    assert "redan importerad" in again.output
+    today = runtime.app.today().isoformat()
+    assert f"samma fil importerades redan {today} av utvecklare" in again.output
+    assert "SHA" not in again.output + dry.output + stored.output
     listing = runner.invoke(["import", "list"])
     assert listing.output.count("tabell32.csv") == 1
     assert "(utvecklare)" in listing.output
@@ -108,7 +110,12 @@ def test_monthly_counts_fill_their_months_and_undo_restores_the_reports(
     assert annual_as_table(annual)[("handlaggning", "registrering")] == (78, 0, 78, 1)
 
     import_id = next(i["id"] for i in queries.imports(runtime.engine))
-    undone = runner.invoke(["import", "undo", str(import_id), "--by", "admin"])
+    declined = runner.invoke(["import", "undo", str(import_id), "--by", "admin"], input="n\n")
+    assert declined.exit_code == 1 and "Inget ändrat" in declined.output
+    assert "Tas bort: antal för 82 avvikelser" in declined.output
+    assert "Perioder: januari–december 2016" in declined.output
+    assert app.get_import(import_id).undone_at is None
+    undone = runner.invoke(["import", "undo", str(import_id), "--by", "admin", "--yes"])
     assert undone.exit_code == 0, undone.output
     catch_up(runtime)
     after = (
@@ -121,6 +128,13 @@ def test_monthly_counts_fill_their_months_and_undo_restores_the_reports(
     assert history == ["Imported", "Undone"]
     listing = runner.invoke(["import", "list"])
     assert "ångrad" in listing.output
+
+    # The same file again after the undo: a new import, counted again.
+    again = runner.invoke(["import", "counts", str(path)])
+    assert again.exit_code == 0, again.output
+    catch_up(runtime)
+    assert queries.monthly_series(runtime.engine, [2016])[2016] == series
+    assert len(queries.imports(runtime.engine)) == 2
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])

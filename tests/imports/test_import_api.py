@@ -4,6 +4,7 @@ report API and the Excel exports exactly; the same file refused; undo; the OpenA
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -77,7 +78,10 @@ def test_table_32_through_the_api_and_the_excel_exports(
     again = api("utvecklare", "POST", "/api/v1/imports?kind=counts&dry_run=false",
                 data=data, content_type="text/csv", headers={"Accept-Language": "sv"})
     assert again.status_code == 409
-    assert "redan importerad" in again.get_json()["errors"]["_schema"][0]
+    refusal = again.get_json()["errors"]["_schema"][0]
+    assert re.match(r"Samma fil importerades redan \d{4}-\d\d-\d\d av utvecklare och räknas "
+                    "fortfarande. Vill du importera den igen, ångra den importen först.", refusal)
+    assert "SHA" not in refusal
     assert len(api("admin", "GET", "/api/v1/imports").get_json()) == 1
 
     undone = api("admin", "POST", f"/api/v1/imports/{record['id']}/undo")
@@ -85,6 +89,14 @@ def test_table_32_through_the_api_and_the_excel_exports(
     assert api("utvecklare", "GET", "/api/v1/reports/yearly").get_json()["years"] == []
     twice = api("admin", "POST", f"/api/v1/imports/{record['id']}/undo")
     assert twice.status_code == 409
+
+    # After the undo the same file is a new import, and its figures count again.
+    anew = api("utvecklare", "POST", "/api/v1/imports?kind=counts&dry_run=false",
+               data=data, content_type="text/csv")
+    assert anew.status_code == 201, anew.get_json()
+    assert anew.get_json()["import"]["id"] != record["id"]
+    yearly = api("utvecklare", "GET", "/api/v1/reports/yearly").get_json()["years"]
+    assert [y["total"] for y in yearly] == [3, 54, 297, 252]
 
 
 def test_only_admin_and_quality_developer_may_import(api: Callable[..., Any]) -> None:

@@ -48,14 +48,14 @@ def test_preview_confirm_and_undo_on_the_page(
     yearly = queries.yearly_totals(runtime.engine)["years"]
     assert [y["total"] for y in yearly] == [3, 54, 297, 252]
 
-    again = client.post("/admin/import/forhandsgranska", **_form(data, "kopia.csv"))
-    assert again.status_code == 409 and "redan importerad" in again.get_data(as_text=True)
+    assert "SHA" not in page + html  # no hash shown to the user
 
-    import_id = queries.imports(runtime.engine)[0]["id"]
-    undone = client.post(f"/admin/import/{import_id}/angra", follow_redirects=True)
-    assert "Importen är ångrad" in undone.get_data(as_text=True)
-    assert "Ångrad" in undone.get_data(as_text=True)
-    assert queries.yearly_totals(runtime.engine)["years"] == []
+    again = client.post("/admin/import/forhandsgranska", **_form(data, "kopia.csv"))
+    refused = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert (f"Samma fil importerades redan {runtime.app.today().isoformat()} av utvecklare "
+            "och räknas fortfarande") in refused
+    assert "SHA" not in refused
 
 
 def test_a_file_with_problems_shows_them_and_offers_no_confirm(
@@ -116,3 +116,52 @@ def test_only_admin_and_quality_developer_see_the_import(
         client = client_for(user)
         assert client.get("/admin/import/").status_code == 403, user
         assert 'href="/admin/import/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_an_undo_asks_first_saying_what_goes_and_the_file_may_then_come_again(
+    client_for: Callable[[str], Any], runtime: Runtime
+) -> None:
+    client = client_for("utvecklare")
+    rows = [[2016, month, "IFO", "samverkan", "", 2, ""] for month in (1, 2, 3)]
+    rows.append([2015, "", "HVB", "genomforande", "", 7, ""])
+    data = csv_bytes(COUNTS_HEADER, rows)
+    preview = client.post("/admin/import/forhandsgranska", **_form(data, "tidigare.csv"))
+    client.post("/admin/import/spara", data=_hidden(preview.get_data(as_text=True)))
+    catch_up(runtime)
+    import_id = queries.imports(runtime.engine)[0]["id"]
+    index = client.get("/admin/import/").get_data(as_text=True)
+    assert f'href="/admin/import/{import_id}/angra"' in index  # a link to the question
+    assert f'action="/admin/import/{import_id}/angra"' not in index  # not a one-click undo
+
+    asked = client.get(f"/admin/import/{import_id}/angra")
+    html = re.sub(r"\s+", " ", asked.get_data(as_text=True))
+    assert asked.status_code == 200
+    assert "Ångra importen av tidigare.csv?" in html
+    assert f"{runtime.app.today().isoformat()} av utvecklare" in html
+    assert "Antal för 13 avvikelser ur rapporterna" in html
+    assert "hela 2015, januari–mars 2016" in html
+    assert "Ja, ångra importen" in html
+    cancel = re.search(r'<a href="([^"]+)">Avbryt</a>', html)
+    assert cancel and cancel.group(1) == f"/admin/import/#import-{import_id}"
+    catch_up(runtime)
+    assert runtime.app.get_import(import_id).undone_at is None  # asking changed nothing
+    assert [y["total"] for y in queries.yearly_totals(runtime.engine)["years"]] == [7, 6]
+
+    undone = client.post(f"/admin/import/{import_id}/angra", follow_redirects=True)
+    page = undone.get_data(as_text=True)
+    assert "Importen av tidigare.csv är ångrad" in page and "Ångrad" in page
+    catch_up(runtime)
+    assert queries.yearly_totals(runtime.engine)["years"] == []
+    again = client.get(f"/admin/import/{import_id}/angra").get_data(as_text=True)
+    assert "Importen ångrades redan" in again and "Ja, ångra importen" not in again
+
+    # The same file once more: a new import, counted again, beside the undone one.
+    preview = client.post("/admin/import/forhandsgranska", **_form(data, "tidigare.csv"))
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    stored = client.post("/admin/import/spara", data=_hidden(preview.get_data(as_text=True)),
+                         follow_redirects=True)
+    assert "Importen av tidigare.csv är sparad" in stored.get_data(as_text=True)
+    catch_up(runtime)
+    listed = queries.imports(runtime.engine)
+    assert len(listed) == 2 and listed[0]["id"] != import_id
+    assert [y["total"] for y in queries.yearly_totals(runtime.engine)["years"]] == [7, 6]

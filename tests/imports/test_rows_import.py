@@ -92,3 +92,19 @@ def test_rows_from_2016_and_january_2018_side_by_side(
     history = [e.type for e in runtime.app.history(first.id)]
     assert history[:2] == ["Reported", "ImportRecorded"] and history[-1] == "Withdrawn"
     assert [e.type for e in runtime.app.history(UUID(import_id))] == ["Imported", "Undone"]
+
+    # The same file again after the undo: new deviations (new ids and numbers) that count,
+    # the undone ones stay withdrawn with their history.
+    summary = page_client.get(f"/admin/import/{import_id}/angra").get_data(as_text=True)
+    assert "30 importerade avvikelser" in summary and "Importen ångrades redan" in summary
+    anew = api("utvecklare", "POST", "/api/v1/imports?kind=rows&dry_run=false",
+               **upload(data, "avvikelser-2016.xlsx"))
+    assert anew.status_code == 201, anew.get_json()
+    catch_up(runtime)
+    again = runtime.app.get_import(UUID(anew.get_json()["import"]["id"]))
+    undone_ids = set(runtime.app.get_import(UUID(import_id)).deviation_ids)
+    assert len(again.deviation_ids) == 30 and not undone_ids & set(again.deviation_ids)
+    assert queries.monthly_series(runtime.engine, [2016])[2016] == series
+    assert runtime.app.history(first.id)[-1].type == "Withdrawn"
+    numbers = {runtime.app.get_deviation(d).number for d in again.deviation_ids}
+    assert first.number not in numbers

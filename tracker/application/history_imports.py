@@ -1,16 +1,25 @@
 """Import commands: preview a file, store a checked one whole (the import, its deviations
-and their numbers in one transaction) or not at all, undo an import as a whole."""
+and their numbers in one transaction) or not at all, say what an undo would remove, undo an
+import as a whole. A file undone may be imported again (a new attempt, see import_id_for)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
+from events.clocks import local_date
 from events.deviation import Deviation, Source
 from events.errors import DomainError, EscalatedImportedDeviations
-from events.history_import import HistoryImport, ImportKind, imported_deviation_id
+from events.history_import import (
+    HistoryImport,
+    ImportKind,
+    import_id_for,
+    imported_deviation_id,
+)
 from events.numbering import NumberSeries, SeriesKind
 from tracker.application.base import ApplicationBase
 from tracker.history_import import Preview
@@ -34,7 +43,33 @@ class ImportRefused(DomainError):
 
 
 class AlreadyImported(DomainError):
-    template = "This file (the same SHA-256) was already imported on %(at)s by %(by)s."
+    """The same file (same bytes) while its earlier import still counts."""
+
+    template = (
+        "The same file was already imported on %(at)s by %(by)s and still counts. To import "
+        "it again, undo that import first."
+    )
+
+
+@dataclass(frozen=True)
+class UndoSummary:
+    """What undoing an import removes, for the confirmation page and the CLI."""
+
+    import_id: UUID
+    file_name: str
+    kind: ImportKind
+    imported_on: date
+    imported_by: str
+    deviations: int  # a rows import: the deviations withdrawn from every report and list
+    counted: int  # a counts import: the deviations its figures add to the reports
+    covers: tuple[str, ...]  # "YYYY-MM" months and "YYYY" whole years
+    escalated: tuple[str, ...]  # numbers of its deviations escalated since: no undo
+    undone_on: date | None
+    undone_by: str | None
+
+
+def _already(known: HistoryImport) -> AlreadyImported:
+    return AlreadyImported(at=local_date(known.imported_at).isoformat(), by=known.imported_by)
 
 
 class HistoryImportCommands(ApplicationBase):
@@ -55,13 +90,39 @@ class HistoryImportCommands(ApplicationBase):
     def get_import(self, import_id: UUID) -> HistoryImport:
         return self._get(HistoryImport, import_id)
 
+    def _attempts(self, sha256: str) -> tuple[HistoryImport | None, int]:
+        """The file's import that still counts (None: every earlier one is undone, or none
+        was made) and the attempt number a new import of it takes."""
+        attempt = 0
+        while True:
+            try:
+                known: HistoryImport = self.repository.get(import_id_for(sha256, attempt))
+            except AggregateNotFoundError:
+                return None, attempt
+            if known.undone_at is None:
+                return known, attempt
+            attempt += 1
+
     def _refuse_known(self, sha256: str) -> None:
-        try:
-            known: HistoryImport = self.repository.get(HistoryImport.create_id(sha256))
-        except AggregateNotFoundError:
-            return
-        raise AlreadyImported(
-            at=known.imported_at.date().isoformat(), by=known.imported_by
+        known, _ = self._attempts(sha256)
+        if known is not None:
+            raise _already(known)
+
+    def undo_summary(self, import_id: UUID) -> UndoSummary:
+        record = self.get_import(import_id)
+        escalated = [
+            deviation.number for deviation in
+            (self._get(Deviation, d) for d in record.deviation_ids)
+            if deviation.lex_sarah_case_id is not None
+        ]
+        return UndoSummary(
+            import_id=record.id, file_name=record.file_name, kind=record.kind,
+            imported_on=local_date(record.imported_at), imported_by=record.imported_by,
+            deviations=len(record.deviation_ids),
+            counted=sum(line.count for line in record.counts), covers=record.covers,
+            escalated=tuple(escalated),
+            undone_on=local_date(record.undone_at) if record.undone_at else None,
+            undone_by=record.undone_by,
         )
 
     def store_import(
@@ -71,10 +132,13 @@ class HistoryImportCommands(ApplicationBase):
         checked = self.preview_import(kind, data, file_name)
         if not checked.ok:
             raise ImportRefused(checked)
-        import_id = HistoryImport.create_id(checked.sha256)
         now = self.now()
 
         def attempt() -> HistoryImport:
+            known, number = self._attempts(checked.sha256)
+            if known is not None:  # confirmed by someone else since the check above
+                raise _already(known)
+            import_id = import_id_for(checked.sha256, number)
             series: dict[int, NumberSeries] = {}
             deviations: list[Deviation] = []
             taxonomy = self.organisation.taxonomy()
@@ -98,7 +162,7 @@ class HistoryImportCommands(ApplicationBase):
                 )
                 deviations.append(deviation)
             record = HistoryImport(
-                sha256=checked.sha256, kind=kind, file_name=file_name[:200],
+                id=import_id, sha256=checked.sha256, kind=kind, file_name=file_name[:200],
                 row_count=checked.rows_read, imported_at=now,
                 counts=tuple(checked.counts) if kind is ImportKind.COUNTS else (),
                 deviation_ids=tuple(d.id for d in deviations),

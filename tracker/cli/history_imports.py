@@ -14,13 +14,14 @@ from events.history_import import ImportKind
 from projections import queries
 from projections.runner import catch_up
 from tracker.application import NotFound
-from tracker.application.history_imports import AlreadyImported
+from tracker.application.history_imports import AlreadyImported, UndoSummary
 from tracker.cli.common import open_from_env
 from tracker.history_import import Preview
+from tracker.history_import.checking import covers_in_words
 
 
 def _show(preview: Preview) -> None:
-    click.echo(f"Fil: {preview.file_name} (SHA-256 {preview.sha256})")
+    click.echo(f"Fil: {preview.file_name}")
     click.echo(f"Rader lästa: {preview.rows_read}")
     for year in preview.totals():
         operations = ", ".join(f"{k} {v}" for k, v in sorted(year["by_operation"].items()))
@@ -62,8 +63,9 @@ def _run(kind: ImportKind, path: Path, dry_run: bool, by: str) -> None:
 
 def _swedish(error: DomainError) -> str:
     if isinstance(error, AlreadyImported):
-        return (f"filen (samma SHA-256) är redan importerad, {error.params['at']} av "
-                f"{error.params['by']}.")
+        return (f"samma fil importerades redan {error.params['at']} av {error.params['by']} "
+                "och räknas fortfarande. Vill du importera den igen, ångra den importen först "
+                "(tracker import undo).")
     return error.message
 
 
@@ -106,13 +108,32 @@ def list_imports() -> None:
         rt.close()
 
 
+def _show_undo(summary: UndoSummary) -> None:
+    """What the page's confirmation says, in the same words."""
+    click.echo(f"Fil: {summary.file_name}, importerad {summary.imported_on} av "
+               f"{summary.imported_by}")
+    if summary.kind is ImportKind.ROWS:
+        click.echo(f"Tas bort: {summary.deviations} importerade avvikelser")
+    else:
+        click.echo(f"Tas bort: antal för {summary.counted} avvikelser")
+    if summary.covers:
+        click.echo(f"Perioder: {covers_in_words(summary.covers)}")
+
+
 @import_cli.command("undo")
 @click.argument("import_id", type=click.UUID)
 @click.option("--by", default="admin-cli", show_default=True, help="Who undoes it.")
-def undo(import_id: UUID, by: str) -> None:
-    """Undo an import as a whole: its counts and deviations stop counting."""
+@click.option("--yes", is_flag=True, help="Undo without asking (after the summary).")
+def undo(import_id: UUID, by: str, yes: bool) -> None:
+    """Undo an import as a whole: shows what is removed, asks, then its counts and
+    deviations stop counting. The same file can be imported again afterwards."""
     rt = open_from_env()
     try:
+        summary = rt.app.undo_summary(import_id)
+        _show_undo(summary)
+        if not yes and not click.confirm("Ångra importen?", default=False):
+            click.echo("Inget ändrat.")
+            sys.exit(1)
         rt.app.undo_import(import_id, actor=by)
     except NotFound:
         click.echo("Fel: ingen import med det id:t.", err=True)
@@ -122,4 +143,4 @@ def undo(import_id: UUID, by: str) -> None:
         sys.exit(1)
     finally:
         rt.close()
-    click.echo("Importen är ångrad.")
+    click.echo("Importen är ångrad. Samma fil kan importeras igen.")

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from events.base import LONG_TEXT, check_characters
+from events.calendar import MONTH_NAMES
 from events.errors import ValidationFailed
 from events.history_import import CountLine, ImportKind
 from events.personal_data import looks_like_personal_identity_number
@@ -465,3 +466,30 @@ def preview(
         _check_rows(check, taxonomy, units, today)
     result.problems.sort(key=lambda p: p.row)
     return result
+
+
+def covers_in_words(covers: tuple[str, ...] | list[str]) -> str:
+    """Preview.covers() in the users' words: "januari–december 2019, hela 2020"; months
+    not in one run are listed ("januari, mars 2019")."""
+    years: dict[int, list[int]] = {}
+    whole: set[int] = set()
+    for period in covers:
+        year_text, _, month = period.partition("-")
+        if month:
+            years.setdefault(int(year_text), []).append(int(month))
+        else:
+            whole.add(int(year_text))
+            years.setdefault(int(year_text), [])
+    parts: list[str] = []
+    for year in sorted(years):
+        if year in whole:
+            parts.append(f"hela {year}")
+        months = sorted(set(years[year]))
+        if not months:
+            continue
+        names = [MONTH_NAMES[m - 1] for m in months]
+        if len(months) > 2 and months == list(range(months[0], months[-1] + 1)):
+            parts.append(f"{names[0]}–{names[-1]} {year}")
+        else:
+            parts.append(f"{', '.join(names)} {year}")
+    return ", ".join(parts)

@@ -138,7 +138,8 @@ def _refused(preview: Preview) -> Response:
     description="kind=counts|rows; dry_run=true (default) answers 200 with what the file "
     "holds and stores nothing; dry_run=false stores an error-free file whole (201). A file "
     "with problems: 422, each problem as `rad N, kolumn` -> [reason] and in preview.problems. "
-    "The same file (SHA-256) a second time: 409. A file name with a control character or "
+    "The same file (the same bytes) while its earlier import still counts: 409; once that "
+    "import is undone it may be imported again. A file name with a control character or "
     f"a personnummer: 422 on `file_name`. At most {MAX_IMPORT_MB} MB (413).",
     roles=IMPORTS_HISTORY, query=ImportQuery, response=ImportResultSchema, status=201,
     tags=TAGS, request_body=UPLOAD_BODY, error_schemas={422: RefusedSchema},

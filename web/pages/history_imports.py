@@ -1,7 +1,8 @@
 """Import av tidigare år (/admin/import): upload a counts or rows file, see what the tracker
 understood and every problem (row, column, reason), confirm an error-free file; the list of
-imports with undo; the templates. Works without JavaScript: the previewed file travels in
-the confirm form (base64), and is checked again, by its SHA-256, before it is stored."""
+imports, each undone after a page saying what the undo removes; the templates. Works without
+JavaScript: the previewed file travels in the confirm form (base64), and is checked again,
+by its SHA-256, before it is stored."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from events.history_import import ImportKind
 from projections import queries
 from tracker.application.history_imports import ImportRefused
 from tracker.history_import import Preview
+from tracker.history_import.checking import covers_in_words
 from tracker.history_import.templates import code_rows, template_csv, template_xlsx
 from web import navigation
 from web.display import category_name
@@ -170,17 +172,29 @@ csrf.exempt(preview)  # checked in _accept_upload, after the limit is raised
 csrf.exempt(store)
 
 
+@bp.route("/<uuid:import_id>/angra", methods=["GET"])
+@roles_required(IMPORTS_HISTORY)
+def confirm_undo(import_id: UUID) -> Any:
+    """What the undo removes, asked before anything changes (the POST below undoes)."""
+    summary = application().undo_summary(import_id)  # an unknown id: NotFound, 404
+    return render_template(
+        "imports/undo.html", summary=summary, kind_name=KIND_NAMES[summary.kind],
+        covers=covers_in_words(summary.covers),
+    ), (409 if summary.escalated else 200)
+
+
 @bp.route("/<uuid:import_id>/angra", methods=["POST"])
 @roles_required(IMPORTS_HISTORY)
 def undo(import_id: UUID) -> Any:
     try:
-        application().undo_import(import_id, actor=current_account().username)
+        record = application().undo_import(import_id, actor=current_account().username)
     except EscalatedImportedDeviations as refused:  # shown at the import's row
         return _index(errors={f"import-{import_id}": domain_message(refused)}, status=409)
     except DomainError as error:
         flash(domain_message(error), "error")
         return redirect(url_for("imports.index"))
-    flash("Importen är ångrad: dess antal och avvikelser räknas inte längre.", "success")
+    flash(f"Importen av {record.file_name} är ångrad: dess antal och avvikelser räknas inte "
+          "längre. Samma fil kan importeras igen.", "success")
     return redirect(url_for("imports.index"))
 
 
