@@ -196,7 +196,7 @@ HTML_ACTION_ERRORS: list[tuple[str, dict[str, str], str, str]] = [
     ("complete_measure", {"measure": "3"}, "complete_measure_measure",
      "Det finns ingen åtgärd nummer 3."),
     ("complete_measure", {"measure": "1", "completed_on": NEXT_YEAR},
-     "complete_measure_completed_on", "Datumet kan inte vara i framtiden."),
+     "complete_measure_completed_on", "Datumet får inte vara senare än i dag."),
     ("complete_measure", {"measure": "1", "completed_on": "61120-11-20"},
      "complete_measure_completed_on", "Ange ett fullständigt datum"),
     ("complete_measure", {"measure": "1", "completed_on": "1989-12-31"},

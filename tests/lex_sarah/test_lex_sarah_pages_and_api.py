@@ -203,7 +203,7 @@ def test_bad_input_gets_inline_errors_and_nothing_is_stored(
     response = client.post(f"/lex-sarah/{case_id}/atgard",
                            data={"pa_description": "Åtgärd", "pa_taken_on": tomorrow})
     assert response.status_code == 422
-    assert "Datumet kan inte vara i framtiden." in _summary(response.get_data(as_text=True))
+    assert "Datumet får inte vara senare än i dag." in _summary(response.get_data(as_text=True))
 
     response = client.post(f"/lex-sarah/{case_id}/uppgift", data={
         **_finding(runtime.app.today().isoformat()),

@@ -36,8 +36,9 @@ class NewDeviation(BaseSchema):
         required=False, codes="subcategory",
         metadata={"description": "Required exactly when the category has them"},
     )
-    # Bounded by reported_on (today by default), which the domain compares it with (409).
-    occurred_on = date(future=True, metadata={"description": "Not after reported_on"})
+    # Not after today (what happened has happened), and not after reported_on, which the
+    # domain compares it with (409) when a report is back-dated.
+    occurred_on = date(metadata={"description": "Not after today nor after reported_on"})
     reported_on = date(
         required=False,
         metadata={"description": "Defaults to today; only verksamhetsutvecklare and admin"},
