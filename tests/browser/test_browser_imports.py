@@ -14,6 +14,7 @@ from browser_support import LiveServer, assert_accessible, log_in
 from playwright.sync_api import Browser, Page, expect
 from test_browser_charts import analyse, assert_drawn
 
+from events.history_import import ImportKind
 from projections import queries
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "imports"))
@@ -101,15 +102,17 @@ def test_the_import_pages_and_the_chart_with_imported_years(
     assert_accessible(page)
     shot(page, f"import-done-{label}")
 
-    # One imported deviation escalated to Lex Sarah since: the undo is refused at its row.
+    # One imported deviation escalated to Lex Sarah since: the undo's page says it cannot
+    # be done, names the deviation and offers no confirm button.
     app = live_server.runtime.app
     record = app.get_import(queries.imports(live_server.runtime.engine)[0]["id"])
     escalated = app.get_deviation(record.deviation_ids[0])  # row 2 of the file is open
     app.escalate_to_lex_sarah(escalated.id, actor="utvecklare", reason="Återkommande brist.")
-    page.get_by_role("button", name="Ångra importen av avvikelser-2016.xlsx").click()
+    page.get_by_role("link", name="Ångra importen av avvikelser-2016.xlsx").click()
     page.wait_for_load_state()
     assert page.title().startswith("Fel: ")
     expect(page.get_by_role("alert")).to_contain_text(escalated.number)
+    assert page.get_by_role("button", name="Ja, ångra importen").count() == 0
     assert_accessible(page)
     shot(page, f"import-undo-refused-{label}")
     if width == 390:
@@ -138,5 +141,48 @@ def test_the_import_pages_and_the_chart_with_imported_years(
     shot(page, f"import-year-over-year-{label}")
     if width == 390:
         fits_a_phone(page)
+    assert errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_an_undo_is_asked_first_and_cancel_changes_nothing(
+    browser: Browser, live_server: LiveServer, width: int
+) -> None:
+    rows = [[2016, month, "IFO", "samverkan", "", 2, ""] for month in (1, 2, 3)]
+    record = live_server.runtime.app.store_import(
+        ImportKind.COUNTS, csv_bytes(COUNTS_HEADER, rows), "tidigare.csv", actor="utvecklare")
+    context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm",
+                                  viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    log_in(page, live_server.url, "utvecklare")
+    label = "phone" if width == 390 else "desktop"
+
+    page.goto(live_server("/admin/import/"))
+    page.get_by_role("link", name="Ångra importen av tidigare.csv").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Ångra importen av tidigare.csv?").count() == 1
+    summary = page.locator("#undo-summary")
+    expect(summary).to_contain_text("Antal för 6 avvikelser ur rapporterna")
+    expect(summary).to_contain_text("januari–mars 2016")
+    assert_accessible(page)
+    shot(page, f"import-undo-confirm-{label}")
+    if width == 390:
+        fits_a_phone(page)
+
+    page.get_by_role("link", name="Avbryt").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Import av tidigare år").count() == 1
+    row = page.locator(f"#import-{record.id}")
+    expect(row).to_contain_text("Räknas")  # nothing changed
+
+    page.get_by_role("link", name="Ångra importen av tidigare.csv").click()
+    page.get_by_role("button", name="Ja, ångra importen").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Importen av tidigare.csv är ångrad").count() == 1
+    expect(row).to_contain_text("Ångrad")
+    assert_accessible(page)
     assert errors == []
     context.close()
