@@ -159,7 +159,7 @@ def test_a_typed_iso_date_is_that_date(
     page.goto(live_server("/avvikelser/ny"))
     field = page.locator("#occurred_on")
     assert field.get_attribute("min") == "1990-01-01"
-    assert field.get_attribute("max") == f"{live_server.runtime.app.today().year + 1}-12-31"
+    assert field.get_attribute("max") == live_server.runtime.app.today().isoformat()
     field.focus()
     page.keyboard.type("2026-11-20", delay=30)
     assert field.input_value() == "2026-11-20"
