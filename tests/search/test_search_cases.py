@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.cryptography import AESCipher
 from flask.testing import FlaskClient
-from support import file_deviation
+from support import ROLES, file_deviation
 
 from tracker.people import access_log
 from tracker.runtime import Runtime
@@ -211,3 +211,20 @@ def test_the_search_is_in_the_header_and_the_api_document(
     operation = document["paths"]["/search"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"q"}
     assert {"200", "401", "403", "422"} <= set(operation["responses"])
+
+
+PAGES = {"AV": "/avvikelser/", "AN": "/anmalningar/", "LS": "/lex-sarah/"}
+
+
+@pytest.mark.parametrize("user", ROLES)
+def test_an_exact_number_opens_exactly_the_cases_whose_page_opens(
+    user: str, client_for: Callable[[str], FlaskClient], cases: dict[str, Any]
+) -> None:
+    client = client_for(user)
+    for name, case in cases.items():
+        address = PAGES[case.number[:2]] + str(case.id)
+        opens = client.get(address).status_code == 200
+        search = client.get("/sok", query_string={"q": case.number})
+        assert search.status_code == (302 if opens else 200), (user, name)
+        if opens:
+            assert search.headers["Location"].endswith(address)
