@@ -67,6 +67,8 @@ deviations = sa.Table(
     sa.Column("reporter", sa.String(64), nullable=False),
     sa.Column("assignee", EncryptedText, nullable=True),
     sa.Column("lex_sarah_case_id", sa.Uuid, nullable=True),
+    # The reporter's reference to another register (diarienummer): found by "Sök".
+    sa.Column("case_reference", EncryptedText, nullable=True),
     sa.Index("ix_view_deviations_reported", "reported_on", "number"),
     sa.Index("ix_view_deviations_unit", "unit", "reported_on"),
     sa.Index("ix_view_deviations_operation", "operation", "reported_on"),

@@ -51,9 +51,12 @@ UNIT_LISTS = frozenset({
     "deviations.inbox", "child_reports.index", "board.index", "measures.index", "home.index",
     "api.deviations_list_deviations", "api.child_reports_list_reports",
 })
-# Lists that show what was written in the cases (not only numbers, units and dates).
+# Lists that show what was written in the cases (not only numbers, units and dates); the
+# search lists case references and is logged with what was searched (a personnummer-like
+# search is refused before, so never logged).
 CASE_TEXT_LISTS = frozenset({
     "measures.index", "child_reports.index", "api.child_reports_list_reports",
+    "search.page", "api.search_search",
 })
 DOWNLOAD_TYPES = frozenset({
     "text/csv",

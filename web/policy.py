@@ -5,13 +5,15 @@ action is allowed in the case's state; this module only decides who may ask."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Protocol
+from typing import Any, Protocol
 
+from projections.queries import SearchScope
 from tracker.people.access import CHILD_REPORT_ROLES as CHILD_REPORT_ROLES
 from tracker.people.access import LEX_SARAH_ROLES as LEX_SARAH_ROLES
-from tracker.people.access import SEES_ALL_DEVIATIONS, in_scope, opens_deviation
+from tracker.people.access import SEES_ALL_DEVIATIONS, in_scope, opens_deviation, own_reporter
 from tracker.people.access import child_report_scope as child_report_scope
 from tracker.people.access import opens_child_report as opens_child_report
+from tracker.people.access import opens_lex_sarah as opens_lex_sarah
 from tracker.people.access import reaches_unit as reaches_unit
 from tracker.people.accounts import Account, Role
 
@@ -99,3 +101,25 @@ def allowed_actions(account: Account, deviation: HasUnit) -> set[str]:
 
 # Rollups are counts across every unit: for the roles that see every deviation.
 REPORT_ROLES: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.LEX_SARAH_ANSVARIG})
+
+
+def search_scope(account: Account) -> SearchScope:
+    """What "Sök ärendenummer" may find: what the account's lists show and its case pages
+    open (opens_deviation, opens_child_report, opens_lex_sarah), never more."""
+    in_child_roles = account.role in CHILD_REPORT_ROLES
+    return SearchScope(
+        deviation_units=unit_scope(account),
+        deviation_reporter=own_reporter(account),
+        child_report_units=child_report_scope(account) if in_child_roles else frozenset(),
+        child_report_handler=account.username,
+        lex_sarah=opens_lex_sarah(account),
+    )
+
+
+def opens_search_hit(account: Account, hit: dict[str, Any]) -> bool:
+    """The case page's own rule, asked again of every hit before it is shown."""
+    if hit["kind"] == "deviation":
+        return opens_deviation(account, hit["unit"], hit["reporter"])
+    if hit["kind"] == "child_report":
+        return opens_child_report(account, hit["unit"], hit["handler"])
+    return opens_lex_sarah(account)

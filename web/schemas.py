@@ -310,3 +310,32 @@ class HistoryEntryOut(Answer):
     by = fields.String(allow_none=True)
     data = fields.Dict()
     version = fields.Integer()
+
+
+# --- Sök ärendenummer (page and API) -----------------------------------------------------
+
+SEARCH_MAX_LENGTH = 100
+# Translated where the errors are gathered (web.i18n.validation_messages).
+_ONE_LINE = "Write the search on one line, without control characters."
+# Every control character, newline and tab too: a search is one line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _search_text(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ValidationError(_ONE_LINE)
+    _personal_data_free(value)  # refused before it is searched or logged
+
+
+class SearchQuery(BaseSchema):
+    q = Text(
+        blank=False,
+        required=True,
+        validate=[
+            _not_blank,
+            validate.Length(max=SEARCH_MAX_LENGTH, error=_TOO_LONG),
+            _search_text,
+        ],
+        metadata={"description": "A case number (AV-2026-0042, or a part of one) or a case "
+                  "reference (diarienummer), or a part of one"},
+    )

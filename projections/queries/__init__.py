@@ -23,15 +23,26 @@ from projections.queries.reports import (
     recurrence_window,
     yearly_totals,
 )
+from projections.queries.search import (
+    MATCH_LIMIT,
+    SearchResult,
+    SearchScope,
+    exact_number,
+    search_cases,
+)
 
 __all__ = [
+    "MATCH_LIMIT",
     "OPERATIONS",
     "UNDECIDED",
     "Page",
+    "SearchResult",
+    "SearchScope",
     "annual_report",
     "child_reports",
     "deadline_board",
     "escalations",
+    "exact_number",
     "import_summary",
     "imports",
     "lex_sarah_board",
@@ -41,6 +52,7 @@ __all__ = [
     "overdue_candidates",
     "recurrence",
     "recurrence_window",
+    "search_cases",
     "upcoming_deadlines",
     "yearly_totals",
 ]

@@ -16,7 +16,7 @@ from projections.views.base import View
 class DeviationList(View):
     name = "deviation_list"
     tables = (t.deviations,)
-    schema = 2  # 2: assignee encrypted
+    schema = 3  # 2: assignee encrypted; 3: case_reference (for the search)
     handles = (
         Deviation.Reported,
         Deviation.Reclassified,
@@ -52,6 +52,7 @@ class DeviationList(View):
                     status=DeviationStatus.OPEN.value,
                     source=event.source.value,
                     reporter=event.reporter,
+                    case_reference=event.case_reference,
                 )
             )
 

@@ -1,4 +1,5 @@
-"""Every route of the deviation pages and the deviation API x every role (and nobody).
+"""Every route of the deviation pages, the deviation API and the case search (Sök
+ärendenummer: every signed-in role, each within their own scope) x every role (and nobody).
 
 Allowed commands are sent with a stale version, so they get as far as the application and
 come back as a conflict (HTML 422 with the conflict message, API 409) without storing
@@ -113,6 +114,8 @@ def _cases() -> list[Case]:
         Case("/api/v1/units", "GET", "/api/v1/units", EVERYONE, 200, api=True),
         Case("/api/v1/deviations", "GET", "/api/v1/deviations", EVERYONE, 200, api=True),
         Case("/api/v1/deviations", "POST", "/api/v1/deviations", EVERYONE, 422, {}, api=True),
+        Case("/sok", "GET", "/sok?q=AV", EVERYONE, 200),
+        Case("/api/v1/search", "GET", "/api/v1/search?q=AV", EVERYONE, 200, api=True),
     ]
     # Who sees which deviation: the reporter, reviewers in scope, the see-all roles.
     sees = {"own": frozenset({"rapportor", "chef"} | SEE_ALL),
@@ -164,7 +167,8 @@ def test_route_answers_by_role(world: World, case: Case, role: str | None) -> No
 
 
 def test_the_table_covers_every_deviation_route(world: World) -> None:
-    ours = ("auth.", "home.", "deviations.", "api.deviations_", "api.units_")
+    ours = ("auth.", "home.", "deviations.", "api.deviations_", "api.units_", "search.",
+            "api.search_")
     rules = {
         (rule.rule, method)
         for rule in world.app.url_map.iter_rules()
