@@ -319,9 +319,12 @@ def test_every_case_route_is_one_the_log_recognises(web_app: Flask) -> None:
     """A new page or endpoint showing one case must fall under CASE_PREFIXES, or the log
     would silently miss its reads."""
     prefixes = tuple(prefix for prefix, _ in CASE_PREFIXES)
+    # An import's own pages (undo: the file, its dates and counts) name an import, no case.
+    not_cases = ("/admin/import/",)
     case_routes = [
         rule.rule for rule in web_app.url_map.iter_rules()
         if "GET" in (rule.methods or ()) and "uuid:" in rule.rule
+        and not rule.rule.startswith(not_cases)
     ]
     assert len(case_routes) >= 7
     assert [r for r in case_routes if not r.startswith(prefixes)] == []

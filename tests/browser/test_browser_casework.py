@@ -17,6 +17,7 @@ import pytest
 from browser_support import LiveServer, assert_accessible, log_in
 from playwright.sync_api import Browser, Page, expect
 
+from events.history_import import ImportKind
 from tracker.runtime import Runtime
 from web import create_app
 
@@ -201,7 +202,12 @@ def _seed(runtime: Runtime) -> dict[str, UUID]:
         actor="forste", unit="utredning", received_at=app.now() - timedelta(days=3),
         case_reference="IFO 2026/0512-12",
     )
-    return {"deviation_id": busy.id, "case_id": case.id, "report_id": report.id}
+    imported = app.store_import(ImportKind.ROWS, (
+        "rapporterad,inträffad,enhet,kvalitetsområde,underkategori,beskrivning,status,"
+        "lex_sarah,diarienummer\n2016-03-04,2016-03-02,utredning,samverkan,,"
+        "Ett brev gick fel.,avslutad,nej,\n").encode(), "avvikelser-2016.csv", actor="utvecklare")
+    return {"deviation_id": busy.id, "case_id": case.id, "report_id": report.id,
+            "import_id": imported.id}
 
 
 SKIP = re.compile(r"\.(csv|xlsx|pdf|docx|json|svg|png|ico|js|css)$|\.<|^/(api|static|logout)")
