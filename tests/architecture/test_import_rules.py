@@ -91,7 +91,7 @@ FLOORS = {
         {"cli"},
     ],
     "web": [
-        {"i18n", "runtime", "policy", "navigation", "settings_view", "history_imports"},
+        {"i18n", "runtime", "policy", "navigation", "settings_view"},
         {"access_log", "schemas"},
         {"display", "forms"},
         {"cases", "documents", "sign_in"},

@@ -17,7 +17,7 @@ OURS = ("events", "projections", "tracker", "web")
 # What may lie directly in tracker/ and web/: the folders by concern, and the few loose modules.
 LOOSE = {
     "tracker": {"__init__", "config", "runtime", "scheduler", "demo", "committee_report_draft"},
-    "web": {"__init__", "access_log", "display", "errors", "forms", "history_imports", "i18n",
+    "web": {"__init__", "access_log", "display", "errors", "forms", "i18n",
             "navigation", "policy", "runtime", "schemas", "settings_view"},
 }
 FOLDERS = {

@@ -115,6 +115,14 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# The one size limit of an import file, on the page and in the API (the README states it).
+MAX_IMPORT_BYTES = 16 * 1024 * 1024
+MAX_IMPORT_MB = MAX_IMPORT_BYTES // (1024 * 1024)
+TOO_LARGE = f"Filen är större än {MAX_IMPORT_MB} MB; dela upp den."
+# A request carrying such a file: room for the multipart headers and the form's other fields;
+# the page's confirm form carries the previewed file back as base64 (4 bytes per 3).
+UPLOAD_REQUEST_BYTES = MAX_IMPORT_BYTES + 64 * 1024
+CONFIRM_REQUEST_BYTES = (MAX_IMPORT_BYTES + 2) // 3 * 4 + 64 * 1024
 # An upload's cost is bounded before anything is parsed: every member of the workbook's zip
 # is judged by the sizes its directory declares (zipfile never inflates a member past its
 # declared size), and read only in chunks.

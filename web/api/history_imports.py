@@ -14,14 +14,14 @@ from events.history_import import ImportKind
 from projections import queries
 from tracker.application.history_imports import ImportRefused
 from tracker.history_import import Preview
-from tracker.people.accounts import Account
-from web.api import ApiError, endpoint
-from web.history_imports import (
+from tracker.history_import.reading import (
     MAX_IMPORT_BYTES,
     MAX_IMPORT_MB,
     TOO_LARGE,
     UPLOAD_REQUEST_BYTES,
 )
+from tracker.people.accounts import Account
+from web.api import ApiError, endpoint
 from web.i18n import domain_message
 from web.policy import IMPORTS_HISTORY
 from web.runtime import application, fresh_views, runtime

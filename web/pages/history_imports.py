@@ -31,19 +31,19 @@ from projections import queries
 from tracker.application.history_imports import ImportRefused
 from tracker.history_import import Preview
 from tracker.history_import.checking import covers_in_words
-from tracker.history_import.templates import code_rows, template_csv, template_xlsx
-from web import navigation
-from web.display import category_name
-from web.documents.csv_export import content_disposition
-from web.documents.xlsx_export import MIMETYPE, table_response
-from web.forms import csrf
-from web.history_imports import (
+from tracker.history_import.reading import (
     CONFIRM_REQUEST_BYTES,
     MAX_IMPORT_BYTES,
     MAX_IMPORT_MB,
     TOO_LARGE,
     UPLOAD_REQUEST_BYTES,
 )
+from tracker.history_import.templates import code_rows, template_csv, template_xlsx
+from web import navigation
+from web.display import category_name
+from web.documents.csv_export import content_disposition
+from web.documents.xlsx_export import MIMETYPE, table_response
+from web.forms import csrf
 from web.i18n import domain_message
 from web.policy import IMPORT_IN_MENU, IMPORTS_HISTORY
 from web.runtime import application, fresh_views, runtime
