@@ -202,11 +202,14 @@ def list_deviations(account: Account, query: dict[str, Any]) -> Any:
     the deviations they reported."""
     scope = policy.unit_scope(account)
     restriction: dict[str, Any] = {}
-    if scope is not None:
-        restriction = {"units": scope} if scope else {"reporter": own_reporter(account)}
+    if scope:
+        restriction = {"units": scope}
+    elif scope is not None:  # their own reports only
+        reporter = own_reporter(account)
+        if reporter is None:  # an account bearing a system actor's name reports nothing
+            return {"items": [], "total": 0, "page": 1, "per_page": query["per_page"]}
+        restriction = {"reporter": reporter}
     fresh_views()
-    if restriction.get("reporter", "") is None:  # a system actor's name reports nothing
-        return {"items": [], "total": 0, "page": 1, "per_page": query.get("per_page", 1)}
     page = queries.list_deviations(runtime().engine, **query, **restriction)
     items = page.items
     if "reporter" in restriction:  # their own reports, as their reporter only
