@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 from flask_babel import lazy_gettext
+from markupsafe import Markup
 
 from events.clocks import days_text
 from events.taxonomy import Operation, Taxonomy
@@ -152,6 +153,20 @@ def swedish_date(value: date | datetime | str | None) -> str:
     return value.isoformat()
 
 
+def unbroken(text: str) -> Markup:
+    """A case number kept on one line: "LS-2026-|0005" across two lines in a narrow column
+    reads as two values."""
+    return Markup('<span class="nowrap">{}</span>').format(text)
+
+
+def date_element(value: date | datetime | str | None) -> Markup:
+    """A shown date as <time> (machine-readable, and kept on one line by the style sheet)."""
+    shown = swedish_date(value)
+    if shown == "–":
+        return Markup("–")
+    return Markup('<time datetime="{}">{}</time>').format(shown.replace(" ", "T"), shown)
+
+
 def date_limits() -> tuple[str, str]:
     """min and max for date inputs: the bounds the server checks (a Jinja global, so that
     the imported form macros see it)."""
@@ -161,7 +176,8 @@ def date_limits() -> tuple[str, str]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        unit_name=unit_name, category_name=category_name, swedish_date=swedish_date,
+        unit_name=unit_name, category_name=category_name,
+        swedish_date=date_element, case_number=unbroken,
         cause_name=cause_name, days_text=days_text,
     )
     app.jinja_env.globals["date_limits"] = date_limits

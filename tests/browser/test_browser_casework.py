@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -236,16 +236,71 @@ def _pages(runtime: Runtime, ids: dict[str, UUID]) -> list[str]:
     return sorted(set(paths))
 
 
-def test_no_page_scrolls_sideways_on_a_phone(browser: Browser, live_server: LiveServer) -> None:
+# Where a text in a table cell or a button is broken across lines in a way no reader
+# wants: `letters` finds a word of four or more letters split between two letters
+# ("Jo|urnal"); `numbers` finds a case number or a date split anywhere ("LS-2026-|0005").
+BROKEN_TEXT = r"""() => {
+  const found = [];
+  const lineOf = (node, i) => {
+    const range = document.createRange();
+    range.setStart(node, i); range.setEnd(node, i + 1);
+    const rects = range.getClientRects();
+    return rects.length ? Math.round(rects[0].top) : null;
+  };
+  const check = (node, pattern, letterPairsOnly) => {
+    for (const match of node.data.matchAll(pattern)) {
+      if (letterPairsOnly && match[0].includes("/")) continue;  // a path or address
+      for (let i = match.index; i < match.index + match[0].length - 1; i++) {
+        if (letterPairsOnly && !/\p{L}\p{L}/u.test(node.data.slice(i, i + 2))) continue;
+        const here = lineOf(node, i), next = lineOf(node, i + 1);
+        if (here !== null && next !== null && next > here + 2) {
+          found.push(match[0]); break;
+        }
+      }
+    }
+  };
+  // shown: not display:none, not clipped away for screen readers only (a stacked
+  // table's header row)
+  const shown = element => {
+    if (!element.getClientRects().length) return false;
+    for (let e = element; e && e !== document.body; e = e.parentElement)
+      if (getComputedStyle(e).clip !== "auto") return false;
+    return true;
+  };
+  for (const element of document.querySelectorAll("main td, main th, main button")) {
+    if (!shown(element)) continue;
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest("code")) continue;  // a path or key, not a word
+      if (MODE === "letters") check(node, /[^\s]*\p{L}{4,}[^\s]*/gu, true);
+      else if (element.tagName !== "BUTTON")
+        check(node, /\b(?:[A-ZÅÄÖ]{2}-\d{4}-\d{3,}|\d{4}-\d{2}-\d{2})\b/g, false);
+    }
+  }
+  return found;
+}"""
+
+
+def broken_text(page: Page, mode: str) -> list[str]:
+    found: list[str] = page.evaluate(BROKEN_TEXT.replace("MODE", f"'{mode}'"))
+    return found
+
+
+SHOWN_PAGES = ("/inkorg", "/atgarder", "/lex-sarah/", "/anmalningar/", "/rapporter/ar",
+               "/rapporter/aterkommande", "/rapporter/eskaleringar", "/admin/anvandare")
+
+
+def _walk(browser: Browser, live_server: LiveServer, viewport: dict[str, int],
+          look: Callable[[str, Page], None]) -> int:
+    """Every GET page there is with data in it, each as the first role that may see it."""
     ids = _seed(live_server.runtime)
     paths = _pages(live_server.runtime, ids)
-    assert len(paths) > 15
     pages: dict[str, Page] = {}
     for user in USERS_IN_ORDER:
-        context = browser.new_context(locale="sv-SE", viewport=PHONE)
+        context = browser.new_context(locale="sv-SE", viewport=viewport)
         pages[user] = context.new_page()
         log_in(pages[user], live_server.url, user)
-    wide: dict[str, int] = {}
+    seen = 0
     for path in paths:
         for user in USERS_IN_ORDER:
             response = pages[user].goto(live_server(path))
@@ -253,13 +308,42 @@ def test_no_page_scrolls_sideways_on_a_phone(browser: Browser, live_server: Live
                 break
         else:
             continue  # a page nobody of these may see (e.g. a 404 for a missing id)
-        page = pages[user]
+        look(path, pages[user])
+        seen += 1
+    return seen
+
+
+def test_no_page_scrolls_sideways_or_breaks_a_word_on_a_phone(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    wide: dict[str, int] = {}
+    broken: dict[str, list[str]] = {}
+
+    def look(path: str, page: Page) -> None:
         width = page.evaluate("document.scrollingElement.scrollWidth")
         if width > PHONE["width"]:
             wide[path] = width
-        if path in ("/inkorg", "/atgarder", "/lex-sarah/", "/anmalningar/"):
+        if words := broken_text(page, "letters"):
+            broken[path] = words
+        if path in SHOWN_PAGES or re.fullmatch(r"/lex-sarah/[0-9a-f-]{36}", path):
             shoot(page, "phone-" + path.strip("/").replace("/", "-"))
+
+    assert _walk(browser, live_server, PHONE, look) > 15
     assert wide == {}, f"pages wider than {PHONE['width']} px: {wide}"
+    assert broken == {}, f"words broken between letters in tables or buttons: {broken}"
+
+
+def test_no_case_number_or_date_wraps_in_a_table_on_a_desktop(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    wrapped: dict[str, list[str]] = {}
+
+    def look(path: str, page: Page) -> None:
+        if found := broken_text(page, "numbers"):
+            wrapped[path] = found
+
+    assert _walk(browser, live_server, {"width": 1280, "height": 900}, look) > 15
+    assert wrapped == {}, f"case numbers or dates wrapped in a table: {wrapped}"
 
 
 def test_the_changed_pages_are_accessible_on_desktop_and_phone(

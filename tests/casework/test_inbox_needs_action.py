@@ -25,7 +25,8 @@ def file(runtime: Runtime, days_ago: int, unit: str = "utredning") -> Any:
 
 def rows(html: str) -> list[tuple[str, str]]:
     """(number, the "Behöver åtgärd" cell as text) per row."""
-    found = re.findall(r'<td data-label="Nummer"><a href="[^"]+">([^<]+)</a>.*?'
+    found = re.findall(r'<td data-label="Nummer"><a href="[^"]+"><span class="nowrap">([^<]+)'
+                       r'</span></a>.*?'
                        r'<td data-label="Behöver åtgärd">(.*?)</td>', html, re.S)
     return [(number, " ".join(re.sub(r"<[^>]+>", "", cell).split())) for number, cell in found]
 

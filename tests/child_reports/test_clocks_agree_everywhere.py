@@ -114,7 +114,8 @@ def board_band(html: str, number: str, clock: Clock) -> str | None:
     bands = [
         band
         for band, label, row_number in re.findall(
-            r'<tr class="row-(\w+)">.*?<td[^>]*>([^<]+)</td>\s*<td[^>]*><a [^>]*>([^<]+)</a>', html,
+            r'<tr class="row-(\w+)">.*?<td[^>]*>([^<]+)</td>\s*<td[^>]*><a [^>]*>'
+            r'<span class="nowrap">([^<]+)</span></a>', html,
             re.S,
         )
         if label == clock.label and row_number == number

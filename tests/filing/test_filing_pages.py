@@ -53,7 +53,7 @@ def test_a_person_files_from_the_login_page_and_a_reviewer_finds_it(
     filed = staff.post("/avvikelser/ny", data=valid_form(runtime))
     assert filed.status_code == 302 and filed.location.endswith("/kvitto")
     receipt = staff.get(filed.location).get_data(as_text=True)
-    number = re.search(r'class="number">(AV-\d{4}-\d{4})<', receipt).group(1)  # type: ignore[union-attr]
+    number = re.search(r'class="number"><span class="nowrap">(AV-\d{4}-\d{4})<', receipt).group(1)  # type: ignore[union-attr]
     assert "Individ- och familjeomsorg" in receipt  # the operation followed the unit
 
     mine = staff.get("/mina-rapporter").get_data(as_text=True)
@@ -66,7 +66,8 @@ def test_a_person_files_from_the_login_page_and_a_reviewer_finds_it(
     assert inbox.status_code == 200
     assert number in inbox.get_data(as_text=True)
     # The link opens the deviation at its next step (#steg-...).
-    link = re.search(r'href="(/avvikelser/[0-9a-f-]{36})(#steg-[a-z]+)?">' + number,
+    link = re.search(r'href="(/avvikelser/[0-9a-f-]{36})(#steg-[a-z]+)?">'
+                     r'<span class="nowrap">' + number,
                      inbox.get_data(as_text=True))
     page = reviewer.get(link.group(1)).get_data(as_text=True)  # type: ignore[union-attr]
     assert "Avvikelsen rapporterades" in page and "fel boxadress" in page

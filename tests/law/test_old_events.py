@@ -34,7 +34,9 @@ def visible_text(html: str) -> list[str]:
     """The same reading of a page as the capture script's."""
     main = html.split("<main", 1)[-1]
     cells = re.findall(r"<(dd|li|td)[^>]*>(.*?)</\1>", main, flags=re.S)
-    texts = [" ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split()) for _, body in cells]
+    # a date's <time> and a case number's <span> are part of the text; other tags separate
+    texts = [" ".join(unescape(re.sub(r"<[^>]+>", " ", re.sub(
+        r"</?(?:span|time)\b[^>]*>", "", body))).split()) for _, body in cells]
     return [t for t in texts if t]
 
 
