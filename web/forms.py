@@ -10,15 +10,20 @@ from typing import Any
 from flask import g, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from events.errors import DomainError, ValidationFailed
 from tracker.application import ConflictError, NotFound
 from web.i18n import domain_message, validation_messages
-from web.schemas import INCOMPLETE_DATE
+from web.schemas import INCOMPLETE_DATE, Code
 
 INCOMPLETE_DATES = "_incomplete_dates"  # added by static/forms.js, one per half-typed date
+
+# marshmallow's "required" messages; on a page the field's own label stands beside the message
+# (error summary: "Kvalitetsområde: Välj ett alternativ."), so it says what to do in it instead
+MISSING = {"Missing data for required field.", "Field may not be null.",
+           "This field is required."}
 
 GENERAL = "_schema"  # errors about the whole form, shown in the summary without a link
 CONFLICT_MESSAGE = (
@@ -95,7 +100,7 @@ def parse_form(schema: Schema, formdata: MultiDict[str, str] | None = None) -> F
     try:
         form.data = schema.load(raw)
     except ValidationError as error:
-        form.errors = validation_messages(error.messages)
+        form.errors = validation_messages(_what_to_do(schema, error.messages))
     # A half-typed date reaches us as "": static/forms.js names such inputs, so the person
     # is told to finish the date rather than that the field is empty (or, worse, that an
     # optional date silently became today).
@@ -104,6 +109,36 @@ def parse_form(schema: Schema, formdata: MultiDict[str, str] | None = None) -> F
         if key in incomplete:
             form.errors[key] = [gettext(INCOMPLETE_DATE)]
     return form
+
+
+def _what_to_do(schema: Schema, messages: Any) -> Any:
+    """Each missing field's message says what to do in it: pick, enter a date or write."""
+    if not isinstance(messages, dict):
+        return messages
+    told = dict(messages)
+    for key, found in messages.items():
+        schema_field = next((f for n, f in schema.fields.items() if (f.data_key or n) == key),
+                            None)
+        if schema_field is None or not isinstance(found, list):
+            continue
+        told[key] = [_missing_message(schema_field) if str(m) in MISSING else m for m in found]
+    return told
+
+
+def _missing_message(schema_field: fields.Field) -> str:
+    if isinstance(schema_field, fields.List):
+        return "Choose at least one."
+    if isinstance(schema_field, fields.Date):
+        return "Enter a date."
+    if isinstance(schema_field, fields.DateTime):
+        return "Enter a date and time."
+    if isinstance(schema_field, fields.Time):
+        return "Enter a time."
+    if isinstance(schema_field, Code | fields.Boolean | fields.Enum) or any(
+        isinstance(v, validate.OneOf) for v in schema_field.validators
+    ):
+        return "Choose one."
+    return "Fill in this field."
 
 
 csrf = CSRFProtect()

@@ -177,12 +177,12 @@ def test_action_errors_in_the_summary_name_their_field(
               "add_measure_due_on": "", "version": "1"},
     )
     html = response.get_data(as_text=True)
-    assert 'href="#add_measure_responsible">Ansvarig: Fältet måste fyllas i.' in html
-    assert 'href="#add_measure_due_on">Klar senast: Fältet måste fyllas i.' in html
+    assert 'href="#add_measure_responsible">Ansvarig: Fyll i fältet.' in html
+    assert 'href="#add_measure_due_on">Klar senast: Ange ett datum.' in html
 
 
 HTML_ACTION_ERRORS: list[tuple[str, dict[str, str], str, str]] = [
-    ("reclassify", {"category": ""}, "reclassify_category", "Fältet måste fyllas i."),
+    ("reclassify", {"category": ""}, "reclassify_category", "Välj ett alternativ."),
     ("reclassify", {"category": "handlaggning", "subcategory": ""}, "reclassify_subcategory",
      "Kvalitetsområdet kräver en underkategori."),
     ("reclassify", {"category": "handlaggning", "subcategory": "sekretess"},
@@ -201,12 +201,12 @@ HTML_ACTION_ERRORS: list[tuple[str, dict[str, str], str, str]] = [
      "complete_measure_completed_on", "Ange ett fullständigt datum"),
     ("complete_measure", {"measure": "1", "completed_on": "1989-12-31"},
      "complete_measure_completed_on", "Ange ett datum mellan 1990-01-01 och"),
-    ("feedback", {"message": ""}, "feedback_message", "Fältet måste fyllas i."),
+    ("feedback", {"message": ""}, "feedback_message", "Fyll i fältet."),
     ("escalate", {"reason": "x", "opened_on": "2000-01-01"}, "escalate_opened_on",
      "Datumet kan inte vara före avvikelsens rapportdatum"),
     ("close", {"summary": "x" * 5001}, "close_summary", "Högst 5000 tecken är tillåtna."),
-    ("reopen", {"reason": ""}, "reopen_reason", "Fältet måste fyllas i."),
-    ("withdraw", {"reason": ""}, "withdraw_reason", "Fältet måste fyllas i."),
+    ("reopen", {"reason": ""}, "reopen_reason", "Fyll i fältet."),
+    ("withdraw", {"reason": ""}, "withdraw_reason", "Fyll i fältet."),
 ]
 
 

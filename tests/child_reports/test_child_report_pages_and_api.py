@@ -75,7 +75,7 @@ def test_register_with_an_ongoing_investigation_needs_no_assessment(
     ("data", "fields", "message"),
     [
         ({}, {"unit", "received_date", "received_time", "case_reference"},
-         "Fältet måste fyllas i."),
+         "Enhet: Välj ett alternativ."),
         ({"unit": "finns-inte", "received_date": "2026-01-02", "received_time": "10:00",
           "case_reference": "X"}, {"unit"}, "Okänd enhet"),
         ({"unit": "utredning", "received_date": "{tomorrow}", "received_time": "10:00",

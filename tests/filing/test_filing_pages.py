@@ -79,7 +79,9 @@ MISSING = {"unit": "", "category": "", "occurred_on": "", "description": ""}
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        (MISSING, "unit", "Fältet måste fyllas i."),
+        (MISSING, "unit", "Välj ett alternativ."),
+        (MISSING, "description", "Fyll i fältet."),
+        (MISSING, "occurred_on", "Ange ett datum."),
         ({"occurred_on": "22/11/2026"}, "occurred_on", "Ange ett fullständigt datum"),
         ({"unit": "okand-enhet"}, "unit", "Okänd enhet: okand-enhet"),
         ({"category": "okand"}, "category", "Okänt kvalitetsområde: okand"),

@@ -191,7 +191,7 @@ def test_bad_input_gets_inline_errors_and_nothing_is_stored(
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     summary = _summary(html)
-    assert "Fältet måste fyllas i." in summary
+    assert "Fyll i fältet." in summary
     assert "Välj ett av alternativen i listan." in summary
     assert "Ange ett fullständigt datum, t.ex. 2026-11-20." in summary
     assert 'href="#finding_kind"' in html
