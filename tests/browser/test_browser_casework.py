@@ -92,6 +92,12 @@ def test_the_enhetschef_closes_a_deviation_guided_by_the_task_list(
     page.get_by_role("button", name="Spara analysen").click()
     assert page.url.endswith("#steg-atgarder")
     assert state_of(page, "orsaksanalys") == "Klar"
+    # "saved" is said where the page opens, at the next step, and read out (focused)
+    saved = page.locator("#steg-atgarder .notice-success")
+    expect(saved).to_have_text("Orsaksanalysen är sparad.")
+    expect(saved).to_be_focused()
+    expect(saved).to_be_in_viewport()
+    assert page.locator("main > .notice-success").count() == 0
     expect(page.locator("#action-add_measure")).to_have_attribute("open", "")
 
     page.get_by_label("Åtgärd", exact=True).fill("Adressboken rättas och granskas varje kvartal.")

@@ -189,8 +189,9 @@ def act(report_id: UUID, action: str) -> Any:
     form, status = submit(found, report_id, current_account().username)
     if not form.ok:
         return _render_report(report_id, {action: form}, status)
-    flash(found.done, "success")
-    # On to the step that is next now (its form is the one open), else back to this one.
+    # On to the step that is next now (its form is the one open), else back to this one;
+    # the "saved" message stands there.
     following = next_task(child_report_tasks(application().get_child_report(report_id)))
     section = STEP_SECTIONS.get(following or "") or ACTION_SECTIONS.get(action, action)
+    flash(found.done, f"step:{section}")
     return redirect(url_for("child_reports.report", report_id=report_id) + f"#steg-{section}")

@@ -329,11 +329,12 @@ def act(deviation_id: UUID, action: str) -> Any:
             except (DomainError, ConflictError) as error:
                 form.fail(error)
             else:
-                flash(found.done, "success")
+                # On to the step that is next now (the task list opens it); the "saved"
+                # message stands there (at the top when no step is left).
+                following = deviation_next_task(application().get_deviation(deviation_id))
+                flash(found.done, f"step:{following}" if following else "success")
                 if action == "escalate":
                     flash(f"Lex Sarah-ärende {result.number} är öppnat.", "success")
-                # On to the step that is next now (the task list opens it).
-                following = deviation_next_task(application().get_deviation(deviation_id))
                 fragment = f"#steg-{following}" if following else ""
                 return redirect(url_for("deviations.detail", deviation_id=deviation_id) + fragment)
     # Re-read: after a conflict the page must show what the other person did.

@@ -145,7 +145,8 @@ def act(case_id: UUID, action: str) -> Any:
     form, status = submit(found, case_id, current_account().username)
     if not form.ok:
         return _render_case(case_id, {action: form}, status)
-    flash(found.done, "success")
-    # On to the step that is next now (its form is the one open).
+    # On to the step that is next now (its form is the one open); the "saved" message
+    # stands there.
     following = lex_sarah_next_step(application().get_lex_sarah_case(case_id))
+    flash(found.done, f"step:{following or action}")
     return redirect(url_for("lex_sarah.case", case_id=case_id) + f"#steg-{following or action}")

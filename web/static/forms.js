@@ -3,7 +3,10 @@
 (function () {
   // After a refused step the page opens at that step (the form's action carries its
   // #fragment); move focus to its error summary so that it is read out and in view.
-  var summary = document.querySelector(".error-summary");
+  // After a saved step the page opens at the next step, whose "saved" message is focused
+  // the same way (autofocus does not apply when the address has a #fragment).
+  var summary = document.querySelector(".error-summary") ||
+    document.querySelector(".notice[autofocus]");
   function focusSummary() {
     if (summary && document.activeElement !== summary &&
         (!document.activeElement || document.activeElement === document.body)) {
