@@ -23,6 +23,7 @@ from web import navigation
 from web.cases.actions import by_page, submit
 from web.cases.lex_sarah import (
     ACTIONS,
+    DOCUMENT_PURPOSES,
     FINDING_KINDS,
     FINDING_NATURES,
     GRADES,
@@ -64,6 +65,8 @@ def _labels() -> dict[str, Any]:
         "nature_names": _names(FINDING_NATURES),
         "party_names": _names(INFORMED_PARTIES),
         "statuses": LEX_SARAH_STATUSES,
+        "purpose_opts": _options(DOCUMENT_PURPOSES),
+        "purpose_names": _names(DOCUMENT_PURPOSES),
         "event_names": EVENT_NAMES["lex_sarah"],
     }
 
