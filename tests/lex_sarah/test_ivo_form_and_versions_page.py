@@ -62,7 +62,9 @@ def test_the_anmalan_holds_what_the_tracker_knows_and_marks_the_rest(
     app.report_to_ivo(case_id, actor="lexsarah", sent_on=today, ivo_reference="IVO 3.1-77",
                       diary_number="SN 2026/5", investigation=IvoInvestigation.ATTACHED)
     page = _text(client.get(f"/lex-sarah/{case_id}/anmalan").get_data(as_text=True))
-    assert f"version 1 ({version.frozen_on.isoformat()}), SHA-256 {version.pdf_sha256}" in page
+    case_number = app.get_lex_sarah_case(case_id).number
+    assert (f"version 1 ({version.frozen_on.isoformat()}): "
+            f"lex-sarah-utredning-{case_number}-version-1.pdf") in page
     assert "IVO 3.1-77" in page and "SN 2026/5" in page
     pdf = client.get(f"/lex-sarah/{case_id}/anmalan.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"

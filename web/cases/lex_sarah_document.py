@@ -179,6 +179,10 @@ def investigation_content(
     }
 
 
+def version_filename(case_number: str, number: int) -> str:
+    return f"lex-sarah-utredning-{case_number}-version-{number}"
+
+
 def version_label(number: int | None, purpose: str | None) -> str:
     if number is None:
         return "Utkast"
@@ -219,8 +223,8 @@ def ivo_form(
     investigation = None
     if versions:
         latest = versions[-1]
-        investigation = (f"{TITLE}, version {latest.number} ({latest.frozen_on.isoformat()}), "
-                         f"SHA-256 {latest.pdf_sha256}")
+        investigation = (f"{TITLE}, version {latest.number} ({latest.frozen_on.isoformat()}): "
+                         f"{version_filename(case.number, latest.number)}.pdf")
     return [
         {"heading": "Vårdgivare", "fields": [
             _field("Vårdgivare (nämnd)", heading.committee),

@@ -21,6 +21,7 @@ from web.cases.lex_sarah_document import (
     content_sha256,
     investigation_content,
     ivo_form,
+    version_filename,
     version_label,
 )
 from web.documents import lex_sarah as render
@@ -93,7 +94,7 @@ def version_file(case_id: UUID, number: int, kind: str) -> tuple[bytes, str]:
     if case.document_version(number) is None:
         raise NotFound(case_id)
     body = application().lex_sarah_document_file(case_id, number, kind)
-    return body, f"lex-sarah-utredning-{case.number}-version-{number}"
+    return body, version_filename(case.number, number)
 
 
 def ivo_form_page(case_id: UUID) -> dict[str, Any]:
