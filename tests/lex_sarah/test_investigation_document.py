@@ -204,6 +204,20 @@ def test_bad_requests_for_the_document_store_nothing(
         assert "errors" in response.get_json()
     assert api("lexsarah", "POST", f"{base}/document/versions", json={"expected_version": 0}
                ).status_code == 409
+    # Who decided and the version numbers the IVO report names: refused field by field.
+    today = runtime.app.today().isoformat()
+    decision = {"grade": "allvarligt", "reasoning": "Ja.", "decided_on": today}
+    for field, value in (("decided_by", "19900101-1239"), ("decided_by", "x" * 201),
+                         ("decided_by_title", "900101 1239"), ("decided_by", 7)):
+        response = api("lexsarah", "POST", f"{base}/decision", json={**decision, field: value})
+        assert response.status_code == 422 and field in response.get_json()["errors"], value
+    ivo = {"sent_on": today, "ivo_reference": "I-1", "diary_number": "D-1",
+           "investigation": "bifogad"}
+    for value in ("x", -1, 0, 10**9, str(other)):
+        response = api("lexsarah", "POST", f"{base}/ivo-report",
+                       json={**ivo, "document_version": value})
+        assert response.status_code == 422, value
+        assert "document_version" in response.get_json()["errors"]
     for query in ("", "?format=html", "?format=pdf&format=docx&x=1"):
         assert api("lexsarah", "GET", f"{base}/document{query}").status_code == 422, query
     assert api("lexsarah", "GET", f"{base}/document/versions/1?format=pdf").status_code == 404
