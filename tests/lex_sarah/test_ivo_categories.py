@@ -6,6 +6,7 @@ versioned), per 100,000 inhabitants from TRACKER_POPULATION. With the source mun
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -163,3 +164,28 @@ def test_the_population_setting_is_year_equals_inhabitants(tmp_path: Path) -> No
     for bad in ("2017", "2017=x", "17=25000", "2017=-1"):
         with pytest.raises(ValueError, match="TRACKER_POPULATION"):
             Settings.from_env({**base, "TRACKER_POPULATION": bad})
+
+
+def test_the_mapping_changes_on_the_command_line_and_lands_in_andringar(
+    runtime: Runtime, runner: Any, tmp_path: Path, users: Any,
+    client_for: Callable[[str], Any],
+) -> None:
+    listed = runner.invoke(["ivo-categories", "list"])
+    assert listed.exit_code == 0, listed.output
+    document = json.loads(listed.output)
+    assert document["version"] == 1 and document["rows"]["genomforande"] == "utforande"
+    document["event_categories"].append({"code": "omsorg", "name": "Brister i omsorg"})
+    document["rows"]["genomforande"] = "omsorg"
+    path = tmp_path / "ivo.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    done = runner.invoke(["ivo-categories", "set", str(path)])
+    assert done.exit_code == 0 and "version 2" in done.output, done.output
+    assert runtime.organisation.ivo_categories().event_category("genomforande", None) == "omsorg"
+    changes = client_for("admin").get("/admin/andringar").get_data(as_text=True)
+    assert "Koppling till IVO:s kategorier ändrad" in changes
+    # A file that is not a mapping, or a mapping that does not fit: refused, nothing stored.
+    for bad in ("[1, 2]", "{}", json.dumps({**document, "rows": {"okand": "omsorg"}})):
+        path.write_text(bad, encoding="utf-8")
+        refused = runner.invoke(["ivo-categories", "set", str(path)])
+        assert refused.exit_code != 0 and "Traceback" not in refused.output, bad
+    assert runtime.organisation.ivo_categories().version == 2
