@@ -95,6 +95,7 @@ def test_locking_versions_on_the_case_page(
                        follow_redirects=True).get_data(as_text=True)
     assert "Version 1 av utredningen är skapad och låst." in made
     assert f"{url}/utredning/version/1.pdf" in made and "För beslut" in made
+    assert "Utkastet är detsamma som version 1." in made
     # Unchanged since version 1: refused, with the reason.
     again = client.post(f"{url}/utredning/versioner", data={"purpose": "ivo"},
                         follow_redirects=True).get_data(as_text=True)
@@ -106,6 +107,7 @@ def test_locking_versions_on_the_case_page(
                         data={"purpose": "ivo", "version": str(version)},
                         follow_redirects=True).get_data(as_text=True)
     assert "Ärendet har ändrats sedan sidan lästes" in stale
+    assert "Utredningen har ändrats sedan version 1: skapa en ny version" in stale
     assert len(app.get_lex_sarah_case(case_id).document_versions) == 1
     first = client.get(f"{url}/utredning/version/1.pdf")
     assert first.status_code == 200
