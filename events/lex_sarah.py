@@ -21,6 +21,8 @@ from events.lex_sarah_terms import (  # re-exported: the stable import path
     KIND_DESCRIPTIONS as KIND_DESCRIPTIONS,
 )
 from events.lex_sarah_terms import REQUIRED_KINDS as REQUIRED_KINDS
+from events.lex_sarah_terms import DocumentPurpose as DocumentPurpose
+from events.lex_sarah_terms import DocumentVersion as DocumentVersion
 from events.lex_sarah_terms import Finding as Finding
 from events.lex_sarah_terms import FindingKind as FindingKind
 from events.lex_sarah_terms import FindingNature as FindingNature
@@ -42,10 +44,9 @@ class LexSarahCase(Aggregate):
         class ProtectiveActionRecorded(Aggregate.Event, EventFields): ...
         class InvestigatorAssigned(Aggregate.Event, EventFields): ...
         class GradeProposed(Aggregate.Event, EventFields): ...
-        class Decided(Aggregate.Event, EventFields): ...
         class PartyInformed(Aggregate.Event, EventFields): ...
         class FindingKindMarkedNotApplicable(Aggregate.Event, EventFields): ...
-        class IvoReportCompleted(Aggregate.Event, EventFields): ...
+        class DocumentVersionFrozen(Aggregate.Event, EventFields): ...
 
     @classmethod
     def open(
@@ -104,6 +105,14 @@ class LexSarahCase(Aggregate):
         self.grade: Grade | None = None
         self.decision_reasoning: str | None = None
         self.decided_on: date | None = None
+        self.decided_by: str | None = None  # who decided (name), as recorded
+        self.decided_by_title: str | None = None
+        self.decision_actor: str | None = None  # the account that recorded the decision
+        self.proposal_actor: str | None = None
+        self.document_versions: list[DocumentVersion] = []
+        self.ivo_document_version: int | None = None  # the version attached to the anmälan
+        self.ivo_completion_document_version: int | None = None  # the version that followed
+        self.versions_at_ivo_report = 0  # how many versions existed when it was sent
         self.ivo_sent_on: date | None = None
         self.ivo_reference: str | None = None
         self.diary_number: str | None = None
@@ -274,9 +283,18 @@ class LexSarahCase(Aggregate):
     def _grade_proposed(self, *, grade: Grade, reasoning: str, actor: str) -> None:
         self.proposed_grade = grade
         self.proposal_reasoning = reasoning
+        self.proposal_actor = actor
 
     def decide(
-        self, *, grade: Grade, reasoning: str, decided_on: date, today: date, actor: str
+        self,
+        *,
+        grade: Grade,
+        reasoning: str,
+        decided_on: date,
+        today: date,
+        actor: str,
+        decided_by: str | None = None,
+        decided_by_title: str | None = None,
     ) -> None:
         self.check_not_closed()
         self.check_undecided()
@@ -286,18 +304,110 @@ class LexSarahCase(Aggregate):
                 [kind.value for kind in missing], [kind.description for kind in missing]
             )
         self._check_dated("decided_on", decided_on, today)
+        by = check_text("decided_by", decided_by, required=False, max_length=SHORT_TEXT)
+        title = check_text(
+            "decided_by_title", decided_by_title, required=False, max_length=SHORT_TEXT
+        )
         self._decided(
             grade=grade,
             reasoning=check_text("reasoning", reasoning),
             decided_on=decided_on,
+            decided_by=by or None,
+            decided_by_title=title or None,
             actor=actor,
         )
 
-    @event("Decided")
-    def _decided(self, *, grade: Grade, reasoning: str, decided_on: date, actor: str) -> None:
+    class Decided(Aggregate.Event):
+        """Version 2 records who decided (name) and their befattning/titel, when given."""
+
+        class_version = 2
+        grade: Grade
+        reasoning: str
+        decided_on: date
+        decided_by: str | None
+        decided_by_title: str | None
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["decided_by"] = None  # not asked for before: the recording account
+            state["decided_by_title"] = None
+
+    @event(Decided)
+    def _decided(
+        self,
+        *,
+        grade: Grade,
+        reasoning: str,
+        decided_on: date,
+        decided_by: str | None,
+        decided_by_title: str | None,
+        actor: str,
+    ) -> None:
         self.grade = grade
         self.decision_reasoning = reasoning
         self.decided_on = decided_on
+        self.decided_by = decided_by
+        self.decided_by_title = decided_by_title
+        self.decision_actor = actor
+
+    # --- the investigation document's frozen versions ---------------------------------
+
+    def freeze_document(
+        self,
+        *,
+        purpose: DocumentPurpose,
+        pdf_sha256: str,
+        docx_sha256: str,
+        content_sha256: str,
+        today: date,
+        actor: str,
+    ) -> int:
+        """A numbered version of the document as it is now (for IVO or for the decision);
+        its files are kept apart (LexSarahDocument). Refused when nothing in the
+        investigation changed since the latest version: that version is the same document."""
+        latest = self.document_versions[-1] if self.document_versions else None
+        if latest is not None and latest.content_sha256 == content_sha256:
+            raise AlreadyRecorded(
+                "The investigation has not changed since the latest version; use that one."
+            )
+        number = len(self.document_versions) + 1
+        self._document_version_frozen(
+            number=number, purpose=purpose, pdf_sha256=pdf_sha256, docx_sha256=docx_sha256,
+            content_sha256=content_sha256, frozen_on=today, actor=actor,
+        )
+        return number
+
+    @event("DocumentVersionFrozen")
+    def _document_version_frozen(
+        self,
+        *,
+        number: int,
+        purpose: DocumentPurpose,
+        pdf_sha256: str,
+        docx_sha256: str,
+        content_sha256: str,
+        frozen_on: date,
+        actor: str,
+    ) -> None:
+        self.document_versions.append(DocumentVersion(
+            number, purpose, pdf_sha256, docx_sha256, content_sha256, frozen_on, actor
+        ))
+
+    def document_version(self, number: int) -> DocumentVersion | None:
+        if 1 <= number <= len(self.document_versions):
+            return self.document_versions[number - 1]
+        return None
+
+    def _check_version(self, number: int | None, *, after: int = 0) -> None:
+        if number is None:
+            return
+        if self.document_version(number) is None:
+            raise Inconsistent("document_version", "The investigation has no such version.")
+        if number <= after:
+            raise Inconsistent(
+                "document_version", "That version was made before the report to IVO."
+            )
 
     def report_to_ivo(
         self,
@@ -308,8 +418,11 @@ class LexSarahCase(Aggregate):
         investigation: IvoInvestigation,
         today: date,
         actor: str,
+        document_version: int | None = None,
     ) -> None:
-        """Snarast, with the investigation so far: as soon as a serious grade is proposed."""
+        """Snarast, with the investigation so far: as soon as a serious grade is proposed.
+        "bifogad" points to the version of the document that went with it (by default the
+        latest); "kompletteras" to none (the completion points to the version that follows)."""
         self.check_not_closed()
         if self.ivo_sent_on is not None:
             raise AlreadyRecorded("The case is already reported to IVO.")
@@ -324,27 +437,42 @@ class LexSarahCase(Aggregate):
                 "missförhållande or allvarligt missförhållande) before reporting to IVO."
             )
         self._check_dated("sent_on", sent_on, today)
+        if investigation is IvoInvestigation.TO_FOLLOW and document_version is not None:
+            raise Inconsistent(
+                "document_version",
+                "The investigation follows later: no version went with the report.",
+            )
+        self._check_version(document_version)
+        if investigation is IvoInvestigation.ATTACHED and document_version is None:
+            document_version = len(self.document_versions) or None
         self._reported_to_ivo(
             sent_on=sent_on,
             ivo_reference=check_text("ivo_reference", ivo_reference, max_length=64),
             diary_number=check_text("diary_number", diary_number, max_length=64),
             investigation=investigation,
+            document_version=document_version,
             actor=actor,
         )
 
     class ReportedToIVO(Aggregate.Event):
-        """Version 2 records whether the investigation went with it or follows later."""
+        """Version 2 records whether the investigation went with it or follows later;
+        version 3 which version of the investigation document went with it."""
 
-        class_version = 2
+        class_version = 3
         sent_on: date
         ivo_reference: str
         diary_number: str
         investigation: IvoInvestigation | None
+        document_version: int | None
         actor: str
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["investigation"] = None  # not recorded before: unknown
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["document_version"] = None  # no versions before
 
     @event(ReportedToIVO)
     def _reported_to_ivo(
@@ -354,12 +482,15 @@ class LexSarahCase(Aggregate):
         ivo_reference: str,
         diary_number: str,
         investigation: IvoInvestigation | None,
+        document_version: int | None,
         actor: str,
     ) -> None:
         self.ivo_sent_on = sent_on
         self.ivo_reference = ivo_reference
         self.diary_number = diary_number
         self.ivo_investigation = investigation
+        self.ivo_document_version = document_version
+        self.versions_at_ivo_report = len(self.document_versions)
 
     @property
     def ivo_completion_pending(self) -> bool:
@@ -367,8 +498,11 @@ class LexSarahCase(Aggregate):
             self.ivo_investigation is IvoInvestigation.TO_FOLLOW and self.ivo_completed_on is None
         )
 
-    def complete_ivo_report(self, *, completed_on: date, today: date, actor: str) -> None:
-        """The investigation sent on to IVO after an anmälan made "kompletteras"."""
+    def complete_ivo_report(
+        self, *, completed_on: date, today: date, actor: str, document_version: int | None = None
+    ) -> None:
+        """The investigation sent on to IVO after an anmälan made "kompletteras": it points
+        to the version that followed the anmälan (by default the latest, when there is one)."""
         self.check_not_closed()
         if self.ivo_sent_on is None:
             raise StepOutOfOrder("Report the case to IVO first.")
@@ -378,11 +512,31 @@ class LexSarahCase(Aggregate):
             raise StepOutOfOrder("The investigation was sent with the report to IVO.")
         check_not_future("completed_on", completed_on, today)
         check_not_before("completed_on", completed_on, self.ivo_sent_on, "the report to IVO")
-        self._ivo_report_completed(completed_on=completed_on, actor=actor)
+        self._check_version(document_version, after=self.versions_at_ivo_report)
+        if document_version is None and len(self.document_versions) > self.versions_at_ivo_report:
+            document_version = len(self.document_versions)
+        self._ivo_report_completed(
+            completed_on=completed_on, document_version=document_version, actor=actor
+        )
 
-    @event("IvoReportCompleted")
-    def _ivo_report_completed(self, *, completed_on: date, actor: str) -> None:
+    class IvoReportCompleted(Aggregate.Event):
+        """Version 2 records the version of the investigation document that was sent."""
+
+        class_version = 2
+        completed_on: date
+        document_version: int | None
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["document_version"] = None  # no versions before
+
+    @event(IvoReportCompleted)
+    def _ivo_report_completed(
+        self, *, completed_on: date, document_version: int | None, actor: str
+    ) -> None:
         self.ivo_completed_on = completed_on
+        self.ivo_completion_document_version = document_version
 
     def record_informed(self, *, who: InformedParty, on: date, today: date, actor: str) -> None:
         self.check_not_closed()

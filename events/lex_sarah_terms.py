@@ -57,6 +57,13 @@ class IvoInvestigation(enum.Enum):
     TO_FOLLOW = "kompletteras"
 
 
+class DocumentPurpose(enum.Enum):
+    """What a frozen version of the investigation document was made for."""
+
+    IVO = "ivo"  # to go to IVO (with the anmälan, or as its komplettering)
+    DECISION = "decision"  # the basis of the decision (beslutsunderlag)
+
+
 class FindingNature(enum.Enum):
     FACT = "fact"
     ASSESSMENT = "assessment"
@@ -104,3 +111,17 @@ class NotApplicable:
     reason: str
     author: str
     author_title: str
+
+
+@dataclass(frozen=True)
+class DocumentVersion:
+    """A numbered, frozen version of the investigation document: its files' SHA-256 (the
+    bytes are kept by LexSarahDocument) and the SHA-256 of the content it was made from."""
+
+    number: int
+    purpose: DocumentPurpose
+    pdf_sha256: str
+    docx_sha256: str
+    content_sha256: str
+    frozen_on: date
+    frozen_by: str

@@ -66,6 +66,8 @@ class Settings:
     # A signed-in session ends after this long unused, and this long after signing in.
     session_idle_minutes: int = 480
     session_max_hours: int = 12
+    # Inhabitants per year, for the Lex Sarah figures per 100,000 inhabitants.
+    population: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -112,6 +114,7 @@ class Settings:
             trusted_proxies=int(env.get("TRACKER_TRUSTED_PROXIES", "0")),
             session_idle_minutes=int(env.get("TRACKER_SESSION_IDLE_MINUTES", "480")),
             session_max_hours=int(env.get("TRACKER_SESSION_MAX_HOURS", "12")),
+            population=_population(env.get("TRACKER_POPULATION", "")),
         )
 
     @property
@@ -183,6 +186,24 @@ def _recipients(value: str) -> dict[str, str]:
     """'unit=addr,unit2=addr2' -> {unit: addr} (also 'group=role,...' for the role map)."""
     pairs = (item.split("=", 1) for item in value.split(",") if "=" in item)
     return {unit.strip(): address.strip() for unit, address in pairs}
+
+
+def _population(value: str) -> dict[int, int]:
+    """'2017=24500,2018=24712' -> {2017: 24500, 2018: 24712}; anything else stops the start."""
+    found: dict[int, int] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        year, _, count = item.partition("=")
+        try:
+            found[int(year)] = int(count.replace(" ", ""))
+        except ValueError:
+            raise ValueError(
+                f"TRACKER_POPULATION: '{item}' is not year=inhabitants (2017=24500)"
+            ) from None
+        if not 1900 <= int(year) <= 2200 or found[int(year)] <= 0:
+            raise ValueError(f"TRACKER_POPULATION: '{item}' is out of range")
+    return found
 
 
 def _instance_secret(instance: Path) -> str:

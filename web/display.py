@@ -63,6 +63,7 @@ EVENT_NAMES: dict[str, dict[str, str]] = {
         "FindingKindMarkedNotApplicable": "Slag av uppgift markerat ej tillämpligt",
         "ReportedToIVO": "Anmäld till IVO",
         "IvoReportCompleted": "Utredningen skickad till IVO i efterhand",
+        "DocumentVersionFrozen": "Version av utredningen låst",
         "PartyInformed": "Information lämnad",
         "Closed": "Utredningen avslutades",
     },

@@ -13,6 +13,7 @@ from projections.queries.child_reports import (
 )
 from projections.queries.deviations import Page, list_deviations
 from projections.queries.history_imports import import_summary, imports
+from projections.queries.ivo_statistics import RowCounts, ivo_reports_by_row, lex_sarah_by_row
 from projections.queries.lex_sarah import escalations, lex_sarah_board
 from projections.queries.reports import (
     OPERATIONS,
@@ -36,6 +37,7 @@ __all__ = [
     "OPERATIONS",
     "UNDECIDED",
     "Page",
+    "RowCounts",
     "SearchResult",
     "SearchScope",
     "annual_report",
@@ -45,7 +47,9 @@ __all__ = [
     "exact_number",
     "import_summary",
     "imports",
+    "ivo_reports_by_row",
     "lex_sarah_board",
+    "lex_sarah_by_row",
     "list_deviations",
     "monthly_report",
     "monthly_series",

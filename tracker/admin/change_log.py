@@ -38,6 +38,7 @@ ACTIONS: dict[str, str] = {
     "taxonomy.activated": "Kvalitetsområde aktiverat",
     "taxonomy.subcategory_deactivated": "Underkategori inaktiverad",
     "taxonomy.subcategory_activated": "Underkategori aktiverad",
+    "ivo_categories.published": "Koppling till IVO:s kategorier ändrad",
 }
 SOURCES = {
     "web": "webben", "cli": "kommandoraden", "oidc": "inloggningstjänsten",

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from events.errors import ValidationFailed
 from events.taxonomy import Operation
-from tracker.admin import change_log
+from tracker.admin import change_log, ivo_categories
+from tracker.admin.ivo_categories import IvoCategories
 from tracker.admin.organisation import (
     Organisation,
     add_category,
@@ -386,6 +387,21 @@ class Administration:
             code,
             lambda doc: _code_facts(doc, code),
         )
+
+    # --- IVO's categories (every change is a new version) ---------------------------------
+
+    def publish_ivo_categories(self, mapping: IvoCategories) -> int:
+        with self.engine.begin() as connection:
+            current = self.organisation.ivo_categories()
+            published = self.organisation.publish_ivo_categories(
+                mapping, self.actor, connection=connection
+            )
+            self._record(
+                connection, "ivo_categories.published", "ivo_categories",
+                ivo_categories.to_document(current) | {"version": current.version},
+                ivo_categories.to_document(published) | {"version": published.version},
+            )
+            return published.version
 
 
 def _code_facts(document: dict[str, Any], code: str) -> dict[str, Any] | None:

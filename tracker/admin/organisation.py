@@ -17,9 +17,16 @@ from events.causes import DEFAULT_CAUSES, Cause, CauseList
 from events.errors import UnknownCode, ValidationFailed
 from events.personal_data import looks_like_personal_identity_number
 from events.taxonomy import DEFAULT_TAXONOMY, DEFAULT_UNITS, Category, Operation, Taxonomy
+from tracker.admin import ivo_categories
+from tracker.admin.ivo_categories import DEFAULT_IVO_CATEGORIES, IvoCategories
 from tracker.storage.database import transaction
 from tracker.storage.generations import ORGANISATION, Cached, Generations
-from tracker.storage.tables import cause_list_versions, taxonomy_versions, units
+from tracker.storage.tables import (
+    cause_list_versions,
+    ivo_category_versions,
+    taxonomy_versions,
+    units,
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,7 @@ class Organisation:
             self.generations, ORGANISATION, lambda: self._read_taxonomy(None)
         )
         self._causes = Cached(self.generations, ORGANISATION, self._read_causes)
+        self._ivo = Cached(self.generations, ORGANISATION, self._read_ivo_categories)
 
     def _begin(self, connection: sa.Connection | None) -> contextlib.AbstractContextManager[
         sa.Connection
@@ -307,6 +315,41 @@ class Organisation:
                 )
             )
         return causes_from_document(version, document)
+
+    # --- IVO's categories (tracker/admin/ivo_categories.py) -----------------------------
+
+    def ivo_categories(self) -> IvoCategories:
+        return self._ivo.get()
+
+    def _read_ivo_categories(self) -> IvoCategories:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(ivo_category_versions)
+                .order_by(ivo_category_versions.c.version.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return DEFAULT_IVO_CATEGORIES
+        return ivo_categories.from_document(row.version, row.document)
+
+    def publish_ivo_categories(
+        self, mapping: IvoCategories, actor: str, *, connection: sa.Connection | None = None
+    ) -> IvoCategories:
+        """Store a new version (the old ones stay); checked against the taxonomy."""
+        with self._writing(connection) as connection:
+            checked = ivo_categories.check(
+                mapping, self.taxonomy(connection=connection), _check_code, _check_name
+            )
+            latest = connection.execute(
+                sa.select(sa.func.max(ivo_category_versions.c.version))
+            ).scalar()
+            version = max(latest or 0, DEFAULT_IVO_CATEGORIES.version) + 1
+            document = ivo_categories.to_document(checked)
+            connection.execute(ivo_category_versions.insert().values(
+                version=version, document=document, created_at=datetime.now(UTC),
+                created_by=actor,
+            ))
+        return ivo_categories.from_document(version, document)
 
     # --- seeding -----------------------------------------------------------------------
 

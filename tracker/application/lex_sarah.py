@@ -7,6 +7,8 @@ from datetime import date
 from uuid import UUID
 
 from events.lex_sarah import (
+    DocumentPurpose,
+    DocumentVersion,
     FindingKind,
     FindingNature,
     Grade,
@@ -14,7 +16,8 @@ from events.lex_sarah import (
     IvoInvestigation,
     LexSarahCase,
 )
-from tracker.application.base import ApplicationBase
+from events.lex_sarah_document import LexSarahDocument, sha256
+from tracker.application.base import ApplicationBase, ConflictError, NotFound
 
 
 class LexSarahCommands(ApplicationBase):
@@ -101,13 +104,15 @@ class LexSarahCommands(ApplicationBase):
         grade: Grade,
         reasoning: str,
         decided_on: date | None = None,
+        decided_by: str | None = None,
+        decided_by_title: str | None = None,
         expected_version: int | None = None,
     ) -> LexSarahCase:
         today = self.today()
         return self._command(
             LexSarahCase, case_id, expected_version, LexSarahCase.decide,
             grade=grade, reasoning=reasoning, decided_on=decided_on or today, today=today,
-            actor=actor,
+            actor=actor, decided_by=decided_by, decided_by_title=decided_by_title,
         )
 
     def report_to_ivo(
@@ -119,12 +124,14 @@ class LexSarahCommands(ApplicationBase):
         ivo_reference: str,
         diary_number: str,
         investigation: IvoInvestigation,
+        document_version: int | None = None,
         expected_version: int | None = None,
     ) -> LexSarahCase:
         return self._command(
             LexSarahCase, case_id, expected_version, LexSarahCase.report_to_ivo,
             sent_on=sent_on, ivo_reference=ivo_reference, diary_number=diary_number,
             investigation=investigation, today=self.today(), actor=actor,
+            document_version=document_version,
         )
 
     def complete_ivo_report(
@@ -133,13 +140,52 @@ class LexSarahCommands(ApplicationBase):
         *,
         actor: str,
         completed_on: date | None = None,
+        document_version: int | None = None,
         expected_version: int | None = None,
     ) -> LexSarahCase:
         today = self.today()
         return self._command(
             LexSarahCase, case_id, expected_version, LexSarahCase.complete_ivo_report,
             completed_on=completed_on or today, today=today, actor=actor,
+            document_version=document_version,
         )
+
+    def freeze_lex_sarah_document(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        purpose: DocumentPurpose,
+        pdf: bytes,
+        docx: bytes,
+        content_sha256: str,
+        expected_version: int | None = None,
+    ) -> DocumentVersion:
+        """A numbered version of the investigation document: the case records the files'
+        SHA-256 and the files are stored, in one transaction. `expected_version` is the
+        case's version the files were rendered from: a step recorded meanwhile is a
+        conflict, so a version never claims content it does not hold."""
+        case = self._get(LexSarahCase, case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise ConflictError(expected_version, case.version)
+        number = case.freeze_document(
+            purpose=purpose, pdf_sha256=sha256(pdf), docx_sha256=sha256(docx),
+            content_sha256=content_sha256, today=self.today(), actor=actor,
+        )
+        files = LexSarahDocument.freeze(
+            case_id=case_id, number=number, pdf=pdf, docx=docx, actor=actor
+        )
+        self._save(case, files)
+        found = case.document_version(number)
+        assert found is not None
+        return found
+
+    def lex_sarah_document_file(self, case_id: UUID, number: int, kind: str) -> bytes:
+        """The bytes of a frozen version ("pdf" or "docx"), exactly as they were made."""
+        document_id = LexSarahDocument.create_id(case_id, number)
+        if document_id not in self.repository:
+            raise NotFound(document_id)
+        return self._get(LexSarahDocument, document_id).file(kind)
 
     def record_informed(
         self,

@@ -2,7 +2,7 @@
 opens a Runtime (`tracker.cli.common.open_from_env`) and the only code below web/ that
 imports web/. Each process builds one Runtime and hands it to what it runs.
 
-  admin.py        init, user, token, unit, taxonomy
+  admin.py        init, user, token, unit, taxonomy, ivo-categories
   serve.py        serve (web app + embedded workers); demo.py: demo
   worker.py       worker (every background worker of workers.py in one process)
   scheduler.py    scheduler (the deadline scheduler alone, or --once / --digest)

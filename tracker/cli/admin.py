@@ -1,7 +1,9 @@
-"""Set-up and organisation data: `tracker init`, `user`, `token`, `unit`, `taxonomy`."""
+"""Set-up and organisation data: `tracker init`, `user`, `token`, `unit`, `taxonomy`,
+`ivo-categories`."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 
@@ -9,6 +11,7 @@ import click
 
 from events.errors import DomainError
 from events.taxonomy import Operation
+from tracker.admin import ivo_categories
 from tracker.admin.changes import Administration
 from tracker.cli.common import open_from_env, redacted
 from tracker.people.accounts import Role
@@ -283,4 +286,42 @@ def taxonomy_deactivate(code: str) -> None:
     _taxonomy_change(lambda admin: admin.set_category_active(code, False))
 
 
-COMMANDS = [init, user, token, unit, taxonomy]
+# --- IVO's categories ------------------------------------------------------------------
+
+
+@click.group("ivo-categories")
+def ivo_categories_cli() -> None:
+    """IVO's händelsekategorier and verksamhetsområden, and what maps to them (versioned)."""
+
+
+@ivo_categories_cli.command("list")
+def ivo_categories_list() -> None:
+    """Print the mapping in force as JSON (the format `set` reads)."""
+    rt = open_from_env()
+    current = rt.organisation.ivo_categories()
+    rt.close()
+    click.echo(json.dumps({"version": current.version, **ivo_categories.to_document(current)},
+                          ensure_ascii=False, indent=2))
+
+
+@ivo_categories_cli.command("set")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def ivo_categories_set(path: str) -> None:
+    """Publish the mapping in the JSON file PATH (as `list` prints it) as a new version."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            mapping = ivo_categories.from_document(0, json.load(handle))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise click.ClickException(
+            f"{path}: not a mapping as `list` prints it ({error})") from None
+    rt = open_from_env()
+    try:
+        version = administration(rt).publish_ivo_categories(mapping)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        rt.close()
+    click.echo(f"Published IVO category mapping version {version}.")
+
+
+COMMANDS = [init, user, token, unit, taxonomy, ivo_categories_cli]

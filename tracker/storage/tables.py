@@ -214,6 +214,17 @@ cause_list_versions = sa.Table(
     sa.Column("created_by", sa.String(64), nullable=False),
 )
 
+# IVO's händelsekategorier and verksamhetsområden and what maps to them (tracker/admin/
+# ivo_categories.py): versioned like the taxonomy, the newest in force.
+ivo_category_versions = sa.Table(
+    "ivo_category_versions",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+)
+
 # --- perf: generation numbers of the per-process caches (tracker/storage/generations.py) ---
 # One row per kind of cached data; every write of that kind adds one in its transaction.
 cache_generations = sa.Table(

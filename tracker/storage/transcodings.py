@@ -12,6 +12,7 @@ from events.child_report import ClockStatus, PreliminaryDecision
 from events.deviation import DeviationStatus, Source
 from events.history_import import CountLine, ImportKind
 from events.lex_sarah import (
+    DocumentPurpose,
     FindingKind,
     FindingNature,
     Grade,
@@ -60,6 +61,7 @@ STORED_ENUMS: tuple[type[enum.Enum], ...] = (
     InformedParty,
     IvoInvestigation,
     LexSarahStatus,
+    DocumentPurpose,
     PreliminaryDecision,
     ClockStatus,
     SeriesKind,

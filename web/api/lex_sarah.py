@@ -10,7 +10,7 @@ from uuid import UUID
 
 from marshmallow import fields
 
-from events.lex_sarah import FindingKind, FindingNature, Grade
+from events.lex_sarah import DocumentPurpose, FindingKind, FindingNature, Grade
 from tracker.people.accounts import Account
 from web.api import endpoint
 from web.cases.actions import Action
@@ -45,10 +45,12 @@ class _NotApplicableOut(Answer):
 
 
 class _GradeOut(Answer):
-    OPTIONAL = frozenset({"decided_on"})  # a proposal has none
+    OPTIONAL = frozenset({"decided_on", "decided_by", "decided_by_title"})  # not a proposal's
     grade = fields.String(metadata={"enum": [g.value for g in Grade]})
     reasoning = fields.String()
     decided_on = fields.Date()
+    decided_by = fields.String(allow_none=True)
+    decided_by_title = fields.String(allow_none=True)
 
 
 class _IvoOut(Answer):
@@ -57,6 +59,19 @@ class _IvoOut(Answer):
     diary_number = fields.String()
     investigation = fields.String(allow_none=True, metadata={"enum": ["bifogad", "kompletteras"]})
     completed_on = fields.Date(allow_none=True)
+    document_version = fields.Integer(allow_none=True, metadata={
+        "description": "The version of the investigation document that went with it"})
+    completion_document_version = fields.Integer(allow_none=True, metadata={
+        "description": "The version that followed (kompletteras)"})
+
+
+class _DocumentVersionOut(Answer):
+    number = fields.Integer()
+    purpose = fields.String(metadata={"enum": [p.value for p in DocumentPurpose]})
+    pdf_sha256 = fields.String()
+    docx_sha256 = fields.String()
+    frozen_on = fields.Date()
+    frozen_by = fields.String()
 
 
 class LexSarahCaseSchema(Answer):
@@ -84,6 +99,7 @@ class LexSarahCaseSchema(Answer):
         "description": "Reported to IVO with the investigation to follow (kompletteras)"})
     remedied_on = fields.Date(allow_none=True)
     informed = fields.Dict(keys=fields.String(), values=fields.Date())
+    document_versions = fields.List(fields.Nested(_DocumentVersionOut))
     closed_on = fields.Date(allow_none=True)
     closing_summary = fields.String(allow_none=True)
     not_informed_reason = fields.String(allow_none=True)

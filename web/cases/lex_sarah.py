@@ -13,6 +13,7 @@ from events.base import SHORT_TEXT
 from events.legal import LEX_SARAH_KEYS, cite_on, reference
 from events.lex_sarah import (
     REQUIRED_KINDS,
+    DocumentPurpose,
     FindingKind,
     FindingNature,
     Grade,
@@ -72,6 +73,22 @@ class Proposal(BaseSchema):
 
 class Decision(Proposal):
     decided_on = date(required=False, metadata={"description": "Defaults to today"})
+    decided_by = text_field(SHORT_TEXT, required=False, metadata={
+        "description": "Who decided (name), as the investigation document names them; "
+        "defaults to the account recording the decision"})
+    decided_by_title = text_field(SHORT_TEXT, required=False, metadata={
+        "description": "Befattning/titel of who decided"})
+
+
+DOCUMENT_VERSION = {"description": "The number of a frozen version of the investigation "
+                    "document (POST …/document/versions)"}
+
+
+def document_version() -> fields.Integer:
+    return fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000),
+        metadata=DOCUMENT_VERSION,
+    )
 
 
 class IvoReport(BaseSchema):
@@ -81,11 +98,13 @@ class IvoReport(BaseSchema):
     investigation = fields.Enum(IvoInvestigation, by_value=True, required=True, metadata={
         "description": "bifogad: the investigation so far went with it; kompletteras: it "
         "is sent later (record that with ivo-report-completion)"})
+    document_version = document_version()
     expected_version = version()
 
 
 class IvoCompletion(BaseSchema):
     completed_on = date(required=False, metadata={"description": "Defaults to today"})
+    document_version = document_version()
     expected_version = version()
 
 
@@ -141,13 +160,15 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "report_to_ivo", IvoReport, App.report_to_ivo, "ivo-report", "ivo",
-            "Anmälan till IVO är registrerad.", inputs={"investigation": "ivo_investigation"},
+            "Anmälan till IVO är registrerad.",
+            inputs={"investigation": "ivo_investigation", "document_version": "ivo_version"},
         ),
         Action(
             "complete_ivo_report", IvoCompletion, App.complete_ivo_report,
             "ivo-report-completion", "ivo-komplettering",
             "Kompletteringen till IVO är registrerad.",
-            inputs={"completed_on": "ivo_completed_on"},
+            inputs={"completed_on": "ivo_completed_on",
+                    "document_version": "ivo_completion_version"},
         ),
         Action(
             "record_informed", Informed, App.record_informed, "informed", "informerad",
@@ -190,6 +211,10 @@ IVO_INVESTIGATION: dict[IvoInvestigation, Any] = {
 INFORMED_PARTIES: dict[InformedParty, Any] = {
     InformedParty.INDIVIDUAL: lazy_gettext("Den enskilde"),
     InformedParty.REPRESENTATIVE: lazy_gettext("Företrädare"),
+}
+DOCUMENT_PURPOSES: dict[DocumentPurpose, Any] = {
+    DocumentPurpose.IVO: lazy_gettext("För IVO"),
+    DocumentPurpose.DECISION: lazy_gettext("För beslut"),
 }
 LEX_SARAH_STATUSES: dict[str, Any] = {
     "open": lazy_gettext("Pågående utredning"),
@@ -244,6 +269,8 @@ def lex_sarah_dict(case: LexSarahCase, history: list[HistoryEntry]) -> dict[str,
                 "grade": case.grade.value,
                 "reasoning": case.decision_reasoning,
                 "decided_on": case.decided_on,
+                "decided_by": case.decided_by or case.decision_actor,
+                "decided_by_title": case.decided_by_title,
             }
             if case.grade is not None
             else None
@@ -255,6 +282,8 @@ def lex_sarah_dict(case: LexSarahCase, history: list[HistoryEntry]) -> dict[str,
                 "diary_number": case.diary_number,
                 "investigation": case.ivo_investigation.value if case.ivo_investigation else None,
                 "completed_on": case.ivo_completed_on,
+                "document_version": case.ivo_document_version,
+                "completion_document_version": case.ivo_completion_document_version,
             }
             if case.ivo_sent_on is not None
             else None
@@ -263,6 +292,11 @@ def lex_sarah_dict(case: LexSarahCase, history: list[HistoryEntry]) -> dict[str,
         "ivo_completion_pending": case.ivo_completion_pending,
         "remedied_on": case.remedied_on,
         "informed": {party.value: on for party, on in case.informed.items()},
+        "document_versions": [
+            {"number": v.number, "purpose": v.purpose.value, "pdf_sha256": v.pdf_sha256,
+             "docx_sha256": v.docx_sha256, "frozen_on": v.frozen_on, "frozen_by": v.frozen_by}
+            for v in case.document_versions
+        ],
         "closed_on": case.closed_on,
         "closing_summary": case.closing_summary,
         "not_informed_reason": case.not_informed_reason,

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from projections import queries
 from projections.queries.coverage import MISSING, months_with_data
 from web.display import category_name
-from web.documents import docx_writer
+from web.documents import docx_writer, ivo_statistics
 from web.documents.charts import MONTHS_SV, year_over_year_chart, year_over_year_png
 from web.documents.committee import SeriesTable
 from web.documents.pdf import render_pdf
@@ -40,6 +40,7 @@ class AnnualDocument:
     administration: str
     note: str | None = None  # which months/years come from imported data
     imported_years: tuple[int, ...] = ()
+    ivo: ivo_statistics.IvoTable | None = None  # Lex Sarah under IVO's categories
     month_labels = MONTHS_SV
 
     @property
@@ -106,6 +107,9 @@ def load(year: int) -> AnnualDocument:
         administration=runtime().settings.administration_name,
         note=coverage.footnote(years),
         imported_years=tuple(sorted({y for y, m in coverage.imported_in(chart_years) if m})),
+        ivo=ivo_statistics.load(engine, year, runtime().organisation.ivo_categories(),
+                                runtime().settings.population.get(year))
+        if coverage.has_year(year) else None,
     )
 
 
@@ -125,6 +129,8 @@ def to_docx(doc: AnnualDocument) -> bytes:
         f"Lex Sarah-utredningar som inleddes {doc.year} med anledning av avvikelser: "
         f"{doc.lex_sarah}."
     )
+    if doc.ivo:
+        ivo_statistics.write_docx(writer, doc.ivo)
     writer.heading("Antal avvikelser per år (Tabell 31)", 2)
     writer.table(["Uppgift", *[str(y) for y, _ in doc.totals]],
                  [["Avvikelser", *[n for _, n in doc.totals]]])
@@ -152,4 +158,6 @@ def to_xlsx(doc: AnnualDocument) -> bytes:
         sheets = [Sheet(s.name, s.header, [*s.rows, [], [doc.note]]) for s in sheets]
     # the year's causes, as the annual table's own Excel file has them (no imported causes)
     sheets.append(cause_sheet(cause_table(doc.year, None, str(doc.year)), doc.has_data))
+    if doc.ivo:
+        sheets.append(ivo_statistics.sheet(doc.ivo))
     return render_xlsx(sheets, title=doc.title)

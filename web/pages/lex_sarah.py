@@ -23,6 +23,7 @@ from web import navigation
 from web.cases.actions import by_page, submit
 from web.cases.lex_sarah import (
     ACTIONS,
+    DOCUMENT_PURPOSES,
     FINDING_KINDS,
     FINDING_NATURES,
     GRADES,
@@ -32,8 +33,10 @@ from web.cases.lex_sarah import (
     lex_sarah_dict,
     lex_sarah_wording,
 )
+from web.cases.lex_sarah_document import content_sha256, investigation_content
 from web.display import EVENT_NAMES
 from web.forms import Form
+from web.pages.lex_sarah_document import heading
 from web.policy import LEX_SARAH_ROLES
 from web.runtime import application, fresh_views, runtime
 from web.sign_in.users import current_account, roles_required
@@ -64,6 +67,8 @@ def _labels() -> dict[str, Any]:
         "nature_names": _names(FINDING_NATURES),
         "party_names": _names(INFORMED_PARTIES),
         "statuses": LEX_SARAH_STATUSES,
+        "purpose_opts": _options(DOCUMENT_PURPOSES),
+        "purpose_names": _names(DOCUMENT_PURPOSES),
         "event_names": EVENT_NAMES["lex_sarah"],
     }
 
@@ -90,14 +95,19 @@ URGENCY_NAMES = {
 def _render_case(case_id: UUID, forms: dict[str, Form] | None = None, status: int = 200) -> Any:
     app = application()
     found = app.get_lex_sarah_case(case_id)
-    case = lex_sarah_dict(found, app.history(case_id))
+    history = app.history(case_id)
+    case = lex_sarah_dict(found, history)
     tasks = lex_sarah_tasks(found)
+    latest = found.document_versions[-1] if found.document_versions else None
+    draft_changed = latest is not None and latest.content_sha256 != content_sha256(
+        investigation_content(found, history, heading()))
     return (
         render_template(
             "lex_sarah/case.html", case=case, forms=forms or {}, today=app.today(),
             remedy_wording=lex_sarah_wording(found),
             tasks=tasks, task_states={task.key: task.state for task in tasks},
-            next_step=lex_sarah_next_step(found), step_titles=STEP_TITLES, **_labels(),
+            next_step=lex_sarah_next_step(found), step_titles=STEP_TITLES,
+            draft_changed=draft_changed, **_labels(),
         ),
         status,
     )
