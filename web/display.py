@@ -81,6 +81,8 @@ EVENT_NAMES: dict[str, dict[str, str]] = {
         "ProtectionBreachFlagged": "Skyddsbedömningen gjordes inte i tid (avvikelse skapad)",
     },
 }
+# Where one event's field means something else than the same name elsewhere
+EVENT_FIELD_NAMES = {"MeasureAdded": {"description": "Åtgärd"}}
 FIELD_NAMES = {
     "number": "Nummer", "unit": "Enhet", "operation": "Verksamhet", "category": "Kvalitetsområde",
     "subcategory": "Underkategori", "occurred_on": "Inträffade", "reported_on": "Rapporterad",
@@ -193,6 +195,7 @@ def init_app(app: Flask) -> None:
             "source_names": SOURCE_NAMES,
             "event_names": EVENT_NAMES["deviation"],
             "field_names": FIELD_NAMES,
+            "event_field_names": EVENT_FIELD_NAMES,
             "category_name": category_name,
 
             # Every page whose form was refused says so first in its title ("Fel: …").

@@ -92,6 +92,13 @@ def test_the_review_workflow_on_the_deviation_page(
     assert found.category == "handlaggning" and found.measures[0].completed_on is not None
     assert found.lex_sarah_case_id is not None
     assert f'href="/lex-sarah/{found.lex_sarah_case_id}"' in html
+    # the link is named by the investigation's number, not by an action
+    number = runtime.app.get_lex_sarah_case(found.lex_sarah_case_id).number
+    assert re.search(f'href="/lex-sarah/{found.lex_sarah_case_id}"><span class="nowrap">'
+                     f'{number}</span></a>', html)
+    # the history names a measure's text "Åtgärd" (not "Vad hände", the report's field)
+    measure_entry = html.split("<strong>Åtgärd tillagd</strong>", 1)[1].split("</li>", 1)[0]
+    assert "<dt>Åtgärd</dt>" in measure_entry and "Vad hände" not in measure_entry
     assert "/lex-sarah/" not in chef.get(page).get_data(as_text=True)  # not the chef's pages
 
     # The reporter sees the feedback under "Mina rapporter".
