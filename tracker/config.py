@@ -66,6 +66,11 @@ class Settings:
     # A signed-in session ends after this long unused, and this long after signing in.
     session_idle_minutes: int = 480
     session_max_hours: int = 12
+    # operations: where the scheduler writes the event chain's head each day (outside the
+    # database), how far the views may lag for /readyz, who may read /metrics.
+    chain_head_file: Path | None = None
+    ready_max_lag: int = 1000
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -112,6 +117,11 @@ class Settings:
             trusted_proxies=int(env.get("TRACKER_TRUSTED_PROXIES", "0")),
             session_idle_minutes=int(env.get("TRACKER_SESSION_IDLE_MINUTES", "480")),
             session_max_hours=int(env.get("TRACKER_SESSION_MAX_HOURS", "12")),
+            chain_head_file=Path(
+                env.get("TRACKER_CHAIN_HEAD_FILE") or instance / "event-chain-heads.log"
+            ),
+            ready_max_lag=int(env.get("TRACKER_READY_MAX_LAG", "1000")),
+            metrics_token=env.get("TRACKER_METRICS_TOKEN") or None,
         )
 
     @property
@@ -143,6 +153,9 @@ class Settings:
         # The cache fast-forwards from the store on every get, so it is never stale; it
         # spares replaying hot aggregates (the number series) on every filing.
         env: dict[str, str] = {"CREATE_TABLE": "y", "AGGREGATE_CACHE_MAXSIZE": "1000"}
+        # The store's recorder also links each event into the hash chain (its transaction).
+        recorder = "ChainedSQLiteRecorder" if self.is_sqlite else "ChainedPostgresRecorder"
+        env["APPLICATION_RECORDER_TOPIC"] = f"tracker.storage.chain:{recorder}"
         if self.is_sqlite:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             env |= {
