@@ -41,6 +41,7 @@ from tracker.config import Settings
 from tracker.notifications.digest import send_digests
 from tracker.notifications.follower import Notifier
 from tracker.notifications.outbox import DeliveryJob, OutboxDelivery
+from tracker.operations import health
 from tracker.operations.chain_head import write_chain_head
 from tracker.runtime import Runtime
 from tracker.storage.leader import LeaderLock, leader_lock
@@ -289,8 +290,10 @@ class SchedulerService:
         self._ensure_leader()
         if not self._leading or self._stopped.is_set():
             return
-        self.results[job_id] = function()
+        result = self.results[job_id] = function()
         self.runs[job_id] += 1
+        flagged = result.count if isinstance(result, ScanResult) else 0
+        health.SCHEDULER.ran(job_id, flagged)
 
     def shutdown(self, wait: bool = True) -> None:
         with self._leadership_mutex:
