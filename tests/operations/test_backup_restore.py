@@ -142,5 +142,9 @@ def test_an_encrypted_backup_holds_nothing_readable_and_needs_the_key(
             assert account.email == "anna.andersson@kommun.example"
             listed = queries.list_deviations(rt.engine, per_page=10)
             assert listed.total == 1
+            # The restored store goes on: new rows get new ids (PostgreSQL's sequences follow).
+            rt.accounts.add("bertil", Role("rapportor"), "ett-annat-langt-losenord-8")
+            file_deviation(rt, description="Efter återläsningen.")
+            assert verify_chain(rt.engine, rt.app.recorder.events_table_name).intact  # type: ignore[attr-defined]
         finally:
             rt.close()
