@@ -68,6 +68,11 @@ class Settings:
     session_max_hours: int = 12
     # Inhabitants per year, for the Lex Sarah figures per 100,000 inhabitants.
     population: dict[int, int] = field(default_factory=dict)
+    # operations: where the scheduler writes the event chain's head each day (outside the
+    # database), how far the views may lag for /readyz, who may read /metrics.
+    chain_head_file: Path | None = None
+    ready_max_lag: int = 1000
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -115,6 +120,11 @@ class Settings:
             session_idle_minutes=int(env.get("TRACKER_SESSION_IDLE_MINUTES", "480")),
             session_max_hours=int(env.get("TRACKER_SESSION_MAX_HOURS", "12")),
             population=_population(env.get("TRACKER_POPULATION", "")),
+            chain_head_file=Path(
+                env.get("TRACKER_CHAIN_HEAD_FILE") or instance / "event-chain-heads.log"
+            ),
+            ready_max_lag=int(env.get("TRACKER_READY_MAX_LAG", "1000")),
+            metrics_token=env.get("TRACKER_METRICS_TOKEN") or None,
         )
 
     @property
@@ -146,6 +156,9 @@ class Settings:
         # The cache fast-forwards from the store on every get, so it is never stale; it
         # spares replaying hot aggregates (the number series) on every filing.
         env: dict[str, str] = {"CREATE_TABLE": "y", "AGGREGATE_CACHE_MAXSIZE": "1000"}
+        # The store's recorder also links each event into the hash chain (its transaction).
+        recorder = "ChainedSQLiteRecorder" if self.is_sqlite else "ChainedPostgresRecorder"
+        env["APPLICATION_RECORDER_TOPIC"] = f"tracker.storage.chain:{recorder}"
         if self.is_sqlite:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             env |= {

@@ -17,6 +17,7 @@ from tracker.application import TrackerApplication
 from tracker.config import Settings
 from tracker.people.accounts import Accounts
 from tracker.storage import tables
+from tracker.storage.chain import ensure_chain
 from tracker.storage.database import exclusive, make_engine
 from tracker.storage.generations import Generations
 
@@ -102,6 +103,8 @@ def open_runtime(
                 prepare_views(connection, settings.postgres_schema)
             organisation.seed_defaults()
             app = application(create_table=True)
+            # A store from before the hash chain: its events are chained once, now.
+            ensure_chain(engine, app.recorder.events_table_name)  # type: ignore[attr-defined]
     else:
         app = application(create_table=False)
     check_cipher_key(app, settings)

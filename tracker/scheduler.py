@@ -41,12 +41,15 @@ from tracker.config import Settings
 from tracker.notifications.digest import send_digests
 from tracker.notifications.follower import Notifier
 from tracker.notifications.outbox import DeliveryJob, OutboxDelivery
+from tracker.operations import health
+from tracker.operations.chain_head import write_chain_head
 from tracker.runtime import Runtime
 from tracker.storage.leader import LeaderLock, leader_lock
 
 log = logging.getLogger(__name__)
 
 DIGEST_AT = time(7, 0)  # Stockholm time: before the working day starts
+CHAIN_HEAD_AT = time(6, 30)  # Stockholm time: the chain's head written out once a day
 DEFAULT_LEADER_RETRY_SECONDS = 30.0
 DELIVERY_SECONDS = 1.0  # how soon a queued e-mail goes out
 
@@ -161,6 +164,15 @@ JOBS: tuple[Job, ...] = (
             hour=DIGEST_AT.hour, minute=DIGEST_AT.minute, timezone=STOCKHOLM
         ),
         _digest,
+    ),
+    Job(
+        "chain-head",
+        "verifies the event log's hash chain and writes its head to TRACKER_CHAIN_HEAD_FILE "
+        "and the log",
+        lambda _: CronTrigger(
+            hour=CHAIN_HEAD_AT.hour, minute=CHAIN_HEAD_AT.minute, timezone=STOCKHOLM
+        ),
+        lambda runtime: functools.partial(write_chain_head, runtime),
     ),
 )
 
@@ -278,8 +290,10 @@ class SchedulerService:
         self._ensure_leader()
         if not self._leading or self._stopped.is_set():
             return
-        self.results[job_id] = function()
+        result = self.results[job_id] = function()
         self.runs[job_id] += 1
+        flagged = result.count if isinstance(result, ScanResult) else 0
+        health.SCHEDULER.ran(job_id, flagged)
 
     def shutdown(self, wait: bool = True) -> None:
         with self._leadership_mutex:

@@ -100,6 +100,13 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
          settings.administration_name),
         ("Handläggarens titel i rapporten", "TRACKER_REPORT_AUTHOR_TITLE",
          settings.report_author_title),
+        ("Fil för händelseloggens kontrollsumma (dagligen)", "TRACKER_CHAIN_HEAD_FILE",
+         str(settings.chain_head_file) if settings.chain_head_file else UNSET),
+        ("Listornas största eftersläpning för /readyz (händelser)", "TRACKER_READY_MAX_LAG",
+         str(settings.ready_max_lag)),
+        ("Nyckel för /metrics", "TRACKER_METRICS_TOKEN",
+         _secret(settings.metrics_token) if settings.metrics_token
+         else f"{UNSET} (bara från 127.0.0.1)"),
     ]
     return {"rows": rows, "redirect_uri": redirect_uri(settings),
             "oidc_enabled": settings.oidc_enabled}

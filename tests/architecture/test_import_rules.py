@@ -86,7 +86,7 @@ FLOORS = {
         {"admin"},
         {"application", "committee_report_draft"},
         {"runtime"},
-        {"notifications", "bench", "demo"},
+        {"notifications", "bench", "demo", "operations"},
         {"scheduler"},
         {"cli"},
     ],

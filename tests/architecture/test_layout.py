@@ -22,7 +22,7 @@ LOOSE = {
 }
 FOLDERS = {
     "tracker": {"admin", "application", "bench", "cli", "history_import", "notifications",
-                "people", "storage"},
+                "operations", "people", "storage"},
     "web": {"api", "cases", "documents", "pages", "sign_in"},
 }
 DATA_FOLDERS = {"static", "templates", "translations", "__pycache__"}

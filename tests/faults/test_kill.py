@@ -32,6 +32,7 @@ from projections import tables as view_tables
 from projections.rebuild import rebuild
 from projections.runner import BatchRunner, catch_up
 from tracker.runtime import Runtime
+from tracker.storage.chain import verify_chain
 
 pytestmark = pytest.mark.slow
 
@@ -139,6 +140,10 @@ def test_kill_9_of_serve_under_a_filing_load_loses_nothing_acknowledged(
     assert len(numbers) == len(set(numbers))
     assert len(stored) >= len(acked) > ROUNDS * 10
     assert_views_equal_a_rebuild(runtime)
+    # The hash chain was written in each event's transaction: a kill leaves no gap in it.
+    chain = verify_chain(runtime.engine, runtime.app.recorder.events_table_name)  # type: ignore[attr-defined]
+    assert chain.intact, chain.problem
+    assert chain.head.position == runtime.app.recorder.max_notification_id()
 
 
 def file_some(runtime: Runtime, count: int, start: int) -> None:

@@ -10,13 +10,14 @@ imports web/. Each process builds one Runtime and hands it to what it runs.
   bench.py        bench
   history_imports.py  import counts|rows|list|undo
   access_log.py   access-log prune (the läslogg's retention)
+  operations.py   backup, restore, verify (the event log's hash chain)
 """
 
 from __future__ import annotations
 
 import click
 
-from tracker.cli import admin
+from tracker.cli import admin, operations
 from tracker.cli.access_log import access_log_cli
 from tracker.cli.bench import bench_command
 from tracker.cli.demo import demo_command
@@ -47,5 +48,6 @@ for command in [
     bench_command,
     import_cli,
     access_log_cli,
+    *operations.COMMANDS,
 ]:
     main.add_command(command)

@@ -16,6 +16,7 @@ from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
+import sqlalchemy as sa
 from filelock import FileLock, Timeout
 
 from tracker.config import Settings
@@ -152,3 +153,26 @@ def leader_lock(settings: Settings, name: str = "scheduler") -> LeaderLock:
     if settings.is_sqlite:
         return FileLeaderLock(settings, name)
     return PostgresLeaderLock(settings, name)
+
+
+def leader_present(settings: Settings, engine: sa.Engine, name: str = "scheduler") -> bool:
+    """Whether some process leads now (for /readyz). PostgreSQL: the advisory lock is in
+    pg_locks (a bigint key is shown as its high and low 32 bits). SQLite: the file lock
+    cannot be taken without waiting (taken for a moment and given back when nobody holds
+    it; a scheduler trying just then tries again at its next retry)."""
+    if settings.is_sqlite:
+        probe = FileLeaderLock(settings, name)
+        if probe.try_acquire():
+            probe.release()
+            return False
+        return True
+    key = advisory_key(f"tracker:{name}:{settings.postgres_schema or 'public'}") & (2**64 - 1)
+    with engine.connect() as connection:
+        return bool(connection.execute(
+            sa.text(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND classid = :high AND objid = :low AND objsubid = 1 AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database()))"
+            ),
+            {"high": key >> 32, "low": key & 0xFFFFFFFF},
+        ).scalar())

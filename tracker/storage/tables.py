@@ -225,6 +225,27 @@ ivo_category_versions = sa.Table(
     sa.Column("created_by", sa.String(64), nullable=False),
 )
 
+# --- operations: the event log's hash chain (tracker/storage/chain.py) ----------------------
+# One row per stored event, written in the event's own transaction by the store's recorder:
+# its position, the hash of the entry before it and its own hash over both.
+event_chain = sa.Table(
+    "event_chain",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("previous", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# The one marker that the chain was built over the events stored before it existed.
+event_chain_origin = sa.Table(
+    "event_chain_origin",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("events", sa.BigInteger, nullable=False),  # the events chained then
+    sa.Column("up_to", sa.BigInteger, nullable=False),  # their last position
+)
+
 # --- perf: generation numbers of the per-process caches (tracker/storage/generations.py) ---
 # One row per kind of cached data; every write of that kind adds one in its transaction.
 cache_generations = sa.Table(

@@ -13,6 +13,7 @@ from events.errors import DomainError
 from tracker.admin import change_log
 from tracker.admin.changes import Administration
 from tracker.people.accounts import Account, Role, check_email
+from tracker.storage.chain import chain_head
 from web import navigation
 from web.forms import Form, parse_form
 from web.i18n import domain_message
@@ -96,6 +97,7 @@ def index() -> Any:
         user_count=rt.accounts.count(),
         unit_count=len(rt.organisation.units()),
         taxonomy_version=rt.organisation.taxonomy().version,
+        chain=chain_head(rt.engine),
     )
 
 

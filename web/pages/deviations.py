@@ -278,7 +278,8 @@ def _render_detail(
            if code not in {c.code for c in causes.active()}],
         lex_sarah_url=_lex_sarah_url(account, deviation),
         lex_sarah_number=(application().get_lex_sarah_case(deviation.lex_sarah_case_id).number
-                          if _lex_sarah_url(account, deviation) else None),
+                          if deviation.lex_sarah_case_id and _lex_sarah_url(account, deviation)
+                          else None),
         legal={key: cite_on(key, deviation.reported_on) for key in DEVIATION_KEYS},
         labels=ACTION_LABELS,
         actions=policy.allowed_actions(account, deviation),

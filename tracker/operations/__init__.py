@@ -1,0 +1,1 @@
+"""What the municipality's IT runs the tracker with: backup and restore, health and metrics."""

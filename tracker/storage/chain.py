@@ -1,0 +1,368 @@
+"""The event log's hash chain: each stored event's link hashes its position, its content
+(originator, version, topic, the stored bytes as written, encrypted or not) and the link
+before it. The store's recorder writes the links in the same transaction as the events,
+under the lock it already holds to give out positions (SQLite's write lock, PostgreSQL's
+EXCLUSIVE lock on the events table), so the chain follows the log's commit order with no
+lock of its own. `verify_chain` walks the log and the chain together and names the first
+event altered, inserted or missing; the head (position and hash) written elsewhere now
+and then (the scheduler's daily job) lets a rewritten chain be caught as well.
+
+A store that held events before the chain existed gets them chained once, at start
+(`ensure_chain`), recorded by the one row of `event_chain_origin` (when, how many)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from tracker.storage.tables import event_chain, event_chain_origin
+
+GENESIS = "0" * 64
+_LABEL = b"tracker/event-chain/v1\x00"
+PAGE = 2000
+
+
+def link_hash(
+    previous: str, position: int, originator_id: UUID | str, version: int, topic: str,
+    state: bytes,
+) -> str:
+    """The link of one stored event: SHA-256 over the link before it and the event's
+    position and content, each field length-prefixed so no two events hash alike."""
+    identity = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+    topic_bytes = topic.encode()
+    digest = hashlib.sha256(_LABEL)
+    digest.update(bytes.fromhex(previous))
+    digest.update(position.to_bytes(8, "big", signed=True))
+    digest.update(identity.bytes)
+    digest.update(version.to_bytes(8, "big", signed=True))
+    digest.update(len(topic_bytes).to_bytes(4, "big"))
+    digest.update(topic_bytes)
+    digest.update(len(state).to_bytes(8, "big"))
+    digest.update(bytes(state))
+    return digest.hexdigest()
+
+
+def _links(
+    previous: str, positions: Sequence[int], stored: Sequence[StoredEvent]
+) -> list[tuple[int, str, str]]:
+    links = []
+    for position, event in zip(positions, stored, strict=True):
+        current = link_hash(
+            previous, position, event.originator_id, event.originator_version, event.topic,
+            event.state,
+        )
+        links.append((position, previous, current))
+        previous = current
+    return links
+
+
+class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+    """eventsourcing's SQLite recorder, linking each event it inserts into the chain. The
+    events' INSERT came first in the transaction and holds the database's write lock, so
+    the head read here is the latest and nobody else appends until commit."""
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if not positions:
+            return positions
+        c.execute("SELECT hash FROM event_chain ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        c.executemany(
+            "INSERT INTO event_chain (position, previous, hash) VALUES (?, ?, ?)",
+            _links(row[0] if row else GENESIS, positions, stored_events),
+        )
+        return positions
+
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    """eventsourcing's PostgreSQL recorder, linking each event it inserts into the chain,
+    inside the library's transaction and after its LOCK TABLE ... IN EXCLUSIVE MODE (which
+    orders every append). The head is asked for in the same pipeline as the insert, so it
+    costs no round trip of its own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        self._select_head = SQL(
+            "SELECT hash FROM {}.event_chain ORDER BY position DESC LIMIT 1"
+        ).format(schema)
+        self._insert_links = SQL(
+            "INSERT INTO {}.event_chain (position, previous, hash) VALUES (%s, %s, %s)"
+        ).format(schema)
+        self._heads = threading.local()
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        head = curs.connection.cursor()
+        head.execute(self._select_head, prepare=True)
+        self._heads.cursor = head
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        head: Cursor[DictRow] = self._heads.cursor
+        self._heads.cursor = None
+        with head:
+            row = head.fetchone()
+            if positions:
+                links = _links(row["hash"] if row else GENESIS, positions, stored_events)
+                head.executemany(self._insert_links, links)
+        return positions
+
+
+# --- reading the log beside the chain ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    position: int
+    originator_id: str
+    version: int
+    topic: str
+    state: bytes
+
+    def describe(self) -> str:
+        return (
+            f"event {self.position} (aggregate {self.originator_id}, version {self.version}, "
+            f"{self.topic.rsplit(':', 1)[-1]})"
+        )
+
+
+def position_column(dialect: sa.Dialect) -> str:
+    return "rowid" if dialect.name == "sqlite" else "notification_id"
+
+
+def read_events(
+    connection: sa.Connection, table: str, *, after: int = 0, page: int = PAGE
+) -> Iterator[StoredRow]:
+    """The stored events after `after`, in position order, a page at a time."""
+    quote = connection.dialect.identifier_preparer.quote
+    position = position_column(connection.dialect)
+    statement = sa.text(
+        f"SELECT {position} AS position, originator_id, originator_version, topic, state "  # noqa: S608
+        f"FROM {quote(table)} WHERE {position} > :after ORDER BY {position} LIMIT :limit"
+    )
+    while True:
+        rows = connection.execute(statement, {"after": after, "limit": page}).all()
+        for row in rows:
+            identity = row.originator_id
+            yield StoredRow(
+                int(row.position),
+                (identity if isinstance(identity, UUID) else UUID(str(identity))).hex,
+                int(row.originator_version), row.topic, bytes(row.state),
+            )
+        if len(rows) < page:
+            return
+        after = int(rows[-1].position)
+
+
+def read_links(
+    connection: sa.Connection, *, after: int = 0, page: int = PAGE
+) -> Iterator[tuple[int, str, str]]:
+    while True:
+        rows = connection.execute(
+            sa.select(event_chain.c.position, event_chain.c.previous, event_chain.c.hash)
+            .where(event_chain.c.position > after)
+            .order_by(event_chain.c.position)
+            .limit(page)
+        ).all()
+        for row in rows:
+            yield int(row.position), row.previous, row.hash
+        if len(rows) < page:
+            return
+        after = int(rows[-1].position)
+
+
+@contextlib.contextmanager
+def snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One connection that sees the store as of one moment (a consistent read of the log
+    and the other tables while writers go on): a repeatable-read transaction on PostgreSQL,
+    an explicit read transaction on SQLite."""
+    if engine.dialect.name == "postgresql":
+        repeatable = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+        with repeatable as conn, conn.begin():
+            yield conn
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+# --- building the chain over an older store ---------------------------------------------------
+
+
+def ensure_chain(engine: sa.Engine, table: str, clock: Any = None) -> int | None:
+    """Chain the events stored before the chain existed, once (the marker row says it was
+    done). Holds the writer's lock meanwhile, so no event is appended half-way. Returns how
+    many events were chained now, None when the marker was already there."""
+    with engine.connect() as connection:
+        if connection.execute(sa.select(event_chain_origin.c.id)).first() is not None:
+            return None
+    now = (clock or (lambda: datetime.now(UTC)))()
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                quote = connection.dialect.identifier_preparer.quote
+                connection.exec_driver_sql(f"LOCK TABLE {quote(table)} IN EXCLUSIVE MODE")
+            # On SQLite this INSERT takes the write lock before anything is read.
+            connection.execute(
+                event_chain_origin.insert().values(id=1, built_at=now, events=0, up_to=0)
+            )
+            if connection.execute(sa.select(event_chain.c.position).limit(1)).first():
+                return 0  # written by a chained recorder already: nothing older to chain
+            previous, count, last = GENESIS, 0, 0
+            batch: list[dict[str, Any]] = []
+            for row in read_events(connection, table):
+                current = link_hash(
+                    previous, row.position, row.originator_id, row.version, row.topic, row.state
+                )
+                batch.append({"position": row.position, "previous": previous, "hash": current})
+                previous, count, last = current, count + 1, row.position
+                if len(batch) >= PAGE:
+                    connection.execute(event_chain.insert(), batch)
+                    batch = []
+            if batch:
+                connection.execute(event_chain.insert(), batch)
+            connection.execute(event_chain_origin.update().values(events=count, up_to=last))
+            return count
+    except sa.exc.IntegrityError:
+        return None  # another process built it at the same moment
+
+
+# --- verifying ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Head:
+    position: int
+    hash: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    head: Head
+    problem: str | None = None  # the first thing wrong, naming the event
+    origin: str | None = None  # when the chain was built over older events
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+
+ANCHOR_LINE = re.compile(r"position=(\d+)\s+events=(\d+)\s+hash=([0-9a-f]{64})")
+
+
+def anchor_line(head: Head, at: datetime) -> str:
+    """How a head is written outside the store (a file, the log), one line each time."""
+    return f"{at.isoformat(timespec='seconds')} event chain head position={head.position} " \
+        f"events={head.count} hash={head.hash}"
+
+
+def read_anchors(path: Path) -> dict[int, str]:
+    """The heads written earlier, by position."""
+    anchors: dict[int, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        found = ANCHOR_LINE.search(line)
+        if found:
+            anchors[int(found.group(1))] = found.group(3)
+    return anchors
+
+
+def chain_head(engine: sa.Engine) -> Head:
+    """The chain's last link as stored (not verified): for the admin page and the anchor."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(event_chain.c.position, event_chain.c.hash)
+            .order_by(event_chain.c.position.desc()).limit(1)
+        ).first()
+        count = connection.execute(sa.select(sa.func.count()).select_from(event_chain)).scalar()
+    if row is None:
+        return Head(0, GENESIS, 0)
+    return Head(int(row.position), row.hash, int(count or 0))
+
+
+def verify_chain(
+    engine: sa.Engine, table: str, anchors: Mapping[int, str] | None = None
+) -> Verdict:
+    """Walk the log and the chain side by side, from the first event, in one consistent
+    read; stop at the first event altered (its link does not match it), inserted (no link),
+    missing (a link without its event) or cut out with its link (the next link does not
+    follow on), or at an anchored head the chain no longer has."""
+    anchors = dict(anchors or {})
+    running, position, count = GENESIS, 0, 0
+
+    def verdict(problem: str | None = None) -> Verdict:
+        return Verdict(Head(position, running, count), problem, origin)
+
+    with snapshot(engine) as connection:
+        marker = connection.execute(sa.select(event_chain_origin)).first()
+        origin = (
+            f"the chain was built over the {marker.events} events stored before it, "
+            f"on {marker.built_at:%Y-%m-%d %H:%M}" if marker is not None and marker.events
+            else None
+        )
+        events, links = read_events(connection, table), read_links(connection)
+        event, link = next(events, None), next(links, None)
+        while event is not None or link is not None:
+            if link is None or (event is not None and event.position < link[0]):
+                assert event is not None
+                return verdict(f"inserted: {event.describe()} has no link in the chain")
+            if event is None or link[0] < event.position:
+                return verdict(
+                    f"missing: event {link[0]} is in the chain but not in the log (deleted)"
+                )
+            at, previous, stored = link
+            if previous != running:
+                return verdict(
+                    f"missing: {event.describe()} does not follow the link before it: an "
+                    f"event between position {position} and {at} was removed with its link, "
+                    "or the chain was rewritten"
+                )
+            if link_hash(
+                previous, at, event.originator_id, event.version, event.topic, event.state
+            ) != stored:
+                return verdict(f"altered: {event.describe()} differs from what was stored")
+            if at in anchors and anchors.pop(at) != stored:
+                return verdict(
+                    f"rewritten: the link of event {at} differs from the head written out "
+                    "earlier"
+                )
+            running, position, count = stored, at, count + 1
+            event, link = next(events, None), next(links, None)
+    if anchors:
+        first = min(anchors)
+        if first <= position:
+            return verdict(
+                f"rewritten: a head was written out at position {first}, where the chain "
+                "has no link now"
+            )
+        return verdict(
+            f"missing: a head was written out at position {first}, beyond the chain's end "
+            f"({position}): events at the end were removed"
+        )
+    return verdict()
