@@ -69,6 +69,7 @@ DOWNLOAD_TYPES = frozenset({
 # being one case's address.
 REPORT_PAGES = frozenset({
     "committee_report.show", "committee_report.edit", "committee_report.finalise",
+    "committee_report.review", "committee_report.changes",
 })
 # An answer with a case's content: shown (200), made (201), or a page re-rendered (422).
 SHOWN = frozenset({200, 201})
