@@ -9,13 +9,15 @@ from marshmallow import Schema, fields, validate
 
 from events.committee_report import MASKED_TEXT, CommitteeReport
 from tracker.people.accounts import Account
-from web.api import ApiError, endpoint
+from web.api import ApiError, ErrorSchema, endpoint
 from web.documents import committee
 from web.policy import READS_COMMITTEE_REPORT, WRITES_COMMITTEE_REPORT
 from web.runtime import application
 from web.schemas import SHORT_TEXT, BaseSchema, flag, text
 
 TAGS = ["reports"]
+# No report (or no finalised one) for the month.
+NO_REPORT: dict[int, type[Schema]] = {404: ErrorSchema}
 YEARS = validate.Range(min=2000, max=2100)
 MONTHS = validate.Range(min=1, max=12)
 
@@ -132,7 +134,8 @@ def create_draft(account: Account, body: dict[str, Any]) -> Any:
     description="The month's latest revision: its state, the confirmed review (null: none, or "
     "the texts were edited since) and what the tracker flags in its texts (small cells, small "
     "units, ages, local names and places, dates more precise than the month).",
-    roles=READS_COMMITTEE_REPORT, query=PeriodQuery, response=ReportStateSchema, tags=TAGS,
+    roles=READS_COMMITTEE_REPORT, query=PeriodQuery, response=ReportStateSchema,
+    tags=TAGS, error_schemas=NO_REPORT,
 )
 def get_review(account: Account, query: dict[str, Any]) -> Any:
     return _state(_latest(query["year"], query["month"]))
@@ -144,7 +147,8 @@ def get_review(account: Account, query: dict[str, Any]) -> Any:
     description="Confirmed by the token's user, with what was masked; recorded with the "
     "flags' kinds and fields in the report's history. A finalised report, a stale version or "
     "an older revision: 409.",
-    roles=WRITES_COMMITTEE_REPORT, body=ReviewBody, response=ReportStateSchema, tags=TAGS,
+    roles=WRITES_COMMITTEE_REPORT, body=ReviewBody, response=ReportStateSchema,
+    tags=TAGS, error_schemas=NO_REPORT,
 )
 def confirm_review(account: Account, body: dict[str, Any]) -> Any:
     report = _latest(body["year"], body["month"])
@@ -162,7 +166,8 @@ def confirm_review(account: Account, body: dict[str, Any]) -> Any:
     "/reports/monthly/finalise", method="POST", summary="Fastställ rapport till nämnden",
     description="Freezes the month's latest revision with its diarienummer. Refused with 409 "
     "until the secrecy review of the texts as they are is confirmed.",
-    roles=WRITES_COMMITTEE_REPORT, body=FinaliseBody, response=ReportStateSchema, tags=TAGS,
+    roles=WRITES_COMMITTEE_REPORT, body=FinaliseBody, response=ReportStateSchema,
+    tags=TAGS, error_schemas=NO_REPORT,
 )
 def finalise(account: Account, body: dict[str, Any]) -> Any:
     report = _latest(body["year"], body["month"])
@@ -179,7 +184,8 @@ def finalise(account: Account, body: dict[str, Any]) -> Any:
     "(\"januari 2018: 13 → 12\"), and the events of the month's deviations after it was "
     "finalised (reclassified, withdrawn, registered late), when and by whom. No finalised "
     "report: 404.",
-    roles=READS_COMMITTEE_REPORT, query=PeriodQuery, response=ChangesSchema, tags=TAGS,
+    roles=READS_COMMITTEE_REPORT, query=PeriodQuery, response=ChangesSchema,
+    tags=TAGS, error_schemas=NO_REPORT,
 )
 def changes(account: Account, query: dict[str, Any]) -> Any:
     doc = committee.load(query["year"], query["month"], author="", prefer_final=True)
