@@ -7,12 +7,14 @@ and in the API, which the report's history keeps."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from report_support import IN_FEBRUARY, confirm_review, page_version
+from openpyxl import load_workbook
+from report_support import IN_FEBRUARY, confirm_review, docx_document, page_version
 
 from tracker.runtime import Runtime
 
@@ -214,3 +216,27 @@ def test_the_api_refuses_a_bad_review_field_by_field(
     assert refused.status_code == 422, refused.get_json()
     assert set(refused.get_json()["errors"]) == set(body)
     assert runtime.app.committee_reports(2018, 1)[0].review is None
+
+
+def test_the_annual_section_and_the_appendix_workbook_hold_counts_only(
+    client_for: Callable[[str], Any], month: list[str],
+) -> None:
+    """The same rule for the other documents meant for the committee: no case text, no unit,
+    no day; so nothing there for the review to flag."""
+    client = client_for("utvecklare")
+    client.post(f"{PAGE}/utkast", data={"case_texts": "true"})
+    annual = client.get("/rapporter/kvalitetsberattelse/2018.docx")
+    assert annual.status_code == 200
+    document = docx_document(annual.get_data())
+    texts = [p.text for p in document.paragraphs] + [
+        cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    for workbook in (client.get("/rapporter/kvalitetsberattelse/2018.xlsx"),
+                     client.get(f"{PAGE}.xlsx")):
+        assert workbook.status_code == 200
+        sheets = load_workbook(io.BytesIO(workbook.get_data())).worksheets
+        texts += [str(cell) for sheet in sheets for row in sheet.iter_rows(values_only=True)
+                  for cell in row if cell is not None]
+    joined = " ".join(texts)
+    for case_words in ("Knivar", "15-åringen", "Ekbacken", "Notgården", "Utredningsenheten",
+                       "2018-01-09"):
+        assert case_words not in joined, case_words
