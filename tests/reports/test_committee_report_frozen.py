@@ -89,10 +89,10 @@ def test_the_finalised_pdf_and_excel_stay_and_the_changes_page_names_the_change(
     assert "januari 2018, HVB, Personal och kompetens: 0 → 2" in changes
     assert "januari 2018, IFO, Handläggning och dokumentation – Registrering och arkiv: 2 → 1" \
         in changes
-    assert "två avvikelser omklassificerade 14 februari 2018 av utvecklare" in changes
-    assert "en avvikelse återkallad 14 februari 2018 av utvecklare" in changes
-    assert "AV-2018-0010" in changes
-    assert "Genomförande av insats → Personal och kompetens" in changes
+    assert "Två avvikelser omklassificerade 14 februari 2018 av utvecklare." in changes
+    assert "En avvikelse återkallad 14 februari 2018 av utvecklare." in changes
+    assert ("AV-2018-0010 omklassificerad: Genomförande av insats → Personal och kompetens "
+            "(2018-02-14") in changes
     assert "Registrerad två gånger" not in changes  # why it was withdrawn is the case's own
     # the report's page links to it; the API says the same
     assert "Ändringar sedan fastställandet" in _text(client.get(PAGE))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from html import unescape
 from typing import Any
 
 import pytest
@@ -60,11 +61,15 @@ def _text(response: Any) -> str:
 
 
 def _flags(html: str) -> list[list[str]]:
-    """The rows of the page's table of flags: place, kind, found, why."""
-    table = html.split('class="flags"', 1)[1].split("</table>", 1)[0]
-    return [[" ".join(re.sub(r"<[^>]+>", " ", cell).split())
-             for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S)]
+    """The page's flags: place (the text's heading), kind, the words found, why."""
+    block = html.split('<div class="flags">', 1)[1].split("</div>", 1)[0]
+    found = []
+    for place, items in re.findall(r"<h3>(.*?)</h3>\s*<ul>(.*?)</ul>", block, re.S):
+        for kind, words, why in re.findall(
+                r"<li><strong>(.*?):</strong> <q>(.*?)</q>(?: \(\d+ gånger\))?\. (.*?)</li>",
+                items, re.S):
+            found.append([unescape(place), unescape(kind), unescape(words), unescape(why)])
+    return found
 
 
 def test_the_default_draft_has_no_case_texts_and_nothing_to_flag(

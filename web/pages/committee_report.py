@@ -14,6 +14,7 @@ from events.calendar import MONTH_NAMES
 from events.committee_report import MASKED_TEXT, TEXT_FIELDS
 from events.errors import DomainError
 from tracker.application import ConflictError
+from tracker.committee_report_draft import Flag
 from web import policy
 from web.documents import committee
 from web.documents.responses import download
@@ -139,9 +140,20 @@ def _page(
         "committee_report/page.html", doc=doc, changed=changed, may_change=_may_change(),
         finalise_form=finalise_form or Form(
             values={"diary_number": doc.text.get("diary_number", "")}),
-        review_form=review_form or Form(), flags=flags, history=history,
+        review_form=review_form or Form(), flags=_by_place(flags), flag_count=len(flags),
+        history=history,
         review_labels=REVIEW_LABELS, history_names=HISTORY_NAMES,
     ), status
+
+
+def _by_place(flags: list[Flag]) -> list[tuple[str, list[tuple[Flag, int]]]]:
+    """The flags per text, in the report's order; the same words of the same kind once,
+    with how many times they stand there."""
+    places: dict[str, dict[tuple[str, str], list[Flag]]] = {}
+    for flag in flags:
+        places.setdefault(flag.place, {}).setdefault((flag.kind, flag.found), []).append(flag)
+    return [(place, [(same[0], len(same)) for same in found.values()])
+            for place, found in places.items()]
 
 
 HISTORY_NAMES = {"Drafted": "Utkast skapat", "Edited": "Texterna redigerade",
