@@ -245,3 +245,33 @@ def test_the_annual_section_and_the_appendix_workbook_hold_counts_only(
     for case_words in ("Knivar", "15-åringen", "Ekbacken", "Notgården", "Utredningsenheten",
                        "2018-01-09"):
         assert case_words not in joined, case_words
+
+
+def test_bad_draft_and_detail_inputs_are_refused_and_nothing_is_stored(
+    client_for: Callable[[str], Any], api: Callable[..., Any], month: list[str],
+    runtime: Runtime,
+) -> None:
+    client = client_for("utvecklare")
+    assert client.post(f"{PAGE}/utkast", data={"case_texts": "ja"}).status_code == 422
+    for body in ({"case_texts": "true"}, {"case_texts": 1}, {"month": 0}, {"year": "x" * 5000}):
+        refused = api("utvecklare", "POST", "/api/v1/reports/monthly/drafts",
+                      json={"year": 2018, "month": 1} | body)
+        assert refused.status_code == 422, body
+        assert set(refused.get_json()["errors"]) == set(body)
+    assert runtime.app.committee_reports(2018, 1) == []
+
+    # a personnummer in a case's text is refused on its field; the text stays
+    assert client.post(f"{PAGE}/utkast", data={"case_texts": "true"}).status_code == 302
+    form = client.get(f"{PAGE}/redigera").get_data(as_text=True)
+    data = {name: value for name, value in re.findall(
+        r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form) if name != "csrf_token"}
+    data |= {name: unescape(value) for name, value in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form)}
+    detail = next(name for name in data if name.startswith("detail_"))
+    for bad in ("Gäller 19121212-1212.", "x" * 100_001):
+        refused = client.post(f"{PAGE}/redigera", data=data | {detail: bad})
+        assert refused.status_code == 422
+        assert f'href="#{detail}"' in refused.get_data(as_text=True)
+    (report,) = runtime.app.committee_reports(2018, 1)
+    assert report.version == 1
+    assert all("19121212" not in section["detail"] for section in report.sections)
