@@ -170,3 +170,31 @@ def test_a_report_finalised_before_the_review_existed_still_reads_as_finalised(
 
 def _figures(runtime: Runtime) -> dict[str, Any]:
     return figures(runtime.engine, runtime.organisation, 2018, 1, runtime.app.today())
+
+
+def test_a_draft_from_before_keeps_its_legal_basis_when_edited(
+    client_for: Callable[[str], Any], runtime: Runtime, january_2018: list[str],
+) -> None:
+    """A version-1 draft had no legal-basis text: the edit form offers what it cited, so
+    saving it keeps the paragraph; and its review is still to be done."""
+    app = runtime.app
+    text = {"committee": "Socialnämnden", "administration": "Socialförvaltningen",
+            "author": "utvecklare", "author_title": "Verksamhetsutvecklare",
+            "title": "Avvikelser januari 2018", "report_date": "2018-02-05",
+            "proposal": "Nämnden godkänner rapporten.", "summary": "Tretton avvikelser."}
+    report = CommitteeReport.draft(year=2018, month=1, revision=1, text=text, sections=[],
+                                   figures=_figures(runtime), actor="utvecklare")
+    app.recorder.insert_events([_as_version_1(app, e) for e in report.collect_events()])
+    client = client_for("utvecklare")
+    form = client.get(f"{PAGE}/redigera").get_data(as_text=True)
+    cited = re.search(r'<textarea[^>]*name="legal_basis"[^>]*>([^<]*)</textarea>', form)
+    assert cited
+    assert "SOSFS 2011:9" in cited.group(1)
+    data = {name: value for name, value in re.findall(
+        r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form) if name != "csrf_token"}
+    data |= dict(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form))
+    data["summary"] = "Tretton avvikelser i januari."
+    assert client.post(f"{PAGE}/redigera", data=data).status_code == 302
+    assert "SOSFS 2011:9" in app.committee_reports(2018, 1)[0].text["legal_basis"]
+    assert "SOSFS 2011:9" in _text(client.get(PAGE))
+    assert "Bekräfta granskningen" in _text(client.get(PAGE))

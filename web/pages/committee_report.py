@@ -215,7 +215,8 @@ def edit(year: int, month: int) -> Any:
         abort(404)
     schema = _edit_schema(doc)
     if request.method == "GET":
-        values = {**doc.text, "version": doc.version}
+        # a draft from before the legal basis was a text of its own shows what it cited
+        values = {**doc.text, "legal_basis": doc.legal_basis, "version": doc.version}
         values |= {f"section_{i}": s["text"] for i, s in enumerate(doc.sections)}
         values |= {f"detail_{i}": s["detail"] for i, s in enumerate(doc.sections)
                    if s.get("detail")}
