@@ -26,7 +26,7 @@ PAGE = "/rapporter/namnd/2018/1"
 
 def _text(response: Any) -> str:
     words = " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
-    return re.sub(r" ([,.:;)])", r"\1", words)
+    return re.sub(r"\( ", "(", re.sub(r" ([,.:;)])", r"\1", words))
 
 
 def _cells(body: bytes) -> dict[str, list[list[Any]]]:

@@ -57,7 +57,7 @@ def month(api: Callable[..., Any], time_machine: Any) -> list[str]:
 
 def _text(response: Any) -> str:
     words = " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
-    return re.sub(r" ([,.:;)])", r"\1", words)
+    return re.sub(r"\( ", "(", re.sub(r" ([,.:;)])", r"\1", words))
 
 
 def _flags(html: str) -> list[list[str]]:
