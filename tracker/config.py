@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import string
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -52,6 +54,13 @@ class Settings:
     committee_name: str = "Socialnämnden"
     administration_name: str = "Socialförvaltningen"
     report_author_title: str = "Verksamhetsutvecklare"
+    # The committee's form: every fixed word of the report's documents (COMMITTEE_FORM keys).
+    committee_form: dict[str, str] = field(default_factory=lambda: dict(COMMITTEE_FORM))
+    # Secrecy review (OSL 26 kap.) of case texts in documents for the committee.
+    secrecy_small_cell: int = 3  # a unit with fewer deviations in the month is a small cell
+    secrecy_min_unit_size: int = 10  # units with fewer places/clients (unit sizes below)
+    secrecy_unit_sizes: dict[str, int] = field(default_factory=dict)
+    secrecy_words: tuple[str, ...] = ()  # local names and places that identify someone
     # identity: sign-in through the municipality's OpenID Connect provider, the access log.
     base_url_set: bool = False  # TRACKER_BASE_URL given (else base_url is host:port)
     local_login: bool = True
@@ -107,6 +116,17 @@ class Settings:
             committee_name=env.get("TRACKER_COMMITTEE_NAME") or "Socialnämnden",
             administration_name=env.get("TRACKER_ADMINISTRATION_NAME") or "Socialförvaltningen",
             report_author_title=env.get("TRACKER_REPORT_AUTHOR_TITLE") or "Verksamhetsutvecklare",
+            committee_form=committee_form(env.get("TRACKER_COMMITTEE_FORM", "")),
+            secrecy_small_cell=int(env.get("TRACKER_SECRECY_SMALL_CELL", "3")),
+            secrecy_min_unit_size=int(env.get("TRACKER_SECRECY_MIN_UNIT_SIZE", "10")),
+            secrecy_unit_sizes={
+                code: int(size)
+                for code, size in _recipients(env.get("TRACKER_SECRECY_UNIT_SIZES", "")).items()
+            },
+            secrecy_words=tuple(
+                word.strip() for word in env.get("TRACKER_SECRECY_WORDS", "").split(",")
+                if word.strip()
+            ),
             base_url_set=bool(env.get("TRACKER_BASE_URL")),
             local_login=_bool(env.get("TRACKER_LOCAL_LOGIN"), True),
             oidc_issuer=(env.get("TRACKER_OIDC_ISSUER") or "").rstrip("/") or None,
@@ -193,6 +213,63 @@ class Settings:
 def _default_base_url(env: dict[str, str]) -> str:
     """Where `tracker serve` listens: right for one machine, set TRACKER_BASE_URL otherwise."""
     return f"http://{env.get('TRACKER_HOST', '127.0.0.1')}:{env.get('TRACKER_PORT', '5000')}"
+
+
+# The words of the committee's form (the tjänsteskrivelse), copied into each draft so that a
+# finalised report keeps the words it was finalised with. Placeholders in braces are filled
+# from the report; a municipality overrides any of them (TRACKER_COMMITTEE_FORM, JSON).
+COMMITTEE_FORM: dict[str, str] = {
+    "kind": "TJÄNSTESKRIVELSE",
+    "author_label": "Handläggare",
+    "date_label": "Datum",
+    "diary_label": "Diarienummer",
+    "recipient_label": "Till",
+    "proposal_heading": "Förvaltningens förslag till beslut",
+    "summary_heading": "Sammanfattning",
+    "description_heading": "Beskrivning av ärendet",
+    "appendices_heading": "Bilagor",
+    "appendix_label": "Bilaga",
+    "series_title": "Avvikelser {administration} per månad {first}–{last}",
+    "operations_title": "Avvikelser {administration} per verksamhet {period}",
+    "operation_title": "{operation} ({code}) {period}, n = {n}",
+    "cases_title": "Avvikelserna ärende för ärende {period}",
+    "category_column": "Kvalitetsområde",
+    "count_column": "Antal",
+    "month_column": "Månad",
+    "total_row": "Totalt",
+    "missing": "uppgift saknas",
+    "missing_period": "uppgift saknas för {period}",
+}
+# The placeholders each text may use.
+COMMITTEE_FORM_FIELDS: dict[str, frozenset[str]] = {
+    "series_title": frozenset({"administration", "first", "last"}),
+    "operations_title": frozenset({"administration", "period"}),
+    "operation_title": frozenset({"administration", "operation", "code", "period", "n"}),
+    "cases_title": frozenset({"administration", "period"}),
+    "missing_period": frozenset({"administration", "period"}),
+}
+
+
+def committee_form(value: str) -> dict[str, str]:
+    """The defaults overridden by a JSON object of texts; an unknown key or placeholder
+    stops the start with an error naming the variable."""
+    form = dict(COMMITTEE_FORM)
+    if not value.strip():
+        return form
+    try:
+        given = json.loads(value)
+    except ValueError as error:
+        raise ValueError(f"TRACKER_COMMITTEE_FORM is not JSON: {error}") from None
+    if not isinstance(given, dict):
+        raise ValueError("TRACKER_COMMITTEE_FORM must be a JSON object of texts.")
+    for key, text in given.items():
+        if key not in COMMITTEE_FORM or not isinstance(text, str):
+            raise ValueError(f"TRACKER_COMMITTEE_FORM: unknown key or not a text: {key!r}")
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        if not names <= COMMITTEE_FORM_FIELDS.get(key, frozenset()):
+            raise ValueError(f"TRACKER_COMMITTEE_FORM: {key!r} may not use {sorted(names)}")
+        form[key] = text
+    return form
 
 
 def _recipients(value: str) -> dict[str, str]:

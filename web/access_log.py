@@ -69,6 +69,11 @@ DOWNLOAD_TYPES = frozenset({
 # being one case's address.
 REPORT_PAGES = frozenset({
     "committee_report.show", "committee_report.edit", "committee_report.finalise",
+    "committee_report.review", "committee_report.changes",
+    # the API's report steps answer with the flagged words of the cases' texts
+    "api.committee_reports_create_draft", "api.committee_reports_get_review",
+    "api.committee_reports_confirm_review", "api.committee_reports_finalise",
+    "api.committee_reports_changes",
 })
 # An answer with a case's content: shown (200), made (201), or a page re-rendered (422).
 SHOWN = frozenset({200, 201})

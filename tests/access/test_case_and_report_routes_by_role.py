@@ -236,3 +236,26 @@ def test_committee_report_and_annual_section_by_role(
     drafting = client.post(f"{page}/utkast")
     assert drafting.status_code == (302 if user in COMMITTEE_WRITERS else 403), user
     assert len(runtime.app.committee_reports(year, month)) == (user in COMMITTEE_WRITERS)
+    # the new steps: the Excel of the appendices, the secrecy review, the changes since
+    # finalising (none finalised yet: 404 for those who may read it)
+    assert client.get(f"{page}.xlsx").status_code == (200 if user in COMMITTEE else 403)
+    reviewing = client.post(f"{page}/granskning", data={})
+    assert reviewing.status_code == (
+        422 if user in COMMITTEE_WRITERS else 403), user
+    assert client.get(f"{page}/andringar").status_code == (404 if user in COMMITTEE else 403)
+    period = f"year={year}&month={month}"
+    reads_api = {
+        f"/api/v1/reports/monthly/document?{period}&format=xlsx": 200,
+        f"/api/v1/reports/monthly/review?{period}": 200 if user in COMMITTEE_WRITERS else 404,
+        f"/api/v1/reports/monthly/changes?{period}": 404,
+    }
+    for path, status in reads_api.items():
+        response = api(user, "GET", path)
+        assert response.status_code == (status if user in COMMITTEE else 403), (user, path)
+    for path in ("drafts", "review", "finalise"):
+        response = api(user, "POST", f"/api/v1/reports/monthly/{path}", json={})
+        assert response.status_code == (422 if user in COMMITTEE_WRITERS else 403), (user, path)
+    created = api(user, "POST", "/api/v1/reports/monthly/drafts",
+                  json={"year": year, "month": month})
+    assert created.status_code == (201 if user in COMMITTEE_WRITERS else 403), user
+    assert len(runtime.app.committee_reports(year, month)) == 2 * (user in COMMITTEE_WRITERS)

@@ -142,16 +142,19 @@ def test_the_committee_report_page_is_logged_like_its_downloads(
     utvecklare = client_at(web_app, "utvecklare")
     assert utvecklare.get("/rapporter/namnd/").status_code == 200
     assert entries(runtime) == []
+    # a draft with each case's own text (the author's choice; by default counts only)
+    assert utvecklare.post(f"{page}/utkast", data={"case_texts": "true"}).status_code == 302
     shown = utvecklare.get(page, environ_base=ADDRESS)
     assert shown.status_code == 200
     assert "Ett brev gick till fel adress." in shown.get_data(as_text=True)
-    assert utvecklare.post(f"{page}/utkast").status_code == 302
     assert utvecklare.get(f"{page}/redigera").status_code == 200
+    assert utvecklare.post(f"{page}/granskning", data={}).status_code == 422
     assert utvecklare.post(f"{page}/faststall", data={}).status_code == 422
     assert utvecklare.get(f"{page}.pdf").status_code == 200
     got = [(e.kind, e.what, e.parameters) for e in entries(runtime)]
     period = {"year": str(year), "month": str(month)}
     assert got == [("report", page, period), ("report", f"{page}/redigera", period),
+                   ("report", f"{page}/granskning", period),
                    ("report", f"{page}/faststall", period),
                    ("export", f"{page}.pdf", period | {"kind": "pdf"})]
     assert entries(runtime)[0].remote_addr == "10.20.30.40"

@@ -131,3 +131,19 @@ def docx_document(body: bytes) -> Any:
     import docx
 
     return docx.Document(io.BytesIO(body))
+
+
+def page_version(html: str) -> str:
+    """The report's version in a page's hidden field."""
+    match = re.search(r'name="version" value="(\d+)"', html)
+    assert match
+    return match.group(1)
+
+
+def confirm_review(client: Any, page: str, masked: str = "Inget behövde maskeras.") -> Any:
+    """The secrecy review of the month's latest draft, confirmed on its page."""
+    version = page_version(client.get(page).get_data(as_text=True))
+    response = client.post(f"{page}/granskning", data={
+        "masked": masked, "confirmed": "true", "version": version})
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    return response

@@ -141,6 +141,7 @@ def test_the_document_endpoints_are_in_the_openapi_document(app: Any) -> None:
     assert set(monthly["responses"]["200"]["content"]) == {
         "application/pdf",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
     names = {p.get("name") for p in monthly["parameters"]}
     assert {"year", "month", "format"} <= names
@@ -242,3 +243,12 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
     assert sheet["A2"].data_type == "s"
     assert sheet["A3"].data_type == "s"
     assert sheet["B2"].value == 2
+
+
+def test_the_committee_reports_steps_are_in_the_openapi_document(app: Any) -> None:
+    spec = app.test_client().get("/api/openapi.json").get_json()
+    paths = spec["paths"]
+    assert {"post"} <= set(paths["/reports/monthly/drafts"])
+    assert {"get", "post"} <= set(paths["/reports/monthly/review"])
+    assert "409" in paths["/reports/monthly/finalise"]["post"]["responses"]
+    assert "404" in paths["/reports/monthly/changes"]["get"]["responses"]

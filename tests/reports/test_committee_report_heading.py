@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_support import docx_document, read_pdf
+from report_support import confirm_review, docx_document, read_pdf
 
 PAGE = "/rapporter/namnd/2018/1"
 
@@ -28,6 +28,7 @@ def test_the_heading_block_comes_from_the_settings(
 ) -> None:
     client = client_for("utvecklare")
     assert client.post(f"{PAGE}/utkast").status_code == 302
+    confirm_review(client, PAGE)
     version = client.get(PAGE).get_data(as_text=True).split('name="version" value="')[1]
     assert client.post(f"{PAGE}/faststall", data={
         "diary_number": "VON 2018/17", "finalised_on": "2018-02-06",
@@ -42,9 +43,9 @@ def test_the_heading_block_comes_from_the_settings(
         assert "Handläggare: utvecklare, Kvalitetsutvecklare" in document
         assert "TJÄNSTESKRIVELSE" in document
         assert "Datum: 2018-02-06" in document  # the day it was drafted
-        assert "Dnr: VON 2018/17" in document
+        assert "Diarienummer: VON 2018/17" in document
         assert "Till: Vård- och omsorgsnämnden" in document
         assert "Avvikelser inom Välfärdsförvaltningen – rapport januari 2018" in document
         assert "Socialnämnden" not in document and "Socialförvaltningen" not in document
     # the running head of every PDF page
-    assert pdf.count("Välfärdsförvaltningen · Dnr VON 2018/17") >= 2
+    assert pdf.count("Välfärdsförvaltningen · Diarienummer VON 2018/17") >= 2

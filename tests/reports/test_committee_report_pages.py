@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_support import docx_document, read_pdf
+from report_support import confirm_review, docx_document, read_pdf
 from support import ROLES
 
 from tracker.committee_report_draft import Heading, draft
@@ -81,7 +81,7 @@ def test_draft_edit_finalise(
     assert saved.status_code == 302, _text(saved)[:2000]
     page = client.get(PAGE)
     assert "Tretton avvikelser kom in i januari" in _text(page)
-    assert "Dnr: SUN 2018/17" in _text(page)
+    assert "Diarienummer: SUN 2018/17" in _text(page)
     pdf = " ".join(read_pdf(client.get(f"{PAGE}.pdf").get_data(), tmp_path).text.split())
     for edited in ("Tretton avvikelser kom in i januari", "Nämnden godkänner rapporten.",
                    "Förhandsbedömning överskridit 14 dagar (5) Fem förhandsbedömningar blev "
@@ -96,6 +96,13 @@ def test_draft_edit_finalise(
     assert 'href="#summary"' in refused.get_data(as_text=True)
     assert "Tretton avvikelser" in runtime.app.committee_reports(2018, 1)[0].text["summary"]
 
+    version = _version(client.get(PAGE).get_data(as_text=True))
+    unreviewed = client.post(f"{PAGE}/faststall", data={"diary_number": "SUN 2018/17",
+                                                         "version": version})
+    assert unreviewed.status_code == 422
+    assert "Bekräfta sekretessgranskningen av texterna" in _text(unreviewed)
+    assert not runtime.app.committee_reports(2018, 1)[0].is_final
+    confirm_review(client, PAGE)
     version = _version(client.get(PAGE).get_data(as_text=True))
     empty = client.post(f"{PAGE}/faststall", data={"diary_number": "", "version": version})
     assert empty.status_code == 422
@@ -120,6 +127,7 @@ def test_a_finalised_report_is_frozen_and_a_new_draft_shows_the_change(
 ) -> None:
     client = client_for("utvecklare")
     assert client.post(f"{PAGE}/utkast").status_code == 302
+    confirm_review(client, PAGE)
     version = _version(client.get(PAGE).get_data(as_text=True))
     assert client.post(f"{PAGE}/faststall", data={
         "diary_number": "SUN 2018/17", "version": version}).status_code == 302
@@ -197,6 +205,8 @@ def test_only_the_quality_developer_changes_reports(
         )
         runtime.app.draft_committee_report(actor="utvecklare", year=2018, month=1, **content)
     report = runtime.app.committee_reports(2018, 1)[0]
+    report = runtime.app.confirm_committee_review(report.id, actor="utvecklare",
+                                                  masked="Inget.", flags=[])
     editing = client.get(f"{PAGE}/redigera")
     assert editing.status_code == (200 if user in CHANGERS else 403)
     finalising = client.post(f"{PAGE}/faststall", data={
@@ -255,7 +265,13 @@ def test_the_draft_counts_each_groups_structured_causes(
             "den enskildes medverkan (1).") in page
     # a group nobody has analysed yet says so instead of naming causes
     assert "2 avvikelser (IFO 2). Två avvikelser saknar ännu en orsaksanalys" in page
-    assert "Orsaksanalys (den enskildes medverkan): Se orsakerna." in page
+    # each case's own analysis only when the author asks for the case texts (an appendix)
+    assert "Se orsakerna." not in page
+    client = client_for("utvecklare")
+    assert client.post(f"{PAGE}/utkast", data={"case_texts": "true"}).status_code == 302
+    with_cases = _text(client.get(PAGE))
+    assert "Orsaksanalys (den enskildes medverkan): Se orsakerna." in with_cases
+    assert "Bilaga 3. Avvikelserna ärende för ärende januari 2018" in with_cases
 
 
 def test_the_page_shows_what_the_pdf_holds(
@@ -274,7 +290,7 @@ def test_the_page_shows_what_the_pdf_holds(
     assert len(blocks) > 50
     pdf = " ".join(read_pdf(client.get(f"{PAGE}.pdf").get_data(), tmp_path).text.split())
     # a paragraph may run on over a page break, past the next page's running head
-    pdf = re.sub(r" Socialförvaltningen · Dnr – Sida \d+\(\d+\)", "", pdf)
+    pdf = re.sub(r" Socialförvaltningen · Diarienummer – Sida \d+\(\d+\)", "", pdf)
     # a line may break after a hyphen ("e-post"); "Individ- och" then reads the same
     def joined(text: str) -> str:
         return re.sub(r"(\w)- (\w)", r"\1-\2", text)

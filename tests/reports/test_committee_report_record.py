@@ -39,15 +39,18 @@ def test_its_history_is_drafted_edited_finalised(runtime: Runtime) -> None:
     # an edit that changes nothing records nothing
     app.edit_committee_report(report.id, actor="utvecklare",
                               text={"summary": "Tretton avvikelser."}, sections={})
+    app.confirm_committee_review(report.id, actor="utvecklare", masked="Inget.", flags=[])
     app.finalise_committee_report(report.id, actor="utvecklare", diary_number="SUN 2018/17")
     history = app.history(report.id)
-    assert [entry.type for entry in history] == ["Drafted", "Edited", "Finalised"]
+    assert [entry.type for entry in history] == [
+        "Drafted", "Edited", "SecrecyReviewConfirmed", "Finalised"]
     assert history[1].data["text"] == {"summary": "Tretton avvikelser."}
-    snapshot = history[2].data["content"]
+    assert history[2].by == "utvecklare"
+    snapshot = history[3].data["content"]
     assert snapshot["text"]["diary_number"] == "SUN 2018/17"
     assert snapshot["text"]["summary"] == "Tretton avvikelser."
     assert snapshot["sections"][0]["text"] == "Knivar låg framme två gånger."
-    assert history[2].data["finalised_on"] == app.today().isoformat()
+    assert history[3].data["finalised_on"] == app.today().isoformat()
     again = app.get_committee_report(report.id)  # replayed from the store
     assert again.is_final
     assert again.text["diary_number"] == "SUN 2018/17"
@@ -56,6 +59,7 @@ def test_its_history_is_drafted_edited_finalised(runtime: Runtime) -> None:
 def test_a_finalised_report_cannot_change(runtime: Runtime) -> None:
     app = runtime.app
     report = _draft(app)
+    app.confirm_committee_review(report.id, actor="utvecklare", masked="Inget.", flags=[])
     app.finalise_committee_report(report.id, actor="utvecklare", diary_number="SUN 2018/17")
     with pytest.raises(StepOutOfOrder):
         app.edit_committee_report(report.id, actor="utvecklare", text={"summary": "Ändrad."},

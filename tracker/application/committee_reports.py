@@ -39,13 +39,14 @@ class CommitteeReportCommands(ApplicationBase):
         text: dict[str, str],
         sections: list[dict[str, Any]],
         figures: dict[str, Any],
+        form: dict[str, str] | None = None,
     ) -> CommitteeReport:
         """A new revision: the first draft, or a corrected version after earlier ones. Two
         drafting the same revision at once: one gets ConflictError (same fixed id)."""
         revision = len(self.committee_reports(year, month)) + 1
         report = CommitteeReport.draft(
             year=year, month=month, revision=revision, text=text, sections=sections,
-            figures=figures, actor=actor,
+            figures=figures, form=form, actor=actor,
         )
         self._save(report)
         return report
@@ -66,11 +67,28 @@ class CommitteeReportCommands(ApplicationBase):
         actor: str,
         text: dict[str, str],
         sections: dict[str, str],
+        details: dict[str, str] | None = None,
         expected_version: int | None = None,
     ) -> CommitteeReport:
         report = self._latest(report_id, expected_version)
-        if report.edit(text=text, sections=sections, actor=actor):
+        if report.edit(text=text, sections=sections, details=details, actor=actor):
             self._save(report)
+        return report
+
+    def confirm_committee_review(
+        self,
+        report_id: UUID,
+        *,
+        actor: str,
+        masked: str,
+        flags: list[dict[str, str]],
+        expected_version: int | None = None,
+    ) -> CommitteeReport:
+        """The secrecy review, confirmed by `actor`; `flags` are what the tracker flagged in
+        the texts of this version (tracker.committee_report_draft.review)."""
+        report = self._latest(report_id, expected_version)
+        report.confirm_review(masked=masked, flags=flags, actor=actor)
+        self._save(report)
         return report
 
     def finalise_committee_report(

@@ -225,6 +225,7 @@ def endpoint(
             errors.append(404)
         if method != "GET":
             errors.append(409)
+        errors += list(error_schemas or {})  # a status with a schema of its own is answered
         REGISTRY[(rule, method)] = Operation(
             rule, method, summary, description or (view.__doc__ or "").strip(), list(tags),
             allowed, body, query, response, many, status, sorted(set(errors)), list(produces),

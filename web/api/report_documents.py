@@ -21,7 +21,7 @@ YEARS = validate.Range(min=2000, max=2100)
 class MonthlyDocumentQuery(BaseSchema):
     year = fields.Integer(required=True, validate=YEARS)
     month = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
-    format = fields.String(required=True, validate=validate.OneOf(["pdf", "docx"]))
+    format = fields.String(required=True, validate=validate.OneOf(["pdf", "docx", "xlsx"]))
 
 
 class AnnualDocumentQuery(BaseSchema):
@@ -30,20 +30,22 @@ class AnnualDocumentQuery(BaseSchema):
 
 
 @endpoint(
-    "/reports/monthly/document", summary="Rapport till nämnden för en månad (PDF eller Word)",
+    "/reports/monthly/document",
+    summary="Rapport till nämnden för en månad (PDF, Word eller bilagornas siffror i Excel)",
     description="The finalised report for the month when one exists (the latest finalised "
-    "version), else the latest saved draft, else the tracker's generated draft. Filename "
-    "avvikelser-YYYY-MM.pdf|docx.",
+    "version), else the latest saved draft, else the tracker's generated draft. The Excel "
+    "workbook holds the appendices' figures from the report itself: a finalised report's is "
+    "frozen with it. Filename avvikelser-YYYY-MM.pdf|docx|xlsx.",
     roles=READS_COMMITTEE_REPORT, query=MonthlyDocumentQuery, tags=TAGS,
-    produces=[MIMETYPES["pdf"], MIMETYPES["docx"]],
+    produces=[MIMETYPES["pdf"], MIMETYPES["docx"], MIMETYPES["xlsx"]],
 )
 def monthly_document(account: Account, query: dict[str, Any]) -> Any:
     doc = committee.load(query["year"], query["month"], author=account.username,
                          prefer_final=True)
     assert doc is not None  # no revision was asked for: there is always a draft
     kind = query["format"]
-    body = committee.to_pdf(doc) if kind == "pdf" else committee.to_docx(doc)
-    return download(body, doc.filename, kind)
+    render = {"pdf": committee.to_pdf, "docx": committee.to_docx, "xlsx": committee.to_xlsx}
+    return download(render[kind](doc), doc.filename, kind)
 
 
 @endpoint(

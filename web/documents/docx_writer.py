@@ -73,7 +73,10 @@ class Writer:
     def width(self) -> Length:
         return Cm(PAGE_WIDTH_CM - 2 * MARGIN_CM)
 
-    def heading_block(self, *, left: Sequence[str], right: Sequence[str], recipient: str) -> None:
+    def heading_block(
+        self, *, left: Sequence[str], right: Sequence[str], recipient: str,
+        recipient_label: str = "Till",
+    ) -> None:
         """The tjänsteskrivelse's head: sender left, document kind, date and diary number
         right, then who it goes to."""
         table = self.document.add_table(rows=1, cols=2)
@@ -87,7 +90,7 @@ class Writer:
                 run.bold = bold_first and index == 0
         self.document.add_paragraph()
         paragraph = self.document.add_paragraph()
-        paragraph.add_run("Till: ").bold = True
+        paragraph.add_run(f"{recipient_label}: ").bold = True
         paragraph.add_run(recipient)
 
     def heading(self, text: str, level: int) -> None:
