@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,85 @@ def docx_document(body: bytes) -> Any:
     import docx
 
     return docx.Document(io.BytesIO(body))
+
+
+@dataclass
+class Tag:
+    """An element of a tagged PDF's structure tree: its kind (H1, Table, TH, Figure, ...),
+    the text of the marked content under it, its /Alt and its attributes (/A)."""
+
+    kind: str
+    text: str = ""
+    alt: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    children: list[Tag] = field(default_factory=list)
+
+    def walk(self) -> Iterator[Tag]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def all(self, kind: str) -> list[Tag]:
+        return [tag for tag in self.walk() if tag.kind == kind]
+
+
+def _marked_texts(page: Any) -> dict[int, str]:
+    """Text per marked-content id on one page, as pypdf decodes it."""
+    texts: dict[int, str] = {}
+    open_ids: list[int | None] = []
+
+    def before(operator: bytes, args: Any, *_: Any) -> None:
+        if operator == b"BDC":
+            properties = args[1] if len(args) > 1 else None
+            open_ids.append(properties.get("/MCID") if isinstance(properties, dict) else None)
+        elif operator == b"BMC":
+            open_ids.append(None)
+        elif operator == b"EMC" and open_ids:
+            open_ids.pop()
+
+    def text(value: str, *_: Any) -> None:
+        mcid = next((m for m in reversed(open_ids) if m is not None), None)
+        if mcid is not None and value:
+            texts[mcid] = texts.get(mcid, "") + value
+
+    page.extract_text(visitor_operand_before=before, visitor_text=text)
+    return texts
+
+
+def structure_tree(body: bytes) -> Tag:
+    """The PDF's logical structure (its StructTreeRoot) with each element's text."""
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(body))
+    pages = {page.indirect_reference.idnum: index for index, page in enumerate(reader.pages)}
+    texts = [_marked_texts(page) for page in reader.pages]
+
+    def build(node: Any, page: int | None) -> Tag | str:
+        node = node.get_object()
+        if isinstance(node, int):
+            return texts[page][node] if page is not None and node in texts[page] else ""
+        if "/MCID" in node:  # a marked-content reference on a page of its own
+            on = pages[node.raw_get("/Pg").idnum] if "/Pg" in node else page
+            return texts[on].get(node["/MCID"], "") if on is not None else ""
+        if node.get("/Type") == "/OBJR":
+            return ""
+        if "/Pg" in node:
+            page = pages[node.raw_get("/Pg").idnum]
+        tag = Tag(str(node.get("/S", "/StructTreeRoot"))[1:],
+                  alt=str(node["/Alt"]) if "/Alt" in node else None,
+                  attributes={str(k)[1:]: v for k, v in dict(node.get("/A", {})).items()})
+        kids = node.get("/K", [])
+        parts = []
+        for kid in kids if isinstance(kids, list) else [kids]:
+            built = build(kid, page)
+            if isinstance(built, Tag):
+                tag.children.append(built)
+                parts.append(built.text)
+            else:
+                parts.append(built)
+        tag.text = " ".join(" ".join(parts).split())
+        return tag
+
+    root = build(reader.trailer["/Root"]["/StructTreeRoot"], None)
+    assert isinstance(root, Tag)
+    return root

@@ -26,7 +26,7 @@ from web.documents.charts import (
     monthly_bars_chart,
     monthly_bars_png,
 )
-from web.documents.pdf import render_pdf
+from web.documents.pdf import DRAFT_MARK, render_pdf
 from web.runtime import application, fresh_views, runtime
 
 PREVIEW, DRAFT, FINAL = "preview", "draft", "final"
@@ -64,6 +64,18 @@ class CommitteeDocument:
     @property
     def filename(self) -> str:
         return f"avvikelser-{self.year}-{self.month:02d}"
+
+    @property
+    def draft_mark(self) -> str:
+        """"UTKAST" for a draft or an unsaved proposal (page, print, PDF, Word); empty for
+        the finalised report the committee got."""
+        return "" if self.state == FINAL else DRAFT_MARK
+
+    @property
+    def document_title(self) -> str:
+        """The file's own title (PDF /Title, Word's title): says UTKAST while it is one."""
+        title = self.text["title"]
+        return f"{self.draft_mark}: {title}" if self.draft_mark else title
 
     month_labels = MONTHS_SV
 
