@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -214,3 +216,70 @@ def structure_tree(body: bytes) -> Tag:
     root = build(reader.trailer["/Root"]["/StructTreeRoot"], None)
     assert isinstance(root, Tag)
     return root
+
+
+def libreoffice(files: list[Path], to: str) -> list[Path]:
+    """Each file converted by LibreOffice, headless (`to`: pdf, fodt, ...), beside it; a
+    profile of its own per folder, so parallel tests do not share one."""
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice (soffice) is needed: .ci/run installs libreoffice-writer-nogui"
+    folder = files[0].parent
+    subprocess.run([soffice, f"-env:UserInstallation=file://{folder / 'lo-profile'}",
+                    "--headless", "--convert-to", to, "--outdir", str(folder),
+                    *map(str, files)], check=True, capture_output=True, timeout=240)
+    converted = [path.with_suffix("." + to) for path in files]
+    assert all(path.exists() for path in converted), converted
+    return converted
+
+
+ODF = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+    "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+}
+
+
+@dataclass
+class OpenDocument:
+    """A Word file as LibreOffice read it (its flat ODF export): properties, the pictures'
+    descriptions, each table's header rows and body rows as text."""
+
+    meta: dict[str, str]
+    pictures: list[tuple[str, str]]  # (name, description)
+    tables: list[tuple[list[list[str]], list[list[str]]]]  # (header rows, body rows)
+
+
+def _rows(element: ET.Element) -> list[list[str]]:
+    return [[" ".join("".join(cell.itertext()).split())
+             for cell in row.findall("table:table-cell", ODF)]
+            for row in element.findall("table:table-row", ODF)]
+
+
+def read_open_document(path: Path) -> OpenDocument:
+    root = ET.parse(path).getroot()  # noqa: S314 - LibreOffice's export of our own file
+    meta_element = root.find("office:meta", ODF)
+    children = list(meta_element) if meta_element is not None else []
+    meta = {child.tag.split("}")[1]: child.text or "" for child in children}
+    pictures = []
+    for frame in root.iter(f"{{{ODF['draw']}}}frame"):
+        if frame.find("draw:image", ODF) is not None:
+            desc = frame.find("svg:desc", ODF)
+            pictures.append((frame.get(f"{{{ODF['draw']}}}name", ""),
+                             desc.text or "" if desc is not None else ""))
+    tables = []
+    for table in root.iter(f"{{{ODF['table']}}}table"):
+        head = table.find("table:table-header-rows", ODF)
+        tables.append((_rows(head) if head is not None else [], _rows(table)))
+    return OpenDocument(meta, pictures, tables)
+
+
+def pdf_words(path: Path) -> list[str]:
+    """Every word of a PDF as pdftotext separates them (a word broken over two lines of a
+    table cell comes out as two)."""
+    out = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                         text=True).stdout
+    return out.split()

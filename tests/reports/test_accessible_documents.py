@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_support import CATEGORY_HEADINGS, Tag, read_pdf, structure_tree
+from report_support import (
+    CATEGORY_HEADINGS,
+    Tag,
+    docx_document,
+    libreoffice,
+    pdf_words,
+    read_open_document,
+    read_pdf,
+    structure_tree,
+)
 
 from tracker.runtime import Runtime
 
@@ -22,12 +31,31 @@ ANNUAL = "/rapporter/kvalitetsberattelse/2018"
 TITLE = "Avvikelser inom Socialförvaltningen – rapport januari 2018"
 
 
-def _finalised(client: Any, runtime: Runtime) -> None:
-    """Drafts the month's report on the page and finalises it."""
+HANDLAGGARE = "Åsa Öberg-Ärlig"
+
+
+def _finalised(client: Any, runtime: Runtime, *, author: str | None = None) -> None:
+    """Drafts the month's report on the page (the handläggare edited in, when given) and
+    finalises it."""
     assert client.post(f"{PAGE}/utkast").status_code == 302
     (report,) = runtime.app.committee_reports(2018, 1)
+    if author:
+        runtime.app.edit_committee_report(report.id, actor="utvecklare",
+                                          text={"author": author}, sections={})
     runtime.app.finalise_committee_report(report.id, actor="utvecklare",
                                           diary_number="SN 2018/17")
+
+
+def _whole_words(cells: list[list[str]], words: list[str]) -> list[str]:
+    """The words of the cells that the rendered page does not hold whole (a line may break at
+    a space or after a hyphen, never inside a word)."""
+    shown = set(words)
+
+    def whole(word: str) -> bool:
+        return word in shown or all(p in shown for p in re.split(r"(?<=-)", word) if p)
+
+    return sorted({word for row in cells for cell in row for word in cell.split()
+                   if not whole(word)})
 
 
 def _pdfinfo(body: bytes, folder: Path) -> dict[str, str]:
@@ -146,3 +174,71 @@ def test_a_draft_and_an_unsaved_proposal_say_utkast_on_every_page_the_final_repo
     final = pages("final")
     assert not [page for page in final if "UTKAST" in page]
     assert "UTKAST" not in utvecklare.get(PAGE).get_data(as_text=True)
+
+
+def test_the_word_report_as_libreoffice_reads_it(
+    utvecklare: Any, runtime: Runtime, tmp_path: Path
+) -> None:
+    """Described pictures, header rows, whole words in the tables and the properties of the
+    finalised report; UTKAST on every page of the draft, none on the final one."""
+    (tmp_path / "utkast.docx").write_bytes(utvecklare.get(f"{PAGE}.docx").get_data())
+    _finalised(utvecklare, runtime, author=HANDLAGGARE)
+    final = utvecklare.get(f"{PAGE}.docx").get_data()
+    (tmp_path / "final.docx").write_bytes(final)
+    draft_pdf, final_pdf = libreoffice([tmp_path / "utkast.docx", tmp_path / "final.docx"],
+                                       "pdf")
+    (opened,) = [read_open_document(path)
+                 for path in libreoffice([tmp_path / "final.docx"], "fodt")]
+    # the document's properties: the handläggare, made now, its title, Swedish
+    assert opened.meta["title"] == TITLE
+    assert opened.meta["initial-creator"] == HANDLAGGARE
+    assert opened.meta["language"] == "sv-SE"
+    assert opened.meta["creation-date"].startswith(runtime.app.today().isoformat())
+    core = docx_document(final).core_properties
+    assert (core.author, core.language, core.title) == (HANDLAGGARE, "sv-SE", TITLE)
+    assert core.created is not None and core.created.date() == runtime.app.today()
+    assert "python-docx" not in (core.comments + core.last_modified_by)
+    # every picture has a description that names its numbers
+    assert len(opened.pictures) == 3
+    descriptions = [description for _, description in opened.pictures]
+    assert all(descriptions)
+    assert "2018: jan 13" in descriptions[0]
+    assert descriptions[1].startswith("Individ- och familjeomsorg (IFO) januari 2018, n = 9. ")
+    assert "Förhandsbedömning överskridit 14 dagar: 5" in descriptions[1]
+    assert "Genomförande av insats: 3" in descriptions[2]
+    # every table's first row is a header row (repeated on each page), and no data table is
+    # laid out as a table for looks
+    assert len(opened.tables) == 3
+    assert [head for head, _ in opened.tables] == [
+        [["Månad", "2016", "2017", "2018"]],
+        [["Kvalitetsområde", "Antal"]], [["Kvalitetsområde", "Antal"]]]
+    # the columns fit their words: nothing broken mid-word as LibreOffice lays it out
+    words = pdf_words(final_pdf)
+    assert "Kvalitetsområde" in words
+    cells = [row for head, body in opened.tables for row in head + body]
+    assert _whole_words(cells, words) == []
+    # UTKAST on every page of the draft, nowhere in the finalised report
+    draft_pages = read_pdf(draft_pdf.read_bytes(), tmp_path, "utkast-read").pages
+    assert all("UTKAST" in page for page in draft_pages if page.strip())
+    assert docx_document(final).core_properties.title == TITLE
+    assert "UTKAST" not in read_pdf(final_pdf.read_bytes(), tmp_path, "final-read").text
+
+
+def test_the_annual_word_file_as_libreoffice_reads_it(utvecklare: Any, tmp_path: Path) -> None:
+    """Tabell 32's five columns fit their words (the defect was "Kvalitetsomr|åde"); the
+    author is whoever downloaded it."""
+    path = tmp_path / "arsavsnitt.docx"
+    path.write_bytes(utvecklare.get(f"{ANNUAL}.docx").get_data())
+    (rendered,) = libreoffice([path], "pdf")
+    (opened,) = [read_open_document(p) for p in libreoffice([path], "fodt")]
+    assert opened.meta["initial-creator"] == "utvecklare"
+    assert opened.meta["language"] == "sv-SE"
+    head, _ = opened.tables[0]
+    assert head == [["Kvalitetsområde", "IFO", "HVB", "Totalt", "Lex Sarah-utredningar"]]
+    assert all(head for head, _ in opened.tables)
+    words = pdf_words(rendered)
+    assert "Kvalitetsområde" in words
+    assert _whole_words([row for h, b in opened.tables for row in h + b], words) == []
+    ((_, description),) = opened.pictures
+    assert description.startswith("Avvikelser per månad 2016–2018. ")
+    assert "2018: jan 13" in description

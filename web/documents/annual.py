@@ -38,6 +38,7 @@ class AnnualDocument:
     totals: list[tuple[int, int | str]]  # (year, count or MISSING)
     series: dict[int, list[int | None]]
     administration: str
+    author: str = ""  # who downloads it (the document's author property)
     note: str | None = None  # which months/years come from imported data
     imported_years: tuple[int, ...] = ()
     month_labels = MONTHS_SV
@@ -68,6 +69,13 @@ class AnnualDocument:
     def series_table(self) -> SeriesTable:
         return SeriesTable.of(self.series)
 
+    @property
+    def table_32_caption(self) -> str:
+        return (f"Avvikelser {self.year} per kvalitetsområde och verksamhet, och Lex "
+                "Sarah-utredningar som de ledde till")
+
+    totals_caption = "Avvikelser per år"
+
     def table_rows(self) -> list[list[Any]]:
         """Tabell 32 with its TOTALT row, cells as numbers."""
         rows: list[list[Any]] = [
@@ -86,7 +94,7 @@ def _name(row: dict[str, Any]) -> str:
     return "varav " + sub[:1].lower() + sub[1:]
 
 
-def load(year: int) -> AnnualDocument:
+def load(year: int, *, author: str = "") -> AnnualDocument:
     fresh_views()
     engine = runtime().engine
     today = application().today()
@@ -103,7 +111,7 @@ def load(year: int) -> AnnualDocument:
         year=year, has_data=coverage.has_year(year),
         rows=[{**row, "name": _name(row)} for row in report["rows"]], total=report["total"],
         totals=totals, series={y: coverage.mask(y, series[y]) for y in chart_years},
-        administration=runtime().settings.administration_name,
+        administration=runtime().settings.administration_name, author=author,
         note=coverage.footnote(years),
         imported_years=tuple(sorted({y for y, m in coverage.imported_in(chart_years) if m})),
     )
@@ -114,11 +122,14 @@ def to_pdf(doc: AnnualDocument) -> bytes:
 
 
 def to_docx(doc: AnnualDocument) -> bytes:
-    writer = docx_writer.Writer(title=doc.title, header_left=doc.administration)
+    writer = docx_writer.Writer(
+        title=doc.title, header_left=f"{doc.administration} · Kvalitetsberättelse {doc.year}",
+        author=doc.author, created=application().now(),
+    )
     writer.heading(doc.title, 1)
     writer.heading(f"Avvikelser per kvalitetsområde {doc.year} (Tabell 32)", 2)
     if doc.has_data:
-        writer.table(TABLE_HEADER, doc.table_rows())
+        writer.table(TABLE_HEADER, doc.table_rows(), caption=doc.table_32_caption)
     else:
         writer.paragraphs(f"Uppgift saknas för {doc.year}.")
     writer.paragraphs(
@@ -127,12 +138,13 @@ def to_docx(doc: AnnualDocument) -> bytes:
     )
     writer.heading("Antal avvikelser per år (Tabell 31)", 2)
     writer.table(["Uppgift", *[str(y) for y, _ in doc.totals]],
-                 [["Avvikelser", *[n for _, n in doc.totals]]])
+                 [["Avvikelser", *[n for _, n in doc.totals]]], caption=doc.totals_caption)
     writer.heading(doc.chart_title, 2)
-    writer.picture(year_over_year_png(title=doc.chart_title, series=doc.series,
-                                      imported=doc.imported_years))
+    chart = year_over_year_png(title=doc.chart_title, series=doc.series,
+                               imported=doc.imported_years)
+    writer.picture(chart.png, description=chart.alt)
     table = doc.series_table()
-    writer.table(table.header(), table.body())
+    writer.table(table.header(), table.body(), caption=doc.chart_title)
     if doc.note:
         writer.paragraphs(doc.note)
     buffer = io.BytesIO()
@@ -152,4 +164,4 @@ def to_xlsx(doc: AnnualDocument) -> bytes:
         sheets = [Sheet(s.name, s.header, [*s.rows, [], [doc.note]]) for s in sheets]
     # the year's causes, as the annual table's own Excel file has them (no imported causes)
     sheets.append(cause_sheet(cause_table(doc.year, None, str(doc.year)), doc.has_data))
-    return render_xlsx(sheets, title=doc.title)
+    return render_xlsx(sheets, title=doc.title, author=doc.author)

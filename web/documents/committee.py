@@ -100,6 +100,11 @@ class CommitteeDocument:
         years = sorted(self.series())
         return f"Avvikelser per månad {years[0]}–{years[-1]}"
 
+    def series_caption(self) -> str:
+        """Appendix 1's table caption (PDF, page and Word)."""
+        missing = "" if self.has_data else f" (uppgift saknas för {self.period})"
+        return self.series_title() + missing
+
     @property
     def legal_basis(self) -> str:
         """Why the committee gets this report, cited in the numbering in force at the end of
@@ -218,7 +223,13 @@ def to_pdf(doc: CommitteeDocument) -> bytes:
 
 def to_docx(doc: CommitteeDocument) -> bytes:
     text = doc.text
-    writer = docx_writer.Writer(title=text["title"])
+    writer = docx_writer.Writer(
+        title=doc.document_title, author=text["author"], created=application().now(),
+        header_left=f"{text['administration']} · Dnr {text['diary_number'] or '–'}",
+        draft_mark=doc.draft_mark,
+    )
+    if doc.draft_mark:
+        writer.draft_mark(doc.draft_mark)
     writer.heading_block(
         left=[text["administration"], f"Handläggare: {text['author']}, {text['author_title']}"
               if text["author"] else text["author_title"]],
@@ -239,9 +250,10 @@ def to_docx(doc: CommitteeDocument) -> bytes:
         writer.paragraphs(section["text"])
     writer.heading("Bilagor", 2)
     writer.heading(f"Bilaga 1. {doc.series_title()}", 3)
-    writer.picture(monthly_bars_png(title=doc.series_title(), series=doc.series()))
+    chart = monthly_bars_png(title=doc.series_title(), series=doc.series())
+    writer.picture(chart.png, description=chart.alt)
     table = doc.series_table()
-    writer.table(table.header(), table.body())
+    writer.table(table.header(), table.body(), caption=doc.series_caption())
     if doc.imported_note:
         writer.paragraphs(doc.imported_note)
     writer.heading(f"Bilaga 2. Avvikelser per verksamhet {doc.period}", 3)
@@ -250,14 +262,16 @@ def to_docx(doc: CommitteeDocument) -> bytes:
         if not doc.has_data:
             writer.paragraphs(f"{operation['name']}: uppgift saknas för {doc.period}.")
             continue
-        writer.picture(bar_chart_png(
+        chart = bar_chart_png(
             title=title, labels=[row["short"] for row in operation["rows"]],
             values=[row["count"] for row in operation["rows"]],
-        ))
+        )
+        writer.picture(chart.png, description=chart.alt)
         writer.table(
             ["Kvalitetsområde", "Antal"],
             [[row["name"], row["count"]] for row in operation["rows"]]
             + [["Totalt (n)", operation["count"]]],
+            caption=title,
         )
     buffer = io.BytesIO()
     writer.save(buffer)

@@ -20,6 +20,8 @@ from matplotlib.textpath import TextPath
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
+from web.documents.charts import alternative_text
+
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "document.css"
 PDF_VARIANT = "pdf/ua-1"
 DRAFT_MARK = "UTKAST"
@@ -74,8 +76,7 @@ def _alternative_texts(root: Any) -> None:
         desc = svg.find(f"{_SVG}desc")
         if title is None or desc is None or not (desc.text or "").strip():
             continue
-        name = (title.text or "").strip().rstrip(".")
-        title.text = f"{name}. {desc.text.strip()}" if name else desc.text.strip()
+        title.text = alternative_text(title.text or "", desc.text.strip())
 
 
 def _header_scopes(_document: Any, pdf: Any) -> None:
