@@ -25,6 +25,7 @@ from report_support import (
 )
 
 from tracker.runtime import Runtime
+from web.documents.pdf import DRAFT_MARK, STYLESHEET
 
 PAGE = "/rapporter/namnd/2018/1"
 ANNUAL = "/rapporter/kvalitetsberattelse/2018"
@@ -157,6 +158,8 @@ def test_a_draft_and_an_unsaved_proposal_say_utkast_on_every_page_the_final_repo
         pdf = read_pdf(utvecklare.get(f"{PAGE}.pdf").get_data(), tmp_path, name)
         return [page for page in pdf.pages if page.strip()]
 
+    # the print stylesheet's page head (browser and PDF) says the renderer's mark
+    assert f'content: "{DRAFT_MARK}"' in STYLESHEET.read_text(encoding="utf-8")
     proposal = pages("proposal")  # nothing saved yet: the tracker's own proposal
     assert len(proposal) >= 2
     assert all("UTKAST" in page for page in proposal)

@@ -30,7 +30,7 @@ def _text(response: Any) -> str:
 def _document(response: Any) -> str:
     """The report itself (the page around it says which version is shown)."""
     html = response.get_data(as_text=True)
-    return html[html.index('<article class="document"'):html.index("</article>")]
+    return html[html.index('<article class="document'):html.index("</article>")]
 
 
 def _word_text(body: bytes) -> str:
