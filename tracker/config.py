@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -18,6 +18,10 @@ def _bool(value: str | None, default: bool) -> bool:
 
 def _time(value: str | None, default: time) -> time:
     return time.fromisoformat(value) if value else default
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value.strip()) if value and value.strip() else None
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,12 @@ class Settings:
     # A signed-in session ends after this long unused, and this long after signing in.
     session_idle_minutes: int = 480
     session_max_hours: int = 12
+    # The accessibility statement (tillgänglighetsredogörelse, /tillganglighet): who stands
+    # behind the service, how to reach them, when they last reviewed the statement.
+    municipality_name: str = ""
+    accessibility_email: str = ""
+    accessibility_phone: str = ""
+    accessibility_reviewed_on: date | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -112,6 +122,10 @@ class Settings:
             trusted_proxies=int(env.get("TRACKER_TRUSTED_PROXIES", "0")),
             session_idle_minutes=int(env.get("TRACKER_SESSION_IDLE_MINUTES", "480")),
             session_max_hours=int(env.get("TRACKER_SESSION_MAX_HOURS", "12")),
+            municipality_name=env.get("TRACKER_MUNICIPALITY_NAME", "").strip(),
+            accessibility_email=env.get("TRACKER_ACCESSIBILITY_EMAIL", "").strip(),
+            accessibility_phone=env.get("TRACKER_ACCESSIBILITY_PHONE", "").strip(),
+            accessibility_reviewed_on=_date(env.get("TRACKER_ACCESSIBILITY_REVIEWED_ON")),
         )
 
     @property

@@ -98,6 +98,15 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
          settings.administration_name),
         ("Handläggarens titel i rapporten", "TRACKER_REPORT_AUTHOR_TITLE",
          settings.report_author_title),
+        ("Kommunen (tillgänglighetsredogörelsen)", "TRACKER_MUNICIPALITY_NAME",
+         settings.municipality_name or UNSET),
+        ("E-post för tillgänglighetsfrågor", "TRACKER_ACCESSIBILITY_EMAIL",
+         settings.accessibility_email or UNSET),
+        ("Telefon för tillgänglighetsfrågor", "TRACKER_ACCESSIBILITY_PHONE",
+         settings.accessibility_phone or UNSET),
+        ("Tillgänglighetsredogörelsen granskad", "TRACKER_ACCESSIBILITY_REVIEWED_ON",
+         settings.accessibility_reviewed_on.isoformat() if settings.accessibility_reviewed_on
+         else UNSET),
     ]
     return {"rows": rows, "redirect_uri": redirect_uri(settings),
             "oidc_enabled": settings.oidc_enabled}
