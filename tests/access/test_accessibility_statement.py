@@ -42,7 +42,7 @@ def environ(environ: dict[str, str]) -> dict[str, str]:
 
 
 def _text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).replace("\xad", "").split())
 
 
 def test_the_statement_is_open_to_everyone_with_the_settings_contact_details(
