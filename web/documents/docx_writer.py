@@ -20,7 +20,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Length, Pt, RGBColor
+from docx.shared import Cm, Length, Pt, RGBColor, Twips
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -32,6 +32,7 @@ APPLICATION = "Avvikelser och Lex Sarah"
 CHAR_CM, CELL_PADDING_CM = 0.28, 0.5
 TEXT_COLOUR = RGBColor(0x11, 0x11, 0x11)
 DRAFT_COLOUR = RGBColor(0x8B, 0x1A, 0x1A)
+LETTER_HEADER_TABS = (Twips(4680), Twips(9360))  # python-docx template's Header style
 _WORD_BREAKS = re.compile(r"\s+|(?<=-)")  # a line may break at a space or after a hyphen
 
 
@@ -171,13 +172,18 @@ class Writer:
         # The PDF's running head: sender left, UTKAST centred, page number right.
         header = section.header.paragraphs[0]
         header.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        small = Pt(8)
+        self.document.styles["Header"].font.size = small  # also the page fields' digits
         stops = header.paragraph_format.tab_stops
+        for position in LETTER_HEADER_TABS:  # the template's stops, for US Letter
+            stops.add_tab_stop(position, WD_TAB_ALIGNMENT.CLEAR)
         stops.add_tab_stop(Cm(self.width.cm / 2), WD_TAB_ALIGNMENT.CENTER)
         stops.add_tab_stop(self.width, WD_TAB_ALIGNMENT.RIGHT)
-        small = Pt(8)
         header.add_run(header_left + "\t").font.size = small
         if draft_mark:
-            self._mark(header.add_run(draft_mark))
+            mark = header.add_run(draft_mark)
+            self._mark(mark)
+            mark.font.size = Pt(11)
         header.add_run("\t")
         for part in ("Sida ", "PAGE", "(", "NUMPAGES", ")"):
             if part.isupper():
