@@ -7,7 +7,7 @@ import os
 import secrets
 import string
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -20,6 +20,10 @@ def _bool(value: str | None, default: bool) -> bool:
 
 def _time(value: str | None, default: time) -> time:
     return time.fromisoformat(value) if value else default
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value.strip()) if value and value.strip() else None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,12 @@ class Settings:
     chain_head_file: Path | None = None
     ready_max_lag: int = 1000
     metrics_token: str | None = None
+    # The accessibility statement (tillgänglighetsredogörelse, /tillganglighet): who stands
+    # behind the service, how to reach them, when they last reviewed the statement.
+    municipality_name: str = ""
+    accessibility_email: str = ""
+    accessibility_phone: str = ""
+    accessibility_reviewed_on: date | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -145,6 +155,10 @@ class Settings:
             ),
             ready_max_lag=int(env.get("TRACKER_READY_MAX_LAG", "1000")),
             metrics_token=env.get("TRACKER_METRICS_TOKEN") or None,
+            municipality_name=env.get("TRACKER_MUNICIPALITY_NAME", "").strip(),
+            accessibility_email=env.get("TRACKER_ACCESSIBILITY_EMAIL", "").strip(),
+            accessibility_phone=env.get("TRACKER_ACCESSIBILITY_PHONE", "").strip(),
+            accessibility_reviewed_on=_date(env.get("TRACKER_ACCESSIBILITY_REVIEWED_ON")),
         )
 
     @property

@@ -107,6 +107,15 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
         ("Nyckel för /metrics", "TRACKER_METRICS_TOKEN",
          _secret(settings.metrics_token) if settings.metrics_token
          else f"{UNSET} (bara från 127.0.0.1)"),
+        ("Kommunen (tillgänglighetsredogörelsen)", "TRACKER_MUNICIPALITY_NAME",
+         settings.municipality_name or UNSET),
+        ("E-post för tillgänglighetsfrågor", "TRACKER_ACCESSIBILITY_EMAIL",
+         settings.accessibility_email or UNSET),
+        ("Telefon för tillgänglighetsfrågor", "TRACKER_ACCESSIBILITY_PHONE",
+         settings.accessibility_phone or UNSET),
+        ("Tillgänglighetsredogörelsen granskad", "TRACKER_ACCESSIBILITY_REVIEWED_ON",
+         settings.accessibility_reviewed_on.isoformat() if settings.accessibility_reviewed_on
+         else UNSET),
     ]
     return {"rows": rows, "redirect_uri": redirect_uri(settings),
             "oidc_enabled": settings.oidc_enabled}

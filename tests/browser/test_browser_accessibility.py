@@ -52,7 +52,7 @@ def as_user(browser: Browser, live_server: LiveServer) -> Iterator[object]:
 
 def _pages(ids: dict[str, UUID]) -> dict[str, list[str]]:
     return {
-        "rapportor": ["/", "/avvikelser/ny", "/mina-rapporter",
+        "rapportor": ["/", "/avvikelser/ny", "/mina-rapporter", "/tillganglighet",
                       f"/avvikelser/{ids['deviation']}/kvitto",
                       f"/avvikelser/{ids['deviation']}",  # as its reporter: no handling
                       "/konto/losenord",
@@ -73,8 +73,9 @@ def _pages(ids: dict[str, UUID]) -> dict[str, list[str]]:
 def test_every_page_has_no_wcag_violations(
     page: Page, live_server: LiveServer, seeded: dict[str, UUID], as_user: object
 ) -> None:
-    page.goto(live_server("/login"))
-    assert_accessible(page)
+    for public in ("/login", "/tillganglighet"):  # the sign-in page, the accessibility statement
+        page.goto(live_server(public))
+        assert_accessible(page)
     for username, paths in _pages(seeded).items():
         user_page = as_user(username)  # type: ignore[operator]
         for path in paths:

@@ -265,6 +265,7 @@ def test_the_report_pages_on_a_phone_and_in_print(
     assert len(pages) >= 2
     for number, text in enumerate(pages, start=1):
         assert f"Sida {number}({len(pages)})" in text, number
+        assert "UTKAST" in text, number  # the unsaved proposal: UTKAST on every printed page
     ends = [[line.strip() for line in text.splitlines() if line.strip()][-1]
             for text in pages[:-1]]
     assert not [end for end in ends if any(h.startswith(end) for h in headings)], ends

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
-from dataclasses import dataclass
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -147,3 +150,150 @@ def confirm_review(client: Any, page: str, masked: str = "Inget behövde maskera
         "masked": masked, "confirmed": "true", "version": version})
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     return response
+@dataclass
+class Tag:
+    """An element of a tagged PDF's structure tree: its kind (H1, Table, TH, Figure, ...),
+    the text of the marked content under it, its /Alt and its attributes (/A)."""
+
+    kind: str
+    text: str = ""
+    alt: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    children: list[Tag] = field(default_factory=list)
+
+    def walk(self) -> Iterator[Tag]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def all(self, kind: str) -> list[Tag]:
+        return [tag for tag in self.walk() if tag.kind == kind]
+
+
+def _marked_texts(page: Any) -> dict[int, str]:
+    """Text per marked-content id on one page, as pypdf decodes it."""
+    texts: dict[int, str] = {}
+    open_ids: list[int | None] = []
+
+    def before(operator: bytes, args: Any, *_: Any) -> None:
+        if operator == b"BDC":
+            properties = args[1] if len(args) > 1 else None
+            open_ids.append(properties.get("/MCID") if isinstance(properties, dict) else None)
+        elif operator == b"BMC":
+            open_ids.append(None)
+        elif operator == b"EMC" and open_ids:
+            open_ids.pop()
+
+    def text(value: str, *_: Any) -> None:
+        mcid = next((m for m in reversed(open_ids) if m is not None), None)
+        if mcid is not None and value:
+            texts[mcid] = texts.get(mcid, "") + value
+
+    page.extract_text(visitor_operand_before=before, visitor_text=text)
+    return texts
+
+
+def structure_tree(body: bytes) -> Tag:
+    """The PDF's logical structure (its StructTreeRoot) with each element's text."""
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(body))
+    pages = {page.indirect_reference.idnum: index for index, page in enumerate(reader.pages)}
+    texts = [_marked_texts(page) for page in reader.pages]
+
+    def build(node: Any, page: int | None) -> Tag | str:
+        node = node.get_object()
+        if isinstance(node, int):
+            return texts[page][node] if page is not None and node in texts[page] else ""
+        if "/MCID" in node:  # a marked-content reference on a page of its own
+            on = pages[node.raw_get("/Pg").idnum] if "/Pg" in node else page
+            return texts[on].get(node["/MCID"], "") if on is not None else ""
+        if node.get("/Type") == "/OBJR":
+            return ""
+        if "/Pg" in node:
+            page = pages[node.raw_get("/Pg").idnum]
+        tag = Tag(str(node.get("/S", "/StructTreeRoot"))[1:],
+                  alt=str(node["/Alt"]) if "/Alt" in node else None,
+                  attributes={str(k)[1:]: v for k, v in dict(node.get("/A", {})).items()})
+        kids = node.get("/K", [])
+        parts = []
+        for kid in kids if isinstance(kids, list) else [kids]:
+            built = build(kid, page)
+            if isinstance(built, Tag):
+                tag.children.append(built)
+                parts.append(built.text)
+            else:
+                parts.append(built)
+        tag.text = " ".join(" ".join(parts).split())
+        return tag
+
+    root = build(reader.trailer["/Root"]["/StructTreeRoot"], None)
+    assert isinstance(root, Tag)
+    return root
+
+
+def libreoffice(files: list[Path], to: str) -> list[Path]:
+    """Each file converted by LibreOffice, headless (`to`: pdf, fodt, ...), beside it; a
+    profile of its own per folder, so parallel tests do not share one."""
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice (soffice) is needed: .ci/run installs libreoffice-writer-nogui"
+    folder = files[0].parent
+    subprocess.run([soffice, f"-env:UserInstallation=file://{folder / 'lo-profile'}",
+                    "--headless", "--convert-to", to, "--outdir", str(folder),
+                    *map(str, files)], check=True, capture_output=True, timeout=240)
+    converted = [path.with_suffix("." + to) for path in files]
+    assert all(path.exists() for path in converted), converted
+    return converted
+
+
+ODF = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+    "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+}
+
+
+@dataclass
+class OpenDocument:
+    """A Word file as LibreOffice read it (its flat ODF export): properties, the pictures'
+    descriptions, each table's header rows and body rows as text."""
+
+    meta: dict[str, str]
+    pictures: list[tuple[str, str]]  # (name, description)
+    tables: list[tuple[list[list[str]], list[list[str]]]]  # (header rows, body rows)
+
+
+def _rows(element: ET.Element) -> list[list[str]]:
+    return [[" ".join("".join(cell.itertext()).split())
+             for cell in row.findall("table:table-cell", ODF)]
+            for row in element.findall("table:table-row", ODF)]
+
+
+def read_open_document(path: Path) -> OpenDocument:
+    root = ET.parse(path).getroot()  # noqa: S314 - LibreOffice's export of our own file
+    meta_element = root.find("office:meta", ODF)
+    children = list(meta_element) if meta_element is not None else []
+    meta = {child.tag.split("}")[1]: child.text or "" for child in children}
+    pictures = []
+    for frame in root.iter(f"{{{ODF['draw']}}}frame"):
+        if frame.find("draw:image", ODF) is not None:
+            desc = frame.find("svg:desc", ODF)
+            pictures.append((frame.get(f"{{{ODF['draw']}}}name", ""),
+                             desc.text or "" if desc is not None else ""))
+    tables = []
+    for table in root.iter(f"{{{ODF['table']}}}table"):
+        head = table.find("table:table-header-rows", ODF)
+        tables.append((_rows(head) if head is not None else [], _rows(table)))
+    return OpenDocument(meta, pictures, tables)
+
+
+def pdf_words(path: Path) -> list[str]:
+    """Every word of a PDF as pdftotext separates them (a word broken over two lines of a
+    table cell comes out as two)."""
+    out = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                         text=True).stdout
+    return out.split()

@@ -149,4 +149,5 @@ def test_the_january_report_as_word_has_headings_tables_and_charts(
         assert bar_columns(picture, (0, 0, picture.width, picture.height)) >= 3, index
     header = document.sections[0].header.paragraphs[0]
     assert "NUMPAGES" in header._p.xml
-    assert header.text.startswith("Sida")
+    # the PDF's running head: sender and diary number, UTKAST (an unsaved proposal), page
+    assert header.text.startswith("Socialförvaltningen · Dnr –\tUTKAST\tSida ")

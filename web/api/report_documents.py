@@ -57,6 +57,6 @@ def monthly_document(account: Account, query: dict[str, Any]) -> Any:
     produces=[MIMETYPES["pdf"], MIMETYPES["docx"], MIMETYPES["xlsx"]],
 )
 def annual_document(account: Account, query: dict[str, Any]) -> Any:
-    doc = annual.load(query["year"])
+    doc = annual.load(query["year"], author=account.username)
     render = {"pdf": annual.to_pdf, "docx": annual.to_docx, "xlsx": annual.to_xlsx}
     return download(render[query["format"]](doc), doc.filename, query["format"])

@@ -38,6 +38,7 @@ class AnnualDocument:
     totals: list[tuple[int, int | str]]  # (year, count or MISSING)
     series: dict[int, list[int | None]]
     administration: str
+    author: str = ""  # who downloads it (the document's author property)
     note: str | None = None  # which months/years come from imported data
     imported_years: tuple[int, ...] = ()
     ivo: ivo_statistics.IvoTable | None = None  # Lex Sarah under IVO's categories
@@ -69,6 +70,13 @@ class AnnualDocument:
     def series_table(self) -> SeriesTable:
         return SeriesTable.of(self.series)
 
+    @property
+    def table_32_caption(self) -> str:
+        return (f"Avvikelser {self.year} per kvalitetsområde och verksamhet, och Lex "
+                "Sarah-utredningar som de ledde till")
+
+    totals_caption = "Avvikelser per år"
+
     def table_rows(self) -> list[list[Any]]:
         """Tabell 32 with its TOTALT row, cells as numbers."""
         rows: list[list[Any]] = [
@@ -87,7 +95,7 @@ def _name(row: dict[str, Any]) -> str:
     return "varav " + sub[:1].lower() + sub[1:]
 
 
-def load(year: int) -> AnnualDocument:
+def load(year: int, *, author: str = "") -> AnnualDocument:
     fresh_views()
     engine = runtime().engine
     today = application().today()
@@ -104,7 +112,7 @@ def load(year: int) -> AnnualDocument:
         year=year, has_data=coverage.has_year(year),
         rows=[{**row, "name": _name(row)} for row in report["rows"]], total=report["total"],
         totals=totals, series={y: coverage.mask(y, series[y]) for y in chart_years},
-        administration=runtime().settings.administration_name,
+        administration=runtime().settings.administration_name, author=author,
         note=coverage.footnote(years),
         imported_years=tuple(sorted({y for y, m in coverage.imported_in(chart_years) if m})),
         ivo=ivo_statistics.load(engine, year, runtime().organisation.ivo_categories(),
@@ -118,11 +126,14 @@ def to_pdf(doc: AnnualDocument) -> bytes:
 
 
 def to_docx(doc: AnnualDocument) -> bytes:
-    writer = docx_writer.Writer(title=doc.title, header_left=doc.administration)
+    writer = docx_writer.Writer(
+        title=doc.title, header_left=f"{doc.administration} · Kvalitetsberättelse {doc.year}",
+        author=doc.author, created=application().now(),
+    )
     writer.heading(doc.title, 1)
     writer.heading(f"Avvikelser per kvalitetsområde {doc.year} (Tabell 32)", 2)
     if doc.has_data:
-        writer.table(TABLE_HEADER, doc.table_rows())
+        writer.table(TABLE_HEADER, doc.table_rows(), caption=doc.table_32_caption)
     else:
         writer.paragraphs(f"Uppgift saknas för {doc.year}.")
     writer.paragraphs(
@@ -133,12 +144,13 @@ def to_docx(doc: AnnualDocument) -> bytes:
         ivo_statistics.write_docx(writer, doc.ivo)
     writer.heading("Antal avvikelser per år (Tabell 31)", 2)
     writer.table(["Uppgift", *[str(y) for y, _ in doc.totals]],
-                 [["Avvikelser", *[n for _, n in doc.totals]]])
+                 [["Avvikelser", *[n for _, n in doc.totals]]], caption=doc.totals_caption)
     writer.heading(doc.chart_title, 2)
-    writer.picture(year_over_year_png(title=doc.chart_title, series=doc.series,
-                                      imported=doc.imported_years))
+    chart = year_over_year_png(title=doc.chart_title, series=doc.series,
+                               imported=doc.imported_years)
+    writer.picture(chart.png, description=chart.alt)
     table = doc.series_table()
-    writer.table(table.header(), table.body())
+    writer.table(table.header(), table.body(), caption=doc.chart_title)
     if doc.note:
         writer.paragraphs(doc.note)
     buffer = io.BytesIO()
@@ -160,4 +172,4 @@ def to_xlsx(doc: AnnualDocument) -> bytes:
     sheets.append(cause_sheet(cause_table(doc.year, None, str(doc.year)), doc.has_data))
     if doc.ivo:
         sheets.append(ivo_statistics.sheet(doc.ivo))
-    return render_xlsx(sheets, title=doc.title)
+    return render_xlsx(sheets, title=doc.title, author=doc.author)

@@ -17,6 +17,7 @@ import io
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any, cast
 
@@ -83,13 +84,27 @@ def _render(chart_id: str, title: str, build: Callable[[], tuple[Figure, str]]) 
 PNG_DPI = 150
 
 
-def _render_png(build: Callable[[], tuple[Figure, str]]) -> bytes:
-    """The same drawing as a PNG (Word documents take images, not SVG)."""
+def alternative_text(title: str, description: str) -> str:
+    """What stands for a chart where it cannot be seen (a PDF's Figure /Alt, a Word
+    picture's description): its title, then its numbers."""
+    name = title.strip().rstrip(".")
+    return f"{name}. {description}" if name else description
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart as PNG (Word documents take images, not SVG) with its alternative text."""
+
+    png: bytes
+    alt: str
+
+
+def _render_png(title: str, build: Callable[[], tuple[Figure, str]]) -> ChartImage:
     buffer = io.BytesIO()
     with _LOCK, matplotlib.rc_context(_RC):
-        figure, _ = build()
+        figure, description = build()
         figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return ChartImage(buffer.getvalue(), alternative_text(title, description))
 
 
 def _accessible(svg: str, chart_id: str, title: str, description: str) -> str:
@@ -162,9 +177,9 @@ def bar_chart(
 
 def bar_chart_png(
     *, title: str, labels: Sequence[str], values: Sequence[int], value_label: str = "Antal"
-) -> bytes:
-    return _render_png(functools.partial(_bar_figure, title, tuple(labels), tuple(values),
-                                         value_label))
+) -> ChartImage:
+    return _render_png(title, functools.partial(_bar_figure, title, tuple(labels),
+                                                tuple(values), value_label))
 
 
 @functools.lru_cache(maxsize=256)
@@ -235,8 +250,10 @@ def year_over_year_chart(
     )
 
 
-def year_over_year_png(*, title: str, series: Series, imported: Iterable[int] = ()) -> bytes:
-    return _render_png(functools.partial(
+def year_over_year_png(
+    *, title: str, series: Series, imported: Iterable[int] = ()
+) -> ChartImage:
+    return _render_png(title, functools.partial(
         _year_over_year_figure, title, _frozen(series), tuple(sorted(set(imported)))
     ))
 
@@ -310,8 +327,8 @@ def monthly_bars_chart(chart_id: str, *, title: str, series: Series) -> Markup:
     return _monthly_bars_chart(_safe_id(chart_id), title, _frozen(series))
 
 
-def monthly_bars_png(*, title: str, series: Series) -> bytes:
-    return _render_png(functools.partial(_monthly_bars_figure, title, _frozen(series)))
+def monthly_bars_png(*, title: str, series: Series) -> ChartImage:
+    return _render_png(title, functools.partial(_monthly_bars_figure, title, _frozen(series)))
 
 
 @functools.lru_cache(maxsize=64)

@@ -27,7 +27,7 @@ from web.documents.charts import (
     monthly_bars_chart,
     monthly_bars_png,
 )
-from web.documents.pdf import render_pdf
+from web.documents.pdf import DRAFT_MARK, render_pdf
 from web.documents.xlsx_export import Sheet, render_xlsx
 from web.runtime import application, fresh_views, runtime
 
@@ -76,6 +76,18 @@ class CommitteeDocument:
     def filename(self) -> str:
         return f"avvikelser-{self.year}-{self.month:02d}"
 
+    @property
+    def draft_mark(self) -> str:
+        """"UTKAST" for a draft or an unsaved proposal (page, print, PDF, Word); empty for
+        the finalised report the committee got."""
+        return "" if self.state == FINAL else DRAFT_MARK
+
+    @property
+    def document_title(self) -> str:
+        """The file's own title (PDF /Title, Word's title): says UTKAST while it is one."""
+        title = self.text["title"]
+        return f"{self.draft_mark}: {title}" if self.draft_mark else title
+
     month_labels = MONTHS_SV
 
     @property
@@ -109,6 +121,11 @@ class CommitteeDocument:
     def series_title(self) -> str:
         years = sorted(self.series())
         return self.label("series_title", first=years[0], last=years[-1])
+
+    def series_caption(self) -> str:
+        """Appendix 1's table caption (PDF, page and Word)."""
+        missing = "" if self.has_data else f" ({self.label('missing_period', period=self.period)})"
+        return self.series_title() + missing
 
     @property
     def legal_basis(self) -> str:
@@ -342,7 +359,7 @@ def to_xlsx(doc: CommitteeDocument) -> bytes:
     for operation in doc.figures["operations"]:
         sheets.append(Sheet(f"{doc.label('appendix_label')} 2 {operation['code']}", header,
                             doc.operation_rows(operation)))
-    return render_xlsx(sheets, title=doc.text["title"])
+    return render_xlsx(sheets, title=doc.document_title, author=doc.text["author"])
 
 
 def to_html(doc: CommitteeDocument) -> str:
@@ -355,7 +372,14 @@ def to_pdf(doc: CommitteeDocument) -> bytes:
 
 def to_docx(doc: CommitteeDocument) -> bytes:
     text = doc.text
-    writer = docx_writer.Writer(title=text["title"])
+    writer = docx_writer.Writer(
+        title=doc.document_title, author=text["author"], created=application().now(),
+        header_left=f"{text['administration']} · {doc.label('diary_label')} "
+                    f"{text['diary_number'] or '–'}",
+        draft_mark=doc.draft_mark,
+    )
+    if doc.draft_mark:
+        writer.draft_mark(doc.draft_mark)
     author = doc.label("author_label")
     writer.heading_block(
         left=[text["administration"], f"{author}: {text['author']}, {text['author_title']}"
@@ -376,14 +400,16 @@ def to_docx(doc: CommitteeDocument) -> bytes:
         writer.heading(f"{section['heading']} ({section['count']})", 3)
         writer.paragraphs(section["text"])
         if section.get("table"):
-            writer.table(section["table"]["header"], section["table"]["rows"])
+            writer.table(section["table"]["header"], section["table"]["rows"],
+                         caption=section["heading"])
     writer.paragraphs("\n".join(doc.signature))
     writer.heading(doc.label("appendices_heading"), 2)
     writer.paragraphs("\n".join(f"{n}. {title}" for n, title in enumerate(doc.appendices(), 1)))
     writer.heading(doc.appendix_heading(1), 3)
-    writer.picture(monthly_bars_png(title=doc.series_title(), series=doc.series()))
+    chart = monthly_bars_png(title=doc.series_title(), series=doc.series())
+    writer.picture(chart.png, description=chart.alt)
     table = doc.series_table()
-    writer.table(table.header(), table.body())
+    writer.table(table.header(), table.body(), caption=doc.series_caption())
     if doc.imported_note:
         writer.paragraphs(doc.imported_note)
     writer.heading(doc.appendix_heading(2), 3)
@@ -393,12 +419,13 @@ def to_docx(doc: CommitteeDocument) -> bytes:
             writer.paragraphs(
                 f"{operation['name']}: {doc.label('missing_period', period=doc.period)}.")
             continue
-        writer.picture(bar_chart_png(
+        chart = bar_chart_png(
             title=title, labels=[row["short"] for row in operation["rows"]],
             values=[row["count"] for row in operation["rows"]],
-        ))
+        )
+        writer.picture(chart.png, description=chart.alt)
         writer.table([doc.label("category_column"), doc.label("count_column")],
-                     doc.operation_rows(operation))
+                     doc.operation_rows(operation), caption=title)
     if doc.has_case_detail:
         writer.heading(doc.appendix_heading(3), 3)
         for section in doc.sections:

@@ -1,7 +1,9 @@
 """Excel downloads (XlsxWriter) beside every CSV: one sheet per table, a bold frozen header
 row, numbers stored as numbers, dates as dates, columns wide enough for their text, Swedish
 headings. Text is always written as text, so a cell that starts with = never becomes a
-formula (the CSV's formula guard, by construction)."""
+formula (the CSV's formula guard, by construction). An empty value is an empty cell, not
+an empty string. Printed: A4, as wide as the page (landscape when the columns are wider
+than a portrait page), the header row on every page, the sheet's name and "Sida 1(2)"."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from uuid import UUID
 
 import xlsxwriter
 from flask import Response, request
+from flask_login import current_user
 
 from web.display import STOCKHOLM
 from web.documents.csv_export import content_disposition, csv_response
@@ -23,6 +26,10 @@ from web.documents.csv_export import content_disposition, csv_response
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 MAX_WIDTH = 60
+# Column widths (Excel's character units) that fit across an A4 page in portrait, with
+# Excel's default margins; wider sheets print in landscape.
+PORTRAIT_WIDTH = 90
+A4 = 9  # Excel's paper code
 
 
 @dataclass(frozen=True)
@@ -60,11 +67,21 @@ def _local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None)
 
 
-def render_xlsx(sheets: Iterable[Sheet], *, title: str = "") -> bytes:
+def _print_setup(worksheet: Any, widths: Sequence[float]) -> None:
+    worksheet.set_paper(A4)
+    if sum(widths) > PORTRAIT_WIDTH:
+        worksheet.set_landscape()
+    worksheet.fit_to_pages(1, 0)  # as wide as the page, as many pages down as it takes
+    worksheet.repeat_rows(0)
+    worksheet.hide_gridlines(0)  # the cells' lines on paper too: a table, not loose text
+    worksheet.set_header("&L&A&RSida &P(&N)")
+
+
+def render_xlsx(sheets: Iterable[Sheet], *, title: str = "", author: str = "") -> bytes:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                             "strings_to_urls": False})
-    workbook.set_properties({"title": title, "language": "sv-SE"})
+    workbook.set_properties({"title": title, "author": author, "language": "sv-SE"})
     bold = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
     taken: set[str] = set()
@@ -75,7 +92,9 @@ def render_xlsx(sheets: Iterable[Sheet], *, title: str = "") -> bytes:
             worksheet.write_string(0, column, str(name), bold)
         for row_index, row in enumerate(sheet.rows, start=1):
             for column, value in enumerate(row):
-                if isinstance(value, bool) or value is None:
+                if value is None or value == "":
+                    pass  # nothing written: an empty cell
+                elif isinstance(value, bool):
                     worksheet.write_string(row_index, column, _shown(value))
                 elif isinstance(value, int | float):
                     worksheet.write_number(row_index, column, value)
@@ -92,17 +111,25 @@ def render_xlsx(sheets: Iterable[Sheet], *, title: str = "") -> bytes:
                     widths[column] = max(widths[column], len(_shown(value)))
                 else:
                     widths.append(len(_shown(value)))
-        for column, width in enumerate(widths):
-            worksheet.set_column(column, column, min(MAX_WIDTH, max(6, width + 2)))
+        column_widths = [min(MAX_WIDTH, max(6, width + 2)) for width in widths]
+        for column, width in enumerate(column_widths):
+            worksheet.set_column(column, column, width)
         worksheet.freeze_panes(1, 0)
+        _print_setup(worksheet, column_widths)
     workbook.close()
     return buffer.getvalue()
+
+
+def _reader() -> str:
+    """Who downloads the workbook: its author property."""
+    return str(current_user.username) if current_user.is_authenticated else ""
 
 
 def xlsx_response(filename: str, sheets: Iterable[Sheet], *, title: str = "") -> Response:
     if not filename.endswith(".xlsx"):
         filename += ".xlsx"
-    response = Response(render_xlsx(sheets, title=title), mimetype=MIMETYPE)
+    body = render_xlsx(sheets, title=title or filename.removesuffix(".xlsx"), author=_reader())
+    response = Response(body, mimetype=MIMETYPE)
     response.headers["Content-Disposition"] = content_disposition(filename)
     response.headers["Cache-Control"] = "no-store"  # secrecy (OSL)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -15,7 +15,7 @@ from web.forms import parse_form
 from web.policy import READS_ANNUAL_SECTION
 from web.runtime import application, runtime
 from web.schemas import BaseSchema
-from web.sign_in.users import roles_required
+from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("annual_section", __name__, url_prefix="/rapporter/kvalitetsberattelse")
 
@@ -46,6 +46,6 @@ def show() -> Any:
 def document(year: int, kind: str) -> Any:
     if not 2000 <= year <= 2100:
         abort(404)
-    doc = annual.load(year)
+    doc = annual.load(year, author=current_account().username)
     render = {"pdf": annual.to_pdf, "docx": annual.to_docx, "xlsx": annual.to_xlsx}[kind]
     return download(render(doc), doc.filename, kind)

@@ -204,7 +204,8 @@ def enforce_password_change() -> Any:
     # The path first: an API request (bearer token) never loads the session's user.
     if (
         not request.path.startswith("/api/")
-        and request.endpoint not in {"auth.change_password", "auth.logout", "static"}
+        and request.endpoint not in {"auth.change_password", "auth.logout", "static",
+                                     "accessibility.statement"}
         and current_user.is_authenticated
         and current_account().must_change_password
         and session.get(SIGNED_IN_WITH) != "oidc"
