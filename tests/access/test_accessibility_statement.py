@@ -42,6 +42,7 @@ def environ(environ: dict[str, str]) -> dict[str, str]:
 
 
 def _text(html: str) -> str:
+    html = re.sub(r"</?time\b[^>]*>", "", html)  # a date's element is part of its sentence
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).replace("\xad", "").split())
 
 

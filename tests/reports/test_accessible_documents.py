@@ -43,6 +43,8 @@ def _finalised(client: Any, runtime: Runtime, *, author: str | None = None) -> N
     if author:
         runtime.app.edit_committee_report(report.id, actor="utvecklare",
                                           text={"author": author}, sections={})
+    report = runtime.app.confirm_committee_review(report.id, actor="utvecklare",
+                                                  masked="Inget.", flags=[])
     runtime.app.finalise_committee_report(report.id, actor="utvecklare",
                                           diary_number="SN 2018/17")
 
@@ -95,11 +97,11 @@ def test_the_finalised_committee_pdf_is_tagged_with_headings_tables_and_describe
     # the headings as structure, in the document's order
     assert [h.text for h in tree.all("H1")] == [TITLE]
     assert [h.text for h in tree.all("H2")] == [
-        "Förslag till beslut", "Sammanfattning", "Beskrivning av ärendet", "Bilagor"]
+        "Förvaltningens förslag till beslut", "Sammanfattning", "Beskrivning av ärendet", "Bilagor"]
     h3 = [h.text for h in tree.all("H3")]
     for heading, count in CATEGORY_HEADINGS.items():
         assert f"{heading} ({count})" in h3
-    assert "Bilaga 1. Avvikelser per månad 2016–2018" in h3
+    assert [h for h in h3 if re.fullmatch(r"Bilaga 1\. Avvikelser .*per månad 2016–2018", h)]
     # tables: a caption, column headers, row headers, data cells that name their headers
     tables = tree.all("Table")
     assert len(tables) == 3
@@ -115,7 +117,7 @@ def test_the_finalised_committee_pdf_is_tagged_with_headings_tables_and_describe
     figures = tree.all("Figure")
     assert len(figures) == 3
     alts = [figure.alt or "" for figure in figures]
-    assert alts[0].startswith("Avvikelser per månad 2016–2018. ")
+    assert alts[0].startswith("Avvikelser Socialförvaltningen per månad 2016–2018. ")
     assert "2018: jan 13" in alts[0]
     assert alts[1].startswith("Individ- och familjeomsorg (IFO) januari 2018, n = 9. ")
     assert "Förhandsbedömning överskridit 14 dagar: 5" in alts[1]
@@ -172,6 +174,8 @@ def test_a_draft_and_an_unsaved_proposal_say_utkast_on_every_page_the_final_repo
     assert _pdfinfo(utvecklare.get(f"{PAGE}.pdf").get_data(), tmp_path)["Title"] \
         == f"UTKAST: {TITLE}"
     (report,) = runtime.app.committee_reports(2018, 1)
+    report = runtime.app.confirm_committee_review(report.id, actor="utvecklare",
+                                                  masked="Inget.", flags=[])
     runtime.app.finalise_committee_report(report.id, actor="utvecklare",
                                           diary_number="SN 2018/17")
     final = pages("final")

@@ -150,4 +150,4 @@ def test_the_january_report_as_word_has_headings_tables_and_charts(
     header = document.sections[0].header.paragraphs[0]
     assert "NUMPAGES" in header._p.xml
     # the PDF's running head: sender and diary number, UTKAST (an unsaved proposal), page
-    assert header.text.startswith("Socialförvaltningen · Dnr –\tUTKAST\tSida ")
+    assert header.text.startswith("Socialförvaltningen · Diarienummer –\tUTKAST\tSida ")

@@ -95,8 +95,15 @@ def load(engine: Any, year: int, mapping: IvoCategories, population: int | None)
 
 
 def write_docx(writer: docx_writer.Writer, table: IvoTable) -> None:
+    """On a page's width the investigations and the anmälningar are two tables (one of
+    eleven columns broke "familje|omsorg" in its header)."""
     writer.heading(table.title, 2)
-    writer.table(table.header(), table.body(), small=True)
+    columns = len(table.areas) + 1
+    body = table.body()
+    header = ["Händelsekategori (IVO)", *table.areas, "Totalt"]
+    for caption, first in (("Lex Sarah-utredningar", 1), ("Anmälda till IVO", 1 + columns)):
+        writer.table(header, [[row[0], *row[first:first + columns]] for row in body],
+                     caption=f"{caption} {table.year}", small=True)
     writer.paragraphs(table.note)
 
 
