@@ -18,16 +18,17 @@ from events.base import (
 )
 from events.clocks import (
     DEFAULT_PROTECTION_CUTOFF,
+    ClockReading,
     ClockStatus,
+    investigation_clock,
     investigation_deadline,
-    investigation_status,
     is_breached,
     is_past,
     local_date,
     preliminary_assessment_deadline,
-    preliminary_status,
+    preliminary_clock,
     protection_assessment_due,
-    protection_status,
+    protection_clock,
 )
 from events.errors import (
     AlreadyRecorded,
@@ -65,7 +66,6 @@ class ChildReport(Aggregate):
         class Received(Aggregate.Created, EventFields): ...
         class ProtectionAssessed(Aggregate.Event, EventFields): ...
         class HandlerAssigned(Aggregate.Event, EventFields): ...
-        class PreliminaryAssessmentDecided(Aggregate.Event, EventFields): ...
         class PreliminaryAssessmentBreachFlagged(Aggregate.Event, EventFields): ...
         class InvestigationOpened(Aggregate.Event, EventFields): ...
         class InvestigationCompleted(Aggregate.Event, EventFields): ...
@@ -154,21 +154,47 @@ class ChildReport(Aggregate):
 
     # --- the clocks (events.clocks holds the rules) ------------------------------------
 
-    def preliminary_status(self, today: date) -> ClockStatus:
-        return preliminary_status(
+    @property
+    def investigation_not_registered(self) -> bool:
+        """Decided to open an investigation (before the decision started it, see
+        PreliminaryAssessmentDecided version 1) and no start recorded since."""
+        return (
+            self.decision is PreliminaryDecision.OPEN_INVESTIGATION
+            and self.investigation_opened_on is None
+        )
+
+    def protection_clock(self, today: date) -> ClockReading:
+        return protection_clock(self.protection_due, self.protection_assessed_at, today)
+
+    def preliminary_clock(self, today: date) -> ClockReading:
+        return preliminary_clock(
             self.deadline, self.original_deadline, self.decided_on, today, exempt=self.is_exempt
         )
 
-    def protection_status(self, today: date) -> ClockStatus:
-        return protection_status(self.protection_due, self.protection_assessed_at, today)
-
-    def investigation_status(self, today: date) -> ClockStatus | None:
-        return investigation_status(
+    def investigation_clock(self, today: date) -> ClockReading | None:
+        return investigation_clock(
             self.investigation_deadline,
             self.investigation_original_deadline,
             self.investigation_completed_on,
             today,
+            decided_to_open_on=self.decided_on if self.investigation_not_registered else None,
         )
+
+    def clocks(self, today: date) -> list[ClockReading]:
+        """Every clock this report has on `today`, in the order the law takes them."""
+        found = [self.protection_clock(today), self.preliminary_clock(today)]
+        investigation = self.investigation_clock(today)
+        return found + ([investigation] if investigation is not None else [])
+
+    def preliminary_status(self, today: date) -> ClockStatus:
+        return self.preliminary_clock(today).status
+
+    def protection_status(self, today: date) -> ClockStatus:
+        return self.protection_clock(today).status
+
+    def investigation_status(self, today: date) -> ClockStatus | None:
+        found = self.investigation_clock(today)
+        return found.status if found is not None else None
 
     def is_preliminary_breached(self, today: date) -> bool:
         """Undecided by the deadline and the deadline has passed, exemption aside."""
@@ -299,18 +325,60 @@ class ChildReport(Aggregate):
         self.extension_decided_on = decided_on
 
     def decide(
-        self, *, decision: PreliminaryDecision, decided_on: date, today: date, actor: str
+        self,
+        *,
+        decision: PreliminaryDecision,
+        decided_on: date,
+        today: date,
+        actor: str,
+        sunday_rule: bool = False,
     ) -> None:
+        """The decision to open an investigation opens it: the four months (SoL 20 kap.
+        3 §) run from the day of the decision."""
         if self.decided_on is not None:
             raise AlreadyRecorded("The förhandsbedömning is already decided.")
         check_not_before("decided_on", decided_on, self.received_on, "the report was received")
         check_not_future("decided_on", decided_on, today)
-        self._decided(decision=decision, decided_on=decided_on, actor=actor)
+        opens = decision is PreliminaryDecision.OPEN_INVESTIGATION
+        self._decided(
+            decision=decision,
+            decided_on=decided_on,
+            investigation_deadline=(
+                investigation_deadline(decided_on, sunday_rule=sunday_rule) if opens else None
+            ),
+            actor=actor,
+        )
 
-    @event("PreliminaryAssessmentDecided")
-    def _decided(self, *, decision: PreliminaryDecision, decided_on: date, actor: str) -> None:
+    class PreliminaryAssessmentDecided(Aggregate.Event):
+        """Version 2: a decision to open an investigation opens it that day, with its
+        deadline. A version 1 decision left the start to a later InvestigationOpened; one
+        without it reads as "utredning ej registrerad som inledd" (never as no clock)."""
+
+        class_version = 2
+        decision: PreliminaryDecision
+        decided_on: date
+        investigation_deadline: date | None
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["investigation_deadline"] = None  # the start was a step of its own then
+
+    @event(PreliminaryAssessmentDecided)
+    def _decided(
+        self,
+        *,
+        decision: PreliminaryDecision,
+        decided_on: date,
+        investigation_deadline: date | None,
+        actor: str,
+    ) -> None:
         self.decision = decision
         self.decided_on = decided_on
+        if investigation_deadline is not None:
+            self.investigation_opened_on = decided_on
+            self.investigation_original_deadline = investigation_deadline
+            self.investigation_deadline = investigation_deadline
 
     def flag_preliminary_breach(self, *, flagged_on: date, deviation_id: UUID, actor: str) -> None:
         if self.breach_flagged_on is not None:
@@ -334,6 +402,8 @@ class ChildReport(Aggregate):
     def open_investigation(
         self, *, opened_on: date, today: date, actor: str, sunday_rule: bool = False
     ) -> None:
+        """Only for a decision recorded before the decision opened the investigation
+        (see PreliminaryAssessmentDecided): when it was in fact opened."""
         if self.investigation_opened_on is not None:
             raise AlreadyRecorded("The investigation is already opened.")
         if self.decision is not PreliminaryDecision.OPEN_INVESTIGATION:

@@ -376,11 +376,10 @@ class DemoYear:
                     PreliminaryDecision.OPEN_INVESTIGATION if index % 2 == 0
                     else PreliminaryDecision.NO_INVESTIGATION
                 )
+                # A decision to investigate opens the investigation that day.
                 app.decide_preliminary_assessment(
                     report.id, actor="forste", decision=decision, decided_on=decided
                 )
-                if decision is PreliminaryDecision.OPEN_INVESTIGATION:
-                    app.open_investigation(report.id, actor="forste", opened_on=decided)
             elif days_ago > 14:
                 # Overdue: the breach is flagged (and its deviation filed) as the scheduler would.
                 app.flag_preliminary_breach(report.id)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from projections.queries.child_reports import (
     UNDECIDED,
     child_reports,
+    clock_row,
     deadline_board,
     overdue_candidates,
     upcoming_deadlines,
 )
 from projections.queries.deviations import Page, list_deviations
 from projections.queries.history_imports import import_summary, imports
-from projections.queries.lex_sarah import escalations, lex_sarah_board
+from projections.queries.lex_sarah import escalations, lex_sarah_board, lex_sarah_clocks
 from projections.queries.reports import (
     OPERATIONS,
     annual_report,
@@ -40,12 +41,14 @@ __all__ = [
     "SearchScope",
     "annual_report",
     "child_reports",
+    "clock_row",
     "deadline_board",
     "escalations",
     "exact_number",
     "import_summary",
     "imports",
     "lex_sarah_board",
+    "lex_sarah_clocks",
     "list_deviations",
     "monthly_report",
     "monthly_series",

@@ -114,9 +114,16 @@ class Deadlines(View):
 
     @process_event.register
     def _(self, event: ChildReport.PreliminaryAssessmentDecided, tracking: Tracking) -> None:
+        opened: dict[str, Any] = {}
+        if event.investigation_deadline is not None:  # the decision opened it (version 2)
+            opened = {
+                "investigation_opened_on": event.decided_on,
+                "investigation_original_deadline": event.investigation_deadline,
+                "investigation_deadline": event.investigation_deadline,
+            }
         self._set(
             tracking, event.originator_id,
-            decided_on=event.decided_on, decision=event.decision.value,
+            decided_on=event.decided_on, decision=event.decision.value, **opened,
         )
 
     @process_event.register

@@ -127,6 +127,7 @@ class ChildReportCommands(ApplicationBase):
         return self._command(
             ChildReport, report_id, expected_version, ChildReport.decide,
             decision=decision, decided_on=decided_on or today, today=today, actor=actor,
+            sunday_rule=self.sunday_rule,
         )
 
     def open_investigation(

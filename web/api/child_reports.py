@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from events.base import SHORT_TEXT
 from events.child_report import ChildReport, PreliminaryDecision
-from events.clocks import Clock, ClockStatus
+from events.clocks import BAND_ORDER, Clock, ClockStatus
 from projections import queries
 from tracker.people.accounts import Account
 from web.api import ApiError, api, current_api_account, endpoint
@@ -46,6 +46,23 @@ def _status(*, nullable: bool = False, description: str = "") -> fields.String:
         "enum": STATUSES + ([None] if nullable else []), "description": description})
 
 
+BAND_DESCRIPTION = (
+    "While the clock runs: overdue, due_today, soon (within TRACKER_WARNING_DAYS) or later, "
+    "as on Bevakning and Att göra; null once it stopped"
+)
+
+
+def _days_left() -> fields.Integer:
+    return fields.Integer(required=True, allow_none=True, metadata={
+        "description": "Days left while the clock runs (negative when overdue); null once "
+        "it stopped"})
+
+
+def _band() -> fields.String:
+    return fields.String(required=True, allow_none=True, metadata={
+        "enum": [*BAND_ORDER, None], "description": BAND_DESCRIPTION})
+
+
 def _day(*, nullable: bool = True, description: str = "") -> fields.Date:
     return fields.Date(required=True, allow_none=nullable, metadata={"description": description})
 
@@ -59,6 +76,8 @@ class _ProtectionClock(Schema):
     assessed_at = fields.AwareDateTime(required=True, allow_none=True)
     immediate_protection_needed = fields.Boolean(required=True, allow_none=True)
     status = _status()
+    days_left = _days_left()
+    band = _band()
     legal_reference = fields.String(required=True, metadata={
         "description": "The provision in the numbering in force on the clock's due date"})
 
@@ -66,7 +85,8 @@ class _ProtectionClock(Schema):
 class _PreliminaryClock(Schema):
     deadline = _day(nullable=False)
     original_deadline = _day(nullable=False)
-    days_left = fields.Integer(required=True, allow_none=True)
+    days_left = _days_left()
+    band = _band()
     extension_reason = _text_out()
     extension_decided_by = _text_out(
         "Who decided the extension (unknown for those recorded before it was asked for)")
@@ -80,10 +100,14 @@ class _PreliminaryClock(Schema):
 
 class _InvestigationClock(Schema):
     opened_on = _day()
-    deadline = _day()
+    deadline = _day(description=(
+        "Status not_registered (a decision recorded before the decision opened the "
+        "investigation, its start never registered): counted from the decision"))
     completed_on = _day()
-    days_left = fields.Integer(required=True, allow_none=True)
-    status = _status(nullable=True, description="null until an investigation is opened")
+    days_left = _days_left()
+    band = _band()
+    status = _status(nullable=True, description=(
+        "null until the decision to open an investigation (which opens it)"))
     extension_reason = _text_out()
     extension_decided_by = _text_out()
     extension_decided_on = _day()

@@ -15,7 +15,7 @@ from marshmallow import ValidationError, fields, post_load, validate
 
 from events.base import SHORT_TEXT
 from events.child_report import ChildReport, PreliminaryDecision
-from events.clocks import STOCKHOLM, UNDECIDED, Clock, ClockStatus, days_left
+from events.clocks import STOCKHOLM, Clock, ClockReading, ClockStatus
 from events.errors import DomainError, Inconsistent
 from events.legal import CHILD_REPORT_KEYS, cite_on
 from tracker.application import HistoryEntry, TrackerApplication
@@ -167,11 +167,11 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "decide", DecisionBody, App.decide_preliminary_assessment, "decision", "beslut",
-            "Beslutet är registrerat.",
+            "Beslutet är registrerat. Ett beslut att inleda utredning har inlett den.",
         ),
         Action(
             "open_investigation", InvestigationOpening, App.open_investigation,
-            "investigation", "inled-utredning", "Utredningen är inledd.",
+            "investigation", "inled-utredning", "Utredningens start är registrerad.",
             inputs={"opened_on": "inv_open_on"}, domain_fields={"on": "inv_open_on"},
         ),
         Action(
@@ -233,6 +233,7 @@ CLOCK_STATUSES: dict[str, Any] = {
     ClockStatus.DECIDED_LATE.value: lazy_gettext("Klar för sent"),
     ClockStatus.EXEMPT.value: lazy_gettext("Behövs inte (pågående utredning)"),
     ClockStatus.EXTENDED.value: lazy_gettext("Förlängd"),
+    ClockStatus.NOT_REGISTERED.value: lazy_gettext("Utredning ej registrerad som inledd"),
 }
 DECISIONS: dict[PreliminaryDecision, Any] = {
     PreliminaryDecision.OPEN_INVESTIGATION: lazy_gettext("Inleda utredning"),
@@ -240,13 +241,13 @@ DECISIONS: dict[PreliminaryDecision, Any] = {
 }
 
 
-def _value(status: ClockStatus | None) -> str | None:
-    return status.value if status is not None else None
-
-
-def _days_left(status: ClockStatus | None, due: dt.date | None, today: dt.date) -> int | None:
-    """Days left while the clock runs (negative when overdue); None once it stopped."""
-    return days_left(due, today) if status in UNDECIDED and due is not None else None
+def _running(found: ClockReading | None, warning_days: int) -> dict[str, Any]:
+    """A clock's status, days left and band, from its one reading (events.clocks)."""
+    return {
+        "status": found.status.value if found is not None else None,
+        "days_left": found.days_left if found is not None else None,
+        "band": found.band(warning_days) if found is not None else None,
+    }
 
 
 def child_report_references(report: ChildReport) -> dict[str, str]:
@@ -263,8 +264,10 @@ def child_report_references(report: ChildReport) -> dict[str, str]:
 def child_report_dict(
     report: ChildReport, today: dt.date, history: list[HistoryEntry]
 ) -> dict[str, Any]:
-    preliminary = report.preliminary_status(today)
-    investigation = report.investigation_status(today)
+    warning_days = runtime().settings.warning_days
+    protection = report.protection_clock(today)
+    preliminary = report.preliminary_clock(today)
+    investigation = report.investigation_clock(today)
     references = child_report_references(report)
     return {
         "id": report.id,
@@ -277,33 +280,32 @@ def child_report_dict(
         "ongoing_investigation": report.ongoing_investigation,
         "handler": report.handler,
         "deadline": report.deadline,
-        "status": preliminary.value,
+        "status": preliminary.status.value,
         "clocks": {
             Clock.SKYDDSBEDOMNING.value: {
                 "due": report.protection_due,
                 "assessed_at": report.protection_assessed_at,
                 "immediate_protection_needed": report.immediate_protection_needed,
-                "status": report.protection_status(today).value,
+                **_running(protection, warning_days),
                 "legal_reference": references["skyddsbedomning"],
             },
             Clock.FORHANDSBEDOMNING.value: {
                 "deadline": report.deadline,
                 "original_deadline": report.original_deadline,
-                "days_left": _days_left(preliminary, report.deadline, today),
+                **_running(preliminary, warning_days),
                 "extension_reason": report.extension_reason,
                 "extension_decided_by": report.extension_decided_by,
                 "extension_decided_on": report.extension_decided_on,
                 "legal_reference": references["forhandsbedomning"],
                 "decision": report.decision.value if report.decision else None,
                 "decided_on": report.decided_on,
-                "status": preliminary.value,
             },
             Clock.UTREDNINGSTID.value: {
                 "opened_on": report.investigation_opened_on,
-                "deadline": report.investigation_deadline,
+                # Not registered: counted from the decision (events.clocks).
+                "deadline": investigation.due if investigation is not None else None,
                 "completed_on": report.investigation_completed_on,
-                "days_left": _days_left(investigation, report.investigation_deadline, today),
-                "status": _value(investigation),
+                **_running(investigation, warning_days),
                 "extension_reason": report.investigation_extension_reason,
                 "extension_decided_by": report.investigation_extension_decided_by,
                 "extension_decided_on": report.investigation_extension_decided_on,
