@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g
 from flask_babel import lazy_gettext
 
-from events.clocks import days_text
+from events.clocks import ClockReading, ClockStatus, days_text
 from events.taxonomy import Operation, Taxonomy
 from web.runtime import runtime
 from web.schemas import date_bounds
@@ -189,3 +189,30 @@ BANDS: dict[str, Any] = {
     "soon": lazy_gettext("3 dagar eller mindre"),
     "later": lazy_gettext("Senare"),
 }
+
+
+# A clock's status in words, wherever a clock is shown (case pages, Bevakning, Att göra).
+CLOCK_STATUSES: dict[str, Any] = {
+    ClockStatus.OPEN.value: lazy_gettext("Pågår"),
+    ClockStatus.DUE_TODAY.value: lazy_gettext("Sista dag i dag"),
+    ClockStatus.OVERDUE.value: lazy_gettext("Försenad"),
+    ClockStatus.DECIDED.value: lazy_gettext("Klar i tid"),
+    ClockStatus.DECIDED_LATE.value: lazy_gettext("Klar för sent"),
+    ClockStatus.EXEMPT.value: lazy_gettext("Behövs inte (pågående utredning)"),
+    ClockStatus.EXTENDED.value: lazy_gettext("Förlängd"),
+    ClockStatus.NOT_REGISTERED.value: lazy_gettext("Utredning ej registrerad som inledd"),
+}
+
+
+def clock_dict(found: ClockReading, warning_days: int) -> dict[str, Any]:
+    """A clock's one reading as the case pages and the API give it (events.clocks)."""
+    return {
+        "clock": str(found.clock),
+        "label": found.label,
+        "due": found.due,
+        "status": found.status.value,
+        "done_on": found.done_on,
+        "days_left": found.days_left,
+        "days_text": found.days_text,
+        "band": found.band(warning_days),
+    }

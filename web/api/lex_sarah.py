@@ -10,6 +10,7 @@ from uuid import UUID
 
 from marshmallow import fields
 
+from events.clocks import BAND_ORDER, ClockStatus, LexSarahClock
 from events.lex_sarah import FindingKind, FindingNature, Grade
 from tracker.people.accounts import Account
 from web.api import endpoint
@@ -59,6 +60,22 @@ class _IvoOut(Answer):
     completed_on = fields.Date(allow_none=True)
 
 
+class ClockOut(Answer):
+    """One legal clock on today's date, as Bevakning, Att göra and the case page read it."""
+
+    clock = fields.String(metadata={"enum": [str(c) for c in LexSarahClock]})
+    label = fields.String()
+    due = fields.Date(allow_none=True)
+    status = fields.String(metadata={"enum": [s.value for s in ClockStatus]})
+    done_on = fields.Date(allow_none=True, metadata={"description": "When it was met"})
+    days_left = fields.Integer(allow_none=True, metadata={
+        "description": "While it runs (negative when overdue); null once met"})
+    days_text = fields.String(allow_none=True)
+    band = fields.String(allow_none=True, metadata={
+        "enum": [*BAND_ORDER, None],
+        "description": "overdue, due_today, soon (within TRACKER_WARNING_DAYS) or later"})
+
+
 class LexSarahCaseSchema(Answer):
     id = fields.UUID()
     number = fields.String()
@@ -83,6 +100,9 @@ class LexSarahCaseSchema(Answer):
     ivo_completion_pending = fields.Boolean(metadata={
         "description": "Reported to IVO with the investigation to follow (kompletteras)"})
     remedied_on = fields.Date(allow_none=True)
+    clocks = fields.List(fields.Nested(ClockOut), metadata={
+        "description": "The remedy (genast) and, while an anmälan may be due (not judged, "
+        "or a serious grade proposed or decided), the local IVO target"})
     informed = fields.Dict(keys=fields.String(), values=fields.Date())
     closed_on = fields.Date(allow_none=True)
     closing_summary = fields.String(allow_none=True)

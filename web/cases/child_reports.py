@@ -15,11 +15,12 @@ from marshmallow import ValidationError, fields, post_load, validate
 
 from events.base import SHORT_TEXT
 from events.child_report import ChildReport, PreliminaryDecision
-from events.clocks import STOCKHOLM, Clock, ClockReading, ClockStatus
+from events.clocks import STOCKHOLM, Clock, ClockReading
 from events.errors import DomainError, Inconsistent
 from events.legal import CHILD_REPORT_KEYS, cite_on
 from tracker.application import HistoryEntry, TrackerApplication
 from web.cases.actions import Action
+from web.display import CLOCK_STATUSES as CLOCK_STATUSES  # re-exported
 from web.runtime import runtime
 from web.schemas import (
     BaseSchema,
@@ -225,16 +226,6 @@ class InvestigationBody(BaseSchema):
         return {"action": step, **parsed}
 
 
-CLOCK_STATUSES: dict[str, Any] = {
-    ClockStatus.OPEN.value: lazy_gettext("Pågår"),
-    ClockStatus.DUE_TODAY.value: lazy_gettext("Sista dag i dag"),
-    ClockStatus.OVERDUE.value: lazy_gettext("Försenad"),
-    ClockStatus.DECIDED.value: lazy_gettext("Klar i tid"),
-    ClockStatus.DECIDED_LATE.value: lazy_gettext("Klar för sent"),
-    ClockStatus.EXEMPT.value: lazy_gettext("Behövs inte (pågående utredning)"),
-    ClockStatus.EXTENDED.value: lazy_gettext("Förlängd"),
-    ClockStatus.NOT_REGISTERED.value: lazy_gettext("Utredning ej registrerad som inledd"),
-}
 DECISIONS: dict[PreliminaryDecision, Any] = {
     PreliminaryDecision.OPEN_INVESTIGATION: lazy_gettext("Inleda utredning"),
     PreliminaryDecision.NO_INVESTIGATION: lazy_gettext("Inte inleda utredning"),

@@ -32,7 +32,7 @@ from web.cases.lex_sarah import (
     lex_sarah_dict,
     lex_sarah_wording,
 )
-from web.display import EVENT_NAMES
+from web.display import CLOCK_STATUSES, EVENT_NAMES
 from web.forms import Form
 from web.policy import LEX_SARAH_ROLES
 from web.runtime import application, fresh_views, runtime
@@ -52,6 +52,7 @@ def _names(labels: dict[Any, Any]) -> dict[str, Any]:
 
 def _labels() -> dict[str, Any]:
     return {
+        "clock_statuses": CLOCK_STATUSES,
         "grade_opts": _options(GRADES),
         "kind_opts": _options(FINDING_KINDS),
         "required_kind_opts": [(kind.value, FINDING_KINDS[kind]) for kind in REQUIRED_KINDS],

@@ -221,14 +221,14 @@ class Builder:
         linkable = self.account.role in LEX_SARAH_ROLES
         section = Section(id_, title)
         shown = rows[:SHOWN]
-        ivo = {  # the IVO target as Bevakning reads it (events.clocks.ivo_clock)
-            row["id"]: found
+        # The running clocks as Bevakning reads them (events.clocks): the remedy while it
+        # runs, else the IVO target.
+        clocks = {
+            row["id"]: {found.clock: found for found in readings if found.running}
             for row, readings in queries.lex_sarah_clocks(
                 self.engine, self.today, ivo_target_days=self.settings.ivo_target_days,
                 case_ids=[row["id"] for row in shown],
             )
-            for found in readings
-            if found.clock == LexSarahClock.IVO and found.running
         }
         for row in shown:
             step = todo_view.next_step(row)
@@ -240,8 +240,12 @@ class Builder:
                 url_for("lex_sarah.case", case_id=row["id"]) if linkable else None,
                 f"Nästa steg: {what}",
             )
-            target = ivo.get(row["id"])
-            if target is not None:
+            running = clocks.get(row["id"], {})
+            remedy, target = running.get(LexSarahClock.AVHJALPANDE), running.get(LexSarahClock.IVO)
+            if remedy is not None:
+                self._clock(item, queries.clock_row(remedy, self.warning))
+                item.when = f"avhjälpa genast, {item.when}"
+            elif target is not None:
                 self._clock(item, queries.clock_row(target, self.warning))
                 item.when = f"tidsmål för IVO {item.when}"
             else:
