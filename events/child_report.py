@@ -20,6 +20,7 @@ from events.clocks import (
     DEFAULT_PROTECTION_CUTOFF,
     ClockReading,
     ClockStatus,
+    feedback_clock,
     investigation_clock,
     investigation_deadline,
     is_breached,
@@ -48,6 +49,20 @@ class PreliminaryDecision(enum.Enum):
     NO_INVESTIGATION = "no_investigation"
 
 
+class ReporterCategory(enum.Enum):
+    """Who made the report: the groups with a duty to report (SoL 19 kap. 1–3 §§), whom
+    19 kap. 6 § gives återkoppling on request, or a private person ("enskild")."""
+
+    MYNDIGHET = "myndighet"  # a public authority whose work concerns children, or its staff
+    YRKESVERKSAM = "yrkesverksam"  # working in private (enskild) activity concerning children
+    FAMILJERADGIVNING = "familjeradgivning"  # working in family counselling
+    ENSKILD = "enskild"  # a private person: no duty to report, no right under 19 kap. 6 §
+
+    @property
+    def obliged(self) -> bool:
+        return self is not ReporterCategory.ENSKILD
+
+
 def _check_aware(field: str, moment: datetime) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValidationFailed(field, "The time must include a time zone offset.")
@@ -70,6 +85,11 @@ class ChildReport(Aggregate):
         class InvestigationOpened(Aggregate.Event, EventFields): ...
         class InvestigationCompleted(Aggregate.Event, EventFields): ...
         class InvestigationBreachFlagged(Aggregate.Event, EventFields): ...
+        class ReporterCategoryRecorded(Aggregate.Event, EventFields): ...
+        class FeedbackRequested(Aggregate.Event, EventFields): ...
+        class FeedbackGiven(Aggregate.Event, EventFields): ...
+        class FeedbackDeclined(Aggregate.Event, EventFields): ...
+        class InvestigationStartInformed(Aggregate.Event, EventFields): ...
 
     @classmethod
     def receive(
@@ -142,6 +162,13 @@ class ChildReport(Aggregate):
         self.investigation_completed_on: date | None = None
         self.investigation_breach_flagged_on: date | None = None
         self.investigation_breach_deviation_id: UUID | None = None
+        self.reporter_category: ReporterCategory | None = None
+        self.feedback_requested_on: date | None = None
+        self.feedback_given_on: date | None = None
+        self.feedback_how: str | None = None
+        self.feedback_declined_on: date | None = None
+        self.feedback_declined_reason: str | None = None
+        self.investigation_informed_on: date | None = None
 
     @property
     def received_on(self) -> date:
@@ -180,11 +207,22 @@ class ChildReport(Aggregate):
             decided_to_open_on=self.decided_on if self.investigation_not_registered else None,
         )
 
+    def feedback_clock(self, today: date) -> ClockReading | None:
+        """Återkoppling to the anmälare on request (SoL 19 kap. 6 §); an unknown category
+        counts as covered by the duty until it is recorded."""
+        category = self.reporter_category
+        return feedback_clock(
+            self.feedback_requested_on, self.decided_on, today,
+            investigation_under_way=self.ongoing_investigation,
+            obliged=category is None or category.obliged,
+            given_on=self.feedback_given_on, declined_on=self.feedback_declined_on,
+        )
+
     def clocks(self, today: date) -> list[ClockReading]:
         """Every clock this report has on `today`, in the order the law takes them."""
         found = [self.protection_clock(today), self.preliminary_clock(today)]
-        investigation = self.investigation_clock(today)
-        return found + ([investigation] if investigation is not None else [])
+        optional = (self.investigation_clock(today), self.feedback_clock(today))
+        return found + [clock for clock in optional if clock is not None]
 
     def preliminary_status(self, today: date) -> ClockStatus:
         return self.preliminary_clock(today).status
@@ -512,3 +550,78 @@ class ChildReport(Aggregate):
     ) -> None:
         self.investigation_breach_flagged_on = flagged_on
         self.investigation_breach_deviation_id = deviation_id
+
+    # --- återkoppling to the anmälare (SoL 19 kap. 6 §) and information (20 kap. 4 §) ----
+
+    def record_reporter_category(self, *, category: ReporterCategory, actor: str) -> None:
+        if category is self.reporter_category:
+            raise Inconsistent("category", "That category is already recorded.")
+        self._reporter_category_recorded(category=category, actor=actor)
+
+    @event("ReporterCategoryRecorded")
+    def _reporter_category_recorded(self, *, category: ReporterCategory, actor: str) -> None:
+        self.reporter_category = category
+
+    def request_feedback(self, *, requested_on: date, today: date, actor: str) -> None:
+        """The anmälare asked to be told whether an investigation is opened."""
+        if self.feedback_requested_on is not None:
+            raise AlreadyRecorded("The request for återkoppling is already recorded.")
+        check_not_before("requested_on", requested_on, self.received_on,
+                         "the report was received")
+        check_not_future("requested_on", requested_on, today)
+        self._feedback_requested(requested_on=requested_on, actor=actor)
+
+    @event("FeedbackRequested")
+    def _feedback_requested(self, *, requested_on: date, actor: str) -> None:
+        self.feedback_requested_on = requested_on
+
+    def _check_feedback_open(self, field: str, on: date, today: date) -> None:
+        if self.feedback_requested_on is None:
+            raise StepOutOfOrder("Record the request for återkoppling first.")
+        if self.feedback_given_on is not None or self.feedback_declined_on is not None:
+            raise AlreadyRecorded("The request for återkoppling is already answered.")
+        check_not_before(field, on, self.feedback_requested_on, "the request")
+        check_not_future(field, on, today)
+
+    def give_feedback(self, *, given_on: date, how: str, today: date, actor: str) -> None:
+        """Told whether an investigation is opened, not opened or already under way."""
+        self._check_feedback_open("given_on", given_on, today)
+        if self.decided_on is None and not self.ongoing_investigation:
+            raise StepOutOfOrder("Record the decision before the återkoppling about it.")
+        self._feedback_given(
+            given_on=given_on, how=check_text("how", how, max_length=SHORT_TEXT), actor=actor
+        )
+
+    @event("FeedbackGiven")
+    def _feedback_given(self, *, given_on: date, how: str, actor: str) -> None:
+        self.feedback_given_on = given_on
+        self.feedback_how = how
+
+    def decline_feedback(self, *, declined_on: date, reason: str, today: date, actor: str) -> None:
+        """Not given because it is olämpligt (19 kap. 6 §), for the reason recorded."""
+        self._check_feedback_open("declined_on", declined_on, today)
+        self._feedback_declined(
+            declined_on=declined_on, reason=check_text("reason", reason), actor=actor
+        )
+
+    @event("FeedbackDeclined")
+    def _feedback_declined(self, *, declined_on: date, reason: str, actor: str) -> None:
+        self.feedback_declined_on = declined_on
+        self.feedback_declined_reason = reason
+
+    def record_investigation_information(
+        self, *, informed_on: date, today: date, actor: str
+    ) -> None:
+        """When the information that an investigation has started was given (20 kap. 4 §)."""
+        if self.investigation_opened_on is None:
+            raise StepOutOfOrder("Open the investigation first.")
+        if self.investigation_informed_on is not None:
+            raise AlreadyRecorded("The information is already recorded.")
+        check_not_before("informed_on", informed_on, self.investigation_opened_on,
+                         "the opening")
+        check_not_future("informed_on", informed_on, today)
+        self._investigation_start_informed(informed_on=informed_on, actor=actor)
+
+    @event("InvestigationStartInformed")
+    def _investigation_start_informed(self, *, informed_on: date, actor: str) -> None:
+        self.investigation_informed_on = informed_on

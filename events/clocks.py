@@ -31,6 +31,7 @@ class Clock(enum.StrEnum):
     SKYDDSBEDOMNING = "skyddsbedomning"
     FORHANDSBEDOMNING = "forhandsbedomning"
     UTREDNINGSTID = "utredningstid"
+    ATERKOPPLING = "aterkoppling"  # to the anmälare on request (SoL 19 kap. 6 §)
 
     @property
     def label(self) -> str:
@@ -42,6 +43,7 @@ CLOCK_LABELS: dict[Clock, str] = {
     Clock.SKYDDSBEDOMNING: "Skyddsbedömning",
     Clock.FORHANDSBEDOMNING: "Förhandsbedömning",
     Clock.UTREDNINGSTID: "Utredning",
+    Clock.ATERKOPPLING: "Återkoppling till anmälaren",
 }
 
 class LexSarahClock(enum.StrEnum):
@@ -62,7 +64,7 @@ LEX_SARAH_CLOCK_LABELS: dict[LexSarahClock, str] = {
 # Every clock's name by its code; another area's clocks add theirs here.
 CLOCK_NAMES: dict[str, str] = {
     str(code): label for code, label in (CLOCK_LABELS | LEX_SARAH_CLOCK_LABELS).items()
-}
+} | {"lex_sarah_rapportera": "Lex Sarah: rapportera genast"}  # the deviation's (timeline)
 
 
 
@@ -92,6 +94,8 @@ class ClockStatus(enum.Enum):
     # four months (PreliminaryAssessmentDecided version 1), with no start recorded since:
     # counted from the decision, shown as "utredning ej registrerad som inledd".
     NOT_REGISTERED = "not_registered"
+    # Not done, for a recorded reason that the law allows (återkoppling "olämplig").
+    WAIVED = "waived"
 
 
 # What a status adds to the clock's name wherever it is listed.
@@ -287,11 +291,15 @@ def reading(
     original_due: date | None = None,
     exempt: bool = False,
     not_registered: bool = False,
+    waived: bool = False,
 ) -> ClockReading:
-    """The reading of a clock due on `due` (None: no clock yet), met on `done_on`."""
+    """The reading of a clock due on `due` (None: no clock yet), met on `done_on` (or, when
+    `waived`, closed that day without being met, for a recorded reason)."""
     if due is None:
         raise ValueError("a clock without a due day has no reading")
-    if not_registered and done_on is None:
+    if waived and done_on is not None:
+        status = ClockStatus.WAIVED
+    elif not_registered and done_on is None:
         status = ClockStatus.NOT_REGISTERED
     else:
         status = _status(due, today, done_on=done_on, original_due=original_due, exempt=exempt)
@@ -362,3 +370,44 @@ def ivo_clock(
     return reading(
         LexSarahClock.IVO, ivo_report_due(opened_on, target_days), today, done_on=sent_on,
     )
+
+
+FEEDBACK_DAYS = 7  # "senast en vecka efter beslutet" (SoL 19 kap. 6 §)
+
+
+def feedback_due(
+    requested_on: date, decided_on: date | None, *, investigation_under_way: bool
+) -> date | None:
+    """Återkoppling to the anmälare: at the latest a week after the decision; genast (the
+    day asked) when the request came after the decision or an investigation is already
+    under way. None while the decision is still to be made."""
+    if investigation_under_way:
+        return requested_on
+    if decided_on is None:
+        return None
+    if requested_on > decided_on:
+        return requested_on
+    return decided_on + timedelta(days=FEEDBACK_DAYS)
+
+
+def feedback_clock(
+    requested_on: date | None,
+    decided_on: date | None,
+    today: date,
+    *,
+    investigation_under_way: bool,
+    obliged: bool,
+    given_on: date | None,
+    declined_on: date | None,
+) -> ClockReading | None:
+    """SoL 19 kap. 6 §: runs from a request by an anmälare the duty covers (`obliged`: not
+    "enskild") until the återkoppling is given, or judged olämplig (closed with its reason).
+    None without a request, for an enskild anmälare, or while the decision is awaited."""
+    if requested_on is None or not obliged:
+        return None
+    due = feedback_due(requested_on, decided_on, investigation_under_way=investigation_under_way)
+    if due is None:
+        return None
+    if declined_on is not None:
+        return reading(Clock.ATERKOPPLING, due, today, done_on=declined_on, waived=True)
+    return reading(Clock.ATERKOPPLING, due, today, done_on=given_on)

@@ -76,6 +76,11 @@ EVENT_NAMES: dict[str, dict[str, str]] = {
         "InvestigationExtended": "Utredningstiden förlängdes",
         "InvestigationCompleted": "Utredning avslutad",
         "InvestigationBreachFlagged": "Utredningstiden överskreds (avvikelse skapad)",
+        "ReporterCategoryRecorded": "Anmälarens kategori registrerad",
+        "FeedbackRequested": "Anmälaren begärde återkoppling",
+        "FeedbackGiven": "Återkoppling lämnad till anmälaren",
+        "FeedbackDeclined": "Återkoppling bedömd som olämplig",
+        "InvestigationStartInformed": "Information om att utredning inletts lämnad",
         "ProtectionBreachFlagged": "Skyddsbedömningen gjordes inte i tid (avvikelse skapad)",
     },
 }
@@ -201,6 +206,7 @@ CLOCK_STATUSES: dict[str, Any] = {
     ClockStatus.EXEMPT.value: lazy_gettext("Behövs inte (pågående utredning)"),
     ClockStatus.EXTENDED.value: lazy_gettext("Förlängd"),
     ClockStatus.NOT_REGISTERED.value: lazy_gettext("Utredning ej registrerad som inledd"),
+    ClockStatus.WAIVED.value: lazy_gettext("Olämpligt (skälet antecknat)"),
 }
 
 

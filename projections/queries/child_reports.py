@@ -11,12 +11,13 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from events.child_report import PreliminaryDecision
+from events.child_report import PreliminaryDecision, ReporterCategory
 from events.clocks import (
     UNDECIDED,
     Clock,
     ClockReading,
     ClockStatus,
+    feedback_clock,
     investigation_clock,
     preliminary_clock,
     protection_clock,
@@ -43,6 +44,13 @@ def _readings(row: Any, today: date) -> dict[Clock, ClockReading | None]:
             row["investigation_deadline"], row["investigation_original_deadline"],
             row["investigation_completed_on"], today,
             decided_to_open_on=row["decided_on"] if not_registered else None,
+        ),
+        Clock.ATERKOPPLING: feedback_clock(
+            row["feedback_requested_on"], row["decided_on"], today,
+            investigation_under_way=row["ongoing_investigation"],
+            obliged=row["reporter_category"] != ReporterCategory.ENSKILD.value,
+            given_on=None if row["feedback_declined"] else row["feedback_answered_on"],
+            declined_on=row["feedback_answered_on"] if row["feedback_declined"] else None,
         ),
     }
 
@@ -161,6 +169,10 @@ def deadline_board(
             table.c.investigation_completed_on.is_(None),
         ),
         sa.and_(table.c.decision == OPENS, table.c.investigation_opened_on.is_(None)),
+        sa.and_(
+            table.c.feedback_requested_on.is_not(None),
+            table.c.feedback_answered_on.is_(None),
+        ),
     )
     query = sa.select(table).where(open_clock, *_report_conditions(unit, units, handler))
     with engine.connect() as connection:

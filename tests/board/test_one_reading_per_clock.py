@@ -87,6 +87,22 @@ def investigation(runtime: Runtime) -> Case:
     return Case(report_id, report.number, add_months(decided, 4), "child")
 
 
+def reporter_feedback(runtime: Runtime) -> Case:
+    """Requested before the decision: due a week after it (SoL 19 kap. 6 §)."""
+    report_id = _received(runtime, at(DAY0, time(10, 0)), assess=True)
+    decided = DAY0 + timedelta(days=5)
+    app = runtime.app
+    with time_machine.travel(at(decided), tick=False):
+        app.request_reporter_feedback(report_id, actor="forste",
+                                      requested_on=DAY0 + timedelta(days=1))
+        app.decide_preliminary_assessment(
+            report_id, actor="forste", decision=PreliminaryDecision.NO_INVESTIGATION,
+            decided_on=decided,
+        )
+    report = app.get_child_report(report_id)
+    return Case(report_id, report.number, decided + timedelta(days=7), "child")
+
+
 def _lex_sarah(runtime: Runtime, *, remedied: bool) -> Case:
     app = runtime.app
     with time_machine.travel(at(DAY0), tick=False):
@@ -118,6 +134,8 @@ CLOCKS: dict[str, tuple[Callable[[Runtime], Case], str, list[int]]] = {
     Clock.SKYDDSBEDOMNING: (protection, "Skyddsbedömning", [1, 0, -1]),
     Clock.FORHANDSBEDOMNING: (preliminary, "Förhandsbedömning", [WARNING + 1, WARNING, 0, -1]),
     Clock.UTREDNINGSTID: (investigation, "Utredning", [WARNING + 1, WARNING, 0, -1]),
+    Clock.ATERKOPPLING: (reporter_feedback, "Återkoppling till anmälaren",
+                         [WARNING + 1, WARNING, 0, -1]),
     LexSarahClock.AVHJALPANDE: (remedy, "Lex Sarah: avhjälpa genast", [0, -1]),
     LexSarahClock.IVO: (ivo, "Lex Sarah: anmälan till IVO", [WARNING + 1, WARNING, 0, -1]),
 }
@@ -185,7 +203,9 @@ def test_every_reader_gives_the_same_reading_at_each_band_boundary(
             # The API: status, days left and band.
             body = api(reader, "GET", "/api/v1" + page_path.replace(
                 "/anmalningar/", "/child-reports/")).get_json()
-            if case.kind == "child":
+            if clock == Clock.ATERKOPPLING:
+                found = body["reporter_feedback"]
+            elif case.kind == "child":
                 found = body["clocks"][API_KEYS[Clock(clock)]]
             else:
                 (found,) = [c for c in body["clocks"] if c["clock"] == str(clock)]

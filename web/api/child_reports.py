@@ -11,13 +11,15 @@ from flask_babel import gettext
 from marshmallow import Schema, fields, validate
 
 from events.base import SHORT_TEXT
-from events.child_report import ChildReport, PreliminaryDecision
+from events.child_report import ChildReport, PreliminaryDecision, ReporterCategory
 from events.clocks import BAND_ORDER, Clock, ClockStatus
 from projections import queries
 from tracker.people.accounts import Account
 from web.api import ApiError, api, current_api_account, endpoint
+from web.api.lex_sarah import TimelineOut
 from web.cases.actions import Action
 from web.cases.child_reports import ACTIONS, InvestigationBody, RegisterBody, child_report_dict
+from web.cases.timeline import child_report_case_timeline
 from web.policy import CHILD_REPORT_ROLES, child_report_scope, reaches_unit
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema, HistoryEntryOut
@@ -115,6 +117,27 @@ class _InvestigationClock(Schema):
     breach_deviation_id = fields.UUID(required=True, allow_none=True)
 
 
+class _ReporterFeedback(Schema):
+    reporter_category = fields.String(required=True, allow_none=True, metadata={
+        "enum": [c.value for c in ReporterCategory] + [None]})
+    requested_on = _day()
+    due = _day(description=(
+        "The decision + 7 days, or the day asked when the request came after the decision "
+        "or an investigation was already under way; null without a request, for an enskild "
+        "anmälare, or while the decision is awaited"))
+    status = _status(nullable=True)
+    days_left = _days_left()
+    band = _band()
+    given_on = _day()
+    how = _text_out()
+    declined_on = _day(description="Judged olämplig: the clock closed with the reason")
+    declined_reason = _text_out()
+    legal_reference = fields.String(required=True, metadata={
+        "description": "SoL 19 kap. 6 § in the numbering in force on the request's date"})
+    legal_reference_former = fields.String(required=True, metadata={
+        "description": "Both numberings"})
+
+
 class _Clocks(Schema):
     skyddsbedomning = fields.Nested(_ProtectionClock, required=True)
     forhandsbedomning = fields.Nested(_PreliminaryClock, required=True)
@@ -138,6 +161,11 @@ class ChildReportSchema(Schema):
         "description": "The förhandsbedömning deadline"})
     status = _status(description="The förhandsbedömning clock")
     clocks = fields.Nested(_Clocks, required=True)
+    reporter_feedback = fields.Nested(_ReporterFeedback, required=True, metadata={
+        "description": "Återkoppling to the anmälare on request (SoL 19 kap. 6 §)"})
+    investigation_informed_on = _day(
+        description="When the information that the investigation started was given (20 kap. "
+        "4 §)")
     breach_deviation_id = fields.UUID(required=True, allow_none=True)
     legal_reference = fields.Dict(
         keys=fields.String(), values=fields.String(), required=True,
@@ -231,6 +259,17 @@ def get_report(account: Account, report_id: UUID) -> dict[str, Any]:
     return _report(report_id)
 
 
+@endpoint(
+    "/child-reports/<uuid:report_id>/timeline",
+    summary="Tidslinje för lagens tidsfrister (skyddsbedömning, förhandsbedömning, utredning, "
+    "återkoppling)",
+    roles=CHILD_REPORT_ROLES, response=TimelineOut, tags=TAGS,
+)
+def get_timeline(account: Account, report_id: UUID) -> dict[str, Any]:
+    _reachable(account, report_id)
+    return child_report_case_timeline(report_id)
+
+
 # API-only words for each route of web.cases.child_reports.ACTIONS (the three investigation steps
 # share one route, dispatched on `action`).
 SUMMARIES: dict[str, str] = {
@@ -239,6 +278,12 @@ SUMMARIES: dict[str, str] = {
     "extension": "Förläng tidsfristen för förhandsbedömningen (synnerliga skäl)",
     "decision": "Registrera beslut efter förhandsbedömning",
     "investigation": "Inled, avsluta eller förläng utredningen",
+    "reporter-category": "Registrera anmälarens kategori (SoL 19 kap. 1–3 §§ eller enskild)",
+    "feedback-request": "Registrera att anmälaren begärt återkoppling (SoL 19 kap. 6 §)",
+    "feedback": "Registrera att återkoppling lämnats till anmälaren",
+    "feedback-declined": "Registrera att återkoppling är olämplig, med skälet",
+    "investigation-information": "Registrera när information om att utredning inletts lämnades "
+    "(SoL 20 kap. 4 §)",
 }
 
 

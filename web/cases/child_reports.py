@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext
 from marshmallow import ValidationError, fields, post_load, validate
 
 from events.base import SHORT_TEXT
-from events.child_report import ChildReport, PreliminaryDecision
+from events.child_report import ChildReport, PreliminaryDecision, ReporterCategory
 from events.clocks import STOCKHOLM, Clock, ClockReading
 from events.errors import DomainError, Inconsistent
-from events.legal import CHILD_REPORT_KEYS, cite_on
+from events.legal import CHILD_REPORT_KEYS, cite_on, reference
 from tracker.application import HistoryEntry, TrackerApplication
 from web.cases.actions import Action
 from web.display import CLOCK_STATUSES as CLOCK_STATUSES  # re-exported
@@ -92,6 +92,35 @@ class InvestigationExtension(BaseSchema):
     new_deadline = date(future=True)
     decided_by = _decided_by()
     decided_on = _decided_on()
+    expected_version = version()
+
+
+class ReporterCategoryBody(BaseSchema):
+    category = fields.Enum(ReporterCategory, by_value=True, required=True, metadata={
+        "description": "The anmälare's group under SoL 19 kap. 1–3 §§, or enskild"})
+    expected_version = version()
+
+
+class FeedbackRequestBody(BaseSchema):
+    requested_on = date(metadata={"description": "When the anmälare asked for återkoppling"})
+    expected_version = version()
+
+
+class FeedbackBody(BaseSchema):
+    given_on = date(metadata={"description": "When the återkoppling was given"})
+    how = text(SHORT_TEXT, metadata={"description": "How: by telephone, letter, meeting …"})
+    expected_version = version()
+
+
+class FeedbackDeclinedBody(BaseSchema):
+    declined_on = date(metadata={"description": "When it was judged olämplig"})
+    reason = text(metadata={"description": "Why återkoppling is olämplig (19 kap. 6 §)"})
+    expected_version = version()
+
+
+class InvestigationInformationBody(BaseSchema):
+    informed_on = date(metadata={
+        "description": "When the information that the investigation started was given"})
     expected_version = version()
 
 
@@ -186,6 +215,35 @@ ACTIONS: dict[str, Action] = {
             inputs={"reason": "inv_reason", "new_deadline": "inv_new_deadline",
                     "decided_by": "inv_decided_by", "decided_on": "inv_decided_on"},
         ),
+        # Återkoppling to the anmälare (SoL 19 kap. 6 §) and the information that an
+        # investigation has started (20 kap. 4 §).
+        Action(
+            "record_reporter_category", ReporterCategoryBody, App.record_reporter_category,
+            "reporter-category", "anmalare", "Anmälarens kategori är registrerad.",
+            inputs={"category": "reporter_category"},
+        ),
+        Action(
+            "request_feedback", FeedbackRequestBody, App.request_reporter_feedback,
+            "feedback-request", "begard-aterkoppling", "Begäran om återkoppling är registrerad.",
+            inputs={"requested_on": "fb_requested_on"},
+        ),
+        Action(
+            "give_feedback", FeedbackBody, App.give_reporter_feedback, "feedback",
+            "aterkoppling", "Återkopplingen är registrerad.",
+            inputs={"given_on": "fb_given_on", "how": "fb_how"},
+        ),
+        Action(
+            "decline_feedback", FeedbackDeclinedBody, App.decline_reporter_feedback,
+            "feedback-declined", "aterkoppling-olamplig",
+            "Att återkoppling är olämplig är registrerat, med skälet.",
+            inputs={"declined_on": "fb_declined_on", "reason": "fb_reason"},
+        ),
+        Action(
+            "record_investigation_information", InvestigationInformationBody,
+            App.record_investigation_information, "investigation-information",
+            "information-utredning", "Informationen om att utredningen inletts är registrerad.",
+            inputs={"informed_on": "info_on"},
+        ),
     )
 }
 # The API's one investigation route names its step in `action`.
@@ -226,6 +284,14 @@ class InvestigationBody(BaseSchema):
         return {"action": step, **parsed}
 
 
+REPORTER_CATEGORIES: dict[ReporterCategory, Any] = {
+    ReporterCategory.MYNDIGHET: lazy_gettext(
+        "Myndighet vars verksamhet berör barn och unga, eller anställd där"),
+    ReporterCategory.YRKESVERKSAM: lazy_gettext(
+        "Yrkesverksam inom enskild verksamhet som berör barn och unga"),
+    ReporterCategory.FAMILJERADGIVNING: lazy_gettext("Verksam inom familjerådgivning"),
+    ReporterCategory.ENSKILD: lazy_gettext("Enskild person"),
+}
 DECISIONS: dict[PreliminaryDecision, Any] = {
     PreliminaryDecision.OPEN_INVESTIGATION: lazy_gettext("Inleda utredning"),
     PreliminaryDecision.NO_INVESTIGATION: lazy_gettext("Inte inleda utredning"),
@@ -248,6 +314,7 @@ def child_report_references(report: ChildReport) -> dict[str, str]:
         "forhandsbedomning": report.deadline,
         "utredningstid": report.investigation_deadline or report.deadline,
         "utredning_inledd": report.investigation_opened_on or report.deadline,
+        "aterkoppling_anmalare": report.feedback_requested_on or report.received_on,
     }
     return {key: cite_on(key, days[key]) for key in CHILD_REPORT_KEYS}
 
@@ -259,6 +326,7 @@ def child_report_dict(
     protection = report.protection_clock(today)
     preliminary = report.preliminary_clock(today)
     investigation = report.investigation_clock(today)
+    feedback = report.feedback_clock(today)
     references = child_report_references(report)
     return {
         "id": report.id,
@@ -304,6 +372,20 @@ def child_report_dict(
                 "breach_deviation_id": report.investigation_breach_deviation_id,
             },
         },
+        "reporter_feedback": {
+            "reporter_category": (
+                report.reporter_category.value if report.reporter_category else None),
+            "requested_on": report.feedback_requested_on,
+            "due": feedback.due if feedback is not None else None,
+            **_running(feedback, warning_days),
+            "given_on": report.feedback_given_on,
+            "how": report.feedback_how,
+            "declined_on": report.feedback_declined_on,
+            "declined_reason": report.feedback_declined_reason,
+            "legal_reference": references["aterkoppling_anmalare"],
+            "legal_reference_former": reference("aterkoppling_anmalare").cite(),
+        },
+        "investigation_informed_on": report.investigation_informed_on,
         "breach_deviation_id": report.breach_deviation_id,
         "legal_reference": references,
         "history": history_dicts(history),

@@ -32,7 +32,10 @@ from web.cases.lex_sarah import (
     lex_sarah_dict,
     lex_sarah_wording,
 )
+from web.cases.timeline import lex_sarah_case_timeline
 from web.display import CLOCK_STATUSES, EVENT_NAMES
+from web.documents.responses import download
+from web.documents.timeline import timeline_pdf as render_timeline_pdf
 from web.forms import Form
 from web.policy import LEX_SARAH_ROLES
 from web.runtime import application, fresh_views, runtime
@@ -131,6 +134,26 @@ def index() -> Any:
 @roles_required(LEX_SARAH_ROLES)
 def case(case_id: UUID) -> Any:
     return _render_case(case_id)
+
+
+@bp.route("/<uuid:case_id>/tidslinje")
+@roles_required(LEX_SARAH_ROLES)
+def timeline(case_id: UUID) -> Any:
+    """Each legal clock with what started it, the deadline in force, what met it and the
+    provision in force then (events/timeline.py)."""
+    return render_template(
+        "timeline/page.html", timeline=lex_sarah_case_timeline(case_id),
+        clock_statuses=CLOCK_STATUSES, case_url=url_for("lex_sarah.case", case_id=case_id),
+        pdf_url=url_for("lex_sarah.timeline_pdf", case_id=case_id),
+    )
+
+
+@bp.route("/<uuid:case_id>/tidslinje.pdf")
+@roles_required(LEX_SARAH_ROLES)
+def timeline_pdf(case_id: UUID) -> Any:
+    found = lex_sarah_case_timeline(case_id)
+    body = render_timeline_pdf(found, runtime().settings.administration_name)
+    return download(body, f"tidslinje-{found['number']}", "pdf")
 
 
 PAGE_ACTIONS = by_page(ACTIONS)
