@@ -18,16 +18,18 @@ from events.base import (
 )
 from events.clocks import (
     DEFAULT_PROTECTION_CUTOFF,
+    ClockReading,
     ClockStatus,
+    feedback_clock,
+    investigation_clock,
     investigation_deadline,
-    investigation_status,
     is_breached,
     is_past,
     local_date,
     preliminary_assessment_deadline,
-    preliminary_status,
+    preliminary_clock,
     protection_assessment_due,
-    protection_status,
+    protection_clock,
 )
 from events.errors import (
     AlreadyRecorded,
@@ -45,6 +47,20 @@ if TYPE_CHECKING:
 class PreliminaryDecision(enum.Enum):
     OPEN_INVESTIGATION = "open_investigation"
     NO_INVESTIGATION = "no_investigation"
+
+
+class ReporterCategory(enum.Enum):
+    """Who made the report: the groups with a duty to report (SoL 19 kap. 1–3 §§), whom
+    19 kap. 6 § gives återkoppling on request, or a private person ("enskild")."""
+
+    MYNDIGHET = "myndighet"  # a public authority whose work concerns children, or its staff
+    YRKESVERKSAM = "yrkesverksam"  # working in private (enskild) activity concerning children
+    FAMILJERADGIVNING = "familjeradgivning"  # working in family counselling
+    ENSKILD = "enskild"  # a private person: no duty to report, no right under 19 kap. 6 §
+
+    @property
+    def obliged(self) -> bool:
+        return self is not ReporterCategory.ENSKILD
 
 
 def _check_aware(field: str, moment: datetime) -> None:
@@ -65,11 +81,15 @@ class ChildReport(Aggregate):
         class Received(Aggregate.Created, EventFields): ...
         class ProtectionAssessed(Aggregate.Event, EventFields): ...
         class HandlerAssigned(Aggregate.Event, EventFields): ...
-        class PreliminaryAssessmentDecided(Aggregate.Event, EventFields): ...
         class PreliminaryAssessmentBreachFlagged(Aggregate.Event, EventFields): ...
         class InvestigationOpened(Aggregate.Event, EventFields): ...
         class InvestigationCompleted(Aggregate.Event, EventFields): ...
         class InvestigationBreachFlagged(Aggregate.Event, EventFields): ...
+        class ReporterCategoryRecorded(Aggregate.Event, EventFields): ...
+        class FeedbackRequested(Aggregate.Event, EventFields): ...
+        class FeedbackGiven(Aggregate.Event, EventFields): ...
+        class FeedbackDeclined(Aggregate.Event, EventFields): ...
+        class InvestigationStartInformed(Aggregate.Event, EventFields): ...
 
     @classmethod
     def receive(
@@ -142,6 +162,13 @@ class ChildReport(Aggregate):
         self.investigation_completed_on: date | None = None
         self.investigation_breach_flagged_on: date | None = None
         self.investigation_breach_deviation_id: UUID | None = None
+        self.reporter_category: ReporterCategory | None = None
+        self.feedback_requested_on: date | None = None
+        self.feedback_given_on: date | None = None
+        self.feedback_how: str | None = None
+        self.feedback_declined_on: date | None = None
+        self.feedback_declined_reason: str | None = None
+        self.investigation_informed_on: date | None = None
 
     @property
     def received_on(self) -> date:
@@ -154,21 +181,58 @@ class ChildReport(Aggregate):
 
     # --- the clocks (events.clocks holds the rules) ------------------------------------
 
-    def preliminary_status(self, today: date) -> ClockStatus:
-        return preliminary_status(
+    @property
+    def investigation_not_registered(self) -> bool:
+        """Decided to open an investigation (before the decision started it, see
+        PreliminaryAssessmentDecided version 1) and no start recorded since."""
+        return (
+            self.decision is PreliminaryDecision.OPEN_INVESTIGATION
+            and self.investigation_opened_on is None
+        )
+
+    def protection_clock(self, today: date) -> ClockReading:
+        return protection_clock(self.protection_due, self.protection_assessed_at, today)
+
+    def preliminary_clock(self, today: date) -> ClockReading:
+        return preliminary_clock(
             self.deadline, self.original_deadline, self.decided_on, today, exempt=self.is_exempt
         )
 
-    def protection_status(self, today: date) -> ClockStatus:
-        return protection_status(self.protection_due, self.protection_assessed_at, today)
-
-    def investigation_status(self, today: date) -> ClockStatus | None:
-        return investigation_status(
+    def investigation_clock(self, today: date) -> ClockReading | None:
+        return investigation_clock(
             self.investigation_deadline,
             self.investigation_original_deadline,
             self.investigation_completed_on,
             today,
+            decided_to_open_on=self.decided_on if self.investigation_not_registered else None,
         )
+
+    def feedback_clock(self, today: date) -> ClockReading | None:
+        """Återkoppling to the anmälare on request (SoL 19 kap. 6 §); an unknown category
+        counts as covered by the duty until it is recorded."""
+        category = self.reporter_category
+        return feedback_clock(
+            self.feedback_requested_on, self.decided_on, today,
+            investigation_under_way=self.ongoing_investigation,
+            obliged=category is None or category.obliged,
+            given_on=self.feedback_given_on, declined_on=self.feedback_declined_on,
+        )
+
+    def clocks(self, today: date) -> list[ClockReading]:
+        """Every clock this report has on `today`, in the order the law takes them."""
+        found = [self.protection_clock(today), self.preliminary_clock(today)]
+        optional = (self.investigation_clock(today), self.feedback_clock(today))
+        return found + [clock for clock in optional if clock is not None]
+
+    def preliminary_status(self, today: date) -> ClockStatus:
+        return self.preliminary_clock(today).status
+
+    def protection_status(self, today: date) -> ClockStatus:
+        return self.protection_clock(today).status
+
+    def investigation_status(self, today: date) -> ClockStatus | None:
+        found = self.investigation_clock(today)
+        return found.status if found is not None else None
 
     def is_preliminary_breached(self, today: date) -> bool:
         """Undecided by the deadline and the deadline has passed, exemption aside."""
@@ -299,18 +363,60 @@ class ChildReport(Aggregate):
         self.extension_decided_on = decided_on
 
     def decide(
-        self, *, decision: PreliminaryDecision, decided_on: date, today: date, actor: str
+        self,
+        *,
+        decision: PreliminaryDecision,
+        decided_on: date,
+        today: date,
+        actor: str,
+        sunday_rule: bool = False,
     ) -> None:
+        """The decision to open an investigation opens it: the four months (SoL 20 kap.
+        3 §) run from the day of the decision."""
         if self.decided_on is not None:
             raise AlreadyRecorded("The förhandsbedömning is already decided.")
         check_not_before("decided_on", decided_on, self.received_on, "the report was received")
         check_not_future("decided_on", decided_on, today)
-        self._decided(decision=decision, decided_on=decided_on, actor=actor)
+        opens = decision is PreliminaryDecision.OPEN_INVESTIGATION
+        self._decided(
+            decision=decision,
+            decided_on=decided_on,
+            investigation_deadline=(
+                investigation_deadline(decided_on, sunday_rule=sunday_rule) if opens else None
+            ),
+            actor=actor,
+        )
 
-    @event("PreliminaryAssessmentDecided")
-    def _decided(self, *, decision: PreliminaryDecision, decided_on: date, actor: str) -> None:
+    class PreliminaryAssessmentDecided(Aggregate.Event):
+        """Version 2: a decision to open an investigation opens it that day, with its
+        deadline. A version 1 decision left the start to a later InvestigationOpened; one
+        without it reads as "utredning ej registrerad som inledd" (never as no clock)."""
+
+        class_version = 2
+        decision: PreliminaryDecision
+        decided_on: date
+        investigation_deadline: date | None
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["investigation_deadline"] = None  # the start was a step of its own then
+
+    @event(PreliminaryAssessmentDecided)
+    def _decided(
+        self,
+        *,
+        decision: PreliminaryDecision,
+        decided_on: date,
+        investigation_deadline: date | None,
+        actor: str,
+    ) -> None:
         self.decision = decision
         self.decided_on = decided_on
+        if investigation_deadline is not None:
+            self.investigation_opened_on = decided_on
+            self.investigation_original_deadline = investigation_deadline
+            self.investigation_deadline = investigation_deadline
 
     def flag_preliminary_breach(self, *, flagged_on: date, deviation_id: UUID, actor: str) -> None:
         if self.breach_flagged_on is not None:
@@ -334,6 +440,8 @@ class ChildReport(Aggregate):
     def open_investigation(
         self, *, opened_on: date, today: date, actor: str, sunday_rule: bool = False
     ) -> None:
+        """Only for a decision recorded before the decision opened the investigation
+        (see PreliminaryAssessmentDecided): when it was in fact opened."""
         if self.investigation_opened_on is not None:
             raise AlreadyRecorded("The investigation is already opened.")
         if self.decision is not PreliminaryDecision.OPEN_INVESTIGATION:
@@ -442,3 +550,78 @@ class ChildReport(Aggregate):
     ) -> None:
         self.investigation_breach_flagged_on = flagged_on
         self.investigation_breach_deviation_id = deviation_id
+
+    # --- återkoppling to the anmälare (SoL 19 kap. 6 §) and information (20 kap. 4 §) ----
+
+    def record_reporter_category(self, *, category: ReporterCategory, actor: str) -> None:
+        if category is self.reporter_category:
+            raise Inconsistent("category", "That category is already recorded.")
+        self._reporter_category_recorded(category=category, actor=actor)
+
+    @event("ReporterCategoryRecorded")
+    def _reporter_category_recorded(self, *, category: ReporterCategory, actor: str) -> None:
+        self.reporter_category = category
+
+    def request_feedback(self, *, requested_on: date, today: date, actor: str) -> None:
+        """The anmälare asked to be told whether an investigation is opened."""
+        if self.feedback_requested_on is not None:
+            raise AlreadyRecorded("The request for återkoppling is already recorded.")
+        check_not_before("requested_on", requested_on, self.received_on,
+                         "the report was received")
+        check_not_future("requested_on", requested_on, today)
+        self._feedback_requested(requested_on=requested_on, actor=actor)
+
+    @event("FeedbackRequested")
+    def _feedback_requested(self, *, requested_on: date, actor: str) -> None:
+        self.feedback_requested_on = requested_on
+
+    def _check_feedback_open(self, field: str, on: date, today: date) -> None:
+        if self.feedback_requested_on is None:
+            raise StepOutOfOrder("Record the request for återkoppling first.")
+        if self.feedback_given_on is not None or self.feedback_declined_on is not None:
+            raise AlreadyRecorded("The request for återkoppling is already answered.")
+        check_not_before(field, on, self.feedback_requested_on, "the request")
+        check_not_future(field, on, today)
+
+    def give_feedback(self, *, given_on: date, how: str, today: date, actor: str) -> None:
+        """Told whether an investigation is opened, not opened or already under way."""
+        self._check_feedback_open("given_on", given_on, today)
+        if self.decided_on is None and not self.ongoing_investigation:
+            raise StepOutOfOrder("Record the decision before the återkoppling about it.")
+        self._feedback_given(
+            given_on=given_on, how=check_text("how", how, max_length=SHORT_TEXT), actor=actor
+        )
+
+    @event("FeedbackGiven")
+    def _feedback_given(self, *, given_on: date, how: str, actor: str) -> None:
+        self.feedback_given_on = given_on
+        self.feedback_how = how
+
+    def decline_feedback(self, *, declined_on: date, reason: str, today: date, actor: str) -> None:
+        """Not given because it is olämpligt (19 kap. 6 §), for the reason recorded."""
+        self._check_feedback_open("declined_on", declined_on, today)
+        self._feedback_declined(
+            declined_on=declined_on, reason=check_text("reason", reason), actor=actor
+        )
+
+    @event("FeedbackDeclined")
+    def _feedback_declined(self, *, declined_on: date, reason: str, actor: str) -> None:
+        self.feedback_declined_on = declined_on
+        self.feedback_declined_reason = reason
+
+    def record_investigation_information(
+        self, *, informed_on: date, today: date, actor: str
+    ) -> None:
+        """When the information that an investigation has started was given (20 kap. 4 §)."""
+        if self.investigation_opened_on is None:
+            raise StepOutOfOrder("Open the investigation first.")
+        if self.investigation_informed_on is not None:
+            raise AlreadyRecorded("The information is already recorded.")
+        check_not_before("informed_on", informed_on, self.investigation_opened_on,
+                         "the opening")
+        check_not_future("informed_on", informed_on, today)
+        self._investigation_start_informed(informed_on=informed_on, actor=actor)
+
+    @event("InvestigationStartInformed")
+    def _investigation_start_informed(self, *, informed_on: date, actor: str) -> None:
+        self.investigation_informed_on = informed_on

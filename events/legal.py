@@ -126,6 +126,18 @@ REFERENCES: tuple[LegalReference, ...] = (
         "20 kap. 4 §",
         None,  # no former numbering given in the reading of the law this data comes from
     ),
+    LegalReference(
+        "aterkoppling_anmalare",
+        "Återkoppling på begäran till den som anmält oro för ett barn: om en utredning "
+        "inleds, inte inleds eller redan pågår",
+        Numbering(
+            "SoL (2025:400) 19 kap. 6 §", NEW_SOL_IN_FORCE, None,
+            wording="senast en vecka efter beslutet, genast om begäran kommer senare eller "
+            "en utredning redan pågår, om det inte är olämpligt",
+        ),
+        Numbering("SoL (2001:453) 14 kap. 1 f §", date(2013, 1, 1), OLD_SOL_LAST_DAY,
+                  to_verify=VERIFY),
+    ),
     _sol(
         "lex_sarah_rapportera",
         "Lex Sarah: personalen rapporterar missförhållanden genast",
@@ -191,7 +203,10 @@ LEX_SARAH_KEYS = (
 )
 # Why deviations are collected at all: quality follow-up and the management system.
 DEVIATION_KEYS = ("kvalitet", "sosfs_2011_9")
-CHILD_REPORT_KEYS = ("skyddsbedomning", "forhandsbedomning", "utredningstid", "utredning_inledd")
+CHILD_REPORT_KEYS = (
+    "skyddsbedomning", "forhandsbedomning", "utredningstid", "utredning_inledd",
+    "aterkoppling_anmalare",
+)
 
 
 def reference(key: str) -> LegalReference:

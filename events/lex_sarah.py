@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from events.base import SHORT_TEXT, check_not_before, check_not_future, check_text
+from events.clocks import ClockReading, ivo_clock, remedy_clock
 from events.errors import (
     AlreadyRecorded,
     CaseClosed,
@@ -143,6 +144,22 @@ class LexSarahCase(Aggregate):
         """A serious grade decided, or (until the decision) proposed."""
         grade = self.grade or self.proposed_grade
         return grade is not None and grade.is_serious
+
+    @property
+    def judged_serious(self) -> bool | None:
+        """The grade decided, or until then proposed: serious, not, or not yet judged."""
+        grade = self.grade or self.proposed_grade
+        return None if grade is None else grade.is_serious
+
+    def clocks(self, today: date, ivo_target_days: int) -> list[ClockReading]:
+        """The remedy (genast) and, while an anmälan may be due, the IVO target, read by
+        events.clocks as Bevakning reads them; a closed case's clocks stopped on its
+        closing day."""
+        day = min(today, self.closed_on) if self.closed_on is not None else today
+        found = [remedy_clock(self.opened_on, self.remedied_on, day)]
+        ivo = ivo_clock(self.opened_on, ivo_target_days, day, serious=self.judged_serious,
+                        sent_on=self.ivo_sent_on)
+        return found + ([ivo] if ivo is not None else [])
 
     def uncovered_kinds(self) -> list[FindingKind]:
         """Required kinds with neither a finding nor an "ej tillämpligt"."""

@@ -203,6 +203,12 @@ child_reports = sa.Table(
     sa.Column("investigation_completed_on", sa.Date, nullable=True),
     sa.Column("investigation_breach_flagged_on", sa.Date, nullable=True),
     sa.Column("investigation_breach_deviation_id", sa.Uuid, nullable=True),
+    # Återkoppling to the anmälare (SoL 19 kap. 6 §): the category's code, the request and
+    # the day it was answered (given, or judged olämplig: feedback_declined).
+    sa.Column("reporter_category", sa.String(32), nullable=True),
+    sa.Column("feedback_requested_on", sa.Date, nullable=True),
+    sa.Column("feedback_answered_on", sa.Date, nullable=True),
+    sa.Column("feedback_declined", sa.Boolean, nullable=True),
     sa.Column("preliminary_watch", sa.Date, nullable=True),
     sa.Column("investigation_watch", sa.Date, nullable=True),
     sa.Index("ix_view_child_reports_preliminary_watch", "preliminary_watch"),

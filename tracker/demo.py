@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from events.child_report import PreliminaryDecision
+from events.child_report import PreliminaryDecision, ReporterCategory
 from events.errors import DomainError
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
 from tracker.application import TrackerApplication
@@ -376,11 +376,27 @@ class DemoYear:
                     PreliminaryDecision.OPEN_INVESTIGATION if index % 2 == 0
                     else PreliminaryDecision.NO_INVESTIGATION
                 )
+                # A school (a myndighet, 19 kap. 1 §) asks to be told the outcome.
+                if index % 2 == 0:
+                    app.record_reporter_category(
+                        report.id, actor="forste", category=ReporterCategory.MYNDIGHET
+                    )
+                    app.request_reporter_feedback(
+                        report.id, actor="forste", requested_on=received_day + timedelta(days=1)
+                    )
+                # A decision to investigate opens the investigation that day.
                 app.decide_preliminary_assessment(
                     report.id, actor="forste", decision=decision, decided_on=decided
                 )
+                if index % 4 == 0:  # told the same day; the others' week is on Bevakning
+                    app.give_reporter_feedback(
+                        report.id, actor="forste", how="Telefon till skolans kurator",
+                        given_on=decided,
+                    )
                 if decision is PreliminaryDecision.OPEN_INVESTIGATION:
-                    app.open_investigation(report.id, actor="forste", opened_on=decided)
+                    app.record_investigation_information(
+                        report.id, actor="forste", informed_on=decided
+                    )
             elif days_ago > 14:
                 # Overdue: the breach is flagged (and its deviation filed) as the scheduler would.
                 app.flag_preliminary_breach(report.id)

@@ -11,7 +11,7 @@ from flask import Flask, g
 from flask_babel import lazy_gettext
 from markupsafe import Markup
 
-from events.clocks import days_text
+from events.clocks import ClockReading, ClockStatus, days_text
 from events.taxonomy import Operation, Taxonomy
 from web.runtime import runtime
 from web.schemas import date_bounds
@@ -78,6 +78,11 @@ EVENT_NAMES: dict[str, dict[str, str]] = {
         "InvestigationExtended": "Utredningstiden förlängdes",
         "InvestigationCompleted": "Utredning avslutad",
         "InvestigationBreachFlagged": "Utredningstiden överskreds (avvikelse skapad)",
+        "ReporterCategoryRecorded": "Anmälarens kategori registrerad",
+        "FeedbackRequested": "Anmälaren begärde återkoppling",
+        "FeedbackGiven": "Återkoppling lämnad till anmälaren",
+        "FeedbackDeclined": "Återkoppling bedömd som olämplig",
+        "InvestigationStartInformed": "Information om att utredning inletts lämnad",
         "ProtectionBreachFlagged": "Skyddsbedömningen gjordes inte i tid (avvikelse skapad)",
     },
 }
@@ -209,3 +214,31 @@ BANDS: dict[str, Any] = {
     "soon": lazy_gettext("3 dagar eller mindre"),
     "later": lazy_gettext("Senare"),
 }
+
+
+# A clock's status in words, wherever a clock is shown (case pages, Bevakning, Att göra).
+CLOCK_STATUSES: dict[str, Any] = {
+    ClockStatus.OPEN.value: lazy_gettext("Pågår"),
+    ClockStatus.DUE_TODAY.value: lazy_gettext("Sista dag i dag"),
+    ClockStatus.OVERDUE.value: lazy_gettext("Försenad"),
+    ClockStatus.DECIDED.value: lazy_gettext("Klar i tid"),
+    ClockStatus.DECIDED_LATE.value: lazy_gettext("Klar för sent"),
+    ClockStatus.EXEMPT.value: lazy_gettext("Behövs inte (pågående utredning)"),
+    ClockStatus.EXTENDED.value: lazy_gettext("Förlängd"),
+    ClockStatus.NOT_REGISTERED.value: lazy_gettext("Utredning ej registrerad som inledd"),
+    ClockStatus.WAIVED.value: lazy_gettext("Olämpligt (skälet antecknat)"),
+}
+
+
+def clock_dict(found: ClockReading, warning_days: int) -> dict[str, Any]:
+    """A clock's one reading as the case pages and the API give it (events.clocks)."""
+    return {
+        "clock": str(found.clock),
+        "label": found.label,
+        "due": found.due,
+        "status": found.status.value,
+        "done_on": found.done_on,
+        "days_left": found.days_left,
+        "days_text": found.days_text,
+        "band": found.band(warning_days),
+    }

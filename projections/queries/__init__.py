@@ -7,6 +7,7 @@ from __future__ import annotations
 from projections.queries.child_reports import (
     UNDECIDED,
     child_reports,
+    clock_row,
     deadline_board,
     overdue_candidates,
     upcoming_deadlines,
@@ -14,7 +15,7 @@ from projections.queries.child_reports import (
 from projections.queries.deviations import Page, list_deviations
 from projections.queries.history_imports import import_summary, imports
 from projections.queries.ivo_statistics import RowCounts, ivo_reports_by_row, lex_sarah_by_row
-from projections.queries.lex_sarah import escalations, lex_sarah_board
+from projections.queries.lex_sarah import escalations, lex_sarah_board, lex_sarah_clocks
 from projections.queries.reports import (
     OPERATIONS,
     annual_report,
@@ -42,6 +43,7 @@ __all__ = [
     "SearchScope",
     "annual_report",
     "child_reports",
+    "clock_row",
     "deadline_board",
     "escalations",
     "exact_number",
@@ -50,6 +52,7 @@ __all__ = [
     "ivo_reports_by_row",
     "lex_sarah_board",
     "lex_sarah_by_row",
+    "lex_sarah_clocks",
     "list_deviations",
     "monthly_report",
     "monthly_series",

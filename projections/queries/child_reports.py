@@ -11,42 +11,67 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from events.child_report import PreliminaryDecision, ReporterCategory
 from events.clocks import (
     UNDECIDED,
     Clock,
+    ClockReading,
     ClockStatus,
-    days_left,
-    investigation_status,
-    preliminary_status,
-    protection_status,
+    feedback_clock,
+    investigation_clock,
+    preliminary_clock,
+    protection_clock,
 )
 from projections import tables as t
 from projections.queries._rows import aware
 
+OPENS = PreliminaryDecision.OPEN_INVESTIGATION.value
 
-def _statuses(row: Any, today: date) -> dict[Clock, ClockStatus | None]:
-    """Each clock's status from a view row, by the rules in events.clocks."""
+
+def _readings(row: Any, today: date) -> dict[Clock, ClockReading | None]:
+    """Each clock's reading from a view row, by the rules in events.clocks (the aggregate
+    asks the same functions with its own fields)."""
+    not_registered = row["decision"] == OPENS and row["investigation_opened_on"] is None
     return {
-        Clock.SKYDDSBEDOMNING: protection_status(
+        Clock.SKYDDSBEDOMNING: protection_clock(
             row["protection_due"], aware(row["protection_assessed_at"]), today
         ),
-        Clock.FORHANDSBEDOMNING: preliminary_status(
+        Clock.FORHANDSBEDOMNING: preliminary_clock(
             row["deadline"], row["original_deadline"], row["decided_on"], today,
             exempt=row["ongoing_investigation"],
         ),
-        Clock.UTREDNINGSTID: investigation_status(
+        Clock.UTREDNINGSTID: investigation_clock(
             row["investigation_deadline"], row["investigation_original_deadline"],
             row["investigation_completed_on"], today,
+            decided_to_open_on=row["decided_on"] if not_registered else None,
+        ),
+        Clock.ATERKOPPLING: feedback_clock(
+            row["feedback_requested_on"], row["decided_on"], today,
+            investigation_under_way=row["ongoing_investigation"],
+            obliged=row["reporter_category"] != ReporterCategory.ENSKILD.value,
+            given_on=None if row["feedback_declined"] else row["feedback_answered_on"],
+            declined_on=row["feedback_answered_on"] if row["feedback_declined"] else None,
         ),
     }
 
 
-def _due(row: Any, clock: Clock) -> date | None:
-    return {
-        Clock.SKYDDSBEDOMNING: row["protection_due"],
-        Clock.FORHANDSBEDOMNING: row["deadline"],
-        Clock.UTREDNINGSTID: row["investigation_deadline"],
-    }[clock]
+def clock_row(
+    reading: ClockReading, warning_days: int, **case: Any
+) -> dict[str, Any]:
+    """A running clock as Bevakning, Att göra and the digest list it: the case's keys
+    (number, unit, handler and its id: `report_id` or `case_id`) and the reading's own
+    clock, due day, status, days left, band and words. Every area's board rows are made
+    here, so no reader works out a band or a day count of its own."""
+    assert reading.days_left is not None, "only a running clock is on the board"
+    return case | {
+        "clock": reading.clock,
+        "label": reading.label,
+        "due": reading.due,
+        "status": reading.status,
+        "days_left": reading.days_left,
+        "days_text": reading.days_text,
+        "band": reading.band(warning_days),
+    }
 
 
 def _report_conditions(
@@ -85,16 +110,17 @@ def child_reports(
         rows = connection.execute(query).mappings().all()
     result = []
     for row in rows:
-        statuses = _statuses(row, today)
-        clock = statuses[Clock.FORHANDSBEDOMNING]
-        assert clock is not None
+        readings = _readings(row, today)
+        preliminary = readings[Clock.FORHANDSBEDOMNING]
+        assert preliminary is not None
+        clock = preliminary.status
         if status == ClockStatus.OPEN.value:
             if clock not in UNDECIDED:
                 continue
         elif status and clock.value != status:
             continue
-        protection = statuses[Clock.SKYDDSBEDOMNING]
-        investigation = statuses[Clock.UTREDNINGSTID]
+        protection = readings[Clock.SKYDDSBEDOMNING]
+        investigation = readings[Clock.UTREDNINGSTID]
         result.append(
             {
                 "id": row["id"],
@@ -105,29 +131,21 @@ def child_reports(
                 "received_at": aware(row["received_at"]),
                 "handler": row["handler"],
                 "deadline": row["deadline"],
-                "days_left": days_left(row["deadline"], today) if clock in UNDECIDED else None,
+                "days_left": preliminary.days_left,
                 "status": clock.value,
                 "decided_on": row["decided_on"],
                 "decision": row["decision"],
                 "protection_due": row["protection_due"],
                 "protection_assessed": aware(row["protection_assessed_at"]),
-                "protection_status": protection.value if protection else None,
+                "protection_status": protection.status.value if protection else None,
                 "investigation_opened_on": row["investigation_opened_on"],
-                "investigation_deadline": row["investigation_deadline"],
-                "investigation_status": investigation.value if investigation else None,
+                "investigation_deadline": investigation.due if investigation else None,
+                "investigation_status": investigation.status.value if investigation else None,
                 "breach_deviation_id": row["breach_deviation_id"],
                 "investigation_breach_deviation_id": row["investigation_breach_deviation_id"],
             }
         )
     return result
-
-
-def _band(status: ClockStatus, left: int, warning_days: int) -> str:
-    if status is ClockStatus.OVERDUE:
-        return "overdue"
-    if status is ClockStatus.DUE_TODAY:
-        return "due_today"
-    return "soon" if left <= warning_days else "later"
 
 
 def deadline_board(
@@ -140,7 +158,8 @@ def deadline_board(
     warning_days: int = 3,
 ) -> list[dict[str, Any]]:
     """Every open clock (skyddsbedömning not yet made, förhandsbedömning undecided and not
-    exempt, investigation opened and not completed), fewest days left first."""
+    exempt, investigation opened and not completed, or decided and its start never
+    registered), fewest days left first."""
     table = t.child_reports
     open_clock = sa.or_(
         table.c.protection_assessed_at.is_(None),
@@ -149,29 +168,24 @@ def deadline_board(
             table.c.investigation_deadline.is_not(None),
             table.c.investigation_completed_on.is_(None),
         ),
+        sa.and_(table.c.decision == OPENS, table.c.investigation_opened_on.is_(None)),
+        sa.and_(
+            table.c.feedback_requested_on.is_not(None),
+            table.c.feedback_answered_on.is_(None),
+        ),
     )
     query = sa.select(table).where(open_clock, *_report_conditions(unit, units, handler))
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
     board = []
     for row in rows:
-        for clock, clock_status in _statuses(row, today).items():
-            due = _due(row, clock)
-            if clock_status not in UNDECIDED or due is None:
+        for reading in _readings(row, today).values():
+            if reading is None or not reading.running:
                 continue
-            left = days_left(due, today)
-            board.append(
-                {
-                    "report_id": row["id"],
-                    "number": row["number"],
-                    "unit": row["unit"],
-                    "handler": row["handler"],
-                    "clock": clock,
-                    "due": due,
-                    "days_left": left,
-                    "band": _band(clock_status, left, warning_days),
-                }
-            )
+            board.append(clock_row(
+                reading, warning_days, report_id=row["id"], number=row["number"],
+                unit=row["unit"], handler=row["handler"],
+            ))
     board.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
     return board
 

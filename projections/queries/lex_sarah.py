@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy as sa
 
-from events.clocks import (
-    ClockStatus,
-    LexSarahClock,
-    days_left,
-    ivo_report_due,
-    lex_sarah_remedy_due,
-)
+from events.clocks import ClockReading, ivo_clock, remedy_clock
 from events.lex_sarah import Grade
 from projections import tables as t
-from projections.queries.child_reports import _band as band  # the board's one banding rule
+from projections.queries.child_reports import clock_row
 
 
 def escalations(engine: sa.Engine, today: date) -> list[dict[str, Any]]:
@@ -48,8 +43,46 @@ def escalations(engine: sa.Engine, today: date) -> list[dict[str, Any]]:
     ]
 
 
-def _serious(code: str | None) -> bool:
-    return code is not None and Grade(code).is_serious
+def _serious(row: Any) -> bool | None:
+    """The grade decided, or until then proposed: serious, not serious, or not judged."""
+    code = row["grade"] or row["proposed_grade"]
+    return None if code is None else Grade(code).is_serious
+
+
+def lex_sarah_clocks(
+    engine: sa.Engine,
+    today: date,
+    *,
+    ivo_target_days: int,
+    unit: str | None = None,
+    units: Collection[str] | None = None,
+    handler: str | None = None,
+    case_ids: Collection[UUID] | None = None,
+) -> list[tuple[dict[str, Any], list[ClockReading]]]:
+    """Each open case (the view holds open cases only) with its clocks' readings by
+    events.clocks: the remedy (genast, due the day the case is opened) and the anmälan to
+    IVO while one may be due (LexSarahCase.clocks reads the same functions)."""
+    table = t.lex_sarah_clocks
+    conditions: list[sa.ColumnElement[bool]] = []
+    if unit:
+        conditions.append(table.c.unit == unit)
+    if units is not None:
+        conditions.append(table.c.unit.in_(list(units)))
+    if handler:
+        conditions.append(table.c.investigator_key == handler)  # blind index
+    if case_ids is not None:
+        conditions.append(table.c.id.in_(list(case_ids)))
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(table).where(*conditions)).mappings().all()
+    result = []
+    for row in rows:
+        readings = [remedy_clock(row["opened_on"], row["remedied_on"], today)]
+        ivo = ivo_clock(row["opened_on"], ivo_target_days, today, serious=_serious(row),
+                        sent_on=row["ivo_sent_on"])
+        if ivo is not None:
+            readings.append(ivo)
+        result.append((dict(row), readings))
+    return result
 
 
 def lex_sarah_board(
@@ -62,40 +95,19 @@ def lex_sarah_board(
     units: Collection[str] | None = None,
     handler: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Open Lex Sarah clocks, banded like the child reports' (same keys, `case_id` for the
-    link): a case with no remedy recorded (due the day it was opened: genast), and a
-    serious case (grade decided, or until then proposed) not yet reported to IVO, due
-    `ivo_target_days` after opening. `handler` filters on the investigator."""
-    table = t.lex_sarah_clocks
-    conditions: list[sa.ColumnElement[bool]] = []
-    if unit:
-        conditions.append(table.c.unit == unit)
-    if units is not None:
-        conditions.append(table.c.unit.in_(list(units)))
-    if handler:
-        conditions.append(table.c.investigator_key == handler)  # blind index
-    open_clock = sa.or_(table.c.remedied_on.is_(None), table.c.ivo_sent_on.is_(None))
-    with engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(table).where(open_clock, *conditions)
-        ).mappings().all()
-    board = []
-    for row in rows:
-        clocks: list[tuple[LexSarahClock, date]] = []
-        if row["remedied_on"] is None:
-            clocks.append((LexSarahClock.AVHJALPANDE, lex_sarah_remedy_due(row["opened_on"])))
-        grade = row["grade"] or row["proposed_grade"]
-        if row["ivo_sent_on"] is None and _serious(grade):
-            clocks.append((LexSarahClock.IVO, ivo_report_due(row["opened_on"], ivo_target_days)))
-        for clock, due in clocks:
-            left = days_left(due, today)
-            # Open until done (the row goes then), so its status follows from the days left.
-            status = (ClockStatus.OVERDUE if left < 0
-                      else ClockStatus.DUE_TODAY if left == 0 else ClockStatus.OPEN)
-            board.append({
-                "case_id": row["id"], "number": row["number"], "unit": row["unit"],
-                "handler": row["investigator"], "clock": clock, "due": due,
-                "days_left": left, "band": band(status, left, warning_days),
-            })
+    """Open Lex Sarah clocks, as board rows like the child reports' (`case_id` for the
+    link). `handler` filters on the investigator."""
+    board = [
+        clock_row(
+            reading, warning_days, case_id=row["id"], number=row["number"], unit=row["unit"],
+            handler=row["investigator"],
+        )
+        for row, readings in lex_sarah_clocks(
+            engine, today, ivo_target_days=ivo_target_days, unit=unit, units=units,
+            handler=handler,
+        )
+        for reading in readings
+        if reading.running
+    ]
     board.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
     return board

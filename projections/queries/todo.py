@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -141,17 +141,6 @@ def next_step(row: dict[str, Any]) -> NextStep:
     if not row["informed"]:
         return NextStep("informed")
     return NextStep("close")
-
-
-def ivo_target(row: dict[str, Any], target_days: int) -> date | None:
-    """The local target date for the IVO report while one may still be due (not reported,
-    not closed, and either undecided or decided serious); None otherwise."""
-    if row["closed_on"] is not None or row["ivo_sent_on"] is not None:
-        return None
-    if row["grade"] is not None and not Grade(row["grade"]).is_serious:
-        return None
-    opened: date = row["opened_on"]
-    return opened + timedelta(days=target_days)
 
 
 def open_lex_sarah_cases(

@@ -51,7 +51,7 @@ def watch_columns(row: Mapping[str, Any]) -> dict[str, date | None]:
 class Deadlines(View):
     name = "deadlines"
     tables = (t.child_reports,)
-    schema = 2  # 2: case reference and handler encrypted, handler_key
+    schema = 3  # 2: case reference and handler encrypted, handler_key; 3: återkoppling
     handles = (
         ChildReport.Received,
         ChildReport.ProtectionAssessed,
@@ -63,6 +63,10 @@ class Deadlines(View):
         ChildReport.InvestigationExtended,
         ChildReport.InvestigationCompleted,
         ChildReport.InvestigationBreachFlagged,
+        ChildReport.ReporterCategoryRecorded,
+        ChildReport.FeedbackRequested,
+        ChildReport.FeedbackGiven,
+        ChildReport.FeedbackDeclined,
     )
 
     @singledispatchmethod
@@ -114,9 +118,16 @@ class Deadlines(View):
 
     @process_event.register
     def _(self, event: ChildReport.PreliminaryAssessmentDecided, tracking: Tracking) -> None:
+        opened: dict[str, Any] = {}
+        if event.investigation_deadline is not None:  # the decision opened it (version 2)
+            opened = {
+                "investigation_opened_on": event.decided_on,
+                "investigation_original_deadline": event.investigation_deadline,
+                "investigation_deadline": event.investigation_deadline,
+            }
         self._set(
             tracking, event.originator_id,
-            decided_on=event.decided_on, decision=event.decision.value,
+            decided_on=event.decided_on, decision=event.decision.value, **opened,
         )
 
     @process_event.register
@@ -150,3 +161,21 @@ class Deadlines(View):
             investigation_breach_flagged_on=event.flagged_on,
             investigation_breach_deviation_id=event.deviation_id,
         )
+
+    @process_event.register
+    def _(self, event: ChildReport.ReporterCategoryRecorded, tracking: Tracking) -> None:
+        self._set(tracking, event.originator_id, reporter_category=event.category.value)
+
+    @process_event.register
+    def _(self, event: ChildReport.FeedbackRequested, tracking: Tracking) -> None:
+        self._set(tracking, event.originator_id, feedback_requested_on=event.requested_on)
+
+    @process_event.register
+    def _(self, event: ChildReport.FeedbackGiven, tracking: Tracking) -> None:
+        self._set(tracking, event.originator_id, feedback_answered_on=event.given_on,
+                  feedback_declined=False)
+
+    @process_event.register
+    def _(self, event: ChildReport.FeedbackDeclined, tracking: Tracking) -> None:
+        self._set(tracking, event.originator_id, feedback_answered_on=event.declined_on,
+                  feedback_declined=True)

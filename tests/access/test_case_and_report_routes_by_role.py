@@ -60,10 +60,14 @@ def test_pages_by_role(
     expected: dict[str, bool] = {
         "/lex-sarah/": user in LEX,
         f"/lex-sarah/{cases['case']}": user in LEX,
+        f"/lex-sarah/{cases['case']}/tidslinje": user in LEX,
+        f"/lex-sarah/{cases['case']}/tidslinje.pdf": user in LEX,
         "/anmalningar/": user in CHILD,
         "/anmalningar/ny": user in CHILD,
         f"/anmalningar/{cases['ifo']}": user in CHILD - {"chef_hvb"},
         f"/anmalningar/{cases['hvb']}": user in CHILD - {"chef"},
+        f"/anmalningar/{cases['ifo']}/tidslinje": user in CHILD - {"chef_hvb"},
+        f"/anmalningar/{cases['hvb']}/tidslinje.pdf": user in CHILD - {"chef"},
         "/bevakning/": user in CHILD | LEX,  # the Lex Sarah clocks are on the board too
         **{path: user in REPORTS for path in REPORT_PAGES},
     }
@@ -131,7 +135,10 @@ def test_page_posts_by_role_store_nothing_when_refused(
 def test_api_by_role(user: str, api: Callable[..., Any], cases: dict[str, UUID]) -> None:
     expected: dict[str, bool] = {
         f"/api/v1/lex-sarah/{cases['case']}": user in LEX,
+        f"/api/v1/lex-sarah/{cases['case']}/timeline": user in LEX,
         "/api/v1/child-reports": user in CHILD,
+        f"/api/v1/child-reports/{cases['ifo']}/timeline": user in CHILD - {"chef_hvb"},
+        f"/api/v1/child-reports/{cases['hvb']}/timeline": user in CHILD - {"chef"},
         f"/api/v1/child-reports/{cases['ifo']}": user in CHILD - {"chef_hvb"},
         f"/api/v1/child-reports/{cases['hvb']}": user in CHILD - {"chef"},
         **{path: user in REPORTS for path in REPORT_API},
@@ -172,11 +179,14 @@ def test_api_without_a_token_is_401(client: FlaskClient, cases: dict[str, UUID])
 LEX_ACTIONS = ["atgard", "utredare", "uppgift", "ej-tillampligt", "forslag", "beslut", "ivo",
                "informerad", "avsluta"]
 CHILD_ACTIONS = ["skyddsbedomning", "handlaggare", "forlangning", "beslut", "inled-utredning",
-                 "avsluta-utredning", "forlang-utredning"]
+                 "avsluta-utredning", "forlang-utredning", "anmalare", "begard-aterkoppling",
+                 "aterkoppling", "aterkoppling-olamplig", "information-utredning"]
 # (ivo-report-completion needs no field, so an empty body is valid input: not listed here)
 LEX_API = ["protective-actions", "investigator", "findings", "not-applicable", "proposal",
            "decision", "ivo-report", "informed", "closure"]
-CHILD_API = ["protection-assessment", "handler", "extension", "decision", "investigation"]
+CHILD_API = ["protection-assessment", "handler", "extension", "decision", "investigation",
+             "reporter-category", "feedback-request", "feedback", "feedback-declined",
+             "investigation-information"]
 
 
 @pytest.mark.parametrize("user", ROLES)

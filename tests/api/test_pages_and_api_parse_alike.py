@@ -71,9 +71,17 @@ BODIES: dict[str, dict[str, Any]] = {
     "complete_investigation": {"on": DAY},
     "extend_investigation": {"reason": "Särskilda skäl.", "new_deadline": DAY,
                              "decided_by": "nämnden", "decided_on": DAY},
+    "record_reporter_category": {"category": "myndighet"},
+    "request_feedback": {"requested_on": DAY},
+    "decline_feedback": {"declined_on": DAY, "reason": "Olämpligt med hänsyn till barnet."},
+    "record_investigation_information": {"informed_on": DAY},
 }
-# Lex Sarah and child reports both have a `decide`; the child report's body:
-CHILD_DECIDE = {"decision": "open_investigation", "decided_on": DAY}
+# Lex Sarah and child reports both have a `decide`, deviations and child reports a
+# `give_feedback`; the child report's bodies:
+CHILD_BODIES = {
+    "decide": {"decision": "open_investigation", "decided_on": DAY},
+    "give_feedback": {"given_on": DAY, "how": "Telefon"},
+}
 # The page's own inputs where the page asks differently (a date and a time for a moment).
 PAGE_ONLY: dict[str, dict[str, Any]] = {
     "assess_protection": {"assessed_date": DAY, "assessed_time": "10:30"},
@@ -84,8 +92,8 @@ STEP = {"open_investigation": "open", "complete_investigation": "complete",
 
 
 def body_for(aggregate: type, action: Action) -> dict[str, Any]:
-    if aggregate is ChildReport and action.name == "decide":
-        return dict(CHILD_DECIDE)
+    if aggregate is ChildReport and action.name in CHILD_BODIES:
+        return dict(CHILD_BODIES[action.name])
     return dict(BODIES[action.name])
 
 

@@ -119,8 +119,8 @@ def test_every_step_on_the_report_page(
                          "ext_new_deadline": (today + timedelta(days=20)).isoformat(),
                          "ext_decided_by": "Enhetschef Eva",
                          "ext_decided_on": today.isoformat()}),
+        # The decision to open an investigation opens it: no step of its own.
         ("beslut", {"decision": "open_investigation", "decided_on": today.isoformat()}),
-        ("inled-utredning", {"inv_open_on": today.isoformat()}),
         ("forlang-utredning", {"inv_reason": "Särskilda skäl: utlandsvistelse.",
                                "inv_new_deadline": (today + timedelta(days=200)).isoformat(),
                                "inv_decided_by": "nämnden",
@@ -130,9 +130,9 @@ def test_every_step_on_the_report_page(
     # After each step the page opens at the step that is next; only that step's form is
     # unfolded (the others open from their summary).
     next_steps = ["handlaggare", "beslut", "beslut", "beslut", "utredning", "utredning",
-                  "utredning", "utredning"]
-    open_forms = ["handlaggare", "beslut", "beslut", "beslut", "inled-utredning",
-                  "avsluta-utredning", "avsluta-utredning", None]
+                  "utredning"]
+    open_forms = ["handlaggare", "beslut", "beslut", "beslut", "avsluta-utredning",
+                  "avsluta-utredning", None]
     assert _open_forms(client.get(url).get_data(as_text=True)) == ["skyddsbedomning"]
     for (action, data), following, form in zip(steps, next_steps, open_forms, strict=True):
         response = client.post(f"{url}/{action}", data=data)
@@ -145,9 +145,10 @@ def test_every_step_on_the_report_page(
     assert report.handler == "forste"
     assert report.extension_reason == "Vårdnadshavaren uteblev från två bokade möten."
     assert report.decided_on == today
+    assert report.investigation_opened_on == today
     assert report.investigation_completed_on == today
     page = client.get(url).get_data(as_text=True)
-    for shown in ["Handläggare tilldelad", "Tidsfristen förlängdes", "Utredning inledd",
+    for shown in ["Handläggare tilldelad", "Tidsfristen förlängdes", f"Inledd {today}",
                   "Utredningstiden förlängdes", "Utredning avslutad", "Inleda utredning",
                   "inget omedelbart skyddsbehov", "Beslutat av Enhetschef Eva",
                   "Beslutat av nämnden"]:
@@ -308,7 +309,6 @@ def test_api_every_step(api: Callable[..., Any], report_id: UUID, runtime: Runti
         ("extension", {"reason": "Synnerliga skäl", "new_deadline":
                        (today + timedelta(days=30)).isoformat(), "decided_by": "nämnden"}),
         ("decision", {"decision": "open_investigation", "decided_on": today.isoformat()}),
-        ("investigation", {"action": "open", "on": today.isoformat()}),
         ("investigation", {"action": "extend", "reason": "Särskilda skäl",
                            "new_deadline": (today + timedelta(days=300)).isoformat(),
                            "decided_by": "Enhetschef Eva"}),

@@ -74,7 +74,6 @@ def investigation(runtime: Runtime) -> UUID:
             report_id, actor="forste", decision=PreliminaryDecision.OPEN_INVESTIGATION,
             decided_on=OPENED_ON,
         )
-        app.open_investigation(report_id, actor="forste", opened_on=OPENED_ON)
     return report_id
 
 

@@ -332,12 +332,11 @@ def test_an_investigation_breach_files_an_utredningstid_deviation(
     report = received_15_days_ago(application)
     application.decide_preliminary_assessment(
         report.id, actor="forste", decision=PreliminaryDecision.OPEN_INVESTIGATION
-    )
-    with time_machine.travel(datetime.now(UTC) + timedelta(days=140), tick=False):
-        application.open_investigation(report.id, actor="forste")
+    )  # the decision opens the investigation
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=110), tick=False):
         assert application.flag_investigation_breach(report.id) is None
-    # Four months and a few days after the opening.
-    with time_machine.travel(datetime.now(UTC) + timedelta(days=140 + 125), tick=False):
+    # Four months and a few days after the decision.
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=125), tick=False):
         deviation_id = application.flag_investigation_breach(report.id)
         assert deviation_id is not None
         assert application.get_deviation(deviation_id).subcategory == "utredningstid"

@@ -40,9 +40,8 @@ def test_version_1_extensions_read_with_the_decider_unknown(
         report.id, actor="forste", reason="Synnerliga skäl.", new_deadline=today + timedelta(
             days=20), decided_by="Enhetschefen",
     )
-    application.decide_preliminary_assessment(
+    report = application.decide_preliminary_assessment(
         report.id, actor="forste", decision=PreliminaryDecision.OPEN_INVESTIGATION)
-    report = application.open_investigation(report.id, actor="forste")
     assert report.investigation_deadline is not None
     report = application.extend_investigation(
         report.id, actor="forste", reason="Särskilda skäl.",

@@ -475,6 +475,12 @@ def test_child_report_decisions_and_breaches() -> None:
         report,
         lambda: report.open_investigation(opened_on=TODAY, today=TODAY, actor="f"),
     )
+    refused(
+        StepOutOfOrder,
+        report,
+        lambda: report.complete_investigation(completed_on=TODAY, today=TODAY, actor="f"),
+    )
+    # The decision to open an investigation opens it, that day.
     report.decide(
         decision=PreliminaryDecision.OPEN_INVESTIGATION,
         decided_on=date(2026, 11, 18),
@@ -496,18 +502,18 @@ def test_child_report_decisions_and_breaches() -> None:
             today=TODAY, actor="f",
         ),
     )
+    assert report.investigation_opened_on == date(2026, 11, 18)
+    assert report.investigation_deadline == date(2027, 3, 18)
     refused(
-        StepOutOfOrder,
+        AlreadyRecorded,
         report,
-        lambda: report.complete_investigation(completed_on=TODAY, today=TODAY, actor="f"),
+        lambda: report.open_investigation(opened_on=date(2026, 11, 19), today=TODAY, actor="f"),
     )
-    report.open_investigation(opened_on=date(2026, 11, 19), today=TODAY, actor="f")
-    assert report.investigation_deadline == date(2027, 3, 19)
     refused(
         StepOutOfOrder,
         report,
         lambda: report.flag_investigation_breach(
-            flagged_on=date(2027, 3, 19), deviation_id=uuid4(), actor="scheduler"
+            flagged_on=date(2027, 3, 18), deviation_id=uuid4(), actor="scheduler"
         ),
     )
     refused(

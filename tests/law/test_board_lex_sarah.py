@@ -1,6 +1,7 @@
 """Bevakning shows the Lex Sarah clocks: a remedy not recorded the day the case was opened
-("genast"), and a serious case not reported to IVO within TRACKER_IVO_TARGET_DAYS — each
-at its band boundaries, and gone once done."""
+("genast"), and a case not reported to IVO within TRACKER_IVO_TARGET_DAYS while it may be
+serious (not yet judged, or a serious grade proposed or decided) — each at its band
+boundaries, and gone once done or judged not serious."""
 
 from __future__ import annotations
 
@@ -48,16 +49,19 @@ def board(runtime: Runtime, today: date, target: int = 14) -> list[tuple[str, in
 def test_the_remedy_is_due_genast_the_day_the_case_is_opened(
     runtime: Runtime, case: UUID
 ) -> None:
-    assert board(runtime, OPENED) == [("lex_sarah_avhjalpande", 0, "due_today")]
+    # Not judged yet: the IVO target runs beside the remedy from the opening.
+    assert board(runtime, OPENED) == [
+        ("lex_sarah_avhjalpande", 0, "due_today"), ("lex_sarah_ivo", 14, "later")
+    ]
     assert board(runtime, OPENED + timedelta(days=1)) == [
-        ("lex_sarah_avhjalpande", -1, "overdue")
+        ("lex_sarah_avhjalpande", -1, "overdue"), ("lex_sarah_ivo", 13, "later")
     ]
     with at(OPENED + timedelta(days=2)):
         runtime.app.record_protective_action(
             case, actor="lexsarah", description="Knivarna låstes in.",
             taken_on=OPENED + timedelta(days=2),
         )
-    assert board(runtime, OPENED + timedelta(days=2)) == []
+    assert board(runtime, OPENED + timedelta(days=2)) == [("lex_sarah_ivo", 12, "later")]
 
 
 def test_a_serious_case_is_due_at_ivo_within_the_target(runtime: Runtime, case: UUID) -> None:

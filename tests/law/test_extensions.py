@@ -84,9 +84,9 @@ def test_with_the_sunday_rule_the_moved_deadline_day_still_takes_an_extension() 
 
 def opened_investigation() -> ChildReport:
     r = report()
-    r.decide(decision=PreliminaryDecision.OPEN_INVESTIGATION, decided_on=date(2026, 3, 10),
-             today=date(2026, 3, 10), actor="forste")
-    r.open_investigation(opened_on=date(2026, 3, 12), today=date(2026, 3, 12), actor="forste")
+    # The decision opens the investigation: four months from the day of the decision.
+    r.decide(decision=PreliminaryDecision.OPEN_INVESTIGATION, decided_on=date(2026, 3, 12),
+             today=date(2026, 3, 12), actor="forste")
     assert r.investigation_deadline == date(2026, 7, 12)
     return r
 

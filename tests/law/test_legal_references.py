@@ -14,6 +14,7 @@ EXPECTED = {
     "skyddsbedomning": ("SoL (2025:400) 20 kap. 1 §", "SoL (2001:453) 11 kap. 1 a §"),
     "utredningstid": ("SoL (2025:400) 20 kap. 3 §", "SoL (2001:453) 11 kap. 2 §"),
     "utredning_inledd": ("SoL (2025:400) 20 kap. 4 §", None),
+    "aterkoppling_anmalare": ("SoL (2025:400) 19 kap. 6 §", "SoL (2001:453) 14 kap. 1 f §"),
     "lex_sarah_rapportera": ("SoL (2025:400) 27 kap. 2 §", "SoL (2001:453) 14 kap. 3 §"),
     "lex_sarah_utreda": ("SoL (2025:400) 27 kap. 5 §", "SoL (2001:453) 14 kap. 6 §"),
     "lex_sarah_anmala": ("SoL (2025:400) 27 kap. 6 §", "SoL (2001:453) 14 kap. 7 §"),

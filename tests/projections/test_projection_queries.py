@@ -11,7 +11,7 @@ from lex_sarah_support import cover_remaining_kinds_in
 from projection_oracles import TODAY
 
 from events.child_report import PreliminaryDecision
-from events.clocks import Clock
+from events.clocks import Clock, ClockStatus
 from events.lex_sarah import FindingKind, FindingNature, Grade, IvoInvestigation
 from projections import queries
 from projections.runner import catch_up
@@ -326,7 +326,6 @@ def test_child_report_clocks_change_with_today(fixed_runtime: Runtime) -> None:
         report, actor="forste", decision=PreliminaryDecision.OPEN_INVESTIGATION,
         decided_on=date(2026, 5, 18),
     )
-    app.open_investigation(report, actor="forste", opened_on=date(2026, 5, 19))
     fresh(fixed_runtime)
     later = row(date(2026, 5, 20))
     assert (later["status"], later["days_left"], later["breach_deviation_id"]) == (
@@ -334,11 +333,12 @@ def test_child_report_clocks_change_with_today(fixed_runtime: Runtime) -> None:
     )
     assert later["protection_status"] == "decided"
     assert (later["investigation_deadline"], later["investigation_status"]) == (
-        date(2026, 9, 19), "open",
-    )
-    assert queries.overdue_candidates(engine, date(2026, 9, 19)) == []
-    assert queries.overdue_candidates(engine, date(2026, 9, 20)) == [(report, Clock.UTREDNINGSTID)]
-    assert row(date(2026, 9, 20))["investigation_status"] == "overdue"
+        date(2026, 9, 18), "open",
+    )  # the decision opened the investigation: four months from 18 May
+    assert later["investigation_opened_on"] == date(2026, 5, 18)
+    assert queries.overdue_candidates(engine, date(2026, 9, 18)) == []
+    assert queries.overdue_candidates(engine, date(2026, 9, 19)) == [(report, Clock.UTREDNINGSTID)]
+    assert row(date(2026, 9, 19))["investigation_status"] == "overdue"
 
 
 def test_exempt_extended_and_status_filter(fixed_runtime: Runtime) -> None:
@@ -384,11 +384,13 @@ def test_deadline_board_lists_every_open_clock_by_days_left(fixed_runtime: Runti
     board = queries.deadline_board(engine, date(2026, 5, 20), warning_days=3)
     assert board == [
         {"report_id": report, "number": "AN-2026-0001", "unit": "utredning",
-         "handler": "handlaggare2", "clock": "skyddsbedomning", "due": date(2026, 5, 20),
-         "days_left": 0, "band": "due_today"},  # after the cut-off: due the next day
+         "handler": "handlaggare2", "clock": "skyddsbedomning", "label": "Skyddsbedömning",
+         "due": date(2026, 5, 20), "status": ClockStatus.DUE_TODAY, "days_left": 0,
+         "days_text": "sista dag i dag", "band": "due_today"},  # after the cut-off
         {"report_id": report, "number": "AN-2026-0001", "unit": "utredning",
-         "handler": "handlaggare2", "clock": "forhandsbedomning", "due": date(2026, 6, 2),
-         "days_left": 13, "band": "later"},
+         "handler": "handlaggare2", "clock": "forhandsbedomning",
+         "label": "Förhandsbedömning", "due": date(2026, 6, 2), "status": ClockStatus.OPEN,
+         "days_left": 13, "days_text": "13 dagar kvar", "band": "later"},
     ]
     bands = [r["band"] for r in queries.deadline_board(engine, date(2026, 5, 30))]
     assert bands == ["overdue", "soon"]

@@ -180,7 +180,6 @@ def test_an_investigation_past_four_months_files_an_utredningstid_deviation(
         app.decide_preliminary_assessment(
             report.id, actor="forste", decision=PreliminaryDecision.OPEN_INVESTIGATION
         )
-        app.open_investigation(report.id, actor="forste")
     deadline = add_months(DAY0 + timedelta(days=5), 4)  # 7 July 2026
     last_day = datetime.combine(deadline, time(23, 59), tzinfo=STOCKHOLM)
 
@@ -206,7 +205,6 @@ def test_an_extended_investigation_is_not_breached_until_its_new_deadline(
         app.decide_preliminary_assessment(
             report.id, actor="forste", decision=PreliminaryDecision.OPEN_INVESTIGATION
         )
-        app.open_investigation(report.id, actor="forste")
     deadline = add_months(DAY0 + timedelta(days=5), 4)
     extended = deadline + timedelta(days=30)
     with time_machine.travel(datetime.combine(deadline, time(9), tzinfo=STOCKHOLM), tick=False):

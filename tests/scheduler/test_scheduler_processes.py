@@ -60,7 +60,6 @@ def seed_breaches(runtime: Runtime) -> dict[str, tuple[object, str]]:
         opened.id, actor="forste", decision=PreliminaryDecision.OPEN_INVESTIGATION,
         decided_on=decided_on,
     )
-    app.open_investigation(opened.id, actor="forste", opened_on=decided_on)
     breached[opened.number] = (opened.id, Clock.UTREDNINGSTID)
     # Not breached: recent, exempt, decided in time.
     app.receive_child_report(

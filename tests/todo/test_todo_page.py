@@ -145,10 +145,12 @@ def test_a_lex_sarah_investigator_sees_the_next_missing_step_and_the_ivo_target(
 
     assert "Lex Sarah-utredningar utan utredare (1)" in text_of(lex)
     assert f"{case.number} Nästa steg: Dokumentera vad som gjorts för att undanröja" in line()
-    assert "tidsmål för IVO senast" in line() and "14 dagar kvar" in line()
+    # The remedy's clock while it runs (genast: today), then the IVO target's.
+    assert f"avhjälpa genast, senast {today.isoformat()}, sista dag i dag" in line()
     app.record_protective_action(case.id, actor="lexsarah", description="Rutinen skärptes.",
                                  taken_on=today)
     assert "Nästa steg: Utse utredare" in line()
+    assert "tidsmål för IVO senast" in line() and "14 dagar kvar" in line()
     app.assign_investigator(case.id, actor="utvecklare", investigator="lexsarah")
     page = text_of(lex)
     assert "utan utredare" not in page

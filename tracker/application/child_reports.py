@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from events.base import check_received
-from events.child_report import ChildReport, PreliminaryDecision
+from events.child_report import ChildReport, PreliminaryDecision, ReporterCategory
 from events.clocks import BREACH_ID_KEYS, Clock, local_date
 from events.deviation import Deviation, Source
 from events.legal import cite_on
@@ -127,6 +127,7 @@ class ChildReportCommands(ApplicationBase):
         return self._command(
             ChildReport, report_id, expected_version, ChildReport.decide,
             decision=decision, decided_on=decided_on or today, today=today, actor=actor,
+            sunday_rule=self.sunday_rule,
         )
 
     def open_investigation(
@@ -174,6 +175,58 @@ class ChildReportCommands(ApplicationBase):
         return self._command(
             ChildReport, report_id, expected_version, ChildReport.complete_investigation,
             completed_on=completed_on or today, today=today, actor=actor,
+        )
+
+    # --- återkoppling to the anmälare (SoL 19 kap. 6 §), information (20 kap. 4 §) ---
+
+    def record_reporter_category(
+        self, report_id: UUID, *, actor: str, category: ReporterCategory,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.record_reporter_category,
+            category=category, actor=actor,
+        )
+
+    def request_reporter_feedback(
+        self, report_id: UUID, *, actor: str, requested_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        today = self.today()
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.request_feedback,
+            requested_on=requested_on or today, today=today, actor=actor,
+        )
+
+    def give_reporter_feedback(
+        self, report_id: UUID, *, actor: str, how: str, given_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        today = self.today()
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.give_feedback,
+            given_on=given_on or today, how=how, today=today, actor=actor,
+        )
+
+    def decline_reporter_feedback(
+        self, report_id: UUID, *, actor: str, reason: str, declined_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        today = self.today()
+        return self._command(
+            ChildReport, report_id, expected_version, ChildReport.decline_feedback,
+            declined_on=declined_on or today, reason=reason, today=today, actor=actor,
+        )
+
+    def record_investigation_information(
+        self, report_id: UUID, *, actor: str, informed_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> ChildReport:
+        today = self.today()
+        return self._command(
+            ChildReport, report_id, expected_version,
+            ChildReport.record_investigation_information,
+            informed_on=informed_on or today, today=today, actor=actor,
         )
 
     # --- breaches (the scheduler's commands) -------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from events.clocks import BAND_ORDER
 from projections.queries import deadline_board
 from projections.runner import catch_up
 from tracker.notifications.messages import Kind, Mail, Recipients
@@ -29,7 +30,7 @@ from tracker.storage.tables import notification_outbox as outbox
 
 log = logging.getLogger(__name__)
 
-BANDS = ("overdue", "due_today", "soon")  # "later" is not news yet
+BANDS = BAND_ORDER[:3]  # overdue, due today, soon: "later" is not news yet
 
 
 @dataclass
@@ -67,8 +68,8 @@ class Digest:
             lines.append(f"{headings[band]} ({len(rows)}):")
             for row in rows:
                 lines.append(
-                    f"  {row['number']}  {row['clock'].label.lower()}"
-                    f"  senast {_iso(row['due'])} ({_days(row['days_left'])})"
+                    f"  {row['number']}  {row['label'].lower()}"
+                    f"  senast {_iso(row['due'])} ({row['days_text']})"
                     f"  handläggare: {row.get('handler') or 'ej tilldelad'}"
                 )
             lines.append("")
@@ -78,14 +79,6 @@ class Digest:
 
 def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
-
-
-def _days(days_left: int) -> str:
-    if days_left < 0:
-        return f"{-days_left} {'dag' if days_left == -1 else 'dagar'} sedan"
-    if days_left == 0:
-        return "i dag"
-    return f"om {days_left} {'dag' if days_left == 1 else 'dagar'}"
 
 
 def build_digests(runtime: Runtime, today: date) -> list[Digest]:

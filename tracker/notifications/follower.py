@@ -40,9 +40,11 @@ import sqlalchemy as sa
 from eventsourcing.utils import get_topic
 
 from events.child_report import ChildReport
+from events.clocks import LexSarahClock, band, ivo_clock
 from events.deviation import Deviation, Source
 from events.lex_sarah import LexSarahCase
-from projections.queries.todo import ivo_target, open_lex_sarah_cases, open_measures
+from projections.queries.lex_sarah import lex_sarah_clocks
+from projections.queries.todo import open_measures
 from projections.recorder import TrackingConflict
 from projections.runner import BatchRunner, Events, catch_up, running_worker
 from projections.tables import tracking
@@ -216,13 +218,17 @@ class Notifier(OutboxDelivery):
             )
         if isinstance(event, LexSarahCase.Opened):
             kind = Kind.LEX_SARAH_OPENED
-            target = event.opened_on + timedelta(days=self.settings.ivo_target_days)
+            target = ivo_clock(event.opened_on, self.settings.ivo_target_days, self.app.today(),
+                               serious=None, sent_on=None)  # not judged yet: it runs
+            assert target is not None
+            assert target.due is not None
+            assert target.days_left is not None
             return composer.lex_sarah_opened(
                 f"{kind.value}:{position}",
                 not_actor(recipients.with_role(Role.LEX_SARAH_ANSVARIG, kind)),
                 case_id=event.originator_id, number=event.number,
-                deviation_number=event.deviation_number, unit=event.unit, target=target,
-                days_left=(target - self.app.today()).days,
+                deviation_number=event.deviation_number, unit=event.unit, target=target.due,
+                days_left=target.days_left,
             )
         if isinstance(event, ChildReport.HandlerAssigned):
             kind = Kind.CHILD_REPORT_ASSIGNED
@@ -267,18 +273,23 @@ class Notifier(OutboxDelivery):
                 measure=measure["measure"], unit=measure["unit"], due_on=measure["due_on"],
                 days_left=left,
             )
-        for case in open_lex_sarah_cases(self.engine):
-            target = ivo_target(case, self.settings.ivo_target_days)
-            if target is None or (target - today).days > warning:
-                continue
-            left = (target - today).days
-            kind = Kind.IVO_DEADLINE
-            mails += composer.ivo_deadline(
-                f"{kind.value}:{case['id']}:{'overdue' if left < 0 else 'soon'}",
-                recipients.with_role(Role.LEX_SARAH_ANSVARIG, kind),
-                case_id=case["id"], number=case["number"], unit=case["unit"], target=target,
-                days_left=left,
-            )
+        # The IVO target as Bevakning and Att göra read it (events.clocks.ivo_clock).
+        for case, readings in lex_sarah_clocks(
+            self.engine, today, ivo_target_days=self.settings.ivo_target_days
+        ):
+            for target in readings:
+                if target.clock != LexSarahClock.IVO or target.days_left is None:
+                    continue
+                if band(target.days_left, warning) == "later":
+                    continue
+                assert target.due is not None
+                kind = Kind.IVO_DEADLINE
+                mails += composer.ivo_deadline(
+                    f"{kind.value}:{case['id']}:{'overdue' if target.breached else 'soon'}",
+                    recipients.with_role(Role.LEX_SARAH_ANSVARIG, kind),
+                    case_id=case["id"], number=case["number"], unit=case["unit"],
+                    target=target.due, days_left=target.days_left,
+                )
         return self.queue_once(mails)
 
     def queue_once(self, mails: Sequence[Mail]) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from events.child_report import ClockStatus, PreliminaryDecision
+from events.child_report import ClockStatus, PreliminaryDecision, ReporterCategory
 from events.deviation import DeviationStatus, Source
 from events.history_import import CountLine, ImportKind
 from events.lex_sarah import (
@@ -63,6 +63,7 @@ STORED_ENUMS: tuple[type[enum.Enum], ...] = (
     LexSarahStatus,
     DocumentPurpose,
     PreliminaryDecision,
+    ReporterCategory,
     ClockStatus,
     SeriesKind,
     ImportKind,

@@ -11,13 +11,15 @@ from flask_babel import gettext
 from marshmallow import Schema, fields, validate
 
 from events.base import SHORT_TEXT
-from events.child_report import ChildReport, PreliminaryDecision
-from events.clocks import Clock, ClockStatus
+from events.child_report import ChildReport, PreliminaryDecision, ReporterCategory
+from events.clocks import BAND_ORDER, Clock, ClockStatus
 from projections import queries
 from tracker.people.accounts import Account
 from web.api import ApiError, api, current_api_account, endpoint
+from web.api.lex_sarah import TimelineOut
 from web.cases.actions import Action
 from web.cases.child_reports import ACTIONS, InvestigationBody, RegisterBody, child_report_dict
+from web.cases.timeline import child_report_case_timeline
 from web.policy import CHILD_REPORT_ROLES, child_report_scope, reaches_unit
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema, HistoryEntryOut
@@ -46,6 +48,23 @@ def _status(*, nullable: bool = False, description: str = "") -> fields.String:
         "enum": STATUSES + ([None] if nullable else []), "description": description})
 
 
+BAND_DESCRIPTION = (
+    "While the clock runs: overdue, due_today, soon (within TRACKER_WARNING_DAYS) or later, "
+    "as on Bevakning and Att göra; null once it stopped"
+)
+
+
+def _days_left() -> fields.Integer:
+    return fields.Integer(required=True, allow_none=True, metadata={
+        "description": "Days left while the clock runs (negative when overdue); null once "
+        "it stopped"})
+
+
+def _band() -> fields.String:
+    return fields.String(required=True, allow_none=True, metadata={
+        "enum": [*BAND_ORDER, None], "description": BAND_DESCRIPTION})
+
+
 def _day(*, nullable: bool = True, description: str = "") -> fields.Date:
     return fields.Date(required=True, allow_none=nullable, metadata={"description": description})
 
@@ -59,6 +78,8 @@ class _ProtectionClock(Schema):
     assessed_at = fields.AwareDateTime(required=True, allow_none=True)
     immediate_protection_needed = fields.Boolean(required=True, allow_none=True)
     status = _status()
+    days_left = _days_left()
+    band = _band()
     legal_reference = fields.String(required=True, metadata={
         "description": "The provision in the numbering in force on the clock's due date"})
 
@@ -66,7 +87,8 @@ class _ProtectionClock(Schema):
 class _PreliminaryClock(Schema):
     deadline = _day(nullable=False)
     original_deadline = _day(nullable=False)
-    days_left = fields.Integer(required=True, allow_none=True)
+    days_left = _days_left()
+    band = _band()
     extension_reason = _text_out()
     extension_decided_by = _text_out(
         "Who decided the extension (unknown for those recorded before it was asked for)")
@@ -80,15 +102,40 @@ class _PreliminaryClock(Schema):
 
 class _InvestigationClock(Schema):
     opened_on = _day()
-    deadline = _day()
+    deadline = _day(description=(
+        "Status not_registered (a decision recorded before the decision opened the "
+        "investigation, its start never registered): counted from the decision"))
     completed_on = _day()
-    days_left = fields.Integer(required=True, allow_none=True)
-    status = _status(nullable=True, description="null until an investigation is opened")
+    days_left = _days_left()
+    band = _band()
+    status = _status(nullable=True, description=(
+        "null until the decision to open an investigation (which opens it)"))
     extension_reason = _text_out()
     extension_decided_by = _text_out()
     extension_decided_on = _day()
     legal_reference = fields.String(required=True)
     breach_deviation_id = fields.UUID(required=True, allow_none=True)
+
+
+class _ReporterFeedback(Schema):
+    reporter_category = fields.String(required=True, allow_none=True, metadata={
+        "enum": [c.value for c in ReporterCategory] + [None]})
+    requested_on = _day()
+    due = _day(description=(
+        "The decision + 7 days, or the day asked when the request came after the decision "
+        "or an investigation was already under way; null without a request, for an enskild "
+        "anmälare, or while the decision is awaited"))
+    status = _status(nullable=True)
+    days_left = _days_left()
+    band = _band()
+    given_on = _day()
+    how = _text_out()
+    declined_on = _day(description="Judged olämplig: the clock closed with the reason")
+    declined_reason = _text_out()
+    legal_reference = fields.String(required=True, metadata={
+        "description": "SoL 19 kap. 6 § in the numbering in force on the request's date"})
+    legal_reference_former = fields.String(required=True, metadata={
+        "description": "Both numberings"})
 
 
 class _Clocks(Schema):
@@ -114,6 +161,11 @@ class ChildReportSchema(Schema):
         "description": "The förhandsbedömning deadline"})
     status = _status(description="The förhandsbedömning clock")
     clocks = fields.Nested(_Clocks, required=True)
+    reporter_feedback = fields.Nested(_ReporterFeedback, required=True, metadata={
+        "description": "Återkoppling to the anmälare on request (SoL 19 kap. 6 §)"})
+    investigation_informed_on = _day(
+        description="When the information that the investigation started was given (20 kap. "
+        "4 §)")
     breach_deviation_id = fields.UUID(required=True, allow_none=True)
     legal_reference = fields.Dict(
         keys=fields.String(), values=fields.String(), required=True,
@@ -207,6 +259,17 @@ def get_report(account: Account, report_id: UUID) -> dict[str, Any]:
     return _report(report_id)
 
 
+@endpoint(
+    "/child-reports/<uuid:report_id>/timeline",
+    summary="Tidslinje för lagens tidsfrister (skyddsbedömning, förhandsbedömning, utredning, "
+    "återkoppling)",
+    roles=CHILD_REPORT_ROLES, response=TimelineOut, tags=TAGS,
+)
+def get_timeline(account: Account, report_id: UUID) -> dict[str, Any]:
+    _reachable(account, report_id)
+    return child_report_case_timeline(report_id)
+
+
 # API-only words for each route of web.cases.child_reports.ACTIONS (the three investigation steps
 # share one route, dispatched on `action`).
 SUMMARIES: dict[str, str] = {
@@ -215,6 +278,12 @@ SUMMARIES: dict[str, str] = {
     "extension": "Förläng tidsfristen för förhandsbedömningen (synnerliga skäl)",
     "decision": "Registrera beslut efter förhandsbedömning",
     "investigation": "Inled, avsluta eller förläng utredningen",
+    "reporter-category": "Registrera anmälarens kategori (SoL 19 kap. 1–3 §§ eller enskild)",
+    "feedback-request": "Registrera att anmälaren begärt återkoppling (SoL 19 kap. 6 §)",
+    "feedback": "Registrera att återkoppling lämnats till anmälaren",
+    "feedback-declined": "Registrera att återkoppling är olämplig, med skälet",
+    "investigation-information": "Registrera när information om att utredning inletts lämnades "
+    "(SoL 20 kap. 4 §)",
 }
 
 

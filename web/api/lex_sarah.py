@@ -10,11 +10,13 @@ from uuid import UUID
 
 from marshmallow import fields
 
+from events.clocks import BAND_ORDER, ClockStatus, LexSarahClock
 from events.lex_sarah import DocumentPurpose, FindingKind, FindingNature, Grade
 from tracker.people.accounts import Account
 from web.api import endpoint
 from web.cases.actions import Action
 from web.cases.lex_sarah import ACTIONS, lex_sarah_dict
+from web.cases.timeline import lex_sarah_case_timeline
 from web.policy import LEX_SARAH_ROLES
 from web.runtime import application
 from web.schemas import Answer, HistoryEntryOut
@@ -74,6 +76,22 @@ class _DocumentVersionOut(Answer):
     frozen_by = fields.String()
 
 
+class ClockOut(Answer):
+    """One legal clock on today's date, as Bevakning, Att göra and the case page read it."""
+
+    clock = fields.String(metadata={"enum": [str(c) for c in LexSarahClock]})
+    label = fields.String()
+    due = fields.Date(allow_none=True)
+    status = fields.String(metadata={"enum": [s.value for s in ClockStatus]})
+    done_on = fields.Date(allow_none=True, metadata={"description": "When it was met"})
+    days_left = fields.Integer(allow_none=True, metadata={
+        "description": "While it runs (negative when overdue); null once met"})
+    days_text = fields.String(allow_none=True)
+    band = fields.String(allow_none=True, metadata={
+        "enum": [*BAND_ORDER, None],
+        "description": "overdue, due_today, soon (within TRACKER_WARNING_DAYS) or later"})
+
+
 class LexSarahCaseSchema(Answer):
     id = fields.UUID()
     number = fields.String()
@@ -98,6 +116,9 @@ class LexSarahCaseSchema(Answer):
     ivo_completion_pending = fields.Boolean(metadata={
         "description": "Reported to IVO with the investigation to follow (kompletteras)"})
     remedied_on = fields.Date(allow_none=True)
+    clocks = fields.List(fields.Nested(ClockOut), metadata={
+        "description": "The remedy (genast) and, while an anmälan may be due (not judged, "
+        "or a serious grade proposed or decided), the local IVO target"})
     informed = fields.Dict(keys=fields.String(), values=fields.Date())
     document_versions = fields.List(fields.Nested(_DocumentVersionOut))
     closed_on = fields.Date(allow_none=True)
@@ -109,6 +130,59 @@ class LexSarahCaseSchema(Answer):
                   "(SoL (2001:453) until 2025-06-30, SoL (2025:400) after)"},
     )
     history = fields.List(fields.Nested(HistoryEntryOut))
+
+
+class _ExtensionOut(Answer):
+    previous = fields.Date()
+    new = fields.Date()
+    decided_on = fields.Date(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    reason = fields.String()
+
+
+class TimelineEntryOut(Answer):
+    """One legal clock as evidence (events/timeline.py)."""
+
+    clock = fields.String()
+    label = fields.String()
+    rule = fields.String(metadata={"description": "What the law asks, in words"})
+    started_by = fields.String(metadata={"description": "The fact that started the clock"})
+    started_on = fields.Date()
+    original_deadline = fields.Date(allow_none=True)
+    deadline = fields.Date(allow_none=True, metadata={
+        "description": "The deadline in force, extensions counted; null when not required"})
+    extensions = fields.List(fields.Nested(_ExtensionOut))
+    met_by = fields.String(allow_none=True, metadata={"description": "The fact that met it"})
+    met_on = fields.Date(allow_none=True)
+    status = fields.String(allow_none=True, metadata={
+        "enum": [s.value for s in ClockStatus] + [None],
+        "description": "null: not required (see note)"})
+    days_left = fields.Integer(allow_none=True)
+    legal_key = fields.String()
+    reference = fields.String(metadata={
+        "description": "The provision in the numbering in force on started_on"})
+    reference_both = fields.String(metadata={"description": "Both numberings"})
+    note = fields.String(allow_none=True)
+    events = fields.List(fields.String(), metadata={
+        "description": "The event types behind the entry (see the case's history)"})
+
+
+class TimelineOut(Answer):
+    id = fields.UUID()
+    number = fields.String()
+    kind = fields.String(metadata={"enum": ["lex_sarah", "child_report"]})
+    unit = fields.String()
+    as_of = fields.Date()
+    entries = fields.List(fields.Nested(TimelineEntryOut))
+
+
+@endpoint(
+    "/lex-sarah/<uuid:case_id>/timeline",
+    summary="Tidslinje för lagens tidsfrister (rapportera, avhjälpa, anmäla till IVO)",
+    roles=LEX_SARAH_ROLES, response=TimelineOut, tags=TAGS,
+)
+def get_timeline(account: Account, case_id: UUID) -> dict[str, Any]:
+    return lex_sarah_case_timeline(case_id)
 
 
 def _case(case_id: UUID) -> dict[str, Any]:

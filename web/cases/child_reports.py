@@ -14,12 +14,13 @@ from flask_babel import lazy_gettext
 from marshmallow import ValidationError, fields, post_load, validate
 
 from events.base import SHORT_TEXT
-from events.child_report import ChildReport, PreliminaryDecision
-from events.clocks import STOCKHOLM, UNDECIDED, Clock, ClockStatus, days_left
+from events.child_report import ChildReport, PreliminaryDecision, ReporterCategory
+from events.clocks import STOCKHOLM, Clock, ClockReading
 from events.errors import DomainError, Inconsistent
-from events.legal import CHILD_REPORT_KEYS, cite_on
+from events.legal import CHILD_REPORT_KEYS, cite_on, reference
 from tracker.application import HistoryEntry, TrackerApplication
 from web.cases.actions import Action
+from web.display import CLOCK_STATUSES as CLOCK_STATUSES  # re-exported
 from web.runtime import runtime
 from web.schemas import (
     BaseSchema,
@@ -91,6 +92,35 @@ class InvestigationExtension(BaseSchema):
     new_deadline = date(future=True)
     decided_by = _decided_by()
     decided_on = _decided_on()
+    expected_version = version()
+
+
+class ReporterCategoryBody(BaseSchema):
+    category = fields.Enum(ReporterCategory, by_value=True, required=True, metadata={
+        "description": "The anmälare's group under SoL 19 kap. 1–3 §§, or enskild"})
+    expected_version = version()
+
+
+class FeedbackRequestBody(BaseSchema):
+    requested_on = date(metadata={"description": "When the anmälare asked for återkoppling"})
+    expected_version = version()
+
+
+class FeedbackBody(BaseSchema):
+    given_on = date(metadata={"description": "When the återkoppling was given"})
+    how = text(SHORT_TEXT, metadata={"description": "How: by telephone, letter, meeting …"})
+    expected_version = version()
+
+
+class FeedbackDeclinedBody(BaseSchema):
+    declined_on = date(metadata={"description": "When it was judged olämplig"})
+    reason = text(metadata={"description": "Why återkoppling is olämplig (19 kap. 6 §)"})
+    expected_version = version()
+
+
+class InvestigationInformationBody(BaseSchema):
+    informed_on = date(metadata={
+        "description": "When the information that the investigation started was given"})
     expected_version = version()
 
 
@@ -167,11 +197,11 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "decide", DecisionBody, App.decide_preliminary_assessment, "decision", "beslut",
-            "Beslutet är registrerat.",
+            "Beslutet är registrerat. Ett beslut att inleda utredning har inlett den.",
         ),
         Action(
             "open_investigation", InvestigationOpening, App.open_investigation,
-            "investigation", "inled-utredning", "Utredningen är inledd.",
+            "investigation", "inled-utredning", "Utredningens start är registrerad.",
             inputs={"opened_on": "inv_open_on"}, domain_fields={"on": "inv_open_on"},
         ),
         Action(
@@ -184,6 +214,35 @@ ACTIONS: dict[str, Action] = {
             "investigation", "forlang-utredning", "Utredningstiden är förlängd.",
             inputs={"reason": "inv_reason", "new_deadline": "inv_new_deadline",
                     "decided_by": "inv_decided_by", "decided_on": "inv_decided_on"},
+        ),
+        # Återkoppling to the anmälare (SoL 19 kap. 6 §) and the information that an
+        # investigation has started (20 kap. 4 §).
+        Action(
+            "record_reporter_category", ReporterCategoryBody, App.record_reporter_category,
+            "reporter-category", "anmalare", "Anmälarens kategori är registrerad.",
+            inputs={"category": "reporter_category"},
+        ),
+        Action(
+            "request_feedback", FeedbackRequestBody, App.request_reporter_feedback,
+            "feedback-request", "begard-aterkoppling", "Begäran om återkoppling är registrerad.",
+            inputs={"requested_on": "fb_requested_on"},
+        ),
+        Action(
+            "give_feedback", FeedbackBody, App.give_reporter_feedback, "feedback",
+            "aterkoppling", "Återkopplingen är registrerad.",
+            inputs={"given_on": "fb_given_on", "how": "fb_how"},
+        ),
+        Action(
+            "decline_feedback", FeedbackDeclinedBody, App.decline_reporter_feedback,
+            "feedback-declined", "aterkoppling-olamplig",
+            "Att återkoppling är olämplig är registrerat, med skälet.",
+            inputs={"declined_on": "fb_declined_on", "reason": "fb_reason"},
+        ),
+        Action(
+            "record_investigation_information", InvestigationInformationBody,
+            App.record_investigation_information, "investigation-information",
+            "information-utredning", "Informationen om att utredningen inletts är registrerad.",
+            inputs={"informed_on": "info_on"},
         ),
     )
 }
@@ -225,14 +284,13 @@ class InvestigationBody(BaseSchema):
         return {"action": step, **parsed}
 
 
-CLOCK_STATUSES: dict[str, Any] = {
-    ClockStatus.OPEN.value: lazy_gettext("Pågår"),
-    ClockStatus.DUE_TODAY.value: lazy_gettext("Sista dag i dag"),
-    ClockStatus.OVERDUE.value: lazy_gettext("Försenad"),
-    ClockStatus.DECIDED.value: lazy_gettext("Klar i tid"),
-    ClockStatus.DECIDED_LATE.value: lazy_gettext("Klar för sent"),
-    ClockStatus.EXEMPT.value: lazy_gettext("Behövs inte (pågående utredning)"),
-    ClockStatus.EXTENDED.value: lazy_gettext("Förlängd"),
+REPORTER_CATEGORIES: dict[ReporterCategory, Any] = {
+    ReporterCategory.MYNDIGHET: lazy_gettext(
+        "Myndighet vars verksamhet berör barn och unga, eller anställd där"),
+    ReporterCategory.YRKESVERKSAM: lazy_gettext(
+        "Yrkesverksam inom enskild verksamhet som berör barn och unga"),
+    ReporterCategory.FAMILJERADGIVNING: lazy_gettext("Verksam inom familjerådgivning"),
+    ReporterCategory.ENSKILD: lazy_gettext("Enskild person"),
 }
 DECISIONS: dict[PreliminaryDecision, Any] = {
     PreliminaryDecision.OPEN_INVESTIGATION: lazy_gettext("Inleda utredning"),
@@ -240,13 +298,13 @@ DECISIONS: dict[PreliminaryDecision, Any] = {
 }
 
 
-def _value(status: ClockStatus | None) -> str | None:
-    return status.value if status is not None else None
-
-
-def _days_left(status: ClockStatus | None, due: dt.date | None, today: dt.date) -> int | None:
-    """Days left while the clock runs (negative when overdue); None once it stopped."""
-    return days_left(due, today) if status in UNDECIDED and due is not None else None
+def _running(found: ClockReading | None, warning_days: int) -> dict[str, Any]:
+    """A clock's status, days left and band, from its one reading (events.clocks)."""
+    return {
+        "status": found.status.value if found is not None else None,
+        "days_left": found.days_left if found is not None else None,
+        "band": found.band(warning_days) if found is not None else None,
+    }
 
 
 def child_report_references(report: ChildReport) -> dict[str, str]:
@@ -256,6 +314,7 @@ def child_report_references(report: ChildReport) -> dict[str, str]:
         "forhandsbedomning": report.deadline,
         "utredningstid": report.investigation_deadline or report.deadline,
         "utredning_inledd": report.investigation_opened_on or report.deadline,
+        "aterkoppling_anmalare": report.feedback_requested_on or report.received_on,
     }
     return {key: cite_on(key, days[key]) for key in CHILD_REPORT_KEYS}
 
@@ -263,8 +322,11 @@ def child_report_references(report: ChildReport) -> dict[str, str]:
 def child_report_dict(
     report: ChildReport, today: dt.date, history: list[HistoryEntry]
 ) -> dict[str, Any]:
-    preliminary = report.preliminary_status(today)
-    investigation = report.investigation_status(today)
+    warning_days = runtime().settings.warning_days
+    protection = report.protection_clock(today)
+    preliminary = report.preliminary_clock(today)
+    investigation = report.investigation_clock(today)
+    feedback = report.feedback_clock(today)
     references = child_report_references(report)
     return {
         "id": report.id,
@@ -277,33 +339,32 @@ def child_report_dict(
         "ongoing_investigation": report.ongoing_investigation,
         "handler": report.handler,
         "deadline": report.deadline,
-        "status": preliminary.value,
+        "status": preliminary.status.value,
         "clocks": {
             Clock.SKYDDSBEDOMNING.value: {
                 "due": report.protection_due,
                 "assessed_at": report.protection_assessed_at,
                 "immediate_protection_needed": report.immediate_protection_needed,
-                "status": report.protection_status(today).value,
+                **_running(protection, warning_days),
                 "legal_reference": references["skyddsbedomning"],
             },
             Clock.FORHANDSBEDOMNING.value: {
                 "deadline": report.deadline,
                 "original_deadline": report.original_deadline,
-                "days_left": _days_left(preliminary, report.deadline, today),
+                **_running(preliminary, warning_days),
                 "extension_reason": report.extension_reason,
                 "extension_decided_by": report.extension_decided_by,
                 "extension_decided_on": report.extension_decided_on,
                 "legal_reference": references["forhandsbedomning"],
                 "decision": report.decision.value if report.decision else None,
                 "decided_on": report.decided_on,
-                "status": preliminary.value,
             },
             Clock.UTREDNINGSTID.value: {
                 "opened_on": report.investigation_opened_on,
-                "deadline": report.investigation_deadline,
+                # Not registered: counted from the decision (events.clocks).
+                "deadline": investigation.due if investigation is not None else None,
                 "completed_on": report.investigation_completed_on,
-                "days_left": _days_left(investigation, report.investigation_deadline, today),
-                "status": _value(investigation),
+                **_running(investigation, warning_days),
                 "extension_reason": report.investigation_extension_reason,
                 "extension_decided_by": report.investigation_extension_decided_by,
                 "extension_decided_on": report.investigation_extension_decided_on,
@@ -311,6 +372,20 @@ def child_report_dict(
                 "breach_deviation_id": report.investigation_breach_deviation_id,
             },
         },
+        "reporter_feedback": {
+            "reporter_category": (
+                report.reporter_category.value if report.reporter_category else None),
+            "requested_on": report.feedback_requested_on,
+            "due": feedback.due if feedback is not None else None,
+            **_running(feedback, warning_days),
+            "given_on": report.feedback_given_on,
+            "how": report.feedback_how,
+            "declined_on": report.feedback_declined_on,
+            "declined_reason": report.feedback_declined_reason,
+            "legal_reference": references["aterkoppling_anmalare"],
+            "legal_reference_former": reference("aterkoppling_anmalare").cite(),
+        },
+        "investigation_informed_on": report.investigation_informed_on,
         "breach_deviation_id": report.breach_deviation_id,
         "legal_reference": references,
         "history": history_dicts(history),

@@ -23,6 +23,8 @@ from events.lex_sarah import (
 )
 from tracker.application import HistoryEntry, TrackerApplication
 from web.cases.actions import Action
+from web.display import clock_dict
+from web.runtime import application, runtime
 from web.schemas import BaseSchema, date, history_dicts, version
 from web.schemas import text as text_field
 
@@ -224,6 +226,15 @@ LEX_SARAH_STATUSES: dict[str, Any] = {
 }
 
 
+def lex_sarah_clocks(case: LexSarahCase) -> list[dict[str, Any]]:
+    """The case's clocks today, read as Bevakning and Att göra read them (events.clocks)."""
+    settings = runtime().settings
+    return [
+        clock_dict(found, settings.warning_days)
+        for found in case.clocks(application().today(), settings.ivo_target_days)
+    ]
+
+
 def lex_sarah_dict(case: LexSarahCase, history: list[HistoryEntry]) -> dict[str, Any]:
     return {
         "id": case.id,
@@ -291,6 +302,7 @@ def lex_sarah_dict(case: LexSarahCase, history: list[HistoryEntry]) -> dict[str,
         "ivo_required": case.is_serious,
         "ivo_completion_pending": case.ivo_completion_pending,
         "remedied_on": case.remedied_on,
+        "clocks": lex_sarah_clocks(case),
         "informed": {party.value: on for party, on in case.informed.items()},
         "document_versions": [
             {"number": v.number, "purpose": v.purpose.value, "pdf_sha256": v.pdf_sha256,

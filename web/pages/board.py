@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from events.base import SHORT_TEXT
-from events.clocks import CLOCK_LABELS, LEX_SARAH_CLOCK_LABELS
+from events.clocks import BAND_ORDER
 from projections import queries
 from web import navigation
 from web.display import BANDS
@@ -26,9 +26,6 @@ from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("board", __name__, url_prefix="/bevakning")
 navigation.register("Bevakning", "board.index", SEES_BOARD, order=31)
-
-BAND_ORDER = ("overdue", "due_today", "soon", "later")
-
 
 class BoardQuery(BaseSchema):
     unit = code_field(required=False)
@@ -62,7 +59,7 @@ def index() -> Any:
     bands["soon"] = f"{warning_days} dagar eller mindre"
     return render_template(
         "board/index.html", rows=rows, counts=counts, bands=bands, band_order=BAND_ORDER,
-        clock_names=CLOCK_LABELS | LEX_SARAH_CLOCK_LABELS, form=form,
+        form=form,
         units=unit_options(account), handlers=handler_options(),
         lex_sarah=account.role in LEX_SARAH_ROLES, ivo_target_days=settings.ivo_target_days,
     ), (200 if form.ok else 422)

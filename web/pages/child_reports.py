@@ -25,10 +25,14 @@ from web.cases.child_reports import (
     ACTIONS,
     CLOCK_STATUSES,
     DECISIONS,
+    REPORTER_CATEGORIES,
     RegisterForm,
     child_report_dict,
 )
+from web.cases.timeline import child_report_case_timeline
 from web.display import EVENT_NAMES
+from web.documents.responses import download
+from web.documents.timeline import timeline_pdf as render_timeline_pdf
 from web.forms import Form, parse_form
 from web.policy import CHILD_REPORT_ROLES, child_report_scope, opens_child_report, reaches_unit
 from web.runtime import application, fresh_views, runtime
@@ -93,6 +97,8 @@ def _labels() -> dict[str, Any]:
         "clock_statuses": CLOCK_STATUSES,
         "decision_opts": [(d.value, label) for d, label in DECISIONS.items()],
         "decision_names": {d.value: label for d, label in DECISIONS.items()},
+        "category_opts": [(c.value, label) for c, label in REPORTER_CATEGORIES.items()],
+        "category_names": {c.value: label for c, label in REPORTER_CATEGORIES.items()},
         "event_names": EVENT_NAMES["child_report"],
     }
 
@@ -109,7 +115,9 @@ STEP_TITLES = {
 STEP_SECTIONS = {"skyddsbedomning": "skyddsbedomning", "handlaggare": "handlaggare",
                  "forhandsbedomning": "beslut", "utredning": "utredning"}
 ACTION_SECTIONS = {"inled-utredning": "utredning", "avsluta-utredning": "utredning",
-                   "forlang-utredning": "utredning"}
+                   "forlang-utredning": "utredning", "information-utredning": "utredning",
+                   "anmalare": "aterkoppling", "begard-aterkoppling": "aterkoppling",
+                   "aterkoppling-olamplig": "aterkoppling"}
 
 
 def _render_report(report_id: UUID, forms: dict[str, Form] | None = None, status: int = 200) -> Any:
@@ -177,6 +185,35 @@ def report(report_id: UUID) -> Any:
     if not opens_child_report(current_account(), found.unit, found.handler):
         abort(403)
     return _render_report(report_id)
+
+
+def _opened(report_id: UUID) -> None:
+    found = application().get_child_report(report_id)
+    if not opens_child_report(current_account(), found.unit, found.handler):
+        abort(403)
+
+
+@bp.route("/<uuid:report_id>/tidslinje")
+@roles_required(Role)
+def timeline(report_id: UUID) -> Any:
+    """Each legal clock with what started it, the deadline in force, what met it and the
+    provision in force then (events/timeline.py); whoever opens the report reads it."""
+    _opened(report_id)
+    return render_template(
+        "timeline/page.html", timeline=child_report_case_timeline(report_id),
+        clock_statuses=CLOCK_STATUSES,
+        case_url=url_for("child_reports.report", report_id=report_id),
+        pdf_url=url_for("child_reports.timeline_pdf", report_id=report_id),
+    )
+
+
+@bp.route("/<uuid:report_id>/tidslinje.pdf")
+@roles_required(Role)
+def timeline_pdf(report_id: UUID) -> Any:
+    _opened(report_id)
+    found = child_report_case_timeline(report_id)
+    body = render_timeline_pdf(found, runtime().settings.administration_name)
+    return download(body, f"tidslinje-{found['number']}", "pdf")
 
 
 @bp.route("/<uuid:report_id>/<action>", methods=["POST"])

@@ -34,7 +34,10 @@ from web.cases.lex_sarah import (
     lex_sarah_wording,
 )
 from web.cases.lex_sarah_document import content_sha256, investigation_content
-from web.display import EVENT_NAMES
+from web.cases.timeline import lex_sarah_case_timeline
+from web.display import CLOCK_STATUSES, EVENT_NAMES
+from web.documents.responses import download
+from web.documents.timeline import timeline_pdf as render_timeline_pdf
 from web.forms import Form
 from web.pages.lex_sarah_document import heading
 from web.policy import LEX_SARAH_ROLES
@@ -55,6 +58,7 @@ def _names(labels: dict[Any, Any]) -> dict[str, Any]:
 
 def _labels() -> dict[str, Any]:
     return {
+        "clock_statuses": CLOCK_STATUSES,
         "grade_opts": _options(GRADES),
         "kind_opts": _options(FINDING_KINDS),
         "required_kind_opts": [(kind.value, FINDING_KINDS[kind]) for kind in REQUIRED_KINDS],
@@ -140,6 +144,26 @@ def index() -> Any:
 @roles_required(LEX_SARAH_ROLES)
 def case(case_id: UUID) -> Any:
     return _render_case(case_id)
+
+
+@bp.route("/<uuid:case_id>/tidslinje")
+@roles_required(LEX_SARAH_ROLES)
+def timeline(case_id: UUID) -> Any:
+    """Each legal clock with what started it, the deadline in force, what met it and the
+    provision in force then (events/timeline.py)."""
+    return render_template(
+        "timeline/page.html", timeline=lex_sarah_case_timeline(case_id),
+        clock_statuses=CLOCK_STATUSES, case_url=url_for("lex_sarah.case", case_id=case_id),
+        pdf_url=url_for("lex_sarah.timeline_pdf", case_id=case_id),
+    )
+
+
+@bp.route("/<uuid:case_id>/tidslinje.pdf")
+@roles_required(LEX_SARAH_ROLES)
+def timeline_pdf(case_id: UUID) -> Any:
+    found = lex_sarah_case_timeline(case_id)
+    body = render_timeline_pdf(found, runtime().settings.administration_name)
+    return download(body, f"tidslinje-{found['number']}", "pdf")
 
 
 PAGE_ACTIONS = by_page(ACTIONS)

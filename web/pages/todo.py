@@ -15,7 +15,7 @@ from uuid import UUID
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
 
-from events.clocks import Clock, days_text, local_date
+from events.clocks import LexSarahClock, band, days_text, local_date
 from events.lex_sarah import FindingKind
 from projections import queries
 from projections.queries import todo as todo_view
@@ -91,14 +91,6 @@ class Section:
         return self.total if self.total is not None else len(self.items)
 
 
-def band(days_left: int, warning_days: int) -> str:
-    if days_left < 0:
-        return "overdue"
-    if days_left == 0:
-        return "due_today"
-    return "soon" if days_left <= warning_days else "later"
-
-
 class Builder:
     def __init__(self, account: Account, today: date) -> None:
         self.account = account
@@ -108,12 +100,21 @@ class Builder:
         self.warning = self.settings.warning_days
         self.bands = dict(BANDS) | {"soon": f"{self.warning} dagar eller mindre"}
 
-    def _dated(self, item: Item, due: date, board_band: str | None = None) -> Item:
-        """Days left in words, and the band (the board's own, for a child report's clock)."""
+    def _dated(self, item: Item, due: date) -> Item:
+        """A due day that is no legal clock (a measure): days left and band by the same
+        rule as the clocks'."""
         left = (due - self.today).days
-        item.band = board_band or band(left, self.warning)
+        item.band = band(left, self.warning)
         item.band_label = str(self.bands[item.band])
         item.when = f"senast {due.isoformat()}, {days_text(left)}"
+        return item
+
+    def _clock(self, item: Item, row: dict[str, Any]) -> Item:
+        """A legal clock as the board lists it (projections.queries.clock_row): its band
+        and words, never worked out again here."""
+        item.band = row["band"]
+        item.band_label = str(self.bands[row["band"]])
+        item.when = f"senast {row['due'].isoformat()}, {row['days_text']}"
         return item
 
     def _deviation_href(self, deviation_id: UUID, unit: str, reporter: str | None) -> str | None:
@@ -160,10 +161,10 @@ class Builder:
         section = Section("utan-handlaggare", "Anmälningar utan handläggare",
                           more_href=url_for("board.index"), more_label="Hela bevakningen")
         for row in _first_clock_per_report(rows)[:SHOWN]:
-            section.items.append(self._dated(Item(
+            section.items.append(self._clock(Item(
                 row["number"], url_for("child_reports.report", report_id=row["report_id"]),
-                f"{_unit(row['unit'])}: tilldela handläggare ({Clock(row['clock']).label})",
-            ), row["due"], row["band"]))
+                f"{_unit(row['unit'])}: tilldela handläggare ({row['label']})",
+            ), row))
         return section
 
     def unassigned_lex_sarah(self) -> Section | None:
@@ -207,9 +208,9 @@ class Builder:
         for row in rows[:SHOWN]:
             # Their handler opens them, whatever the role (tracker/people/access.py).
             href = url_for("child_reports.report", report_id=row["report_id"])
-            section.items.append(self._dated(Item(
-                row["number"], href, f"{Clock(row['clock']).label} i {_unit(row['unit'])}",
-            ), row["due"], row["band"]))
+            section.items.append(self._clock(Item(
+                row["number"], href, f"{row['label']} i {_unit(row['unit'])}",
+            ), row))
         return section
 
     def my_lex_sarah(self) -> Section:
@@ -219,7 +220,17 @@ class Builder:
     def _lex_sarah_section(self, id_: str, title: str, rows: list[dict[str, Any]]) -> Section:
         linkable = self.account.role in LEX_SARAH_ROLES
         section = Section(id_, title)
-        for row in rows[:SHOWN]:
+        shown = rows[:SHOWN]
+        # The running clocks as Bevakning reads them (events.clocks): the remedy while it
+        # runs, else the IVO target.
+        clocks = {
+            row["id"]: {found.clock: found for found in readings if found.running}
+            for row, readings in queries.lex_sarah_clocks(
+                self.engine, self.today, ivo_target_days=self.settings.ivo_target_days,
+                case_ids=[row["id"] for row in shown],
+            )
+        }
+        for row in shown:
             step = todo_view.next_step(row)
             what = STEP_TEXT[step.code].format(
                 missing=_join([FINDING_SHORT[k] for k in step.missing_findings])
@@ -229,9 +240,13 @@ class Builder:
                 url_for("lex_sarah.case", case_id=row["id"]) if linkable else None,
                 f"Nästa steg: {what}",
             )
-            target = todo_view.ivo_target(row, self.settings.ivo_target_days)
-            if target is not None:
-                self._dated(item, target)
+            running = clocks.get(row["id"], {})
+            remedy, target = running.get(LexSarahClock.AVHJALPANDE), running.get(LexSarahClock.IVO)
+            if remedy is not None:
+                self._clock(item, queries.clock_row(remedy, self.warning))
+                item.when = f"avhjälpa genast, {item.when}"
+            elif target is not None:
+                self._clock(item, queries.clock_row(target, self.warning))
                 item.when = f"tidsmål för IVO {item.when}"
             else:
                 item.when = f"öppnad {row['opened_on'].isoformat()}"
