@@ -62,6 +62,10 @@ class Evidence:
     def before_from(self) -> date:
         return self.completed_on - timedelta(days=self.days - 1)
 
+    @property
+    def after_from(self) -> date:
+        return self.completed_on + timedelta(days=1)
+
 
 def effect_evidence(
     engine: sa.Engine,

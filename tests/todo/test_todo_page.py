@@ -65,7 +65,7 @@ def test_a_unit_manager_sees_new_deviations_of_her_units_until_each_step_is_take
     page = text_of(chef)
     assert "saknar återkoppling till rapportören" in section(page, "Avvikelser som väntar")
     measures = section(page, "Åtgärder du ansvarar för (1)")
-    assert f"{number} Åtgärd 1 i Utredningsenheten 3 dagar eller mindre" in measures
+    assert f"{number} Åtgärd 1 i Utredningsenheten: Skriv rutin. 3 dagar eller mindre" in measures
     assert "2 dagar kvar" in measures
 
     app.give_feedback(mine, actor="chef", message="Tack.")

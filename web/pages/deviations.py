@@ -14,6 +14,7 @@ from werkzeug.routing import BuildError
 from events.deviation import Deviation
 from events.errors import DomainError
 from events.legal import DEVIATION_KEYS, cite_on
+from events.risk import suggests_lex_sarah
 from events.tasks import deviation_next_task, deviation_tasks
 from projections.queries import Page, casework, list_deviations
 from tracker.application import ConflictError, NotFound
@@ -65,6 +66,13 @@ ACTION_LABELS = {
     "close_summary": "Sammanfattning",
     "reopen_reason": "Skäl att öppna igen",
     "withdraw_reason": "Skäl att återkalla",
+    "add_measure_goal": "Mål",
+    "add_measure_follow_up_on": "Följs upp senast",
+    "add_measure_proposed": "Status",
+    "assess_risk_probability": "Sannolikhet",
+    "assess_risk_consequence": "Konsekvens",
+    "move_to_unit_unit": "Ny enhet",
+    "move_to_unit_reason": "Varför flyttas den?",
 }
 PER_PAGE = 50
 PAGE_ACTIONS = by_page(ACTIONS)
@@ -88,6 +96,12 @@ STEP_OF = {
     "reopen": "avsluta",
     "escalate": "ovrigt",
     "withdraw": "ovrigt",
+    "move_to_unit": "ovrigt",
+    "assess_risk": "risk",
+    "plan_measure": "atgarder",
+    "reject_measure": "atgarder",
+    "schedule_follow_up": "atgarder",
+    "follow_up_measure": "atgarder",
 }
 
 
@@ -284,8 +298,26 @@ def _render_detail(
         opened=opened,
         form=form,
         today=application().today(),
+        risk=_risk(deviation),
         **_choices(),
     ), status
+
+
+def _risk(deviation: Deviation) -> dict[str, Any]:
+    """The matrix's labels (settings) and whether the score suggests Lex Sarah."""
+    settings = runtime().settings
+    return {
+        "probability": settings.risk_probability_labels,
+        "consequence": settings.risk_consequence_labels,
+        "probability_options": [
+            (str(n), f"{n} {label}") for n, label in enumerate(settings.risk_probability_labels, 1)
+        ],
+        "consequence_options": [
+            (str(n), f"{n} {label}") for n, label in enumerate(settings.risk_consequence_labels, 1)
+        ],
+        "threshold": settings.risk_lex_sarah_score,
+        "suggests": suggests_lex_sarah(deviation.risk_score, settings.risk_lex_sarah_score),
+    }
 
 
 def _lex_sarah_url(account: Account, deviation: Deviation) -> str | None:
