@@ -109,6 +109,9 @@ def allowed_actions(account: Account, deviation: HasUnit) -> set[str]:
 # What the person responsible for a measure may do on the measure's own page, whatever
 # their role and unit (DOMAIN.md: the owner carries it out and follows it up). They read
 # that measure only: not the deviation's text, analysis or other measures.
+# Who may be responsible for measures, and so list theirs (Åtgärder, its API): everyone
+# but the admin, who reads no case content.
+HOLDS_MEASURES: frozenset[Role] = EVERY_ROLE - {Role.ADMIN}
 MEASURE_OWNER_ACTIONS: frozenset[str] = frozenset(
     {"complete_measure", "schedule_follow_up", "follow_up_measure"}
 )
@@ -116,12 +119,13 @@ MEASURE_OWNER_ACTIONS: frozenset[str] = frozenset(
 
 def owns_measure(account: Account, responsible: str) -> bool:
     """The measure's responsible is exactly this account's username, as Att göra matches
-    it (a free-text befattning matches nobody: the unit's reviewers act on those)."""
-    return responsible == account.username
+    it (a free-text befattning matches nobody: the unit's reviewers act on those). Not the
+    admin, who reads no case content."""
+    return responsible == account.username and account.role is not Role.ADMIN
 
 
-def opens_measure(account: Account, deviation: HasUnit, responsible: str) -> bool:
-    return in_scope(account, deviation.unit) or owns_measure(account, responsible)
+def opens_measure(account: Account, unit: str, responsible: str) -> bool:
+    return in_scope(account, unit) or owns_measure(account, responsible)
 
 
 def can_act_on_measure(

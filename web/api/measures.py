@@ -76,7 +76,7 @@ class MeasureDetail(Answer):
 
 
 @endpoint("/measures", summary="Åtgärder (filter)", query=MeasureQuery, response=MeasureRow,
-          many=True, tags=TAGS)
+          many=True, roles=policy.HOLDS_MEASURES, tags=TAGS)
 def list_measures(account: Account, query: dict[str, Any]) -> Any:
     """Reviewers: the measures of their units (mine=true: theirs in any unit). Everyone
     else: the measures they are responsible for."""
@@ -99,7 +99,7 @@ def _measure(account: Account, deviation_id: UUID, number: int) -> tuple[Deviati
     if not 1 <= number <= len(deviation.measures):
         raise ApiError(404, gettext("Not found."))
     found = deviation.measures[number - 1]
-    if not policy.opens_measure(account, deviation, found.responsible):
+    if not policy.opens_measure(account, deviation.unit, found.responsible):
         raise ApiError(403, gettext("Your role may not do this."))
     return deviation, found
 

@@ -91,7 +91,7 @@ def _units(account: Account) -> list[tuple[str, str]]:
 
 
 @bp.route("/atgarder")
-@roles_required(policy.EVERY_ROLE)
+@roles_required(policy.HOLDS_MEASURES)
 def index() -> Any:
     account = current_account()
     form = parse_form(MeasureFilters(), _own_only(account, request.args))
@@ -115,7 +115,7 @@ def _own_only(account: Account, args: Any) -> Any:
 
 
 @bp.route("/atgarder.<any(csv, xlsx):kind>")
-@roles_required(policy.EVERY_ROLE)
+@roles_required(policy.HOLDS_MEASURES)
 def download(kind: str) -> Any:
     account = current_account()
     form = parse_form(MeasureFilters(), _own_only(account, request.args))
@@ -152,7 +152,7 @@ def _measure(deviation_id: UUID, number: int) -> tuple[Deviation, Measure]:
     if not 1 <= number <= len(deviation.measures):
         abort(404)
     found = deviation.measures[number - 1]
-    if not policy.opens_measure(current_account(), deviation, found.responsible):
+    if not policy.opens_measure(current_account(), deviation.unit, found.responsible):
         abort(403)
     return deviation, found
 
@@ -173,13 +173,28 @@ def _evidence(deviation: Deviation, measure: Measure) -> measure_queries.Evidenc
     )
 
 
+def _applicable(measure: Measure) -> set[str]:
+    """The steps the measure's state allows (the domain refuses the others)."""
+    undecided = measure.status in (MeasureStatus.PROPOSED, MeasureStatus.PLANNED)
+    last = measure.last_follow_up
+    judging = last is None or last.next_follow_up_on is not None
+    steps = {
+        "plan_measure": measure.status is MeasureStatus.PROPOSED,
+        "reject_measure": undecided,
+        "complete_measure": undecided,
+        "follow_up_measure": measure.completed_on is not None and judging,
+        "schedule_follow_up": measure.status is not MeasureStatus.REJECTED and judging,
+    }
+    return {name for name, applies in steps.items() if applies}
+
+
 def _render_measure(
     deviation: Deviation, measure: Measure, *, active: str | None = None,
     form: Form | None = None, status: int = 200,
 ) -> Any:
     account = current_account()
     offered = {
-        name for name in MEASURE_FORMS
+        name for name in _applicable(measure)
         if policy.can_act_on_measure(account, name, deviation, measure.responsible)
     }
     history = [

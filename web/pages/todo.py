@@ -186,7 +186,11 @@ class Builder:
     def my_measures(self) -> Section:
         # Each measure's own page opens for its responsible, whatever their unit
         # (policy.opens_measure), so every line links.
-        rows = todo_view.open_measures(self.engine, responsible=self.account.username)
+        rows = [
+            row for row in todo_view.open_measures(
+                self.engine, responsible=self.account.username)
+            if policy.opens_measure(self.account, row["unit"], row["responsible"])
+        ]
         section = Section("atgarder", "Åtgärder du ansvarar för",
                           more_href=url_for("measures.index", ansvarig="mina"),
                           more_label="Alla dina åtgärder")
@@ -210,7 +214,10 @@ class Builder:
             theirs = measure_queries.follow_ups_due(
                 self.engine, self.today, units=policy.unit_scope(self.account)
             )
-        rows = {(r["deviation_id"], r["measure"]): r for r in [*mine, *theirs]}
+        rows = {
+            (r["deviation_id"], r["measure"]): r for r in [*mine, *theirs]
+            if policy.opens_measure(self.account, r["unit"], r["responsible"])
+        }
         ordered = sorted(rows.values(), key=lambda r: (r["follow_up_on"], r["deviation_number"]))
         section = Section("uppfoljningar", "Åtgärder att följa upp",
                           more_href=url_for("measures.index", forfallo="follow_up", lage="alla"),
