@@ -14,7 +14,7 @@ from werkzeug.routing import BuildError
 from events.deviation import Deviation
 from events.errors import DomainError
 from events.legal import DEVIATION_KEYS, cite_on
-from events.risk import suggests_lex_sarah
+from events.risk import SCALE, suggests_lex_sarah
 from events.tasks import deviation_next_task, deviation_tasks
 from projections.queries import Page, casework, list_deviations
 from tracker.application import ConflictError, NotFound
@@ -75,6 +75,8 @@ ACTION_LABELS = {
     "move_to_unit_reason": "Varför flyttas den?",
 }
 PER_PAGE = 50
+# The inbox's and the API's "riskpoäng minst": every score the 4x4 matrix can give.
+RISK_FILTER = sorted({p * c for p in SCALE for c in SCALE})
 PAGE_ACTIONS = by_page(ACTIONS)
 # The task list: each step's title, and the step each action belongs to (its fragment).
 STEP_TITLES = {
@@ -212,6 +214,8 @@ class InboxFilters(BaseSchema):
     status = fields.String(
         load_default=None, validate=validate.OneOf(["open", "closed", "withdrawn"])
     )
+    # Assessed with at least this risk score (events.risk).
+    risk = fields.Integer(load_default=None, validate=validate.OneOf(RISK_FILTER))
     # "atgard": open ones first, oldest first (what needs action); "nyast": newest first.
     sortering = fields.String(load_default="atgard", validate=validate.OneOf(["atgard", "nyast"]))
     sida = page_number()
@@ -221,6 +225,8 @@ def _inbox_query(account: Account, filters: dict[str, Any]) -> dict[str, Any]:
     query: dict[str, Any] = {
         key: filters[key] for key in ("operation", "unit", "category", "status") if filters[key]
     }
+    if filters["risk"]:
+        query["min_risk"] = filters["risk"]
     if filters["month"]:
         year, month = filters["month"].split("-")
         query |= {"year": int(year), "month": int(month)}
@@ -255,6 +261,7 @@ def inbox() -> Any:
     return render_template(
         "deviations/inbox.html", form=form, page=page, filters=filters, steps=steps,
         step_titles=STEP_TITLES, today=application().today(),
+        risk_options=[(str(n), str(n)) for n in RISK_FILTER],
         sort=form.data.get("sortering", "atgard") if form.ok else "atgard", **choices
     ), (200 if form.ok else 422)
 
