@@ -12,6 +12,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from events.clocks import add_months
 from events.deviation import DeviationStatus, MeasureStatus
 from events.risk import SCALE
 from projections import tables as t
@@ -124,6 +125,20 @@ def risk_suggestions(
     query = query.order_by(d.c.risk_score.desc(), d.c.reported_on, d.c.number)
     with engine.connect() as connection:
         return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def month_span(year: int, month: int) -> tuple[date, date]:
+    first = date(year, month, 1)
+    return first, add_months(first, 1) - timedelta(days=1)
+
+
+def risk_table(engine: sa.Engine, first: date, last: date) -> dict[str, Any]:
+    """The month's (or any period's) scores for the monthly report: {"rows": [{score,
+    count}] for every possible score, "assessed", "not_assessed"}."""
+    counts = risk_distribution(engine, first, last)
+    rows = [{"score": score, "count": n} for score, n in counts.items() if score is not None]
+    assessed = sum(row["count"] for row in rows)
+    return {"rows": rows, "assessed": assessed, "not_assessed": counts[None]}
 
 
 def risk_distribution(engine: sa.Engine, first: date, last: date) -> dict[int | None, int]:

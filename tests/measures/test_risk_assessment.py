@@ -6,6 +6,7 @@ by score."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -57,6 +58,19 @@ def test_a_4x4_is_suggested_for_lex_sarah_and_a_1x2_is_not(
     listed = api("chef", "GET", "/api/v1/deviations?min_risk=2").get_json()["items"]
     assert sorted(item["risk_score"] for item in listed) == [2, 16]
     assert chef.get("/inkorg?risk=5").status_code == 422  # no 4x4 score is 5
+
+    # The monthly report counts the month's deviations per score.
+    today = runtime.app.today()
+    file_deviation(runtime)  # not assessed
+    monthly = client_for("utvecklare").get(f"/rapporter/manad?year={today.year}&month="
+                                           f"{today.month}").get_data(as_text=True)
+    shown = dict(re.findall(r'<tr data-score="(\d*)"><th scope="row">[^<]+</th>'
+                            r'<td class="num">(\d+)</td>', monthly))
+    assert (shown["16"], shown["2"], shown["4"], shown[""]) == ("1", "1", "0", "1")
+    report = api("utvecklare", "GET", f"/api/v1/reports/monthly?year={today.year}&month="
+                 f"{today.month}").get_json()["risk"]
+    assert (report["assessed"], report["not_assessed"]) == (2, 1)
+    assert {row["score"]: row["count"] for row in report["rows"]}[16] == 1
 
 
 @pytest.mark.parametrize("environ", ["2"], indirect=True)

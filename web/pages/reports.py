@@ -111,6 +111,8 @@ def monthly() -> Any:
         month=month, period=period, month_names=MONTH_NAMES, years=_year_choices(year),
         has_data=has_data, missing=MISSING, footnote=_month_footnote(year, month),
         causes=cause_table(year, month, period),
+        risk=measure_queries.risk_table(runtime().engine, *measure_queries.month_span(
+            year, month)),
     ), _status(form)
 
 
