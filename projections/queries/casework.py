@@ -71,7 +71,7 @@ def list_measures(
     """Measures of deviations that are not withdrawn, the soonest due first (completed ones
     after the open ones). `state`: "open" (neither completed nor turned down) |
     "completed"; `due`: "overdue" (open and past its due date) | "this_month" (due in
-    today's month) | "follow_up" (its effect to be judged on or before today); `status`:
+    today's month) | "follow_up" (completed, its effect to be judged by today); `status`:
     one lifecycle status (events.deviation.MeasureStatus); `responsible`: exactly that
     owner (a username)."""
     m, c = t.todo_measures, t.todo_deviations
@@ -90,7 +90,7 @@ def list_measures(
     elif due == "this_month":
         conditions.append(m.c.due_on.between(*_month(today)))
     elif due == "follow_up":
-        conditions += [m.c.follow_up_on <= today, m.c.status != MeasureStatus.REJECTED.value]
+        conditions += [m.c.follow_up_on <= today, m.c.status == MeasureStatus.COMPLETED.value]
     if status:
         conditions.append(m.c.status == status)
     if responsible is not None:
@@ -122,7 +122,7 @@ def list_measures(
             "goal": row["goal"],
             "follow_up_on": row["follow_up_on"],
             "follow_up_due": row["follow_up_on"] is not None and row["follow_up_on"] <= today
-            and row["status"] != MeasureStatus.REJECTED.value,
+            and row["status"] == MeasureStatus.COMPLETED.value,
             "effect": row["effect"],
             "state": _state(row, today),
             "days_overdue": (today - row["due_on"]).days

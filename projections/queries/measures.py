@@ -26,8 +26,8 @@ def follow_ups_due(
     responsible: str | None = None,
     units: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Measures whose effect is to be judged on or before today (not turned down, the
-    deviation not withdrawn), the longest waiting first; for one responsible person
+    """Completed measures whose effect is to be judged on or before today (the deviation
+    not withdrawn), the longest waiting first; for one responsible person
     and/or within `units` (None = all)."""
     m, d = t.todo_measures, t.todo_deviations
     query = (
@@ -35,7 +35,7 @@ def follow_ups_due(
         .join(d, d.c.id == m.c.deviation_id)
         .where(
             m.c.follow_up_on <= today,
-            m.c.status != MeasureStatus.REJECTED.value,
+            m.c.status == MeasureStatus.COMPLETED.value,  # only a completed one is judged
             d.c.status != DeviationStatus.WITHDRAWN.value,
         )
     )
