@@ -3,7 +3,9 @@ the measure's text), and leaves it once the effect is judged."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import Any
 
 from support import file_deviation
 
@@ -35,3 +37,34 @@ def test_a_due_follow_up_is_in_its_units_digest_until_judged(runtime: Runtime) -
     app.follow_up_measure(deviation.id, actor="chef", measure=1, result="Följs.",
                           effect=Effect.YES, effect_text="Inga fler.")
     assert build_digests(runtime, today) == []
+
+
+def test_the_measures_list_filters_by_status_follow_up_and_owner(
+    runtime: Runtime, client_for: Any, api: Any,
+) -> None:
+    app = runtime.app
+    today = app.today()
+    day = today - timedelta(days=20)
+    deviation = file_deviation(runtime, actor="utvecklare", occurred_on=day, reported_on=day)
+    for text, responsible, proposed in (("Föreslagen åtgärd.", "chef", True),
+                                        ("Genomförd åtgärd.", "Enhetschef", False),
+                                        ("Avslagen åtgärd.", "chef", True)):
+        app.add_measure(deviation.id, actor="chef", description=text, responsible=responsible,
+                        due_on=day, follow_up_on=today, proposed=proposed)
+    app.complete_measure(deviation.id, actor="chef", measure=2, completed_on=day)
+    app.reject_measure(deviation.id, actor="chef", measure=3, reason="Behövs inte.")
+    chef = client_for("chef")
+
+    def listed(query: str) -> list[str]:
+        html = chef.get(f"/atgarder{query}").get_data(as_text=True)
+        return re.findall(r'<td data-label="Åtgärd">([^<]+)</td>', html)
+
+    assert listed("") == ["Föreslagen åtgärd."]  # open: neither completed nor turned down
+    assert listed("?lage=alla&status=rejected") == ["Avslagen åtgärd."]
+    assert listed("?lage=alla&forfallo=follow_up") == ["Genomförd åtgärd."]
+    assert listed("?lage=alla&ansvarig=mina") == ["Föreslagen åtgärd.", "Avslagen åtgärd."]
+    assert chef.get("/atgarder?status=klar").status_code == 422
+    rows = api("chef", "GET", "/api/v1/measures?due=follow_up").get_json()
+    assert [(r["description"], r["status"]) for r in rows] == [("Genomförd åtgärd.", "completed")]
+    assert api("chef", "GET", "/api/v1/measures?status=klar").status_code == 422
+    assert api("admin", "GET", "/api/v1/measures").status_code == 403
