@@ -8,6 +8,7 @@ from events.errors import ValidationFailed
 
 SCALE = range(1, 5)  # 1 = lowest, 4 = highest, for probability and consequence alike
 MAX_SCORE = max(SCALE) * max(SCALE)
+HIGH_RISK = 12  # the matrix's top band (its red cells), as the committee report names it
 
 
 def check_level(field: str, level: int) -> int:

@@ -117,3 +117,16 @@ def test_labels_must_be_four() -> None:
                            "TRACKER_SECRET_KEY": "x"})
     with pytest.raises(ValueError, match="TRACKER_RISK_LEX_SARAH_SCORE"):
         Settings.from_env({"TRACKER_RISK_LEX_SARAH_SCORE": "17", "TRACKER_SECRET_KEY": "x"})
+
+
+def test_the_committee_reports_summary_names_the_months_risk(
+    runtime: Runtime, client_for: Callable[[str], FlaskClient],
+) -> None:
+    assessed(runtime, 4, 4)
+    assessed(runtime, 1, 2)
+    file_deviation(runtime)
+    today = runtime.app.today()
+    page = client_for("utvecklare").get(f"/rapporter/namnd/{today.year}/{today.month}")
+    assert page.status_code == 200
+    assert "Två av dem är riskbedömda, varav en med hög risk (riskpoäng 12–16)." in \
+        page.get_data(as_text=True)
