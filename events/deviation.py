@@ -28,6 +28,7 @@ from events.errors import (
     StepOutOfOrder,
     ValidationFailed,
 )
+from events.risk import check_level, risk_score
 from events.taxonomy import Operation, Taxonomy
 
 if TYPE_CHECKING:
@@ -46,6 +47,33 @@ class DeviationStatus(enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
+class MeasureStatus(enum.Enum):
+    """föreslagen -> planerad -> genomförd, or avslagen (with a reason)."""
+
+    PROPOSED = "proposed"
+    PLANNED = "planned"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+
+
+class Effect(enum.Enum):
+    """"Hade åtgärden effekt?": ja / nej / för tidigt att säga."""
+
+    YES = "yes"
+    NO = "no"
+    TOO_EARLY = "too_early"
+
+
+@dataclass
+class FollowUp:
+    followed_up_on: date
+    result: str
+    effect: Effect
+    effect_text: str
+    by: str
+    next_follow_up_on: date | None = None
+
+
 @dataclass
 class Measure:
     number: int
@@ -55,6 +83,30 @@ class Measure:
     added_by: str
     completed_on: date | None = None
     completed_by: str | None = None
+    goal: str | None = None
+    status: MeasureStatus = MeasureStatus.PLANNED
+    follow_up_on: date | None = None
+    rejected_reason: str | None = None
+    follow_ups: list[FollowUp] | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Done with, for the task list: carried out or turned down."""
+        return self.status in (MeasureStatus.COMPLETED, MeasureStatus.REJECTED)
+
+    @property
+    def last_follow_up(self) -> FollowUp | None:
+        return self.follow_ups[-1] if self.follow_ups else None
+
+    def follow_up_due_on(self) -> date | None:
+        """The day the effect is to be judged next: the follow-up date, or the new date a
+        "för tidigt att säga" set; None once judged (ja/nej) or when turned down."""
+        if self.status is MeasureStatus.REJECTED:
+            return None
+        last = self.last_follow_up
+        if last is None:
+            return self.follow_up_on
+        return last.next_follow_up_on
 
 
 class ClosingIncomplete(StepOutOfOrder):
@@ -80,7 +132,6 @@ class Deviation(Aggregate):
         class Reported(Aggregate.Created, EventFields): ...
         class Reclassified(Aggregate.Event, EventFields): ...
         class Assigned(Aggregate.Event, EventFields): ...
-        class MeasureAdded(Aggregate.Event, EventFields): ...
         class MeasureCompleted(Aggregate.Event, EventFields): ...
         class NoMeasuresNeededRecorded(Aggregate.Event, EventFields): ...
         class FeedbackGiven(Aggregate.Event, EventFields): ...
@@ -90,6 +141,12 @@ class Deviation(Aggregate):
         class Reopened(Aggregate.Event, EventFields): ...
         class Withdrawn(Aggregate.Event, EventFields): ...
         class ImportRecorded(Aggregate.Event, EventFields): ...
+        class MeasurePlanned(Aggregate.Event, EventFields): ...
+        class MeasureRejected(Aggregate.Event, EventFields): ...
+        class MeasureFollowUpScheduled(Aggregate.Event, EventFields): ...
+        class MeasureFollowedUp(Aggregate.Event, EventFields): ...
+        class RiskAssessed(Aggregate.Event, EventFields): ...
+        class MovedToUnit(Aggregate.Event, EventFields): ...
 
     @classmethod
     def report(
@@ -183,6 +240,8 @@ class Deviation(Aggregate):
         self.import_id: UUID | None = None
         self.import_row: int | None = None
         self.imported_lex_sarah = False
+        self.risk: tuple[int, int] | None = None  # (probability, consequence)
+        self.original_unit = unit  # as reported; a move changes `unit` only
 
     # --- rules -------------------------------------------------------------------------
 
@@ -291,24 +350,72 @@ class Deviation(Aggregate):
         self.cause_analysis = analysis
         self.causes = tuple(causes)
 
-    def add_measure(self, *, description: str, responsible: str, due_on: date, actor: str) -> int:
+    def add_measure(
+        self,
+        *,
+        description: str,
+        responsible: str,
+        due_on: date,
+        actor: str,
+        goal: str | None = None,
+        follow_up_on: date | None = None,
+        proposed: bool = False,
+    ) -> int:
+        """A measure is planerad when added, or föreslagen (`proposed`) until decided."""
         self.check_open()
         check_not_before("due_on", due_on, self.reported_on, "the reported date")
+        if follow_up_on is not None:
+            check_not_before("follow_up_on", follow_up_on, due_on, "the due date")
         number = len(self.measures) + 1
         self._measure_added(
             measure=number,
             description=check_text("description", description),
             responsible=check_text("responsible", responsible, max_length=SHORT_TEXT),
             due_on=due_on,
+            goal=check_text("goal", goal, required=False) or None,
+            follow_up_on=follow_up_on,
+            status=MeasureStatus.PROPOSED if proposed else MeasureStatus.PLANNED,
             actor=actor,
         )
         return number
 
-    @event("MeasureAdded")
+    class MeasureAdded(Aggregate.Event):
+        """v2 records the goal, the follow-up date and the status. A v1 measure was
+        decided with its due date (planerad), without goal or follow-up date."""
+
+        class_version = 2
+        measure: int
+        description: str
+        responsible: str
+        due_on: date
+        goal: str | None
+        follow_up_on: date | None
+        status: MeasureStatus
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["goal"] = None
+            state["follow_up_on"] = None
+            state["status"] = MeasureStatus.PLANNED
+
+    @event(MeasureAdded)
     def _measure_added(
-        self, *, measure: int, description: str, responsible: str, due_on: date, actor: str
+        self,
+        *,
+        measure: int,
+        description: str,
+        responsible: str,
+        due_on: date,
+        goal: str | None,
+        follow_up_on: date | None,
+        status: MeasureStatus,
+        actor: str,
     ) -> None:
-        self.measures.append(Measure(measure, description, responsible, due_on, actor))
+        self.measures.append(
+            Measure(measure, description, responsible, due_on, actor, goal=goal,
+                    status=status, follow_up_on=follow_up_on)
+        )
         self.no_measures_reason = None
 
     def record_no_measures_needed(self, *, reason: str, actor: str) -> None:
@@ -326,10 +433,11 @@ class Deviation(Aggregate):
     ) -> None:
         # Also once closed: a measure decided at closing is often carried out afterwards.
         self.check_not_withdrawn()
-        if not 1 <= measure <= len(self.measures):
-            raise Inconsistent("measure", "There is no measure number %(n)d.", n=measure)
-        if self.measures[measure - 1].completed_on is not None:
+        found = self.measure(measure)
+        if found.completed_on is not None:
             raise AlreadyRecorded("The measure is already completed.")
+        if found.status is MeasureStatus.REJECTED:
+            raise StepOutOfOrder("The measure was turned down.")
         check_not_future("completed_on", completed_on, today)
         check_not_before("completed_on", completed_on, self.reported_on, "the reported date")
         self._measure_completed(measure=measure, completed_on=completed_on, actor=actor)
@@ -339,6 +447,7 @@ class Deviation(Aggregate):
         found = self.measures[measure - 1]
         found.completed_on = completed_on
         found.completed_by = actor
+        found.status = MeasureStatus.COMPLETED
 
     def give_feedback(self, *, message: str, actor: str) -> None:
         self.check_not_withdrawn()
@@ -447,3 +556,174 @@ class Deviation(Aggregate):
         self._withdrawn(
             reason="Importen ångrades.", previous_status=self.status, actor=actor
         )
+
+    # --- measures: lifecycle and effect ---------------------------------------------------
+
+    def measure(self, number: int) -> Measure:
+        if not 1 <= number <= len(self.measures):
+            raise Inconsistent("measure", "There is no measure number %(n)d.", n=number)
+        return self.measures[number - 1]
+
+    def plan_measure(self, *, measure: int, actor: str) -> None:
+        """föreslagen -> planerad."""
+        self.check_not_withdrawn()
+        if self.measure(measure).status is not MeasureStatus.PROPOSED:
+            raise StepOutOfOrder("Only a proposed measure can be planned.")
+        self._measure_planned(measure=measure, actor=actor)
+
+    @event("MeasurePlanned")
+    def _measure_planned(self, *, measure: int, actor: str) -> None:
+        self.measures[measure - 1].status = MeasureStatus.PLANNED
+
+    def reject_measure(self, *, measure: int, reason: str, actor: str) -> None:
+        """föreslagen or planerad -> avslagen, with the reason."""
+        self.check_not_withdrawn()
+        if self.measure(measure).status not in (MeasureStatus.PROPOSED, MeasureStatus.PLANNED):
+            raise StepOutOfOrder("Only a proposed or planned measure can be turned down.")
+        self._measure_rejected(measure=measure, reason=check_text("reason", reason), actor=actor)
+
+    @event("MeasureRejected")
+    def _measure_rejected(self, *, measure: int, reason: str, actor: str) -> None:
+        found = self.measures[measure - 1]
+        found.status = MeasureStatus.REJECTED
+        found.rejected_reason = reason
+
+    def schedule_follow_up(self, *, measure: int, follow_up_on: date, actor: str) -> None:
+        """Set or move the day the measure's effect is to be judged."""
+        self.check_not_withdrawn()
+        found = self.measure(measure)
+        if found.status is MeasureStatus.REJECTED:
+            raise StepOutOfOrder("The measure was turned down.")
+        last = found.last_follow_up
+        if last is not None and last.effect is not Effect.TOO_EARLY:
+            raise AlreadyRecorded("The measure's effect is already judged.")
+        check_not_before("follow_up_on", follow_up_on, found.due_on, "the due date")
+        if found.follow_up_due_on() == follow_up_on:
+            raise Inconsistent("follow_up_on", "The follow-up is already on that day.")
+        self._follow_up_scheduled(measure=measure, follow_up_on=follow_up_on, actor=actor)
+
+    @event("MeasureFollowUpScheduled")
+    def _follow_up_scheduled(self, *, measure: int, follow_up_on: date, actor: str) -> None:
+        found = self.measures[measure - 1]
+        last = found.last_follow_up
+        if last is not None:
+            last.next_follow_up_on = follow_up_on
+        else:
+            found.follow_up_on = follow_up_on
+
+    def follow_up_measure(
+        self,
+        *,
+        measure: int,
+        result: str,
+        effect: Effect,
+        effect_text: str,
+        today: date,
+        actor: str,
+        followed_up_on: date | None = None,
+        next_follow_up_on: date | None = None,
+    ) -> None:
+        """The follow-up of a completed measure: its result and "hade åtgärden effekt?".
+        "För tidigt att säga" needs the next follow-up date; ja/nej end the follow-up."""
+        self.check_not_withdrawn()
+        found = self.measure(measure)
+        if found.status is not MeasureStatus.COMPLETED or found.completed_on is None:
+            raise StepOutOfOrder("A measure is followed up once it is completed.")
+        last = found.last_follow_up
+        if last is not None and last.effect is not Effect.TOO_EARLY:
+            raise AlreadyRecorded("The measure's effect is already judged.")
+        day = followed_up_on or today
+        check_not_future("followed_up_on", day, today)
+        check_not_before("followed_up_on", day, found.completed_on, "the completion date")
+        if effect is Effect.TOO_EARLY:
+            if next_follow_up_on is None:
+                raise ValidationFailed(
+                    "next_follow_up_on", "Give the date of the next follow-up."
+                )
+            if next_follow_up_on <= day:
+                raise Inconsistent(
+                    "next_follow_up_on", "The next follow-up must come after this one."
+                )
+        elif next_follow_up_on is not None:
+            raise Inconsistent(
+                "next_follow_up_on",
+                "A next follow-up is only set when it is too early to say.",
+            )
+        self._followed_up(
+            measure=measure, followed_up_on=day, result=check_text("result", result),
+            effect=effect, effect_text=check_text("effect_text", effect_text),
+            next_follow_up_on=next_follow_up_on, actor=actor,
+        )
+
+    @event("MeasureFollowedUp")
+    def _followed_up(
+        self,
+        *,
+        measure: int,
+        followed_up_on: date,
+        result: str,
+        effect: Effect,
+        effect_text: str,
+        next_follow_up_on: date | None,
+        actor: str,
+    ) -> None:
+        found = self.measures[measure - 1]
+        found.follow_ups = [
+            *(found.follow_ups or []),
+            FollowUp(followed_up_on, result, effect, effect_text, actor, next_follow_up_on),
+        ]
+
+    # --- risk assessment ------------------------------------------------------------------
+
+    def assess_risk(self, *, probability: int, consequence: int, actor: str) -> None:
+        """Recorded in review, changeable (each change an event: the history keeps them)."""
+        self.check_not_withdrawn()
+        levels = (check_level("probability", probability),
+                  check_level("consequence", consequence))
+        if levels == self.risk:
+            raise Inconsistent("probability", "The deviation already has that assessment.")
+        self._risk_assessed(
+            probability=probability, consequence=consequence,
+            score=risk_score(probability, consequence), actor=actor,
+        )
+
+    @event("RiskAssessed")
+    def _risk_assessed(
+        self, *, probability: int, consequence: int, score: int, actor: str
+    ) -> None:
+        self.risk = (probability, consequence)
+
+    @property
+    def risk_score(self) -> int | None:
+        return risk_score(*self.risk) if self.risk else None
+
+    # --- moved to the right unit ----------------------------------------------------------
+
+    def move_to_unit(
+        self, *, unit: str, operation: Operation, reason: str, today: date, actor: str
+    ) -> None:
+        """Filed under the wrong unit: the report stays as it was written; the case (and
+        the counts, from the move on) follow the new unit."""
+        self.check_not_withdrawn()
+        if unit == self.unit:
+            raise Inconsistent("unit", "The deviation already belongs to that unit.")
+        self._moved(
+            unit=unit, operation=operation, previous_unit=self.unit,
+            previous_operation=self.operation, reason=check_text("reason", reason),
+            moved_on=today, actor=actor,
+        )
+
+    @event("MovedToUnit")
+    def _moved(
+        self,
+        *,
+        unit: str,
+        operation: Operation,
+        previous_unit: str,
+        previous_operation: Operation,
+        reason: str,
+        moved_on: date,
+        actor: str,
+    ) -> None:
+        self.unit = unit
+        self.operation = operation

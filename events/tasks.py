@@ -45,7 +45,7 @@ def deviation_tasks(deviation: Deviation) -> list[Task]:
     """klassificera, orsaksanalys, åtgärder, återkoppling, avsluta."""
     measures = TaskState.NOT_STARTED
     if deviation.measures:
-        done = all(m.completed_on is not None for m in deviation.measures)
+        done = all(m.settled for m in deviation.measures)
         measures = TaskState.DONE if done else TaskState.IN_PROGRESS
     elif deviation.no_measures_reason is not None:
         measures = TaskState.NOT_REQUIRED

@@ -69,6 +69,8 @@ deviations = sa.Table(
     sa.Column("lex_sarah_case_id", sa.Uuid, nullable=True),
     # The reporter's reference to another register (diarienummer): found by "Sök".
     sa.Column("case_reference", EncryptedText, nullable=True),
+    # The review's risk assessment: probability x consequence (events.risk), None = not yet.
+    sa.Column("risk_score", sa.Integer, nullable=True),
     sa.Index("ix_view_deviations_reported", "reported_on", "number"),
     sa.Index("ix_view_deviations_unit", "unit", "reported_on"),
     sa.Index("ix_view_deviations_operation", "operation", "reported_on"),
@@ -282,7 +284,14 @@ todo_measures = sa.Table(
     sa.Column("due_on", sa.Date, nullable=False),
     sa.Column("added_on", sa.Date, nullable=False),
     sa.Column("completed_on", sa.Date, nullable=True),
+    # The lifecycle (events.deviation.MeasureStatus), the goal, the day the effect is next
+    # to be judged (None once judged ja/nej) and the last judgement (events Effect).
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("goal", EncryptedText, nullable=True),
+    sa.Column("follow_up_on", sa.Date, nullable=True),
+    sa.Column("effect", sa.String(16), nullable=True),
     sa.Index("ix_view_case_todo_measures_due", "completed_on", "due_on"),
+    sa.Index("ix_view_case_todo_measures_follow_up", "follow_up_on"),
     sa.Index("ix_view_case_todo_measures_responsible", "responsible_key"),
 )
 

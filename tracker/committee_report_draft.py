@@ -26,9 +26,11 @@ from events.calendar import MONTH_NAMES
 from events.causes import CauseList
 from events.deviation import Deviation, DeviationStatus
 from events.legal import cite_on
+from events.risk import HIGH_RISK, MAX_SCORE
 from events.taxonomy import Operation, Taxonomy
 from projections import queries
 from projections.queries.coverage import months_with_data
+from projections.queries.measures import month_span, risk_table
 from tracker.admin.organisation import Organisation
 
 # Swedish style: small numbers in words after the first figure of a sentence.
@@ -106,6 +108,7 @@ def figures(
         "operations": operations,
         "series": [{"year": y, "counts": coverage.mask(y, series[y])} for y in years],
         "imported_note": coverage.footnote(years),
+        "risk": risk_table(engine, *month_span(year, month)),  # the month's risk scores
     }
 
 
@@ -128,7 +131,18 @@ def _summary(figs: dict[str, Any]) -> str:
                 groups[row["short"]] = groups.get(row["short"], 0) + row["count"]
     ordered = sorted(groups.items(), key=lambda item: -item[1])
     described = [f"{name[0].lower() + name[1:]} ({in_words(n)})" for name, n in ordered]
-    return first + f" Avvikelserna gäller {_listing(described)}."
+    return first + f" Avvikelserna gäller {_listing(described)}." + risk_sentence(figs)
+
+
+def risk_sentence(figs: dict[str, Any]) -> str:
+    """" Fyra av dem är riskbedömda, varav en med hög risk (riskpoäng 12–16)." (the
+    matrix's red cells), or nothing while none of the month's is assessed."""
+    risk = figs.get("risk") or {"assessed": 0, "rows": []}
+    if not risk["assessed"]:
+        return ""
+    high = sum(row["count"] for row in risk["rows"] if row["score"] >= HIGH_RISK)
+    return (f" {in_words(risk['assessed']).capitalize()} av dem är riskbedömda, varav "
+            f"{in_words(high)} med hög risk (riskpoäng {HIGH_RISK}–{MAX_SCORE}).")
 
 
 def _listing(parts: list[str]) -> str:

@@ -11,6 +11,10 @@ from datetime import date, time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+# The 4x4 matrix of Socialstyrelsen's handbook on risk analysis, lowest level first.
+PROBABILITY_LABELS = ("Mycket liten", "Liten", "Stor", "Mycket stor")
+CONSEQUENCE_LABELS = ("Mindre", "Måttlig", "Betydande", "Katastrofal")
+
 
 def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":
@@ -40,6 +44,11 @@ class Settings:
     scan_interval_minutes: int = 15
     warning_days: int = 3
     recurrence_threshold: int = 3
+    # Risk assessment (events.risk): the labels of levels 1-4, and the score (probability x
+    # consequence) from which a Lex Sarah investigation is suggested.
+    risk_probability_labels: tuple[str, ...] = PROBABILITY_LABELS
+    risk_consequence_labels: tuple[str, ...] = CONSEQUENCE_LABELS
+    risk_lex_sarah_score: int = 12
     ivo_target_days: int = 14
     file_protection_deviations: bool = False
     sunday_rule: bool = False
@@ -109,6 +118,13 @@ class Settings:
             scan_interval_minutes=int(env.get("TRACKER_SCAN_INTERVAL_MINUTES", "15")),
             warning_days=int(env.get("TRACKER_WARNING_DAYS", "3")),
             recurrence_threshold=int(env.get("TRACKER_RECURRENCE_THRESHOLD", "3")),
+            risk_probability_labels=_labels(
+                env.get("TRACKER_RISK_PROBABILITY_LABELS"), PROBABILITY_LABELS,
+                "TRACKER_RISK_PROBABILITY_LABELS"),
+            risk_consequence_labels=_labels(
+                env.get("TRACKER_RISK_CONSEQUENCE_LABELS"), CONSEQUENCE_LABELS,
+                "TRACKER_RISK_CONSEQUENCE_LABELS"),
+            risk_lex_sarah_score=_score(env.get("TRACKER_RISK_LEX_SARAH_SCORE")),
             ivo_target_days=int(env.get("TRACKER_IVO_TARGET_DAYS", "14")),
             file_protection_deviations=_bool(env.get("TRACKER_FILE_PROTECTION_DEVIATIONS"), False),
             sunday_rule=_bool(env.get("TRACKER_SUNDAY_RULE"), False),
@@ -222,6 +238,23 @@ class Settings:
                 "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
             }
         return env
+
+
+def _labels(value: str | None, default: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """'a,b,c,d' -> the four levels' names, lowest first."""
+    if not value:
+        return default
+    labels = tuple(label.strip() for label in value.split(","))
+    if len(labels) != len(default) or not all(labels):
+        raise ValueError(f"{name}: give {len(default)} names separated by commas, lowest first")
+    return labels
+
+
+def _score(value: str | None) -> int:
+    score = int(value) if value else 12
+    if not 1 <= score <= 16:
+        raise ValueError("TRACKER_RISK_LEX_SARAH_SCORE: a score from 1 to 16")
+    return score
 
 
 def _default_base_url(env: dict[str, str]) -> str:

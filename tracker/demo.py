@@ -13,6 +13,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from events.child_report import PreliminaryDecision, ReporterCategory
+from events.deviation import Effect
 from events.errors import DomainError
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
 from tracker.application import TrackerApplication
@@ -149,6 +150,7 @@ class DemoYear:
         filed = self._deviations()
         self._lex_sarah(filed)
         self._child_reports()
+        self._review(filed)
         return self.counts
 
     # --- deviations ------------------------------------------------------------------------
@@ -262,6 +264,66 @@ class DemoYear:
         )
         self.counts["deviations"] += 3
         filed.append((deviation.id, self.today - timedelta(days=199), "utredning"))
+
+    # --- review: risk, the measures' lifecycle and effect, a case moved to its unit -----
+
+    def _review(self, filed: list[tuple[UUID, date, str]]) -> None:
+        """Last, so the data before it is what it always was (the same random draws)."""
+        rng, app = self.rng, self.app
+        for deviation_id, _, unit in filed[::3]:  # a third are risk assessed
+            if app.get_deviation(deviation_id).status.value == "withdrawn":
+                continue
+            app.assess_risk(deviation_id, actor=self._reviewer(unit),
+                            probability=rng.randint(1, 4), consequence=rng.randint(1, 3))
+        # Knives left out at Notgården: a 4x4 (suggested for Lex Sarah), a routine measure
+        # planned with a goal, carried out and judged effective against the counts before
+        # and after; a second one proposed and turned down; one whose follow-up is due.
+        today = self.today
+        knives = app.file_deviation(
+            actor="personal.b07", unit="hvb-notgarden", category="genomforande",
+            subcategory=None, occurred_on=today - timedelta(days=120),
+            reported_on=today - timedelta(days=120), description=TEMPLATES[3].description,
+            immediate_actions=TEMPLATES[3].immediate,
+        )
+        app.assess_risk(knives.id, actor="enhetschef", probability=4, consequence=4)
+        app.analyse_cause(knives.id, actor="enhetschef", analysis=ANALYSES[0][0],
+                          causes=ANALYSES[0][1])
+        app.add_measure(
+            knives.id, actor="enhetschef", description="Knivskåp med kodlås i köket.",
+            goal="Inga knivar framme: inga fler avvikelser om knivar på Notgården.",
+            responsible="enhetschef", due_on=today - timedelta(days=100),
+            follow_up_on=today - timedelta(days=10), proposed=True,
+        )
+        app.plan_measure(knives.id, actor="enhetschef", measure=1)
+        app.complete_measure(knives.id, actor="enhetschef", measure=1,
+                             completed_on=today - timedelta(days=100))
+        app.follow_up_measure(
+            knives.id, actor="enhetschef", measure=1, followed_up_on=today - timedelta(days=10),
+            result="Skåpet används; inventarielistan stämmer vid varje kontroll.",
+            effect=Effect.YES, effect_text="Inga nya avvikelser om knivar efter åtgärden.",
+        )
+        app.add_measure(knives.id, actor="enhetschef", description="Kamera i köket.",
+                        responsible="enhetschef", due_on=today - timedelta(days=90),
+                        proposed=True)
+        app.reject_measure(knives.id, actor="enhetschef", measure=2,
+                           reason="Oproportionerligt intrång i de ungas integritet.")
+        app.add_measure(
+            knives.id, actor="enhetschef", description="Köksrutinen in i introduktionen.",
+            responsible="forste", due_on=today - timedelta(days=60),
+            follow_up_on=today - timedelta(days=1),
+        )  # a 1:e socialsekreterare in another unit: opens this measure only
+        app.complete_measure(knives.id, actor="enhetschef", measure=3,
+                             completed_on=today - timedelta(days=60))
+        # Filed under the wrong unit; the verksamhetsutvecklare moves it.
+        misfiled = app.file_deviation(
+            actor="medarbetare", unit="utredning", category="handlaggning",
+            subcategory="ekonomi", occurred_on=today - timedelta(days=6),
+            reported_on=today - timedelta(days=5),
+            description="Ett beslut om ekonomiskt bistånd skickades inte till den enskilde.",
+        )
+        app.move_deviation(misfiled.id, actor="utvecklare", unit="stod-forsorjning",
+                           reason="Ärendet handläggs av Stöd- och försörjningsenheten.")
+        self.counts["deviations"] += 2
 
     # --- Lex Sarah -------------------------------------------------------------------------
 

@@ -55,7 +55,8 @@ UNIT_LISTS = frozenset({
 # search lists case references and is logged with what was searched (a personnummer-like
 # search is refused before, so never logged).
 CASE_TEXT_LISTS = frozenset({
-    "measures.index", "child_reports.index", "api.child_reports_list_reports",
+    "measures.index", "api.measures_list_measures", "child_reports.index",
+    "api.child_reports_list_reports",
     "search.page", "api.search_search",
 })
 DOWNLOAD_TYPES = frozenset({

@@ -48,6 +48,12 @@ EVENT_NAMES: dict[str, dict[str, str]] = {
         "Reopened": "Återöppnad",
         "Withdrawn": "Återkallad (felaktigt registrerad)",
         "ImportRecorded": "Importerad från ett kalkylblad",
+        "MeasurePlanned": "Åtgärd planerad",
+        "MeasureRejected": "Åtgärd avslagen",
+        "MeasureFollowUpScheduled": "Uppföljning av åtgärd planerad",
+        "MeasureFollowedUp": "Åtgärd följd upp",
+        "RiskAssessed": "Riskbedömning",
+        "MovedToUnit": "Flyttad till rätt enhet",
     },
     "history_import": {
         "Imported": "Filen importerades",
@@ -100,7 +106,19 @@ FIELD_NAMES = {
     "completed_on": "Genomförd", "message": "Meddelande", "lex_sarah_case_id": "Lex Sarah-ärende",
     "reason": "Skäl", "opened_on": "Öppnad", "summary": "Sammanfattning",
     "previous_status": "Tidigare status", "causes": "Orsaker",
+    "goal": "Mål", "follow_up_on": "Följs upp senast", "status": "Status",
+    "followed_up_on": "Följdes upp", "result": "Resultat", "effect": "Hade åtgärden effekt?",
+    "effect_text": "Bedömning", "next_follow_up_on": "Nästa uppföljning",
+    "probability": "Sannolikhet", "consequence": "Konsekvens", "score": "Riskpoäng",
+    "previous_unit": "Från enhet", "previous_operation": "Från verksamhet",
+    "moved_on": "Flyttad den",
 }
+# A measure's lifecycle (events.deviation.MeasureStatus) and its effect judgement.
+MEASURE_STATUS_NAMES = {
+    "proposed": "Föreslagen", "planned": "Planerad", "completed": "Genomförd",
+    "rejected": "Avslagen",
+}
+EFFECT_NAMES = {"yes": "Ja", "no": "Nej", "too_early": "För tidigt att säga"}
 # The four states of a task list step (GOV.UK task list), always in words.
 TASK_STATE_NAMES = {
     "not_started": "Ej påbörjad", "in_progress": "Pågår", "done": "Klar",
@@ -190,6 +208,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["date_limits"] = date_limits
     app.jinja_env.globals["task_state_names"] = TASK_STATE_NAMES
+    app.jinja_env.globals["measure_status_names"] = MEASURE_STATUS_NAMES
+    app.jinja_env.globals["effect_names"] = EFFECT_NAMES
 
     @app.context_processor
     def names() -> dict[str, Any]:

@@ -55,6 +55,13 @@ DEVIATION_ACTIONS: dict[str, frozenset[Role]] = {
     "add_measure": REVIEWERS,
     "record_no_measures_needed": REVIEWERS,
     "complete_measure": REVIEWERS,
+    "plan_measure": REVIEWERS,
+    "reject_measure": REVIEWERS,
+    "schedule_follow_up": REVIEWERS,
+    "follow_up_measure": REVIEWERS,
+    "assess_risk": REVIEWERS,
+    # The verksamhetsutvecklare sees every unit: the one who knows where a case belongs.
+    "move_to_unit": frozenset({Role.VERKSAMHETSUTVECKLARE}),
     "give_feedback": REVIEWERS,
     "record_feedback_impossible": REVIEWERS,
     "escalate": frozenset({Role.VERKSAMHETSUTVECKLARE}),
@@ -97,6 +104,36 @@ def can_act(account: Account, action: str, deviation: HasUnit) -> bool:
 
 def allowed_actions(account: Account, deviation: HasUnit) -> set[str]:
     return {action for action in DEVIATION_ACTIONS if can_act(account, action, deviation)}
+
+
+# What the person responsible for a measure may do on the measure's own page, whatever
+# their role and unit (DOMAIN.md: the owner carries it out and follows it up). They read
+# that measure only: not the deviation's text, analysis or other measures.
+# Who may be responsible for measures, and so list theirs (Åtgärder, its API): everyone
+# but the admin, who reads no case content.
+HOLDS_MEASURES: frozenset[Role] = EVERY_ROLE - {Role.ADMIN}
+MEASURE_OWNER_ACTIONS: frozenset[str] = frozenset(
+    {"complete_measure", "schedule_follow_up", "follow_up_measure"}
+)
+
+
+def owns_measure(account: Account, responsible: str) -> bool:
+    """The measure's responsible is exactly this account's username, as Att göra matches
+    it (a free-text befattning matches nobody: the unit's reviewers act on those). Not the
+    admin, who reads no case content."""
+    return responsible == account.username and account.role is not Role.ADMIN
+
+
+def opens_measure(account: Account, unit: str, responsible: str) -> bool:
+    return in_scope(account, unit) or owns_measure(account, responsible)
+
+
+def can_act_on_measure(
+    account: Account, action: str, deviation: HasUnit, responsible: str
+) -> bool:
+    if can_act(account, action, deviation):
+        return True
+    return action in MEASURE_OWNER_ACTIONS and owns_measure(account, responsible)
 
 
 # Rollups are counts across every unit: for the roles that see every deviation.

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 
 from events.causes import CauseList
 from events.clocks import add_months
-from events.deviation import DeviationStatus
+from events.deviation import DeviationStatus, MeasureStatus
 from events.taxonomy import Operation
 from projections import tables as t
+from projections.queries._rows import readable
 
 # The deviation's steps, in task-list order (events.tasks names them the same way).
 ANALYSE, MEASURES, FEEDBACK, CLOSE = "orsaksanalys", "atgarder", "aterkoppling", "avsluta"
@@ -64,10 +65,15 @@ def list_measures(
     units: Collection[str] | None = None,
     state: str | None = None,
     due: str | None = None,
+    status: str | None = None,
+    responsible: str | None = None,
 ) -> list[dict[str, Any]]:
     """Measures of deviations that are not withdrawn, the soonest due first (completed ones
-    after the open ones). `state`: "open" | "completed"; `due`: "overdue" (open and past
-    its due date) | "this_month" (due in today's month)."""
+    after the open ones). `state`: "open" (neither completed nor turned down) |
+    "completed"; `due`: "overdue" (open and past its due date) | "this_month" (due in
+    today's month) | "follow_up" (completed, its effect to be judged by today); `status`:
+    one lifecycle status (events.deviation.MeasureStatus); `responsible`: exactly that
+    owner (a username)."""
     m, c = t.todo_measures, t.todo_deviations
     conditions: list[sa.ColumnElement[bool]] = [c.c.status != DeviationStatus.WITHDRAWN.value]
     if unit:
@@ -75,16 +81,23 @@ def list_measures(
     if units is not None:
         conditions.append(c.c.unit.in_(list(units)))
     if state == "open":
-        conditions.append(m.c.completed_on.is_(None))
+        conditions += [m.c.completed_on.is_(None), m.c.status != MeasureStatus.REJECTED.value]
     elif state == "completed":
         conditions.append(m.c.completed_on.is_not(None))
     if due == "overdue":
-        conditions += [m.c.completed_on.is_(None), m.c.due_on < today]
+        conditions += [m.c.completed_on.is_(None), m.c.due_on < today,
+                       m.c.status != MeasureStatus.REJECTED.value]
     elif due == "this_month":
         conditions.append(m.c.due_on.between(*_month(today)))
+    elif due == "follow_up":
+        conditions += [m.c.follow_up_on <= today, m.c.status == MeasureStatus.COMPLETED.value]
+    if status:
+        conditions.append(m.c.status == status)
+    if responsible is not None:
+        conditions.append(m.c.responsible_key == responsible)  # blind index
     query = (
         sa.select(
-            m, c.c.operation, c.c.status.label("deviation_status"),
+            *readable(m), c.c.operation, c.c.status.label("deviation_status"),
         )
         .join(c, c.c.id == m.c.deviation_id)
         .where(*conditions)
@@ -105,14 +118,27 @@ def list_measures(
             "due_on": row["due_on"],
             "added_on": row["added_on"],
             "completed_on": row["completed_on"],
-            "state": "completed" if row["completed_on"] else (
-                "overdue" if row["due_on"] < today else "open"
-            ),
+            "status": row["status"],
+            "goal": row["goal"],
+            "follow_up_on": row["follow_up_on"],
+            "follow_up_due": row["follow_up_on"] is not None and row["follow_up_on"] <= today
+            and row["status"] == MeasureStatus.COMPLETED.value,
+            "effect": row["effect"],
+            "state": _state(row, today),
             "days_overdue": (today - row["due_on"]).days
-            if row["completed_on"] is None and row["due_on"] < today else 0,
+            if _state(row, today) == "overdue" else 0,
         }
         for row in rows
     ]
+
+
+def _state(row: Any, today: date) -> str:
+    """open | overdue | completed | rejected: where the measure stands today."""
+    if row["completed_on"]:
+        return "completed"
+    if row["status"] == MeasureStatus.REJECTED.value:
+        return "rejected"
+    return "overdue" if row["due_on"] < today else "open"
 
 
 def _year_or_month(year: int, month: int | None) -> tuple[date, date]:

@@ -47,6 +47,7 @@ def list_deviations(
     category: str | None = None,
     status: str | None = None,
     reporter: str | None = None,
+    min_risk: int | None = None,
     sort: str = "newest",
     page: int = 1,
     per_page: int = 50,
@@ -54,7 +55,7 @@ def list_deviations(
     """Deviations newest first (reported_on desc, number desc), or with sort="oldest_open"
     the open ones first, oldest first (the inbox's "needs action" order), then the rest
     newest first. `units` restricts the rows to those units (an enhetschef's scope);
-    `month` needs `year`."""
+    `month` needs `year`; `min_risk`: assessed with at least that risk score."""
     table = t.deviations
     conditions: list[sa.ColumnElement[bool]] = []
     period = _period(year, month)
@@ -72,6 +73,8 @@ def list_deviations(
         conditions.append(table.c.status == status)
     if reporter:
         conditions.append(table.c.reporter == reporter)
+    if min_risk is not None:
+        conditions.append(table.c.risk_score >= min_risk)
     page, per_page = max(1, page), max(1, per_page)
     order: list[sa.ColumnElement[Any]] = [table.c.reported_on.desc(), table.c.number.desc()]
     if sort == "oldest_open":
@@ -109,6 +112,7 @@ def list_deviations(
             "reporter": row["reporter"],
             "assignee": row["assignee"],
             "lex_sarah_case_id": row["lex_sarah_case_id"],
+            "risk_score": row["risk_score"],
         }
         for row in rows
     ]

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from events.deviation import DeviationStatus
+from events.deviation import DeviationStatus, MeasureStatus
 from events.lex_sarah import REQUIRED_KINDS, Grade
 from projections import tables as t
 from projections.queries._rows import readable
@@ -82,13 +82,14 @@ def count_waiting_deviations(engine: sa.Engine, units: Collection[str] | None) -
 def open_measures(
     engine: sa.Engine, *, responsible: str | None = None, due_by: date | None = None
 ) -> list[dict[str, Any]]:
-    """Measures not completed on open deviations, soonest due first; for one responsible
-    person and/or due on or before `due_by`."""
+    """Measures neither completed nor turned down on open deviations, soonest due first;
+    for one responsible person and/or due on or before `due_by`."""
     measures, deviations = t.todo_measures, t.todo_deviations
     query = (
         sa.select(*readable(measures))
         .join(deviations, deviations.c.id == measures.c.deviation_id)
         .where(measures.c.completed_on.is_(None),
+               measures.c.status != MeasureStatus.REJECTED.value,
                deviations.c.status == DeviationStatus.OPEN.value)
     )
     if responsible is not None:

@@ -16,7 +16,7 @@ from projections.views.base import View
 class DeviationList(View):
     name = "deviation_list"
     tables = (t.deviations,)
-    schema = 3  # 2: assignee encrypted; 3: case_reference (for the search)
+    schema = 4  # 2: assignee encrypted; 3: case_reference (for the search); 4: risk_score
     handles = (
         Deviation.Reported,
         Deviation.Reclassified,
@@ -25,6 +25,8 @@ class DeviationList(View):
         Deviation.Reopened,
         Deviation.Withdrawn,
         Deviation.EscalatedToLexSarah,
+        Deviation.RiskAssessed,
+        Deviation.MovedToUnit,
     )
 
     @singledispatchmethod
@@ -81,3 +83,13 @@ class DeviationList(View):
     @process_event.register
     def _(self, event: Deviation.EscalatedToLexSarah, tracking: Tracking) -> None:
         self._set(tracking, event.originator_id, lex_sarah_case_id=event.lex_sarah_case_id)
+
+    @process_event.register
+    def _(self, event: Deviation.RiskAssessed, tracking: Tracking) -> None:
+        self._set(tracking, event.originator_id, risk_score=event.score)
+
+    @process_event.register
+    def _(self, event: Deviation.MovedToUnit, tracking: Tracking) -> None:
+        self._set(
+            tracking, event.originator_id, unit=event.unit, operation=event.operation.value
+        )

@@ -23,7 +23,9 @@ class MonthlyCounts(View):
 
     name = "monthly_counts"
     tables = (t.monthly_counts, t.monthly_members)
-    handles = (Deviation.Reported, Deviation.Reclassified, Deviation.Withdrawn)
+    handles = (
+        Deviation.Reported, Deviation.Reclassified, Deviation.Withdrawn, Deviation.MovedToUnit
+    )
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -79,6 +81,21 @@ class MonthlyCounts(View):
             rows.bump(t.monthly_counts, self._key(member), delta=-1)
             rows.remove(t.monthly_members, deviation_id=event.originator_id)
 
+    @process_event.register
+    def _(self, event: Deviation.MovedToUnit, tracking: Tracking) -> None:
+        # The deviation counts under its new unit (and operation) from the move on.
+        with self.view.transaction(tracking) as rows:
+            member = self._member(rows, event.originator_id)
+            if member is None:
+                return
+            rows.bump(t.monthly_counts, self._key(member), delta=-1)
+            member |= {"unit": event.unit, "operation": event.operation.value}
+            rows.bump(t.monthly_counts, self._key(member))
+            rows.change(
+                t.monthly_members, {"deviation_id": event.originator_id},
+                unit=member["unit"], operation=member["operation"],
+            )
+
 
 # --- annual table -------------------------------------------------------------------
 
@@ -94,6 +111,7 @@ class AnnualTable(View):
         Deviation.Reclassified,
         Deviation.Withdrawn,
         Deviation.ImportRecorded,
+        Deviation.MovedToUnit,
         LexSarahCase.Opened,
     )
 
@@ -155,6 +173,21 @@ class AnnualTable(View):
             rows.remove(t.annual_members, deviation_id=event.originator_id)
 
     @process_event.register
+    def _(self, event: Deviation.MovedToUnit, tracking: Tracking) -> None:
+        # A move to a unit of the other operation moves its row of the table.
+        with self.view.transaction(tracking) as rows:
+            member = self._member(rows, event.originator_id)
+            if member is None or member["operation"] == event.operation.value:
+                return
+            self._count(rows, member, -1)
+            member |= {"operation": event.operation.value}
+            self._count(rows, member, 1)
+            rows.change(
+                t.annual_members, {"deviation_id": event.originator_id},
+                operation=member["operation"],
+            )
+
+    @process_event.register
     def _(self, event: Deviation.ImportRecorded, tracking: Tracking) -> None:
         # A row marked Lex Sarah in an imported file counts in its reported year.
         with self.view.transaction(tracking) as rows:
@@ -199,7 +232,9 @@ class Recurrence(View):
 
     name = "recurrence"
     tables = (t.recurrence_members,)
-    handles = (Deviation.Reported, Deviation.Reclassified, Deviation.Withdrawn)
+    handles = (
+        Deviation.Reported, Deviation.Reclassified, Deviation.Withdrawn, Deviation.MovedToUnit
+    )
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -234,3 +269,11 @@ class Recurrence(View):
         table = t.recurrence_members
         with self.view.transaction(tracking) as rows:
             rows.remove(table, deviation_id=event.originator_id)
+
+    @process_event.register
+    def _(self, event: Deviation.MovedToUnit, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as rows:
+            rows.change(
+                t.recurrence_members, {"deviation_id": event.originator_id},
+                unit=event.unit, operation=event.operation.value,
+            )

@@ -20,7 +20,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 
 from events.clocks import local_date
-from events.deviation import NO_REPORTER_SOURCES, Deviation, DeviationStatus
+from events.deviation import NO_REPORTER_SOURCES, Deviation, DeviationStatus, MeasureStatus
 from events.lex_sarah import IvoInvestigation, LexSarahCase
 from projections import tables as t
 from projections.views.base import View, sub
@@ -29,13 +29,18 @@ from projections.views.base import View, sub
 class ToDo(View):
     name = "case_todo"
     tables = (t.todo_deviations, t.todo_measures, t.todo_causes, t.todo_lex_sarah)
-    schema = 2  # 2: measures and investigator encrypted, *_key
+    schema = 3  # 2: measures and investigator encrypted, *_key; 3: the measure lifecycle
     handles = (
         Deviation.Reported,
         Deviation.Reclassified,
         Deviation.CauseAnalysed,
         Deviation.MeasureAdded,
         Deviation.MeasureCompleted,
+        Deviation.MeasurePlanned,
+        Deviation.MeasureRejected,
+        Deviation.MeasureFollowUpScheduled,
+        Deviation.MeasureFollowedUp,
+        Deviation.MovedToUnit,
         Deviation.NoMeasuresNeededRecorded,
         Deviation.FeedbackGiven,
         Deviation.FeedbackImpossibleRecorded,
@@ -123,7 +128,8 @@ class ToDo(View):
                     description=event.description, responsible=event.responsible,
                     responsible_key=event.responsible,
                     due_on=event.due_on, added_on=local_date(event.timestamp),
-                    completed_on=None,
+                    completed_on=None, status=event.status.value, goal=event.goal,
+                    follow_up_on=event.follow_up_on, effect=None,
                 )
             )
             rows.change(
@@ -140,12 +146,65 @@ class ToDo(View):
                 return
             rows.change(
                 t.todo_measures, {"deviation_id": event.originator_id, "measure": event.measure},
-                completed_on=event.completed_on,
+                completed_on=event.completed_on, status=MeasureStatus.COMPLETED.value,
             )
             rows.change(
                 t.todo_deviations, {"id": event.originator_id},
                 measures_open=max(0, row["measures_open"] - 1),
             )
+
+    def _measure(self, tracking: Tracking, event: Any, **values: Any) -> None:
+        with self.view.transaction(tracking) as rows:
+            rows.change(
+                t.todo_measures,
+                {"deviation_id": event.originator_id, "measure": event.measure}, **values,
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.MeasurePlanned, tracking: Tracking) -> None:
+        self._measure(tracking, event, status=MeasureStatus.PLANNED.value)
+
+    @process_event.register
+    def _(self, event: Deviation.MeasureRejected, tracking: Tracking) -> None:
+        # Turned down: no longer open (it was not completed: only open ones can be).
+        with self.view.transaction(tracking) as rows:
+            row = rows.get(t.todo_deviations, id=event.originator_id)
+            if row is None:
+                return
+            rows.change(
+                t.todo_measures, {"deviation_id": event.originator_id, "measure": event.measure},
+                status=MeasureStatus.REJECTED.value, follow_up_on=None,
+            )
+            rows.change(
+                t.todo_deviations, {"id": event.originator_id},
+                measures_open=max(0, row["measures_open"] - 1),
+            )
+
+    @process_event.register
+    def _(self, event: Deviation.MeasureFollowUpScheduled, tracking: Tracking) -> None:
+        self._measure(tracking, event, follow_up_on=event.follow_up_on)
+
+    @process_event.register
+    def _(self, event: Deviation.MeasureFollowedUp, tracking: Tracking) -> None:
+        self._measure(
+            tracking, event, follow_up_on=event.next_follow_up_on, effect=event.effect.value
+        )
+
+    @process_event.register
+    def _(self, event: Deviation.MovedToUnit, tracking: Tracking) -> None:
+        with self.view.transaction(tracking) as rows:
+            row = rows.get(t.todo_deviations, id=event.originator_id)
+            if row is None:
+                return
+            rows.change(
+                t.todo_deviations, {"id": event.originator_id},
+                unit=event.unit, operation=event.operation.value,
+            )
+            for number in range(1, row["measures"] + 1):
+                rows.change(
+                    t.todo_measures, {"deviation_id": event.originator_id, "measure": number},
+                    unit=event.unit,
+                )
 
     @process_event.register
     def _(self, event: Deviation.NoMeasuresNeededRecorded, tracking: Tracking) -> None:

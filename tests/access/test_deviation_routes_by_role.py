@@ -66,19 +66,31 @@ ACTION_FIELDS: dict[str, dict[str, str]] = {
     "close": {"summary": "Klart"},
     "reopen": {"reason": "Igen"},
     "withdraw": {"reason": "Fel"},
+    "plan_measure": {"measure": "1"},
+    "reject_measure": {"measure": "1", "reason": "För dyrt"},
+    "schedule_follow_up": {"measure": "1", "follow_up_on": TODAY},
+    "follow_up_measure": {"measure": "1", "result": "Klart", "effect": "yes",
+                          "effect_text": "Inga fler"},
+    "assess_risk": {"probability": "2", "consequence": "3"},
+    "move_to_unit": {"unit": "hvb-notgarden", "reason": "Fel enhet"},
 }
 ACTION_ROLES = {
     "reclassify": {"utvecklare"},
     "escalate": {"utvecklare"},
+    "move_to_unit": {"utvecklare"},
     **{action: REVIEW for action in
        ("analyse", "add_measure", "complete_measure", "no_measures", "feedback", "no_feedback",
-        "close", "reopen", "withdraw")},
+        "close", "reopen", "withdraw", "plan_measure", "reject_measure", "schedule_follow_up",
+        "follow_up_measure", "assess_risk")},
 }
 API_PATHS = {
     "reclassify": "classification", "analyse": "cause-analysis", "add_measure": "measures",
     "complete_measure": "measure-completions", "feedback": "feedback", "escalate": "lex-sarah",
     "close": "closure", "reopen": "reopening", "withdraw": "withdrawal",
     "no_measures": "no-measures", "no_feedback": "no-feedback",
+    "plan_measure": "measure-plans", "reject_measure": "measure-rejections",
+    "schedule_follow_up": "measure-follow-up-dates", "follow_up_measure": "measure-follow-ups",
+    "assess_risk": "risk-assessment", "move_to_unit": "unit",
 }
 
 
@@ -99,6 +111,7 @@ class Case:
 
 
 EVERYONE = frozenset(ROLES)
+NUMBERS = {"measure", "probability", "consequence"}  # integers in an API body
 
 
 def _cases() -> list[Case]:
@@ -130,7 +143,7 @@ def _cases() -> list[Case]:
             form = {f"{action}_{key}": value for key, value in fields.items()} | {"version": "0"}
             cases.append(Case(f"{dev}/<action>", "POST", f"/avvikelser/{{{which}}}/{action}",
                               roles, 422, form))
-            body = {key: int(v) if key == "measure" else [v] if key == "causes" else v
+            body = {key: int(v) if key in NUMBERS else [v] if key == "causes" else v
                     for key, v in fields.items()}
             cases.append(Case(f"{api}/{API_PATHS[action]}", "POST",
                               f"/api/v1/deviations/{{{which}}}/{API_PATHS[action]}", roles, 409,

@@ -95,7 +95,9 @@ def test_every_action(api: Api, runtime: Runtime) -> None:
     measures = post("chef", "measures", {"description": "Utbildning", "responsible": "chef",
                                          "due_on": today}, 201)["measures"]
     assert measures == [{"number": 1, "description": "Utbildning", "responsible": "chef",
-                         "due_on": today, "completed_on": None}]
+                         "due_on": today, "completed_on": None, "goal": None,
+                         "status": "planned", "rejected_reason": None, "follow_up_on": None,
+                         "follow_ups": []}]
     assert post("chef", "measure-completions", {"measure": 1})["measures"][0]["completed_on"] \
         == today
     assert post("chef", "feedback", {"message": "Tack!"})["feedback"] == [

@@ -20,9 +20,11 @@ PASSWORDS = {username: password for username, _, _, password in DEMO_USERS}
 # What the demo data gives each role to do (the start page's section headings).
 EXPECTED = {
     "medarbetare": ["Ny återkoppling på dina rapporter"],
-    "enhetschef": ["Åtgärder du ansvarar för", "Avvikelser som väntar på handläggning"],
-    "forste": ["Anmälningar du handlägger", "Anmälningar utan handläggare"],
-    "utvecklare": ["Avvikelser som väntar på handläggning"],
+    "enhetschef": ["Åtgärder du ansvarar för", "Åtgärder att följa upp",
+                   "Avvikelser som väntar på handläggning"],
+    "forste": ["Anmälningar du handlägger", "Åtgärder att följa upp",
+               "Anmälningar utan handläggare"],
+    "utvecklare": ["Åtgärder att följa upp", "Avvikelser som väntar på handläggning"],
     "lexsarah": ["Lex Sarah-utredningar du utreder"],
     "admin": [],
 }

@@ -207,6 +207,7 @@ def test_list_deviations_filters_orders_and_pages(fixed_runtime: Runtime) -> Non
         "reporter": "anna",
         "assignee": None,
         "lex_sarah_case_id": case,
+        "risk_score": None,
     }
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tracker.runtime import Runtime
 
-MONTHLY_KEYS = {"year", "month", "total", "by_operation", "rows", "causes"}
+MONTHLY_KEYS = {"year", "month", "total", "by_operation", "rows", "causes", "risk"}
 
 
 # --- rollups ------------------------------------------------------------------------
@@ -170,6 +170,8 @@ def test_report_endpoints_count_what_a_client_just_filed(
     query = f"?year={today.year}&month={today.month}"
     empty = api("utvecklare", "GET", f"/api/v1/reports/monthly{query}").get_json()
     causes = empty.pop("causes")
+    risk = empty.pop("risk")
+    assert (risk["assessed"], risk["not_assessed"]) == (0, 0)
     assert empty == {"year": today.year, "month": today.month, "total": 0,
                      "by_operation": {"IFO": 0, "HVB": 0}, "rows": []}
     assert causes["analysed"] == 0 and {row["total"] for row in causes["rows"]} == {0}

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from eventsourcing.cryptography import AESCipher
 from flask.testing import FlaskClient
 
+from events.deviation import Effect
 from events.history_import import ImportKind
 from events.lex_sarah import FindingNature, Grade, IvoInvestigation
 from projections.queries import todo as todo_view
@@ -44,6 +45,7 @@ MARKERS = {
         "protective_action", "investigator", "finding", "ivo_reference", "ivo_diary",
         "child_case_reference", "handler", "import_file", "import_row", "query_key",
         "query_value", "unit_name", "mail_body",
+        "measure_goal", "follow_up_result", "effect_text", "move_reason",
     )
 }
 
@@ -69,6 +71,14 @@ def _fill_every_field(runtime: Runtime, client_for: Callable[[str], FlaskClient]
                       causes=[cause])
     app.add_measure(deviation.id, actor="utvecklare", description=m["measure_description"],
                     responsible=m["responsible"], due_on=today + timedelta(days=7))
+    app.add_measure(deviation.id, actor="utvecklare", description="Andra.", responsible="chef",
+                    due_on=today, goal=m["measure_goal"])
+    app.complete_measure(deviation.id, actor="utvecklare", measure=2)
+    app.follow_up_measure(deviation.id, actor="utvecklare", measure=2,
+                          result=m["follow_up_result"], effect=Effect.TOO_EARLY,
+                          effect_text=m["effect_text"], next_follow_up_on=today + timedelta(30))
+    app.move_deviation(deviation.id, actor="utvecklare", unit="oppenvard",
+                       reason=m["move_reason"])
     app.give_feedback(deviation.id, actor="utvecklare", message=m["feedback"])
     case = app.escalate_to_lex_sarah(deviation.id, actor="utvecklare", reason=m["escalation"])
     app.record_protective_action(case.id, actor="lexsarah", description=m["protective_action"],

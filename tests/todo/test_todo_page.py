@@ -65,7 +65,7 @@ def test_a_unit_manager_sees_new_deviations_of_her_units_until_each_step_is_take
     page = text_of(chef)
     assert "saknar återkoppling till rapportören" in section(page, "Avvikelser som väntar")
     measures = section(page, "Åtgärder du ansvarar för (1)")
-    assert f"{number} Åtgärd 1 i Utredningsenheten 3 dagar eller mindre" in measures
+    assert f"{number} Åtgärd 1 i Utredningsenheten: Skriv rutin. 3 dagar eller mindre" in measures
     assert "2 dagar kvar" in measures
 
     app.give_feedback(mine, actor="chef", message="Tack.")
@@ -245,9 +245,11 @@ def test_with_the_demo_data_each_role_sees_what_it_must_do(
     seed_demo(runtime, lambda _: None)
     expected = {
         "medarbetare": ["Ny återkoppling på dina rapporter"],
-        "enhetschef": ["Åtgärder du ansvarar för", "Avvikelser som väntar på handläggning"],
-        "forste": ["Anmälningar du handlägger", "Anmälningar utan handläggare"],
-        "utvecklare": ["Avvikelser som väntar på handläggning"],
+        "enhetschef": ["Åtgärder du ansvarar för", "Åtgärder att följa upp",
+                       "Avvikelser som väntar på handläggning"],
+        "forste": ["Anmälningar du handlägger", "Åtgärder att följa upp",
+                   "Anmälningar utan handläggare"],
+        "utvecklare": ["Åtgärder att följa upp", "Avvikelser som väntar på handläggning"],
         "lexsarah": ["Lex Sarah-utredningar du utreder"],
         "admin": [],
     }

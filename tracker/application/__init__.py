@@ -17,6 +17,7 @@ from tracker.application.base import (
 )
 from tracker.application.child_reports import ChildReportCommands, breach_deviation_id
 from tracker.application.committee_reports import CommitteeReportCommands
+from tracker.application.deviation_review import DeviationReviewCommands
 from tracker.application.deviations import DeviationCommands
 from tracker.application.history_imports import HistoryImportCommands
 from tracker.application.lex_sarah import LexSarahCommands
@@ -33,8 +34,8 @@ __all__ = [
 
 
 class TrackerApplication(
-    DeviationCommands, LexSarahCommands, ChildReportCommands, CommitteeReportCommands,
-    HistoryImportCommands,
+    DeviationCommands, DeviationReviewCommands, LexSarahCommands, ChildReportCommands,
+    CommitteeReportCommands, HistoryImportCommands,
 ):
     """Every command of the tracker, one mixin per aggregate."""
 

@@ -155,11 +155,15 @@ class DeviationCommands(ApplicationBase):
         description: str,
         responsible: str,
         due_on: date,
+        goal: str | None = None,
+        follow_up_on: date | None = None,
+        proposed: bool = False,
         expected_version: int | None = None,
     ) -> Deviation:
         return self._command(
             Deviation, deviation_id, expected_version, Deviation.add_measure,
-            description=description, responsible=responsible, due_on=due_on, actor=actor,
+            description=description, responsible=responsible, due_on=due_on, goal=goal,
+            follow_up_on=follow_up_on, proposed=proposed, actor=actor,
         )
 
     def complete_measure(

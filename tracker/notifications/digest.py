@@ -1,5 +1,6 @@
 """The daily deadline digest: per unit, every open clock that is overdue, due today or due
-within the warning window, so that nobody learns about a deadline the day after it.
+within the warning window, so that nobody learns about a deadline the day after it, and
+every measure whose effect is to be judged by today (its number, never its text).
 
 Mailed through the notifications' outbox when TRACKER_SMTP_HOST is set (one mail per
 recipient, once a day), otherwise written to the log. Recipients of a
@@ -20,8 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from events.clocks import BAND_ORDER
+from events.clocks import BAND_ORDER, days_text
 from projections.queries import deadline_board
+from projections.queries.measures import follow_ups_due
 from projections.runner import catch_up
 from tracker.notifications.messages import Kind, Mail, Recipients
 from tracker.notifications.outbox import FAILED, SENT, OutboxDelivery, queue_once
@@ -42,13 +44,20 @@ class Digest:
     recipients: list[str] = field(default_factory=list)
     usernames: dict[str, str] = field(default_factory=dict)  # address -> user ("" for a unit's)
     delivered: str = ""  # "smtp" | "queued" (server down: retried) | "failed" | "log"
+    # Measures whose effect is to be judged by today (projections.queries.measures).
+    follow_ups: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
         overdue = sum(1 for row in self.rows if row["band"] == "overdue")
+        follow_ups = (
+            f", {len(self.follow_ups)} "
+            f"{'uppföljning' if len(self.follow_ups) == 1 else 'uppföljningar'} av åtgärder"
+            if self.follow_ups else ""
+        )
         return (
             f"Bevakning {self.unit_name} {self.today.isoformat()}: "
-            f"{len(self.rows)} tidsfrister, varav {overdue} försenade"
+            f"{len(self.rows)} tidsfrister, varav {overdue} försenade{follow_ups}"
         )
 
     def body(self, warning_days: int) -> str:
@@ -73,6 +82,15 @@ class Digest:
                     f"  handläggare: {row.get('handler') or 'ej tilldelad'}"
                 )
             lines.append("")
+        if self.follow_ups:
+            lines.append(f"Åtgärder att följa upp ({len(self.follow_ups)}):")
+            for row in self.follow_ups:
+                lines.append(
+                    f"  {row['deviation_number']}  åtgärd {row['measure']}"
+                    f"  följs upp senast {_iso(row['follow_up_on'])}"
+                    f" ({days_text((row['follow_up_on'] - self.today).days)})"
+                )
+            lines.append("")
         lines.append("Öppna bevakningen i avvikelsetrackern för detaljer.")
         return "\n".join(lines) + "\n"
 
@@ -90,6 +108,9 @@ def build_digests(runtime: Runtime, today: date) -> list[Digest]:
     for row in rows:
         if row["band"] in BANDS:
             by_unit[row["unit"]].append(row)
+    follow_ups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in follow_ups_due(runtime.engine, today):
+        follow_ups[row["unit"]].append(row)
     names = {unit.code: unit.name for unit in runtime.organisation.units(include_inactive=True)}
     members: dict[str, dict[str, str]] = defaultdict(dict)  # unit -> address -> username
     people = Recipients(runtime.accounts)  # active, with an address, not opted out
@@ -98,12 +119,13 @@ def build_digests(runtime: Runtime, today: date) -> list[Digest]:
             for code in account.units:
                 members[code][account.email] = account.username
     digests = []
-    for code in sorted(by_unit):
+    for code in sorted(set(by_unit) | set(follow_ups)):
         usernames = dict(members[code])
         if settings.digest_recipients.get(code):
             usernames.setdefault(settings.digest_recipients[code], "")
         digests.append(Digest(
             code, names.get(code, code), today, by_unit[code], sorted(usernames), usernames,
+            follow_ups=follow_ups[code],
         ))
     return digests
 

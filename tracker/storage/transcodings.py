@@ -9,7 +9,7 @@ from typing import Any
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from events.child_report import ClockStatus, PreliminaryDecision, ReporterCategory
-from events.deviation import DeviationStatus, Source
+from events.deviation import DeviationStatus, Effect, MeasureStatus, Source
 from events.history_import import CountLine, ImportKind
 from events.lex_sarah import (
     DocumentPurpose,
@@ -67,6 +67,8 @@ STORED_ENUMS: tuple[type[enum.Enum], ...] = (
     ClockStatus,
     SeriesKind,
     ImportKind,
+    MeasureStatus,
+    Effect,
 )
 
 

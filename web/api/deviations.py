@@ -11,7 +11,8 @@ from flask_babel import gettext
 from marshmallow import fields, post_load, validate
 
 from events.base import EARLIEST_DATE
-from events.deviation import Deviation, DeviationStatus, Source
+from events.deviation import Deviation, DeviationStatus, Effect, MeasureStatus, Source
+from events.risk import MAX_SCORE
 from projections import queries
 from tracker.application import NotFound
 from tracker.people.access import own_reporter
@@ -26,12 +27,34 @@ from web.schemas import Answer, BaseSchema, HistoryEntryOut, code, page_number
 TAGS = ["deviations"]
 
 
-class _Measure(Answer):
+class _FollowUp(Answer):
+    followed_up_on = fields.String(metadata={"format": "date"})
+    result = fields.String()
+    effect = fields.String(metadata={"enum": [e.value for e in Effect]})
+    effect_text = fields.String()
+    by = fields.String()
+    next_follow_up_on = fields.String(allow_none=True, metadata={"format": "date"})
+
+
+class MeasureOut(Answer):
     number = fields.Integer()
     description = fields.String()
+    goal = fields.String(allow_none=True)
     responsible = fields.String()
+    status = fields.String(metadata={"enum": [s.value for s in MeasureStatus]})
     due_on = fields.String(metadata={"format": "date"})
     completed_on = fields.String(allow_none=True, metadata={"format": "date"})
+    rejected_reason = fields.String(allow_none=True)
+    follow_up_on = fields.String(allow_none=True, metadata={
+        "format": "date", "description": "When the effect is next to be judged; null once "
+        "judged yes/no, or turned down"})
+    follow_ups = fields.List(fields.Nested(_FollowUp))
+
+
+class _Risk(Answer):
+    probability = fields.Integer()
+    consequence = fields.Integer()
+    score = fields.Integer()
 
 
 class _Feedback(Answer):
@@ -77,7 +100,12 @@ class DeviationOut(Answer):
     cause_analysis = _handling(fields.String(allow_none=True))
     causes = _handling(
         fields.List(fields.String(), metadata={"description": "Cause codes (GET /causes)"}))
-    measures = _handling(fields.List(fields.Nested(_Measure)))
+    measures = _handling(fields.List(fields.Nested(MeasureOut)))
+    risk = _handling(fields.Nested(_Risk, allow_none=True, metadata={
+        "description": "Probability x consequence (1-4 each); null until assessed"}))
+    original_unit = fields.String(metadata={
+        "description": "The unit the deviation was reported for; `unit` is where it belongs "
+        "now (after a move)"})
     no_measures_reason = _handling(fields.String(allow_none=True))
     feedback = fields.List(fields.Nested(_Feedback))
     no_feedback_reason = _handling(fields.String(allow_none=True))
@@ -100,7 +128,7 @@ class DeviationRow(Answer):
     """One row of the list. For staff who list only what they reported, the handling
     (who works on it, the Lex Sarah case) is left out, as in their GET of one."""
 
-    OPTIONAL = frozenset({"assignee", "lex_sarah_case_id"})
+    OPTIONAL = frozenset({"assignee", "lex_sarah_case_id", "risk_score"})
     id = fields.String(metadata={"format": "uuid"})
     number = fields.String()
     reported_on = fields.Date()
@@ -114,6 +142,7 @@ class DeviationRow(Answer):
     reporter = fields.String()
     assignee = _handling(fields.String(allow_none=True))
     lex_sarah_case_id = _handling(fields.String(allow_none=True, metadata={"format": "uuid"}))
+    risk_score = _handling(fields.Integer(allow_none=True))
 
 
 class DeviationPage(Answer):
@@ -131,6 +160,8 @@ class DeviationQuery(BaseSchema):
     unit = code(required=False)
     category = code(required=False)
     status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn"]))
+    min_risk = fields.Integer(validate=validate.Range(min=1, max=MAX_SCORE), metadata={
+        "description": "Only those assessed with at least this risk score"})
     page = page_number()
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
@@ -243,6 +274,21 @@ SUMMARIES: dict[str, tuple[str, int, str]] = {
     "reopen": ("Öppna en avslutad avvikelse igen", 200, ""),
     "withdraw": ("Återkalla (felaktigt registrerad)", 200,
                  "It stays in the history and leaves the counts."),
+    "plan_measure": ("Planera en föreslagen åtgärd", 200, "föreslagen -> planerad."),
+    "reject_measure": ("Avslå en åtgärd", 200, "föreslagen or planerad -> avslagen."),
+    "schedule_follow_up": ("Planera uppföljningen av en åtgärd", 200,
+                           "Sets or moves the day its effect is to be judged."),
+    "follow_up_measure": ("Följ upp en genomförd åtgärd", 200,
+                          "Result and effect (yes / no / too_early); too_early needs "
+                          "next_follow_up_on. GET /deviations/{id}/measures/{n} shows the "
+                          "evidence beside the judgement."),
+    "assess_risk": ("Riskbedöm avvikelsen", 200,
+                    "Probability and consequence 1-4; changeable, each change in the "
+                    "history. A score at or above TRACKER_RISK_LEX_SARAH_SCORE suggests a "
+                    "Lex Sarah investigation."),
+    "move_to_unit": ("Flytta avvikelsen till rätt enhet", 200,
+                     "Verksamhetsutvecklare. The report stays as written (original_unit); "
+                     "the case and the counts follow the new unit from the move on."),
 }
 
 

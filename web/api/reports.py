@@ -11,6 +11,8 @@ from marshmallow import Schema, fields, validate
 
 from projections import queries
 from projections.queries import casework
+from projections.queries import measures as measure_queries
+from projections.queries.measures import month_span
 from tracker.people.accounts import Account
 from web.api import endpoint
 from web.policy import REPORT_ROLES
@@ -56,6 +58,18 @@ class CausesSchema(Schema):
         "deviation with two causes counts under each; withdrawn ones not at all"})
 
 
+class RiskRowSchema(Schema):
+    score = fields.Integer(required=True)
+    count = fields.Integer(required=True)
+
+
+class RiskTableSchema(Schema):
+    rows = fields.List(fields.Nested(RiskRowSchema), required=True, metadata={
+        "description": "Every score the 4x4 matrix can give, zeros included"})
+    assessed = fields.Integer(required=True)
+    not_assessed = fields.Integer(required=True)
+
+
 class MonthlyReportSchema(Schema):
     year = fields.Integer(required=True)
     month = fields.Integer(required=True)
@@ -63,6 +77,8 @@ class MonthlyReportSchema(Schema):
     by_operation = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     rows = fields.List(fields.Nested(MonthlyRowSchema), required=True)
     causes = fields.Nested(CausesSchema, required=True)
+    risk = fields.Nested(RiskTableSchema, required=True, metadata={
+        "description": "The month's deviations per risk score (probability x consequence)"})
 
 
 class AnnualTotalSchema(Schema):
@@ -133,7 +149,9 @@ def monthly(account: Account, query: dict[str, Any]) -> dict[str, Any]:
     report = queries.monthly_report(
         runtime().engine, year, month, organisation=runtime().organisation
     )
-    return {**report, "causes": _causes(year, month)}
+    first, last = month_span(year, month)
+    return {**report, "causes": _causes(year, month),
+            "risk": measure_queries.risk_table(runtime().engine, first, last)}
 
 
 def _causes(year: int, month: int | None) -> dict[str, Any]:

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from events.deviation import Deviation
+from events.deviation import Deviation, Effect, Measure
 from events.errors import ValidationFailed
 from events.legal import DEVIATION_KEYS, cite_on
+from events.risk import SCALE
 from tracker.application import HistoryEntry, TrackerApplication
 from web.cases.actions import Action
 from web.i18n import domain_message
@@ -22,6 +24,8 @@ from web.schemas import (
     cause_codes,
     code,
     date,
+    flag,
+    form_flag,
     history_dicts,
     text,
     version,
@@ -88,8 +92,63 @@ class CauseAnalysis(BaseSchema):
 
 class NewMeasure(BaseSchema):
     description = text()
-    responsible = text(SHORT_TEXT)
+    responsible = text(SHORT_TEXT, metadata={
+        "description": "A username gives that person the measure on Att göra and its own "
+                       "page, also outside the deviation's unit"})
     due_on = date(future=True)
+    goal = text(required=False, metadata={"description": "What the measure is to achieve"})
+    follow_up_on = date(required=False, future=True, metadata={
+        "description": "When its effect is to be judged; not before due_on"})
+    proposed = flag(load_default=False, metadata={
+        "description": "true: föreslagen (to be decided); false: planerad"})
+    expected_version = version()
+
+
+class NewMeasureForm(NewMeasure):
+    proposed = form_flag(load_default=False)
+
+
+class MeasureNumber(BaseSchema):
+    measure = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
+    expected_version = version()
+
+
+class MeasureRejection(MeasureNumber):
+    reason = text()
+
+
+class FollowUpDate(MeasureNumber):
+    follow_up_on = date(future=True)
+
+
+class FollowUp(MeasureNumber):
+    result = text(metadata={"description": "What the measure led to"})
+    effect = fields.Enum(Effect, by_value=True, required=True, metadata={
+        "description": "Hade åtgärden effekt? yes / no / too_early (för tidigt att säga)"})
+    effect_text = text(metadata={"description": "Why: the judgement's grounds"})
+    followed_up_on = date(required=False, metadata={"description": "Defaults to today"})
+    next_follow_up_on = date(required=False, future=True, metadata={
+        "description": "Required exactly when effect is too_early"})
+
+
+class RiskAssessment(BaseSchema):
+    probability = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=min(SCALE), max=max(SCALE)), metadata={"description": "Sannolikhet 1-4"})
+    consequence = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=min(SCALE), max=max(SCALE)), metadata={"description": "Konsekvens 1-4"})
+    expected_version = version()
+
+
+class RiskAssessmentForm(RiskAssessment):
+    probability = fields.Integer(required=True, validate=validate.Range(
+        min=min(SCALE), max=max(SCALE)))
+    consequence = fields.Integer(required=True, validate=validate.Range(
+        min=min(SCALE), max=max(SCALE)))
+
+
+class UnitMove(BaseSchema):
+    unit = code(codes="unit", metadata={"description": "The unit the case belongs to"})
+    reason = text()
     expected_version = version()
 
 
@@ -129,7 +188,21 @@ ACTIONS: dict[str, Action] = {
         Action("analyse_cause", CauseAnalysis, App.analyse_cause, "cause-analysis",
                "analyse", "Orsaksanalysen är sparad.", prefix="analyse"),
         Action("add_measure", NewMeasure, App.add_measure, "measures", "add_measure",
-               "Åtgärden är tillagd.", prefix="add_measure"),
+               "Åtgärden är tillagd.", prefix="add_measure", page_schema=NewMeasureForm),
+        Action("plan_measure", MeasureNumber, App.plan_measure, "measure-plans",
+               "plan_measure", "Åtgärden är planerad.", prefix="plan_measure"),
+        Action("reject_measure", MeasureRejection, App.reject_measure, "measure-rejections",
+               "reject_measure", "Åtgärden är avslagen.", prefix="reject_measure"),
+        Action("schedule_follow_up", FollowUpDate, App.schedule_follow_up,
+               "measure-follow-up-dates", "schedule_follow_up",
+               "Uppföljningsdatumet är sparat.", prefix="schedule_follow_up"),
+        Action("follow_up_measure", FollowUp, App.follow_up_measure, "measure-follow-ups",
+               "follow_up_measure", "Uppföljningen är sparad.", prefix="follow_up_measure"),
+        Action("assess_risk", RiskAssessment, App.assess_risk, "risk-assessment",
+               "assess_risk", "Riskbedömningen är sparad.", prefix="assess_risk",
+               page_schema=RiskAssessmentForm),
+        Action("move_to_unit", UnitMove, App.move_deviation, "unit", "move_to_unit",
+               "Avvikelsen är flyttad till rätt enhet.", prefix="move_to_unit"),
         Action("complete_measure", MeasureCompletion, App.complete_measure,
                "measure-completions", "complete_measure",
                "Åtgärden är markerad som genomförd.", prefix="complete_measure"),
@@ -162,7 +235,7 @@ ACTIONS: dict[str, Action] = {
 # the outcome (`escalated_to_lex_sarah`, closed or withdrawn) without its reason.
 HANDLING_FIELDS = frozenset({
     "assignee", "cause_analysis", "causes", "measures", "no_measures_reason",
-    "no_feedback_reason", "lex_sarah_case_id", "closing_summary",
+    "no_feedback_reason", "lex_sarah_case_id", "closing_summary", "risk", "risk_score",
 })
 # Their history: these events, with the data named (their own report; the feedback).
 REPORTER_EVENTS: dict[str, frozenset[str] | None] = {
@@ -185,6 +258,33 @@ def reporter_history(history: list[HistoryEntry]) -> list[HistoryEntry]:
         data = entry.data if keep is None else {k: v for k, v in entry.data.items() if k in keep}
         shown.append(dataclasses.replace(entry, data=data))
     return shown
+
+
+def _day(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def measure_dict(m: Measure) -> dict[str, Any]:
+    """A measure as the API shows it, its follow-ups oldest first."""
+    return {
+        "number": m.number,
+        "description": m.description,
+        "goal": m.goal,
+        "responsible": m.responsible,
+        "status": m.status.value,
+        "due_on": m.due_on.isoformat(),
+        "completed_on": _day(m.completed_on),
+        "rejected_reason": m.rejected_reason,
+        "follow_up_on": _day(m.follow_up_due_on()),
+        "follow_ups": [
+            {
+                "followed_up_on": f.followed_up_on.isoformat(), "result": f.result,
+                "effect": f.effect.value, "effect_text": f.effect_text, "by": f.by,
+                "next_follow_up_on": _day(f.next_follow_up_on),
+            }
+            for f in m.follow_ups or []
+        ],
+    }
 
 
 def deviation_dict(
@@ -213,16 +313,12 @@ def deviation_dict(
         "causes": list(deviation.causes),
         "no_measures_reason": deviation.no_measures_reason,
         "no_feedback_reason": deviation.no_feedback_reason,
-        "measures": [
-            {
-                "number": m.number,
-                "description": m.description,
-                "responsible": m.responsible,
-                "due_on": m.due_on.isoformat(),
-                "completed_on": m.completed_on.isoformat() if m.completed_on else None,
-            }
-            for m in deviation.measures
-        ],
+        "measures": [measure_dict(m) for m in deviation.measures],
+        "risk": {
+            "probability": deviation.risk[0], "consequence": deviation.risk[1],
+            "score": deviation.risk_score,
+        } if deviation.risk else None,
+        "original_unit": deviation.original_unit,
         "feedback": [{"by": by, "message": message} for by, message in deviation.feedback],
         "lex_sarah_case_id": str(deviation.lex_sarah_case_id)
         if deviation.lex_sarah_case_id else None,

@@ -14,6 +14,7 @@ from werkzeug.routing import BuildError
 from events.deviation import Deviation
 from events.errors import DomainError
 from events.legal import DEVIATION_KEYS, cite_on
+from events.risk import SCALE, suggests_lex_sarah
 from events.tasks import deviation_next_task, deviation_tasks
 from projections.queries import Page, casework, list_deviations
 from tracker.application import ConflictError, NotFound
@@ -65,8 +66,17 @@ ACTION_LABELS = {
     "close_summary": "Sammanfattning",
     "reopen_reason": "Skäl att öppna igen",
     "withdraw_reason": "Skäl att återkalla",
+    "add_measure_goal": "Mål",
+    "add_measure_follow_up_on": "Följs upp senast",
+    "add_measure_proposed": "Status",
+    "assess_risk_probability": "Sannolikhet",
+    "assess_risk_consequence": "Konsekvens",
+    "move_to_unit_unit": "Ny enhet",
+    "move_to_unit_reason": "Varför flyttas den?",
 }
 PER_PAGE = 50
+# The inbox's and the API's "riskpoäng minst": every score the 4x4 matrix can give.
+RISK_FILTER = sorted({p * c for p in SCALE for c in SCALE})
 PAGE_ACTIONS = by_page(ACTIONS)
 # The task list: each step's title, and the step each action belongs to (its fragment).
 STEP_TITLES = {
@@ -88,6 +98,12 @@ STEP_OF = {
     "reopen": "avsluta",
     "escalate": "ovrigt",
     "withdraw": "ovrigt",
+    "move_to_unit": "ovrigt",
+    "assess_risk": "risk",
+    "plan_measure": "atgarder",
+    "reject_measure": "atgarder",
+    "schedule_follow_up": "atgarder",
+    "follow_up_measure": "atgarder",
 }
 
 
@@ -198,6 +214,8 @@ class InboxFilters(BaseSchema):
     status = fields.String(
         load_default=None, validate=validate.OneOf(["open", "closed", "withdrawn"])
     )
+    # Assessed with at least this risk score (events.risk).
+    risk = fields.Integer(load_default=None, validate=validate.OneOf(RISK_FILTER))
     # "atgard": open ones first, oldest first (what needs action); "nyast": newest first.
     sortering = fields.String(load_default="atgard", validate=validate.OneOf(["atgard", "nyast"]))
     sida = page_number()
@@ -207,6 +225,8 @@ def _inbox_query(account: Account, filters: dict[str, Any]) -> dict[str, Any]:
     query: dict[str, Any] = {
         key: filters[key] for key in ("operation", "unit", "category", "status") if filters[key]
     }
+    if filters["risk"]:
+        query["min_risk"] = filters["risk"]
     if filters["month"]:
         year, month = filters["month"].split("-")
         query |= {"year": int(year), "month": int(month)}
@@ -241,6 +261,7 @@ def inbox() -> Any:
     return render_template(
         "deviations/inbox.html", form=form, page=page, filters=filters, steps=steps,
         step_titles=STEP_TITLES, today=application().today(),
+        risk_options=[(str(n), str(n)) for n in RISK_FILTER],
         sort=form.data.get("sortering", "atgard") if form.ok else "atgard", **choices
     ), (200 if form.ok else 422)
 
@@ -287,8 +308,26 @@ def _render_detail(
         opened=opened,
         form=form,
         today=application().today(),
+        risk=_risk(deviation),
         **_choices(),
     ), status
+
+
+def _risk(deviation: Deviation) -> dict[str, Any]:
+    """The matrix's labels (settings) and whether the score suggests Lex Sarah."""
+    settings = runtime().settings
+    return {
+        "probability": settings.risk_probability_labels,
+        "consequence": settings.risk_consequence_labels,
+        "probability_options": [
+            (str(n), f"{n} {label}") for n, label in enumerate(settings.risk_probability_labels, 1)
+        ],
+        "consequence_options": [
+            (str(n), f"{n} {label}") for n, label in enumerate(settings.risk_consequence_labels, 1)
+        ],
+        "threshold": settings.risk_lex_sarah_score,
+        "suggests": suggests_lex_sarah(deviation.risk_score, settings.risk_lex_sarah_score),
+    }
 
 
 def _lex_sarah_url(account: Account, deviation: Deviation) -> str | None:

@@ -16,6 +16,7 @@ from marshmallow import fields, validate
 from events.calendar import MONTH_NAMES
 from projections import queries
 from projections.queries import casework
+from projections.queries import measures as measure_queries
 from projections.queries.coverage import MISSING, DataMonths, months_with_data
 from web import navigation
 from web.cases.lex_sarah import GRADES, LEX_SARAH_STATUSES
@@ -110,6 +111,8 @@ def monthly() -> Any:
         month=month, period=period, month_names=MONTH_NAMES, years=_year_choices(year),
         has_data=has_data, missing=MISSING, footnote=_month_footnote(year, month),
         causes=cause_table(year, month, period),
+        risk=measure_queries.risk_table(runtime().engine, *measure_queries.month_span(
+            year, month)),
     ), _status(form)
 
 
@@ -375,6 +378,9 @@ def recurrence() -> Any:
         threshold=runtime().settings.recurrence_threshold,
         behind=casework.recurrence_deviations(runtime().engine, start, end),
         may_escalate=current_account().role in DEVIATION_ACTIONS["escalate"],
+        risk_threshold=runtime().settings.risk_lex_sarah_score,
+        high_risk=measure_queries.risk_suggestions(
+            runtime().engine, runtime().settings.risk_lex_sarah_score),
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
@@ -18,6 +17,7 @@ from flask_login import current_user
 from events.clocks import LexSarahClock, band, days_text, local_date
 from events.lex_sarah import FindingKind
 from projections import queries
+from projections.queries import measures as measure_queries
 from projections.queries import todo as todo_view
 from tracker.notifications.outbox import FAILED, mail_counts
 from tracker.people.accounts import Account, Role
@@ -117,10 +117,6 @@ class Builder:
         item.when = f"senast {row['due'].isoformat()}, {row['days_text']}"
         return item
 
-    def _deviation_href(self, deviation_id: UUID, unit: str, reporter: str | None) -> str | None:
-        reachable = policy.opens_deviation(self.account, unit, reporter)
-        return url_for("deviations.detail", deviation_id=deviation_id) if reachable else None
-
     # --- by role -------------------------------------------------------------------------
 
     def waiting_deviations(self) -> Section | None:
@@ -189,15 +185,53 @@ class Builder:
     # --- by what the person holds ------------------------------------------------------------
 
     def my_measures(self) -> Section:
-        rows = todo_view.open_measures(self.engine, responsible=self.account.username)
-        section = Section("atgarder", "Åtgärder du ansvarar för")
+        # Each measure's own page opens for its responsible, whatever their unit
+        # (policy.opens_measure), so every line links.
+        rows = [
+            row for row in todo_view.open_measures(
+                self.engine, responsible=self.account.username)
+            if policy.opens_measure(self.account, row["unit"], row["responsible"])
+        ]
+        section = Section("atgarder", "Åtgärder du ansvarar för",
+                          more_href=url_for("measures.index", ansvarig="mina"),
+                          more_label="Alla dina åtgärder")
         for row in rows[:SHOWN]:
             section.items.append(self._dated(Item(
-                row["deviation_number"],
-                self._deviation_href(row["deviation_id"], row["unit"], None),
-                f"Åtgärd {row['measure']} i {_unit(row['unit'])}",
+                row["deviation_number"], _measure_href(row),
+                f"Åtgärd {row['measure']} i {_unit(row['unit'])}: "
+                f"{_short(row['description'])}",
             ), row["due_on"]))
         section.total = len(rows)
+        return section
+
+    def follow_ups(self) -> Section:
+        """Measures whose effect is to be judged now: those the person is responsible for,
+        and for a reviewer those in their units (a responsible may be a befattning)."""
+        mine = measure_queries.follow_ups_due(
+            self.engine, self.today, responsible=self.account.username
+        )
+        theirs: list[dict[str, Any]] = []
+        if self.account.role in policy.REVIEWERS:
+            theirs = measure_queries.follow_ups_due(
+                self.engine, self.today, units=policy.unit_scope(self.account)
+            )
+        rows = {
+            (r["deviation_id"], r["measure"]): r for r in [*mine, *theirs]
+            if policy.opens_measure(self.account, r["unit"], r["responsible"])
+        }
+        ordered = sorted(rows.values(), key=lambda r: (r["follow_up_on"], r["deviation_number"]))
+        section = Section("uppfoljningar", "Åtgärder att följa upp",
+                          more_href=url_for("measures.index", forfallo="follow_up", lage="alla"),
+                          more_label="Alla uppföljningar som ska göras")
+        for row in ordered[:SHOWN]:
+            item = self._dated(Item(
+                row["deviation_number"], _measure_href(row) + "#effekt",
+                f"Följ upp åtgärd {row['measure']} i {_unit(row['unit'])}: "
+                f"{_short(row['description'])}",
+            ), row["follow_up_on"])
+            item.when = f"uppföljning {item.when}"
+            section.items.append(item)
+        section.total = len(ordered)
         return section
 
     def my_child_reports(self) -> Section:
@@ -220,6 +254,8 @@ class Builder:
     def _lex_sarah_section(self, id_: str, title: str, rows: list[dict[str, Any]]) -> Section:
         linkable = self.account.role in LEX_SARAH_ROLES
         section = Section(id_, title)
+        if not linkable:  # Att göra lists only what its reader can open
+            return section
         shown = rows[:SHOWN]
         # The running clocks as Bevakning reads them (events.clocks): the remedy while it
         # runs, else the IVO target.
@@ -237,7 +273,7 @@ class Builder:
             )
             item = Item(
                 row["number"],
-                url_for("lex_sarah.case", case_id=row["id"]) if linkable else None,
+                url_for("lex_sarah.case", case_id=row["id"]),
                 f"Nästa steg: {what}",
             )
             running = clocks.get(row["id"], {})
@@ -278,6 +314,7 @@ class Builder:
             self.my_child_reports(),
             self.my_lex_sarah(),
             self.my_measures(),
+            self.follow_ups(),
             self.new_feedback(),
             self.unassigned_child_reports(),
             self.unassigned_lex_sarah(),
@@ -300,6 +337,14 @@ def _first_clock_per_report(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             seen_reports.add(row["report_id"])
             first.append(row)
     return first
+
+
+def _measure_href(row: dict[str, Any]) -> str:
+    return url_for("measures.measure", deviation_id=row["deviation_id"], number=row["measure"])
+
+
+def _short(text: str, length: int = 80) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def _unit(code: str) -> str:
