@@ -66,6 +66,7 @@ class Settings:
     # A signed-in session ends after this long unused, and this long after signing in.
     session_idle_minutes: int = 480
     session_max_hours: int = 12
+    attachment_max_mb: int = 10  # the largest attachment taken, in MB
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -112,7 +113,12 @@ class Settings:
             trusted_proxies=int(env.get("TRACKER_TRUSTED_PROXIES", "0")),
             session_idle_minutes=int(env.get("TRACKER_SESSION_IDLE_MINUTES", "480")),
             session_max_hours=int(env.get("TRACKER_SESSION_MAX_HOURS", "12")),
+            attachment_max_mb=int(env.get("TRACKER_ATTACHMENT_MAX_MB", "10")),
         )
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return self.attachment_max_mb * 1024 * 1024
 
     @property
     def oidc_enabled(self) -> bool:

@@ -61,6 +61,7 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
         ("Inloggning varar högst (timmar)", "TRACKER_SESSION_MAX_HOURS",
          str(settings.session_max_hours)),
         ("Läsloggen sparas (dagar)", "TRACKER_ACCESS_LOG_DAYS", str(settings.access_log_days)),
+        ("Största bilaga (MB)", "TRACKER_ATTACHMENT_MAX_MB", str(settings.attachment_max_mb)),
         ("Omvända proxyservrar framför tjänsten", "TRACKER_TRUSTED_PROXIES",
          str(settings.trusted_proxies) if settings.trusted_proxies
          else "inga (X-Forwarded-For litas inte på)"),
