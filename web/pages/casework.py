@@ -7,6 +7,8 @@ its detected type, never shown inline, and is written in the läslogg."""
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +37,7 @@ bp = Blueprint("casework", __name__)
 
 # Room for the multipart headers around the file.
 _ENVELOPE = 64 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class Question(BaseSchema):
@@ -100,12 +103,24 @@ def _text_form(
     return _again(found, form.errors, values, 422)
 
 
-def _route(rule: str, name: str, view: Any, methods: list[str]) -> None:
+def _route(rule: str, name: str, view: Callable[..., Any], methods: list[str]) -> None:
+    """The route under every kind's prefix, as its own endpoint (`casework.deviation_ask`)."""
     for kind in KINDS.values():
-        bp.add_url_rule(
-            f"{kind.page_prefix}/<uuid:case_id>{rule}", endpoint=name, view_func=view,
-            methods=methods, defaults={"kind_name": kind.kind},
-        )
+        def bound(*, _kind: str = kind.kind, _view: Callable[..., Any] = view,
+                  **arguments: Any) -> Any:
+            return _view(_kind, **arguments)
+
+        bound.__name__ = bound.__qualname__ = f"{kind.kind}_{name}"
+        bp.add_url_rule(f"{kind.page_prefix}/<uuid:case_id>{rule}", endpoint=bound.__name__,
+                        view_func=bound, methods=methods)
+        if view is upload:
+            csrf.exempt(bound)  # checked in accept_upload, after the limit is raised
+
+
+def _sha(sha256: str) -> str:
+    if not _SHA256.fullmatch(sha256):
+        abort(404)
+    return sha256
 
 
 @roles_required(EVERY_ROLE)
@@ -161,13 +176,10 @@ def upload(kind_name: str, case_id: UUID) -> Any:
     return _back(found, "Bilagan är sparad.")
 
 
-csrf.exempt(upload)  # checked in accept_upload, after the limit is raised
-
-
 @roles_required(EVERY_ROLE)
 def download(kind_name: str, case_id: UUID, sha256: str) -> Any:
     found = _access(kind_name, case_id)
-    kept = attachments().read(kind_name, case_id, sha256)
+    kept = attachments().read(kind_name, case_id, _sha(sha256))
     if kept is None:
         abort(404)
     if not found.may_download(kept.attachment):
@@ -185,7 +197,7 @@ def download(kind_name: str, case_id: UUID, sha256: str) -> Any:
 def remove(kind_name: str, case_id: UUID, sha256: str) -> Any:
     found = _access(kind_name, case_id)
     case_file = application().case_file(kind_name, case_id)
-    attachment = case_file.attachments.get(sha256) if case_file is not None else None
+    attachment = case_file.attachments.get(_sha(sha256)) if case_file is not None else None
     if attachment is None:
         abort(404)
     if not found.may_remove(attachment):
@@ -210,5 +222,5 @@ _route("/fraga", "ask", ask, ["POST"])
 _route("/svar", "answer", answer, ["POST"])
 _route("/utfall", "outcome", outcome, ["POST"])
 _route("/bilagor", "upload", upload, ["POST"])
-_route("/bilagor/<string(length=64):sha256>", "download", download, ["GET"])
-_route("/bilagor/<string(length=64):sha256>/ta-bort", "remove", remove, ["POST"])
+_route("/bilagor/<sha256>", "download", download, ["GET"])
+_route("/bilagor/<sha256>/ta-bort", "remove", remove, ["POST"])
