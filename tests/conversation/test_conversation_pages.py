@@ -131,3 +131,21 @@ def test_a_lex_sarah_question_reaches_the_reporter_on_their_own_report(
     case_file = runtime.app.case_file("lex_sarah", case_id)
     assert case_file is not None and case_file.id == case_file_id("lex_sarah", case_id)
     assert case_file.reporter == "rapportor" and not case_file.awaiting_reply
+
+
+def test_a_waiting_question_is_on_att_gora_and_in_the_inbox(
+    runtime: Runtime, client_for: Callable[[str], FlaskClient], users: Any
+) -> None:
+    deviation = file_deviation(runtime)
+    other = file_deviation(runtime)
+    runtime.app.ask_reporter("deviation", deviation.id, text="Vilken dag?", actor="chef")
+    todo = client_for("rapportor").get("/").get_data(as_text=True)
+    assert "Frågor som väntar på ditt svar" in todo
+    assert f"/avvikelser/{deviation.id}#arendefil-deviation" in todo
+    inbox = client_for("chef").get("/inkorg").get_data(as_text=True)
+    row = inbox.split(deviation.number, 1)[1].split("</tr>", 1)[0]
+    assert "Väntar på komplettering" in row
+    assert "Väntar på komplettering" not in inbox.split(other.number, 1)[1].split("</tr>", 1)[0]
+    runtime.app.answer_question("deviation", deviation.id, text="Tisdag.", actor="rapportor")
+    assert "Frågor som väntar på ditt svar" not in client_for("rapportor").get("/").get_data(
+        as_text=True)
