@@ -23,6 +23,7 @@ from tracker.people.accounts import Account
 from web import access_log
 from web.api import ApiError, endpoint
 from web.casework.case_file import KINDS, Access, CaseKind, access, attachments, panel
+from web.policy import HANDLES_CASE_FILE
 from web.runtime import application, runtime
 from web.schemas import Answer, BaseSchema, text
 
@@ -166,6 +167,7 @@ def _register(kind: CaseKind) -> None:
             return _thread(account, kind, case_id), 201
 
         endpoint(f"{base}/thread/questions", method="POST", body=TextBody, status=201,
+                 roles=HANDLES_CASE_FILE[kind.kind],
                  summary="Fråga rapportören (ärendet väntar på komplettering)",
                  description="Those who handle the case, while it is open (409 when closed, "
                  "or when nobody in the tracker reported it). The reporter is mailed without "
@@ -194,6 +196,7 @@ def _register(kind: CaseKind) -> None:
             return _thread(account, kind, case_id)
 
         endpoint(f"{base}/thread/outcome", method="POST", body=TextBody,
+                 roles=HANDLES_CASE_FILE[kind.kind],
                  summary="Utfallet som rapportören får se när ärendet är avslutat",
                  response=ThreadOut, tags=TAGS)(named("record_outcome", outcome))
 

@@ -103,9 +103,15 @@ def _text_form(
     return _again(found, form.errors, values, 422)
 
 
-def _route(rule: str, name: str, view: Callable[..., Any], methods: list[str]) -> None:
-    """The route under every kind's prefix, as its own endpoint (`casework.deviation_ask`)."""
+def _route(
+    rule: str, name: str, view: Callable[..., Any], methods: list[str], *,
+    conversation: bool = False,
+) -> None:
+    """The route under every kind's prefix (with a reporter to talk with, for the
+    conversation's), as its own endpoint (`casework.deviation_ask`)."""
     for kind in KINDS.values():
+        if conversation and not kind.conversation:
+            continue
         def bound(*, _kind: str = kind.kind, _view: Callable[..., Any] = view,
                   **arguments: Any) -> Any:
             return _view(_kind, **arguments)
@@ -218,9 +224,9 @@ def case_file_panels(kind_name: str, case_id: Any) -> list[Any]:
     return panels(kind_name, UUID(str(case_id)), current_account())
 
 
-_route("/fraga", "ask", ask, ["POST"])
-_route("/svar", "answer", answer, ["POST"])
-_route("/utfall", "outcome", outcome, ["POST"])
+_route("/fraga", "ask", ask, ["POST"], conversation=True)
+_route("/svar", "answer", answer, ["POST"], conversation=True)
+_route("/utfall", "outcome", outcome, ["POST"], conversation=True)
 _route("/bilagor", "upload", upload, ["POST"])
 _route("/bilagor/<sha256>", "download", download, ["GET"])
 _route("/bilagor/<sha256>/ta-bort", "remove", remove, ["POST"])
