@@ -160,7 +160,7 @@ def _register(kind: CaseKind) -> None:
 
         def ask(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
             found = _access(account, kind, case_id)
-            if not found.may_ask:
+            if not found.may_write_outcome:  # a closed case: the domain's 409
                 raise _refuse()
             application().ask_reporter(kind.kind, case_id, text=body["text"],
                                        actor=account.username)
@@ -189,7 +189,7 @@ def _register(kind: CaseKind) -> None:
 
         def outcome(account: Account, case_id: UUID, body: dict[str, Any]) -> Any:
             found = _access(account, kind, case_id)
-            if not found.may_ask:
+            if not found.may_write_outcome:
                 raise _refuse()
             application().record_outcome(kind.kind, case_id, text=body["text"],
                                          actor=account.username)

@@ -90,8 +90,12 @@ class Access:
         return self.reads or self.reporter
 
     @property
-    def may_ask(self) -> bool:
+    def may_write_outcome(self) -> bool:
         return self.handles and self.kind.conversation and self.facts.reporter is not None
+
+    @property
+    def may_ask(self) -> bool:
+        return self.may_write_outcome and self.facts.open
 
     @property
     def may_answer(self) -> bool:

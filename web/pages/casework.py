@@ -132,7 +132,7 @@ def _sha(sha256: str) -> str:
 @roles_required(EVERY_ROLE)
 def ask(kind_name: str, case_id: UUID) -> Any:
     found = _access(kind_name, case_id)
-    if not found.may_ask:
+    if not found.may_write_outcome:  # a closed case: the domain's refusal (409) says why
         abort(403)
     return _text_form(found, Question(), "casework_question", application().ask_reporter,
                       "Frågan är skickad till rapportören.")
@@ -150,7 +150,7 @@ def answer(kind_name: str, case_id: UUID) -> Any:
 @roles_required(EVERY_ROLE)
 def outcome(kind_name: str, case_id: UUID) -> Any:
     found = _access(kind_name, case_id)
-    if not found.may_ask:
+    if not found.may_write_outcome:
         abort(403)
     return _text_form(found, Outcome(), "casework_outcome", application().record_outcome,
                       "Utfallet är sparat; rapportören ser det när ärendet är avslutat.")
