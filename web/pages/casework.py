@@ -224,6 +224,12 @@ def case_file_panels(kind_name: str, case_id: Any) -> list[Any]:
     return panels(kind_name, UUID(str(case_id)), current_account())
 
 
+@bp.app_template_global("case_file_awaiting")
+def case_file_awaiting(kind_name: str, case_id: Any) -> bool:
+    found = application().case_file(kind_name, UUID(str(case_id)))
+    return found is not None and found.awaiting_reply
+
+
 _route("/fraga", "ask", ask, ["POST"], conversation=True)
 _route("/svar", "answer", answer, ["POST"], conversation=True)
 _route("/utfall", "outcome", outcome, ["POST"], conversation=True)
