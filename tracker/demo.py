@@ -5,6 +5,7 @@ own date arguments (reported_on, decided_on, ...), never from a patched clock.""
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,10 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from PIL import Image
+
 from events.child_report import PreliminaryDecision
 from events.errors import DomainError
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
 from tracker.application import TrackerApplication
+from tracker.casework.attachments import Attachments
 from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 
@@ -403,12 +407,6 @@ class DemoYear:
 
 def _attachments(runtime: Runtime, deviation_id: UUID) -> None:
     """A photo from the reporter and the unit's routine as a PDF on the showcase report."""
-    import io
-
-    from PIL import Image
-
-    from tracker.casework.attachments import Attachments
-
     store = Attachments(runtime.engine, runtime.app, limit=runtime.settings.attachment_max_bytes)
     photo = io.BytesIO()
     Image.new("RGB", (320, 200), (226, 222, 210)).save(photo, "JPEG")

@@ -38,13 +38,17 @@ class Attachments:
         checked = check(data, file_name, limit=self.limit)
         file_id = case_file_id(kind, case_id)
         key = {"case_file_id": file_id, "sha256": checked.sha256}
-        with self.engine.begin() as connection:
+        with self.engine.connect() as connection:
             present = connection.execute(
                 sa.select(blobs.c.sha256).filter_by(**key)
             ).first() is not None
-            if not present:
-                connection.execute(blobs.insert().values(
-                    **key, content=checked.data, stored_at=datetime.now(UTC)))
+        if not present:
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(blobs.insert().values(
+                        **key, content=checked.data, stored_at=datetime.now(UTC)))
+            except sa.exc.IntegrityError:  # the same file, sent twice at once
+                present = True
         try:
             case_file = self.app.add_attachment(
                 kind, case_id, sha256=checked.sha256, file_name=checked.file_name,

@@ -123,9 +123,12 @@ def access(kind_name: str, case_id: UUID, account: Account) -> Access:
     case = kind.load(app, case_id)
     facts = app.case_facts(kind_name, case_id)
     reads = kind.reads(account, case)
-    unit_ok = policy.reaches_unit(account, facts.unit) if kind.kind == "child_report" else (
-        kind.kind != "deviation" or policy.in_scope(account, facts.unit))
-    handles = reads and account.role in policy.HANDLES_CASE_FILE[kind_name] and unit_ok
+    # Reading holds the unit rule of each kind (an enhetschef: own units only), except that a
+    # child report's handler reads it whatever their role and unit: for them, both again.
+    handles = (
+        reads and account.role in policy.HANDLES_CASE_FILE[kind_name]
+        and (kind_name != "child_report" or policy.reaches_unit(account, facts.unit))
+    )
     reporter = (
         kind.conversation and facts.reporter is not None
         and facts.reporter == own_reporter(account)
