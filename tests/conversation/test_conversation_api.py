@@ -100,14 +100,15 @@ def test_a_personnummer_file_name_is_refused_on_its_field(
 
 def test_the_document_names_every_case_file_operation(api: Callable[..., Any]) -> None:
     paths = api("utvecklare", "GET", "/api/openapi.json").get_json()["paths"]
-    for prefix in ("deviations", "lex-sarah", "child-reports"):
-        base = f"/{prefix}/{{case_id}}/attachments"
+    ids = {"deviations": "deviation_id", "lex-sarah": "case_id", "child-reports": "report_id"}
+    for prefix, name in ids.items():
+        base = f"/{prefix}/{{{name}}}/attachments"
         upload = paths[base]["post"]["requestBody"]["content"]
         assert {"multipart/form-data", "application/pdf", "image/png", "image/jpeg"} <= set(upload)
         assert "image/png" in paths[f"{base}/{{sha256}}"]["get"]["responses"]["200"]["content"]
         assert "delete" in paths[f"{base}/{{sha256}}"]
     for prefix in ("deviations", "lex-sarah"):
-        assert {"get"} <= set(paths[f"/{prefix}/{{case_id}}/thread"])
+        assert {"get"} <= set(paths[f"/{prefix}/{{{ids[prefix]}}}/thread"])
         for step in ("questions", "answers", "outcome"):
-            assert "post" in paths[f"/{prefix}/{{case_id}}/thread/{step}"]
-    assert "/child-reports/{case_id}/thread" not in paths
+            assert "post" in paths[f"/{prefix}/{{{ids[prefix]}}}/thread/{step}"]
+    assert "/child-reports/{report_id}/thread" not in paths

@@ -142,13 +142,21 @@ def _read_upload(query: dict[str, Any]) -> tuple[bytes, str]:
 
 
 def _register(kind: CaseKind) -> None:
-    base = f"{kind.api_prefix}/<uuid:case_id>"
+    base = f"{kind.api_prefix}/<uuid:{kind.page_arg}>"
     area = kind.kind
 
     def named(name: str, view: Callable[..., Any]) -> Callable[..., Any]:
-        view.__name__ = f"{area}_{name}"
-        view.__qualname__ = view.__name__
-        return view
+        """The view under its endpoint name, given the case's id as `case_id` whatever the
+        path calls it (deviation_id, case_id, report_id: as the kind's other operations)."""
+
+        def renamed(**arguments: Any) -> Any:
+            arguments["case_id"] = arguments.pop(kind.page_arg)
+            return view(**arguments)
+
+        renamed.__name__ = renamed.__qualname__ = f"{area}_{name}"
+        renamed.__module__ = view.__module__
+        renamed.__doc__ = view.__doc__
+        return renamed
 
     if kind.conversation:
         def get_thread(account: Account, case_id: UUID) -> Any:
@@ -219,8 +227,8 @@ def _register(kind: CaseKind) -> None:
                                       actor=account.username)
         except Refused as refused:
             raise ApiError(422, {"file": [str(refused)]}) from None
-        location = url_for(f"api.casework_{area}_get_attachment", case_id=case_id,
-                           sha256=added.sha256)
+        values: dict[str, Any] = {kind.page_arg: case_id, "sha256": added.sha256}
+        location = url_for(f"api.casework_{area}_get_attachment", **values)
         return _attachment_dict(added), 201, {"Location": location}
 
     limit_mb = "TRACKER_ATTACHMENT_MAX_MB"

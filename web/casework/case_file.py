@@ -33,6 +33,7 @@ from web.runtime import application, runtime
 @dataclass(frozen=True)
 class CaseKind:
     kind: str  # events/casework.py CASE_KINDS
+    # (page_arg is also the id's name in the API's paths, as the kind's other operations name it)
     page_prefix: str  # the case pages' prefix: /avvikelser
     api_prefix: str  # under /api/v1: /deviations
     page_endpoint: str  # the case page: deviations.detail
