@@ -22,6 +22,7 @@ from web import access_log
 from web.casework.case_file import (
     KINDS,
     Access,
+    CaseKind,
     access,
     attachments,
     panels,
@@ -112,13 +113,15 @@ def _route(
     for kind in KINDS.values():
         if conversation and not kind.conversation:
             continue
-        def bound(*, _kind: str = kind.kind, _view: Callable[..., Any] = view,
+
+        def bound(*, _kind: CaseKind = kind, _view: Callable[..., Any] = view,
                   **arguments: Any) -> Any:
-            return _view(_kind, **arguments)
+            # The case's id is named as on the kind's own pages (deviation_id, case_id, ...).
+            return _view(_kind.kind, case_id=arguments.pop(_kind.page_arg), **arguments)
 
         bound.__name__ = bound.__qualname__ = f"{kind.kind}_{name}"
-        bp.add_url_rule(f"{kind.page_prefix}/<uuid:case_id>{rule}", endpoint=bound.__name__,
-                        view_func=bound, methods=methods)
+        bp.add_url_rule(f"{kind.page_prefix}/<uuid:{kind.page_arg}>{rule}",
+                        endpoint=bound.__name__, view_func=bound, methods=methods)
         if view is upload:
             csrf.exempt(bound)  # checked in accept_upload, after the limit is raised
 
