@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 MARKER = "enc1:"
+BYTES_MARKER = b"enc1:"
 _NONCE = 12
 _ATTRIBUTE = "tracker_cipher"
 
@@ -61,6 +62,20 @@ class ColumnCipher:
         raw = base64.b64decode(stored[len(MARKER):])
         try:
             return self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], None).decode()
+        except InvalidTag as error:
+            raise ColumnCipherError(
+                "A stored value cannot be decrypted with this TRACKER_CIPHER_KEY."
+            ) from error
+
+    def seal(self, plain: bytes) -> bytes:
+        """Bytes (an attachment): BYTES_MARKER + nonce + sealed, kept binary."""
+        nonce = os.urandom(_NONCE)
+        return BYTES_MARKER + nonce + self._aead.encrypt(nonce, plain, None)
+
+    def unseal(self, stored: bytes) -> bytes:
+        raw = stored[len(BYTES_MARKER):]
+        try:
+            return self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], None)
         except InvalidTag as error:
             raise ColumnCipherError(
                 "A stored value cannot be decrypted with this TRACKER_CIPHER_KEY."
@@ -139,3 +154,27 @@ class BlindIndex(sa.types.TypeDecorator[str]):
         if value is None or cipher is None:
             return value
         return cipher.index(value)
+
+
+class EncryptedBytes(sa.types.TypeDecorator[bytes]):
+    """A file's bytes: sealed in the database when a key is set. Bytes written without a
+    key stay readable (they carry no marker); a file that happens to begin with the marker
+    is stored sealed-looking only when a key is set, so without one it is kept as given."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: sa.Dialect) -> bytes | None:
+        cipher = cipher_of(dialect)
+        if value is None or cipher is None:
+            return value
+        return cipher.seal(value)
+
+    def process_result_value(self, value: bytes | None, dialect: sa.Dialect) -> bytes | None:
+        if value is None:
+            return None
+        value = bytes(value)
+        cipher = cipher_of(dialect)
+        if cipher is None or not value.startswith(BYTES_MARKER):
+            return value
+        return cipher.unseal(value)

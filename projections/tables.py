@@ -367,3 +367,21 @@ import_coverage = sa.Table(
     sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("month", sa.Integer, primary_key=True, autoincrement=False),
 )
+
+# The case files (events/casework.py): whose answer each case waits for ("väntar på
+# komplettering"), for Att göra and the lists. Usernames and numbers only; no text.
+case_files = sa.Table(
+    "view_case_files",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("case_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("reporter", sa.String(64), nullable=True, index=True),
+    sa.Column("reporter_case_id", sa.Uuid, nullable=True),
+    sa.Column("awaiting", sa.Boolean, nullable=False),
+    sa.Column("asked_by", sa.String(64), nullable=True),
+    sa.Column("asked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("attachments", sa.Integer, nullable=False),
+)

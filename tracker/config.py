@@ -101,6 +101,7 @@ class Settings:
     accessibility_email: str = ""
     accessibility_phone: str = ""
     accessibility_reviewed_on: date | None = None
+    attachment_max_mb: int = 10  # the largest attachment taken, in MB
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -175,7 +176,12 @@ class Settings:
             accessibility_email=env.get("TRACKER_ACCESSIBILITY_EMAIL", "").strip(),
             accessibility_phone=env.get("TRACKER_ACCESSIBILITY_PHONE", "").strip(),
             accessibility_reviewed_on=_date(env.get("TRACKER_ACCESSIBILITY_REVIEWED_ON")),
+            attachment_max_mb=int(env.get("TRACKER_ATTACHMENT_MAX_MB", "10")),
         )
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return self.attachment_max_mb * 1024 * 1024
 
     @property
     def oidc_enabled(self) -> bool:

@@ -5,6 +5,7 @@ own date arguments (reported_on, decided_on, ...), never from a patched clock.""
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,11 +13,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from PIL import Image
+
 from events.child_report import PreliminaryDecision, ReporterCategory
 from events.deviation import Effect
 from events.errors import DomainError
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
 from tracker.application import TrackerApplication
+from tracker.casework.attachments import Attachments
 from tracker.people.accounts import Role
 from tracker.runtime import Runtime
 
@@ -131,7 +135,10 @@ def seed_demo(
     if (app.recorder.max_notification_id() or 0) > 0:
         echo("The store already has cases; no demo data added.")
         return {}
-    counts = DemoYear(app, random.Random(seed)).run()
+    year = DemoYear(app, random.Random(seed))
+    counts = year.run()
+    if year.showcase is not None:
+        _attachments(runtime, year.showcase)
     echo(
         "Demo data: {deviations} deviations, {lex_sarah} Lex Sarah cases, "
         "{child_reports} child reports.".format(**counts)
@@ -145,6 +152,7 @@ class DemoYear:
         self.rng = rng
         self.today = app.today()
         self.counts = {"deviations": 0, "lex_sarah": 0, "child_reports": 0}
+        self.showcase: UUID | None = None  # the demo medarbetare's fresh report
 
     def run(self) -> dict[str, int]:
         filed = self._deviations()
@@ -256,6 +264,17 @@ class DemoYear:
             mine.id, actor="enhetschef",
             message="Tack! Vi ser över hur adressändringar förs in i systemet.",
         )
+        # A question waiting for the demo medarbetare's answer ("väntar på komplettering").
+        app.ask_reporter("deviation", mine.id, actor="enhetschef",
+                         text="Vilken adress stod i systemet, och när kom adressändringen in?")
+        self.showcase = mine.id
+        # A conversation that ended: asked, answered, the outcome told at closing.
+        app.ask_reporter("deviation", deviation.id, actor="enhetschef",
+                         text="Vilken akt låg handlingen i, och när hittades den?")
+        app.answer_question("deviation", deviation.id, actor="medarbetare",
+                            text="I en annan familjs akt i arkivskåpet, på måndagsmorgonen.")
+        app.record_outcome("deviation", deviation.id, actor="enhetschef",
+                           text="Akterna kontrolleras nu av två personer vid arkivering.")
         # A measure of the demo enhetschef's own, due soon ("Att göra" on any date).
         app.add_measure(
             mine.id, actor="enhetschef", responsible="enhetschef",
@@ -462,3 +481,21 @@ class DemoYear:
             elif days_ago > 14:
                 # Overdue: the breach is flagged (and its deviation filed) as the scheduler would.
                 app.flag_preliminary_breach(report.id)
+
+
+def _attachments(runtime: Runtime, deviation_id: UUID) -> None:
+    """A photo from the reporter and the unit's routine as a PDF on the showcase report."""
+    store = Attachments(runtime.engine, runtime.app, limit=runtime.settings.attachment_max_bytes)
+    photo = io.BytesIO()
+    Image.new("RGB", (320, 200), (226, 222, 210)).save(photo, "JPEG")
+    store.add("deviation", deviation_id, data=photo.getvalue(), file_name="kuvertet.jpg",
+              actor="medarbetare")
+    text = b"BT /F1 14 Tf 72 760 Td (Rutin for adressandringar) Tj ET"
+    parts = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+             b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream"]
+    pdf = b"%PDF-1.4\n" + b"".join(
+        b"%d 0 obj\n" % n + part + b"\nendobj\n" for n, part in enumerate(parts, 1)
+    ) + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    store.add("deviation", deviation_id, data=pdf, file_name="rutin-adressandringar.pdf",
+              actor="enhetschef")

@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from events.errors import DomainError, ValidationFailed
 from tracker.application import ConflictError, NotFound
@@ -142,3 +143,20 @@ def _missing_message(schema_field: fields.Field) -> str:
 
 
 csrf = CSRFProtect()
+
+
+def accept_upload(limit: int) -> bool:
+    """The app parses every form under its 1 MB limit (web/__init__.py), in CSRFProtect's
+    before_request hook, before a view could raise it: an upload view is exempt from that
+    hook (`csrf.exempt`) and calls this, which checks the token after raising the limit for
+    this request. False: the request is larger than `limit` (nothing of it was read into
+    memory)."""
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
+    try:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+        request.files  # noqa: B018  # parse now, so a 413 is answered here
+    except RequestEntityTooLarge:
+        return False
+    return True

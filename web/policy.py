@@ -69,6 +69,14 @@ DEVIATION_ACTIONS: dict[str, frozenset[Role]] = {
     "reopen": REVIEWERS,
     "withdraw": REVIEWERS,
 }
+# The case's file (web/casework/): who asks the reporter, records the outcome told to them
+# and handles every attachment, per kind of case (an enhetschef only in their own units, as
+# for the case itself). The person who reported it answers and attaches their own files.
+HANDLES_CASE_FILE: dict[str, frozenset[Role]] = {
+    "deviation": REVIEWERS,
+    "lex_sarah": LEX_SARAH_ROLES,
+    "child_report": CHILD_REPORT_ROLES,
+}
 # Whoever may ask for at least one deviation action.
 ACTS_ON_DEVIATIONS: frozenset[Role] = frozenset().union(*DEVIATION_ACTIONS.values())
 

@@ -63,6 +63,7 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
         ("Läsloggen sparas (dagar)", "TRACKER_ACCESS_LOG_DAYS", str(settings.access_log_days)),
         ("Folkmängd per år (Lex Sarah per 100 000 invånare)", "TRACKER_POPULATION",
          ", ".join(f"{y}={n}" for y, n in sorted(settings.population.items())) or UNSET),
+        ("Största bilaga (MB)", "TRACKER_ATTACHMENT_MAX_MB", str(settings.attachment_max_mb)),
         ("Omvända proxyservrar framför tjänsten", "TRACKER_TRUSTED_PROXIES",
          str(settings.trusted_proxies) if settings.trusted_proxies
          else "inga (X-Forwarded-For litas inte på)"),

@@ -21,9 +21,9 @@ LOOSE = {
             "navigation", "policy", "runtime", "schemas", "settings_view"},
 }
 FOLDERS = {
-    "tracker": {"admin", "application", "bench", "cli", "history_import", "notifications",
-                "operations", "people", "storage"},
-    "web": {"api", "cases", "documents", "pages", "sign_in"},
+    "tracker": {"admin", "application", "bench", "casework", "cli", "history_import",
+                "notifications", "operations", "people", "storage"},
+    "web": {"api", "cases", "casework", "documents", "pages", "sign_in"},
 }
 DATA_FOLDERS = {"static", "templates", "translations", "__pycache__"}
 

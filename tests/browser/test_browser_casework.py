@@ -216,7 +216,9 @@ def _seed(runtime: Runtime) -> dict[str, UUID]:
             "import_id": imported.id}
 
 
-SKIP = re.compile(r"\.(csv|xlsx|pdf|docx|json|svg|png|ico|js|css)$|\.<|^/(api|static|logout)")
+SKIP = re.compile(
+    r"\.(csv|xlsx|pdf|docx|json|svg|png|ico|js|css)$|\.<|^/(api|static|logout)|/bilagor/"
+)
 USERS_IN_ORDER = ["utvecklare", "chef", "forste", "lexsarah", "admin", "rapportor"]
 
 

@@ -93,6 +93,15 @@ def test_demo_seeds_every_role_and_a_year_of_cases(empty_sqlite: Runtime) -> Non
     assert any(runtime.app.get_deviation(d["id"]).status is DeviationStatus.WITHDRAWN
                for d in every)
 
+    # Conversations with the reporter: one waiting for an answer, one answered with an
+    # outcome; two attachments (a photo without metadata, the routine as a PDF).
+    files = [runtime.app.case_file("deviation", d["id"]) for d in every]
+    files = [f for f in files if f is not None]
+    assert sum(f.awaiting_reply for f in files) == 1
+    assert any(f.outcome and not f.awaiting_reply for f in files)
+    assert sorted(a.media_type for f in files for a in f.active_attachments()) == [
+        "application/pdf", "image/jpeg"]
+
     head = runtime.app.recorder.max_notification_id()
     seed_demo(runtime, printed.append)  # again: users kept working, no second year of data
     assert runtime.app.recorder.max_notification_id() == head

@@ -244,7 +244,7 @@ def test_with_the_demo_data_each_role_sees_what_it_must_do(
 
     seed_demo(runtime, lambda _: None)
     expected = {
-        "medarbetare": ["Ny återkoppling på dina rapporter"],
+        "medarbetare": ["Ny återkoppling på dina rapporter", "Frågor som väntar på ditt svar"],
         "enhetschef": ["Åtgärder du ansvarar för", "Åtgärder att följa upp",
                        "Avvikelser som väntar på handläggning"],
         "forste": ["Anmälningar du handlägger", "Åtgärder att följa upp",

@@ -15,6 +15,7 @@ from tracker.application.base import (
     HistoryEntry,
     NotFound,
 )
+from tracker.application.casework import CaseworkCommands
 from tracker.application.child_reports import ChildReportCommands, breach_deviation_id
 from tracker.application.committee_reports import CommitteeReportCommands
 from tracker.application.deviation_review import DeviationReviewCommands
@@ -35,7 +36,7 @@ __all__ = [
 
 class TrackerApplication(
     DeviationCommands, DeviationReviewCommands, LexSarahCommands, ChildReportCommands,
-    CommitteeReportCommands, HistoryImportCommands,
+    CommitteeReportCommands, HistoryImportCommands, CaseworkCommands,
 ):
     """Every command of the tracker, one mixin per aggregate."""
 

@@ -230,6 +230,15 @@ def _inspect(data: bytes) -> bool:
         return _scan(archive)
 
 
+def inspect_archive(data: bytes) -> list[str]:
+    """The same bounded look at any Office file (an attachment's .docx or .xlsx): refused
+    (Unreadable) when too many members, too large or too packed, or an XML part has a DTD or
+    is not UTF-8; otherwise the names of its members."""
+    _inspect(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.namelist()
+
+
 def _read_xlsx(data: bytes) -> list[tuple[int, list[Cell]]]:
     from openpyxl import load_workbook
 

@@ -39,6 +39,7 @@ from typing import Any
 import sqlalchemy as sa
 from eventsourcing.utils import get_topic
 
+from events.casework import CaseFile
 from events.child_report import ChildReport
 from events.clocks import LexSarahClock, band, ivo_clock
 from events.deviation import Deviation, Source
@@ -73,6 +74,8 @@ TOPICS = sorted(
         Deviation.FeedbackGiven,
         LexSarahCase.Opened,
         ChildReport.HandlerAssigned,
+        CaseFile.QuestionAsked,
+        CaseFile.Answered,
     )
 )
 
@@ -84,8 +87,9 @@ class Notifier(OutboxDelivery):
     name = NOTIFIER
     topics: Sequence[str] = TOPICS
     description = (
-        "turns deviations filed, feedback given, Lex Sarah cases opened and child-report "
-        "handlers assigned into e-mail in the outbox"
+        "turns deviations filed, feedback given, Lex Sarah cases opened, child-report "
+        "handlers assigned and questions to reporters and their answers into e-mail in the "
+        "outbox"
     )
 
     def __init__(
@@ -249,7 +253,33 @@ class Notifier(OutboxDelivery):
             if event.previous_handler:
                 mails += assigned("previous", event.previous_handler, False)
             return mails
+        if isinstance(event, CaseFile.QuestionAsked | CaseFile.Answered):
+            return self._case_file_mails(event, position, composer, recipients, not_actor)
         return []
+
+    def _case_file_mails(
+        self, event: Any, position: int, composer: Composer, recipients: Recipients,
+        not_actor: Callable[[Sequence[Any]], list[Any]],
+    ) -> list[Mail]:
+        case_file: CaseFile = self.app.repository.get(
+            event.originator_id, version=event.originator_version
+        )
+        facts = self.app.case_facts(case_file.kind, case_file.case_id)
+        if isinstance(event, CaseFile.QuestionAsked):
+            kind = Kind.QUESTION_ASKED
+            return composer.question_asked(
+                f"{kind.value}:{position}", not_actor(recipients.person(case_file.reporter, kind)),
+                reporter_case_id=case_file.reporter_case_id or case_file.case_id,
+                number=case_file.number, unit=facts.unit,
+            )
+        kind = Kind.ANSWER_GIVEN
+        asked = [author for what, author, _ in case_file.messages[:-1] if what == "question"]
+        return composer.answer_given(
+            f"{kind.value}:{position}",
+            not_actor(recipients.person(asked[-1] if asked else None, kind)),
+            kind=case_file.kind, case_id=case_file.case_id, number=case_file.number,
+            unit=facts.unit, opens=lambda account: True,  # they asked on its page
+        )
 
     # --- time-based reminders ----------------------------------------------------------------
 

@@ -37,6 +37,8 @@ class Kind(enum.Enum):
     IVO_DEADLINE = "ivo_deadline"
     CHILD_REPORT_ASSIGNED = "child_report_assigned"
     MEASURE_DUE = "measure_due"
+    QUESTION_ASKED = "question_asked"  # to the reporter (web/casework/: the case's file)
+    ANSWER_GIVEN = "answer_given"  # to whoever asked
     DIGEST = "digest"  # the daily bevakning of one's units (tracker/notifications/digest.py)
 
     @property
@@ -52,24 +54,29 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.IVO_DEADLINE: "Tidsmålet för anmälan till IVO närmar sig eller har passerats",
     Kind.CHILD_REPORT_ASSIGNED: "En anmälan om barn blir min eller inte längre min",
     Kind.MEASURE_DUE: "En åtgärd jag ansvarar för ska snart vara klar eller är försenad",
+    Kind.QUESTION_ASKED: "En fråga om en rapport jag gjort",
+    Kind.ANSWER_GIVEN: "Rapportören har svarat på min fråga",
     Kind.DIGEST: "Daglig bevakning av tidsfristerna i mina enheter",
 }
 
 # Which roles can receive which kinds (the settings page only offers these).
 KINDS_FOR_ROLE: dict[Role, tuple[Kind, ...]] = {
-    Role.RAPPORTOR: (Kind.FEEDBACK_GIVEN, Kind.CHILD_REPORT_ASSIGNED, Kind.MEASURE_DUE),
+    Role.RAPPORTOR: (Kind.FEEDBACK_GIVEN, Kind.QUESTION_ASKED, Kind.CHILD_REPORT_ASSIGNED,
+                     Kind.MEASURE_DUE),
     Role.ENHETSCHEF: (
-        Kind.DEVIATION_FILED, Kind.FEEDBACK_GIVEN, Kind.CHILD_REPORT_ASSIGNED, Kind.MEASURE_DUE,
+        Kind.DEVIATION_FILED, Kind.FEEDBACK_GIVEN, Kind.QUESTION_ASKED, Kind.ANSWER_GIVEN,
+        Kind.CHILD_REPORT_ASSIGNED, Kind.MEASURE_DUE,
     ),
     Role.FORSTE_SOCIALSEKRETERARE: (
-        Kind.FEEDBACK_GIVEN, Kind.CHILD_REPORT_ASSIGNED, Kind.MEASURE_DUE,
+        Kind.FEEDBACK_GIVEN, Kind.QUESTION_ASKED, Kind.CHILD_REPORT_ASSIGNED, Kind.MEASURE_DUE,
     ),
     Role.VERKSAMHETSUTVECKLARE: (
-        Kind.DEVIATION_FILED, Kind.FEEDBACK_GIVEN, Kind.CHILD_REPORT_ASSIGNED, Kind.MEASURE_DUE,
+        Kind.DEVIATION_FILED, Kind.FEEDBACK_GIVEN, Kind.QUESTION_ASKED, Kind.ANSWER_GIVEN,
+        Kind.CHILD_REPORT_ASSIGNED, Kind.MEASURE_DUE,
     ),
     Role.LEX_SARAH_ANSVARIG: (
-        Kind.LEX_SARAH_OPENED, Kind.IVO_DEADLINE, Kind.FEEDBACK_GIVEN,
-        Kind.CHILD_REPORT_ASSIGNED, Kind.MEASURE_DUE,
+        Kind.LEX_SARAH_OPENED, Kind.IVO_DEADLINE, Kind.FEEDBACK_GIVEN, Kind.QUESTION_ASKED,
+        Kind.ANSWER_GIVEN, Kind.CHILD_REPORT_ASSIGNED, Kind.MEASURE_DUE,
     ),
     Role.ADMIN: (),
 }
@@ -85,6 +92,8 @@ def kinds_for(account: Account) -> tuple[Kind, ...]:
 DEVIATION_PATH = "/avvikelser/{id}"
 LEX_SARAH_PATH = "/lex-sarah/{id}"
 CHILD_REPORT_PATH = "/anmalningar/{id}"
+CASE_PATHS = {"deviation": DEVIATION_PATH, "lex_sarah": LEX_SARAH_PATH,
+              "child_report": CHILD_REPORT_PATH}
 SETTINGS_PATH = "/installningar"
 START_PATH = "/"  # Att göra
 
@@ -314,6 +323,43 @@ class Composer:
                 clock,
             ],
             ("Öppna anmälan", self.link(CHILD_REPORT_PATH, report_id)), opens, on_todo=yours,
+        )
+
+    def question_asked(
+        self, key: str, recipients: Iterable[Account], *, reporter_case_id: UUID, number: str,
+        unit: str,
+    ) -> list[Mail]:
+        """To the reporter: a question waits on their report (its text stays in the tracker)."""
+        return self._mails(
+            key, Kind.QUESTION_ASKED, recipients,
+            f"En fråga om din rapport ({number})",
+            [
+                f"Den som handlägger ärendet {number} har en fråga till dig om det du "
+                "rapporterade.",
+                "",
+                f"Ärende: {number}",
+                f"Enhet: {self.unit(unit)}",
+                "Frågan och ditt svar finns på din rapport i avvikelsetrackern.",
+            ],
+            ("Läs frågan och svara", self.link(DEVIATION_PATH, reporter_case_id)),
+            lambda _: True,  # the reporter opens her own report
+        )
+
+    def answer_given(
+        self, key: str, recipients: Iterable[Account], *, kind: str, case_id: UUID,
+        number: str, unit: str, opens: Callable[[Account], bool],
+    ) -> list[Mail]:
+        """To whoever asked: the reporter has answered."""
+        return self._mails(
+            key, Kind.ANSWER_GIVEN, recipients,
+            f"Svar från rapportören i {number}",
+            [
+                f"Rapportören har svarat på frågan i ärendet {number}.",
+                "",
+                f"Ärende: {number}",
+                f"Enhet: {self.unit(unit)}",
+            ],
+            ("Läs svaret", self.link(CASE_PATHS[kind], case_id)), opens,
         )
 
     def measure_due(

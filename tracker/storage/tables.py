@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from projections.cipher import EncryptedJSON, EncryptedText
+from projections.cipher import EncryptedBytes, EncryptedJSON, EncryptedText
 
 metadata = sa.MetaData()
 
@@ -262,3 +262,16 @@ def _seed_generations(target: sa.Table, connection: sa.Connection, **_: object) 
     connection.execute(
         target.insert(), [{"name": "organisation", "value": 0}, {"name": "accounts", "value": 0}]
     )
+
+
+# The bytes of the attachments of a case file (events/casework.py), keyed by the file's id
+# and the SHA-256 its AttachmentAdded event names; sealed with TRACKER_CIPHER_KEY. A removed
+# attachment's row is deleted (its event stays).
+attachment_blobs = sa.Table(
+    "attachment_blobs",
+    metadata,
+    sa.Column("case_file_id", sa.Uuid, primary_key=True),
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("content", EncryptedBytes, nullable=False),
+    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+)

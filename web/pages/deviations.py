@@ -16,7 +16,7 @@ from events.errors import DomainError
 from events.legal import DEVIATION_KEYS, cite_on
 from events.risk import SCALE, suggests_lex_sarah
 from events.tasks import deviation_next_task, deviation_tasks
-from projections.queries import Page, casework, list_deviations
+from projections.queries import Page, case_files, casework, list_deviations
 from tracker.application import ConflictError, NotFound
 from tracker.people.access import own_reporter
 from tracker.people.accounts import Account
@@ -243,6 +243,7 @@ def inbox() -> Any:
     form = parse_form(InboxFilters(), request.args)
     page = None
     steps: dict[UUID, dict[str, Any]] = {}
+    awaiting: set[UUID] = set()
     if form.ok:
         fresh_views()
         page = list_deviations(
@@ -251,6 +252,8 @@ def inbox() -> Any:
             page=form.data["sida"], per_page=PER_PAGE,
         )
         steps = casework.steps_of(runtime().engine, [item["id"] for item in page.items])
+        awaiting = case_files.awaiting_reply(
+            runtime().engine, "deviation", [item["id"] for item in page.items])
     choices = _choices()
     scope = policy.unit_scope(account)
     if scope is not None:  # an enhetschef filters among their own units only
@@ -260,6 +263,7 @@ def inbox() -> Any:
     filters = {k: v for k, v in form.values.items() if k != "sida" and v}
     return render_template(
         "deviations/inbox.html", form=form, page=page, filters=filters, steps=steps,
+        awaiting=awaiting,
         step_titles=STEP_TITLES, today=application().today(),
         risk_options=[(str(n), str(n)) for n in RISK_FILTER],
         sort=form.data.get("sortering", "atgard") if form.ok else "atgard", **choices

@@ -16,14 +16,12 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from events.errors import DomainError, EscalatedImportedDeviations, ValidationFailed
 from events.history_import import ImportKind
@@ -43,7 +41,7 @@ from web import navigation
 from web.display import category_name
 from web.documents.csv_export import content_disposition
 from web.documents.xlsx_export import MIMETYPE, table_response
-from web.forms import csrf
+from web.forms import accept_upload, csrf
 from web.i18n import domain_message
 from web.policy import IMPORT_IN_MENU, IMPORTS_HISTORY
 from web.runtime import application, fresh_views, runtime
@@ -99,26 +97,10 @@ def _show_preview(preview: Preview, data: bytes) -> Any:
     ), (200 if preview.ok else 422)
 
 
-def _accept_upload(limit: int) -> bool:
-    """The app parses every form under its 1 MB limit (web/__init__.py), in CSRFProtect's
-    before_request hook, before a view could raise it: the two upload views are exempt from
-    that hook and check the token here, after raising the limit for this request. False:
-    the request is larger than `limit` (nothing of it was read into memory)."""
-    request.max_content_length = limit
-    request.max_form_memory_size = limit
-    try:
-        if current_app.config.get("WTF_CSRF_ENABLED", True):
-            csrf.protect()
-        request.files  # noqa: B018  # parse now, so a 413 is answered here
-    except RequestEntityTooLarge:
-        return False
-    return True
-
-
 @bp.route("/forhandsgranska", methods=["POST"])
 @roles_required(IMPORTS_HISTORY)
 def preview() -> Any:
-    if not _accept_upload(UPLOAD_REQUEST_BYTES):
+    if not accept_upload(UPLOAD_REQUEST_BYTES):
         return _index(errors={"file": TOO_LARGE}, status=413, form_read=False)
     kind = _kind(request.form.get("kind"))
     upload = request.files.get("file")
@@ -146,7 +128,7 @@ def preview() -> Any:
 @bp.route("/spara", methods=["POST"])
 @roles_required(IMPORTS_HISTORY)
 def store() -> Any:
-    if not _accept_upload(CONFIRM_REQUEST_BYTES):
+    if not accept_upload(CONFIRM_REQUEST_BYTES):
         return _index(errors={"file": TOO_LARGE}, status=413, form_read=False)
     kind = _kind(request.form.get("kind"))
     try:
@@ -168,7 +150,7 @@ def store() -> Any:
     return redirect(url_for("imports.index"))
 
 
-csrf.exempt(preview)  # checked in _accept_upload, after the limit is raised
+csrf.exempt(preview)  # checked in accept_upload, after the limit is raised
 csrf.exempt(store)
 
 

@@ -17,6 +17,7 @@ from flask_login import current_user
 from events.clocks import LexSarahClock, band, days_text, local_date
 from events.lex_sarah import FindingKind
 from projections import queries
+from projections.queries import case_files
 from projections.queries import measures as measure_queries
 from projections.queries import todo as todo_view
 from tracker.notifications.outbox import FAILED, mail_counts
@@ -307,6 +308,19 @@ class Builder:
             ))
         return section
 
+    def questions_for_me(self) -> Section:
+        """Questions about the person's own reports waiting for their answer."""
+        section = Section("fragor", "Frågor som väntar på ditt svar")
+        for row in case_files.questions_for(self.engine, self.account.username)[:SHOWN]:
+            href = url_for("deviations.detail", deviation_id=row["reporter_case_id"])
+            section.items.append(Item(
+                row["number"], f"{href}#arendefil-{row['kind']}",
+                "Svara på frågan om din rapport",
+                f"frågan ställdes {_local_day(row['asked_at']).isoformat()}"
+                if row["asked_at"] else "",
+            ))
+        return section
+
     def sections(self) -> list[Section]:
         # What is the person's own first, then their role's queues.
         ordered = [
@@ -316,6 +330,7 @@ class Builder:
             self.my_measures(),
             self.follow_ups(),
             self.new_feedback(),
+            self.questions_for_me(),
             self.unassigned_child_reports(),
             self.unassigned_lex_sarah(),
             self.waiting_deviations(),
