@@ -17,6 +17,7 @@ from tracker.application.base import (
 )
 from tracker.application.child_reports import ChildReportCommands, breach_deviation_id
 from tracker.application.committee_reports import CommitteeReportCommands
+from tracker.application.complaints import ComplaintCommands
 from tracker.application.deviations import DeviationCommands
 from tracker.application.history_imports import HistoryImportCommands
 from tracker.application.lex_sarah import LexSarahCommands
@@ -34,7 +35,7 @@ __all__ = [
 
 class TrackerApplication(
     DeviationCommands, LexSarahCommands, ChildReportCommands, CommitteeReportCommands,
-    HistoryImportCommands,
+    HistoryImportCommands, ComplaintCommands,
 ):
     """Every command of the tracker, one mixin per aggregate."""
 

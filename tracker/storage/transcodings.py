@@ -9,6 +9,7 @@ from typing import Any
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from events.child_report import ClockStatus, PreliminaryDecision
+from events.complaint import Channel, ComplaintKind, ContactWish, Outcome, SenderCategory
 from events.deviation import DeviationStatus, Source
 from events.history_import import CountLine, ImportKind
 from events.lex_sarah import (
@@ -64,6 +65,11 @@ STORED_ENUMS: tuple[type[enum.Enum], ...] = (
     ClockStatus,
     SeriesKind,
     ImportKind,
+    ComplaintKind,
+    SenderCategory,
+    Channel,
+    ContactWish,
+    Outcome,
 )
 
 
