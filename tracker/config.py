@@ -66,6 +66,9 @@ class Settings:
     # A signed-in session ends after this long unused, and this long after signing in.
     session_idle_minutes: int = 480
     session_max_hours: int = 12
+    # Klagomål och synpunkter: targets in working days from the day one came in.
+    complaint_acknowledge_days: int = 2
+    complaint_answer_days: int = 15
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -112,6 +115,8 @@ class Settings:
             trusted_proxies=int(env.get("TRACKER_TRUSTED_PROXIES", "0")),
             session_idle_minutes=int(env.get("TRACKER_SESSION_IDLE_MINUTES", "480")),
             session_max_hours=int(env.get("TRACKER_SESSION_MAX_HOURS", "12")),
+            complaint_acknowledge_days=int(env.get("TRACKER_COMPLAINT_ACKNOWLEDGE_DAYS", "2")),
+            complaint_answer_days=int(env.get("TRACKER_COMPLAINT_ANSWER_DAYS", "15")),
         )
 
     @property

@@ -1,0 +1,202 @@
+"""Klagomål och synpunkter: the schemas of the public form (page and API alike), the Swedish
+labels of the codes, and the plain-dict forms a sender and staff read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from events.complaint import (
+    MESSAGE_TEXT,
+    SENDER_ACTOR,
+    Channel,
+    Complaint,
+    ComplaintKind,
+    ComplaintStatus,
+    ContactWish,
+    Outcome,
+    SenderCategory,
+)
+from events.personal_data import looks_like_personal_identity_number
+from tracker.people.accounts import EMAIL
+from tracker.people.complaint_contacts import save_email
+from web.runtime import application, runtime
+from web.schemas import BaseSchema, text
+
+KINDS: dict[ComplaintKind, str] = {
+    ComplaintKind.COMPLAINT: "Klagomål",
+    ComplaintKind.VIEW: "Synpunkt",
+    ComplaintKind.PRAISE: "Beröm",
+}
+# What the public form says about each kind, in plain words.
+KIND_HINTS: dict[ComplaintKind, str] = {
+    ComplaintKind.COMPLAINT: "Något har inte fungerat som det ska.",
+    ComplaintKind.VIEW: "Du har en idé eller tycker något om hur vi arbetar.",
+    ComplaintKind.PRAISE: "Något har fungerat bra.",
+}
+SENDERS: dict[SenderCategory, str] = {
+    SenderCategory.CLIENT: "Jag får hjälp eller stöd av socialtjänsten",
+    SenderCategory.CHILD: "Jag är barn eller ungdom",
+    SenderCategory.RELATIVE: "Jag är anhörig, till exempel förälder",
+    SenderCategory.REPRESENTATIVE: "Jag är god man, förvaltare eller ombud",
+    SenderCategory.STAFF: "Jag arbetar här",
+    SenderCategory.OTHER: "Annan",
+}
+# The short names staff lists and reports use.
+SENDER_NAMES: dict[SenderCategory, str] = {
+    SenderCategory.CLIENT: "Brukare/klient",
+    SenderCategory.CHILD: "Barn eller ungdom",
+    SenderCategory.RELATIVE: "Anhörig",
+    SenderCategory.REPRESENTATIVE: "Företrädare",
+    SenderCategory.STAFF: "Personal",
+    SenderCategory.OTHER: "Annan",
+}
+CHANNELS: dict[Channel, str] = {
+    Channel.E_SERVICE: "E-tjänst",
+    Channel.PHONE: "Telefon",
+    Channel.LETTER: "Brev",
+    Channel.VISIT: "Besök",
+    Channel.EMAIL: "E-post",
+}
+# The public form offers the wishes that need no name or address of the sender.
+PUBLIC_WISHES: dict[ContactWish, str] = {
+    ContactWish.CODE: "Ja, jag läser svaret med min kod",
+    ContactWish.EMAIL: "Ja, och skicka ett mejl till mig när svaret finns",
+    ContactWish.NONE: "Nej, jag vill inte ha något svar",
+}
+WISHES: dict[ContactWish, str] = {
+    ContactWish.CODE: "Läser svaret med kod",
+    ContactWish.EMAIL: "Mejl när svaret finns, läser med kod",
+    ContactWish.PHONE: "Svar per telefon",
+    ContactWish.LETTER: "Svar per brev",
+    ContactWish.NONE: "Vill inte ha svar",
+}
+STATUSES: dict[ComplaintStatus, str] = {
+    ComplaintStatus.RECEIVED: "Mottaget",
+    ComplaintStatus.INVESTIGATING: "Utreds",
+    ComplaintStatus.ANSWERED: "Besvarat",
+    ComplaintStatus.CLOSED: "Avslutat",
+}
+# The same, as the sender reads it.
+PUBLIC_STATUSES: dict[ComplaintStatus, str] = {
+    ComplaintStatus.RECEIVED: "Vi har tagit emot det du skrev. Snart läser den som ansvarar det.",
+    ComplaintStatus.INVESTIGATING: "Den som ansvarar har läst det och tar reda på vad som hänt.",
+    ComplaintStatus.ANSWERED: "Vi har svarat dig. Svaret står här nedanför.",
+    ComplaintStatus.CLOSED: "Ärendet är klart och avslutat.",
+}
+OUTCOMES: dict[Outcome, str] = {
+    Outcome.ACTED: "Åtgärdat i verksamheten",
+    Outcome.EXPLAINED: "Besvarat, ingen ändring behövs",
+    Outcome.DEVIATION: "Hanteras vidare som avvikelse",
+    Outcome.LEX_SARAH: "Hanteras vidare enligt Lex Sarah",
+    Outcome.REFERRED: "Hänvisat till annan (t.ex. annan myndighet)",
+    Outcome.NOT_INVESTIGATED: "Kunde inte utredas (för lite uppgifter)",
+}
+
+UNKNOWN_UNIT = "vet-inte"
+PERSONNUMMER = (
+    "Skriv inte personnummer. Ta bort numret och skicka igen. Du behöver inte skriva vem du är."
+)
+TOO_LONG = "Texten är för lång. Du kan skriva högst {max} tecken."
+MISSING = "Du behöver fylla i det här."
+BAD_EMAIL = "Skriv en e-postadress som ser ut så här: namn@exempel.se"
+EMAIL_NEEDED = "Skriv din e-postadress, eller välj ett annat sätt att få svar."
+EMAIL_UNWANTED = "Ta bort e-postadressen, eller välj att få ett mejl när svaret finns."
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError(MISSING)
+
+
+def _no_personnummer(value: str) -> None:
+    if looks_like_personal_identity_number(value):
+        raise ValidationError(PERSONNUMMER)
+
+
+def public_text(max_length: int = MESSAGE_TEXT, **kwargs: Any) -> fields.String:
+    """The sender's free text: required, within `max_length`, no personnummer, in words a
+    child follows (the domain checks it all again)."""
+    field = text(max_length, **kwargs)
+    field.validators = [
+        _not_blank,
+        validate.Length(max=max_length, error=TOO_LONG),
+        _no_personnummer,
+    ]
+    field.error_messages = {**field.error_messages, "required": MISSING}
+    return field
+
+
+def _choice(enum_type: type, **kwargs: Any) -> fields.Enum:
+    return fields.Enum(enum_type, by_value=True, required=True,
+                       error_messages={"required": MISSING,
+                                       "unknown": "Välj ett av alternativen."}, **kwargs)
+
+
+class PublicComplaint(BaseSchema):
+    """What anyone may send, without logging in (the page and POST /api/v1/public/complaints)."""
+
+    kind = _choice(ComplaintKind)
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                         metadata={"description": "A unit code, or vet-inte / empty when "
+                                   "the sender does not know"})
+    sender = _choice(SenderCategory)
+    text = public_text()
+    contact_wish = _choice(ContactWish, validate=validate.OneOf(
+        list(PUBLIC_WISHES), error="Välj ett av alternativen."))
+    email = fields.String(load_default=None, allow_none=True,
+                          validate=[validate.Length(max=200, error=TOO_LONG), _no_personnummer],
+                          metadata={"description": "Only with contact_wish e-post: a notice "
+                                    "(never the text) is mailed there when answered"})
+
+    @validates_schema
+    def email_with_its_wish(self, data: dict[str, Any], **_: Any) -> None:
+        email = (data.get("email") or "").strip()
+        wish = data.get("contact_wish")
+        if wish is ContactWish.EMAIL and not email:
+            raise ValidationError(EMAIL_NEEDED, "email")
+        if email and wish is not ContactWish.EMAIL:
+            raise ValidationError(EMAIL_UNWANTED, "email")
+        if email and not EMAIL.match(email):
+            raise ValidationError(BAD_EMAIL, "email")
+
+
+class SenderMessage(BaseSchema):
+    text = public_text()
+
+
+def unit_or_none(code: str | None) -> str | None:
+    return None if not code or code == UNKNOWN_UNIT else code
+
+
+def public_view(complaint: Complaint) -> dict[str, Any]:
+    """What the sender reads with the code: no staff names, no internal notes."""
+    return {
+        "number": complaint.number,
+        "kind": complaint.kind.value,
+        "received_on": complaint.received_on.isoformat(),
+        "status": complaint.status.value,
+        "status_text": PUBLIC_STATUSES[complaint.status],
+        "text": complaint.text,
+        "conversation": [
+            {"from": "du" if who == SENDER_ACTOR else "socialtjansten",
+             "on": on.isoformat(), "text": said}
+            for who, on, said in complaint.conversation
+        ],
+        "closed": complaint.closed_on is not None,
+    }
+
+
+def receive_public(data: dict[str, Any]) -> tuple[Complaint, str]:
+    """The one way in from the public (page and API): the complaint, then the e-mail
+    address for the notice, if one was given. The mail server plays no part here."""
+    complaint, code = application().receive_complaint(
+        actor=SENDER_ACTOR, kind=data["kind"], unit=unit_or_none(data.get("unit")),
+        sender=data["sender"], channel=Channel.E_SERVICE, text=data["text"],
+        contact_wish=data["contact_wish"],
+    )
+    email = (data.get("email") or "").strip()
+    if email:
+        save_email(runtime().engine, complaint.id, email)
+    return complaint, code
