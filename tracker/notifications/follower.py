@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from eventsourcing.utils import get_topic
 
 from events.child_report import ChildReport
+from events.complaint import Complaint, ContactWish
 from events.deviation import Deviation, Source
 from events.lex_sarah import LexSarahCase
 from projections.queries.todo import ivo_target, open_lex_sarah_cases, open_measures
@@ -56,6 +57,7 @@ from tracker.notifications.outbox import (
     queue_once,
 )
 from tracker.people.accounts import Role
+from tracker.people.complaint_contacts import email_for
 from tracker.runtime import Runtime
 from tracker.storage.tables import notification_outbox as outbox
 
@@ -71,6 +73,7 @@ TOPICS = sorted(
         Deviation.FeedbackGiven,
         LexSarahCase.Opened,
         ChildReport.HandlerAssigned,
+        Complaint.Answered,
     )
 )
 
@@ -83,7 +86,8 @@ class Notifier(OutboxDelivery):
     topics: Sequence[str] = TOPICS
     description = (
         "turns deviations filed, feedback given, Lex Sarah cases opened and child-report "
-        "handlers assigned into e-mail in the outbox"
+        "handlers assigned, and complaints answered (a notice to a sender who gave an "
+        "address), into e-mail in the outbox"
     )
 
     def __init__(
@@ -243,6 +247,16 @@ class Notifier(OutboxDelivery):
             if event.previous_handler:
                 mails += assigned("previous", event.previous_handler, False)
             return mails
+        if isinstance(event, Complaint.Answered):
+            complaint: Complaint = self.app.repository.get(
+                event.originator_id, version=event.originator_version
+            )
+            address = email_for(self.engine, complaint.id)
+            if complaint.contact_wish is not ContactWish.EMAIL or address is None:
+                return []
+            return [composer.complaint_answered(
+                f"{Kind.COMPLAINT_ANSWERED.value}:{position}", address, number=complaint.number,
+            )]
         return []
 
     # --- time-based reminders ----------------------------------------------------------------

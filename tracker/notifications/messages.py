@@ -22,6 +22,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from events.clocks import days_text
+from events.complaint import SENDER_ACTOR
 from tracker.config import Settings
 from tracker.people.access import opens_child_report, opens_deviation, opens_lex_sarah
 from tracker.people.accounts import Account, Accounts, Role
@@ -37,6 +38,7 @@ class Kind(enum.Enum):
     IVO_DEADLINE = "ivo_deadline"
     CHILD_REPORT_ASSIGNED = "child_report_assigned"
     MEASURE_DUE = "measure_due"
+    COMPLAINT_ANSWERED = "complaint_answered"  # to a complaint's sender, not an account
     DIGEST = "digest"  # the daily bevakning of one's units (tracker/notifications/digest.py)
 
     @property
@@ -52,6 +54,7 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.IVO_DEADLINE: "Tidsmålet för anmälan till IVO närmar sig eller har passerats",
     Kind.CHILD_REPORT_ASSIGNED: "En anmälan om barn blir min eller inte längre min",
     Kind.MEASURE_DUE: "En åtgärd jag ansvarar för ska snart vara klar eller är försenad",
+    Kind.COMPLAINT_ANSWERED: "Till den som lämnat en synpunkt: svaret finns att läsa",
     Kind.DIGEST: "Daglig bevakning av tidsfristerna i mina enheter",
 }
 
@@ -86,6 +89,7 @@ DEVIATION_PATH = "/avvikelser/{id}"
 LEX_SARAH_PATH = "/lex-sarah/{id}"
 CHILD_REPORT_PATH = "/anmalningar/{id}"
 SETTINGS_PATH = "/installningar"
+COMPLAINT_ANSWER_PATH = "/synpunkter/svar"  # the sender's page: the code, not a login
 START_PATH = "/"  # Att göra
 
 
@@ -242,6 +246,22 @@ class Composer:
             ],
             ("Läs återkopplingen", self.link(DEVIATION_PATH, deviation_id)), opens,
         )
+
+    def complaint_answered(self, key: str, address: str, *, number: str) -> Mail:
+        """To the sender who gave an e-mail address: that an answer is there to read with
+        the code. Never the answer, the unit or anything the sender wrote."""
+        body = "\n".join([
+            "Hej!",
+            "",
+            "Du har fått svar från socialtjänsten på det du skrev till oss.",
+            "Läs svaret med koden du fick när du skickade:",
+            f"{self.base_url}{COMPLAINT_ANSWER_PATH}",
+            "",
+            "Svaret står inte i det här mejlet, så att ingen annan kan läsa det.",
+            "Du kan inte svara på det här mejlet.",
+        ]) + "\n"
+        return Mail(key, Kind.COMPLAINT_ANSWERED, SENDER_ACTOR, address,
+                    f"Svar på ditt ärende {number}", body)
 
     def lex_sarah_opened(
         self, key: str, recipients: Iterable[Account], *, case_id: UUID, number: str,
