@@ -11,6 +11,15 @@ from projections.queries.child_reports import (
     overdue_candidates,
     upcoming_deadlines,
 )
+from projections.queries.complaints import (
+    ComplaintClock,
+    ComplaintCounts,
+    complaint_clocks,
+    complaint_counts,
+    complaint_row,
+    complaints,
+    first_complaint_on,
+)
 from projections.queries.deviations import Page, list_deviations
 from projections.queries.history_imports import import_summary, imports
 from projections.queries.lex_sarah import escalations, lex_sarah_board
@@ -35,14 +44,21 @@ __all__ = [
     "MATCH_LIMIT",
     "OPERATIONS",
     "UNDECIDED",
+    "ComplaintClock",
+    "ComplaintCounts",
     "Page",
     "SearchResult",
     "SearchScope",
     "annual_report",
     "child_reports",
+    "complaint_clocks",
+    "complaint_counts",
+    "complaint_row",
+    "complaints",
     "deadline_board",
     "escalations",
     "exact_number",
+    "first_complaint_on",
     "import_summary",
     "imports",
     "lex_sarah_board",

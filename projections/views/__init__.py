@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from projections.views.base import View
 from projections.views.child_reports import Deadlines, watch_columns
+from projections.views.complaints import Complaints
 from projections.views.deviations import DeviationList
 from projections.views.history_imports import HistoryImports
 from projections.views.lex_sarah import Escalations, LexSarahClocks
@@ -15,6 +16,7 @@ from projections.views.todo import ToDo
 __all__ = [
     "VIEWS",
     "AnnualTable",
+    "Complaints",
     "Deadlines",
     "DeviationList",
     "Escalations",
@@ -31,6 +33,6 @@ VIEWS: dict[str, type[View]] = {
     view.name: view
     for view in (
         DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence, ToDo,
-        HistoryImports, LexSarahClocks,
+        HistoryImports, LexSarahClocks, Complaints,
     )
 }

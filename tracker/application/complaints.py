@@ -185,21 +185,6 @@ class ComplaintCommands(ApplicationBase):
         self._save_numbered(SeriesKind.DEVIATION, today.year, build)
         return filed[0]
 
-    def link_complaint_to_deviation(
-        self,
-        complaint_id: UUID,
-        *,
-        actor: str,
-        deviation_id: UUID,
-        expected_version: int | None = None,
-    ) -> Complaint:
-        """Link a deviation already filed (found by its number on the page)."""
-        deviation = self._get(Deviation, deviation_id)
-        return self._command(
-            Complaint, complaint_id, expected_version, Complaint.link_deviation,
-            deviation_id=deviation.id, deviation_number=deviation.number, actor=actor,
-        )
-
     def escalate_complaint_to_lex_sarah(
         self,
         complaint_id: UUID,

@@ -19,10 +19,13 @@ from events.complaint import (
     SenderCategory,
 )
 from events.personal_data import looks_like_personal_identity_number
+from tracker.application import HistoryEntry, TrackerApplication
 from tracker.people.accounts import EMAIL
 from tracker.people.complaint_contacts import save_email
+from web.cases.actions import Action
 from web.runtime import application, runtime
-from web.schemas import BaseSchema, text
+from web.schemas import BaseSchema, code, date, history_dicts, version
+from web.schemas import text as text_field
 
 KINDS: dict[ComplaintKind, str] = {
     ComplaintKind.COMPLAINT: "Klagomål",
@@ -118,7 +121,7 @@ def _no_personnummer(value: str) -> None:
 def public_text(max_length: int = MESSAGE_TEXT, **kwargs: Any) -> fields.String:
     """The sender's free text: required, within `max_length`, no personnummer, in words a
     child follows (the domain checks it all again)."""
-    field = text(max_length, **kwargs)
+    field = text_field(max_length, **kwargs)
     field.validators = [
         _not_blank,
         validate.Length(max=max_length, error=TOO_LONG),
@@ -200,3 +203,114 @@ def receive_public(data: dict[str, Any]) -> tuple[Complaint, str]:
     if email:
         save_email(runtime().engine, complaint.id, email)
     return complaint, code
+
+
+# --- the staff side ---------------------------------------------------------------------
+
+
+class StaffComplaint(BaseSchema):
+    """A complaint that came by phone, letter, visit or e-mail, registered by staff."""
+
+    kind = _choice(ComplaintKind)
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                         metadata={"description": "A unit code, or empty when not known"})
+    sender = _choice(SenderCategory)
+    channel = _choice(Channel)
+    text = text_field(MESSAGE_TEXT)
+    contact_wish = _choice(ContactWish)
+    received_on = date(required=False, metadata={"description": "Defaults to today"})
+
+
+class Acknowledgement(BaseSchema):
+    expected_version = version()
+
+
+class Routing(BaseSchema):
+    unit = code(codes="unit")
+    category = code(codes="category", metadata={"description": "The kvalitetsområde"})
+    expected_version = version()
+
+
+class StaffAnswer(BaseSchema):
+    text = text_field(MESSAGE_TEXT, metadata={"description": "The answer the sender reads"})
+    expected_version = version()
+
+
+class DeviationFromComplaint(BaseSchema):
+    category = code(codes="category")
+    subcategory = code(required=False, codes="subcategory")
+    description = text_field()
+    expected_version = version()
+
+
+class Escalation(BaseSchema):
+    reason = text_field()
+    expected_version = version()
+
+
+class Closing(BaseSchema):
+    outcome = _choice(Outcome)
+    summary = text_field()
+    closed_on = date(required=False, metadata={"description": "Defaults to today"})
+    expected_version = version()
+
+
+App = TrackerApplication
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action("acknowledge", Acknowledgement, App.acknowledge_complaint, "acknowledge",
+               "kvittera", "Ärendet är kvitterat som mottaget."),
+        Action("route", Routing, App.route_complaint, "route", "skicka",
+               "Ärendet är skickat till enheten.", prefix="route"),
+        Action("answer", StaffAnswer, App.answer_complaint, "answer", "svara",
+               "Svaret är sparat. Avsändaren kan läsa det med sin kod.", prefix="answer"),
+        Action("link_deviation", DeviationFromComplaint, App.open_deviation_from_complaint,
+               "deviation", "avvikelse", "En avvikelse är öppnad från ärendet.",
+               prefix="deviation"),
+        Action("escalate", Escalation, App.escalate_complaint_to_lex_sarah, "lex-sarah",
+               "lex-sarah", "En Lex Sarah-utredning är öppnad.", prefix="escalate"),
+        Action("close", Closing, App.close_complaint, "close", "avsluta",
+               "Ärendet är avslutat.", prefix="close"),
+    )
+}
+
+
+def staff_view(complaint: Complaint, history: list[HistoryEntry]) -> dict[str, Any]:
+    """The whole complaint as staff read it (page and API)."""
+    return {
+        "id": str(complaint.id),
+        "number": complaint.number,
+        "version": complaint.version,
+        "kind": complaint.kind.value,
+        "unit": complaint.unit,
+        "operation": complaint.operation.value if complaint.operation else None,
+        "category": complaint.category,
+        "sender": complaint.sender.value,
+        "channel": complaint.channel.value,
+        "contact_wish": complaint.contact_wish.value,
+        "received_on": complaint.received_on.isoformat(),
+        "registered_by": complaint.registered_by,
+        "status": complaint.status.value,
+        "text": complaint.text,
+        "acknowledged_on": _iso(complaint.acknowledged_on),
+        "answered_on": _iso(complaint.answered_on),
+        "conversation": [
+            {"from": "sender" if who == SENDER_ACTOR else "staff",
+             "by": None if who == SENDER_ACTOR else who, "on": on.isoformat(), "text": said}
+            for who, on, said in complaint.conversation
+        ],
+        "deviation_id": str(complaint.deviation_id) if complaint.deviation_id else None,
+        "deviation_number": complaint.deviation_number,
+        "lex_sarah_case_id": (str(complaint.lex_sarah_case_id)
+                              if complaint.lex_sarah_case_id else None),
+        "lex_sarah_number": complaint.lex_sarah_number,
+        "closed_on": _iso(complaint.closed_on),
+        "outcome": complaint.outcome.value if complaint.outcome else None,
+        "closing_summary": complaint.closing_summary,
+        "history": history_dicts(history),
+    }
+
+
+def _iso(day: Any) -> str | None:
+    return None if day is None else day.isoformat()

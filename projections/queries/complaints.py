@@ -1,0 +1,154 @@
+"""Klagomål och synpunkter: the inbox with each open complaint's two clocks (acknowledgement
+and answer, in working days from the day it came in), and the counts by kind, operation,
+kvalitetsområde and unit for the reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from events.calendar import add_working_days
+from events.clocks import ClockStatus, days_left
+from projections import tables as t
+from projections.queries.child_reports import _band as band  # the board's one banding rule
+
+# A complaint without a unit (the sender did not know, not routed yet): its own group.
+NO_UNIT = ""
+# A complaint not yet routed has no kvalitetsområde.
+NO_CATEGORY = ""
+
+
+@dataclass(frozen=True)
+class ComplaintClock:
+    """One target: "acknowledge" (someone has read it and taken it on) or "answer"."""
+
+    kind: str
+    due: date
+    done_on: date | None
+    left: int
+    band: str  # overdue | due_today | soon | later | done | done_late
+
+    @property
+    def running(self) -> bool:
+        return self.done_on is None
+
+
+def _clock(kind: str, due: date, done_on: date | None, today: date, warning_days: int
+           ) -> ComplaintClock:
+    left = days_left(due, today)
+    if done_on is not None:
+        return ComplaintClock(kind, due, done_on, left, "done" if done_on <= due else "done_late")
+    status = (ClockStatus.OVERDUE if left < 0 else ClockStatus.DUE_TODAY if left == 0
+              else ClockStatus.OPEN)
+    return ComplaintClock(kind, due, None, left, band(status, left, warning_days))
+
+
+def complaint_clocks(row: Any, today: date, *, acknowledge_days: int, answer_days: int,
+           warning_days: int = 3) -> list[ComplaintClock]:
+    """The complaint's targets. The answer clock runs only when the sender wants an
+    answer; both stop when the complaint is closed."""
+    received = row["received_on"]
+    closed = row["closed_on"]
+    found = [_clock("acknowledge", add_working_days(received, acknowledge_days),
+                    row["acknowledged_on"] or closed, today, warning_days)]
+    if row["contact_wish"] != "inget":
+        found.append(_clock("answer", add_working_days(received, answer_days),
+                            row["answered_on"] or closed, today, warning_days))
+    return found
+
+
+def _scoped(query: sa.Select[Any], units: Collection[str] | None) -> sa.Select[Any]:
+    if units is None:
+        return query
+    return query.where(t.complaints.c.unit.in_(sorted(units)))
+
+
+def complaints(
+    engine: sa.Engine,
+    today: date,
+    *,
+    units: Collection[str] | None = None,
+    open_only: bool = False,
+    acknowledge_days: int = 2,
+    answer_days: int = 15,
+    warning_days: int = 3,
+) -> list[dict[str, Any]]:
+    """Complaints newest first, within `units` (None: every unit, also those without
+    one), with their clocks."""
+    table = t.complaints
+    query = _scoped(sa.select(table), units).order_by(
+        table.c.received_on.desc(), table.c.number.desc())
+    if open_only:
+        query = query.where(table.c.closed_on.is_(None))
+    with engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    result = []
+    for row in rows:
+        item = dict(row)
+        item["clocks"] = complaint_clocks(row, today, acknowledge_days=acknowledge_days,
+                                answer_days=answer_days, warning_days=warning_days)
+        item["unanswered_messages"] = bool(
+            row["last_sender_message_on"] is not None and row["closed_on"] is None
+            and (row["last_answer_on"] is None
+                 or row["last_sender_message_on"] >= row["last_answer_on"]))
+        result.append(item)
+    return result
+
+
+def complaint_row(engine: sa.Engine, complaint_id: UUID) -> dict[str, Any] | None:
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(t.complaints).where(t.complaints.c.id == complaint_id)
+        ).mappings().first()
+    return None if row is None else dict(row)
+
+
+@dataclass
+class ComplaintCounts:
+    """Complaints received in a period, counted by kind, operation, kvalitetsområde (""
+    not yet routed) and unit ("" not known)."""
+
+    total: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
+    by_operation: Counter[str] = field(default_factory=Counter)
+    by_category: Counter[str] = field(default_factory=Counter)
+    by_unit: Counter[str] = field(default_factory=Counter)
+    # (operation or "", category or "", kind) -> count: the table the reports print.
+    by_operation_category_kind: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+
+def complaint_counts(engine: sa.Engine, first: date, last: date) -> ComplaintCounts:
+    """Complaints received from `first` to `last` (inclusive)."""
+    table = t.complaints
+    query = (
+        sa.select(table.c.kind, table.c.operation, table.c.category, table.c.unit,
+                  sa.func.count().label("n"))
+        .where(table.c.received_on >= first, table.c.received_on <= last)
+        .group_by(table.c.kind, table.c.operation, table.c.category, table.c.unit)
+    )
+    counts = ComplaintCounts()
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            n = int(row.n)
+            operation, category = row.operation or "", row.category or NO_CATEGORY
+            counts.total += n
+            counts.by_kind[row.kind] += n
+            counts.by_operation[operation] += n
+            counts.by_category[category] += n
+            counts.by_unit[row.unit or NO_UNIT] += n
+            counts.by_operation_category_kind[(operation, category, row.kind)] += n
+    return counts
+
+
+def first_complaint_on(engine: sa.Engine) -> date | None:
+    """The day the first complaint came in: months before it have no figures."""
+    with engine.connect() as connection:
+        found: date | None = connection.execute(
+            sa.select(sa.func.min(t.complaints.c.received_on))).scalar()
+    return found
