@@ -20,7 +20,7 @@ from tracker.application import TrackerApplication
 from tracker.people.accounts import COMPLAINT_SENDING_THROTTLE
 from tracker.people.complaint_contacts import email_for
 from tracker.runtime import Runtime
-from web.pages.public_complaints import LOOKUP_SECONDS
+from web.cases.complaints import LOOKUP_SECONDS
 
 FORM = {
     "kind": "klagomal",

@@ -3,8 +3,12 @@ labels of the codes, and the plain-dict forms a sender and staff read."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from flask import request
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from events.complaint import (
@@ -19,8 +23,13 @@ from events.complaint import (
     SenderCategory,
 )
 from events.personal_data import looks_like_personal_identity_number
-from tracker.application import HistoryEntry, TrackerApplication
-from tracker.people.accounts import EMAIL
+from tracker.application import HistoryEntry, NotFound, TrackerApplication
+from tracker.people.accounts import (
+    COMPLAINT_SENDING_THROTTLE,
+    EMAIL,
+    RECEIPT_TRIES_THROTTLE,
+    Throttled,
+)
 from tracker.people.complaint_contacts import save_email
 from web.cases.actions import Action
 from web.runtime import application, runtime
@@ -178,13 +187,13 @@ def public_view(complaint: Complaint) -> dict[str, Any]:
     return {
         "number": complaint.number,
         "kind": complaint.kind.value,
-        "received_on": complaint.received_on.isoformat(),
+        "received_on": complaint.received_on,
         "status": complaint.status.value,
         "status_text": PUBLIC_STATUSES[complaint.status],
         "text": complaint.text,
         "conversation": [
             {"from": "du" if who == SENDER_ACTOR else "socialtjansten",
-             "on": on.isoformat(), "text": said}
+             "on": on, "text": said}
             for who, on, said in complaint.conversation
         ],
         "closed": complaint.closed_on is not None,
@@ -289,15 +298,15 @@ def staff_view(complaint: Complaint, history: list[HistoryEntry]) -> dict[str, A
         "sender": complaint.sender.value,
         "channel": complaint.channel.value,
         "contact_wish": complaint.contact_wish.value,
-        "received_on": complaint.received_on.isoformat(),
+        "received_on": complaint.received_on,
         "registered_by": complaint.registered_by,
         "status": complaint.status.value,
         "text": complaint.text,
-        "acknowledged_on": _iso(complaint.acknowledged_on),
-        "answered_on": _iso(complaint.answered_on),
+        "acknowledged_on": complaint.acknowledged_on,
+        "answered_on": complaint.answered_on,
         "conversation": [
             {"from": "sender" if who == SENDER_ACTOR else "staff",
-             "by": None if who == SENDER_ACTOR else who, "on": on.isoformat(), "text": said}
+             "by": None if who == SENDER_ACTOR else who, "on": on, "text": said}
             for who, on, said in complaint.conversation
         ],
         "deviation_id": str(complaint.deviation_id) if complaint.deviation_id else None,
@@ -305,12 +314,56 @@ def staff_view(complaint: Complaint, history: list[HistoryEntry]) -> dict[str, A
         "lex_sarah_case_id": (str(complaint.lex_sarah_case_id)
                               if complaint.lex_sarah_case_id else None),
         "lex_sarah_number": complaint.lex_sarah_number,
-        "closed_on": _iso(complaint.closed_on),
+        "closed_on": complaint.closed_on,
         "outcome": complaint.outcome.value if complaint.outcome else None,
         "closing_summary": complaint.closing_summary,
         "history": history_dicts(history),
     }
 
 
-def _iso(day: Any) -> str | None:
-    return None if day is None else day.isoformat()
+# --- the public side's defences (page and API alike) -------------------------------------
+
+# Every answer to a code takes at least this long, right or wrong, found or not.
+LOOKUP_SECONDS = 0.3
+
+
+def at_least(seconds: float, work: Callable[[], Any]) -> Any:
+    """`work`'s result (or its exception), no sooner than `seconds` after the start."""
+    start = time.monotonic()
+    try:
+        return work()
+    finally:
+        left = seconds - (time.monotonic() - start)
+        if left > 0:
+            time.sleep(left)
+
+
+def lookup(code: str) -> Complaint | None:
+    """The complaint a code opens, or None (a wrong, malformed or expired code); always
+    after LOOKUP_SECONDS, so the time tells nothing either. The code is looked up as the
+    case's id (a keyed hash of it), never compared as a string."""
+    def find() -> Complaint | None:
+        try:
+            return application().complaint_by_receipt(code)
+        except NotFound:
+            return None
+
+    found: Complaint | None = at_least(LOOKUP_SECONDS, find)
+    return found
+
+
+def claim_sending() -> Throttled | None:
+    """One complaint sent from this address (None: go ahead)."""
+    return runtime().accounts.claim_address(
+        "complaint-send", request.remote_addr or "-", COMPLAINT_SENDING_THROTTLE)
+
+
+def claim_code_try() -> Throttled | None:
+    """One code tried from this address, reading or adding a message (None: go ahead)."""
+    return runtime().accounts.claim_address(
+        "complaint-code", request.remote_addr or "-", RECEIPT_TRIES_THROTTLE)
+
+
+def retry_after(throttled: Throttled) -> int:
+    """Seconds until the address may try again (the Retry-After header)."""
+    return max(1, int((throttled.until - datetime.now(UTC)).total_seconds()))

@@ -6,24 +6,17 @@ Abuse is held off without third parties: a honeypot input, size limits (the app'
 limit and the schema's), and per-address limits on sending and on trying codes (the login
 throttle's rows). A wrong or expired code gets the same answer as a right one would get
 for a missing case, after the same least time (LOOKUP_SECONDS), so neither the answer nor
-its timing tells a guesser anything."""
+its timing tells a guesser anything (web.cases.complaints.lookup)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, make_response, render_template, request
 
 from events.errors import DomainError
 from tracker.application import NotFound
-from tracker.people.accounts import (
-    COMPLAINT_SENDING_THROTTLE,
-    RECEIPT_TRIES_THROTTLE,
-    Throttled,
-)
+from tracker.people.accounts import Throttled
 from web.cases.complaints import (
     KIND_HINTS,
     KINDS,
@@ -32,8 +25,12 @@ from web.cases.complaints import (
     UNKNOWN_UNIT,
     PublicComplaint,
     SenderMessage,
+    claim_code_try,
+    claim_sending,
+    lookup,
     public_view,
     receive_public,
+    retry_after,
 )
 from web.forms import GENERAL, Form, parse_form
 from web.runtime import application, runtime
@@ -43,8 +40,6 @@ bp = Blueprint("public_complaints", __name__, url_prefix="/synpunkter")
 # The honeypot: an input people never see (hidden by CSS, out of the tab order, labelled
 # "leave empty"); a form that fills it in is refused and nothing is stored.
 HONEYPOT = "webbplats"
-# Every answer to a code takes at least this long, right or wrong.
-LOOKUP_SECONDS = 0.3
 CODE_FIELD = "kod"
 WRONG_CODE = (
     "Vi hittar inget ärende med den koden. Kontrollera att du skrivit av koden rätt. "
@@ -61,12 +56,8 @@ TRIES_PAUSED = (
 NOT_SENT = "Det gick inte att skicka formuläret. Ladda om sidan och försök igen."
 
 
-def _address() -> str:
-    return request.remote_addr or "-"
-
-
 def _wait_words(throttled: Throttled) -> tuple[str, int]:
-    seconds = max(1, int((throttled.until - datetime.now(UTC)).total_seconds()))
+    seconds = retry_after(throttled)
     minutes = max(1, -(-seconds // 60))
     return ("en minut" if minutes == 1 else f"{minutes} minuter"), seconds
 
@@ -109,8 +100,7 @@ def send() -> Any:
         return _page("complaints/public_new.html", 422, **_form_context(form))
     if not form.ok:
         return _page("complaints/public_new.html", 422, **_form_context(form))
-    throttled = runtime().accounts.claim_address("complaint-send", _address(),
-                                                 COMPLAINT_SENDING_THROTTLE)
+    throttled = claim_sending()
     if throttled is not None:
         words, seconds = _wait_words(throttled)
         form.add(GENERAL, SENDING_PAUSED.format(minutes=words))
@@ -127,36 +117,13 @@ def send() -> Any:
                  answer_days=runtime().settings.complaint_answer_days)
 
 
-def at_least(seconds: float, work: Callable[[], Any]) -> Any:
-    """`work`'s result (or its exception), no sooner than `seconds` after the start."""
-    start = time.monotonic()
-    try:
-        return work()
-    finally:
-        left = seconds - (time.monotonic() - start)
-        if left > 0:
-            time.sleep(left)
-
-
-def lookup(code: str) -> Any:
-    """The complaint a code opens, or None; always after LOOKUP_SECONDS."""
-    def find() -> Any:
-        try:
-            return application().complaint_by_receipt(code)
-        except NotFound:
-            return None
-
-    return at_least(LOOKUP_SECONDS, find)
-
-
 @bp.route("/svar", methods=["GET"])
 def answer_page() -> Any:
     return _page("complaints/public_lookup.html", form=None)
 
 
 def _tries_refused(form: Form) -> Any | None:
-    throttled = runtime().accounts.claim_address("complaint-code", _address(),
-                                                 RECEIPT_TRIES_THROTTLE)
+    throttled = claim_code_try()
     if throttled is None:
         return None
     words, seconds = _wait_words(throttled)
