@@ -12,8 +12,11 @@ from projections.queries.child_reports import (
     upcoming_deadlines,
 )
 from projections.queries.complaints import (
+    ACKNOWLEDGE_CLOCK,
+    ANSWER_CLOCK,
     ComplaintClock,
     ComplaintCounts,
+    complaint_board,
     complaint_clocks,
     complaint_counts,
     complaint_row,
@@ -41,6 +44,8 @@ from projections.queries.search import (
 )
 
 __all__ = [
+    "ACKNOWLEDGE_CLOCK",
+    "ANSWER_CLOCK",
     "MATCH_LIMIT",
     "OPERATIONS",
     "UNDECIDED",
@@ -51,6 +56,7 @@ __all__ = [
     "SearchScope",
     "annual_report",
     "child_reports",
+    "complaint_board",
     "complaint_clocks",
     "complaint_counts",
     "complaint_row",

@@ -152,3 +152,39 @@ def first_complaint_on(engine: sa.Engine) -> date | None:
         found: date | None = connection.execute(
             sa.select(sa.func.min(t.complaints.c.received_on))).scalar()
     return found
+
+
+# The board's and Att göra's names of the two clocks.
+ACKNOWLEDGE_CLOCK = "complaint_acknowledge"
+ANSWER_CLOCK = "complaint_answer"
+
+
+def complaint_board(
+    engine: sa.Engine,
+    today: date,
+    *,
+    units: Collection[str] | None = None,
+    unit: str | None = None,
+    acknowledge_days: int,
+    answer_days: int,
+    warning_days: int = 3,
+) -> list[dict[str, Any]]:
+    """The open complaints' running clocks as the board lists clocks (the child reports'
+    and Lex Sarah's keys, `complaint_id` for the link), fewest days left first."""
+    board = []
+    for row in complaints(engine, today, units=units, open_only=True,
+                          acknowledge_days=acknowledge_days, answer_days=answer_days,
+                          warning_days=warning_days):
+        if unit is not None and row["unit"] != unit:
+            continue
+        for clock in row["clocks"]:
+            if not clock.running:
+                continue
+            board.append({
+                "complaint_id": row["id"], "number": row["number"], "unit": row["unit"],
+                "handler": None,
+                "clock": ACKNOWLEDGE_CLOCK if clock.kind == "acknowledge" else ANSWER_CLOCK,
+                "due": clock.due, "days_left": clock.left, "band": clock.band,
+            })
+    board.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
+    return board

@@ -4,6 +4,7 @@ scoped like the pages; in the OpenAPI document."""
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -125,24 +126,29 @@ def test_a_wrong_or_old_code_is_404_in_about_the_time_of_a_right_one(
         response = client.get(path)
         return response.status_code, time.monotonic() - start, response.get_json()
 
-    right = [timed(f"/api/v1/public/complaints/{code}") for _ in range(3)]
-    wrong = [timed("/api/v1/public/complaints/7K2M-Q9XD-4HTR-8BWN-3FJC") for _ in range(3)]
-    nonsense = timed("/api/v1/public/complaints/x")
+    def median(samples: list[tuple[int, float, Any]]) -> float:
+        return statistics.median(seconds for _, seconds, _ in samples)
+
+    # Taken in turns, so a busy moment of the machine falls on both alike.
+    right, wrong, nonsense = [], [], []
+    for _ in range(5):
+        right.append(timed(f"/api/v1/public/complaints/{code}"))
+        wrong.append(timed("/api/v1/public/complaints/7K2M-Q9XD-4HTR-8BWN-3FJC"))
+        nonsense.append(timed("/api/v1/public/complaints/x"))
     assert {status for status, _, _ in right} == {200}
-    assert {status for status, _, _ in [*wrong, nonsense]} == {404}
-    assert wrong[0][2] == nonsense[2] == {"errors": {"receipt_code": [
+    assert {status for status, _, _ in [*wrong, *nonsense]} == {404}
+    assert wrong[0][2] == nonsense[0][2] == {"errors": {"receipt_code": [
         "Inget ärende med den koden (eller koden gäller inte längre)."]}}
-    median = sorted(seconds for _, seconds, _ in right)[1]
-    for _, seconds, _ in [*right, *wrong, nonsense]:
-        assert LOOKUP_SECONDS <= seconds < LOOKUP_SECONDS + 0.2
-        assert abs(seconds - median) < 0.1
+    assert min(seconds for _, seconds, _ in [*right, *wrong, *nonsense]) >= LOOKUP_SECONDS
+    assert abs(median(right) - median(wrong)) < 0.05
+    assert abs(median(right) - median(nonsense)) < 0.05
     runtime.app.close_complaint(complaint.id, actor="chef_hvb", outcome=Outcome.EXPLAINED,
                                 summary="Klart.")
     later = runtime.app.now() + RECEIPT_VALID_AFTER_CLOSING + timedelta(days=1)
     with time_machine.travel(later, tick=True):
-        status, seconds, body = timed(f"/api/v1/public/complaints/{code}")
-    assert (status, body) == (404, wrong[0][2])
-    assert abs(seconds - median) < 0.1
+        old = [timed(f"/api/v1/public/complaints/{code}") for _ in range(5)]
+    assert {(status, str(body)) for status, _, body in old} == {(404, str(wrong[0][2]))}
+    assert abs(median(old) - median(right)) < 0.05
 
 
 def test_staff_endpoints_are_scoped_by_unit(

@@ -17,7 +17,14 @@ from web import navigation
 from web.display import BANDS
 from web.forms import parse_form
 from web.pages.child_reports import handler_options, unit_options
-from web.policy import CHILD_REPORT_ROLES, LEX_SARAH_ROLES, SEES_BOARD, child_report_scope
+from web.policy import (
+    CHILD_REPORT_ROLES,
+    COMPLAINT_ROLES,
+    LEX_SARAH_ROLES,
+    SEES_BOARD,
+    child_report_scope,
+    complaint_scope,
+)
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
 from web.schemas import code as code_field
@@ -28,6 +35,10 @@ bp = Blueprint("board", __name__, url_prefix="/bevakning")
 navigation.register("Bevakning", "board.index", SEES_BOARD, order=31)
 
 BAND_ORDER = ("overdue", "due_today", "soon", "later")
+COMPLAINT_CLOCK_LABELS = {
+    queries.ACKNOWLEDGE_CLOCK: "Klagomål: mottagningsbekräftelse",
+    queries.ANSWER_CLOCK: "Klagomål: svar",
+}
 
 
 class BoardQuery(BaseSchema):
@@ -56,13 +67,20 @@ def index() -> Any:
             runtime().engine, today, ivo_target_days=settings.ivo_target_days,
             warning_days=warning_days, unit=filters["unit"], handler=filters["handler"],
         )
-        rows.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
+    if account.role in COMPLAINT_ROLES and not filters["handler"]:
+        # Klagomål: the acknowledgement and answer targets (no handler to filter on).
+        rows += queries.complaint_board(
+            runtime().engine, today, units=complaint_scope(account), unit=filters["unit"],
+            acknowledge_days=settings.complaint_acknowledge_days,
+            answer_days=settings.complaint_answer_days, warning_days=warning_days,
+        )
+    rows.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
     counts = {band: sum(1 for row in rows if row["band"] == band) for band in BAND_ORDER}
     bands = dict(BANDS)
     bands["soon"] = f"{warning_days} dagar eller mindre"
     return render_template(
         "board/index.html", rows=rows, counts=counts, bands=bands, band_order=BAND_ORDER,
-        clock_names=CLOCK_LABELS | LEX_SARAH_CLOCK_LABELS, form=form,
+        clock_names=CLOCK_LABELS | LEX_SARAH_CLOCK_LABELS | COMPLAINT_CLOCK_LABELS, form=form,
         units=unit_options(account), handlers=handler_options(),
         lex_sarah=account.role in LEX_SARAH_ROLES, ivo_target_days=settings.ivo_target_days,
     ), (200 if form.ok else 422)
