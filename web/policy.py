@@ -136,6 +136,7 @@ def search_scope(account: Account) -> SearchScope:
         child_report_units=child_report_scope(account) if in_child_roles else frozenset(),
         child_report_handler=account.username,
         lex_sarah=opens_lex_sarah(account),
+        complaint_units=complaint_scope(account),
     )
 
 
@@ -145,4 +146,6 @@ def opens_search_hit(account: Account, hit: dict[str, Any]) -> bool:
         return opens_deviation(account, hit["unit"], hit["reporter"])
     if hit["kind"] == "child_report":
         return opens_child_report(account, hit["unit"], hit["handler"])
+    if hit["kind"] == "complaint":
+        return opens_complaint(account, hit["unit"])
     return opens_lex_sarah(account)
