@@ -22,6 +22,8 @@ from projections.queries.complaints import (
     complaint_row,
     complaints,
     first_complaint_on,
+    has_complaint_data,
+    joint_counts,
 )
 from projections.queries.deviations import Page, list_deviations
 from projections.queries.history_imports import import_summary, imports
@@ -65,8 +67,10 @@ __all__ = [
     "escalations",
     "exact_number",
     "first_complaint_on",
+    "has_complaint_data",
     "import_summary",
     "imports",
+    "joint_counts",
     "lex_sarah_board",
     "list_deviations",
     "monthly_report",

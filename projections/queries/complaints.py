@@ -188,3 +188,55 @@ def complaint_board(
             })
     board.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
     return board
+
+
+def has_complaint_data(engine: sa.Engine, last: date, today: date) -> bool:
+    """Whether a period ending on `last` has complaint figures: the tracker took complaints
+    in it (from the month the first one came in) and it has begun. Earlier periods read
+    "uppgift saknas", never 0 (the deviation counts' rule, projections/queries/coverage.py)."""
+    first = first_complaint_on(engine)
+    if first is None:
+        return False
+    if isinstance(first, str):  # SQLite without type information in an aggregate
+        first = date.fromisoformat(first)
+    return (last.year, last.month) >= (first.year, first.month) and (
+        (today.year, today.month) >= (first.year, first.month))
+
+
+def joint_counts(engine: sa.Engine, first: date, last: date) -> list[dict[str, Any]]:
+    """The joint analysis SOSFS 2011:9 5 kap. asks for: per kvalitetsområde and unit, the
+    complaints received, the deviations reported (withdrawn and imported ones left out) and
+    the Lex Sarah investigations opened from `first` to `last`. A complaint not yet routed
+    counts under category "" and its unit (or "")."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def row(category: str | None, unit: str | None) -> dict[str, Any]:
+        key = (category or NO_CATEGORY, unit or NO_UNIT)
+        return found.setdefault(key, {"category": key[0], "unit": key[1], "complaints": 0,
+                                      "deviations": 0, "lex_sarah": 0})
+
+    complaints_t, deviations, cases = t.complaints, t.deviations, t.escalations
+    with engine.connect() as connection:
+        for hit in connection.execute(
+            sa.select(complaints_t.c.category, complaints_t.c.unit, sa.func.count())
+            .where(complaints_t.c.received_on >= first, complaints_t.c.received_on <= last,
+                   complaints_t.c.kind == "klagomal")
+            .group_by(complaints_t.c.category, complaints_t.c.unit)
+        ):
+            row(hit[0], hit[1])["complaints"] += int(hit[2])
+        for hit in connection.execute(
+            sa.select(deviations.c.category, deviations.c.unit, sa.func.count())
+            .where(deviations.c.reported_on >= first, deviations.c.reported_on <= last,
+                   deviations.c.status != "withdrawn", deviations.c.source != "import")
+            .group_by(deviations.c.category, deviations.c.unit)
+        ):
+            row(hit[0], hit[1])["deviations"] += int(hit[2])
+        for hit in connection.execute(
+            sa.select(deviations.c.category, cases.c.unit, sa.func.count())
+            .select_from(cases.join(deviations, deviations.c.id == cases.c.deviation_id))
+            .where(cases.c.opened_on >= first, cases.c.opened_on <= last)
+            .group_by(deviations.c.category, cases.c.unit)
+        ):
+            row(hit[0], hit[1])["lex_sarah"] += int(hit[2])
+    return sorted(found.values(), key=lambda r: (r["category"] == NO_CATEGORY, r["category"],
+                                                 r["unit"]))

@@ -32,15 +32,12 @@ from tracker.people.accounts import (
 )
 from tracker.people.complaint_contacts import save_email
 from web.cases.actions import Action
+from web.display import COMPLAINT_KIND_NAMES
 from web.runtime import application, runtime
 from web.schemas import BaseSchema, code, date, history_dicts, version
 from web.schemas import text as text_field
 
-KINDS: dict[ComplaintKind, str] = {
-    ComplaintKind.COMPLAINT: "Klagomål",
-    ComplaintKind.VIEW: "Synpunkt",
-    ComplaintKind.PRAISE: "Beröm",
-}
+KINDS: dict[ComplaintKind, str] = COMPLAINT_KIND_NAMES
 # What the public form says about each kind, in plain words.
 KIND_HINTS: dict[ComplaintKind, str] = {
     ComplaintKind.COMPLAINT: "Något har inte fungerat som det ska.",

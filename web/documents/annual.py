@@ -16,6 +16,7 @@ from markupsafe import Markup
 from projections import queries
 from projections.queries.coverage import MISSING, months_with_data
 from web.display import category_name
+from web.documents import complaints as complaint_documents
 from web.documents import docx_writer
 from web.documents.charts import MONTHS_SV, year_over_year_chart, year_over_year_png
 from web.documents.committee import SeriesTable
@@ -135,6 +136,7 @@ def to_docx(doc: AnnualDocument) -> bytes:
     writer.table(table.header(), table.body())
     if doc.note:
         writer.paragraphs(doc.note)
+    complaint_documents.add_to_docx(writer, complaint_documents.year_section(doc.year))
     buffer = io.BytesIO()
     writer.save(buffer)
     return buffer.getvalue()
@@ -152,4 +154,5 @@ def to_xlsx(doc: AnnualDocument) -> bytes:
         sheets = [Sheet(s.name, s.header, [*s.rows, [], [doc.note]]) for s in sheets]
     # the year's causes, as the annual table's own Excel file has them (no imported causes)
     sheets.append(cause_sheet(cause_table(doc.year, None, str(doc.year)), doc.has_data))
+    sheets += complaint_documents.sheets(complaint_documents.year_section(doc.year))
     return render_xlsx(sheets, title=doc.title)

@@ -17,6 +17,7 @@ from events.committee_report import CommitteeReport
 from events.legal import cite_on
 from tracker import committee_report_draft as drafting
 from web.display import unit_name
+from web.documents import complaints as complaint_documents
 from web.documents import docx_writer
 from web.documents.charts import (
     MISSING,
@@ -247,6 +248,8 @@ def to_docx(doc: CommitteeDocument) -> bytes:
             [[row["name"], row["count"]] for row in operation["rows"]]
             + [["Totalt (n)", operation["count"]]],
         )
+    complaint_documents.add_to_docx(
+        writer, complaint_documents.month_section(doc.year, doc.month), 3)
     buffer = io.BytesIO()
     writer.save(buffer)
     return buffer.getvalue()

@@ -29,6 +29,7 @@ from web.cases.complaints import (
     staff_view,
     unit_or_none,
 )
+from web.documents import complaints as complaint_documents
 from web.forms import Form, parse_form
 from web.policy import (
     COMPLAINT_ROLES,
@@ -44,6 +45,12 @@ bp = Blueprint("complaints", __name__, url_prefix="/klagomal")
 navigation.register("Klagomål", "complaints.index", COMPLAINT_ROLES, order=32)
 
 CLOCK_NAMES = {"acknowledge": "Mottagningsbekräftelse", "answer": "Svar"}
+
+# The reports' templates (the monthly report, the committee report, the annual section)
+# render the section "Klagomål och synpunkter" with these and
+# templates/complaints/_report_section.html.
+bp.add_app_template_global(complaint_documents.month_section, "complaint_month_section")
+bp.add_app_template_global(complaint_documents.year_section, "complaint_year_section")
 
 
 def _names(labels: dict[Any, str]) -> dict[str, str]:

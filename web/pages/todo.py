@@ -263,7 +263,7 @@ class Builder:
     def waiting_complaints(self) -> Section | None:
         """Klagomål still to acknowledge or answer, or with a message from the sender not
         answered yet, in the person's scope; dated by the nearest target."""
-        if self.account.role not in policy.REGISTERS_COMPLAINTS | {Role.ENHETSCHEF}:
+        if self.account.role not in policy.REVIEWERS:  # the inbox's and the units' chiefs
             return None
         rows = queries.complaints(
             self.engine, self.today, units=policy.complaint_scope(self.account),
