@@ -242,6 +242,11 @@ class Complaint(Aggregate):
         if self.closed_on is not None:
             raise CaseClosed
 
+    def _check_day(self, field: str, day: date) -> None:
+        """A step's day (today, or the day it was taken when registered afterwards): not
+        before the complaint came in."""
+        check_not_before(field, day, self.received_on, "the complaint was received")
+
     # --- commands ----------------------------------------------------------------------
 
     def acknowledge(self, *, today: date, actor: str) -> None:
@@ -261,6 +266,7 @@ class Complaint(Aggregate):
         """To the unit that investigates and answers, with its kvalitetsområde. Routing
         acknowledges the complaint too, when nobody had."""
         self.check_open()
+        self._check_day("routed_on", today)
         self._routed(
             unit=unit, operation=operation, category=category, routed_on=today, actor=actor
         )
@@ -281,6 +287,7 @@ class Complaint(Aggregate):
         self.check_open()
         if not self.routed:
             raise StepOutOfOrder("Route the complaint to a unit before answering it.")
+        self._check_day("answered_on", today)
         self._answered(text=check_text("text", text, max_length=MESSAGE_TEXT),
                        answered_on=today, actor=actor)
 

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from events.base import check_not_future
 from events.complaint import (
     Channel,
     Complaint,
@@ -96,15 +97,24 @@ class ComplaintCommands(ApplicationBase):
         actor: str,
         unit: str,
         category: str,
+        routed_on: date | None = None,
         expected_version: int | None = None,
     ) -> Complaint:
+        """`routed_on`: the day, when registered afterwards (not ahead of today)."""
         found_unit = self.organisation.unit(unit)
         self._check_category(category)
         return self._command(
             Complaint, complaint_id, expected_version, Complaint.route,
             unit=found_unit.code, operation=found_unit.operation, category=category,
-            today=self.today(), actor=actor,
+            today=self._day(routed_on, "routed_on"), actor=actor,
         )
+
+    def _day(self, day: date | None, field: str) -> date:
+        today = self.today()
+        if day is None:
+            return today
+        check_not_future(field, day, today)
+        return day
 
     def _check_category(self, category: str) -> None:
         """A kvalitetsområde the taxonomy knows and offers (its subcategories are the
@@ -115,11 +125,19 @@ class ComplaintCommands(ApplicationBase):
             raise UnknownCode("category", "Unknown category code: %(code)s", code=category)
 
     def answer_complaint(
-        self, complaint_id: UUID, *, actor: str, text: str, expected_version: int | None = None
+        self,
+        complaint_id: UUID,
+        *,
+        actor: str,
+        text: str,
+        answered_on: date | None = None,
+        expected_version: int | None = None,
     ) -> Complaint:
+        """`answered_on`: the day, when an answer given by phone or letter is registered
+        afterwards (not ahead of today)."""
         return self._command(
             Complaint, complaint_id, expected_version, Complaint.answer,
-            text=text, today=self.today(), actor=actor,
+            text=text, today=self._day(answered_on, "answered_on"), actor=actor,
         )
 
     def add_sender_message(self, code: str, *, text: str) -> Complaint:
