@@ -251,11 +251,12 @@ class Notifier(OutboxDelivery):
             complaint: Complaint = self.app.repository.get(
                 event.originator_id, version=event.originator_version
             )
-            address = email_for(self.engine, complaint.id)
-            if complaint.contact_wish is not ContactWish.EMAIL or address is None:
+            if (complaint.contact_wish is not ContactWish.EMAIL
+                    or email_for(self.engine, complaint.id) is None):
                 return []
             return [composer.complaint_answered(
-                f"{Kind.COMPLAINT_ANSWERED.value}:{position}", address, number=complaint.number,
+                f"{Kind.COMPLAINT_ANSWERED.value}:{position}", complaint.id,
+                number=complaint.number,
             )]
         return []
 

@@ -90,6 +90,9 @@ LEX_SARAH_PATH = "/lex-sarah/{id}"
 CHILD_REPORT_PATH = "/anmalningar/{id}"
 SETTINGS_PATH = "/installningar"
 COMPLAINT_ANSWER_PATH = "/synpunkter/svar"  # the sender's page: the code, not a login
+# A complaint sender's outbox address: the complaint's id, the e-mail address looked up in
+# complaint_contacts at delivery (tracker.notifications.outbox), never stored in the outbox.
+COMPLAINT_SENDER = "klagomal:"
 START_PATH = "/"  # Att göra
 
 
@@ -247,7 +250,7 @@ class Composer:
             ("Läs återkopplingen", self.link(DEVIATION_PATH, deviation_id)), opens,
         )
 
-    def complaint_answered(self, key: str, address: str, *, number: str) -> Mail:
+    def complaint_answered(self, key: str, complaint_id: UUID, *, number: str) -> Mail:
         """To the sender who gave an e-mail address: that an answer is there to read with
         the code. Never the answer, the unit or anything the sender wrote."""
         body = "\n".join([
@@ -260,8 +263,8 @@ class Composer:
             "Svaret står inte i det här mejlet, så att ingen annan kan läsa det.",
             "Du kan inte svara på det här mejlet.",
         ]) + "\n"
-        return Mail(key, Kind.COMPLAINT_ANSWERED, SENDER_ACTOR, address,
-                    f"Svar på ditt ärende {number}", body)
+        return Mail(key, Kind.COMPLAINT_ANSWERED, SENDER_ACTOR,
+                    f"{COMPLAINT_SENDER}{complaint_id}", f"Svar på ditt ärende {number}", body)
 
     def lex_sarah_opened(
         self, key: str, recipients: Iterable[Account], *, case_id: UUID, number: str,
