@@ -243,9 +243,11 @@ def test_with_the_demo_data_each_role_sees_what_it_must_do(
     seed_demo(runtime, lambda _: None)
     expected = {
         "medarbetare": ["Ny återkoppling på dina rapporter"],
-        "enhetschef": ["Åtgärder du ansvarar för", "Avvikelser som väntar på handläggning"],
+        "enhetschef": ["Åtgärder du ansvarar för", "Avvikelser som väntar på handläggning",
+                       "Klagomål och synpunkter som väntar"],
         "forste": ["Anmälningar du handlägger", "Anmälningar utan handläggare"],
-        "utvecklare": ["Avvikelser som väntar på handläggning"],
+        "utvecklare": ["Avvikelser som väntar på handläggning",
+                       "Klagomål och synpunkter som väntar"],
         "lexsarah": ["Lex Sarah-utredningar du utreder"],
         "admin": [],
     }
