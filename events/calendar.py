@@ -95,3 +95,13 @@ def next_working_day(day: date) -> date:
 def period_end(day: date, *, sunday_rule: bool) -> date:
     """The last day of a statutory period that would end on `day`."""
     return next_working_day(day) if sunday_rule else day
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The working day `count` working days after `day` (a target "within 2 working days"
+    of something received on a Friday falls on Tuesday)."""
+    while count > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day

@@ -14,6 +14,7 @@ class SeriesKind(enum.Enum):
     DEVIATION = "AV"
     LEX_SARAH = "LS"
     CHILD_REPORT = "AN"
+    COMPLAINT = "KS"  # klagomål och synpunkter
 
 
 class NumberSeries(Aggregate):

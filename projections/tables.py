@@ -385,3 +385,39 @@ case_files = sa.Table(
     sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("attachments", sa.Integer, nullable=False),
 )
+
+# --- Klagomål och synpunkter (the inbox, the clocks, the counts) ---------------------------
+
+# One row per complaint: codes and dates only (the sender's text and the answers stay in
+# the events). `unit` is NULL while the sender did not know and nobody has routed it;
+# `category` (kvalitetsområde) is set when routed. The clocks are computed at query time
+# from received_on and the settings' working days.
+complaints = sa.Table(
+    "view_complaints",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=True),
+    sa.Column("operation", sa.String(8), nullable=True),
+    sa.Column("category", sa.String(64), nullable=True),
+    sa.Column("sender", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("contact_wish", sa.String(16), nullable=False),
+    sa.Column("received_on", sa.Date, nullable=False),
+    sa.Column("routed", sa.Boolean, nullable=False),
+    sa.Column("acknowledged_on", sa.Date, nullable=True),
+    sa.Column("answered_on", sa.Date, nullable=True),
+    sa.Column("sender_messages", sa.Integer, nullable=False),  # unanswered ones show on Att göra
+    sa.Column("last_sender_message_on", sa.Date, nullable=True),
+    sa.Column("last_answer_on", sa.Date, nullable=True),
+    sa.Column("deviation_id", sa.Uuid, nullable=True),
+    sa.Column("deviation_number", sa.String(32), nullable=True),
+    sa.Column("lex_sarah_number", sa.String(32), nullable=True),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Index("ix_view_complaints_received", "received_on", "number"),
+    sa.Index("ix_view_complaints_unit", "unit", "received_on"),
+    sa.Index("ix_view_complaints_status", "status"),
+)

@@ -102,6 +102,9 @@ class Settings:
     accessibility_phone: str = ""
     accessibility_reviewed_on: date | None = None
     attachment_max_mb: int = 10  # the largest attachment taken, in MB
+    # Klagomål och synpunkter: targets in working days from the day one came in.
+    complaint_acknowledge_days: int = 2
+    complaint_answer_days: int = 15
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -177,6 +180,8 @@ class Settings:
             accessibility_phone=env.get("TRACKER_ACCESSIBILITY_PHONE", "").strip(),
             accessibility_reviewed_on=_date(env.get("TRACKER_ACCESSIBILITY_REVIEWED_ON")),
             attachment_max_mb=int(env.get("TRACKER_ATTACHMENT_MAX_MB", "10")),
+            complaint_acknowledge_days=int(env.get("TRACKER_COMPLAINT_ACKNOWLEDGE_DAYS", "2")),
+            complaint_answer_days=int(env.get("TRACKER_COMPLAINT_ANSWER_DAYS", "15")),
         )
 
     @property

@@ -16,6 +16,14 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 
 from events.child_report import PreliminaryDecision, ReporterCategory
+from events.complaint import (
+    SENDER_ACTOR,
+    Channel,
+    ComplaintKind,
+    ContactWish,
+    Outcome,
+    SenderCategory,
+)
 from events.deviation import Effect
 from events.errors import DomainError
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
@@ -141,7 +149,7 @@ def seed_demo(
         _attachments(runtime, year.showcase)
     echo(
         "Demo data: {deviations} deviations, {lex_sarah} Lex Sarah cases, "
-        "{child_reports} child reports.".format(**counts)
+        "{child_reports} child reports, {complaints} klagomål och synpunkter.".format(**counts)
     )
     return counts
 
@@ -151,7 +159,7 @@ class DemoYear:
         self.app = app
         self.rng = rng
         self.today = app.today()
-        self.counts = {"deviations": 0, "lex_sarah": 0, "child_reports": 0}
+        self.counts = {"deviations": 0, "lex_sarah": 0, "child_reports": 0, "complaints": 0}
         self.showcase: UUID | None = None  # the demo medarbetare's fresh report
 
     def run(self) -> dict[str, int]:
@@ -159,6 +167,7 @@ class DemoYear:
         self._lex_sarah(filed)
         self._child_reports()
         self._review(filed)
+        self._complaints()
         return self.counts
 
     # --- deviations ------------------------------------------------------------------------
@@ -429,6 +438,48 @@ class DemoYear:
 
     # --- child reports ----------------------------------------------------------------------
 
+    def _complaints(self) -> None:
+        """Most routed within a couple of days and answered within two weeks and closed; the
+        newest waiting; one opened a deviation; a sender wrote again."""
+        app = self.app
+        for index, (days_ago, kind, unit, sender, channel, text) in enumerate(COMPLAINTS):
+            received = self.today - timedelta(days=days_ago)
+            actor = SENDER_ACTOR if channel is Channel.E_SERVICE else "utvecklare"
+            wish = (ContactWish.NONE if kind is ComplaintKind.PRAISE
+                    else ContactWish.PHONE if channel is Channel.PHONE else ContactWish.CODE)
+            complaint, code = app.receive_complaint(
+                actor=actor, kind=kind, unit=unit, sender=sender, channel=channel, text=text,
+                contact_wish=wish, received_on=received)
+            self.counts["complaints"] += 1
+            if days_ago < 3:
+                continue  # waiting in the inbox
+            to_unit = unit or ("utredning" if index % 2 else "hvb-notgarden")
+            routed = min(received + timedelta(days=1 + index % 3), self.today)
+            app.route_complaint(complaint.id, actor="utvecklare", unit=to_unit,
+                                category=COMPLAINT_CATEGORY[to_unit], routed_on=routed)
+            if days_ago < 12 or wish is ContactWish.NONE:
+                if wish is ContactWish.NONE and days_ago > 20:
+                    app.close_complaint(complaint.id, actor="enhetschef",
+                                        outcome=Outcome.EXPLAINED, summary="Beröm vidarebefordrat "
+                                        "till personalgruppen.", closed_on=routed)
+                continue
+            answered = min(received + timedelta(days=6 + index % 12), self.today)
+            app.answer_complaint(complaint.id, actor="enhetschef", answered_on=answered, text=(
+                "Tack för att du hörde av dig. Vi har gått igenom det du skrev i arbetsgruppen "
+                "och ändrat hur vi gör. Hör av dig igen om det inte blir bättre."))
+            if days_ago == 52:  # a child treated badly: a deviation, still investigated
+                app.open_deviation_from_complaint(
+                    complaint.id, actor="utvecklare", category="genomforande", subcategory=None,
+                    description="Personal höjde rösten mot ett barn inför andra placerade.")
+                app.add_sender_message(code, text="Det har inte hänt igen. Tack.")
+                continue
+            if days_ago > 25:
+                app.close_complaint(complaint.id, actor="enhetschef",
+                                    outcome=Outcome.ACTED if kind is ComplaintKind.COMPLAINT
+                                    else Outcome.EXPLAINED,
+                                    summary="Besvarat; rutinen ses över på nästa APT.",
+                                    closed_on=answered)
+
     def _child_reports(self) -> None:
         app = self.app
         for index, days_ago in enumerate((45, 38, 30, 26, 21, 17, 12, 9, 5, 2, 1, 0)):
@@ -499,3 +550,47 @@ def _attachments(runtime: Runtime, deviation_id: UUID) -> None:
     ) + b"trailer << /Root 1 0 R >>\n%%EOF\n"
     store.add("deviation", deviation_id, data=pdf, file_name="rutin-adressandringar.pdf",
               actor="enhetschef")
+
+
+# A season of klagomål och synpunkter: (days ago, kind, unit or None, sender, channel, text).
+COMPLAINTS: tuple[tuple[int, ComplaintKind, str | None, SenderCategory, Channel, str], ...] = (
+    (170, ComplaintKind.COMPLAINT, "hvb-notgarden", SenderCategory.CHILD, Channel.E_SERVICE,
+     "Vi får inte gå ut på helgerna om inte personalen hinner följa med."),
+    (160, ComplaintKind.VIEW, "utredning", SenderCategory.RELATIVE, Channel.PHONE,
+     "Det är svårt att nå handläggaren på telefon. Kan ni ha en telefontid?"),
+    (150, ComplaintKind.PRAISE, "hvb-notgarden", SenderCategory.RELATIVE, Channel.LETTER,
+     "Tack till personalen som hjälpte min son med skolan i vår."),
+    (141, ComplaintKind.COMPLAINT, "utredning", SenderCategory.CLIENT, Channel.E_SERVICE,
+     "Jag fick beslutet utan att någon förklarade vad det betydde."),
+    (128, ComplaintKind.COMPLAINT, None, SenderCategory.OTHER, Channel.E_SERVICE,
+     "Brev från er kom till fel adress, med uppgifter om någon annan."),
+    (120, ComplaintKind.VIEW, "hvb-notgarden", SenderCategory.CHILD, Channel.VISIT,
+     "Vi vill kunna laga mat själva någon kväll i veckan."),
+    (104, ComplaintKind.COMPLAINT, "hvb-notgarden", SenderCategory.REPRESENTATIVE,
+     Channel.EMAIL, "Ingen kontaktade mig som god man när pojken rymde."),
+    (95, ComplaintKind.PRAISE, "utredning", SenderCategory.CLIENT, Channel.E_SERVICE,
+     "Min handläggare lyssnade och gav mig tid. Tack."),
+    (80, ComplaintKind.COMPLAINT, "utredning", SenderCategory.RELATIVE, Channel.PHONE,
+     "Mötet ställdes in samma dag och ingen ringde."),
+    (66, ComplaintKind.VIEW, None, SenderCategory.OTHER, Channel.E_SERVICE,
+     "Er webbplats säger inte hur man lämnar en orosanmälan på kvällen."),
+    (52, ComplaintKind.COMPLAINT, "hvb-notgarden", SenderCategory.CHILD, Channel.E_SERVICE,
+     "En i personalen skrek åt mig inför de andra."),
+    (40, ComplaintKind.PRAISE, "hvb-notgarden", SenderCategory.STAFF, Channel.E_SERVICE,
+     "Bra att vi fick handledning efter händelsen i maj."),
+    (30, ComplaintKind.COMPLAINT, "utredning", SenderCategory.CLIENT, Channel.LETTER,
+     "Jag har väntat länge på att få läsa min journal."),
+    (19, ComplaintKind.VIEW, "utredning", SenderCategory.RELATIVE, Channel.E_SERVICE,
+     "Skicka gärna kallelser både med post och sms."),
+    (11, ComplaintKind.COMPLAINT, "hvb-notgarden", SenderCategory.CHILD, Channel.E_SERVICE,
+     "Det är för kallt i mitt rum och ingen lagar elementet."),
+    (6, ComplaintKind.COMPLAINT, None, SenderCategory.RELATIVE, Channel.E_SERVICE,
+     "Min pappa fick fel tid till mötet två gånger."),
+    (3, ComplaintKind.VIEW, "hvb-notgarden", SenderCategory.CHILD, Channel.E_SERVICE,
+     "Kan vi få wifi i vardagsrummet?"),
+    (1, ComplaintKind.COMPLAINT, "utredning", SenderCategory.CLIENT, Channel.E_SERVICE,
+     "Ingen har svarat på mitt mejl på två veckor."),
+    (0, ComplaintKind.PRAISE, None, SenderCategory.OTHER, Channel.E_SERVICE,
+     "Tack för ett bra föräldramöte."),
+)
+COMPLAINT_CATEGORY = {"hvb-notgarden": "genomforande", "utredning": "handlaggning"}

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from events.complaint import receipt_key
 from tracker.admin.organisation import Organisation
 from tracker.application import TrackerApplication
 from tracker.config import Settings
@@ -108,6 +109,7 @@ def open_runtime(
     else:
         app = application(create_table=False)
     check_cipher_key(app, settings)
+    app.receipt_key = receipt_key(settings.secret_key)
     return Runtime(
         settings, engine, organisation, _accounts(settings, engine, generations), app,
         generations,

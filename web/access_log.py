@@ -44,12 +44,15 @@ CASE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("/api/v1/lex-sarah/", "lex_sarah"),
     ("/anmalningar/", "child_report"),
     ("/api/v1/child-reports/", "child_report"),
+    ("/klagomal/", "complaint"),
+    ("/api/v1/complaints/", "complaint"),
 )
 # Case lists that show only the reader's own units when their role is unit-scoped (the
 # start page "Att göra" lists an enhetschef's units' cases too).
 UNIT_LISTS = frozenset({
     "deviations.inbox", "child_reports.index", "board.index", "measures.index", "home.index",
     "api.deviations_list_deviations", "api.child_reports_list_reports",
+    "complaints.index", "api.complaints_list_complaints",
 })
 # Lists that show what was written in the cases (not only numbers, units and dates); the
 # search lists case references and is logged with what was searched (a personnummer-like

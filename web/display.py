@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext
 from markupsafe import Markup
 
 from events.clocks import ClockReading, ClockStatus, days_text
+from events.complaint import ComplaintKind
 from events.taxonomy import Operation, Taxonomy
 from web.runtime import runtime
 from web.schemas import date_bounds
@@ -27,6 +28,12 @@ ROLE_NAMES = {
     "admin": "administratör",
 }
 STATUS_NAMES = {"open": "Öppen", "closed": "Avslutad", "withdrawn": "Återkallad"}
+# Klagomål och synpunkter: the kinds, as the pages and the reports name them.
+COMPLAINT_KIND_NAMES: dict[ComplaintKind, str] = {
+    ComplaintKind.COMPLAINT: "Klagomål",
+    ComplaintKind.VIEW: "Synpunkt",
+    ComplaintKind.PRAISE: "Beröm",
+}
 OPERATION_NAMES = {operation.value: operation.label for operation in Operation}
 SOURCE_NAMES = {
     "staff": "Medarbetare", "scheduler": "Bevakningen (automatiskt)", "import": "Import"

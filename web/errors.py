@@ -116,7 +116,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def api_error(error: ApiError) -> Any:
-        return _json(error.status, error.errors)
+        return _json(error.status, error.errors, error.headers)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:

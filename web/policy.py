@@ -9,10 +9,13 @@ from typing import Any, Protocol
 
 from projections.queries import SearchScope
 from tracker.people.access import CHILD_REPORT_ROLES as CHILD_REPORT_ROLES
+from tracker.people.access import COMPLAINT_ROLES as COMPLAINT_ROLES
 from tracker.people.access import LEX_SARAH_ROLES as LEX_SARAH_ROLES
 from tracker.people.access import SEES_ALL_DEVIATIONS, in_scope, opens_deviation, own_reporter
 from tracker.people.access import child_report_scope as child_report_scope
+from tracker.people.access import complaint_scope as complaint_scope
 from tracker.people.access import opens_child_report as opens_child_report
+from tracker.people.access import opens_complaint as opens_complaint
 from tracker.people.access import opens_lex_sarah as opens_lex_sarah
 from tracker.people.access import reaches_unit as reaches_unit
 from tracker.people.accounts import Account, Role
@@ -77,6 +80,26 @@ HANDLES_CASE_FILE: dict[str, frozenset[Role]] = {
     "lex_sarah": LEX_SARAH_ROLES,
     "child_report": CHILD_REPORT_ROLES,
 }
+# Klagomål och synpunkter (web.cases.complaints.ACTIONS) -> roles allowed to ask (an
+# enhetschef only for their units' complaints). The verksamhetsutvecklare keeps the inbox:
+# registers what came by phone, letter or visit, routes, and escalates to Lex Sarah; the
+# unit's enhetschef investigates and answers.
+REGISTERS_COMPLAINTS: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE})
+COMPLAINT_ACTIONS: dict[str, frozenset[Role]] = {
+    "acknowledge": REVIEWERS,
+    "route": frozenset({Role.VERKSAMHETSUTVECKLARE}),
+    "answer": REVIEWERS,
+    "open_deviation": REVIEWERS,
+    "link_deviation": REVIEWERS,
+    "escalate": frozenset({Role.VERKSAMHETSUTVECKLARE}),
+    "close": REVIEWERS,
+}
+
+
+def can_act_on_complaint(account: Account, action: str, unit: str | None) -> bool:
+    return account.role in COMPLAINT_ACTIONS[action] and opens_complaint(account, unit)
+
+
 # Whoever may ask for at least one deviation action.
 ACTS_ON_DEVIATIONS: frozenset[Role] = frozenset().union(*DEVIATION_ACTIONS.values())
 
@@ -158,6 +181,7 @@ def search_scope(account: Account) -> SearchScope:
         child_report_units=child_report_scope(account) if in_child_roles else frozenset(),
         child_report_handler=account.username,
         lex_sarah=opens_lex_sarah(account),
+        complaint_units=complaint_scope(account),
     )
 
 
@@ -167,4 +191,6 @@ def opens_search_hit(account: Account, hit: dict[str, Any]) -> bool:
         return opens_deviation(account, hit["unit"], hit["reporter"])
     if hit["kind"] == "child_report":
         return opens_child_report(account, hit["unit"], hit["handler"])
+    if hit["kind"] == "complaint":
+        return opens_complaint(account, hit["unit"])
     return opens_lex_sarah(account)

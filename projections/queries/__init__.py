@@ -12,6 +12,20 @@ from projections.queries.child_reports import (
     overdue_candidates,
     upcoming_deadlines,
 )
+from projections.queries.complaints import (
+    ACKNOWLEDGE_CLOCK,
+    ANSWER_CLOCK,
+    ComplaintClock,
+    ComplaintCounts,
+    complaint_board,
+    complaint_clocks,
+    complaint_counts,
+    complaint_row,
+    complaints,
+    first_complaint_on,
+    has_complaint_data,
+    joint_counts,
+)
 from projections.queries.deviations import Page, list_deviations
 from projections.queries.history_imports import import_summary, imports
 from projections.queries.ivo_statistics import RowCounts, ivo_reports_by_row, lex_sarah_by_row
@@ -34,9 +48,13 @@ from projections.queries.search import (
 )
 
 __all__ = [
+    "ACKNOWLEDGE_CLOCK",
+    "ANSWER_CLOCK",
     "MATCH_LIMIT",
     "OPERATIONS",
     "UNDECIDED",
+    "ComplaintClock",
+    "ComplaintCounts",
     "Page",
     "RowCounts",
     "SearchResult",
@@ -44,12 +62,20 @@ __all__ = [
     "annual_report",
     "child_reports",
     "clock_row",
+    "complaint_board",
+    "complaint_clocks",
+    "complaint_counts",
+    "complaint_row",
+    "complaints",
     "deadline_board",
     "escalations",
     "exact_number",
+    "first_complaint_on",
+    "has_complaint_data",
     "import_summary",
     "imports",
     "ivo_reports_by_row",
+    "joint_counts",
     "lex_sarah_board",
     "lex_sarah_by_row",
     "lex_sarah_clocks",

@@ -1,4 +1,4 @@
-"""Finding cases by their number (AV-/AN-/LS-) or by the case reference (diarienummer) of a
+"""Finding cases by their number (AV-/AN-/LS-/KS-) or by the case reference (diarienummer) of a
 deviation or child report, within a reader's scope. The scope is given (web/policy.py
 builds it from the same rules as the lists); nothing outside it is read into a result, so
 a case the reader may not open answers exactly like one that does not exist."""
@@ -45,6 +45,8 @@ class SearchScope:
     child_report_units: Collection[str] | None
     child_report_handler: str | None  # the reports they handle, whatever the unit
     lex_sarah: bool
+    # Klagomål och synpunkter (KS-): None = every one, also those without a unit.
+    complaint_units: Collection[str] | None = frozenset()
 
 
 @dataclass
@@ -116,6 +118,13 @@ def search_cases(
             .order_by(reports.c.number.desc()).limit(limit + 1)
         ).mappings():
             add("child_report", row, "number", row["case_reference"])
+        complaint_scope = _scoped(t.complaints.c.unit, scope.complaint_units, None)
+        for row in connection.execute(
+            sa.select(t.complaints.c.id, t.complaints.c.number, t.complaints.c.unit)
+            .where(complaint_scope, t.complaints.c.number.like(pattern, escape="\\"))
+            .order_by(t.complaints.c.number.desc()).limit(limit + 1)
+        ).mappings():
+            add("complaint", row, "number", None)
         if scope.lex_sarah:
             for row in connection.execute(
                 sa.select(cases.c.id, cases.c.number, cases.c.unit)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from projections.views.base import View
 from projections.views.case_files import CaseFiles
 from projections.views.child_reports import Deadlines, watch_columns
+from projections.views.complaints import Complaints
 from projections.views.deviations import DeviationList
 from projections.views.history_imports import HistoryImports
 from projections.views.lex_sarah import Escalations, LexSarahClocks
@@ -17,6 +18,7 @@ __all__ = [
     "VIEWS",
     "AnnualTable",
     "CaseFiles",
+    "Complaints",
     "Deadlines",
     "DeviationList",
     "Escalations",
@@ -33,6 +35,6 @@ VIEWS: dict[str, type[View]] = {
     view.name: view
     for view in (
         DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence, ToDo,
-        HistoryImports, LexSarahClocks, CaseFiles,
+        HistoryImports, LexSarahClocks, CaseFiles, Complaints,
     )
 }

@@ -12,12 +12,14 @@ from flask import Flask
 from marshmallow import Schema, ValidationError
 
 from events.child_report import ChildReport
+from events.complaint import Complaint
 from events.deviation import Deviation
 from events.lex_sarah import LexSarahCase
 from web.api import REGISTRY
-from web.cases import child_reports, deviations, lex_sarah
+from web.cases import child_reports, complaints, deviations, lex_sarah
 from web.cases.actions import Action
 from web.pages import child_reports as child_report_pages
+from web.pages import complaints as complaint_pages
 from web.pages import deviations as deviation_pages
 from web.pages import lex_sarah as lex_sarah_pages
 
@@ -30,6 +32,8 @@ TABLES: list[tuple[str, type, dict[str, Action], str, str, dict[str, Action]]] =
      "lex_sarah.act", lex_sarah_pages.PAGE_ACTIONS),
     ("/child-reports/<uuid:report_id>", ChildReport, child_reports.ACTIONS, "/anmalningar",
      "child_reports.act", child_report_pages.PAGE_ACTIONS),
+    ("/complaints/<uuid:complaint_id>", Complaint, complaints.ACTIONS, "/klagomal",
+     "complaints.act", complaint_pages.PAGE_ACTIONS),
 ]
 ROWS = [
     (api_prefix, aggregate, action, page_prefix, page_endpoint, page_actions)
@@ -91,6 +95,15 @@ CHILD_BODIES = {
     "decide": {"decision": "open_investigation", "decided_on": DAY},
     "give_feedback": {"given_on": DAY, "how": "Telefon"},
 }
+# A complaint's actions, where a name is also a deviation's (escalate, close).
+COMPLAINT_BODIES: dict[str, dict[str, Any]] = {
+    "acknowledge": {},
+    "route": {"unit": "hvb-notgarden", "category": "genomforande"},
+    "answer": {"text": "Vi har ändrat rutinen."},
+    "link_deviation": {"category": "genomforande", "description": "Det hände."},
+    "escalate": {"reason": "Missförhållande."},
+    "close": {"outcome": "atgardat", "summary": "Klart.", "closed_on": DAY},
+}
 # The page's own inputs where the page asks differently (a date and a time for a moment).
 PAGE_ONLY: dict[str, dict[str, Any]] = {
     "assess_protection": {"assessed_date": DAY, "assessed_time": "10:30"},
@@ -103,6 +116,8 @@ STEP = {"open_investigation": "open", "complete_investigation": "complete",
 def body_for(aggregate: type, action: Action) -> dict[str, Any]:
     if aggregate is ChildReport and action.name in CHILD_BODIES:
         return dict(CHILD_BODIES[action.name])
+    if aggregate is Complaint:
+        return dict(COMPLAINT_BODIES[action.name])
     return dict(BODIES[action.name])
 
 
@@ -129,8 +144,9 @@ def errors(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_every_command_is_covered_here() -> None:
-    names = {row[2].name for row in ROWS}
+    names = {row[2].name for row in ROWS if row[1] is not Complaint}
     assert names <= set(BODIES), names - set(BODIES)
+    assert set(complaints.ACTIONS) == set(COMPLAINT_BODIES)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import pytest
 from browser_support import LiveServer, assert_accessible, log_in
 from playwright.sync_api import Browser, Page, expect
 
+from events.complaint import Channel, ComplaintKind, ContactWish, SenderCategory
 from events.history_import import ImportKind
 from tracker.runtime import Runtime
 from web import create_app
@@ -212,8 +213,13 @@ def _seed(runtime: Runtime) -> dict[str, UUID]:
         "rapporterad,inträffad,enhet,kvalitetsområde,underkategori,beskrivning,status,"
         "lex_sarah,diarienummer\n2016-03-04,2016-03-02,utredning,samverkan,,"
         "Ett brev gick fel.,avslutad,nej,\n").encode(), "avvikelser-2016.csv", actor="utvecklare")
+    complaint, _ = app.receive_complaint(
+        actor="avsandare", kind=ComplaintKind.COMPLAINT, unit="utredning",
+        sender=SenderCategory.RELATIVE, channel=Channel.E_SERVICE,
+        text="Ingen ringde tillbaka fast det var lovat flera gånger.",
+        contact_wish=ContactWish.CODE)
     return {"deviation_id": busy.id, "case_id": case.id, "report_id": report.id,
-            "import_id": imported.id}
+            "import_id": imported.id, "complaint_id": complaint.id}
 
 
 SKIP = re.compile(

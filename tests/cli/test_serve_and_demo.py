@@ -115,6 +115,17 @@ def test_demo_seeds_every_role_and_a_year_of_cases(empty_sqlite: Runtime) -> Non
     staff = app.test_client()
     staff.post("/login", data={"username": "medarbetare", "password": "demo-rapportera"})
     assert "Tack!" in staff.get("/mina-rapporter").get_data(as_text=True)
+    # A season of klagomål och synpunkter: every status, in the list and the reports.
+    assert counts["complaints"] == 19
+    complaints = queries.complaints(runtime.engine, today)
+    assert {c["status"] for c in complaints} == {"mottaget", "utreds", "besvarat", "avslutat"}
+    assert {c["kind"] for c in complaints} == {"klagomal", "synpunkt", "berom"}
+    assert any(c["deviation_number"] for c in complaints)
+    listed = developer.get("/klagomal/?visa=alla").get_data(as_text=True)
+    assert len(set(re.findall(r"KS-\d{4}-\d{4}", listed))) == 19
+    chief = app.test_client()
+    chief.post("/login", data={"username": "enhetschef", "password": "demo-chef-enhet"})
+    assert "Klagomål och synpunkter som väntar" in chief.get("/").get_data(as_text=True)
 
 
 def test_demo_command_without_serving(runner: TrackerRunner, runtime: Runtime) -> None:

@@ -37,8 +37,10 @@ def test_the_annual_section_as_excel_holds_tabell_32_with_numbers(
     assert response.headers["Content-Type"] == XLSX
     assert 'filename="avvikelser-2018.xlsx"' in response.headers["Content-Disposition"]
     book = _workbook(response.get_data())
+    # then Lex Sarah under IVO's categories and, last, Klagomål och synpunkter: none taken
+    # in 2018, "uppgift saknas"
     assert book.sheetnames == ["Tabell 32 2018", "Avvikelser per år", "Per månad", "Orsaker",
-                               "IVO 2018"]  # Lex Sarah under IVO's categories
+                               "IVO 2018", "Klagomål"]
     table = _rows(book["Tabell 32 2018"])
     assert table[0] == ["Kvalitetsområde", "IFO", "HVB", "Totalt", "Lex Sarah-utredningar"]
     rows = {row[0]: row[1:] for row in table[1:]}

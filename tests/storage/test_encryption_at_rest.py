@@ -46,6 +46,7 @@ MARKERS = {
         "child_case_reference", "handler", "import_file", "import_row", "query_key",
         "query_value", "unit_name", "mail_body",
         "measure_goal", "follow_up_result", "effect_text", "move_reason",
+        "complaint_text", "complaint_answer", "complaint_message", "complaint_email",
     )
 }
 
@@ -127,6 +128,18 @@ def _fill_every_field(runtime: Runtime, client_for: Callable[[str], FlaskClient]
         "test:encryption", Kind.DIGEST, "chef", "chef@example.org", "Bevakning",
         f"handläggare: {m['mail_body']}",
     )])
+    # Klagomål: the sender's text and message and the answer (events), the sender's e-mail
+    # address (complaint_contacts; the outbox names the complaint, not the address).
+    sent = client_for("utvecklare").post("/synpunkter", data={
+        "kind": "klagomal", "unit": "utredning", "sender": "anhorig",
+        "text": m["complaint_text"], "contact_wish": "e-post",
+        "email": f"{m['complaint_email']}@example.org"})
+    code = sent.get_data(as_text=True).split('id="receipt-code">', 1)[1].split("<", 1)[0]
+    complaint = app.complaint_by_receipt(code)
+    app.route_complaint(complaint.id, actor="utvecklare", unit="utredning",
+                        category="samverkan")
+    app.answer_complaint(complaint.id, actor="chef", text=m["complaint_answer"])
+    app.add_sender_message(code, text=m["complaint_message"])
     assert catch_up(runtime, timeout=60)
 
 

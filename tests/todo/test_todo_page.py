@@ -246,10 +246,12 @@ def test_with_the_demo_data_each_role_sees_what_it_must_do(
     expected = {
         "medarbetare": ["Ny återkoppling på dina rapporter", "Frågor som väntar på ditt svar"],
         "enhetschef": ["Åtgärder du ansvarar för", "Åtgärder att följa upp",
-                       "Avvikelser som väntar på handläggning"],
+                       "Avvikelser som väntar på handläggning",
+                       "Klagomål och synpunkter som väntar"],
         "forste": ["Anmälningar du handlägger", "Åtgärder att följa upp",
                    "Anmälningar utan handläggare"],
-        "utvecklare": ["Åtgärder att följa upp", "Avvikelser som väntar på handläggning"],
+        "utvecklare": ["Åtgärder att följa upp", "Avvikelser som väntar på handläggning",
+                       "Klagomål och synpunkter som väntar"],
         "lexsarah": ["Lex Sarah-utredningar du utreder"],
         "admin": [],
     }

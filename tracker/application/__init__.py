@@ -18,6 +18,7 @@ from tracker.application.base import (
 from tracker.application.casework import CaseworkCommands
 from tracker.application.child_reports import ChildReportCommands, breach_deviation_id
 from tracker.application.committee_reports import CommitteeReportCommands
+from tracker.application.complaints import ComplaintCommands
 from tracker.application.deviation_review import DeviationReviewCommands
 from tracker.application.deviations import DeviationCommands
 from tracker.application.history_imports import HistoryImportCommands
@@ -36,7 +37,7 @@ __all__ = [
 
 class TrackerApplication(
     DeviationCommands, DeviationReviewCommands, LexSarahCommands, ChildReportCommands,
-    CommitteeReportCommands, HistoryImportCommands, CaseworkCommands,
+    CommitteeReportCommands, HistoryImportCommands, CaseworkCommands, ComplaintCommands,
 ):
     """Every command of the tracker, one mixin per aggregate."""
 

@@ -42,6 +42,7 @@ from eventsourcing.utils import get_topic
 from events.casework import CaseFile
 from events.child_report import ChildReport
 from events.clocks import LexSarahClock, band, ivo_clock
+from events.complaint import Complaint, ContactWish
 from events.deviation import Deviation, Source
 from events.lex_sarah import LexSarahCase
 from projections.queries.lex_sarah import lex_sarah_clocks
@@ -59,6 +60,7 @@ from tracker.notifications.outbox import (
     queue_once,
 )
 from tracker.people.accounts import Role
+from tracker.people.complaint_contacts import email_for
 from tracker.runtime import Runtime
 from tracker.storage.tables import notification_outbox as outbox
 
@@ -76,6 +78,7 @@ TOPICS = sorted(
         ChildReport.HandlerAssigned,
         CaseFile.QuestionAsked,
         CaseFile.Answered,
+        Complaint.Answered,
     )
 )
 
@@ -88,8 +91,8 @@ class Notifier(OutboxDelivery):
     topics: Sequence[str] = TOPICS
     description = (
         "turns deviations filed, feedback given, Lex Sarah cases opened, child-report "
-        "handlers assigned and questions to reporters and their answers into e-mail in the "
-        "outbox"
+        "handlers assigned, questions to reporters and their answers, and complaints "
+        "answered (a notice to a sender who gave an address) into e-mail in the outbox"
     )
 
     def __init__(
@@ -255,6 +258,17 @@ class Notifier(OutboxDelivery):
             return mails
         if isinstance(event, CaseFile.QuestionAsked | CaseFile.Answered):
             return self._case_file_mails(event, position, composer, recipients, not_actor)
+        if isinstance(event, Complaint.Answered):
+            complaint: Complaint = self.app.repository.get(
+                event.originator_id, version=event.originator_version
+            )
+            if (complaint.contact_wish is not ContactWish.EMAIL
+                    or email_for(self.engine, complaint.id) is None):
+                return []
+            return [composer.complaint_answered(
+                f"{Kind.COMPLAINT_ANSWERED.value}:{position}", complaint.id,
+                number=complaint.number,
+            )]
         return []
 
     def _case_file_mails(

@@ -22,6 +22,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from events.clocks import days_text
+from events.complaint import SENDER_ACTOR
 from tracker.config import Settings
 from tracker.people.access import opens_child_report, opens_deviation, opens_lex_sarah
 from tracker.people.accounts import Account, Accounts, Role
@@ -39,6 +40,7 @@ class Kind(enum.Enum):
     MEASURE_DUE = "measure_due"
     QUESTION_ASKED = "question_asked"  # to the reporter (web/casework/: the case's file)
     ANSWER_GIVEN = "answer_given"  # to whoever asked
+    COMPLAINT_ANSWERED = "complaint_answered"  # to a complaint's sender, not an account
     DIGEST = "digest"  # the daily bevakning of one's units (tracker/notifications/digest.py)
 
     @property
@@ -56,6 +58,7 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.MEASURE_DUE: "En åtgärd jag ansvarar för ska snart vara klar eller är försenad",
     Kind.QUESTION_ASKED: "En fråga om en rapport jag gjort",
     Kind.ANSWER_GIVEN: "Rapportören har svarat på min fråga",
+    Kind.COMPLAINT_ANSWERED: "Till den som lämnat en synpunkt: svaret finns att läsa",
     Kind.DIGEST: "Daglig bevakning av tidsfristerna i mina enheter",
 }
 
@@ -95,6 +98,10 @@ CHILD_REPORT_PATH = "/anmalningar/{id}"
 CASE_PATHS = {"deviation": DEVIATION_PATH, "lex_sarah": LEX_SARAH_PATH,
               "child_report": CHILD_REPORT_PATH}
 SETTINGS_PATH = "/installningar"
+COMPLAINT_ANSWER_PATH = "/synpunkter/svar"  # the sender's page: the code, not a login
+# A complaint sender's outbox address: the complaint's id, the e-mail address looked up in
+# complaint_contacts at delivery (tracker.notifications.outbox), never stored in the outbox.
+COMPLAINT_SENDER = "klagomal:"
 START_PATH = "/"  # Att göra
 
 
@@ -251,6 +258,22 @@ class Composer:
             ],
             ("Läs återkopplingen", self.link(DEVIATION_PATH, deviation_id)), opens,
         )
+
+    def complaint_answered(self, key: str, complaint_id: UUID, *, number: str) -> Mail:
+        """To the sender who gave an e-mail address: that an answer is there to read with
+        the code. Never the answer, the unit or anything the sender wrote."""
+        body = "\n".join([
+            "Hej!",
+            "",
+            "Du har fått svar från socialtjänsten på det du skrev till oss.",
+            "Läs svaret med koden du fick när du skickade:",
+            f"{self.base_url}{COMPLAINT_ANSWER_PATH}",
+            "",
+            "Svaret står inte i det här mejlet, så att ingen annan kan läsa det.",
+            "Du kan inte svara på det här mejlet.",
+        ]) + "\n"
+        return Mail(key, Kind.COMPLAINT_ANSWERED, SENDER_ACTOR,
+                    f"{COMPLAINT_SENDER}{complaint_id}", f"Svar på ditt ärende {number}", body)
 
     def lex_sarah_opened(
         self, key: str, recipients: Iterable[Account], *, case_id: UUID, number: str,

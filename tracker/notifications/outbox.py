@@ -18,11 +18,13 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy as sa
 
 from tracker.config import Settings
-from tracker.notifications.messages import Mail
+from tracker.notifications.messages import COMPLAINT_SENDER, Mail
+from tracker.people.complaint_contacts import email_for
 from tracker.storage.tables import notification_outbox as outbox
 
 log = logging.getLogger(__name__)
@@ -126,10 +128,14 @@ class OutboxDelivery:
             for row in due:
                 if not self._claim(row["id"], now):
                     continue
+                to = self._recipient(row)
+                if to is None:  # a sender's address removed since: nothing to send to
+                    self._refused(row, 550, "adressen finns inte längre", now, result)
+                    continue
                 try:
                     smtp.send_message(
-                        self._message(row), from_addr=self.settings.smtp_sender,
-                        to_addrs=[row["address"]],
+                        self._message(row, to), from_addr=self.settings.smtp_sender,
+                        to_addrs=[to],
                     )
                 except smtplib.SMTPRecipientsRefused as error:
                     replies = list(error.recipients.values()) or [(550, b"")]
@@ -158,12 +164,24 @@ class OutboxDelivery:
     def _connect(self) -> smtplib.SMTP:
         return open_smtp(self.settings)
 
-    def _message(self, row: Any) -> EmailMessage:
+    def _recipient(self, row: Any) -> str | None:
+        """The row's address; for a complaint's sender, looked up only now (the outbox holds
+        "klagomal:<id>", so the sender's address is never in it in clear)."""
+        address: str = row["address"]
+        if address.startswith(COMPLAINT_SENDER):
+            try:
+                complaint_id = UUID(address.removeprefix(COMPLAINT_SENDER))
+            except ValueError:
+                return None
+            return email_for(self.engine, complaint_id)
+        return address
+
+    def _message(self, row: Any, to: str | None = None) -> EmailMessage:
         message = EmailMessage(policy=SMTP_POLICY)
         sender = self.settings.smtp_sender
         domain = sender.rsplit("@", 1)[-1] if "@" in sender else "tracker.invalid"
         message["From"] = sender
-        message["To"] = row["address"]
+        message["To"] = to or row["address"]
         message["Subject"] = row["subject"]
         message["Date"] = format_datetime(self.clock())
         digest = hashlib.sha256(row["key"].encode()).hexdigest()[:40]

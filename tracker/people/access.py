@@ -61,3 +61,24 @@ def opens_child_report(account: Account, unit: str, handler: str | None = None) 
 
 def opens_lex_sarah(account: Account) -> bool:
     return account.role in LEX_SARAH_ROLES
+
+
+# Klagomål och synpunkter: the roles that read every deviation read every complaint (the
+# verksamhetsutvecklare keeps the inbox); an enhetschef those of their own units, once the
+# sender named the unit or the complaint was routed there.
+COMPLAINT_ROLES: frozenset[Role] = SEES_ALL_DEVIATIONS | {Role.ENHETSCHEF}
+
+
+def complaint_scope(account: Account) -> Collection[str] | None:
+    """Units whose complaints the account reaches; None = every complaint, also those
+    without a unit."""
+    if account.role in SEES_ALL_DEVIATIONS:
+        return None
+    if account.role is Role.ENHETSCHEF:
+        return account.units
+    return frozenset()
+
+
+def opens_complaint(account: Account, unit: str | None) -> bool:
+    scope = complaint_scope(account)
+    return scope is None or (unit is not None and unit in scope)

@@ -25,6 +25,7 @@ KINDS: dict[str, str] = {
     "deviation": "Avvikelse",
     "lex_sarah": "Lex Sarah-ärende",
     "child_report": "Anmälan om barn",
+    "complaint": "Klagomål eller synpunkt",
     "list": "Lista för enhet",
     "export": "Export eller nedladdning",
     "report": "Rapport med ärenden",
@@ -187,6 +188,7 @@ def _case_tables() -> dict[str, sa.Table]:
         "deviation": views.deviations,
         "lex_sarah": views.escalations,
         "child_report": views.child_reports,
+        "complaint": views.complaints,
     }
 
 
@@ -195,8 +197,9 @@ def case_numbers(engine: sa.Engine, entries: list[Entry]) -> dict[str, str]:
     from uuid import UUID
 
     wanted: dict[str, set[UUID]] = {}
+    tables_known = set(_case_tables())
     for entry in entries:
-        if entry.case_id and entry.kind in {"deviation", "lex_sarah", "child_report"}:
+        if entry.case_id and entry.kind in tables_known:
             try:
                 wanted.setdefault(entry.kind, set()).add(UUID(entry.case_id))
             except ValueError:

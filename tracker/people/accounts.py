@@ -622,6 +622,15 @@ class Accounts:
             )
             self._unclaim(connection, f"address:{address}")
 
+    def claim_address(self, purpose: str, address: str, rule: ThrottleRule) -> Throttled | None:
+        """Claim one use of something public (sending a complaint, trying a receipt code)
+        from ADDRESS under `rule`, with the login throttle's rows and rules (the key names
+        the purpose). None: go ahead; else refused until `until`."""
+        now = datetime.now(UTC)
+        with self.engine.begin() as connection:
+            found = self._claim(connection, f"{purpose}:{address[:64]}", rule, now)
+        return None if found is None else Throttled(found[0], found[1], "address")
+
     def _account_key(self, username: str, address: str) -> str:
         return f"account:{self._keyed(username.lower())}@{address[:64]}"
 
@@ -699,6 +708,14 @@ ACCOUNT_THROTTLE = ThrottleRule(
 # an office's NAT), but it stops one client from trying name after name.
 ADDRESS_THROTTLE = ThrottleRule(
     50, timedelta(minutes=15), timedelta(minutes=15), timedelta(hours=2)
+)
+# Klagomål och synpunkter, per address (a school's or an HVB home's shared address sends
+# a few): sending one, and trying a receipt code (reading or adding a message).
+COMPLAINT_SENDING_THROTTLE = ThrottleRule(
+    10, timedelta(hours=1), timedelta(hours=1), timedelta(hours=24)
+)
+RECEIPT_TRIES_THROTTLE = ThrottleRule(
+    30, timedelta(minutes=15), timedelta(minutes=15), timedelta(hours=2)
 )
 # A session's last use is written at most this often (so idle time is this precise).
 SESSION_SEEN_PRECISION = timedelta(minutes=1)

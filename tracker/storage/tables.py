@@ -100,6 +100,17 @@ user_identities = sa.Table(
     sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# --- Klagomål och synpunkter: how a sender asked to be told of an answer ---------------
+# Kept apart from the events so that it can be removed (the events are forever); the
+# address is encrypted like every typed identifier. One row per complaint that gave one.
+complaint_contacts = sa.Table(
+    "complaint_contacts",
+    metadata,
+    sa.Column("complaint_id", sa.Uuid, primary_key=True),
+    sa.Column("email", EncryptedText, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # --- Notifications (e-mail outbox, per-user opt-outs, "Att göra" read markers) ---------
 
 # One row per e-mail to one person. `key` names what caused it (an event's position in the

@@ -9,6 +9,7 @@ from typing import Any
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from events.child_report import ClockStatus, PreliminaryDecision, ReporterCategory
+from events.complaint import Channel, ComplaintKind, ContactWish, Outcome, SenderCategory
 from events.deviation import DeviationStatus, Effect, MeasureStatus, Source
 from events.history_import import CountLine, ImportKind
 from events.lex_sarah import (
@@ -69,6 +70,11 @@ STORED_ENUMS: tuple[type[enum.Enum], ...] = (
     ImportKind,
     MeasureStatus,
     Effect,
+    ComplaintKind,
+    SenderCategory,
+    Channel,
+    ContactWish,
+    Outcome,
 )
 
 

@@ -70,9 +70,11 @@ API_VERSION = "1.0.0"
 class ApiError(Exception):
     """Answered as JSON {"errors": {...}} with `status` (web.errors)."""
 
-    def __init__(self, status: int, errors: dict[str, list[str]] | str) -> None:
+    def __init__(self, status: int, errors: dict[str, list[str]] | str,
+                 headers: dict[str, str] | None = None) -> None:
         self.status = status
         self.errors = {"_schema": [errors]} if isinstance(errors, str) else errors
+        self.headers = headers or {}  # e.g. Retry-After with a 429
         super().__init__(status, self.errors)
 
 
@@ -100,9 +102,12 @@ class Operation:
     request_body: dict[str, Any] | None = None  # documented as is: a body that is not JSON
     error_schemas: dict[int, type[Schema]] = field(default_factory=dict)  # besides Error
     location: bool = False  # the success answer names the new resource in Location
+    public: bool = False  # no token: anyone may call it (the public e-service)
 
 
 REGISTRY: dict[tuple[str, str], Operation] = {}
+# Endpoints anyone may call without a token (`endpoint(..., public=True)`).
+PUBLIC_ENDPOINTS: set[str] = set()
 
 
 def current_api_account() -> Account:
@@ -111,6 +116,9 @@ def current_api_account() -> Account:
 
 @api.before_request
 def authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        g.api_account = None  # nobody: nothing is read as anyone's, nothing logged as read
+        return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     account = None
@@ -186,7 +194,10 @@ def endpoint(
     request_body: dict[str, Any] | None = None,
     error_schemas: dict[int, type[Schema]] | None = None,
     location: bool = False,
+    public: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`public`: no token; the view gets account=None, and the document says so (no
+    security, no 401/403; 429 for the per-address limits those endpoints keep)."""
     method = method.upper()
     allowed = frozenset(roles)
 
@@ -199,7 +210,7 @@ def endpoint(
         @functools.wraps(view)
         def wrapped(**kwargs: Any) -> Any:
             account = current_api_account()
-            if account.role not in allowed:
+            if not public and account.role not in allowed:
                 raise ApiError(403, gettext("Your role may not do this."))
             if body_schema is not None:
                 kwargs["body"] = _load_body(body_schema)
@@ -219,7 +230,10 @@ def endpoint(
 
         name = f"{_area(view.__module__)}_{view.__name__}"
         api.add_url_rule(rule, endpoint=name, view_func=wrapped, methods=[method])
-        errors = [401, 403] + ([400, 413, 415, 422] if body else []) + ([422] if query else [])
+        if public:
+            PUBLIC_ENDPOINTS.add(f"{api.name}.{name}")
+        errors = [429] if public else [401, 403]
+        errors += ([400, 413, 415, 422] if body else []) + ([422] if query else [])
         errors += [413, 422] if request_body else []
         if "<" in rule:
             errors.append(404)
@@ -229,7 +243,7 @@ def endpoint(
         REGISTRY[(rule, method)] = Operation(
             rule, method, summary, description or (view.__doc__ or "").strip(), list(tags),
             allowed, body, query, response, many, status, sorted(set(errors)), list(produces),
-            request_body, dict(error_schemas or {}), location,
+            request_body, dict(error_schemas or {}), location, public,
         )
         return wrapped
 
@@ -256,6 +270,7 @@ _ERROR_TEXT = {
     413: "The body is larger than the limit (1 MB)",
     415: "The body is not sent as application/json",
     422: "Invalid input: {\"errors\": {field: [messages]}}; nothing was stored",
+    429: "Too many from this address for now: wait the seconds in Retry-After",
 }
 
 
@@ -319,7 +334,8 @@ def build_spec() -> dict[str, Any]:
         ]
         if op.query is not None:
             parameters.append({"in": "query", "schema": op.query})
-        roles = ", ".join(sorted(role.value for role in op.roles))
+        roles = ("anyone, without a token" if op.public
+                 else ", ".join(sorted(role.value for role in op.roles)))
         success_headers = dict(REQUEST_ID_HEADER)
         if op.location:
             success_headers["Location"] = {
@@ -329,7 +345,7 @@ def build_spec() -> dict[str, Any]:
             "summary": op.summary,
             "description": f"{op.description}\n\nRoles: {roles}.".strip(),
             "tags": op.tags,
-            "security": [{"bearer": []}],
+            "security": [] if op.public else [{"bearer": []}],
             "parameters": parameters,
             "responses": {
                 str(op.status): {
@@ -351,7 +367,10 @@ def build_spec() -> dict[str, Any]:
                         "description": _ERROR_TEXT[code],
                         "headers": {**REQUEST_ID_HEADER, **(
                             {"WWW-Authenticate": {"schema": {"type": "string"}}}
-                            if code == 401 else {})},
+                            if code == 401 else {}), **(
+                            {"Retry-After": {"description": "Seconds to wait",
+                                             "required": True, "schema": {"type": "integer"}}}
+                            if code == 429 else {})},
                         "content": {"application/json": {
                             "schema": op.error_schemas.get(code, "Error")}},
                     }

@@ -13,14 +13,15 @@ from web.api import endpoint
 from web.pages.search import case_url, find
 from web.schemas import SearchQuery
 
-KINDS = ["deviation", "child_report", "lex_sarah"]
+KINDS = ["deviation", "child_report", "lex_sarah", "complaint"]
 
 
 class SearchHitOut(Schema):
     kind = fields.String(required=True, metadata={"enum": KINDS})
     id = fields.UUID(required=True)
     number = fields.String(required=True)
-    unit = fields.String(required=True)
+    unit = fields.String(required=True, allow_none=True, metadata={
+        "description": "Null: a complaint whose unit is not known yet"})
     case_reference = fields.String(required=True, allow_none=True, metadata={
         "description": "The deviation's or child report's case reference (diarienummer)"})
     matched = fields.String(required=True, metadata={"enum": ["number", "case_reference"]})

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from projections import queries
 from projections.queries.coverage import MISSING, months_with_data
 from web.display import category_name
+from web.documents import complaints as complaint_documents
 from web.documents import docx_writer, ivo_statistics
 from web.documents.charts import MONTHS_SV, year_over_year_chart, year_over_year_png
 from web.documents.committee import SeriesTable
@@ -153,6 +154,7 @@ def to_docx(doc: AnnualDocument) -> bytes:
     writer.table(table.header(), table.body(), caption=doc.chart_title)
     if doc.note:
         writer.paragraphs(doc.note)
+    complaint_documents.add_to_docx(writer, complaint_documents.year_section(doc.year))
     buffer = io.BytesIO()
     writer.save(buffer)
     return buffer.getvalue()
@@ -172,4 +174,5 @@ def to_xlsx(doc: AnnualDocument) -> bytes:
     sheets.append(cause_sheet(cause_table(doc.year, None, str(doc.year)), doc.has_data))
     if doc.ivo:
         sheets.append(ivo_statistics.sheet(doc.ivo))
+    sheets += complaint_documents.sheets(complaint_documents.year_section(doc.year))
     return render_xlsx(sheets, title=doc.title, author=doc.author)

@@ -11,13 +11,20 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from events.base import SHORT_TEXT
-from events.clocks import BAND_ORDER
+from events.clocks import BAND_ORDER, days_text
 from projections import queries
 from web import navigation
 from web.display import BANDS
 from web.forms import parse_form
 from web.pages.child_reports import handler_options, unit_options
-from web.policy import CHILD_REPORT_ROLES, LEX_SARAH_ROLES, SEES_BOARD, child_report_scope
+from web.policy import (
+    CHILD_REPORT_ROLES,
+    COMPLAINT_ROLES,
+    LEX_SARAH_ROLES,
+    SEES_BOARD,
+    child_report_scope,
+    complaint_scope,
+)
 from web.runtime import application, fresh_views, runtime
 from web.schemas import BaseSchema
 from web.schemas import code as code_field
@@ -26,6 +33,12 @@ from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("board", __name__, url_prefix="/bevakning")
 navigation.register("Bevakning", "board.index", SEES_BOARD, order=31)
+
+COMPLAINT_CLOCK_LABELS = {
+    queries.ACKNOWLEDGE_CLOCK: "Klagomål: mottagningsbekräftelse",
+    queries.ANSWER_CLOCK: "Klagomål: svar",
+}
+
 
 class BoardQuery(BaseSchema):
     unit = code_field(required=False)
@@ -53,7 +66,16 @@ def index() -> Any:
             runtime().engine, today, ivo_target_days=settings.ivo_target_days,
             warning_days=warning_days, unit=filters["unit"], handler=filters["handler"],
         )
-        rows.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
+    if account.role in COMPLAINT_ROLES and not filters["handler"]:
+        # Klagomål: the acknowledgement and answer targets (no handler to filter on).
+        rows += [row | {"label": COMPLAINT_CLOCK_LABELS[row["clock"]],
+                        "days_text": days_text(row["days_left"])}
+                 for row in queries.complaint_board(
+                     runtime().engine, today, units=complaint_scope(account),
+                     unit=filters["unit"], acknowledge_days=settings.complaint_acknowledge_days,
+                     answer_days=settings.complaint_answer_days, warning_days=warning_days,
+                 )]
+    rows.sort(key=lambda r: (r["days_left"], r["number"], r["clock"]))
     counts = {band: sum(1 for row in rows if row["band"] == band) for band in BAND_ORDER}
     bands = dict(BANDS)
     bands["soon"] = f"{warning_days} dagar eller mindre"

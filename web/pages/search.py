@@ -19,10 +19,11 @@ from web.sign_in.users import current_account, roles_required
 bp = Blueprint("search", __name__)
 
 KIND_NAMES = {"deviation": "Avvikelse", "child_report": "Anmälan om barn",
-              "lex_sarah": "Lex Sarah-utredning"}
+              "lex_sarah": "Lex Sarah-utredning", "complaint": "Klagomål eller synpunkt"}
 CASE_PAGES = {"deviation": ("deviations.detail", "deviation_id"),
               "child_report": ("child_reports.report", "report_id"),
-              "lex_sarah": ("lex_sarah.case", "case_id")}
+              "lex_sarah": ("lex_sarah.case", "case_id"),
+              "complaint": ("complaints.case", "complaint_id")}
 
 
 def case_url(hit: dict[str, Any]) -> str:

@@ -68,6 +68,10 @@ EMPTY_HINTS = {
 }
 
 
+# What a complaint's running clock asks for, on Att göra.
+COMPLAINT_NEEDS = {"acknowledge": "kvittera mottagandet", "answer": "svara avsändaren"}
+
+
 @dataclass
 class Item:
     case: str
@@ -321,6 +325,36 @@ class Builder:
             ))
         return section
 
+    def waiting_complaints(self) -> Section | None:
+        """Klagomål still to acknowledge or answer, or with a message from the sender not
+        answered yet, in the person's scope; dated by the nearest target."""
+        if self.account.role not in policy.REVIEWERS:  # the inbox's and the units' chiefs
+            return None
+        rows = queries.complaints(
+            self.engine, self.today, units=policy.complaint_scope(self.account),
+            open_only=True, acknowledge_days=self.settings.complaint_acknowledge_days,
+            answer_days=self.settings.complaint_answer_days, warning_days=self.warning)
+        section = Section("klagomal", "Klagomål och synpunkter som väntar",
+                          more_href=url_for("complaints.index"), more_label="Alla klagomål")
+        waiting = []
+        for row in rows:
+            running = [clock for clock in row["clocks"] if clock.running]
+            needs = [COMPLAINT_NEEDS[clock.kind] for clock in running]
+            if row["unanswered_messages"]:
+                needs.append("svara på avsändarens nya meddelande")
+            if not needs:
+                continue
+            where = _unit(row["unit"]) if row["unit"] else "enhet ej vald"
+            item = Item(row["number"], url_for("complaints.case", complaint_id=row["id"]),
+                        f"{where}: {_join(needs)}")
+            if running:
+                self._dated(item, min(clock.due for clock in running))
+            waiting.append((min((c.due for c in running), default=self.today), item))
+        waiting.sort(key=lambda pair: (pair[0], pair[1].case))
+        section.items = [item for _, item in waiting[:SHOWN]]
+        section.total = len(waiting)
+        return section
+
     def sections(self) -> list[Section]:
         # What is the person's own first, then their role's queues.
         ordered = [
@@ -334,6 +368,7 @@ class Builder:
             self.unassigned_child_reports(),
             self.unassigned_lex_sarah(),
             self.waiting_deviations(),
+            self.waiting_complaints(),
         ]
         return [s for s in ordered if s is not None and s.items]
 
