@@ -44,8 +44,8 @@ def _defaults(form: str) -> dict[str, Any]:
     for tag in re.findall(r"<input[^>]*>", form):
         name = re.search(r'name="([^"]+)"', tag)
         value = re.search(r'value="([^"]*)"', tag)
-        if not name or ('type="radio"' in tag or 'type="checkbox"' in tag) and (
-                "checked" not in tag):
+        if not name or (('type="radio"' in tag or 'type="checkbox"' in tag) and (
+                "checked" not in tag)):
             continue
         values[name.group(1)] = html_lib.unescape(value.group(1)) if value else ""
     for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form,
