@@ -138,6 +138,7 @@ def test_errors_per_field_and_nothing_stored(
         assert "personnummer" in summary.lower()
         assert "Barnet 19900101-1239" in html  # what was typed stays
         assert summary.index("Befattning") < summary.index("Orsaker")  # in field order
+        assert "Skriv befattning eller titel" in summary
     assert app.get_lex_sarah_case(case_id).version == version
 
     nothing = {k: v for k, v in values.items() if not k.endswith(("_text", "_reason"))}

@@ -26,7 +26,7 @@ from web.cases.lex_sarah_investigation import (
     investigation_items,
 )
 from web.display import swedish_date
-from web.forms import GENERAL, Form
+from web.forms import GENERAL, MISSING, Form
 from web.i18n import domain_message, validation_messages
 from web.policy import LEX_SARAH_ROLES
 from web.runtime import application, fresh_views, runtime
@@ -40,6 +40,9 @@ ITEM_INPUTS = {"text": "text", "dated_on": "date", "date": "date", "source": "so
 SHARED_INPUTS = ("author", "author_title", "source")
 TITLE_LOOKBACK = 20  # how many of the latest cases are read for the person's own title
 SAVED = "Utredningens uppgifter är sparade."
+# What to do in an empty shared field (the summary names the field, this says what to write).
+WHAT_TO_WRITE = {"author": "Skriv namnet på den som skrivit uppgifterna.",
+                 "author_title": "Skriv befattning eller titel, till exempel socialsekreterare."}
 
 
 def _input(kind: FindingKind, name: str) -> str:
@@ -142,6 +145,10 @@ def _parse(case: LexSarahCase, formdata: Mapping[str, str]) -> tuple[
         form.data = InvestigationBody().load(body)
     except ValidationError as error:
         form.errors = validation_messages(error.messages)
+    missing = {gettext(message) for message in MISSING}
+    for name, what in WHAT_TO_WRITE.items():
+        if any(message in missing for message in form.errors.get(name, [])):
+            form.errors[name] = [what]
     _page_errors(form, order, _page_order(kinds))
     return form, kinds, order
 
