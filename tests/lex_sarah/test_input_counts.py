@@ -132,7 +132,6 @@ def test_a_lex_sarah_case_from_escalation_to_closure(
         "author_title": "Verksamhetsutvecklare",
         "source": "Samtal med personal",
         "orsak_text": "Rutinen för knivar var inte känd av vikarier.",
-        "tidigare_text": "Inga liknande händelser i enheten det senaste året.",
         "upprepning_text": "Risk finns tills rutinen är införd.",
     }, expect=200)
     walk.submit(f"{case}/utredning/spara", {})
@@ -145,10 +144,11 @@ def test_a_lex_sarah_case_from_escalation_to_closure(
     assert app.get_lex_sarah_case(case_id).closed_on == today
     spent = " ".join(f"{path.rsplit('/', 1)[-1]}={n}" for path, n in walk.steps)
     assert walk.inputs <= LEX_SARAH_MOST, spent
-    # Measured: åtgärd 2, utredare 2, the one-page findings 8 (link, title, source, three
-    # texts, Granska, Spara), beslut 4 (its form is folded while "Förslag" is the next
-    # step), IVO 4, informerad 2, avsluta 2; the escalation 3 + 1 before it.
-    assert (escalation, walk.inputs) == (4, 24), spent
+    # Measured: åtgärd 2, utredare 2, the one-page findings 7 (link, title, source, two
+    # texts, Granska, Spara: händelse, tidpunkt, upptäckt, tidigare and åtgärd are drafted
+    # from the deviation, the register and step 1), beslut 4 (its form is folded while
+    # "Förslag" is the next step), IVO 4, informerad 2, avsluta 2; the escalation 3 + 1.
+    assert (escalation, walk.inputs) == (4, 23), spent
 
 
 def test_a_deviation_from_filing_to_closure(

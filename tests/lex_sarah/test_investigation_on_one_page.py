@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -66,6 +67,17 @@ def test_every_kind_at_once_review_then_one_save(
     client: Any, case_id: UUID, runtime: Runtime
 ) -> None:
     app = runtime.app
+    today = app.today()
+    earlier = app.file_deviation(  # the same unit and kvalitetsområde, a month before
+        actor="rapportor", unit="utredning", category="genomforande", subcategory=None,
+        occurred_on=today - timedelta(days=40), description="Knivar i diskstället.",
+        reported_on=today - timedelta(days=30),
+    )
+    elsewhere = app.file_deviation(
+        actor="rapportor", unit="hvb-notgarden", category="genomforande", subcategory=None,
+        occurred_on=today - timedelta(days=40), description="Annan enhet.",
+        reported_on=today - timedelta(days=30),
+    )
     page = client.get(f"/lex-sarah/{case_id}")
     assert f'href="/lex-sarah/{case_id}/utredning"' in page.get_data(as_text=True)
 
@@ -80,6 +92,9 @@ def test_every_kind_at_once_review_then_one_save(
     assert values["handelse_text"] == "Knivar låg framme i köket."
     assert values["orsak_nature"] == "assessment" and values["tidpunkt_nature"] == "fact"
     assert values["orsak_date"] == app.today().isoformat()
+    assert earlier.number in values["tidigare_text"]
+    assert elsewhere.number not in values["tidigare_text"]
+    assert values["tidigare_source"] == "Avvikelseregistret"
     values |= TYPED | {"author_title": "Kvalitetsutvecklare", "atgard_text": ""}
 
     version = app.get_lex_sarah_case(case_id).version
@@ -103,7 +118,7 @@ def test_every_kind_at_once_review_then_one_save(
         FindingKind.HANDELSE, FindingKind.TIDPUNKT, FindingKind.UPPTACKT, FindingKind.ORSAK,
         FindingKind.TIDIGARE]
     assert {f.author_title for f in case.findings} == {"Kvalitetsutvecklare"}
-    assert {f.source for f in case.findings[3:]} == {"Samtal med personal"}
+    assert [f.source for f in case.findings[3:]] == ["Samtal med personal", "Avvikelseregistret"]
     assert case.not_applicable[FindingKind.UPPREPNING].reason == TYPED["upprepning_reason"]
     assert case.uncovered_kinds() == [FindingKind.ATGARD]
     shown = client.get(saved.headers["Location"]).get_data(as_text=True)

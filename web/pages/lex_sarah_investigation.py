@@ -6,6 +6,7 @@ hidden inputs between the steps, never in the session; nothing is stored before 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from events.errors import DomainError, StepOutOfOrder, ValidationFailed
 from events.lex_sarah import REQUIRED_KINDS, FindingKind, LexSarahCase
 from events.tasks import lex_sarah_next_step
 from projections import queries
+from projections.queries.casework import recurrence_deviations
 from tracker.application import ConflictError, NotFound, TrackerApplication
 from web.cases.lex_sarah import FINDING_KINDS, FINDING_NATURES, lex_sarah_references
 from web.cases.lex_sarah_investigation import (
@@ -197,11 +199,31 @@ def _suggestions(app: TrackerApplication, case: LexSarahCase) -> dict[str, str]:
             f"{swedish_date(deviation.reported_on)}.",
         _input(FindingKind.UPPTACKT, "source"): f"Avvikelserapport {number}",
     }
+    values[_input(FindingKind.TIDIGARE, "text")] = _earlier_deviations(deviation)
+    values[_input(FindingKind.TIDIGARE, "source")] = "Avvikelseregistret"
     if case.protective_actions:
         values[_input(FindingKind.ATGARD, "text")] = "\n".join(
             f"{swedish_date(day)}: {text}" for day, text in case.protective_actions)
         values[_input(FindingKind.ATGARD, "source")] = f"Lex Sarah-ärende {case.number}"
     return values
+
+
+def _earlier_deviations(deviation: Any) -> str:
+    """The register's answer to "tidigare liknande händelser": the other deviations of the
+    unit and kvalitetsområde reported in the twelve months up to this one (not withdrawn)."""
+    since = deviation.reported_on - timedelta(days=365)
+    found = recurrence_deviations(runtime().engine, since, deviation.reported_on)
+    numbers = sorted(
+        row["number"] for (unit, category, _), rows in found.items()
+        if (unit, category) == (deviation.unit, deviation.category)
+        for row in rows if row["id"] != deviation.id
+    )
+    if not numbers:
+        return ("Avvikelseregistret har inga andra avvikelser i samma enhet och "
+                "kvalitetsområde de tolv månaderna före den här.")
+    how_many = "1 annan avvikelse" if len(numbers) == 1 else f"{len(numbers)} andra avvikelser"
+    return (f"Avvikelseregistret har {how_many} i samma enhet och kvalitetsområde de tolv "
+            f"månaderna före den här: {', '.join(numbers)}.")
 
 
 def _fresh_values(app: TrackerApplication, case: LexSarahCase) -> dict[str, str]:
