@@ -86,7 +86,7 @@ def test_the_investigation_on_one_page(
     page.wait_for_load_state()
     main = page.inner_text("main")
     assert "Inget är sparat än." in main and "Ej tillämpligt:" in main
-    assert "Tidigare liknande händelser" in main.split("Lämnas tomma")[1]
+    assert "Risk att det händer igen" in main.split("Lämnas tomma")[1]
     _check(page, width, "review")
 
     page.get_by_role("button", name="Ändra Orsaker").click()
@@ -100,7 +100,8 @@ def test_the_investigation_on_one_page(
     _check(page, width, "saved")
     saved = app.get_lex_sarah_case(case.id)
     assert {f.kind for f in saved.findings} == {
-        FindingKind.HANDELSE, FindingKind.TIDPUNKT, FindingKind.UPPTACKT, FindingKind.ORSAK}
+        FindingKind.HANDELSE, FindingKind.TIDPUNKT, FindingKind.UPPTACKT, FindingKind.ORSAK,
+        FindingKind.TIDIGARE}
     assert FindingKind.ATGARD in saved.not_applicable
     assert errors == []
     context.close()
