@@ -141,6 +141,7 @@ def test_errors_per_field_and_nothing_stored(
         "orsak_text": "Barnet 19900101-1239 var hemma.",
         "tidigare_text": "Inga.", "tidigare_reason": "Och ej tillämpligt.",
         "upprepning_text": "Risk finns.", "upprepning_date": "2999-01-01",
+        "atgard_text": "x" * 100_000,
     }
     for path in ("granska", "spara"):
         response = client.post(f"/lex-sarah/{case_id}/utredning/{path}", data=bad)
@@ -150,6 +151,7 @@ def test_errors_per_field_and_nothing_stored(
         assert 'href="#author_title"' in html and 'href="#orsak_text"' in html
         assert 'href="#tidigare_reason"' in html and 'href="#upprepning_date"' in html
         assert 'href="#source"' in html  # the kinds without a source of their own
+        assert 'href="#atgard_text"' in html  # far too long
         assert "personnummer" in summary.lower()
         assert "Barnet 19900101-1239" in html  # what was typed stays
         assert summary.index("Befattning") < summary.index("Orsaker")  # in field order
@@ -160,6 +162,19 @@ def test_errors_per_field_and_nothing_stored(
     response = client.post(f"/lex-sarah/{case_id}/utredning/granska", data=nothing)
     assert response.status_code == 422
     assert "minst en" in _summary(response.get_data(as_text=True))
+
+
+def test_an_unknown_case_is_404_on_page_and_api(
+    client: Any, api: Callable[..., Any], case_id: UUID
+) -> None:
+    other = "00000000-0000-4000-8000-000000000000"
+    assert client.get(f"/lex-sarah/{other}/utredning").status_code == 404
+    for path in ("granska", "spara"):
+        assert client.post(f"/lex-sarah/{other}/utredning/{path}",
+                           data={"orsak_text": "x"}).status_code == 404
+    response = api("lexsarah", "POST", f"/api/v1/lex-sarah/{other}/findings/batch",
+                   json=_body())
+    assert response.status_code == 404
 
 
 def test_a_conflict_keeps_what_was_typed(client: Any, case_id: UUID, runtime: Runtime) -> None:

@@ -38,7 +38,8 @@ bp = Blueprint("lex_sarah_investigation", __name__, url_prefix="/lex-sarah")
 
 # A kind's inputs on the page: `<kind>_<name>`; the API item's field -> that name.
 ITEM_INPUTS = {"text": "text", "dated_on": "date", "date": "date", "source": "source",
-               "nature": "nature", "not_applicable_reason": "reason", "kind": "text"}
+               "nature": "nature", "not_applicable_reason": "reason", "reason": "reason",
+               "kind": "text"}
 SHARED_INPUTS = ("author", "author_title", "source")
 TITLE_LOOKBACK = 20  # how many of the latest cases are read for the person's own title
 SAVED = "Utredningens uppgifter är sparade."
