@@ -62,6 +62,7 @@ def test_pages_by_role(
         f"/lex-sarah/{cases['case']}": user in LEX,
         f"/lex-sarah/{cases['case']}/tidslinje": user in LEX,
         f"/lex-sarah/{cases['case']}/tidslinje.pdf": user in LEX,
+        f"/lex-sarah/{cases['case']}/utredning": user in LEX,
         "/anmalningar/": user in CHILD,
         "/anmalningar/ny": user in CHILD,
         f"/anmalningar/{cases['ifo']}": user in CHILD - {"chef_hvb"},
@@ -177,13 +178,13 @@ def test_api_without_a_token_is_401(client: FlaskClient, cases: dict[str, UUID])
 
 # (ivo-komplettering needs no input - its date defaults to today - so it is not listed)
 LEX_ACTIONS = ["atgard", "utredare", "uppgift", "ej-tillampligt", "forslag", "beslut", "ivo",
-               "informerad", "avsluta"]
+               "informerad", "avsluta", "utredning/granska", "utredning/spara"]
 CHILD_ACTIONS = ["skyddsbedomning", "handlaggare", "forlangning", "beslut", "inled-utredning",
                  "avsluta-utredning", "forlang-utredning", "anmalare", "begard-aterkoppling",
                  "aterkoppling", "aterkoppling-olamplig", "information-utredning"]
 # (ivo-report-completion needs no field, so an empty body is valid input: not listed here)
 LEX_API = ["protective-actions", "investigator", "findings", "not-applicable", "proposal",
-           "decision", "ivo-report", "informed", "closure"]
+           "decision", "ivo-report", "informed", "closure", "findings/batch"]
 CHILD_API = ["protection-assessment", "handler", "extension", "decision", "investigation",
              "reporter-category", "feedback-request", "feedback", "feedback-declined",
              "investigation-information"]

@@ -22,13 +22,21 @@ from tracker.application.complaints import ComplaintCommands
 from tracker.application.deviation_review import DeviationReviewCommands
 from tracker.application.deviations import DeviationCommands
 from tracker.application.history_imports import HistoryImportCommands
-from tracker.application.lex_sarah import LexSarahCommands
+from tracker.application.lex_sarah import (
+    InvestigationItem,
+    KindNotApplicable,
+    LexSarahCommands,
+    NewFinding,
+)
 
 __all__ = [
     "NUMBERING_ATTEMPTS",
     "SCHEDULER_ACTOR",
     "ConflictError",
     "HistoryEntry",
+    "InvestigationItem",
+    "KindNotApplicable",
+    "NewFinding",
     "NotFound",
     "TrackerApplication",
     "breach_deviation_id",

@@ -3,9 +3,12 @@ closing. The case itself is opened by escalating a deviation (deviations.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from events.errors import Inconsistent, StepOutOfOrder, ValidationFailed
 from events.lex_sarah import (
     DocumentPurpose,
     DocumentVersion,
@@ -18,6 +21,29 @@ from events.lex_sarah import (
 )
 from events.lex_sarah_document import LexSarahDocument, sha256
 from tracker.application.base import ApplicationBase, ConflictError, NotFound
+
+
+@dataclass(frozen=True)
+class NewFinding:
+    """One finding of an investigation saved with others (document_investigation)."""
+
+    kind: FindingKind
+    text: str
+    dated_on: date
+    source: str
+    nature: FindingNature
+
+
+@dataclass(frozen=True)
+class KindNotApplicable:
+    """One required kind marked "ej tillämpligt", with the reason, saved with others."""
+
+    kind: FindingKind
+    reason: str
+
+
+InvestigationItem = NewFinding | KindNotApplicable
+SHARED_FIELDS = ("author", "author_title")  # given once for every item
 
 
 class LexSarahCommands(ApplicationBase):
@@ -81,6 +107,53 @@ class LexSarahCommands(ApplicationBase):
             LexSarahCase, case_id, expected_version, LexSarahCase.mark_not_applicable,
             kind=kind, reason=reason, author=author, author_title=author_title, actor=actor,
         )
+
+    def document_investigation(
+        self,
+        case_id: UUID,
+        *,
+        actor: str,
+        author: str,
+        author_title: str,
+        items: Sequence[InvestigationItem],
+        expected_version: int | None = None,
+    ) -> LexSarahCase:
+        """Several findings and "ej tillämpligt" at once, by one author: still one event per
+        item, all saved in one transaction or none. A refused item names its place
+        (`items.<index>.<field>`); a kind the case already covers is Inconsistent there."""
+        case = self._get(LexSarahCase, case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise ConflictError(expected_version, case.version)
+        case.check_not_closed()
+        case.check_undecided()
+        if not items:
+            raise ValidationFailed("items", "Fill in at least one finding.")
+        today = self.today()
+        for index, item in enumerate(items):
+            try:
+                if isinstance(item, KindNotApplicable):
+                    case.mark_not_applicable(
+                        kind=item.kind, reason=item.reason, author=author,
+                        author_title=author_title, actor=actor,
+                    )
+                else:
+                    case.document_finding(
+                        kind=item.kind, text=item.text, dated_on=item.dated_on,
+                        source=item.source, nature=item.nature, author=author,
+                        author_title=author_title, today=today, actor=actor,
+                    )
+            except ValidationFailed as error:
+                if error.field in SHARED_FIELDS:
+                    raise
+                raise type(error)(
+                    f"items.{index}.{error.field}", error.template, **error.params
+                ) from None
+            except StepOutOfOrder as error:  # the case's own state was checked above
+                raise Inconsistent(
+                    f"items.{index}.kind", error.template, **error.params
+                ) from None
+        self._save(case)
+        return case
 
     def propose_grade(
         self,
