@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from events.base import EventFields
 
 # The kinds of case that have a file; a new kind of case adds its name here.
-CASE_KINDS = frozenset({"deviation", "lex_sarah", "child_report"})
+CASE_KINDS = frozenset({"deviation", "lex_sarah", "child_report", "complaint"})
 # What an attachment may be: detected from its content (tracker/casework/files.py).
 MEDIA_TYPES = frozenset({
     "application/pdf",

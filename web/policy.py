@@ -79,6 +79,7 @@ HANDLES_CASE_FILE: dict[str, frozenset[Role]] = {
     "deviation": REVIEWERS,
     "lex_sarah": LEX_SARAH_ROLES,
     "child_report": CHILD_REPORT_ROLES,
+    "complaint": COMPLAINT_ROLES,
 }
 # Klagomål och synpunkter (web.cases.complaints.ACTIONS) -> roles allowed to ask (an
 # enhetschef only for their units' complaints). The verksamhetsutvecklare keeps the inbox:

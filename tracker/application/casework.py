@@ -57,10 +57,18 @@ def _child_report_facts(app: Any, case_id: UUID) -> CaseFacts:
     return CaseFacts(report.number, report.unit, None, None, True)
 
 
+def _complaint_facts(app: Any, case_id: UUID) -> CaseFacts:
+    # The sender is outside the tracker (and often anonymous): attachments only; they read
+    # the answers with their receipt code. A complaint not yet routed has no unit.
+    complaint = app.get_complaint(case_id)
+    return CaseFacts(complaint.number, complaint.unit or "", None, None, True)
+
+
 CASE_FACTS: dict[str, Callable[[Any, UUID], CaseFacts]] = {
     "deviation": _deviation_facts,
     "lex_sarah": _lex_sarah_facts,
     "child_report": _child_report_facts,
+    "complaint": _complaint_facts,
 }
 
 

@@ -52,6 +52,11 @@ def _lex_sarah_reads(account: Account, _: Any) -> bool:
     return policy.opens_lex_sarah(account)
 
 
+def _complaint_reads(account: Account, complaint: Any) -> bool:
+    return account.role in policy.COMPLAINT_ROLES and policy.opens_complaint(
+        account, complaint.unit)
+
+
 def _child_report_reads(account: Account, report: Any) -> bool:
     return policy.opens_child_report(account, report.unit, report.handler)
 
@@ -65,6 +70,8 @@ KINDS: dict[str, CaseKind] = {
                  TrackerApplication.get_lex_sarah_case, _lex_sarah_reads, True),
         CaseKind("child_report", "/anmalningar", "/child-reports", "child_reports.report",
                  "report_id", TrackerApplication.get_child_report, _child_report_reads, False),
+        CaseKind("complaint", "/klagomal", "/complaints", "complaints.case", "complaint_id",
+                 TrackerApplication.get_complaint, _complaint_reads, False),
     )
 }
 
