@@ -166,6 +166,7 @@ def test_a_case_from_the_deviation_to_ivo_through_the_api(
     info = subprocess.run(["pdfinfo", "-"], input=second_pdf, capture_output=True,
                           check=True).stdout.decode()
     assert re.search(r"Title:\s+Utredning enligt lex Sarah LS-", info), info
+    assert re.search(r"Tagged:\s+yes", info), info  # PDF/UA: a structure tree for readers
 
 
 def test_a_report_with_the_investigation_attached_points_to_the_latest_version(
