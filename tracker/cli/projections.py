@@ -145,8 +145,13 @@ def status() -> None:
     try:
         runner = BatchRunner(rt, make_views(rt.engine))
         head = runner.head()
-        for name, position in runner.positions().items():
+        pending = set(runner.followers) - set(runner.active())
+        migrating = {follower.name for follower in pending}
+        for name, position in runner.positions(runner.followers).items():
             behind = max(head - position, 0)
-            click.echo(f"{name}\t{position}\t{'up to date' if not behind else f'{behind} behind'}")
+            state = "up to date" if not behind else f"{behind} behind"
+            if name in migrating:
+                state = "being rebuilt after an upgrade (the old lists serve meanwhile)"
+            click.echo(f"{name}\t{position}\t{state}")
     finally:
         rt.close()
