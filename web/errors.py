@@ -122,10 +122,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
-        if _views_rebuilding():
+        if request.method in ("GET", "HEAD") and _views_rebuilding():
             # After an upgrade the new code may not read a view's old tables until the
             # rebuilt ones are switched in (projections/schema.py): not a fault, and it
-            # passes by itself, so the page answers and says so.
+            # passes by itself, so the page answers and says so. (A failed change, a POST,
+            # still answers as an error: it must not look done.)
             log.warning(
                 "page read views being rebuilt request_id=%s %s %s (%s)", request_id(),
                 request.method, request.path, type(error).__name__,
