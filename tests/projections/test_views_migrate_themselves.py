@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from projection_oracles import snapshot
+from support import TrackerRunner
 from test_rebuild_cli import fill
 
 from projections import tables
@@ -31,7 +32,7 @@ def _listed(runtime: Runtime) -> int:
 
 
 def test_a_changed_view_serves_its_old_rows_until_the_migration_switches_it(
-    runtime: Runtime, settings: Settings
+    runtime: Runtime, settings: Settings, runner: TrackerRunner
 ) -> None:
     fill(runtime, 12)
     assert _pending(runtime) == frozenset()  # a store made by this version: nothing to build
@@ -55,6 +56,10 @@ def test_a_changed_view_serves_its_old_rows_until_the_migration_switches_it(
         # The other views follow the log; the pending one keeps its old rows, untouched.
         assert catch_up(upgraded, timeout=60)
         assert _listed(upgraded) == 12
+        status = runner.invoke(["projections", "status"]).output
+        [line] = [line for line in status.splitlines() if line.startswith("deviation_list\t")]
+        assert "being rebuilt after an upgrade" in line
+        assert status.count("being rebuilt") == 1
 
         assert migrate_pending(upgraded) == ["deviation_list"]
         assert not views_rebuilding(upgraded)

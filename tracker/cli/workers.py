@@ -29,15 +29,21 @@ from tracker.storage.database import exclusive
 Stop = Callable[[], None]
 
 
+def view_migration(runtime: Runtime) -> BackgroundMigration:
+    """The background build of the views an upgrade changed (projections/migration.py),
+    one process at a time: every process that runs the views' worker starts one."""
+    return BackgroundMigration(
+        runtime, lambda: exclusive(runtime.settings, runtime.engine, "view-migration")
+    )
+
+
 def projections(runtime: Runtime) -> Stop:
     """Follows the log into the read side's views (a runner thread), and builds the views
     an upgrade changed beside the old ones, switching each when built (a thread of its own,
     one process at a time)."""
     worker = EmbeddedProjections(runtime)
     worker.start()
-    migration = BackgroundMigration(
-        runtime, lambda: exclusive(runtime.settings, runtime.engine, "view-migration")
-    )
+    migration = view_migration(runtime)
     migration.start()
 
     def stop() -> None:
