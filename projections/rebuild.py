@@ -121,7 +121,9 @@ def _build_in_memory(
             if sum(rows.size() for rows in built.values()) > memory_rows:
                 break  # too big for memory: switch now, go on in the database
     for view in views:
-        view.view.replace(app_name, position, built.pop(view.name), view.tables)
+        view.view.replace(
+            app_name, position, built.pop(view.name), view.tables, version=view.schema
+        )
     return position
 
 
@@ -242,7 +244,7 @@ def rebuild(
         raise RuntimeError("a rebuild process failed (its error is printed above); the "
                            "views it had not switched are as they were")
     if unfinished:
-        runner = BatchRunner(store, unfinished, batch_size=batch_size)
+        runner = BatchRunner(store, unfinished, batch_size=batch_size, skip_pending=False)
         report = progress
         runner.run_until(
             head, progress=(lambda done: report(done, head)) if report is not None else None

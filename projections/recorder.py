@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
 from projections.rows import MemoryRows, Rows
-from projections.tables import tracking
+from projections.tables import tracking, view_schemas
 
 INSERT_CHUNK = 10_000  # rows per executemany when a rebuilt view is written
 
@@ -62,6 +62,19 @@ def bulk_insert(
                         converted[index] = process(converted[index])
                 chunk[position] = tuple(converted)
         connection.exec_driver_sql(sql, chunk)
+
+
+def record_version(connection: sa.Connection, projection_name: str, version: int) -> None:
+    """Record the version a view's tables are now built in (projections/schema.py), inside
+    the caller's transaction (the switch to the rebuilt tables)."""
+    updated = connection.execute(
+        view_schemas.update().where(view_schemas.c.projection_name == projection_name)
+        .values(schema=version)
+    )
+    if updated.rowcount == 0:
+        connection.execute(
+            view_schemas.insert().values(projection_name=projection_name, schema=version)
+        )
 
 
 def marker_name(projection_name: str) -> str:
@@ -287,10 +300,12 @@ class ViewRecorder(TrackingRecorder):
         position: int,
         rows: MemoryRows,
         tables: tuple[sa.Table, ...],
+        version: int | None = None,
     ) -> None:
         """Switch the view to `rows`, built from the log up to `position`, in one
         transaction: the position (its first write, which holds off every runner of the
-        view until commit), the rebuild marker, the tables dropped, created and filled.
+        view until commit), the rebuild marker, the tables dropped, created and filled,
+        and the `version` of their shape recorded (a pending view is migrated so).
         Whatever another runner wrote before is gone with the old tables, and it cannot
         write after: its claim no longer finds the position it started from, or finds
         the new marker (so it drops its cached rows)."""
@@ -318,6 +333,8 @@ class ViewRecorder(TrackingRecorder):
                 bulk_insert(connection, table, rows.rows(table))
                 for index in table.indexes:
                     index.create(connection)
+            if version is not None:
+                record_version(connection, self.projection_name, version)
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.transaction(tracking):

@@ -31,6 +31,7 @@ from eventsourcing.persistence import PersistenceError, Tracking
 
 from projections.recorder import TrackingConflict, ViewRecorder
 from projections.rows import Rows
+from projections.schema import pending_views
 from projections.sources import Store
 from projections.tables import tracking
 from projections.views import VIEWS, View
@@ -95,6 +96,52 @@ class Dispatch:
         if instance_own is not None:
             return instance_own
         return functools.partial(handler_for(view, event_type), view)
+
+
+PENDING_RECHECK_SECONDS = 1.0
+
+
+class PendingViews:
+    """The views being migrated (projections/schema.py), as one process sees them: read
+    from the store, and read again (at most once a second) only while some are pending, as
+    a view only ever leaves that state while this process runs (the switch)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._names: frozenset[str] | None = None
+        self._read_at = 0.0
+
+    def names(self) -> frozenset[str]:
+        with self._lock:
+            stale = time.monotonic() - self._read_at > PENDING_RECHECK_SECONDS
+            if self._names is None or (self._names and stale):
+                with self.engine.connect() as connection:
+                    self._names = pending_views(connection)
+                self._read_at = time.monotonic()
+            return self._names
+
+    def forget(self) -> None:
+        """Read again next time (after a switch in this process)."""
+        with self._lock:
+            self._names = None
+
+
+_pending_lock = threading.Lock()
+_pending: weakref.WeakKeyDictionary[sa.Engine, PendingViews] = weakref.WeakKeyDictionary()
+
+
+def pending_for(engine: sa.Engine) -> PendingViews:
+    with _pending_lock:
+        found = _pending.get(engine)
+        if found is None:
+            found = _pending[engine] = PendingViews(engine)
+        return found
+
+
+def views_rebuilding(store: Store) -> bool:
+    """Whether some view is being migrated (its lists show the state before the upgrade)."""
+    return bool(pending_for(store.engine).names())
 
 
 Events = Sequence[tuple[Any, Tracking, str]]  # (domain event, its position, its topic)
@@ -164,7 +211,9 @@ class CycleResult:
 class BatchRunner:
     """Applies the application's events to its followers: the views (all unless `views`
     says which), then any `followers` handed in. Safe next to other runners (threads or
-    processes): each follower's position only moves by a conditional update."""
+    processes): each follower's position only moves by a conditional update. Views being
+    migrated are left alone (their old tables may not take the new rows) unless
+    `skip_pending` is False (the rebuild, which finishes a switched view)."""
 
     def __init__(
         self,
@@ -173,6 +222,7 @@ class BatchRunner:
         batch_size: int = BATCH_SIZE,
         *,
         followers: Sequence[Follower] = (),
+        skip_pending: bool = True,
     ) -> None:
         self.engine = store.engine
         self.app = store.app
@@ -185,12 +235,23 @@ class BatchRunner:
         ]
         self.followers += followers
         self.topics = sorted({topic for f in self.followers for topic in f.topics})
+        self._pending = pending_for(store.engine) if skip_pending else None
         for follower in self.followers:
             follower.ensure_row()
 
-    def positions(self) -> dict[str, int]:
-        """Every follower's position, in one query (catch_up runs this on every request)."""
-        names = [f.name for f in self.followers]
+    def active(self) -> list[Follower]:
+        """The followers to run now: all but the views being migrated."""
+        if self._pending is None:
+            return self.followers
+        pending = self._pending.names()
+        if not pending:
+            return self.followers
+        return [f for f in self.followers if f.name not in pending]
+
+    def positions(self, followers: Sequence[Follower] | None = None) -> dict[str, int]:
+        """The active followers' positions (or those of `followers`), in one query
+        (catch_up runs this on every request)."""
+        names = [f.name for f in (self.active() if followers is None else followers)]
         query = sa.select(tracking.c.projection_name, tracking.c.notification_id).where(
             tracking.c.application_name == self.app_name, tracking.c.projection_name.in_(names)
         )
@@ -212,15 +273,19 @@ class BatchRunner:
         `deadline` (monotonic), each follower waits for the database only for the time
         left, so the whole cycle, not each of its followers, is bounded by it."""
         head = self.head() if head is None else head
-        positions = self.positions()
+        followers = self.active()
+        positions = self.positions(followers)
         start = min(positions.values(), default=head)
         if start >= head:
             return CycleResult(0, start, 0)
+        topics = self.topics if followers is self.followers else sorted(
+            {topic for f in followers for topic in f.topics}
+        )
         notifications = self.app.recorder.select_notifications(
             start=start,
             limit=self.batch_size,
             stop=head,
-            topics=self.topics,
+            topics=topics,
             inclusive_of_start=False,
         )
         # A short batch means nothing the followers need lies between its last event and
@@ -232,7 +297,7 @@ class BatchRunner:
             for n in notifications
         ]
         conflicts = 0
-        for follower in self.followers:
+        for follower in followers:
             old = positions[follower.name]
             if old >= end:
                 continue
@@ -245,7 +310,9 @@ class BatchRunner:
                 follower.apply(events, old, end, timeout)
             except TrackingConflict:
                 conflicts += 1  # another runner got there first; its result stands
-        return CycleResult(len(notifications), min(self.positions().values()), conflicts)
+        return CycleResult(
+            len(notifications), min(self.positions(followers).values(), default=head), conflicts
+        )
 
     def run_until(
         self,

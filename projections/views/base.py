@@ -32,8 +32,9 @@ class View(Projection[ViewRecorder]):
     """Base of our projections: the tables it owns and the topics it needs."""
 
     tables: ClassVar[tuple[sa.Table, ...]] = ()
-    # The shape of `tables`: raised with any change to their columns, so that a store made
-    # before is dropped and refilled from the log at start (projections/schema.py).
+    # The view's version, the shape of `tables`: raised with any change to their columns (or
+    # to what a column holds), so that a store made before rebuilds the view from the log in
+    # the background and switches to it (projections/schema.py).
     schema: ClassVar[int] = 1
     handles: ClassVar[tuple[type, ...]] = ()
 

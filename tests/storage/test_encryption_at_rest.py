@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from events.deviation import Effect
 from events.history_import import ImportKind
 from events.lex_sarah import FindingNature, Grade, IvoInvestigation
+from projections.migration import migrate_pending
 from projections.queries import todo as todo_view
 from projections.queries.child_reports import child_reports
 from projections.queries.history_imports import imports as imports_view
@@ -216,8 +217,9 @@ def test_a_store_from_before_refills_its_views_encrypted_and_keeps_old_log_rows_
     runtime: Runtime, settings: Settings
 ) -> None:
     """A store whose views were written in plain (before these columns were encrypted, so
-    with no schema numbers recorded) is upgraded at start: the views are refilled from the
-    log, encrypted, with no manual rebuild. The access log cannot be refilled: its plain
+    with no schema numbers recorded) is upgraded by itself: the views are rebuilt from the
+    log, encrypted, by the migration a worker starts (here run in the test's thread), with
+    no manual rebuild. The access log cannot be refilled: its plain
     rows from before stay as they are and readable."""
     old = "ZqOLDPLAINMARK"
     app = runtime.app
@@ -244,6 +246,7 @@ def test_a_store_from_before_refills_its_views_encrypted_and_keeps_old_log_rows_
 
     reopened = open_runtime(settings)
     try:
+        assert "case_todo" in migrate_pending(reopened)
         assert catch_up(reopened, timeout=60)
         [measure] = todo_view.open_measures(reopened.engine, responsible="anna")
         assert measure["description"] == "Ny rutin."

@@ -14,6 +14,7 @@ from projections.rebuild import rebuild
 from projections.runner import BatchRunner, make_views, run_worker
 from projections.views import VIEWS
 from tracker.cli.common import open_from_env, reopener
+from tracker.cli.workers import view_migration
 
 
 class Progress:
@@ -94,9 +95,12 @@ def run(batch_size: int) -> None:
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     how = "polling" if rt.settings.is_sqlite else "LISTEN/NOTIFY"
     click.echo(f"Projection worker running ({how}); Ctrl-C to stop.", err=True)
+    migration = view_migration(rt)  # views an upgrade changed, rebuilt beside the old
+    migration.start()
     try:
         run_worker(rt, stop, batch_size=batch_size)
     finally:
+        migration.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         rt.close()
@@ -145,8 +149,13 @@ def status() -> None:
     try:
         runner = BatchRunner(rt, make_views(rt.engine))
         head = runner.head()
-        for name, position in runner.positions().items():
+        pending = set(runner.followers) - set(runner.active())
+        migrating = {follower.name for follower in pending}
+        for name, position in runner.positions(runner.followers).items():
             behind = max(head - position, 0)
-            click.echo(f"{name}\t{position}\t{'up to date' if not behind else f'{behind} behind'}")
+            state = "up to date" if not behind else f"{behind} behind"
+            if name in migrating:
+                state = "being rebuilt after an upgrade (the old lists serve meanwhile)"
+            click.echo(f"{name}\t{position}\t{state}")
     finally:
         rt.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from projections.migration import BackgroundMigration
 from projections.runner import EmbeddedFollowers, EmbeddedProjections
 from projections.views import VIEWS
 from tracker.config import Settings
@@ -23,15 +24,33 @@ from tracker.scheduler import (
     describe_trigger,
     start_background_scheduler,
 )
+from tracker.storage.database import exclusive
 
 Stop = Callable[[], None]
 
 
+def view_migration(runtime: Runtime) -> BackgroundMigration:
+    """The background build of the views an upgrade changed (projections/migration.py),
+    one process at a time: every process that runs the views' worker starts one."""
+    return BackgroundMigration(
+        runtime, lambda: exclusive(runtime.settings, runtime.engine, "view-migration")
+    )
+
+
 def projections(runtime: Runtime) -> Stop:
-    """Follows the log into the read side's views (a runner thread)."""
+    """Follows the log into the read side's views (a runner thread), and builds the views
+    an upgrade changed beside the old ones, switching each when built (a thread of its own,
+    one process at a time)."""
     worker = EmbeddedProjections(runtime)
     worker.start()
-    return worker.stop
+    migration = view_migration(runtime)
+    migration.start()
+
+    def stop() -> None:
+        migration.stop()
+        worker.stop()
+
+    return stop
 
 
 def scheduler(runtime: Runtime) -> Stop:
