@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 COMMANDS = {
-    "access-log", "backup", "bench", "demo", "import", "init", "projections", "restore",
-    "scheduler", "serve", "taxonomy", "token", "unit", "user", "verify", "worker",
+    "access-log", "backup", "bench", "demo", "import", "init", "ivo-categories", "projections",
+    "restore", "scheduler", "serve", "taxonomy", "token", "unit", "user", "verify", "worker",
 }
 
 
