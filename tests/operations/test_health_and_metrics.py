@@ -6,14 +6,17 @@ scheduler's runs and flagged breaches."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 from support import file_deviation, wait_for
 
 from projections.runner import catch_up
+from projections.tables import view_schemas
 from tracker.operations import health
 from tracker.runtime import Runtime
 from tracker.scheduler import SchedulerService
@@ -109,3 +112,23 @@ def test_metrics_parse_and_count_requests_filings_lag_outbox_and_the_scheduler(
     assert found[("tracker_scheduler_breaches_flagged_total", ())] >= flagged_before + 1
     assert found[("tracker_breach_deviations", ())] == 1
     assert found[("tracker_event_log_position", ())] == runtime.app.recorder.max_notification_id()
+
+
+def test_a_view_rebuilding_after_an_upgrade_does_not_make_the_node_unready(
+    app: Flask, runtime: Runtime, leading: None
+) -> None:
+    """While an upgraded view is rebuilt in the background its old list serves and its
+    position stands still: a load balancer must not drop every node for that."""
+    catch_up(runtime, timeout=30)
+    with runtime.engine.begin() as connection:  # as an older release left it
+        connection.execute(sa.update(view_schemas).where(
+            view_schemas.c.projection_name == "deviation_list"
+        ).values(schema=view_schemas.c.schema - 1))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["views"]["rebuilding"] == ["deviation_list"]
+    # its position standing still while events come in does not count against readiness
+    state = health.readiness(runtime)
+    behind = dict.fromkeys(state.view_lag, 0) | {"deviation_list": MAX_LAG + 50}
+    assert replace(state, view_lag=behind).ready is True
+    assert replace(state, view_lag=behind, rebuilding=frozenset()).ready is False

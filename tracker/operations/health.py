@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from events.deviation import Source
 from projections import tables as view_tables
+from projections.schema import pending_views
 from projections.views import VIEWS
 from tracker.runtime import Runtime
 from tracker.storage import tables
@@ -47,10 +48,14 @@ class Readiness:
     view_lag: dict[str, int] = field(default_factory=dict)  # view -> events behind the head
     max_lag: int = 0
     leader: bool = False
+    # Views being rebuilt after an upgrade (projections/migration.py): their old lists serve
+    # meanwhile and their position stands still, so their lag says nothing about readiness.
+    rebuilding: frozenset[str] = frozenset()
 
     @property
     def views_caught_up(self) -> bool:
-        return self.store and max(self.view_lag.values(), default=0) <= self.max_lag
+        lags = [lag for view, lag in self.view_lag.items() if view not in self.rebuilding]
+        return self.store and max(lags, default=0) <= self.max_lag
 
     @property
     def ready(self) -> bool:
@@ -76,13 +81,15 @@ def readiness(runtime: Runtime) -> Readiness:
     try:
         head = int(runtime.app.recorder.max_notification_id() or 0)
         lag = view_lag(runtime.engine, runtime.app.name, head)
+        with runtime.engine.connect() as connection:
+            rebuilding = pending_views(connection)
     except Exception:  # any failure to read the store means "not ready"
         return Readiness(store=False, max_lag=max_lag)
     try:
         leader = leader_present(runtime.settings, runtime.engine)
     except Exception:  # the lock cannot be looked at: no leader known
         leader = False
-    return Readiness(True, head, lag, max_lag, leader)
+    return Readiness(True, head, lag, max_lag, leader, rebuilding)
 
 
 def outbox_counts(engine: sa.Engine) -> dict[str, int]:

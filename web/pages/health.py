@@ -137,6 +137,7 @@ def readyz() -> Any:
             "caught_up": state.views_caught_up,
             "max_lag": state.max_lag,
             "lag": state.view_lag,
+            "rebuilding": sorted(state.rebuilding),
         },
         "scheduler_leader": state.leader,
     }
