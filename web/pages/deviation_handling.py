@@ -100,8 +100,8 @@ def _parse(deviation: Deviation, *, saving: bool) -> Form:
             runtime().organisation.causes().check(chosen)
         except ValidationFailed as error:
             form.add("causes", domain_message(error))
-    if _needs_feedback(deviation) and not form.data.get("message") and not form.errors.get(
-            "message"):
+    typed = str(form.values.get("message", "")).strip()  # form.data is empty on any error
+    if _needs_feedback(deviation) and not typed and not form.errors.get("message"):
         form.add("message", gettext(str(NO_FEEDBACK)))
     if saving and form.ok and not form.data.get("summary"):
         form.add("summary", gettext(str(NO_SUMMARY)))
