@@ -191,4 +191,7 @@ def test_a_deviation_from_filing_to_closure(
     spent = [n for _, n in chef.steps]
     total = filing + chef.inputs
     assert (filing, spent) == (5, [1, 4, 1]), (filing, chef.steps)
-    assert total == 11, total
+    # One over DEVIATION_TARGET: reaching it would take dropping the check-answers round
+    # (the drafted closing summary then unseen before it is stored) or a default for "När
+    # hände det?" on filing; neither is done here, and no closing rule is weakened.
+    assert total == DEVIATION_TARGET + 1, total
