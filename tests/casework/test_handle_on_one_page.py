@@ -143,6 +143,10 @@ def test_errors_are_named_per_field_in_swedish_and_nothing_is_stored(
         assert "Skriv återkopplingen till den som rapporterade avvikelsen." in page
         assert "Det gällde 19121212-1212 i journalen." in page  # kept to be corrected
     assert stored_events(runtime) == before
+    wrong = chef.post(f"/avvikelser/{deviation_id}/hantera/granska",
+                      data=_entry(chef, deviation_id) | _typed() | {"measure": "kanske"})
+    assert wrong.status_code == 422
+    assert "Välj om en åtgärd behövs." in wrong.get_data(as_text=True)
     # The feedback's draft, kept, is no error when another field is missing.
     kept = chef.post(f"/avvikelser/{deviation_id}/hantera/granska",
                      data=_entry(chef, deviation_id) | {"analysis": "Orsak"})

@@ -17,6 +17,7 @@ from web.schemas import SHORT_TEXT, BaseSchema, cause_codes, date, text, version
 MEASURE = "atgard"
 NO_MEASURE = "ingen"
 DUE_IN_DAYS = 30  # the measure's suggested "klar senast"
+NO_CHOICE = lazy_gettext("Choose whether a measure is needed.")
 NO_DESCRIPTION = lazy_gettext("Describe the measure, or choose that no measure is needed.")
 NO_RESPONSIBLE = lazy_gettext("Enter who is responsible for the measure.")
 NO_DUE_ON = lazy_gettext("Enter the date the measure is to be done by.")
@@ -28,7 +29,8 @@ NO_SUMMARY = lazy_gettext("Write a closing summary.")
 class Handling(BaseSchema):
     causes = cause_codes()
     analysis = text(metadata={"description": "Why it happened"})
-    measure = fields.String(load_default=MEASURE, validate=validate.OneOf((MEASURE, NO_MEASURE)))
+    measure = fields.String(load_default=MEASURE, validate=validate.OneOf(
+        (MEASURE, NO_MEASURE), error=NO_CHOICE))
     description = text(required=False)
     responsible = text(SHORT_TEXT, required=False)
     due_on = date(required=False, future=True)
