@@ -1,5 +1,6 @@
-"""Every route of the deviation pages, the deviation API and the case search (Sök
-ärendenummer: every signed-in role, each within their own scope) x every role (and nobody).
+"""Every route of the deviation pages (with "Hantera och avsluta"), the deviation API and the
+case search (Sök ärendenummer: every signed-in role, each within their own scope) x every role
+(and nobody).
 
 Allowed commands are sent with a stale version, so they get as far as the application and
 come back as a conflict (HTML 422 with the conflict message, API 409) without storing
@@ -74,6 +75,9 @@ ACTION_FIELDS: dict[str, dict[str, str]] = {
     "assess_risk": {"probability": "2", "consequence": "3"},
     "move_to_unit": {"unit": "hvb-notgarden", "reason": "Fel enhet"},
 }
+HANDLED = {"causes": "annat", "analysis": "Orsak", "measure": "atgard", "description": "Åtgärd",
+           "responsible": "chef", "due_on": TODAY, "message": "Tack", "summary": "Klart",
+           "expected_version": "0"}
 ACTION_ROLES = {
     "reclassify": {"utvecklare"},
     "escalate": {"utvecklare"},
@@ -148,6 +152,15 @@ def _cases() -> list[Case]:
             cases.append(Case(f"{api}/{API_PATHS[action]}", "POST",
                               f"/api/v1/deviations/{{{which}}}/{API_PATHS[action]}", roles, 409,
                               body | {"expected_version": 0}, api=True))
+        # "Hantera och avsluta": whoever may run every step (analyse, measure, feedback, close).
+        handlers = frozenset(REVIEW & (IN_SCOPE[which] | SEE_ALL))
+        handle, at = f"{dev}/hantera", f"/avvikelser/{{{which}}}/hantera"
+        cases += [
+            Case(handle, "GET", at, handlers, 200),
+            Case(handle, "POST", at, handlers, 200, {"analysis": "Orsak"}),  # "Ändra"
+            Case(f"{handle}/granska", "POST", f"{at}/granska", handlers, 422, {}),
+            Case(f"{handle}/spara", "POST", f"{at}/spara", handlers, 409, HANDLED),
+        ]
     return cases
 
 
@@ -172,7 +185,7 @@ def test_route_answers_by_role(world: World, case: Case, role: str | None) -> No
     assert response.status_code == case.expected(role), response.get_data(as_text=True)[:500]
     if role is None and not case.api:
         assert "/login" in response.location
-    if case.ok == 422 and role in case.allowed and not case.api and case.data:
+    if case.ok in (409, 422) and role in case.allowed and not case.api and case.data:
         assert CONFLICT_MESSAGE in response.get_data(as_text=True)
     if response.status_code == 403 and not case.api:
         assert "Du har inte behörighet" in response.get_data(as_text=True)
@@ -181,7 +194,7 @@ def test_route_answers_by_role(world: World, case: Case, role: str | None) -> No
 
 def test_the_table_covers_every_deviation_route(world: World) -> None:
     ours = ("auth.", "home.", "deviations.", "api.deviations_", "api.units_", "search.",
-            "api.search_")
+            "api.search_", "deviation_handling.")
     rules = {
         (rule.rule, method)
         for rule in world.app.url_map.iter_rules()

@@ -154,9 +154,15 @@ def test_a_lex_sarah_case_from_escalation_to_closure(
 def test_a_deviation_from_filing_to_closure(
     client_for: Callable[[str], FlaskClient], users: Any, runtime: Runtime
 ) -> None:
-    """Filed by a rapportör, closed by the unit's enhetschef (analysis with one cause, one
-    measure, feedback, closing). The target is 10 inputs; today it takes more, and the rules
-    are not weakened to reach it: where the inputs go is asserted step by step."""
+    """Filed by a rapportör, handled and closed by the unit's enhetschef on "Hantera och
+    avsluta" (one cause, why, one measure, feedback, closing), the rules unchanged.
+
+    Counted: filing 5 (nav, kvalitetsområde, date, vad hände, skicka); then the link
+    "Hantera och avsluta på en sida" 1, one cause 1, why 1, the measure 1 (ansvarig = the
+    signed-in person and klar senast = today + 30 days are kept: 0), the feedback's draft
+    kept 0, the closing summary left to its draft 0, "Granska och avsluta" 1 (the closing
+    summary is drafted there from the analysis and the measure) and "Spara och avsluta" 1.
+    The four forms on the deviation page took 11 for the same (3 + 4 + 2 + 2)."""
     app = runtime.app
     today = app.today().isoformat()
     reporter = Walk(client_for("rapportor"))
@@ -170,23 +176,22 @@ def test_a_deviation_from_filing_to_closure(
     deviation = app.get_deviation(UUID(found.group(0)))
 
     chef = Walk(client_for("chef"))
-    chef.go(f"/avvikelser/{deviation.id}", click=False)
     page = f"/avvikelser/{deviation.id}"
-    steps = []
-    for action, filled in (
-        ("analyse", {"analyse_analysis": "Systemet loggade ut utan varning.",
-                     "analyse_causes": ["mansklig_faktor"]}),
-        ("add_measure", {"add_measure_description": "Ny rutin för att spara.",
-                         "add_measure_responsible": "chef", "add_measure_due_on": today}),
-        ("feedback", {"feedback_message": "Tack, rutinen är ändrad."}),
-        ("close", {"close_summary": "Rutinen är ändrad."}),
-    ):
-        before = chef.inputs
-        chef.submit(f"{page}/{action}", filled)
-        steps.append(chef.inputs - before)
-    assert app.get_deviation(deviation.id).status.value == "closed"
+    chef.go(page, click=False)
+    chef.go(f"{page}/hantera")
+    chef.submit(f"{page}/hantera/granska", {
+        "causes": ["mansklig_faktor"], "analysis": "Systemet loggade ut utan varning.",
+        "description": "Ny rutin för att spara.", "responsible": "chef",
+        "due_on": (app.today() + timedelta(days=30)).isoformat(),
+    }, expect=200)
+    chef.submit(f"{page}/hantera/spara", {})
+    closed = app.get_deviation(deviation.id)
+    assert closed.status.value == "closed"
+    assert closed.feedback and closed.closing_summary and closed.measures
+    spent = [n for _, n in chef.steps]
     total = filing + chef.inputs
-    # Filing 5 (nav, kvalitetsområde, date, vad hände, skicka); analysis 3 (text, one cause,
-    # button); measure 4 (what, who, by when, button); feedback 2; closing 2.
-    assert (filing, steps) == (5, [3, 4, 2, 2]), (filing, steps)
-    assert total == 16 > DEVIATION_TARGET
+    assert (filing, spent) == (5, [1, 4, 1]), (filing, chef.steps)
+    # One over DEVIATION_TARGET: reaching it would take dropping the check-answers round
+    # (the drafted closing summary then unseen before it is stored) or a default for "När
+    # hände det?" on filing; neither is done here, and no closing rule is weakened.
+    assert total == DEVIATION_TARGET + 1, total

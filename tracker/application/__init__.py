@@ -20,7 +20,7 @@ from tracker.application.child_reports import ChildReportCommands, breach_deviat
 from tracker.application.committee_reports import CommitteeReportCommands
 from tracker.application.complaints import ComplaintCommands
 from tracker.application.deviation_review import DeviationReviewCommands
-from tracker.application.deviations import DeviationCommands
+from tracker.application.deviations import DeviationCommands, PlannedMeasure
 from tracker.application.history_imports import HistoryImportCommands
 from tracker.application.lex_sarah import (
     InvestigationItem,
@@ -38,6 +38,7 @@ __all__ = [
     "KindNotApplicable",
     "NewFinding",
     "NotFound",
+    "PlannedMeasure",
     "TrackerApplication",
     "breach_deviation_id",
 ]

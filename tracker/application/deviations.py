@@ -4,6 +4,7 @@ and the escalation that opens a Lex Sarah case."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -18,6 +19,15 @@ from tracker.application.base import (
     HistoryEntry,
     history_entries,
 )
+
+
+@dataclass(frozen=True)
+class PlannedMeasure:
+    """The one measure decided when a deviation is handled and closed at once."""
+
+    description: str
+    responsible: str
+    due_on: date
 
 
 class DeviationCommands(ApplicationBase):
@@ -195,6 +205,42 @@ class DeviationCommands(ApplicationBase):
         return self._command(
             Deviation, deviation_id, expected_version, Deviation.close, summary=summary, actor=actor
         )
+
+    def handle_and_close(
+        self,
+        deviation_id: UUID,
+        *,
+        actor: str,
+        analysis: str,
+        causes: Sequence[str],
+        measure: PlannedMeasure | None,
+        no_measures_reason: str | None,
+        feedback: str | None,
+        summary: str,
+        expected_version: int | None = None,
+    ) -> Deviation:
+        """Cause analysis, one measure (or why none is needed), feedback and closing on one
+        aggregate, in that order and with the same commands as one at a time (one event
+        each, the closing rules unchanged), saved once: all of it or nothing."""
+        deviation = self._get(Deviation, deviation_id)
+        if expected_version is not None and deviation.version != expected_version:
+            raise ConflictError(expected_version, deviation.version)
+        deviation.analyse_cause(
+            analysis=analysis, causes=list(causes), cause_list=self.organisation.causes(),
+            actor=actor,
+        )
+        if measure is not None:
+            deviation.add_measure(
+                description=measure.description, responsible=measure.responsible,
+                due_on=measure.due_on, actor=actor,
+            )
+        elif no_measures_reason is not None:
+            deviation.record_no_measures_needed(reason=no_measures_reason, actor=actor)
+        if feedback:
+            deviation.give_feedback(message=feedback, actor=actor)
+        deviation.close(summary=summary, actor=actor)
+        self._save(deviation)
+        return deviation
 
     def reopen_deviation(
         self, deviation_id: UUID, *, actor: str, reason: str, expected_version: int | None = None
