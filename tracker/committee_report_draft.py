@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from events.calendar import MONTH_NAMES
 from events.causes import CauseList
+from events.complaint import ComplaintKind
 from events.deviation import Deviation, DeviationStatus
 from events.legal import cite_on
 from events.risk import HIGH_RISK, MAX_SCORE
@@ -279,7 +280,47 @@ def deviation_sections(context: DraftContext) -> list[dict[str, Any]]:
     return result
 
 
-SECTION_SOURCES: list[SectionSource] = [deviation_sections]
+# Klagomål och synpunkter in the month's report: its words are the draft's own (editable,
+# frozen with a finalised report like every section), counted from the complaints' view.
+COMPLAINT_KINDS = ((ComplaintKind.COMPLAINT, "klagomål", "klagomål"),
+                   (ComplaintKind.VIEW, "synpunkt", "synpunkter"),
+                   (ComplaintKind.PRAISE, "beröm", "beröm"))
+
+
+def complaint_sections(context: DraftContext) -> list[dict[str, Any]]:
+    """One section: how many klagomål, synpunkter and beröm came in, by operation and by
+    kvalitetsområde (those not yet classified named so); "uppgift saknas" for a month before
+    the tracker took complaints."""
+    year, month = context.figures["year"], context.figures["month"]
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    period = f"{MONTH_NAMES[month - 1]} {year}"
+    heading = "Klagomål och synpunkter"
+    if not queries.has_complaint_data(context.engine, last, last):
+        return [{"key": "klagomal", "heading": heading, "count": 0, "detail": "", "units": [],
+                 "text": f"Uppgift saknas för {period}: klagomål och synpunkter togs emot i "
+                         "avvikelsehanteringen först senare."}]
+    counts = queries.complaint_counts(context.engine, first, last)
+    kinds = [f"{counts.by_kind.get(kind.value, 0)} "
+             f"{one if counts.by_kind.get(kind.value, 0) == 1 else many}"
+             for kind, one, many in COMPLAINT_KINDS]
+    text = f"Under {period} kom {counts.total} klagomål och synpunkter in: {_listing(kinds)}."
+    operations = [f"{op.value} {counts.by_operation[op.value]}" for op in Operation
+                  if counts.by_operation.get(op.value)]
+    if operations:
+        text += f" Per verksamhet: {', '.join(operations)}."
+    names = {code: category.name for code, category in context.taxonomy.categories.items()}
+    areas = [f"{names.get(code, code)} {n}" for code, n in sorted(
+        counts.by_category.items(), key=lambda pair: names.get(pair[0], pair[0])) if code]
+    if counts.by_category.get(""):
+        areas.append(f"ännu inte klassificerade {counts.by_category['']}")
+    if areas:
+        text += f" Per kvalitetsområde: {', '.join(areas)}."
+    return [{"key": "klagomal", "heading": heading, "count": counts.total, "text": text,
+             "detail": "", "units": []}]
+
+
+SECTION_SOURCES: list[SectionSource] = [deviation_sections, complaint_sections]
 
 
 def sections(

@@ -18,7 +18,6 @@ from events.committee_report import LEGACY_FORM, CommitteeReport
 from projections import queries
 from tracker import committee_report_draft as drafting
 from web.display import unit_name
-from web.documents import complaints as complaint_documents
 from web.documents import docx_writer
 from web.documents.charts import (
     MISSING,
@@ -433,9 +432,6 @@ def to_docx(doc: CommitteeDocument) -> bytes:
             if section.get("detail"):
                 writer.heading(section["heading"], 4)
                 writer.paragraphs(section["detail"])
-    complaint_documents.add_to_docx(
-        writer, complaint_documents.month_section(doc.year, doc.month),
-        4 if doc.has_case_detail else 3)
     buffer = io.BytesIO()
     writer.save(buffer)
     return buffer.getvalue()
