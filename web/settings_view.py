@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import request
 
-from tracker.config import Settings
+from tracker.config import COMMITTEE_FORM, Settings
 
 SET = "satt (visas inte)"
 UNSET = "inte satt"
@@ -64,6 +64,17 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
         ("Folkmängd per år (Lex Sarah per 100 000 invånare)", "TRACKER_POPULATION",
          ", ".join(f"{y}={n}" for y, n in sorted(settings.population.items())) or UNSET),
         ("Största bilaga (MB)", "TRACKER_ATTACHMENT_MAX_MB", str(settings.attachment_max_mb)),
+        ("Rapporten till nämnden: egna ord (JSON)", "TRACKER_COMMITTEE_FORM",
+         ", ".join(sorted(k for k, v in settings.committee_form.items()
+                          if COMMITTEE_FORM.get(k) != v)) or "standard"),
+        ("Sekretessgranskning: små celler (färre än)", "TRACKER_SECRECY_SMALL_CELL",
+         str(settings.secrecy_small_cell)),
+        ("Sekretessgranskning: enheternas storlek", "TRACKER_SECRECY_UNIT_SIZES",
+         ", ".join(f"{u}={n}" for u, n in sorted(settings.secrecy_unit_sizes.items())) or UNSET),
+        ("Sekretessgranskning: minsta enhet", "TRACKER_SECRECY_MIN_UNIT_SIZE",
+         str(settings.secrecy_min_unit_size)),
+        ("Sekretessgranskning: lokala namn och platser (antal)", "TRACKER_SECRECY_WORDS",
+         str(len(settings.secrecy_words)) if settings.secrecy_words else UNSET),
         ("Omvända proxyservrar framför tjänsten", "TRACKER_TRUSTED_PROXIES",
          str(settings.trusted_proxies) if settings.trusted_proxies
          else "inga (X-Forwarded-For litas inte på)"),

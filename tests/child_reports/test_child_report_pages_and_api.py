@@ -147,7 +147,7 @@ def test_every_step_on_the_report_page(
     assert report.decided_on == today
     assert report.investigation_opened_on == today
     assert report.investigation_completed_on == today
-    page = client.get(url).get_data(as_text=True)
+    page = re.sub(r"</?time\b[^>]*>", "", client.get(url).get_data(as_text=True))
     for shown in ["Handläggare tilldelad", "Tidsfristen förlängdes", f"Inledd {today}",
                   "Utredningstiden förlängdes", "Utredning avslutad", "Inleda utredning",
                   "inget omedelbart skyddsbehov", "Beslutat av Enhetschef Eva",

@@ -22,6 +22,7 @@ from tracker.runtime import Runtime
 
 
 def _text(html: str) -> str:
+    html = re.sub(r"</?(?:time|span)\b[^>]*>", "", html)  # a date or number is in its sentence
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 

@@ -131,6 +131,7 @@ def test_the_rules_of_the_steps() -> None:
 
 
 def _text(html: str) -> str:
+    html = re.sub(r"</?(?:time|span)\b[^>]*>", "", html)  # a date or number is in its sentence
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 

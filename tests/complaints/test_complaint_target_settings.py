@@ -3,6 +3,7 @@ pages, Att göra and Bevakning count with (and the public page promises)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -29,7 +30,8 @@ def test_the_targets_come_from_the_settings(
         sender=SenderCategory.RELATIVE, channel=Channel.LETTER, text="Brev.",
         contact_wish=ContactWish.CODE, received_on=runtime.app.today() - timedelta(days=1))
     developer = client_for("utvecklare")
-    page = developer.get(f"/klagomal/{complaint.id}").get_data(as_text=True)
+    page = re.sub(r"</?time\b[^>]*>", "", developer.get(f"/klagomal/{complaint.id}").get_data(
+        as_text=True))  # a date's <time> is part of its sentence
     for days in (5, 30):
         due = add_working_days(complaint.received_on, days)
         assert f"mål {due.isoformat()}" in page or f"(mål {due.day} " in page, due

@@ -30,7 +30,8 @@ def test_a_due_follow_up_is_in_its_units_digest_until_judged(runtime: Runtime) -
     (digest,) = build_digests(runtime, today)
     assert digest.unit == "utredning"
     body = digest.body(runtime.settings.warning_days)
-    assert f"{deviation.number}  åtgärd 1  följs upp senast {today.isoformat()} (i dag)" in body
+    assert (f"{deviation.number}  åtgärd 1  följs upp senast {today.isoformat()}"
+            " (sista dag i dag)") in body
     assert "åtgärd 2" not in body and "Hemlig åtgärdstext." not in body
     assert digest.subject.endswith("0 tidsfrister, varav 0 försenade, 1 uppföljning av åtgärder")
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from marshmallow import fields, validate
 
+from events.legal import cite_on
 from web.documents.complaints import JOINT_HEADER, half_year_period, joint_rows
 from web.documents.xlsx_export import table_response
 from web.forms import parse_form
@@ -48,6 +49,7 @@ def page() -> Any:
     return render_template(
         "complaints/joint.html", form=form, rows=rows, totals=totals, header=JOINT_HEADER,
         period=period, year=year, half=half,
+        basis=cite_on("sosfs_2011_9", last),  # the law is data (events/legal.py)
         years=list(range(this_year, max(EARLIEST_YEAR, this_year - 10) - 1, -1)),
     ), (200 if form.ok else 422)
 
