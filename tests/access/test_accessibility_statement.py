@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from support import ROLES, log_in
 
+from events.complaint import Channel, ComplaintKind, ContactWish, SenderCategory
 from tracker.runtime import Runtime
 
 STATEMENT = "/tillganglighet"
@@ -105,9 +106,14 @@ def _seed(runtime: Runtime) -> dict[str, Any]:
         actor="forste", unit="utredning", received_at=app.now() - timedelta(days=3),
         case_reference="IFO 2026/0512-12",
     )
+    complaint, _ = app.receive_complaint(
+        actor="avsandare", kind=ComplaintKind.COMPLAINT, unit="utredning",
+        sender=SenderCategory.CLIENT, channel=Channel.E_SERVICE, text="Ingen svarade.",
+        contact_wish=ContactWish.CODE)
     return {"deviation_id": deviation.id, "case_id": case.id, "report_id": report.id,
             "import_id": UUID(int=1), "username": "chef", "year": today.year,
-            "month": today.month, "row_id": 1, "token_id": 1}
+            "month": today.month, "row_id": 1, "token_id": 1, "complaint_id": complaint.id,
+            "number": 1, "sha256": "0" * 64}
 
 
 def _pages(app: Flask, values: dict[str, Any]) -> list[str]:

@@ -115,6 +115,9 @@ def test_every_form_in_its_error_state_has_no_wcag_violations(
             for index in range(forms.count()):
                 user_page.goto(url)
                 form = user_page.locator("main form[method=post]").nth(index)
+                # a form without a field to fill (lock a numbered version) has no error state
+                if form.locator("[required]").count() == 0:
+                    continue
                 form.evaluate(EMPTY_FORM)
                 form.locator("button[type=submit]").first.click()
                 user_page.wait_for_load_state()
