@@ -6,8 +6,8 @@ being named anywhere:
 - a collection's answers name its items: `POST /things` answering an object with `id` (or a
   field named like the parameter) links to every `/things/{thing_id}...`; `GET /things`
   answering a list links through its first row (`/0/id`);
-- an item's operations link to each other: any `/things/{thing_id}/x` to every
-  `/things/{thing_id}/y`, with the same id;
+- an item's operations link to the item (`GET /things/{thing_id}`), which links to each of
+  them, with the same id (n links each way, not n squared: a client's next step stays likely);
 - an answer naming a resource elsewhere says so with `endpoint(..., creates={pointer: rule})`
   (`POST /deviations/{id}/lex-sarah` answers `/lex_sarah_case_id`, a `/lex-sarah/{case_id}`).
 """
@@ -68,7 +68,9 @@ def links(operations: list[Linkable]) -> dict[tuple[str, str], dict[str, Any]]:
         collection = item[: item.rindex("/")]
         same_id = {p: f"$request.path.{p}" for p in params}
         for source in operations:
-            if _under(source.path, item):  # the same resource's other operations
+            if _under(source.path, item) and (  # the same resource: through its GET
+                    (source.method == "GET" and source.path == item) or source == target
+                    or (target.method == "GET" and target.path == item)):
                 add(source, target, same_id)
             elif source.path == collection and (field := _id_field(last, source)):
                 pointer = f"/0/{field}" if source.many else f"/{field}"
