@@ -17,10 +17,16 @@ a JSON object or nests deeper than MAX_JSON_DEPTH), dumps the return value with 
 Return `data`, `(data, status)` or `(data, status, headers)`; a file download returns a
 flask Response as it is and names its media types in `produces` (documented as binary).
 DomainError -> 422 (ValidationFailed, with its field) or 409, ConflictError -> 409,
-NotFound -> 404 (handlers in web.errors)."""
+NotFound -> 404 (handlers in web.errors).
+
+Each operation gets an operationId (its endpoint name) and OpenAPI links from the answers
+that name its ids (web.api.openapi_links: derived from the paths; `creates` for an answer
+naming a resource under another path). A body whose fields depend on one field's value
+declares `OPENAPI_VARIANTS = (field, {value: step schema})`: a oneOf with a discriminator."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import pkgutil
@@ -37,7 +43,7 @@ from marshmallow import Schema, ValidationError
 from marshmallow import fields as ma_fields
 
 from tracker.people.accounts import Account, Role
-from web.api import rules
+from web.api import openapi_links, rules
 from web.i18n import validation_messages
 from web.policy import EVERY_ROLE
 from web.runtime import runtime
@@ -103,6 +109,10 @@ class Operation:
     error_schemas: dict[int, type[Schema]] = field(default_factory=dict)  # besides Error
     location: bool = False  # the success answer names the new resource in Location
     public: bool = False  # no token: anyone may call it (the public e-service)
+    name: str = ""  # the Flask endpoint, the document's operationId
+    # JSON pointer in the success answer -> the path (a rule) of the resource it names
+    creates: dict[str, str] = field(default_factory=dict)
+    also: list[int] = field(default_factory=list)  # other success statuses, the same answer
 
 
 REGISTRY: dict[tuple[str, str], Operation] = {}
@@ -195,6 +205,8 @@ def endpoint(
     error_schemas: dict[int, type[Schema]] | None = None,
     location: bool = False,
     public: bool = False,
+    creates: dict[str, str] | None = None,
+    also: Iterable[int] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """`public`: no token; the view gets account=None, and the document says so (no
     security, no 401/403; 429 for the per-address limits those endpoints keep)."""
@@ -243,7 +255,8 @@ def endpoint(
         REGISTRY[(rule, method)] = Operation(
             rule, method, summary, description or (view.__doc__ or "").strip(), list(tags),
             allowed, body, query, response, many, status, sorted(set(errors)), list(produces),
-            request_body, dict(error_schemas or {}), location, public,
+            request_body, dict(error_schemas or {}), location, public, name,
+            dict(creates or {}), list(also),
         )
         return wrapped
 
@@ -325,8 +338,14 @@ def build_spec() -> dict[str, Any]:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     paths: dict[str, dict[str, Any]] = {}
+    links = openapi_links.links([
+        openapi_links.Linkable(
+            _template(op.rule), op.method, op.name, op.status, _fields(op.response), op.many,
+            tuple((pointer, _template(rule)) for pointer, rule in op.creates.items()))
+        for op in REGISTRY.values()
+    ])
     for op in sorted(REGISTRY.values(), key=lambda o: (o.rule, o.method)):
-        path = _PARAM.sub(r"{\2}", op.rule)
+        path = _template(op.rule)
         parameters: list[dict[str, Any]] = [
             {"in": "path", "name": name, "required": True,
              "schema": _PARAM_TYPES.get(converter or "", {"type": "string"})}
@@ -341,27 +360,31 @@ def build_spec() -> dict[str, Any]:
             success_headers["Location"] = {
                 "description": "The new resource's path", "schema": {"type": "string"},
             }
+        success: dict[str, Any] = {
+            "description": "OK",
+            "headers": success_headers,
+            **({"content": {
+                kind: {"schema": {"type": "string", "format": "binary"}}
+                for kind in op.produces
+            }} if op.produces else {}),
+            **(
+                {"content": {"application/json": {"schema": (
+                    {"type": "array", "items": op.response} if op.many else op.response
+                )}}}
+                if op.response is not None else {}
+            ),
+        }
         operation: dict[str, Any] = {
+            "operationId": op.name,
             "summary": op.summary,
             "description": f"{op.description}\n\nRoles: {roles}.".strip(),
             "tags": op.tags,
             "security": [] if op.public else [{"bearer": []}],
             "parameters": parameters,
             "responses": {
-                str(op.status): {
-                    "description": "OK",
-                    "headers": success_headers,
-                    **({"content": {
-                        kind: {"schema": {"type": "string", "format": "binary"}}
-                        for kind in op.produces
-                    }} if op.produces else {}),
-                    **(
-                        {"content": {"application/json": {"schema": (
-                            {"type": "array", "items": op.response} if op.many else op.response
-                        )}}}
-                        if op.response is not None else {}
-                    ),
-                },
+                str(op.status): {**success, **(
+                    {"links": links[path, op.method]} if (path, op.method) in links else {})},
+                **{str(code): copy.deepcopy(success) for code in op.also},
                 **{
                     str(code): {
                         "description": _ERROR_TEXT[code],
@@ -397,7 +420,49 @@ def build_spec() -> dict[str, Any]:
         if {"category", "subcategory"} <= set(schema.get("properties", {})):
             schema["anyOf"] = branches
         schema.update(getattr(cls, "OPENAPI", {}))
+    for name, cls in list(classes.items()):
+        if name in document["components"]["schemas"] and hasattr(cls, "OPENAPI_VARIANTS"):
+            _variants(document["components"]["schemas"], name, cls, plugin)
     return document
+
+
+def _template(rule: str) -> str:
+    """/things/<uuid:thing_id> -> /things/{thing_id}"""
+    return _PARAM.sub(r"{\2}", rule)
+
+
+def _fields(schema: type[Schema] | None) -> frozenset[str]:
+    """The top-level JSON fields of an answer."""
+    if schema is None:
+        return frozenset()
+    return frozenset(f.data_key or name for name, f in schema._declared_fields.items())
+
+
+def _variants(schemas: dict[str, Any], name: str, cls: type[Schema],
+              plugin: MarshmallowPlugin) -> None:
+    """A body whose rules depend on one field's value (`OPENAPI_VARIANTS = (field,
+    {value: schema of that step})`) becomes oneOf a variant per value, told apart by a
+    discriminator: the variant is the body with that step's fields (their own rules, required
+    as the step requires them) and the field fixed to the value. The other fields keep the
+    body's rules: they are still checked, then ignored."""
+    key, steps = cls.OPENAPI_VARIANTS  # type: ignore[attr-defined]
+    body = schemas[name]
+    mapping: dict[str, str] = {}
+    assert plugin.converter is not None
+    for value, step in steps.items():
+        converted = plugin.converter.schema2jsonschema(step)
+        variant = copy.deepcopy(body)
+        variant["properties"].update(converted["properties"])
+        variant["properties"][key] = {"type": "string", "enum": [value]}
+        variant["required"] = sorted({key, *converted.get("required", [])})
+        variant_name = name + "".join(part.title() for part in re.split(r"[-_]", value))
+        schemas[variant_name] = variant
+        mapping[value] = f"#/components/schemas/{variant_name}"
+    schemas[name] = {
+        "oneOf": [{"$ref": ref} for ref in mapping.values()],
+        "discriminator": {"propertyName": key, "mapping": mapping},
+        **({"description": body["description"]} if "description" in body else {}),
+    }
 
 
 @spec_bp.route("/api/openapi.json")

@@ -319,7 +319,7 @@ ESCALATE = ACTIONS["escalate"]
     f"/deviations/<uuid:deviation_id>/{ESCALATE.api_path}", method="POST",
     summary="Lyft avvikelsen till en Lex Sarah-utredning", body=ESCALATE.schema,
     response=LexSarahOpened, status=201, roles=policy.DEVIATION_ACTIONS[ESCALATE.name],
-    tags=TAGS, location=True,
+    tags=TAGS, location=True, creates={"/lex_sarah_case_id": "/lex-sarah/<uuid:case_id>"},
 )
 def escalate(account: Account, deviation_id: UUID, body: dict[str, Any]) -> Any:
     """`opened_on` defaults to today; not before the deviation's reported_on, not in the

@@ -185,6 +185,7 @@ def yearly(account: Account) -> dict[str, Any]:
 @endpoint(
     "/reports/escalations", summary="Lex Sarah-utredningar: grad, IVO-anmälan, dagar öppen",
     roles=REPORT_ROLES, response=EscalationSchema, many=True, tags=TAGS,
+    creates={"/0/id": "/lex-sarah/<uuid:case_id>"},
 )
 def escalations(account: Account) -> list[dict[str, Any]]:
     fresh_views()

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from flask_babel import lazy_gettext
-from marshmallow import ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from events.base import SHORT_TEXT
 from events.child_report import ChildReport, PreliminaryDecision, ReporterCategory
@@ -257,11 +257,9 @@ INVESTIGATION_STEPS: dict[str, Action] = {
 class InvestigationBody(BaseSchema):
     """Open, complete or extend, by `action`; the rest is parsed by that step's schema."""
 
-    OPENAPI: ClassVar[dict[str, Any]] = {"anyOf": [
-        {"properties": {"action": {"enum": ["open", "complete"]}}, "required": ["on"]},
-        {"properties": {"action": {"enum": ["extend"]}},
-         "required": ["reason", "new_deadline", "decided_by"]},
-    ]}
+    # The API document: one variant per action, each with that step's own rules (web.api).
+    OPENAPI_VARIANTS: ClassVar[tuple[str, dict[str, type[Schema]]]] = (
+        "action", {name: step.schema for name, step in INVESTIGATION_STEPS.items()})
 
     action = fields.String(required=True, validate=validate.OneOf(list(INVESTIGATION_STEPS)))
     on = date(required=False, metadata={"description": "Required to open or complete"})

@@ -1,0 +1,64 @@
+"""What /api/openapi.json promises beyond field rules: a body whose fields depend on a value
+says so per value, and every operation that needs an id is linked from an answer that gives
+one (schemathesis' stateful phase follows these links; test_schemathesis proves they work)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import jsonschema
+from flask.testing import FlaskClient
+
+from tracker.runtime import Runtime
+
+INVESTIGATION = "/child-reports/{report_id}/investigation"
+
+
+def _document(client: FlaskClient) -> dict[str, Any]:
+    document = client.get("/api/openapi.json").get_json()
+    assert isinstance(document, dict)
+    return document
+
+
+def _body_validator(document: dict[str, Any], path: str) -> jsonschema.Draft4Validator:
+    schema = document["paths"][path]["post"]["requestBody"]["content"]["application/json"][
+        "schema"]
+    # The components travel along so the $refs resolve; `nullable` is OpenAPI's, ignored here.
+    return jsonschema.Draft4Validator({**schema, "components": document["components"]})
+
+
+def test_an_extension_of_the_investigation_needs_a_reason_by_the_document(
+    client: FlaskClient, runtime: Runtime,
+) -> None:
+    validator = _body_validator(_document(client), INVESTIGATION)
+    next_year = dt.date(runtime.app.today().year + 1, 6, 1).isoformat()
+    extend = {"action": "extend", "reason": "Särskilda skäl.", "new_deadline": next_year,
+              "decided_by": "nämnden"}
+    assert validator.is_valid(extend)
+    assert not validator.is_valid({**extend, "reason": ""})
+    assert not validator.is_valid({**extend, "reason": "  "})
+    assert not validator.is_valid({"action": "extend", "on": "2024-01-01"})
+    assert validator.is_valid({"action": "open", "on": "2024-01-01"})
+    assert not validator.is_valid({"action": "open"})
+
+
+def test_every_operation_that_needs_an_id_is_linked_from_an_answer_giving_it(
+    client: FlaskClient,
+) -> None:
+    document = _document(client)
+    operations = {op["operationId"]: (path, op) for path, ops in document["paths"].items()
+                  for op in ops.values()}
+    linked = {
+        link["operationId"]
+        for _, op in operations.values() for answer in op["responses"].values()
+        for link in answer.get("links", {}).values()
+    }
+    needing_ids = {name for name, (path, _) in operations.items() if "{" in path}
+    assert needing_ids - linked == set()
+    escalate = document["paths"]["/deviations/{deviation_id}/lex-sarah"]["post"]
+    to_case = escalate["responses"]["201"]["links"]["lex_sarah_complete_ivo_report"]
+    assert to_case["parameters"] == {"path.case_id": "$response.body#/lex_sarah_case_id"}
+    undo = document["paths"]["/imports"]["get"]["responses"]["200"]["links"]
+    assert undo["imports_undo_import"]["parameters"] == {
+        "path.import_id": "$response.body#/0/id"}
