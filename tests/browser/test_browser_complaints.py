@@ -107,8 +107,8 @@ def test_a_visitor_sends_reads_the_answer_and_adds_a_message_with_the_keyboard(
     _tab_to(visitor, "text")
     visitor.keyboard.type(MORE)
     visitor.keyboard.press("Tab")
-    visitor.keyboard.press("Enter")
-    visitor.wait_for_load_state()
+    with visitor.expect_navigation():  # the page that answers the message, not the one before
+        visitor.keyboard.press("Enter")
     assert MORE in visitor.inner_text(".case-thread")
     assert_accessible(visitor)
     _fits(visitor, PHONE["width"])
