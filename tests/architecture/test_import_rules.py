@@ -87,7 +87,7 @@ FLOORS = {
         {"application", "committee_report_draft"},
         {"casework"},
         {"runtime"},
-        {"notifications", "bench", "demo", "operations"},
+        {"notifications", "bench", "demo", "operations", "retention"},
         {"scheduler"},
         {"cli"},
     ],
