@@ -13,13 +13,10 @@ from projections.runner import catch_up
 from tracker.admin.changes import Administration
 from tracker.admin.retention_rules import POINTS, Point, Rule, Unit
 from tracker.cli.common import open_from_env
-from tracker.retention.plan import Plan, plan_for
+from tracker.retention.plan import plan_for
 from web.documents.csv_export import render_csv
+from web.documents.retention_plan import PLAN_HEADER, PROPOSAL, plan_rows
 from web.documents.xlsx_export import Sheet, render_xlsx
-
-PROPOSAL = "Förslag – arkivarien beslutar"
-PLAN_HEADER = ["Ärende", "Slag", "Innehåll", "Regel", "Räknas från", "Från", "Gallras",
-               "Förfallen", "Spärr"]
 
 
 def describe(rule: Rule, setting_days: int) -> str:
@@ -72,14 +69,6 @@ def rules(kind: str | None, years: int | None, months: int | None, point: str | 
                        f"{describe(rule, rt.settings.access_log_days)}{note}  [from: {points}]")
     finally:
         rt.close()
-
-
-def plan_rows(plan: Plan) -> list[list[object]]:
-    return [
-        [row.number, row.case_kind, row.content.value, row.rule, row.point.value, row.start,
-         row.due_on, row.due, row.held or ""]
-        for row in plan.rows
-    ]
 
 
 @retention_cli.command("plan")
