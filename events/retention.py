@@ -132,10 +132,50 @@ class RetentionRecord(Aggregate):
         new = sorted(set(kinds) - self.erased_kinds)
         if not new:
             return False
-        self._content_erased(kinds=new, rule=check_text("rule", rule, max_length=SHORT_TEXT),
-                             on=on, actor=actor)
+        self._content_erased(case_id=self.case_id, kinds=new,
+                             rule=check_text("rule", rule, max_length=SHORT_TEXT), on=on,
+                             actor=actor)
         return True
 
     @event("ContentErased")
-    def _content_erased(self, *, kinds: list[str], rule: str, on: date, actor: str) -> None:
+    def _content_erased(
+        self, *, case_id: UUID, kinds: list[str], rule: str, on: date, actor: str
+    ) -> None:
+        """`case_id` again: the views blank the case's rows from this event alone."""
         self.erasures.append(Erasure(tuple(kinds), rule, on, actor))
+
+
+# What of each case aggregate's events is the case's content (free text, references, file
+# names and frozen documents): sealed with the case's own key when stored, so that gallring
+# can erase it by destroying that key. Codes, dates, numbers, grades and who did what are
+# not content: the statistics and the record of the handling are built from them.
+CONTENT_FIELDS: dict[str, frozenset[str]] = {
+    "Deviation": frozenset({
+        "description", "immediate_actions", "case_reference", "analysis", "reason", "message",
+        "summary", "effect_text", "result", "goal",
+    }),
+    "Complaint": frozenset({"text", "summary"}),
+    "LexSarahCase": frozenset({
+        "description", "text", "source", "reason", "reasoning", "summary",
+        "not_informed_reason",
+    }),
+    "LexSarahDocument": frozenset({"pdf", "docx"}),
+    "ChildReport": frozenset({"case_reference", "reason", "how"}),
+    "CaseFile": frozenset({"text", "file_name"}),
+}
+_CASE_CONTENT = {
+    "Deviation": ContentKind.DEVIATION,
+    "Complaint": ContentKind.COMPLAINT,
+    "LexSarahCase": ContentKind.LEX_SARAH,
+    "LexSarahDocument": ContentKind.LEX_SARAH,
+    "ChildReport": ContentKind.CHILD_REPORT,
+}
+
+
+def content_kind(event_qualname: str) -> ContentKind | None:
+    """The kind of content an event of a case aggregate carries ("Deviation.Reported" ->
+    deviation; a case file's attachments and its conversation are kinds of their own)."""
+    aggregate, _, name = event_qualname.partition(".")
+    if aggregate == "CaseFile":
+        return ContentKind.ATTACHMENT if name == "AttachmentAdded" else ContentKind.CONVERSATION
+    return _CASE_CONTENT.get(aggregate)

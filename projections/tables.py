@@ -423,3 +423,20 @@ complaints = sa.Table(
     sa.Index("ix_view_complaints_unit", "unit", "received_on"),
     sa.Index("ix_view_complaints_status", "status"),
 )
+
+# --- Gallring (events/retention.py) ---------------------------------------------------------
+
+# One row per case with a retention record: whether a legal hold stands, and what of its
+# content was erased, last under which rule and when. Codes and dates only.
+retention_records = sa.Table(
+    "view_retention_records",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("case_id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("case_kind", sa.String(16), nullable=False),
+    sa.Column("active_holds", sa.Integer, nullable=False),
+    sa.Column("erased_kinds", sa.String(200), nullable=False),  # space-separated ContentKind
+    sa.Column("rule", sa.String(200), nullable=True),
+    sa.Column("erased_on", sa.Date, nullable=True),
+    sa.Column("erased_by", sa.String(64), nullable=True),
+)

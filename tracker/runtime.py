@@ -17,6 +17,7 @@ from tracker.admin.organisation import Organisation
 from tracker.application import TrackerApplication
 from tracker.config import Settings
 from tracker.people.accounts import Accounts
+from tracker.retention.keys import CaseKeyRing
 from tracker.storage import tables
 from tracker.storage.chain import ensure_chain
 from tracker.storage.database import exclusive, make_engine
@@ -80,6 +81,7 @@ def open_runtime(
     engine = make_engine(settings)
     generations = Generations(engine)
     organisation = Organisation(engine, generations)
+    key_ring = CaseKeyRing(engine, generations, settings.cipher_key)
 
     def application(create_table: bool) -> TrackerApplication:
         env = settings.eventsourcing_env() | ({} if create_table else {"CREATE_TABLE": ""})
@@ -89,6 +91,7 @@ def open_runtime(
             clock=clock,
             protection_cutoff=settings.protection_cutoff,
             sunday_rule=settings.sunday_rule,
+            key_ring=key_ring,
         )
 
     if create_schema:

@@ -12,6 +12,7 @@ from projections.views.deviations import DeviationList
 from projections.views.history_imports import HistoryImports
 from projections.views.lex_sarah import Escalations, LexSarahClocks
 from projections.views.reports import AnnualTable, MonthlyCounts, Recurrence
+from projections.views.retention import RetentionRecords
 from projections.views.todo import ToDo
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "LexSarahClocks",
     "MonthlyCounts",
     "Recurrence",
+    "RetentionRecords",
     "ToDo",
     "View",
     "watch_columns",
@@ -35,6 +37,6 @@ VIEWS: dict[str, type[View]] = {
     view.name: view
     for view in (
         DeviationList, MonthlyCounts, AnnualTable, Escalations, Deadlines, Recurrence, ToDo,
-        HistoryImports, LexSarahClocks, CaseFiles, Complaints,
+        HistoryImports, LexSarahClocks, CaseFiles, Complaints, RetentionRecords,
     )
 }

@@ -12,6 +12,7 @@ from eventsourcing.persistence import Tracking
 
 from events.child_report import ChildReport
 from events.clocks import SETTLED, investigation_status, preliminary_status
+from events.retention import ContentKind, RetentionRecord
 from projections import tables as t
 from projections.views.base import View, utc
 
@@ -67,6 +68,7 @@ class Deadlines(View):
         ChildReport.FeedbackRequested,
         ChildReport.FeedbackGiven,
         ChildReport.FeedbackDeclined,
+        RetentionRecord.ContentErased,
     )
 
     @singledispatchmethod
@@ -81,6 +83,14 @@ class Deadlines(View):
             if row is None:
                 return
             rows.change(table, {"id": report_id}, **values, **watch_columns(row | values))
+
+    @process_event.register
+    def _(self, event: RetentionRecord.ContentErased, tracking: Tracking) -> None:
+        # As a rebuild after the erasure reads it (events/retention.py: the case's text).
+        if ContentKind.CHILD_REPORT in event.kinds:
+            self._set(tracking, event.case_id, case_reference="")
+        else:
+            self._set(tracking, event.case_id)
 
     @process_event.register
     def _(self, event: ChildReport.Received, tracking: Tracking) -> None:

@@ -10,6 +10,7 @@ from eventsourcing.persistence import Tracking
 
 from events.clocks import local_date
 from events.deviation import Deviation, DeviationStatus
+from events.retention import ContentKind, RetentionRecord
 from projections import tables as t
 from projections.views.base import View
 
@@ -29,6 +30,7 @@ class DeviationList(View):
         Deviation.EscalatedToLexSarah,
         Deviation.RiskAssessed,
         Deviation.MovedToUnit,
+        RetentionRecord.ContentErased,
     )
 
     @singledispatchmethod
@@ -39,6 +41,14 @@ class DeviationList(View):
     def _set(self, tracking: Tracking, deviation_id: UUID, **values: Any) -> None:
         with self.view.transaction(tracking) as rows:
             rows.change(t.deviations, {"id": deviation_id}, **values)
+
+    @process_event.register
+    def _(self, event: RetentionRecord.ContentErased, tracking: Tracking) -> None:
+        # As a rebuild after the erasure reads it (events/retention.py: the case's text).
+        if ContentKind.DEVIATION in event.kinds:
+            self._set(tracking, event.case_id, case_reference=None)
+        else:
+            self._set(tracking, event.case_id)
 
     @process_event.register
     def _(self, event: Deviation.Reported, tracking: Tracking) -> None:

@@ -22,6 +22,7 @@ from eventsourcing.persistence import Tracking
 from events.clocks import local_date
 from events.deviation import NO_REPORTER_SOURCES, Deviation, DeviationStatus, MeasureStatus
 from events.lex_sarah import IvoInvestigation, LexSarahCase
+from events.retention import ContentKind, RetentionRecord
 from projections import tables as t
 from projections.views.base import View, sub
 
@@ -58,6 +59,7 @@ class ToDo(View):
         LexSarahCase.IvoReportCompleted,
         LexSarahCase.PartyInformed,
         LexSarahCase.Closed,
+        RetentionRecord.ContentErased,
     )
 
     @singledispatchmethod
@@ -72,6 +74,17 @@ class ToDo(View):
     def _case(self, tracking: Tracking, case_id: UUID, **values: Any) -> None:
         with self.view.transaction(tracking) as rows:
             rows.change(t.todo_lex_sarah, {"id": case_id}, **values)
+
+    @process_event.register
+    def _(self, event: RetentionRecord.ContentErased, tracking: Tracking) -> None:
+        # As a rebuild after the erasure reads it (events/retention.py: the case's text).
+        with self.view.transaction(tracking) as rows:
+            row = rows.get(t.todo_deviations, id=event.case_id)
+            if row is None or ContentKind.DEVIATION not in event.kinds:
+                return
+            for number in range(1, row["measures"] + 1):
+                rows.change(t.todo_measures, {"deviation_id": event.case_id, "measure": number},
+                            description="", goal=None)
 
     # --- deviations ----------------------------------------------------------------------
 

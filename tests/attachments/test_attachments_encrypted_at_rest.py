@@ -72,4 +72,5 @@ def test_with_a_cipher_key_the_bytes_are_not_in_the_database_in_clear(
     runtime.close()
     stored = _stored(settings)
     readable = sorted(k for k, m in {"bytes": MARKER, **TEXTS}.items() if m.encode() in stored)
-    assert readable == ([] if settings.cipher_key else sorted(["bytes", *TEXTS]))
+    # The texts are sealed under the case's own key even in a plain store (gallring).
+    assert readable == ([] if settings.cipher_key else ["bytes"])

@@ -52,6 +52,16 @@ MARKERS = {
 }
 
 
+# Case content is sealed under its case's own key (tracker/retention/sealing.py) with or
+# without TRACKER_CIPHER_KEY; without it the case keys are stored unwrapped. So in a plain
+# store these are not found as they are (what else is typed, and the views' copies, are).
+SEALED_IN_EVENTS = {
+    "description", "immediate_actions", "cause_analysis", "feedback", "escalation",
+    "protective_action", "finding", "import_row", "follow_up_result", "effect_text",
+    "move_reason", "complaint_text", "complaint_answer", "complaint_message",
+}
+
+
 @pytest.fixture(params=[False, True], ids=["plain", "encrypted"])
 def environ(environ: dict[str, str], request: pytest.FixtureRequest) -> dict[str, str]:
     return environ | ({"TRACKER_CIPHER_KEY": KEY} if request.param else {})
@@ -210,7 +220,7 @@ def test_with_a_cipher_key_no_typed_text_is_readable_in_the_store(
     else:
         stored = _postgres_text(settings)
     readable = sorted(field for field, marker in MARKERS.items() if marker in stored)
-    assert readable == ([] if encrypted else sorted(MARKERS))
+    assert readable == ([] if encrypted else sorted(set(MARKERS) - SEALED_IN_EVENTS))
 
 
 def test_a_store_from_before_refills_its_views_encrypted_and_keeps_old_log_rows_readable(

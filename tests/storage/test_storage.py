@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import subprocess
 import sys
@@ -9,11 +11,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
 from support import TrackerRunner
 
+from events.retention import ContentKind
 from tracker.config import Settings
 from tracker.runtime import open_runtime
+from tracker.storage.tables import case_keys
 
 SECRET_TEXT = "Journal för fel person låg i pärmen på kontoret"
 
@@ -47,12 +54,41 @@ def test_with_a_cipher_key_the_sqlite_file_does_not_hold_the_text(
         env["TRACKER_CIPHER_KEY"] = AESCipher.create_key(32)
     settings = Settings.from_env(env)
     _file_secret(settings)
-    # The file holds the text exactly when it is not encrypted (so this test can fail).
-    assert (SECRET_TEXT.encode() in _raw_bytes(settings)) is not encrypted
+    # The description is sealed under its case's key either way; what the file alone holds
+    # opens it exactly when the store is not encrypted (so this test can fail).
+    assert SECRET_TEXT.encode() not in _raw_bytes(settings)
+    assert _opens_from_the_file_alone(settings) is not encrypted
     rt = open_runtime(settings)
     try:
         [entry] = [h for h in rt.app.history(_only_deviation_id(rt)) if h.type == "Reported"]
         assert entry.data["description"] == SECRET_TEXT
+    finally:
+        rt.close()
+
+
+def _opens_from_the_file_alone(settings: Settings) -> bool:
+    """Whether the description opens with nothing but what the database holds: its case
+    key as stored (plain without TRACKER_CIPHER_KEY, wrapped under it otherwise)."""
+    rt = open_runtime(settings)
+    try:
+        deviation_id = _only_deviation_id(rt)
+        [stored] = rt.app.recorder.select_events(deviation_id, limit=1)
+        [key_id] = rt.app.mapper.key_ids([stored], {ContentKind.DEVIATION})
+        with rt.engine.connect() as connection:
+            wrapped = connection.execute(sa.select(case_keys.c.wrapped).where(
+                case_keys.c.key_id == key_id)).scalar_one()
+        state = stored.state
+        if rt.app.mapper.cipher:
+            state = rt.app.mapper.cipher.decrypt(state)
+            state = rt.app.mapper.compressor.decompress(state)
+        sealed = json.loads(state)["description"]
+        data = base64.b64decode(sealed.rsplit(":", 1)[1])
+        aad = deviation_id.bytes + b"description"
+        try:
+            text = AESGCM(bytes(wrapped)).decrypt(data[:12], data[12:], aad).decode()
+        except (InvalidTag, ValueError):
+            return False
+        return text == SECRET_TEXT
     finally:
         rt.close()
 

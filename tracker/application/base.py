@@ -15,11 +15,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording
+from eventsourcing.utils import strtobool
 
 from events.clocks import DEFAULT_PROTECTION_CUTOFF, local_date
 from events.numbering import NumberSeries, SeriesKind
 from tracker.admin.organisation import Organisation
+from tracker.retention.keys import CaseKeyRing
+from tracker.retention.sealing import CaseRepository, SealingMapper
 from tracker.storage import transcodings
 
 A = TypeVar("A", bound=Aggregate)
@@ -89,7 +92,9 @@ class ApplicationBase(Application[UUID]):
         clock: Callable[[], datetime] | None = None,
         protection_cutoff: time = DEFAULT_PROTECTION_CUTOFF,
         sunday_rule: bool = False,
+        key_ring: CaseKeyRing,
     ) -> None:
+        self.key_ring = key_ring  # the mapper, made by the library's __init__, needs it
         super().__init__(env)
         self.organisation = organisation
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -142,6 +147,28 @@ class ApplicationBase(Application[UUID]):
             left: ProcessingEvent[UUID] = ProcessingEvent()
             left.events, left.aggregates = replay, processing_event.aggregates
             super()._take_snapshots(left)
+
+    def construct_repository(self) -> CaseRepository:
+        """The library's repository (as its construct_repository makes it from the env),
+        its cache emptied when gallring destroys case keys."""
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return CaseRepository(
+            event_store=self.events, snapshot_store=self.snapshots,
+            cache_maxsize=int(maxsize) if maxsize else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            fastforward_skipping=strtobool(
+                self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")),
+            deepcopy_from_cache=strtobool(
+                self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
+            key_ring=self.key_ring,
+        )
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, with each case's content sealed under its own key."""
+        return SealingMapper(
+            transcoder=self.construct_transcoder(), cipher=self.factory.cipher(),
+            compressor=self.factory.compressor(), key_ring=self.key_ring,
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -1,1 +1,3 @@
-"""Gallring: the retention rules applied to the cases (plan.py: what is due, and when)."""
+"""Gallring: each case's content sealed under a key of its own (keys, sealing), erased by
+destroying that key (erasure), under the municipality's retention rules (plan: what is due,
+and when; apply: erasing it)."""

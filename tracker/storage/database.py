@@ -49,10 +49,9 @@ def _engine(settings: Settings) -> sa.Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            if settings.cipher_key:
-                # Deleted and replaced content (a view's rows, its dropped plain tables when
-                # it is refilled encrypted) is overwritten, not left in free pages.
-                cursor.execute("PRAGMA secure_delete=ON")
+            # Deleted and replaced content (a view's rows, gallring's erased keys and files)
+            # is overwritten, not left in free pages.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine

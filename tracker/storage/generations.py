@@ -25,7 +25,8 @@ T = TypeVar("T")
 
 ORGANISATION = "organisation"
 ACCOUNTS = "accounts"
-KINDS = (ORGANISATION, ACCOUNTS)
+CASE_KEYS = "case_keys"  # bumped when gallring deletes case keys (tracker/retention/keys.py)
+KINDS = (ORGANISATION, ACCOUNTS, CASE_KEYS)
 
 # As a plain statement: it runs on every request, and SQLAlchemy's statement handling
 # was most of its cost.

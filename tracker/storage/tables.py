@@ -297,3 +297,16 @@ attachment_blobs = sa.Table(
     sa.Column("content", EncryptedBytes, nullable=False),
     sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# The keys that open each case's free text in the events (tracker/retention/): one random
+# AES-256 key per case and kind of content, wrapped under a key derived from
+# TRACKER_CIPHER_KEY (plain without one). Gallring deletes a case's rows: its text in the
+# events can then never be read again, while the events themselves stay as they are.
+# `seq` lets a process load the keys made since it last looked in one small query.
+case_keys = sa.Table(
+    "case_keys",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key_id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("wrapped", sa.LargeBinary, nullable=False),
+)
