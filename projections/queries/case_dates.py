@@ -42,7 +42,8 @@ def _child_report_closed(row: Any) -> date | None:
     return None
 
 
-def case_dates(connection: sa.Connection) -> Iterator[CaseDates]:
+def case_dates(connection: sa.Connection, *, number: str | None = None) -> Iterator[CaseDates]:
+    """Every case, or the one with that number (AV-2026-0012, any case)."""
     files = {
         row.case_id: row.attachments
         for row in connection.execute(sa.select(t.case_files.c.case_id, t.case_files.c.attachments))
@@ -61,29 +62,32 @@ def case_dates(connection: sa.Connection) -> Iterator[CaseDates]:
         return CaseDates(id, number, kind, received, decided, closed, lex_sarah_open,
                          id in files, files.get(id, 0))
 
+    def only(query: sa.Select[Any], table: sa.Table) -> sa.Select[Any]:
+        return query if number is None else query.where(table.c.number == number.upper())
+
     d = t.deviations
-    for row in connection.execute(
-        sa.select(d.c.id, d.c.number, d.c.reported_on, d.c.closed_on, d.c.lex_sarah_case_id)
-    ):
+    for row in connection.execute(only(
+        sa.select(d.c.id, d.c.number, d.c.reported_on, d.c.closed_on, d.c.lex_sarah_case_id), d
+    )):
         yield made(row.id, row.number, "deviation", row.reported_on, None, row.closed_on,
                    row.lex_sarah_case_id in open_lex_sarah)
     c = t.complaints
-    for complaint in connection.execute(
-        sa.select(c.c.id, c.c.number, c.c.received_on, c.c.closed_on)
-    ):
+    for complaint in connection.execute(only(
+        sa.select(c.c.id, c.c.number, c.c.received_on, c.c.closed_on), c
+    )):
         yield made(complaint.id, complaint.number, "complaint", complaint.received_on, None,
                    complaint.closed_on, False)
     e = t.escalations
-    for case in connection.execute(
-        sa.select(e.c.id, e.c.number, e.c.opened_on, e.c.decided_on, e.c.closed_on)
-    ):
+    for case in connection.execute(only(
+        sa.select(e.c.id, e.c.number, e.c.opened_on, e.c.decided_on, e.c.closed_on), e
+    )):
         yield made(case.id, case.number, "lex_sarah", case.opened_on, case.decided_on,
                    case.closed_on, case.id in open_lex_sarah)
     r = t.child_reports
-    for report in connection.execute(sa.select(
+    for report in connection.execute(only(sa.select(
         r.c.id, r.c.number, r.c.received_at, r.c.decided_on, r.c.decision,
         r.c.investigation_completed_on,
-    )):
+    ), r)):
         received = aware(report.received_at)
         assert received is not None
         yield made(report.id, report.number, "child_report", local_date(received),

@@ -10,7 +10,7 @@ imports web/. Each process builds one Runtime and hands it to what it runs.
   bench.py        bench
   history_imports.py  import counts|rows|list|undo
   access_log.py   access-log prune (the läslogg's retention)
-  retention.py    retention rules|plan (gallring)
+  retention.py    retention rules|plan|apply (gallring)
   operations.py   backup, restore, verify (the event log's hash chain)
 """
 

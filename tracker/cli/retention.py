@@ -1,4 +1,4 @@
-"""`tracker retention rules|plan`: gallring by the municipality's rules (tracker/retention/)."""
+"""`tracker retention rules|plan|apply`: gallring by the municipality's retention rules."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from projections.runner import catch_up
 from tracker.admin.changes import Administration
 from tracker.admin.retention_rules import POINTS, Point, Rule, Unit
 from tracker.cli.common import open_from_env
+from tracker.retention.apply import apply_plan
 from tracker.retention.plan import plan_for
 from web.documents.csv_export import render_csv
 from web.documents.retention_plan import PLAN_HEADER, PROPOSAL, plan_rows
@@ -97,3 +98,25 @@ def plan_command(csv_path: Path | None, xlsx_path: Path | None) -> None:
     click.echo(f"As of {plan.today}: {len(plan.due)} due now, "
                f"{sum(1 for r in plan.rows if r.held and r.due)} held, "
                f"{sum(1 for r in plan.rows if not r.due)} later.")
+
+
+@retention_cli.command("apply")
+@click.option("--actor", default=None,
+              help="Who gallrar, as the erasures record it (default: the operating-system "
+                   "user; the scheduler's job records 'scheduler').")
+def apply_command(actor: str | None) -> None:
+    """Gallra what the plan says is due today: each case's content under its rule, the
+    läslogg's old entries, then compact the database. Safe to run again: what is erased
+    stays erased, a run stopped half-way is finished by the next."""
+    rt = open_from_env()
+    try:
+        result = apply_plan(rt, actor=(actor or getpass.getuser())[:64])
+    finally:
+        rt.close()
+    for number, rule, kinds in result.erased:
+        click.echo(f"Gallrat {number} under {rule}: {', '.join(kinds)}")
+    for number, why in result.refused:
+        click.echo(f"Not gallrat {number}: {why}")
+    click.echo(f"{result.count} cases gallrade, {len(result.refused)} refused, "
+               f"{result.access_log_removed} läslogg entries removed"
+               f"{', storage compacted' if result.compacted else ''}.")

@@ -9,26 +9,35 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
+import sqlalchemy as sa
+
 from events.errors import DomainError
 from events.retention import ContentKind
 from projections.runner import catch_up
+from tracker.admin.organisation import Organisation
+from tracker.config import Settings
 from tracker.people import access_log
+from tracker.retention.erasure import HoldActive, compact_storage, erase_case
 from tracker.retention.plan import Plan, access_log_cutoff, plan_for
-from tracker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-class Erase(Protocol):
-    """tracker.retention.erasure.erase_case: True when something was erased."""
+class Gallring(Protocol):
+    """What a run needs of the Runtime (tracker.runtime imports this floor, not we it)."""
 
-    def __call__(self, app: Any, case_id: UUID, kinds: set[ContentKind], *, rule: str,
-                 actor: str) -> bool: ...
+    @property
+    def engine(self) -> sa.Engine: ...
+    @property
+    def app(self) -> Any: ...
+    @property
+    def organisation(self) -> Organisation: ...
+    @property
+    def settings(self) -> Settings: ...
 
 
 @dataclass
@@ -45,13 +54,7 @@ class ApplyResult:
         return len(self.erased)
 
 
-def apply_plan(
-    runtime: Runtime,
-    *,
-    actor: str,
-    erase: Erase,
-    compact: Callable[[Any], Any],
-) -> ApplyResult:
+def apply_plan(runtime: Gallring, *, actor: str) -> ApplyResult:
     """Erase what the plan says is due today, as `actor` ("scheduler", or a person)."""
     # The plan reads the views: they must have seen every erasure and hold made so far.
     if not catch_up(runtime, timeout=60.0):
@@ -65,10 +68,10 @@ def apply_plan(
         groups[(row.case_id, row.number, row.rule)].add(row.content)
     for (case_id, number, rule), kinds in groups.items():
         try:
-            done = erase(runtime.app, case_id, kinds, rule=rule, actor=actor)
-        except DomainError as error:  # a hold placed since the plan was read
+            done = erase_case(runtime.app, case_id, kinds, rule=rule, actor=actor)
+        except (HoldActive, DomainError) as error:  # a hold placed since the plan was read
             log.warning("Not gallrat: %s (%s): %s", number, rule, error)
-            result.refused.append((number, str(error)))
+            result.refused.append((number, type(error).__name__))
             continue
         if done:
             result.erased.append((number, rule, tuple(sorted(kinds))))
@@ -77,6 +80,6 @@ def apply_plan(
     if days is not None:
         result.access_log_removed = access_log.prune(runtime.engine, days)
     if result.erased or result.access_log_removed:
-        compact(runtime.engine)
+        compact_storage(runtime.engine)
         result.compacted = True
     return result

@@ -18,19 +18,12 @@ import sqlalchemy as sa
 
 from events.retention import ContentKind
 from projections.queries.case_dates import CaseDates, case_dates
+from projections.queries.retention import CaseRetention, retention_records
 from tracker.admin.retention_rules import Point, RetentionRules, Rule, add_months
 
 # The hold that needs no one to place it: the case, or the Lex Sarah case it led to, is
 # still being investigated.
 LEX_SARAH_OPEN = "lex_sarah_open"
-
-
-@dataclass(frozen=True)
-class Record:
-    """What a case's retention record says (events.retention.RetentionRecord)."""
-
-    hold_active: bool = False
-    erased_kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -82,15 +75,16 @@ def _contents(case: CaseDates) -> list[ContentKind]:
 def make_plan(
     cases: Iterable[CaseDates],
     rules: RetentionRules,
-    records: Mapping[UUID, Record],
+    records: Mapping[UUID, CaseRetention],
     today: date,
 ) -> Plan:
     plan = Plan(today, rules)
     for case in cases:
-        record = records.get(case.id, Record())
+        record = records.get(case.id)
+        erased = record.erased_kinds if record is not None else frozenset()
         for content in _contents(case):
             rule: Rule = rules.rule(content)
-            if content.value in record.erased_kinds:
+            if content.value in erased:
                 plan.counts[(content, "erased")] += 1
                 continue
             if rule.keep:
@@ -101,7 +95,7 @@ def make_plan(
             if start is None or due_on is None:
                 plan.counts[(content, "waiting")] += 1
                 continue
-            held = ("hold" if record.hold_active
+            held = ("hold" if record is not None and record.on_hold
                     else LEX_SARAH_OPEN if case.lex_sarah_open else None)
             due = due_on <= today
             plan.counts[(content, "held" if due and held else "due" if due else "later")] += 1
@@ -123,13 +117,7 @@ def access_log_cutoff(rules: RetentionRules, setting_days: int, today: date) -> 
     return (today - add_months(today, -months)).days or 1
 
 
-def records(connection: sa.Connection) -> dict[UUID, Record]:
-    """Every case's retention record (holds, erasures). None yet: the records are kept by
-    the crypto-shredding core (tracker/retention/erasure.py), read from its view."""
-    del connection
-    return {}
-
-
 def plan_for(engine: sa.Engine, rules: RetentionRules, today: date) -> Plan:
     with engine.connect() as connection:
-        return make_plan(list(case_dates(connection)), rules, records(connection), today)
+        cases = list(case_dates(connection))
+    return make_plan(cases, rules, retention_records(engine), today)
