@@ -61,6 +61,8 @@ CHANGES = [
     ("/admin/kategorier/personal/aktiv", {"active": "0"}),
     ("/admin/utskick/1/skicka-igen", {}),
     ("/admin/gallring/regler/deviation", {"keep": "keep"}),
+    ("/admin/gallring/sparr", {"number": "AV-2026-0001", "reason": "JO-ärende"}),
+    ("/admin/gallring/sparr/00000000-0000-0000-0000-000000000000/1/hav", {}),
 ]
 # Changes another role may also make (the imports: their own tests cover what they store).
 IMPORTS = [

@@ -36,7 +36,7 @@ PAGES = [
 FORM_PAGES = [
     "/admin/anvandare", "/admin/anvandare/chef", "/admin/enheter",
     "/admin/enheter/utredning", "/admin/kategorier", "/admin/kategorier/personal",
-    "/admin/gallring/regler/deviation",
+    "/admin/gallring/regler/deviation", "/admin/gallring/",
 ]
 EMPTY_FORM = """form => {
   for (const field of form.querySelectorAll('input:not([type=hidden]), textarea')) {

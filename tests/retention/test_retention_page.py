@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,10 +15,13 @@ from flask import Flask
 from openpyxl import load_workbook
 
 from events.retention import ContentKind
+from projections.queries.retention import retention_records
 from projections.runner import catch_up
-from tests.support import TrackerRunner, log_in
-from tracker.admin.retention_rules import DEFAULT_RETENTION_RULES
+from tests.support import TrackerRunner, file_deviation, log_in
+from tracker.admin.changes import Administration
+from tracker.admin.retention_rules import DEFAULT_RETENTION_RULES, Point, Unit
 from tracker.demo import DEMO_USERS, seed_demo
+from tracker.retention.apply import apply_plan
 from tracker.retention.plan import plan_for
 from tracker.runtime import Runtime
 
@@ -112,3 +116,69 @@ def test_an_unknown_kind_is_not_found(users: Any, client_for: Callable[[str], An
     client = client_for("admin")
     assert client.get("/admin/gallring/regler/nothing").status_code == 404
     assert client.get(f"/admin/gallring/regler/{ContentKind.ACCESS_LOG.value}").status_code == 200
+
+
+def test_the_admin_places_and_releases_a_hold_and_sees_the_history(
+    runtime: Runtime, users: Any, client_for: Callable[[str], Any],
+) -> None:
+    day = runtime.app.today() - timedelta(days=60)
+    held, other = (file_deviation(runtime, actor="utvecklare", reported_on=day,
+                                  occurred_on=day).number for _ in range(2))
+    Administration.of(runtime, actor="admin", source="web").set_retention_rule(
+        ContentKind.DEVIATION, amount=1, unit=Unit.MONTHS, point=Point.RECEIVED)
+    assert catch_up(runtime, timeout=30)
+    client = client_for("admin")
+    answer = client.post("/admin/gallring/sparr", data={
+        "number": held.lower(), "reason": "Begärd av JO, dnr 1234-2026"})
+    assert answer.status_code == 302
+    page = client.get("/admin/gallring/").get_data(as_text=True)
+    holds = _table(page, "holds")
+    assert [row[:3] for row in holds] == [[held, "1", "Begärd av JO, dnr 1234-2026"]]
+    assert "admin" in holds[0][3]
+    assert [row[0] for row in _table(page, "plan-due")] == sorted([held, other])
+    assert [row[5] for row in _table(page, "plan-due") if row[0] == held] == ["spärrat"]
+
+    assert apply_plan(runtime, actor="scheduler").count == 1
+    assert catch_up(runtime, timeout=30)
+    page = client.get("/admin/gallring/").get_data(as_text=True)
+    erased = _table(page, "erased")
+    assert [row[0] for row in erased] == [other]
+    assert erased[0][1:] == ["Avvikelser", "R1 v2", runtime.app.today().isoformat(),
+                             "scheduler"]
+
+    release = re.search(r'action="(/admin/gallring/sparr/[^"]+/1/hav)"', page)
+    assert release
+    assert client.post(release.group(1)).status_code == 302
+    assert client.post(release.group(1)).status_code == 404  # released already
+    assert catch_up(runtime, timeout=30)
+    page = client.get("/admin/gallring/").get_data(as_text=True)
+    assert _table(page, "holds") == [["Inga."]]
+    assert apply_plan(runtime, actor="scheduler").count == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"number": "AV-1999-9999", "reason": "JO"}, "number"),
+        ({"number": "", "reason": "JO"}, "number"),
+        ({"number": "x" * 5000, "reason": "JO"}, "number"),
+        ({"number": "{number}", "reason": ""}, "reason"),
+        ({"number": "{number}", "reason": "x" * 5000}, "reason"),
+        ({"number": "{number}", "reason": "Gäller 19800101-1239"}, "reason"),
+        ({"number": "{number}", "reason": "Gäller 811218 9876"}, "reason"),
+        ({"number": "198001011239", "reason": "JO"}, "number"),
+    ],
+)
+def test_a_refused_hold_says_why_and_holds_nothing(
+    runtime: Runtime, users: Any, client_for: Callable[[str], Any], data: dict[str, str],
+    field: str,
+) -> None:
+    number = file_deviation(runtime).number
+    assert catch_up(runtime, timeout=30)
+    client = client_for("admin")
+    answer = client.post("/admin/gallring/sparr", data={
+        key: value.replace("{number}", number) for key, value in data.items()})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "Det finns problem" in page and f'href="#{field}"' in page
+    assert retention_records(runtime.engine) == {}

@@ -48,6 +48,7 @@ class Plan:
     # Per kind of content: "due", "held", "later", "waiting" (no date yet: still open),
     # "kept" (bevaras), "erased".
     counts: Counter[tuple[ContentKind, str]] = field(default_factory=Counter)
+    numbers: dict[UUID, str] = field(default_factory=dict)  # every case's number, by id
 
     @property
     def due(self) -> list[PlanRow]:
@@ -80,6 +81,7 @@ def make_plan(
 ) -> Plan:
     plan = Plan(today, rules)
     for case in cases:
+        plan.numbers[case.id] = case.number
         record = records.get(case.id)
         erased = record.erased_kinds if record is not None else frozenset()
         for content in _contents(case):
@@ -115,6 +117,12 @@ def access_log_cutoff(rules: RetentionRules, setting_days: int, today: date) -> 
         return setting_days
     months = rule.amount * 12 if rule.unit.value == "years" else rule.amount
     return (today - add_months(today, -months)).days or 1
+
+
+def find_case(engine: sa.Engine, number: str) -> CaseDates | None:
+    """The case with that number (any kind), as the plan sees it."""
+    with engine.connect() as connection:
+        return next(case_dates(connection, number=number.strip()), None)
 
 
 def plan_for(engine: sa.Engine, rules: RetentionRules, today: date) -> Plan:
