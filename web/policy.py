@@ -140,6 +140,19 @@ def allowed_actions(account: Account, deviation: HasUnit) -> set[str]:
     return {action for action in DEVIATION_ACTIONS if can_act(account, action, deviation)}
 
 
+# "Hantera och avsluta" (web/pages/deviation_handling.py) runs each of these commands.
+HANDLING_COMMANDS: tuple[str, ...] = (
+    "analyse_cause", "add_measure", "record_no_measures_needed", "give_feedback", "close"
+)
+
+
+def handles_deviation(account: Account, deviation: HasUnit) -> bool:
+    """Whether the account handles the deviation on one page: it may ask for every command
+    the page runs (an enhetschef in their units, the verksamhetsutvecklare)."""
+    return can_view_deviation(account, deviation) and all(
+        can_act(account, command, deviation) for command in HANDLING_COMMANDS)
+
+
 # What the person responsible for a measure may do on the measure's own page, whatever
 # their role and unit (DOMAIN.md: the owner carries it out and follows it up). They read
 # that measure only: not the deviation's text, analysis or other measures.

@@ -1,16 +1,18 @@
-"""Hantera och avsluta in Chromium, under the app's own CSP, at 1280 and 390 px: from the
-deviation page's link to the form, a refused entry (error summary focused and linked), the
-check-answers page with the drafted closing summary, and the save; axe (WCAG 2.1 A/AA)
-clean, no console errors, nothing wider than the screen."""
+"""Hantera och avsluta in Chromium, under the app's own CSP, at 1280 and 390 px: the form
+standing open on the deviation's page for the enhetschef (the rapportör sees the page
+without it), a refused entry (error summary focused and linked), the check-answers page
+with the drafted closing summary, and the save; axe (WCAG 2.1 A/AA) clean, no console
+errors, nothing wider than the screen."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
 import pytest
 from browser_support import LiveServer, assert_accessible, log_in
-from playwright.sync_api import Browser, ConsoleMessage, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -50,21 +52,31 @@ def test_a_deviation_handled_and_closed_on_one_page(
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(str(error)))
     width = viewport["width"]
+    log_in(page, live_server.url, "rapportor")
+    page.goto(live_server(f"/avvikelser/{deviation.id}"))
+    expect(page.get_by_role("button", name="Granska och avsluta")).to_have_count(0)
+    _check(page, width, "reporter")
+    page.get_by_role("button", name="Logga ut").click()
+    page.wait_for_load_state()
+
     log_in(page, live_server.url, "chef")
     page.goto(live_server(f"/avvikelser/{deviation.id}"))
-    page.get_by_role("link", name="Hantera och avsluta på en sida").click()
-    page.wait_for_load_state()
-    assert page.get_by_label("Ansvarig").input_value() == "chef"
+    form = page.locator("#hantera")
+    expect(form.get_by_role("heading", name="Hantera och avsluta")).to_be_visible()
+    assert form.get_by_label("Ansvarig").input_value() == "chef"
+    expect(page.locator("#action-analyse")).not_to_have_attribute("open", "")
     _check(page, width, "form")
 
-    page.get_by_label("Varför hände det?").fill("Systemet loggade ut utan varning.")
-    page.get_by_role("button", name="Granska och avsluta").click()
+    form.get_by_label("Varför hände det?").fill("Systemet loggade ut utan varning.")
+    form.get_by_role("button", name="Granska och avsluta").click()
     page.wait_for_load_state()
     summary = page.locator(".error-summary")
     assert summary.evaluate("element => element === document.activeElement")
     assert "Orsaker" in summary.inner_text() and "Åtgärd" in summary.inner_text()
     assert "Återkoppling" not in summary.inner_text()  # its draft is kept
     _check(page, width, "form-errors")
+    summary.get_by_role("link", name=re.compile("^Orsaker")).click()
+    expect(page.locator("#causes")).to_be_focused()
 
     page.get_by_label("Mänsklig faktor").check()
     page.locator("#description").fill("Ny rutin för att spara.")

@@ -1,6 +1,8 @@
 """A deviation handled and closed on one page (Hantera och avsluta): the cause analysis,
 one measure or why none is needed, the feedback and the closing, reviewed and then saved
-together as one event per step; on any error nothing is stored and the typed text stays."""
+together as one event per step; on any error nothing is stored and the typed text stays.
+Until anything is handled the same form stands open on the deviation's own page for
+whoever handles it; once an analysis is saved in steps, the page keeps its steps."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from uuid import UUID
 from flask.testing import FlaskClient
 from support import stored_events
 
+from tracker.people import access_log
 from tracker.runtime import Runtime
 from web.forms import CONFLICT_MESSAGE
 
@@ -71,7 +74,9 @@ def test_handled_and_closed_in_one_save_one_event_per_step(
     deviation_id = _file(runtime)
     chef = client_for("chef")
     detail = chef.get(f"/avvikelser/{deviation_id}").get_data(as_text=True)
-    assert f'href="/avvikelser/{deviation_id}/hantera"' in detail
+    # The deviation page holds the form itself, as its own page does.
+    assert _hidden_and_prefilled(detail, f"/avvikelser/{deviation_id}/hantera/granska") == (
+        _entry(chef, deviation_id))
     form = _entry(chef, deviation_id)
     # The defaults: the signed-in person, today + 30 days, a feedback draft.
     assert form["responsible"] == "chef"
@@ -97,9 +102,9 @@ def test_handled_and_closed_in_one_save_one_event_per_step(
     types = [entry.type for entry in app.history(deviation_id)][-4:]
     assert types == ["CauseAnalysed", "MeasureAdded", "FeedbackGiven", "Closed"]
     assert stored_events(runtime) == before + 4
-    # Closed: the link is gone and the page says why it cannot be used.
+    # Closed: neither form nor link, and the page says why it cannot be used.
     detail = chef.get(f"/avvikelser/{deviation_id}").get_data(as_text=True)
-    assert f'href="/avvikelser/{deviation_id}/hantera"' not in detail
+    assert f"/avvikelser/{deviation_id}/hantera" not in detail
     assert "inte öppen" in chef.get(f"/avvikelser/{deviation_id}/hantera").get_data(
         as_text=True)
 
@@ -113,7 +118,7 @@ def test_no_measure_needed_is_recorded_with_its_reason(
     refused = chef.post(f"/avvikelser/{deviation_id}/hantera/granska", data=form)
     assert refused.status_code == 422
     assert "Skriv varför ingen åtgärd behövs." in refused.get_data(as_text=True)
-    form["no_measures_reason"] = "Engångshändelse, rutinen finns redan."
+    form["why_no_measure"] = "Engångshändelse, rutinen finns redan."
     page = chef.post(f"/avvikelser/{deviation_id}/hantera/granska", data=form)
     sent = _hidden_and_prefilled(page.get_data(as_text=True),
                                  f"/avvikelser/{deviation_id}/hantera/spara")
@@ -186,3 +191,72 @@ def test_only_who_may_close_it_opens_the_page(
     deviation_id = _file(runtime)
     for name in ("rapportor", "chef_hvb", "lexsarah"):
         assert client_for(name).get(f"/avvikelser/{deviation_id}/hantera").status_code == 403
+
+
+def _form_stands_open(client: FlaskClient, deviation_id: UUID) -> bool:
+    page = client.get(f"/avvikelser/{deviation_id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    return f'action="/avvikelser/{deviation_id}/hantera/granska#fel"' in text
+
+
+def test_the_form_stands_open_on_the_deviation_page_for_who_handles_it(
+    client_for: Callable[[str], FlaskClient], users: Any, runtime: Runtime
+) -> None:
+    """The enhetschef of the unit and the verksamhetsutvecklare: the form, open (no fold,
+    no link to follow); the rapportör and the read-only Lex Sarah-ansvarig: the page as
+    before. The page's read is logged as before."""
+    deviation_id = _file(runtime)
+    for name in ("chef", "utvecklare"):
+        before = len(access_log.search(runtime.engine, limit=1000)[0])
+        assert _form_stands_open(client_for(name), deviation_id), name
+        logged = access_log.search(runtime.engine, limit=1000)[0]
+        assert len(logged) == before + 1
+        assert (logged[0].username, logged[0].kind, logged[0].case_id) == (
+            name, "deviation", str(deviation_id))
+        page = client_for(name).get(f"/avvikelser/{deviation_id}").get_data(as_text=True)
+        form_at = page.index("/hantera/granska")
+        assert "<details" not in page[page.index('id="hantera"'):form_at]
+        assert f'href="/avvikelser/{deviation_id}/hantera"' not in page  # no link needed
+    for name in ("rapportor", "lexsarah"):
+        page = client_for(name).get(f"/avvikelser/{deviation_id}").get_data(as_text=True)
+        assert "/hantera" not in page, name
+
+
+def test_once_handled_in_steps_the_page_keeps_its_steps(
+    client_for: Callable[[str], FlaskClient], users: Any, runtime: Runtime
+) -> None:
+    """An analysis saved through the step form: the page's step forms, the next one open,
+    and the link to the one-page form for the rest."""
+    deviation_id = _file(runtime)
+    chef = client_for("chef")
+    analysed = chef.post(f"/avvikelser/{deviation_id}/analyse", data={
+        "analyse_causes": ["mansklig_faktor"], "analyse_analysis": "Ingen varning gavs.",
+        "version": str(runtime.app.get_deviation(deviation_id).version)})
+    assert analysed.status_code == 302
+    assert analysed.headers["Location"].endswith("#steg-atgarder")
+    assert not _form_stands_open(chef, deviation_id)
+    page = chef.get(f"/avvikelser/{deviation_id}").get_data(as_text=True)
+    assert f'href="/avvikelser/{deviation_id}/hantera"' in page
+    assert '<details id="action-add_measure" open>' in page
+
+
+def test_links_to_the_first_step_land_on_the_form(
+    client_for: Callable[[str], FlaskClient], users: Any, runtime: Runtime
+) -> None:
+    """The inbox and a step saved before the analysis (a reclassification) lead to the
+    form, where the step's "saved" message then stands; the step list's analysis form
+    stays folded beneath it."""
+    deviation_id = _file(runtime)
+    utvecklare = client_for("utvecklare")
+    inbox = utvecklare.get("/inkorg").get_data(as_text=True)
+    assert f'href="/avvikelser/{deviation_id}#hantera"' in inbox
+    moved = utvecklare.post(f"/avvikelser/{deviation_id}/reclassify", data={
+        "reclassify_category": "handlaggning", "reclassify_subcategory": "sekretess",
+        "version": str(runtime.app.get_deviation(deviation_id).version)})
+    assert moved.status_code == 302
+    assert moved.headers["Location"].endswith(f"/avvikelser/{deviation_id}#hantera")
+    page = utvecklare.get(f"/avvikelser/{deviation_id}").get_data(as_text=True)
+    notice = page.index("Avvikelsen är omklassificerad.")
+    assert page.index('id="hantera"') < notice < page.index("/hantera/granska")
+    assert '<details id="action-analyse">' in page

@@ -157,12 +157,14 @@ def test_a_deviation_from_filing_to_closure(
     """Filed by a rapportör, handled and closed by the unit's enhetschef on "Hantera och
     avsluta" (one cause, why, one measure, feedback, closing), the rules unchanged.
 
-    Counted: filing 5 (nav, kvalitetsområde, date, vad hände, skicka); then the link
-    "Hantera och avsluta på en sida" 1, one cause 1, why 1, the measure 1 (ansvarig = the
-    signed-in person and klar senast = today + 30 days are kept: 0), the feedback's draft
-    kept 0, the closing summary left to its draft 0, "Granska och avsluta" 1 (the closing
-    summary is drafted there from the analysis and the measure) and "Spara och avsluta" 1.
-    The four forms on the deviation page took 11 for the same (3 + 4 + 2 + 2)."""
+    Counted: filing 5 (nav, kvalitetsområde, date, vad hände, skicka); then, on the
+    deviation's page, where "Hantera och avsluta" stands open while nothing is handled (no
+    link to follow: 0), one cause 1, why 1, the measure 1 (ansvarig = the signed-in person
+    and klar senast = today + 30 days are kept: 0), the feedback's draft kept 0, the
+    closing summary left to its draft 0, "Granska och avsluta" 1 (the closing summary is
+    drafted there from the analysis and the measure) and "Spara och avsluta" 1: 10. With
+    the form one link away it was 11; the four step forms took 11 for the same part
+    (3 + 4 + 2 + 2)."""
     app = runtime.app
     today = app.today().isoformat()
     reporter = Walk(client_for("rapportor"))
@@ -178,7 +180,6 @@ def test_a_deviation_from_filing_to_closure(
     chef = Walk(client_for("chef"))
     page = f"/avvikelser/{deviation.id}"
     chef.go(page, click=False)
-    chef.go(f"{page}/hantera")
     chef.submit(f"{page}/hantera/granska", {
         "causes": ["mansklig_faktor"], "analysis": "Systemet loggade ut utan varning.",
         "description": "Ny rutin för att spara.", "responsible": "chef",
@@ -190,8 +191,6 @@ def test_a_deviation_from_filing_to_closure(
     assert closed.feedback and closed.closing_summary and closed.measures
     spent = [n for _, n in chef.steps]
     total = filing + chef.inputs
-    assert (filing, spent) == (5, [1, 4, 1]), (filing, chef.steps)
-    # One over DEVIATION_TARGET: reaching it would take dropping the check-answers round
-    # (the drafted closing summary then unseen before it is stored) or a default for "När
-    # hände det?" on filing; neither is done here, and no closing rule is weakened.
-    assert total == DEVIATION_TARGET + 1, total
+    assert total <= DEVIATION_TARGET, (filing, chef.steps)
+    # Measured: filing 5, the one-page form 4 (cause, why, measure, Granska), Spara 1.
+    assert (filing, spent) == (5, [4, 1]), (filing, chef.steps)

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.application import LRUCache, Repository
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
@@ -73,16 +74,56 @@ class SealingMapper(Mapper[UUID]):
             key = self.key_ring.key(key_id)
             assert key is not None
         sealed = dict(state)
-        for field in fields:
-            value = sealed.get(field)
-            if type(value) is str and value:
-                nonce = os.urandom(12)
-                secret = key.encrypt(nonce, value.encode(), _aad(originator_id, field))
-                sealed[field] = (f"{PREFIX}{kind.value}:{key_id.hex}:"
-                                 + base64.b64encode(nonce + secret).decode("ascii"))
+        self._seal(sealed, fields, originator_id, kind, key_id, key)
         copy = object.__new__(type(domain_event))
         object.__setattr__(copy, "__dict__", sealed)
         return super().to_stored_event(copy)
+
+    @staticmethod
+    def _seal(
+        state: dict[str, Any], fields: frozenset[str], originator_id: UUID,
+        kind: ContentKind, key_id: UUID, key: AESGCM,
+    ) -> bool:
+        """Seal the content fields of `state` in place; False when it had none to seal."""
+        found = False
+        for field in fields:
+            value = state.get(field)
+            if type(value) is str and value and not value.startswith(PREFIX):
+                nonce = os.urandom(12)
+                secret = key.encrypt(nonce, value.encode(), _aad(originator_id, field))
+                state[field] = (f"{PREFIX}{kind.value}:{key_id.hex}:"
+                                + base64.b64encode(nonce + secret).decode("ascii"))
+                found = True
+        return found
+
+    def reseal(self, originator_id: UUID, topic: str, stored_state: bytes) -> bytes | None:
+        """The stored state of an event from before sealing with its content sealed under
+        the case's key (None when there is nothing to seal); everything else as it was."""
+        kind, fields = _sealing(topic)
+        if kind is None:
+            return None
+        state = stored_state
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        decoded: dict[str, Any] = self.transcoder.decode(state)
+        if not any(type(decoded.get(f)) is str and decoded[f]
+                   and not decoded[f].startswith(PREFIX) for f in fields):
+            return None
+        key_id = self._key_for(originator_id, kind)
+        key = self.key_ring.key(key_id)
+        if key is None:
+            key_id = self._current[originator_id, kind] = self.key_ring.new_key()
+            key = self.key_ring.key(key_id)
+            assert key is not None
+        self._seal(decoded, fields, originator_id, kind, key_id, key)
+        encoded = self.transcoder.encode(decoded)
+        if self.compressor:
+            encoded = self.compressor.compress(encoded)
+        if self.cipher:
+            encoded = self.cipher.encrypt(encoded)
+        return encoded
 
     def _key_for(self, originator_id: UUID, kind: ContentKind) -> UUID:
         key_id = self._current.get((originator_id, kind))

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from tracker.storage.tables import event_chain, event_chain_origin
+from tracker.storage.tables import event_chain, event_chain_origin, event_chain_rebases
 
 GENESIS = "0" * 64
 _LABEL = b"tracker/event-chain/v1\x00"
@@ -284,12 +285,16 @@ def anchor_line(head: Head, at: datetime) -> str:
 
 
 def read_anchors(path: Path) -> dict[int, str]:
-    """The heads written earlier, by position."""
+    """The heads written earlier, by position; a head re-linked on purpose later (a
+    rebase line naming its old link) counts with its new link."""
     anchors: dict[int, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         found = ANCHOR_LINE.search(line)
         if found:
             anchors[int(found.group(1))] = found.group(3)
+        rebased = REBASE_LINE.search(line)
+        if rebased and anchors.get(int(rebased.group(1))) == rebased.group(2):
+            anchors[int(rebased.group(1))] = rebased.group(3)
     return anchors
 
 
@@ -326,6 +331,16 @@ def verify_chain(
             f"on {marker.built_at:%Y-%m-%d %H:%M}" if marker is not None and marker.events
             else None
         )
+        rebases, rewritten = connection.execute(sa.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(event_chain_rebases.c.events), 0))
+        ).one()
+        if rebases:
+            last = connection.execute(sa.select(event_chain_rebases.c.at).order_by(
+                event_chain_rebases.c.id.desc()).limit(1)).scalar_one()
+            origin = "; ".join(filter(None, [origin, (
+                f"{rewritten} events were rewritten on purpose and the chain re-linked after "
+                f"them ({rebases} times, the last on {last:%Y-%m-%d %H:%M}: their text moved "
+                "under case keys)")]))
         events, links = read_events(connection, table), read_links(connection)
         event, link = next(events, None), next(links, None)
         while event is not None or link is not None:
@@ -366,3 +381,78 @@ def verify_chain(
             f"({position}): events at the end were removed"
         )
     return verdict()
+
+
+# --- rewriting on purpose -------------------------------------------------------------------
+
+REBASE_LINE = re.compile(r"rebased position=(\d+) old=([0-9a-f]{64}) new=([0-9a-f]{64})")
+
+
+def rebase_line(position: int, old: str, new: str, at: datetime, reason: str) -> str:
+    """How a re-linked anchored head is written beside the heads: the old link it replaces
+    and the new one, so that verifying against the heads still holds (read_anchors)."""
+    return f"{at.isoformat(timespec='seconds')} event chain rebased position={position} " \
+        f"old={old} new={new} ({reason})"
+
+
+def rewrite_events(
+    engine: sa.Engine, table: str, rewrite: Callable[[StoredRow], bytes | None], *,
+    after: int, limit: int, reason: str, clock: Callable[[], datetime] | None = None,
+) -> tuple[int | None, int, dict[int, tuple[str, str]]]:
+    """Give `rewrite` the next `limit` stored events after position `after`; store the new
+    state of each it returns one for and re-link the chain from the first of them to the
+    head, all in one transaction under the writers' lock (appends wait, then chain onto the
+    new head). Returns the last position looked at (None: the end of the log), how many
+    were rewritten, and {position: (old link, new link)} of every link that changed."""
+    now = (clock or (lambda: datetime.now(UTC)))()
+    with engine.begin() as connection:
+        quote = connection.dialect.identifier_preparer.quote
+        position_name = position_column(connection.dialect)
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"LOCK TABLE {quote(table)} IN EXCLUSIVE MODE")
+        # On SQLite this INSERT takes the write lock before anything is read.
+        inserted = connection.execute(event_chain_rebases.insert().values(
+            at=now, reason=reason, first_position=0, events=0)).inserted_primary_key
+        assert inserted is not None
+        rebase = inserted[0]
+        rows = list(itertools.islice(read_events(connection, table, after=after), limit))
+        update = sa.text(
+            f"UPDATE {quote(table)} SET state = :state WHERE {position_name} = :position"  # noqa: S608
+        )
+        rewritten = [(row.position, state) for row in rows
+                     if (state := rewrite(row)) is not None]
+        for position, state in rewritten:
+            connection.execute(update, {"state": state, "position": position})
+        last = rows[-1].position if len(rows) == limit else None
+        if not rewritten:
+            connection.execute(event_chain_rebases.delete().where(
+                event_chain_rebases.c.id == rebase))
+            return last, 0, {}
+        first = rewritten[0][0]
+        changed = _relink(connection, table, first)
+        connection.execute(event_chain_rebases.update().where(
+            event_chain_rebases.c.id == rebase).values(first_position=first,
+                                                       events=len(rewritten)))
+        return last, len(rewritten), changed
+
+
+def _relink(connection: sa.Connection, table: str, first: int) -> dict[int, tuple[str, str]]:
+    """New links from position `first` to the head (each covers the one before it, so all
+    of them change)."""
+    previous = connection.execute(
+        sa.select(event_chain.c.previous).where(event_chain.c.position == first)
+    ).scalar_one()
+    changed: dict[int, tuple[str, str]] = {}
+    rows: list[dict[str, Any]] = []
+    links = read_links(connection, after=first - 1)
+    for row in read_events(connection, table, after=first - 1):
+        at, _, old = next(links)
+        assert at == row.position, "the chain was not whole before re-linking"
+        new = link_hash(previous, at, row.originator_id, row.version, row.topic, row.state)
+        rows.append({"p": at, "previous": previous, "hash": new})
+        changed[at] = (old, new)
+        previous = new
+    connection.execute(
+        event_chain.update().where(event_chain.c.position == sa.bindparam("p"))
+        .values(previous=sa.bindparam("previous"), hash=sa.bindparam("hash")), rows)
+    return changed

@@ -268,6 +268,20 @@ event_chain_origin = sa.Table(
     sa.Column("up_to", sa.BigInteger, nullable=False),  # their last position
 )
 
+# Each time stored events were rewritten on purpose and the chain re-linked from the first of
+# them (tracker/retention/legacy.py: old events' text moved under case keys): when, why,
+# from which position, how many, and the head before and after. Written out beside the
+# heads too (`anchor_line`), so that an anchored head's change is vouched for from outside.
+event_chain_rebases = sa.Table(
+    "event_chain_rebases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("first_position", sa.BigInteger, nullable=False),
+    sa.Column("events", sa.BigInteger, nullable=False),
+)
+
 # --- perf: generation numbers of the per-process caches (tracker/storage/generations.py) ---
 # One row per kind of cached data; every write of that kind adds one in its transaction.
 cache_generations = sa.Table(

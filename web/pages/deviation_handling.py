@@ -2,7 +2,8 @@
 verksamhetsutvecklare: the cause analysis, one measure (or why none is needed), the
 feedback and the closing summary; then a check-answers page; then one save of one event
 per step (web/pages/lex_sarah_investigation.py is the same pattern). What was typed
-travels in the forms' hidden inputs between the steps; nothing is stored before "Spara"."""
+travels in the forms' hidden inputs between the steps; nothing is stored before "Spara".
+The deviation's own page shows the same form (entry_context) while nothing is handled."""
 
 from __future__ import annotations
 
@@ -34,8 +35,6 @@ from web.sign_in.users import current_account, roles_required
 
 bp = Blueprint("deviation_handling", __name__, url_prefix="/avvikelser")
 
-# Every command the page runs: the person must be allowed each of them for this deviation.
-COMMANDS = ("analyse_cause", "add_measure", "record_no_measures_needed", "give_feedback", "close")
 LABELS = {
     "causes": "Orsaker",
     "analysis": "Varför hände det?",
@@ -43,12 +42,12 @@ LABELS = {
     "description": "Åtgärd",
     "responsible": "Ansvarig",
     "due_on": "Klar senast",
-    "no_measures_reason": "Varför ingen åtgärd behövs",
+    "why_no_measure": "Varför ingen åtgärd behövs",
     "message": "Återkoppling till rapportören",
     "summary": "Sammanfattning vid avslut",
 }
 # The domain's field names -> this page's inputs.
-DOMAIN_FIELDS = {"reason": "no_measures_reason", "feedback": "message",
+DOMAIN_FIELDS = {"reason": "why_no_measure", "feedback": "message",
                  "measures": "description"}
 SAVED = "Avvikelsen är hanterad och avslutad."
 
@@ -59,9 +58,7 @@ def _deviation(deviation_id: UUID) -> Deviation:
         deviation = application().get_deviation(deviation_id)
     except NotFound:
         abort(404)
-    account = current_account()
-    if not policy.can_view_deviation(account, deviation) or not all(
-            policy.can_act(account, command, deviation) for command in COMMANDS):
+    if not policy.handles_deviation(current_account(), deviation):
         abort(403)
     return deviation
 
@@ -71,7 +68,8 @@ def _needs_feedback(deviation: Deviation) -> bool:
             and deviation.no_feedback_reason is None)
 
 
-def _fresh_values(deviation: Deviation) -> dict[str, Any]:
+def fresh_values(deviation: Deviation) -> dict[str, Any]:
+    """The form as it first stands: the signed-in person, today + 30 days, the drafts."""
     today = application().today()
     return {
         "causes": list(deviation.causes),
@@ -116,12 +114,16 @@ def _in_page_order(form: Form) -> None:
                               if kv[0] in order else 0))
 
 
+def entry_context(deviation: Deviation, form: Form) -> dict[str, Any]:
+    """What the form's template (deviations/_handle_form.html) shows besides the deviation."""
+    return {"form": form, "cause_options": _cause_options(deviation), "measure_choice": MEASURE,
+            "no_measure": NO_MEASURE, "needs_feedback": _needs_feedback(deviation)}
+
+
 def _render_entry(deviation: Deviation, form: Form, status: int = 200) -> Any:
     return render_template(
         "deviations/handle.html", deviation=deviation, form=form, labels=LABELS,
-        cause_options=_cause_options(deviation), measure_choice=MEASURE, no_measure=NO_MEASURE,
-        open=deviation.status is DeviationStatus.OPEN, needs_feedback=_needs_feedback(deviation),
-        today=application().today(),
+        entry=entry_context(deviation, form), open=deviation.status is DeviationStatus.OPEN,
     ), status
 
 
@@ -134,7 +136,7 @@ def entry(deviation_id: UUID) -> Any:
         values: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
         values["causes"] = request.form.getlist("causes")
         return _render_entry(deviation, Form(values=values))
-    return _render_entry(deviation, Form(values=_fresh_values(deviation)))
+    return _render_entry(deviation, Form(values=fresh_values(deviation)))
 
 
 @bp.route("/<uuid:deviation_id>/hantera/granska", methods=["POST"])
@@ -180,7 +182,7 @@ def save(deviation_id: UUID) -> Any:
             app.handle_and_close(
                 deviation_id, actor=current_account().username, analysis=data["analysis"],
                 causes=data["causes"], measure=measure,
-                no_measures_reason=None if measure else data["no_measures_reason"],
+                no_measures_reason=None if measure else data["why_no_measure"],
                 feedback=data.get("message"), summary=data["summary"],
                 expected_version=data.get("expected_version"),
             )

@@ -22,10 +22,12 @@ from tracker.people.access import own_reporter
 from tracker.people.accounts import Account
 from web import navigation, policy
 from web.cases.actions import by_page
+from web.cases.deviation_handling import stands_open, step_anchor
 from web.cases.deviations import ACTIONS, NewDeviation, reporter_history
 from web.display import OPERATION_NAMES
 from web.forms import GENERAL, Form, parse_form
 from web.i18n import domain_message
+from web.pages.deviation_handling import entry_context, fresh_values
 from web.policy import LEX_SARAH_ROLES
 from web.runtime import application, fresh_views, runtime
 from web.schemas import MAX_PAGE, BaseSchema, code, page_number
@@ -263,7 +265,7 @@ def inbox() -> Any:
     filters = {k: v for k, v in form.values.items() if k != "sida" and v}
     return render_template(
         "deviations/inbox.html", form=form, page=page, filters=filters, steps=steps,
-        awaiting=awaiting,
+        awaiting=awaiting, step_anchor=step_anchor,
         step_titles=STEP_TITLES, today=application().today(),
         risk_options=[(str(n), str(n)) for n in RISK_FILTER],
         sort=form.data.get("sortering", "atgard") if form.ok else "atgard", **choices
@@ -287,10 +289,17 @@ def _render_detail(
     if not handling:
         history = reporter_history(history)
     causes = runtime().organisation.causes()
+    # Nothing handled yet: "Hantera och avsluta" stands open as the first step for whoever
+    # handles it (web/pages/deviation_handling.py receives what is sent).
+    handles = policy.handles_deviation(account, deviation)
+    one_page = (entry_context(deviation, Form(values=fresh_values(deviation)))
+                if handles and stands_open(deviation) else None)
     return render_template(
         "deviations/detail.html",
         deviation=deviation,
         handling=handling,
+        entry=one_page,
+        handles=handles,
         history=history,
         tasks_by_key={task.key: task.state for task in deviation_tasks(deviation)},
         next_step=deviation_next_task(deviation),
@@ -381,7 +390,7 @@ def act(deviation_id: UUID, action: str) -> Any:
                 flash(found.done, f"step:{following}" if following else "success")
                 if action == "escalate":
                     flash(f"Lex Sarah-ärende {result.number} är öppnat.", "success")
-                fragment = f"#steg-{following}" if following else ""
+                fragment = f"#{step_anchor(following)}" if following else ""
                 return redirect(url_for("deviations.detail", deviation_id=deviation_id) + fragment)
     # Re-read: after a conflict the page must show what the other person did.
     return _render_detail(_load(deviation_id), active=action, form=form, status=422)
