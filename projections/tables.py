@@ -71,6 +71,8 @@ deviations = sa.Table(
     sa.Column("case_reference", EncryptedText, nullable=True),
     # The review's risk assessment: probability x consequence (events.risk), None = not yet.
     sa.Column("risk_score", sa.Integer, nullable=True),
+    # The day it was last closed or withdrawn (None while open): gallring counts from it.
+    sa.Column("closed_on", sa.Date, nullable=True),
     sa.Index("ix_view_deviations_reported", "reported_on", "number"),
     sa.Index("ix_view_deviations_unit", "unit", "reported_on"),
     sa.Index("ix_view_deviations_operation", "operation", "reported_on"),

@@ -84,6 +84,8 @@ class Settings:
     oidc_role_claim: str | None = None
     oidc_role_map: dict[str, str] = field(default_factory=dict)
     access_log_days: int = 3650
+    # Gallring: the scheduler erases what the retention rules make due, once a day.
+    retention_enabled: bool = False
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* are believed
     # A signed-in session ends after this long unused, and this long after signing in.
     session_idle_minutes: int = 480
@@ -166,6 +168,7 @@ class Settings:
             oidc_role_claim=env.get("TRACKER_OIDC_ROLE_CLAIM") or None,
             oidc_role_map=_recipients(env.get("TRACKER_OIDC_ROLE_MAP", "")),
             access_log_days=int(env.get("TRACKER_ACCESS_LOG_DAYS", "3650")),
+            retention_enabled=_bool(env.get("TRACKER_RETENTION_ENABLED"), False),
             trusted_proxies=int(env.get("TRACKER_TRUSTED_PROXIES", "0")),
             session_idle_minutes=int(env.get("TRACKER_SESSION_IDLE_MINUTES", "480")),
             session_max_hours=int(env.get("TRACKER_SESSION_MAX_HOURS", "12")),

@@ -43,6 +43,7 @@ from tracker.notifications.follower import Notifier
 from tracker.notifications.outbox import DeliveryJob, OutboxDelivery
 from tracker.operations import health
 from tracker.operations.chain_head import write_chain_head
+from tracker.retention.apply import ApplyResult, apply_plan
 from tracker.runtime import Runtime
 from tracker.storage.leader import LeaderLock, leader_lock
 
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 
 DIGEST_AT = time(7, 0)  # Stockholm time: before the working day starts
 CHAIN_HEAD_AT = time(6, 30)  # Stockholm time: the chain's head written out once a day
+RETENTION_AT = time(3, 0)  # Stockholm time: gallring, while nobody works
 DEFAULT_LEADER_RETRY_SECONDS = 30.0
 DELIVERY_SECONDS = 1.0  # how soon a queued e-mail goes out
 
@@ -135,6 +137,15 @@ def _every_scan_interval(settings: Settings) -> BaseTrigger:
     return IntervalTrigger(minutes=settings.scan_interval_minutes, timezone=STOCKHOLM)
 
 
+def _retention(runtime: Runtime) -> Callable[[], Any]:
+    def run() -> ApplyResult | None:
+        if not runtime.settings.retention_enabled:
+            return None
+        return apply_plan(runtime, actor="scheduler")
+
+    return run
+
+
 def _digest(runtime: Runtime) -> Callable[[], Any]:
     return lambda: send_digests(runtime, today=runtime.app.today())
 
@@ -173,6 +184,15 @@ JOBS: tuple[Job, ...] = (
             hour=CHAIN_HEAD_AT.hour, minute=CHAIN_HEAD_AT.minute, timezone=STOCKHOLM
         ),
         lambda runtime: functools.partial(write_chain_head, runtime),
+    ),
+    Job(
+        "retention",
+        "gallrar what the retention rules make due (tracker retention apply) when "
+        "TRACKER_RETENTION_ENABLED is on; off, it does nothing",
+        lambda _: CronTrigger(
+            hour=RETENTION_AT.hour, minute=RETENTION_AT.minute, timezone=STOCKHOLM
+        ),
+        _retention,
     ),
 )
 

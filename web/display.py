@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g
@@ -14,6 +15,7 @@ from markupsafe import Markup
 from events.clocks import ClockReading, ClockStatus, days_text
 from events.complaint import ComplaintKind
 from events.taxonomy import Operation, Taxonomy
+from projections.queries.retention import erasure_of
 from web.runtime import runtime
 from web.schemas import date_bounds
 
@@ -207,6 +209,21 @@ def date_limits() -> tuple[str, str]:
     return earliest.isoformat(), latest.isoformat()
 
 
+def gallrad(case_id: Any, kind: str) -> Markup:
+    """"Gallrad (R1 v2, 2027-01-05)" where a case's content of this kind was erased under a
+    retention rule (its text now reads empty), else nothing: `{{ text or gallrad(id, kind) }}`.
+    One read of the case's retention record per request."""
+    case_id = UUID(str(case_id))  # templates hold ids as uuids or as text
+    cache: dict[Any, Any] = g.setdefault("erasures", {})
+    if case_id not in cache:
+        cache[case_id] = erasure_of(runtime().engine, case_id)
+    record = cache[case_id]
+    if record is None or not record.erased(kind):
+        return Markup("")
+    return Markup('<span class="erased">Gallrad ({}, {})</span>').format(
+        record.rule, swedish_date(record.erased_on))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         unit_name=unit_name, category_name=category_name,
@@ -214,6 +231,7 @@ def init_app(app: Flask) -> None:
         cause_name=cause_name, days_text=days_text,
     )
     app.jinja_env.globals["date_limits"] = date_limits
+    app.jinja_env.globals["gallrad"] = gallrad
     app.jinja_env.globals["task_state_names"] = TASK_STATE_NAMES
     app.jinja_env.globals["measure_status_names"] = MEASURE_STATUS_NAMES
     app.jinja_env.globals["effect_names"] = EFFECT_NAMES

@@ -41,6 +41,8 @@ READS_ANNUAL_SECTION: frozenset[Role] = READS_COMMITTEE_REPORT | {Role.ADMIN}
 # The administration: users, units, the taxonomy, the settings in force, the e-mail sent
 # (Utskick) and the läslogg's search. No case content.
 ADMINISTERS: frozenset[Role] = frozenset({Role.ADMIN})
+# Gallring: the retention rules, the plan, holds (numbers and dates, no case content).
+MANAGES_RETENTION: frozenset[Role] = ADMINISTERS
 # "Vem har läst ärendet" on a case page (the admin reads the same in the läslogg's search).
 SEES_CASE_READERS: frozenset[Role] = frozenset({Role.VERKSAMHETSUTVECKLARE, Role.ADMIN})
 # Importing earlier years' figures and rows (page and API); the menu offers it to the

@@ -61,6 +61,8 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
         ("Inloggning varar högst (timmar)", "TRACKER_SESSION_MAX_HOURS",
          str(settings.session_max_hours)),
         ("Läsloggen sparas (dagar)", "TRACKER_ACCESS_LOG_DAYS", str(settings.access_log_days)),
+        ("Gallring varje natt enligt gallringsreglerna", "TRACKER_RETENTION_ENABLED",
+         "på" if settings.retention_enabled else "av"),
         ("Folkmängd per år (Lex Sarah per 100 000 invånare)", "TRACKER_POPULATION",
          ", ".join(f"{y}={n}" for y, n in sorted(settings.population.items())) or UNSET),
         ("Största bilaga (MB)", "TRACKER_ATTACHMENT_MAX_MB", str(settings.attachment_max_mb)),

@@ -21,6 +21,7 @@ class CaseRetention:
     erased_kinds: frozenset[str]
     rule: str | None
     erased_on: date | None
+    erased_by: str | None = None  # who gallrade it last: a person, or "scheduler"
 
     def erased(self, kind: str) -> bool:
         return kind in self.erased_kinds
@@ -29,7 +30,7 @@ class CaseRetention:
 def _retention(row: sa.Row) -> CaseRetention:
     return CaseRetention(
         row.case_id, row.case_kind, row.active_holds > 0, frozenset(row.erased_kinds.split()),
-        row.rule, row.erased_on,
+        row.rule, row.erased_on, row.erased_by,
     )
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 
+from events.clocks import local_date
 from events.deviation import Deviation, DeviationStatus
 from events.retention import ContentKind, RetentionRecord
 from projections import tables as t
@@ -17,7 +18,8 @@ from projections.views.base import View
 class DeviationList(View):
     name = "deviation_list"
     tables = (t.deviations,)
-    schema = 4  # 2: assignee encrypted; 3: case_reference (for the search); 4: risk_score
+    # 2: assignee encrypted; 3: case_reference (for the search); 4: risk_score; 5: closed_on
+    schema = 5
     handles = (
         Deviation.Reported,
         Deviation.Reclassified,
@@ -80,15 +82,18 @@ class DeviationList(View):
 
     @process_event.register
     def _(self, event: Deviation.Closed, tracking: Tracking) -> None:
-        self._set(tracking, event.originator_id, status=DeviationStatus.CLOSED.value)
+        self._set(tracking, event.originator_id, status=DeviationStatus.CLOSED.value,
+                  closed_on=local_date(event.timestamp))
 
     @process_event.register
     def _(self, event: Deviation.Reopened, tracking: Tracking) -> None:
-        self._set(tracking, event.originator_id, status=DeviationStatus.OPEN.value)
+        self._set(tracking, event.originator_id, status=DeviationStatus.OPEN.value,
+                  closed_on=None)
 
     @process_event.register
     def _(self, event: Deviation.Withdrawn, tracking: Tracking) -> None:
-        self._set(tracking, event.originator_id, status=DeviationStatus.WITHDRAWN.value)
+        self._set(tracking, event.originator_id, status=DeviationStatus.WITHDRAWN.value,
+                  closed_on=local_date(event.timestamp))
 
     @process_event.register
     def _(self, event: Deviation.EscalatedToLexSarah, tracking: Tracking) -> None:

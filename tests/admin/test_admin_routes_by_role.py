@@ -36,6 +36,10 @@ PAGES = [
     "/admin/import/koder.csv",
     "/admin/import/koder.xlsx",
     "/admin/import/mall/counts.xlsx",
+    "/admin/gallring/",
+    "/admin/gallring/regler/deviation",
+    "/admin/gallring/plan.csv",
+    "/admin/gallring/plan.xlsx",
 ]
 # A page about one thing, asked for an id that does not exist: 404 to whom it is for.
 PAGES_OF_ONE = ["/admin/import/00000000-0000-0000-0000-000000000000/angra"]
@@ -56,6 +60,9 @@ CHANGES = [
     ("/admin/kategorier/personal", {"name": "Annat namn"}),
     ("/admin/kategorier/personal/aktiv", {"active": "0"}),
     ("/admin/utskick/1/skicka-igen", {}),
+    ("/admin/gallring/regler/deviation", {"keep": "keep"}),
+    ("/admin/gallring/sparr", {"number": "AV-2026-0001", "reason": "JO-ärende"}),
+    ("/admin/gallring/sparr/00000000-0000-0000-0000-000000000000/1/hav", {}),
 ]
 # Changes another role may also make (the imports: their own tests cover what they store).
 IMPORTS = [
@@ -124,12 +131,14 @@ def test_no_other_role_can_make_an_admin_change(
     before_users = runtime.accounts.all()
     before_units = runtime.organisation.units(include_inactive=True)
     before_taxonomy = runtime.organisation.taxonomy().version
+    before_rules = runtime.organisation.retention_rules()
     client = client_for(role)
     for path, form in CHANGES + [c for c in IMPORTS if not allowed(role, c[0])]:
         assert client.post(path, data=form).status_code == 403, (role, path)
     assert runtime.accounts.all() == before_users
     assert runtime.organisation.units(include_inactive=True) == before_units
     assert runtime.organisation.taxonomy().version == before_taxonomy
+    assert runtime.organisation.retention_rules() == before_rules
     assert runtime.accounts.tokens("chef")[0].active
     assert change_log.changes(runtime.engine)[1] == 0
 
@@ -142,7 +151,8 @@ def test_admin_pages_link_every_area_from_the_menu(
     assert 'href="/admin/"' not in client_for("utvecklare").get("/").get_data(as_text=True)
     index = client_for("admin").get("/admin/").get_data(as_text=True)
     for path in ("/admin/anvandare", "/admin/enheter", "/admin/kategorier",
-                 "/admin/installningar", "/admin/andringar", "/admin/nycklar"):
+                 "/admin/installningar", "/admin/andringar", "/admin/nycklar",
+                 "/admin/gallring/"):
         assert f'href="{path}"' in index
 
 

@@ -84,6 +84,7 @@ FLOORS = {
         {"storage"},
         {"people"},
         {"admin"},
+        {"retention"},
         {"application", "committee_report_draft"},
         {"casework"},
         {"runtime"},

@@ -22,7 +22,7 @@ LOOSE = {
 }
 FOLDERS = {
     "tracker": {"admin", "application", "bench", "casework", "cli", "history_import",
-                "notifications", "operations", "people", "storage"},
+                "notifications", "operations", "people", "retention", "storage"},
     "web": {"api", "cases", "casework", "documents", "pages", "sign_in"},
 }
 DATA_FOLDERS = {"static", "templates", "translations", "__pycache__"}

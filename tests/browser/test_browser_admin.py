@@ -27,7 +27,7 @@ PAGES = [
     "/admin/", "/admin/anvandare", "/admin/anvandare/chef", "/admin/nycklar",
     "/admin/enheter", "/admin/enheter/utredning", "/admin/kategorier",
     "/admin/kategorier/handlaggning", "/admin/kategorier/sekretess", "/admin/installningar",
-    "/admin/andringar",
+    "/admin/andringar", "/admin/gallring/", "/admin/gallring/regler/deviation",
     "/admin/logg",
     "/admin/logg?user=chef&since=2026-01-01",
     "/admin/logg?since=2026-12-05&until=2026-12-01",  # its error state (422)
@@ -36,6 +36,7 @@ PAGES = [
 FORM_PAGES = [
     "/admin/anvandare", "/admin/anvandare/chef", "/admin/enheter",
     "/admin/enheter/utredning", "/admin/kategorier", "/admin/kategorier/personal",
+    "/admin/gallring/regler/deviation", "/admin/gallring/",
 ]
 EMPTY_FORM = """form => {
   for (const field of form.querySelectorAll('input:not([type=hidden]), textarea')) {

@@ -9,7 +9,8 @@ from pathlib import Path
 
 COMMANDS = {
     "access-log", "backup", "bench", "demo", "import", "init", "ivo-categories", "projections",
-    "restore", "scheduler", "serve", "taxonomy", "token", "unit", "user", "verify", "worker",
+    "restore", "retention", "scheduler", "serve", "taxonomy", "token", "unit", "user", "verify",
+    "worker",
 }
 
 

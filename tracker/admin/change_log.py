@@ -39,6 +39,7 @@ ACTIONS: dict[str, str] = {
     "taxonomy.subcategory_deactivated": "Underkategori inaktiverad",
     "taxonomy.subcategory_activated": "Underkategori aktiverad",
     "ivo_categories.published": "Koppling till IVO:s kategorier ändrad",
+    "retention.rule_changed": "Gallringsregel ändrad",
 }
 SOURCES = {
     "web": "webben", "cli": "kommandoraden", "oidc": "inloggningstjänsten",

@@ -11,8 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from events.errors import ValidationFailed
+from events.retention import ContentKind
 from events.taxonomy import Operation
-from tracker.admin import change_log, ivo_categories
+from tracker.admin import change_log, ivo_categories, retention_rules
 from tracker.admin.ivo_categories import IvoCategories
 from tracker.admin.organisation import (
     Organisation,
@@ -22,6 +23,7 @@ from tracker.admin.organisation import (
     set_category_active,
     taxonomy_to_document,
 )
+from tracker.admin.retention_rules import RetentionRules
 from tracker.people.accounts import Account, Accounts, Role, one_time_password
 from tracker.storage.tables import users
 
@@ -402,6 +404,35 @@ class Administration:
                 ivo_categories.to_document(published) | {"version": published.version},
             )
             return published.version
+
+    # --- retention rules (every change is a new version of the set) -----------------------
+
+    def set_retention_rule(
+        self,
+        kind: ContentKind,
+        *,
+        keep: bool = False,
+        amount: int | None = None,
+        unit: retention_rules.Unit | None = None,
+        point: retention_rules.Point | None = None,
+    ) -> retention_rules.Rule:
+        """Set one kind's rule (a period from a point, or keep): no longer a proposal."""
+        with self.engine.begin() as connection:
+            current = self.organisation.retention_rules(connection=connection)
+            before = current.rule(kind)
+            rule = retention_rules.checked_rule(
+                before, keep=keep, amount=amount, unit=unit, point=point
+            )
+            published = self.organisation.publish_retention_rules(
+                RetentionRules(current.version, current.rules | {kind: rule}), self.actor,
+                connection=connection,
+            )
+            self._record(
+                connection, "retention.rule_changed", rule.label,
+                retention_rules.rule_to_document(before) | {"set_version": current.version},
+                retention_rules.rule_to_document(rule) | {"set_version": published.version},
+            )
+            return published.rule(kind)
 
 
 def _code_facts(document: dict[str, Any], code: str) -> dict[str, Any] | None:

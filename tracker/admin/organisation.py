@@ -17,13 +17,15 @@ from events.causes import DEFAULT_CAUSES, Cause, CauseList
 from events.errors import UnknownCode, ValidationFailed
 from events.personal_data import looks_like_personal_identity_number
 from events.taxonomy import DEFAULT_TAXONOMY, DEFAULT_UNITS, Category, Operation, Taxonomy
-from tracker.admin import ivo_categories
+from tracker.admin import ivo_categories, retention_rules
 from tracker.admin.ivo_categories import DEFAULT_IVO_CATEGORIES, IvoCategories
+from tracker.admin.retention_rules import DEFAULT_RETENTION_RULES, RetentionRules
 from tracker.storage.database import transaction
 from tracker.storage.generations import ORGANISATION, Cached, Generations
 from tracker.storage.tables import (
     cause_list_versions,
     ivo_category_versions,
+    retention_rule_versions,
     taxonomy_versions,
     units,
 )
@@ -132,6 +134,7 @@ class Organisation:
         )
         self._causes = Cached(self.generations, ORGANISATION, self._read_causes)
         self._ivo = Cached(self.generations, ORGANISATION, self._read_ivo_categories)
+        self._retention = Cached(self.generations, ORGANISATION, self._read_retention_rules)
 
     def _begin(self, connection: sa.Connection | None) -> contextlib.AbstractContextManager[
         sa.Connection
@@ -350,6 +353,38 @@ class Organisation:
                 created_by=actor,
             ))
         return ivo_categories.from_document(version, document)
+
+    # --- retention rules (tracker/admin/retention_rules.py) ------------------------------
+
+    def retention_rules(self, *, connection: sa.Connection | None = None) -> RetentionRules:
+        if connection is None:
+            return self._retention.get()
+        return self._read_retention_rules(connection)
+
+    def _read_retention_rules(self, connection: sa.Connection | None = None) -> RetentionRules:
+        with self._begin(connection) as connection:
+            row = connection.execute(
+                sa.select(retention_rule_versions)
+                .order_by(retention_rule_versions.c.version.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return DEFAULT_RETENTION_RULES
+        return retention_rules.from_document(row.version, row.document)
+
+    def publish_retention_rules(
+        self, rules: RetentionRules, actor: str, *, connection: sa.Connection | None = None
+    ) -> RetentionRules:
+        """Store a new version of the whole set (the old ones stay)."""
+        with self._writing(connection) as connection:
+            current = self.retention_rules(connection=connection)
+            version = max(current.version, DEFAULT_RETENTION_RULES.version) + 1
+            document = retention_rules.to_document(rules)
+            connection.execute(retention_rule_versions.insert().values(
+                version=version, document=document, created_at=datetime.now(UTC),
+                created_by=actor[:64],
+            ))
+        return retention_rules.from_document(version, document)
 
     # --- seeding -----------------------------------------------------------------------
 

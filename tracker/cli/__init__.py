@@ -10,6 +10,7 @@ imports web/. Each process builds one Runtime and hands it to what it runs.
   bench.py        bench
   history_imports.py  import counts|rows|list|undo
   access_log.py   access-log prune (the läslogg's retention)
+  retention.py    retention rules|plan|apply (gallring)
   operations.py   backup, restore, verify (the event log's hash chain)
 """
 
@@ -23,6 +24,7 @@ from tracker.cli.bench import bench_command
 from tracker.cli.demo import demo_command
 from tracker.cli.history_imports import import_cli
 from tracker.cli.projections import projections_cli
+from tracker.cli.retention import retention_cli
 from tracker.cli.scheduler import scheduler_command
 from tracker.cli.serve import serve_command
 from tracker.cli.worker import worker_command
@@ -48,6 +50,7 @@ for command in [
     bench_command,
     import_cli,
     access_log_cli,
+    retention_cli,
     *operations.COMMANDS,
 ]:
     main.add_command(command)

@@ -236,6 +236,17 @@ ivo_category_versions = sa.Table(
     sa.Column("created_by", sa.String(64), nullable=False),
 )
 
+# Retention rules (gallringsregler, tracker/admin/retention_rules.py): versioned like the
+# taxonomy, the newest in force; the defaults (proposals) until the first version is stored.
+retention_rule_versions = sa.Table(
+    "retention_rule_versions",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+)
+
 # --- operations: the event log's hash chain (tracker/storage/chain.py) ----------------------
 # One row per stored event, written in the event's own transaction by the store's recorder:
 # its position, the hash of the entry before it and its own hash over both.
