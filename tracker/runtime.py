@@ -17,8 +17,8 @@ from tracker.admin.organisation import Organisation
 from tracker.application import TrackerApplication
 from tracker.config import Settings
 from tracker.people.accounts import Accounts
-from tracker.retention.keys import CaseKeyRing
 from tracker.storage import tables
+from tracker.storage.case_keys import CaseKeyRing
 from tracker.storage.chain import ensure_chain
 from tracker.storage.database import exclusive, make_engine
 from tracker.storage.generations import Generations

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from eventsourcing.persistence import Mapper
+from support import TrackerRunner
 
 from events.retention import ContentKind
 from tracker.retention.erasure import compact_storage, erase_case
@@ -80,6 +81,29 @@ def test_old_events_are_sealed_the_chain_still_verifies_and_gallring_erases_them
     assert OLD_TEXT.encode() not in stored and OLD_ANALYSIS.encode() not in stored
     assert app.get_deviation(old.id).description == ""
     assert verify_chain(rt.engine, table, read_anchors(heads)).intact
+
+
+def test_the_command_seals_what_is_left_and_says_how_many(
+    runtime: Runtime, runner: TrackerRunner,
+) -> None:
+    app = runtime.app
+    sealing = app.events.mapper
+    app.events.mapper = Mapper(
+        transcoder=sealing.transcoder, cipher=sealing.cipher, compressor=sealing.compressor)
+    try:
+        old = app.file_deviation(
+            actor="rapportor", unit="utredning", category="genomforande", subcategory=None,
+            occurred_on=app.today(), description=OLD_TEXT)
+    finally:
+        app.events.mapper = sealing
+    first = runner.invoke(["retention", "seal-old", "--batch", "2"])
+    assert first.exit_code == 0, first.output
+    assert "1 events from before case keys sealed." in first.output
+    again = runner.invoke(["retention", "seal-old"])
+    assert "0 events from before case keys sealed." in again.output
+    assert runner.invoke(["verify"]).exit_code == 0
+    app.repository.cache = None
+    assert app.get_deviation(old.id).description == OLD_TEXT
 
 
 def _written(folder: Path, text: str) -> Path:

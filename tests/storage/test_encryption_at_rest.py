@@ -52,7 +52,7 @@ MARKERS = {
 }
 
 
-# Case content is sealed under its case's own key (tracker/retention/sealing.py) with or
+# Case content is sealed under its case's own key (tracker/storage/sealing.py) with or
 # without TRACKER_CIPHER_KEY; without it the case keys are stored unwrapped. So in a plain
 # store these are not found as they are (what else is typed, and the views' copies, are).
 SEALED_IN_EVENTS = {

@@ -15,15 +15,15 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import strtobool
 
 from events.clocks import DEFAULT_PROTECTION_CUTOFF, local_date
 from events.numbering import NumberSeries, SeriesKind
 from tracker.admin.organisation import Organisation
-from tracker.retention.keys import CaseKeyRing
-from tracker.retention.sealing import CaseRepository, SealingMapper
 from tracker.storage import transcodings
+from tracker.storage.case_keys import CaseKeyRing
+from tracker.storage.sealing import CaseRepository, SealingMapper
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -81,6 +81,7 @@ def _working_copy(series: NumberSeries) -> NumberSeries:
 
 
 class ApplicationBase(Application[UUID]):
+    mapper: SealingMapper
     is_snapshotting_enabled = True
     snapshotting_intervals = {NumberSeries: 100}  # noqa: RUF012 - library's class attribute
 
@@ -163,7 +164,7 @@ class ApplicationBase(Application[UUID]):
             key_ring=self.key_ring,
         )
 
-    def construct_mapper(self) -> Mapper[UUID]:
+    def construct_mapper(self) -> SealingMapper:
         """The library's mapper, with each case's content sealed under its own key."""
         return SealingMapper(
             transcoder=self.construct_transcoder(), cipher=self.factory.cipher(),

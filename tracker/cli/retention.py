@@ -14,6 +14,7 @@ from tracker.admin.changes import Administration
 from tracker.admin.retention_rules import POINTS, Point, Rule, Unit
 from tracker.cli.common import open_from_env
 from tracker.retention.apply import apply_plan
+from tracker.retention.legacy import BATCH, seal_old_events
 from tracker.retention.plan import plan_for
 from web.documents.csv_export import render_csv
 from web.documents.retention_plan import PLAN_HEADER, PROPOSAL, plan_rows
@@ -120,3 +121,24 @@ def apply_command(actor: str | None) -> None:
     click.echo(f"{result.count} cases gallrade, {len(result.refused)} refused, "
                f"{result.access_log_removed} läslogg entries removed"
                f"{', storage compacted' if result.compacted else ''}.")
+
+
+@retention_cli.command("seal-old")
+@click.option("--batch", type=click.IntRange(1, 100_000), default=BATCH, show_default=True,
+              help="Events rewritten per transaction (the writers wait for each).")
+def seal_old_command(batch: int) -> None:
+    """Move the text of events stored before case keys existed under their cases' keys, so
+    that gallring erases it too. Runs beside the tracker, in batches; stopped, a rerun goes
+    on; a second run changes nothing. The hash chain is re-linked after each batch, and each
+    head written out earlier (TRACKER_CHAIN_HEAD_FILE) gets a line vouching for its new link."""
+    rt = open_from_env()
+    try:
+        def report(position: int, rewritten: int) -> None:
+            click.echo(f"\rup to event {position}: {rewritten} sealed", nl=False, err=True)
+
+        total = seal_old_events(rt.app, heads=rt.settings.chain_head_file, batch=batch,
+                                progress=report)
+    finally:
+        rt.close()
+    click.echo("", err=True)
+    click.echo(f"{total} events from before case keys sealed.")

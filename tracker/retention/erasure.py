@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Collection
-from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -26,10 +25,8 @@ from events.lex_sarah import LexSarahCase
 from events.lex_sarah_document import LexSarahDocument
 from events.retention import ContentKind, RetentionRecord
 from projections import tables as views
+from tracker.application import TrackerApplication
 from tracker.storage.tables import attachment_blobs, case_keys, complaint_contacts
-
-# The application imports this floor (its key ring, its sealing mapper): typed loosely.
-TrackerApplication = Any
 
 _KIND_OF_CASE: dict[type, str] = {
     Deviation: ContentKind.DEVIATION, Complaint: ContentKind.COMPLAINT,

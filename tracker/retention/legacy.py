@@ -9,13 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
+from tracker.application import TrackerApplication
 from tracker.storage.chain import StoredRow, read_anchors, rebase_line, rewrite_events
-
-# The application imports this floor (its key ring, its sealing mapper): typed loosely.
-TrackerApplication = Any
 
 REASON = "text of events from before sealing moved under case keys"
 BATCH = 500
@@ -29,13 +26,14 @@ def seal_old_events(
     `progress(position looked at, rewritten so far)` after each batch."""
     mapper = app.mapper
     engine = app.key_ring.engine
-    table: str = app.recorder.events_table_name
+    table: str = app.recorder.events_table_name  # type: ignore[attr-defined]
 
     def reseal(row: StoredRow) -> bytes | None:
         return mapper.reseal(UUID(hex=row.originator_id), row.topic, row.state)
 
     after, total = 0, 0
     while True:
+        app.key_ring.reserve(batch)  # each event may be a case's first: keys made beforehand
         last, rewritten, changed = rewrite_events(
             engine, table, reseal, after=after, limit=batch, reason=REASON)
         total += rewritten

@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 ORGANISATION = "organisation"
 ACCOUNTS = "accounts"
-CASE_KEYS = "case_keys"  # bumped when gallring deletes case keys (tracker/retention/keys.py)
+CASE_KEYS = "case_keys"  # bumped when gallring deletes case keys (tracker/storage/case_keys.py)
 KINDS = (ORGANISATION, ACCOUNTS, CASE_KEYS)
 
 # As a plain statement: it runs on every request, and SQLAlchemy's statement handling

@@ -312,7 +312,7 @@ attachment_blobs = sa.Table(
     sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# The keys that open each case's free text in the events (tracker/retention/): one random
+# The keys that open each case's free text in the events (tracker/storage/sealing.py): one random
 # AES-256 key per case and kind of content, wrapped under a key derived from
 # TRACKER_CIPHER_KEY (plain without one). Gallring deletes a case's rows: its text in the
 # events can then never be read again, while the events themselves stay as they are.

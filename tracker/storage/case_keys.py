@@ -55,8 +55,15 @@ class CaseKeyRing:
                 self._fill_pool()
             return self._pool.pop()
 
-    def _fill_pool(self) -> None:
-        made = {uuid4(): AESGCM.generate_key(bit_length=256) for _ in range(POOL)}
+    def reserve(self, count: int) -> None:
+        """Make sure `count` new keys are at hand, so that sealing that many cases needs no
+        write of its own (inside another transaction, on SQLite, it would wait for itself)."""
+        with self._lock:
+            while len(self._pool) < count:
+                self._fill_pool(max(POOL, count - len(self._pool)))
+
+    def _fill_pool(self, count: int = POOL) -> None:
+        made = {uuid4(): AESGCM.generate_key(bit_length=256) for _ in range(count)}
         with self.engine.begin() as connection:
             connection.execute(case_keys.insert(), [
                 {"key_id": key_id, "wrapped": self._wrap(key_id, key)}
@@ -64,7 +71,7 @@ class CaseKeyRing:
             ])
         for key_id, key in made.items():
             self._keys[key_id] = AESGCM(key)
-        self._pool = list(made)
+        self._pool.extend(made)
 
     def _wrap(self, key_id: UUID, key: bytes) -> bytes:
         if self._wrapper is None:

@@ -23,7 +23,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from events.retention import CONTENT_FIELDS, ContentKind, content_kind
-from tracker.retention.keys import CaseKeyRing
+from tracker.storage.case_keys import CaseKeyRing
 
 # Control characters are refused in every text the tracker takes (events/base.py), so no
 # real text begins with this.
