@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from tracker.runtime import Runtime
 
 INVESTIGATION = "/child-reports/{report_id}/investigation"
+FINDINGS = "/lex-sarah/{case_id}/findings/batch"
 
 
 def _document(client: FlaskClient) -> dict[str, Any]:
@@ -43,6 +44,40 @@ def test_an_extension_of_the_investigation_needs_a_reason_by_the_document(
     assert not validator.is_valid({"action": "open"})
 
 
+def test_an_investigation_item_is_a_finding_or_the_reason_its_kind_does_not_apply_by_the_document(
+    client: FlaskClient,
+) -> None:
+    validator = _body_validator(_document(client), FINDINGS)
+
+    def valid(*items: dict[str, Any]) -> bool:
+        return validator.is_valid(
+            {"author": "Anna Berg", "author_title": "Utredare", "items": list(items)})
+
+    finding = {"kind": "ovrigt", "text": "Rutinen saknades.", "source": "Journal",
+               "nature": "assessment"}
+    reason = {"kind": "tidigare", "not_applicable_reason": "Inga tidigare händelser."}
+    assert valid(finding, reason)
+    assert valid({**finding, "not_applicable_reason": ""}, {**reason, "text": "", "source": ""})
+    assert not valid({"kind": "orsak"})  # neither
+    assert not valid({**finding, "text": " "})
+    assert not valid({**finding, "nature": None})
+    assert not valid({**finding, "not_applicable_reason": "Gäller inte."})  # both
+    assert not valid({**reason, "date": "2024-01-01"})
+    assert not valid({**reason, "kind": "ovrigt"})  # only a required kind can be left out
+
+
+def test_an_email_address_goes_with_the_wish_for_an_email_by_the_document(
+    client: FlaskClient,
+) -> None:
+    validator = _body_validator(_document(client), "/public/complaints")
+    complaint = {"kind": "klagomal", "sender": "brukare", "text": "Ingen svarade."}
+    assert validator.is_valid({**complaint, "contact_wish": "e-post", "email": "a@b.se"})
+    assert validator.is_valid({**complaint, "contact_wish": "kod", "email": " "})
+    assert not validator.is_valid({**complaint, "contact_wish": "kod", "email": "a@b.se"})
+    assert not validator.is_valid({**complaint, "contact_wish": "e-post", "email": "ab.se"})
+    assert not validator.is_valid({**complaint, "contact_wish": "e-post"})
+
+
 def test_every_operation_that_needs_an_id_is_linked_from_an_answer_giving_it(
     client: FlaskClient,
 ) -> None:
@@ -62,3 +97,8 @@ def test_every_operation_that_needs_an_id_is_linked_from_an_answer_giving_it(
     undo = document["paths"]["/imports"]["get"]["responses"]["200"]["links"]
     assert undo["imports_undo_import"]["parameters"] == {
         "path.import_id": "$response.body#/0/id"}
+    adding = document["paths"]["/deviations/{deviation_id}/measures"]["post"]
+    to_measure = adding["responses"]["201"]["links"]["measures_get_measure"]
+    assert to_measure["parameters"] == {  # the answer is the deviation: its measures' numbers
+        "path.deviation_id": "$request.path.deviation_id",
+        "path.number": "$response.body#/measures/0/number"}

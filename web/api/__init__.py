@@ -47,7 +47,7 @@ from web.api import openapi_links, rules
 from web.i18n import validation_messages
 from web.policy import EVERY_ROLE
 from web.runtime import runtime
-from web.schemas import BaseSchema, _today
+from web.schemas import BaseSchema, Text, _today
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 spec_bp = Blueprint("openapi", __name__)
@@ -423,6 +423,8 @@ def build_spec() -> dict[str, Any]:
     for name, cls in list(classes.items()):
         if name in document["components"]["schemas"] and hasattr(cls, "OPENAPI_VARIANTS"):
             _variants(document["components"]["schemas"], name, cls, plugin)
+        if name in document["components"]["schemas"] and hasattr(cls, "OPENAPI_SHAPES"):
+            _shapes(document["components"]["schemas"][name], cls)
     return document
 
 
@@ -463,6 +465,37 @@ def _variants(schemas: dict[str, Any], name: str, cls: type[Schema],
         "discriminator": {"propertyName": key, "mapping": mapping},
         **({"description": body["description"]} if "description" in body else {}),
     }
+
+
+def _shapes(schema: dict[str, Any], cls: type[Schema]) -> None:
+    """A body that is one of a few shapes by which of its fields are given (`OPENAPI_SHAPES =
+    [{"filled": [...], "empty": [...], "only": {field: [values]}, "patterns": {field: re}}]`)
+    becomes oneOf them: a filled field is present and not null (text not blank), an empty one
+    absent, null or "", a field in `only` takes only those values, and a field in `patterns`
+    (filled or empty) is a string matching it instead. The body's own field rules still hold."""
+    texts = {f.data_key or name for name, f in cls._declared_fields.items()
+             if isinstance(f, Text)}
+    shapes = []
+    for shape in cls.OPENAPI_SHAPES:  # type: ignore[attr-defined]
+        patterns: dict[str, str] = shape.get("patterns", {})
+        properties: dict[str, Any] = {}
+        for name in shape["filled"]:
+            own = schema["properties"][name]
+            properties[name] = (
+                {"type": "string", "pattern": patterns[name]} if name in patterns else
+                {"type": "string", "minLength": 1, "pattern": rules.REQUIRED_TEXT_PATTERN}
+                if name in texts else
+                {"enum": [value for value in own["enum"] if value is not None]}
+                if "enum" in own else {"type": own["type"]})
+        for name in shape["empty"]:
+            properties[name] = (
+                {"pattern": patterns[name]} if name in patterns else
+                {"maxLength": 0} if name in texts else {"enum": [None], "nullable": True})
+        for name, values in shape.get("only", {}).items():
+            properties[name] = {"enum": values}
+        filled = {"required": sorted(shape["filled"])} if shape["filled"] else {}
+        shapes.append({**filled, "properties": properties})
+    schema["oneOf"] = shapes
 
 
 @spec_bp.route("/api/openapi.json")

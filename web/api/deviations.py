@@ -255,6 +255,8 @@ def _act(account: Account, action: Action, deviation_id: UUID, body: dict[str, A
     return action.run(application(), deviation_id, account.username, body)
 
 
+MEASURE = "/deviations/<uuid:deviation_id>/measures/<int:number>"
+
 # API-only words for each action of web.cases.deviations.ACTIONS: summary, status, description.
 SUMMARIES: dict[str, tuple[str, int, str]] = {
     "reclassify": ("Klassificera om", 200, "Also on closed deviations (the annual review)."),
@@ -305,6 +307,8 @@ def _action_endpoint(action: Action) -> None:
         f"/deviations/<uuid:deviation_id>/{action.api_path}", method="POST", summary=summary,
         body=action.schema, response=DeviationOut, status=status,
         roles=policy.DEVIATION_ACTIONS[action.name], tags=TAGS,
+        # The answer is the deviation: its `number` is not a measure's, its measures' are.
+        creates={"/measures/0/number": MEASURE} if action.name == "add_measure" else None,
     )(view)
 
 

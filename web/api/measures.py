@@ -18,13 +18,12 @@ from tracker.application import NotFound
 from tracker.people.accounts import Account
 from web import policy
 from web.api import ApiError, endpoint
-from web.api.deviations import MeasureOut
+from web.api.deviations import MEASURE, MeasureOut
 from web.cases.deviations import ACTIONS, measure_dict
 from web.runtime import application, fresh_views, runtime
 from web.schemas import Answer, BaseSchema, code
 
 TAGS = ["measures"]
-MEASURE = "/deviations/<uuid:deviation_id>/measures/<int:number>"
 
 
 class MeasureQuery(BaseSchema):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import request
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -154,6 +154,16 @@ class PublicComplaint(BaseSchema):
     text = public_text()
     contact_wish = _choice(ContactWish, validate=validate.OneOf(
         list(PUBLIC_WISHES), error="Välj ett av alternativen."))
+    # The API document: oneOf the two shapes email_with_its_wish allows (web.api renders
+    # them): an e-mail address with the wish e-post, none (null, empty or blank) with another.
+    OPENAPI_SHAPES: ClassVar[list[dict[str, Any]]] = [
+        {"filled": ["email"], "empty": [], "only": {"contact_wish": [ContactWish.EMAIL.value]},
+         "patterns": {"email": rf"^\s*{EMAIL.pattern[1:-1]}\s*$"}},
+        {"filled": [], "empty": ["email"], "patterns": {"email": r"^\s*$"},
+         "only": {"contact_wish": [wish.value for wish in PUBLIC_WISHES
+                                   if wish is not ContactWish.EMAIL]}},
+    ]
+
     email = fields.String(load_default=None, allow_none=True,
                           validate=[validate.Length(max=200, error=TOO_LONG), _no_personnummer],
                           metadata={"description": "Only with contact_wish e-post: a notice "

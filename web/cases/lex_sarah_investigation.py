@@ -5,7 +5,7 @@ item is a finding or a kind marked "ej tillämpligt"; the author is given once."
 from __future__ import annotations
 
 from datetime import date as Date
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -33,6 +33,14 @@ USUAL_NATURE: dict[FindingKind, FindingNature] = {
 
 
 class InvestigationItemBody(BaseSchema):
+    # The API document: oneOf the two shapes finding_or_reason allows (web.api renders them),
+    # each with the fields it needs filled, those it needs empty and the kinds it takes.
+    OPENAPI_SHAPES: ClassVar[list[dict[str, Any]]] = [
+        {"filled": ["text", "source", "nature"], "empty": ["not_applicable_reason"]},
+        {"filled": ["not_applicable_reason"], "empty": ["text", "source", "nature", "date"],
+         "only": {"kind": [kind.value for kind in REQUIRED_KINDS]}},
+    ]
+
     kind = fields.Enum(FindingKind, by_value=True, required=True)
     text = text_field(required=False, metadata={"description": "The finding"})
     dated_on = date(required=False, data_key="date", metadata={
