@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from eventsourcing.application import project_aggregate
 from lex_sarah_support import cover_remaining_kinds_in
+from support import wait_for
 
 from events.child_report import PreliminaryDecision
 from events.clocks import STOCKHOLM, Clock
@@ -224,6 +225,46 @@ def test_concurrent_filings_get_unique_gap_free_numbers(runtime: Runtime) -> Non
     assert errors == []
     year = runtime.app.today().year
     assert sorted(numbers) == [f"AV-{year}-{n:04d}" for n in range(1, 21)]
+
+
+def test_filings_waiting_together_are_saved_together_and_a_refused_one_leaves_no_gap(
+    runtime: Runtime,
+) -> None:
+    """Filings that wait for the number series at one moment are numbered and saved in one
+    transaction; one among them that is refused (its date after the day it was reported)
+    gets its error and takes no number: the others' numbers follow on without a gap, each
+    filing gets its own deviation, and a second process numbers on after them."""
+    application = runtime.app
+    year = application.today().year
+    series = application._series_lock(NumberSeries.create_id(SeriesKind.DEVIATION, year))
+    outcomes: dict[int, Any] = {}
+
+    def filing(index: int) -> None:
+        refused = index in (1, 4)
+        occurred = application.today() + timedelta(days=1 if refused else -1)
+        try:
+            outcomes[index] = file(application, occurred_on=occurred, description=f"Nr {index}.")
+        except BaseException as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=filing, args=(n,)) for n in range(6)]
+    with series:  # held, so all six queue up behind it before any is saved
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: sum(len(w) for w in application._series_waiting.values()) == 6)
+    for thread in threads:
+        thread.join()
+    assert isinstance(outcomes.pop(1), ValidationFailed)
+    assert isinstance(outcomes.pop(4), ValidationFailed)
+    filed = {index: deviation for index, deviation in outcomes.items()}
+    assert sorted(d.number for d in filed.values()) == [f"AV-{year}-{n:04d}" for n in range(1, 5)]
+    for index, deviation in filed.items():
+        assert application.get_deviation(deviation.id).description == f"Nr {index}."
+    other = open_runtime(runtime.settings)
+    try:
+        assert file(other.app).number == f"AV-{year}-0005"
+    finally:
+        other.close()
 
 
 def test_the_number_series_snapshot_is_its_replayed_state(runtime: Runtime) -> None:
