@@ -15,7 +15,7 @@ from support import wait_for
 from events.child_report import PreliminaryDecision
 from events.clocks import STOCKHOLM, Clock
 from events.deviation import Deviation, DeviationStatus, Source
-from events.errors import UnknownCode, ValidationFailed
+from events.errors import AlreadyRecorded, UnknownCode, ValidationFailed
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
 from events.numbering import NumberSeries, SeriesKind
 from events.taxonomy import Operation
@@ -265,6 +265,42 @@ def test_filings_waiting_together_are_saved_together_and_a_refused_one_leaves_no
         assert file(other.app).number == f"AV-{year}-0005"
     finally:
         other.close()
+
+
+def test_two_escalations_of_one_deviation_queued_together_open_one_case(
+    runtime: Runtime,
+) -> None:
+    """Two escalations of the same deviation wait for the Lex Sarah series together with
+    a third of another deviation: saved together they would clash on the deviation, so each
+    is saved on its own; one opens the case, the other is told it is already recorded, and
+    the numbers have no gap."""
+    application = runtime.app
+    year = application.today().year
+    first, other = file(application), file(application)
+    series = application._series_lock(NumberSeries.create_id(SeriesKind.LEX_SARAH, year))
+    outcomes: dict[int, Any] = {}
+
+    def escalate(index: int, deviation_id: Any) -> None:
+        try:
+            outcomes[index] = application.escalate_to_lex_sarah(
+                deviation_id, actor="chef1", reason=f"Allvarligt {index}."
+            )
+        except BaseException as error:
+            outcomes[index] = error
+
+    targets = [first.id, first.id, other.id]
+    threads = [threading.Thread(target=escalate, args=(n, d)) for n, d in enumerate(targets)]
+    with series:
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: sum(len(w) for w in application._series_waiting.values()) == 3)
+    for thread in threads:
+        thread.join()
+    refused = [index for index in (0, 1) if isinstance(outcomes[index], AlreadyRecorded)]
+    assert len(refused) == 1
+    opened = [outcomes[index] for index in (0, 1, 2) if index not in refused]
+    assert sorted(case.number for case in opened) == [f"LS-{year}-0001", f"LS-{year}-0002"]
+    assert application.get_deviation(first.id).lex_sarah_case_id in {c.id for c in opened}
 
 
 def test_the_number_series_snapshot_is_its_replayed_state(runtime: Runtime) -> None:

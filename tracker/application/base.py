@@ -294,8 +294,20 @@ class ApplicationBase(Application[UUID]):
 
         while pending:
             try:
-                # Only a clash on fresh state means another filing at this moment: back off.
-                saved = self._until_saved(attempt, after_clash=lambda: not reused)
+                if len(pending) > 1:
+                    try:
+                        saved = attempt()
+                    except IntegrityError:
+                        # A clash in a batch: the series moved on in another process, or
+                        # two of its filings change one case (two escalations of the same
+                        # deviation). Each on its own then, as if none had been batched.
+                        for numbered in list(pending):
+                            self._save_batch(series_id, kind, year, [numbered])
+                        return
+                else:
+                    # Only a clash on fresh state means another filing at this moment:
+                    # back off then.
+                    saved = self._until_saved(attempt, after_clash=lambda: not reused)
             except _BuildFailed:
                 continue  # the failed filing has its error and left `pending`
             except BaseException as error:
