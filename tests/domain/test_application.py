@@ -10,11 +10,12 @@ import pytest
 import time_machine
 from eventsourcing.application import project_aggregate
 from lex_sarah_support import cover_remaining_kinds_in
+from support import wait_for
 
 from events.child_report import PreliminaryDecision
 from events.clocks import STOCKHOLM, Clock
 from events.deviation import Deviation, DeviationStatus, Source
-from events.errors import UnknownCode, ValidationFailed
+from events.errors import AlreadyRecorded, UnknownCode, ValidationFailed
 from events.lex_sarah import FindingKind, FindingNature, Grade, InformedParty, IvoInvestigation
 from events.numbering import NumberSeries, SeriesKind
 from events.taxonomy import Operation
@@ -224,6 +225,82 @@ def test_concurrent_filings_get_unique_gap_free_numbers(runtime: Runtime) -> Non
     assert errors == []
     year = runtime.app.today().year
     assert sorted(numbers) == [f"AV-{year}-{n:04d}" for n in range(1, 21)]
+
+
+def test_filings_waiting_together_are_saved_together_and_a_refused_one_leaves_no_gap(
+    runtime: Runtime,
+) -> None:
+    """Filings that wait for the number series at one moment are numbered and saved in one
+    transaction; one among them that is refused (its date after the day it was reported)
+    gets its error and takes no number: the others' numbers follow on without a gap, each
+    filing gets its own deviation, and a second process numbers on after them."""
+    application = runtime.app
+    year = application.today().year
+    series = application._series_lock(NumberSeries.create_id(SeriesKind.DEVIATION, year))
+    outcomes: dict[int, Any] = {}
+
+    def filing(index: int) -> None:
+        refused = index in (1, 4)
+        occurred = application.today() + timedelta(days=1 if refused else -1)
+        try:
+            outcomes[index] = file(application, occurred_on=occurred, description=f"Nr {index}.")
+        except BaseException as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=filing, args=(n,)) for n in range(6)]
+    with series:  # held, so all six queue up behind it before any is saved
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: sum(len(w) for w in application._series_waiting.values()) == 6)
+    for thread in threads:
+        thread.join()
+    assert isinstance(outcomes.pop(1), ValidationFailed)
+    assert isinstance(outcomes.pop(4), ValidationFailed)
+    filed = {index: deviation for index, deviation in outcomes.items()}
+    assert sorted(d.number for d in filed.values()) == [f"AV-{year}-{n:04d}" for n in range(1, 5)]
+    for index, deviation in filed.items():
+        assert application.get_deviation(deviation.id).description == f"Nr {index}."
+    other = open_runtime(runtime.settings)
+    try:
+        assert file(other.app).number == f"AV-{year}-0005"
+    finally:
+        other.close()
+
+
+def test_two_escalations_of_one_deviation_queued_together_open_one_case(
+    runtime: Runtime,
+) -> None:
+    """Two escalations of the same deviation wait for the Lex Sarah series together with
+    a third of another deviation: saved together they would clash on the deviation, so each
+    is saved on its own; one opens the case, the other is told it is already recorded, and
+    the numbers have no gap."""
+    application = runtime.app
+    year = application.today().year
+    first, other = file(application), file(application)
+    series = application._series_lock(NumberSeries.create_id(SeriesKind.LEX_SARAH, year))
+    outcomes: dict[int, Any] = {}
+
+    def escalate(index: int, deviation_id: Any) -> None:
+        try:
+            outcomes[index] = application.escalate_to_lex_sarah(
+                deviation_id, actor="chef1", reason=f"Allvarligt {index}."
+            )
+        except BaseException as error:
+            outcomes[index] = error
+
+    targets = [first.id, first.id, other.id]
+    threads = [threading.Thread(target=escalate, args=(n, d)) for n, d in enumerate(targets)]
+    with series:
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: sum(len(w) for w in application._series_waiting.values()) == 3)
+    for thread in threads:
+        thread.join()
+    refused = [index for index in (0, 1) if isinstance(outcomes[index], AlreadyRecorded)]
+    assert len(refused) == 1
+    opened = [outcomes[index] for index in (0, 1, 2) if index not in refused]
+    assert sorted(case.number for case in opened) == [f"LS-{year}-0001", f"LS-{year}-0002"]
+    assert application.get_deviation(first.id).lex_sarah_case_id in {c.id for c in opened}
 
 
 def test_the_number_series_snapshot_is_its_replayed_state(runtime: Runtime) -> None:

@@ -12,12 +12,20 @@ from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
+from eventsourcing.persistence import IntegrityError as PersistenceIntegrityError
+from eventsourcing.persistence import StoredEvent
 from flask.testing import FlaskClient
 from support import TrackerRunner, file_deviation
 
 from tracker.operations.chain_head import write_chain_head
 from tracker.runtime import Runtime, open_runtime
-from tracker.storage.chain import GENESIS, chain_head, link_hash, position_column
+from tracker.storage.chain import (
+    GENESIS,
+    chain_head,
+    link_hash,
+    position_column,
+    verify_chain,
+)
 from tracker.storage.tables import event_chain, event_chain_origin
 
 
@@ -227,3 +235,49 @@ def test_the_admin_page_shows_the_head(
     page = client_for("admin").get("/admin/").get_data(as_text=True)
     assert chain_head(runtime.engine).hash in page
     assert "Händelseloggens kedja" in page
+
+
+def test_an_append_of_several_events_links_each_as_verify_reads_them(
+    runtime: Runtime,
+) -> None:
+    """Several events in one append, a topic beyond ASCII, an empty state: each link is the
+    hash `tracker verify` computes (PostgreSQL writes them in the store, SQLite here)."""
+    before = runtime.app.recorder.max_notification_id() or 0
+    events = [
+        StoredEvent(uuid4(), 1, "kedja:Händelse_åäö", b"\x00\xff" * 300),
+        StoredEvent(uuid4(), 1, "kedja:Tom", b""),
+        StoredEvent(uuid4(), 7, "kedja:Sista", b"{}"),
+    ]
+    positions = runtime.app.recorder.insert_events(events)
+    assert list(positions or []) == [before + 1, before + 2, before + 3]
+    with runtime.engine.connect() as connection:
+        links = connection.execute(
+            sa.select(event_chain.c.position, event_chain.c.previous, event_chain.c.hash)
+            .where(event_chain.c.position > before - 1).order_by(event_chain.c.position)
+        ).all()
+    previous = links[0].hash if before else GENESIS
+    for event, position, link in zip(events, positions or [], links[-3:], strict=True):
+        assert (link.position, link.previous) == (position, previous)
+        assert link.hash == link_hash(
+            previous, position, event.originator_id, event.originator_version, event.topic,
+            event.state,
+        )
+        previous = link.hash
+    assert verify_chain(runtime.engine, _events_table(runtime)).intact
+
+
+def test_a_conflicting_append_is_refused_and_leaves_no_event_and_no_link(
+    runtime: Runtime,
+) -> None:
+    """Two writers saving the same aggregate version: the second is refused as the event
+    store's IntegrityError (what the application retries on), nothing of it stored."""
+    originator = uuid4()
+    runtime.app.recorder.insert_events([StoredEvent(originator, 1, "kedja:Först", b"a")])
+    head = chain_head(runtime.engine)
+    with pytest.raises(PersistenceIntegrityError):
+        runtime.app.recorder.insert_events([
+            StoredEvent(uuid4(), 1, "kedja:Annan", b"b"),
+            StoredEvent(originator, 1, "kedja:Krock", b"c"),
+        ])
+    assert chain_head(runtime.engine) == head
+    assert runtime.app.recorder.max_notification_id() == head.position

@@ -71,6 +71,34 @@ def back_off(attempt: int) -> None:
     time_module.sleep(random.uniform(0, 0.002 * (attempt + 1)))
 
 
+# Filings that wait for one number series at one moment are saved together, at most this
+# many in one transaction (_save_numbered).
+NUMBERED_BATCH = 32
+
+
+class _BuildFailed(Exception):
+    """A filing of a batch could not be built: it has its error; number the rest again."""
+
+
+class _Numbered:
+    """One filing waiting for its number: what to build, and once saved, its events (or
+    the error that stopped it)."""
+
+    __slots__ = ("build", "error", "events", "ids")
+
+    def __init__(self, build: Callable[[str], Sequence[Aggregate]]) -> None:
+        self.build = build
+        self.events: list[Any] | None = None
+        self.error: BaseException | None = None
+        self.ids: set[UUID] = set()
+
+    def outcome(self) -> list[Any]:
+        if self.error is not None:
+            raise self.error
+        assert self.events is not None
+        return self.events
+
+
 def _working_copy(series: NumberSeries) -> NumberSeries:
     """A copy to issue from (the attributes are immutable values; the pending events are
     its own), so a failed save leaves the saved one as it was."""
@@ -107,6 +135,7 @@ class ApplicationBase(Application[UUID]):
         self._series_saved: dict[UUID, NumberSeries] = {}
         self._series_locks: dict[UUID, threading.Lock] = {}
         self._series_locks_lock = threading.Lock()
+        self._series_waiting: dict[UUID, list[_Numbered]] = {}
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's save, without its runtime Protocol checks for our own aggregates
@@ -234,25 +263,91 @@ class ApplicationBase(Application[UUID]):
         """Issue the next number and save it with what `build` made, in one transaction;
         on a clash with a concurrent filing, build again from fresh state.
 
-        The series this process saved last is used again without reading the store: the
-        save itself is the check (the next version of the series can be stored only once),
-        so a series another process moved on fails to save and is read afresh. Numbers
-        stay unique and gap-free; a single process never reads its series back."""
+        Filings of this process that wait for the same series are saved together: whoever
+        holds the series' lock takes every filing waiting at that moment, gives each the
+        next number and saves them all with the series in one transaction (one durable
+        commit for all: a commit waits for the disk, and the series lets only one through
+        at a time). The others find theirs saved when they get the lock. A filing whose
+        build fails gets its error and the rest are built again without it, so numbers stay
+        gap-free. The series this process saved last is used again without reading the
+        store: the save itself is the check (the next version of the series can be stored
+        only once), so a series another process moved on fails to save and is read
+        afresh. Numbers stay unique and gap-free; a single process never reads its series
+        back. Returns the events saved for this filing (and the series')."""
         series_id = NumberSeries.create_id(kind, year)
+        mine = _Numbered(build)
+        with self._series_locks_lock:
+            self._series_waiting.setdefault(series_id, []).append(mine)
+        with self._series_lock(series_id):
+            if mine.events is None and mine.error is None:
+                with self._series_locks_lock:
+                    waiting = self._series_waiting[series_id]
+                    batch = waiting[:NUMBERED_BATCH]
+                    if mine not in batch:
+                        batch[-1] = mine
+                    for numbered in batch:
+                        waiting.remove(numbered)
+                self._save_batch(series_id, kind, year, batch)
+        return mine.outcome()
+
+    def _save_batch(
+        self, series_id: UUID, kind: SeriesKind, year: int, batch: list[_Numbered]
+    ) -> None:
+        """Number and save `batch` in one transaction (see _save_numbered); each filing
+        gets its events, or the error that stopped it."""
         reused = False
+        pending = list(batch)
 
         def attempt() -> list[Any]:
             nonlocal reused
             saved = self._series_saved.pop(series_id, None)
             reused = saved is not None
             series = _working_copy(saved) if saved is not None else self._series(kind, year)
-            recordings = self.save(series, *build(series.issue()))
+            built: list[Aggregate] = []
+            for numbered in pending:
+                try:
+                    aggregates = numbered.build(series.issue())
+                except Exception as error:
+                    # Its number is not used: the others are numbered again without it.
+                    numbered.error = error
+                    pending.remove(numbered)
+                    if saved is not None:
+                        self._series_saved[series_id] = saved
+                    raise _BuildFailed from error
+                numbered.ids = {aggregate.id for aggregate in aggregates}
+                built.extend(aggregates)
+            recordings = self.save(series, *built)
             self._series_saved[series_id] = series
             return [recording.domain_event for recording in recordings]
 
-        with self._series_lock(series_id):
-            # Only a clash on fresh state means another filing at this moment: back off then.
-            return self._until_saved(attempt, after_clash=lambda: not reused)
+        while pending:
+            try:
+                if len(pending) > 1:
+                    try:
+                        saved = attempt()
+                    except IntegrityError:
+                        # A clash in a batch: the series moved on in another process, or
+                        # two of its filings change one case (two escalations of the same
+                        # deviation). Each on its own then, as if none had been batched.
+                        for numbered in list(pending):
+                            self._save_batch(series_id, kind, year, [numbered])
+                        return
+                else:
+                    # Only a clash on fresh state means another filing at this moment:
+                    # back off then.
+                    saved = self._until_saved(attempt, after_clash=lambda: not reused)
+            except _BuildFailed:
+                continue  # the failed filing has its error and left `pending`
+            except BaseException as error:
+                for numbered in pending:
+                    numbered.error = error
+                return
+            for numbered in pending:
+                numbered.events = [
+                    event for event in saved
+                    if event.originator_id in numbered.ids or event.originator_id == series_id
+                ]
+            return
 
     def _until_saved(
         self, attempt: Callable[[], R], *, after_clash: Callable[[], bool] | None = None

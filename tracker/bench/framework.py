@@ -10,6 +10,7 @@ tracker's own work costs on top of the framework and one durable write."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 import threading
@@ -52,7 +53,11 @@ def make_app(database_url: str) -> Any:
 
         url, _, query = database_url.partition("?")
         schema = query.removeprefix("schema=") if query.startswith("schema=") else "public"
-        options = f"-csearch_path={schema}"
+        # PGOPTIONS too, as the tracker's own connections take it (tracker/storage/database.py).
+        options = " ".join(
+            part for part in (os.environ.get("PGOPTIONS", "").strip(), f"-csearch_path={schema}")
+            if part
+        )
         with psycopg.connect(url, autocommit=True, options=options) as pg:
             pg.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (originator_id uuid, originator_version "

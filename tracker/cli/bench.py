@@ -3,12 +3,14 @@ the measurements of tracker/bench/measurements.py on them."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -116,6 +118,12 @@ def run_store(
     rt = open_from_env(settings)
     try:
         result: dict[str, Any] = {"store": label, "sizes": asdict(sizes)}
+        if not settings.is_sqlite:
+            with rt.engine.connect() as connection:
+                result["synchronous_commit"] = connection.exec_driver_sql(
+                    "SHOW synchronous_commit"
+                ).scalar()
+            echo(f"[{label}] synchronous_commit = {result['synchronous_commit']}")
         echo(f"[{label}] bare append, {sizes.append_events} events one per transaction")
         # In a store of its own, so the measured log holds only real events.
         append_settings = Settings.from_env(append_environ)
@@ -210,6 +218,23 @@ def run_store(
         rt.close()
 
 
+@contextlib.contextmanager
+def durable_commits() -> Iterator[None]:
+    """Every PostgreSQL connection of the measurement (this process's, the servers' and the
+    framework app's, all through libpq's PGOPTIONS) commits durably, whatever the database's
+    default: a filing is acknowledged only once its event is on disk, and the framework's
+    INSERT + COMMIT waits as long. (A test database may be set not to wait for its WAL.)"""
+    before = os.environ.get("PGOPTIONS")
+    os.environ["PGOPTIONS"] = f"{before or ''} -c synchronous_commit=on".strip()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PGOPTIONS"]
+        else:
+            os.environ["PGOPTIONS"] = before
+
+
 @click.command("bench")
 @click.option("--quick", is_flag=True, help="A small run (seconds), e.g. as a CI smoke test.")
 @click.option("--national", is_flag=True, help="1,000,000 deviations (takes a long while).")
@@ -255,7 +280,9 @@ def bench_command(
         )
     echo = lambda line: click.echo(line, err=True)  # noqa: E731
     results = []
-    with tempfile.TemporaryDirectory(prefix="tracker-bench-") as folder:
+    # Set before anything starts (the rebuild's forkserver keeps the environment it began with).
+    durable = durable_commits() if postgres_url else contextlib.nullcontext()
+    with durable, tempfile.TemporaryDirectory(prefix="tracker-bench-") as folder:
         base = {"TRACKER_INSTANCE_PATH": folder, "TRACKER_SECRET_KEY": "bench"}
         results.append(
             run_store(

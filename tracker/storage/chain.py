@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import itertools
 import re
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,11 +24,10 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
-from psycopg import Cursor
-from psycopg.rows import DictRow
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from tracker.storage.tables import event_chain, event_chain_origin, event_chain_rebases
@@ -94,42 +92,94 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
-    """eventsourcing's PostgreSQL recorder, linking each event it inserts into the chain,
-    inside the library's transaction and after its LOCK TABLE ... IN EXCLUSIVE MODE (which
-    orders every append). The head is asked for in the same pipeline as the insert, so it
-    costs no round trip of its own."""
+    """eventsourcing's PostgreSQL recorder, appending through one function of ours
+    (`tracker_append_events`) that takes the library's LOCK TABLE ... IN EXCLUSIVE MODE
+    (which orders every append), sends its NOTIFY, inserts the events and links them into
+    the chain (the same hash as `link_hash`, by PostgreSQL's sha256). One statement in
+    autocommit: one round trip, committed (durably, as the server is configured) before it
+    answers. The library's own path holds the table lock across two round trips and the
+    client's turn in between (with many threads, the wait for the GIL too), which
+    serialised concurrent filings behind the slowest thread."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.datastore.originator_id_type != "uuid":
+            raise ValueError("the event chain needs uuid originator ids")
         schema = Identifier(self.datastore.schema)
-        self._select_head = SQL(
-            "SELECT hash FROM {}.event_chain ORDER BY position DESC LIMIT 1"
-        ).format(schema)
-        self._insert_links = SQL(
-            "INSERT INTO {}.event_chain (position, previous, hash) VALUES (%s, %s, %s)"
-        ).format(schema)
-        self._heads = threading.local()
+        self._append = SQL("SELECT * FROM {}.tracker_append_events((%s))").format(schema)
+        self.sql_create_statements.append(
+            SQL(_APPEND_FUNCTION).format(
+                schema=schema,
+                table=Identifier(self.events_table_name),
+                event=Identifier(self.stored_event_type_name),
+                channel=Identifier(self.channel_name),
+                lock_timeout=self.datastore.lock_timeout,
+                label=SQL(_LABEL.hex()),
+            )
+        )
 
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-        head = curs.connection.cursor()
-        head.execute(self._select_head, prepare=True)
-        self._heads.cursor = head
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        head: Cursor[DictRow] = self._heads.cursor
-        self._heads.cursor = None
-        with head:
-            row = head.fetchone()
-            if positions:
-                links = _links(row["hash"] if row else GENESIS, positions, stored_events)
-                head.executemany(self._insert_links, links)
-        return positions
+        if not stored_events:
+            return []
+        rows = [
+            self.construct_pg_stored_event(
+                e.originator_id, e.originator_version, e.topic, e.state
+            )
+            for e in stored_events
+        ]
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._append, (rows,), prepare=True)
+            return [row["tracker_append_events"] for row in curs.fetchall()]
+
+
+# The link of each appended event as link_hash makes it: SHA-256 over the label, the link
+# before, the position (8 bytes), the originator (16), the version (8), the topic's length
+# (4) and UTF-8 bytes, the state's length (8) and bytes. Positions are read back in order
+# from the rows as stored, under the table lock, so the chain follows the commit order.
+_APPEND_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.tracker_append_events(events {schema}.{event}[])
+RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$
+DECLARE
+    positions bigint[];
+    previous text;
+    link text;
+    added record;
+BEGIN
+    SET LOCAL lock_timeout = '{lock_timeout}s';
+    LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;
+    NOTIFY {channel};
+    WITH inserted AS (
+        INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state)
+        SELECT originator_id, originator_version, topic, state FROM unnest(events)
+        RETURNING notification_id
+    )
+    SELECT array_agg(notification_id ORDER BY notification_id) INTO positions FROM inserted;
+    SELECT c.hash INTO previous FROM {schema}.event_chain c ORDER BY c.position DESC LIMIT 1;
+    previous := coalesce(previous, repeat('0', 64));
+    FOR added IN
+        SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state
+        FROM {schema}.{table} e WHERE e.notification_id = ANY (positions)
+        ORDER BY e.notification_id
+    LOOP
+        link := encode(sha256(
+            '\\x{label}'::bytea || decode(previous, 'hex')
+            || int8send(added.notification_id) || uuid_send(added.originator_id)
+            || int8send(added.originator_version)
+            || int4send(octet_length(convert_to(added.topic, 'UTF8')))
+            || convert_to(added.topic, 'UTF8')
+            || int8send(octet_length(added.state)::bigint) || added.state
+        ), 'hex');
+        INSERT INTO {schema}.event_chain (position, previous, hash)
+        VALUES (added.notification_id, previous, link);
+        previous := link;
+    END LOOP;
+    RETURN QUERY SELECT unnest(positions);
+END;
+$BODY$
+"""
 
 
 # --- reading the log beside the chain ------------------------------------------------------

@@ -4,6 +4,7 @@ and PostgreSQL). Events live in the eventsourcing library's tables in the same d
 from __future__ import annotations
 
 import contextlib
+import os
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -56,7 +57,8 @@ def _engine(settings: Settings) -> sa.Engine:
 
         return engine
     schema = settings.postgres_schema
-    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    options = session_options(f"-csearch_path={schema}" if schema else "")
+    connect_args = {"options": options} if options else {}
     return sa.create_engine(
         settings.sqlalchemy_url(),
         pool_size=5,
@@ -64,6 +66,13 @@ def _engine(settings: Settings) -> sa.Engine:
         pool_pre_ping=True,
         connect_args=connect_args,
     )
+
+
+def session_options(ours: str) -> str:
+    """libpq's `options` for a connection: PGOPTIONS (session settings the environment asks
+    for every connection, as libpq gives them to connections that pass none) and ours;
+    an `options` argument alone would silently replace PGOPTIONS."""
+    return " ".join(part for part in (os.environ.get("PGOPTIONS", "").strip(), ours) if part)
 
 
 @contextlib.contextmanager
