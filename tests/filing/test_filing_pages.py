@@ -65,8 +65,8 @@ def test_a_person_files_from_the_login_page_and_a_reviewer_finds_it(
     inbox = reviewer.get(f"/inkorg?month={month}&unit=utredning&status=open&category=handlaggning")
     assert inbox.status_code == 200
     assert number in inbox.get_data(as_text=True)
-    # The link opens the deviation at its next step (#steg-...).
-    link = re.search(r'href="(/avvikelser/[0-9a-f-]{36})(#steg-[a-z]+)?">'
+    # The link opens the deviation at its next step (#hantera, #steg-...).
+    link = re.search(r'href="(/avvikelser/[0-9a-f-]{36})(#hantera|#steg-[a-z]+)?">'
                      r'<span class="nowrap">' + number,
                      inbox.get_data(as_text=True))
     page = reviewer.get(link.group(1)).get_data(as_text=True)  # type: ignore[union-attr]
