@@ -113,7 +113,7 @@ def _seed(runtime: Runtime) -> dict[str, Any]:
     return {"deviation_id": deviation.id, "case_id": case.id, "report_id": report.id,
             "import_id": UUID(int=1), "username": "chef", "year": today.year,
             "month": today.month, "row_id": 1, "token_id": 1, "complaint_id": complaint.id,
-            "number": 1, "sha256": "0" * 64}
+            "number": 1, "sha256": "0" * 64, "kind": "deviation"}
 
 
 def _pages(app: Flask, values: dict[str, Any]) -> list[str]:

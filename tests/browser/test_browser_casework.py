@@ -237,7 +237,8 @@ def _pages(runtime: Runtime, ids: dict[str, UUID]) -> list[str]:
     app = create_app(runtime=runtime)
     today = runtime.app.today()
     values: dict[str, Any] = {**ids, "username": "chef", "year": today.year,
-                              "month": today.month, "number": 1}  # the busy one's measure
+                              "month": today.month, "number": 1,  # the busy one's measure
+                              "kind": "deviation"}  # a retention rule
     paths = []
     unknown = []
     for rule in app.url_map.iter_rules():
