@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from personnummer_forms import written_personnummer
-from support import Clients, stored_events
+from support import Clients, file_deviation, stored_events
 
 from tracker.admin import change_log
 from tracker.people.accounts import Account
@@ -134,3 +134,15 @@ def test_an_admin_name(
     assert response.status_code == 422, text
     assert "ser ut som ett personnummer" in response.get_data(as_text=True)
     assert _organisation(runtime) == before
+
+
+@CHANNEL
+@given(text=written_personnummer())
+def test_a_legal_hold_reason(client_for: Clients, runtime: Runtime, text: str) -> None:
+    number = file_deviation(runtime).number
+    before = stored_events(runtime)
+    page = client_for("admin").post("/admin/gallring/sparr",
+                                    data={"number": number, "reason": text})
+    assert page.status_code == 422, text
+    assert 'href="#reason"' in page.get_data(as_text=True)
+    assert stored_events(runtime) == before
