@@ -117,6 +117,23 @@ def causes_from_document(version: int, document: dict[str, Any]) -> CauseList:
     )
 
 
+def _latest(connection: sa.Connection, table: sa.Table) -> sa.Row[Any] | None:
+    """The newest version of a versioned document (tables.document_versions), if any."""
+    return connection.execute(
+        sa.select(table).order_by(table.c.version.desc()).limit(1)
+    ).first()
+
+
+def _add_version(
+    connection: sa.Connection, table: sa.Table, version: int, document: dict[str, Any],
+    actor: str,
+) -> None:
+    connection.execute(table.insert().values(
+        version=version, document=document, created_at=datetime.now(UTC),
+        created_by=actor[:64],
+    ))
+
+
 class Organisation:
     """Every write takes an optional `connection`, so that a caller can record the change
     in the change log in the same transaction (tracker.admin.changes).
@@ -238,9 +255,7 @@ class Organisation:
 
     def _read_taxonomy(self, connection: sa.Connection | None) -> Taxonomy:
         with self._begin(connection) as connection:
-            row = connection.execute(
-                sa.select(taxonomy_versions).order_by(taxonomy_versions.c.version.desc()).limit(1)
-            ).first()
+            row = _latest(connection, taxonomy_versions)
         if row is None:
             return DEFAULT_TAXONOMY
         return taxonomy_from_document(row.version, row.document)
@@ -261,14 +276,8 @@ class Organisation:
                     "categories", "Codes cannot be removed, only deactivated: %(code)s", code=code
                 )
         version = current.version + 1
-        connection.execute(
-            taxonomy_versions.insert().values(
-                version=version,
-                document=taxonomy_to_document(taxonomy),
-                created_at=datetime.now(UTC),
-                created_by=actor[:64],
-            )
-        )
+        _add_version(connection, taxonomy_versions, version, taxonomy_to_document(taxonomy),
+                     actor)
         return taxonomy_from_document(version, taxonomy_to_document(taxonomy))
 
     def change_taxonomy(
@@ -291,11 +300,7 @@ class Organisation:
 
     def _read_causes(self) -> CauseList:
         with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(cause_list_versions)
-                .order_by(cause_list_versions.c.version.desc())
-                .limit(1)
-            ).first()
+            row = _latest(connection, cause_list_versions)
         if row is None:
             return DEFAULT_CAUSES
         return causes_from_document(row.version, row.document)
@@ -311,12 +316,7 @@ class Organisation:
         version = current.version + 1
         document = causes_to_document(causes)
         with self._writing(None) as connection:
-            connection.execute(
-                cause_list_versions.insert().values(
-                    version=version, document=document,
-                    created_at=datetime.now(UTC), created_by=actor,
-                )
-            )
+            _add_version(connection, cause_list_versions, version, document, actor)
         return causes_from_document(version, document)
 
     # --- IVO's categories (tracker/admin/ivo_categories.py) -----------------------------
@@ -326,11 +326,7 @@ class Organisation:
 
     def _read_ivo_categories(self) -> IvoCategories:
         with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(ivo_category_versions)
-                .order_by(ivo_category_versions.c.version.desc())
-                .limit(1)
-            ).first()
+            row = _latest(connection, ivo_category_versions)
         if row is None:
             return DEFAULT_IVO_CATEGORIES
         return ivo_categories.from_document(row.version, row.document)
@@ -348,10 +344,7 @@ class Organisation:
             ).scalar()
             version = max(latest or 0, DEFAULT_IVO_CATEGORIES.version) + 1
             document = ivo_categories.to_document(checked)
-            connection.execute(ivo_category_versions.insert().values(
-                version=version, document=document, created_at=datetime.now(UTC),
-                created_by=actor,
-            ))
+            _add_version(connection, ivo_category_versions, version, document, actor)
         return ivo_categories.from_document(version, document)
 
     # --- retention rules (tracker/admin/retention_rules.py) ------------------------------
@@ -363,11 +356,7 @@ class Organisation:
 
     def _read_retention_rules(self, connection: sa.Connection | None = None) -> RetentionRules:
         with self._begin(connection) as connection:
-            row = connection.execute(
-                sa.select(retention_rule_versions)
-                .order_by(retention_rule_versions.c.version.desc())
-                .limit(1)
-            ).first()
+            row = _latest(connection, retention_rule_versions)
         if row is None:
             return DEFAULT_RETENTION_RULES
         return retention_rules.from_document(row.version, row.document)
@@ -380,10 +369,7 @@ class Organisation:
             current = self.retention_rules(connection=connection)
             version = max(current.version, DEFAULT_RETENTION_RULES.version) + 1
             document = retention_rules.to_document(rules)
-            connection.execute(retention_rule_versions.insert().values(
-                version=version, document=document, created_at=datetime.now(UTC),
-                created_by=actor[:64],
-            ))
+            _add_version(connection, retention_rule_versions, version, document, actor)
         return retention_rules.from_document(version, document)
 
     # --- seeding -----------------------------------------------------------------------

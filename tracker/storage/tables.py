@@ -8,6 +8,20 @@ from projections.cipher import EncryptedBytes, EncryptedJSON, EncryptedText
 
 metadata = sa.MetaData()
 
+
+def document_versions(name: str) -> sa.Table:
+    """Organisation data kept as a whole document per version, the newest in force (the
+    taxonomy, the cause list, the IVO mapping, the retention rules): each change a new row."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("document", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(64), nullable=False),
+    )
+
+
 units = sa.Table(
     "units",
     metadata,
@@ -19,14 +33,7 @@ units = sa.Table(
 )
 
 # Each change to the taxonomy is a new version; events keep only the stable codes.
-taxonomy_versions = sa.Table(
-    "taxonomy_versions",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("document", sa.JSON, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("created_by", sa.String(64), nullable=False),
-)
+taxonomy_versions = document_versions("taxonomy_versions")
 
 users = sa.Table(
     "users",
@@ -216,36 +223,15 @@ def upgrade(engine: sa.Engine, schema: str | None = None) -> None:
         # The old rate limit kept typed usernames in plain text; login_throttle replaced it.
         connection.execute(sa.text("DROP TABLE IF EXISTS login_failures"))
 # --- casework: the cause list (orsaker), versioned like the taxonomy ----------------------
-cause_list_versions = sa.Table(
-    "cause_list_versions",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("document", sa.JSON, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("created_by", sa.String(64), nullable=False),
-)
+cause_list_versions = document_versions("cause_list_versions")
 
 # IVO's händelsekategorier and verksamhetsområden and what maps to them (tracker/admin/
 # ivo_categories.py): versioned like the taxonomy, the newest in force.
-ivo_category_versions = sa.Table(
-    "ivo_category_versions",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("document", sa.JSON, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("created_by", sa.String(64), nullable=False),
-)
+ivo_category_versions = document_versions("ivo_category_versions")
 
 # Retention rules (gallringsregler, tracker/admin/retention_rules.py): versioned like the
 # taxonomy, the newest in force; the defaults (proposals) until the first version is stored.
-retention_rule_versions = sa.Table(
-    "retention_rule_versions",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("document", sa.JSON, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("created_by", sa.String(64), nullable=False),
-)
+retention_rule_versions = document_versions("retention_rule_versions")
 
 # --- operations: the event log's hash chain (tracker/storage/chain.py) ----------------------
 # One row per stored event, written in the event's own transaction by the store's recorder:
