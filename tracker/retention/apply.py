@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from events.errors import DomainError
 from events.retention import ContentKind
 from projections.runner import catch_up
 from tracker.admin.organisation import Organisation
+from tracker.application import TrackerApplication
 from tracker.config import Settings
 from tracker.people import access_log
 from tracker.retention.erasure import HoldActive, compact_storage, erase_case
@@ -33,7 +34,7 @@ class Gallring(Protocol):
     @property
     def engine(self) -> sa.Engine: ...
     @property
-    def app(self) -> Any: ...
+    def app(self) -> TrackerApplication: ...
     @property
     def organisation(self) -> Organisation: ...
     @property
