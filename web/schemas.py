@@ -82,11 +82,11 @@ def day_bounds(day_field: Day, today: dt.date | None = None) -> tuple[dt.date, d
 # The one written form of a date and of a moment (RFC 3339, offsets as the world uses them):
 # what the API document's patterns say, so nothing else (20260105, week dates) gets in.
 TIME = (
-    r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
-    r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
+    r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
 )
-DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
-MOMENT_FORM = re.compile(r"\d{4}-\d{2}-\d{2}" + TIME)
+DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MOMENT_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}" + TIME)
 
 
 class Day(fields.Date):

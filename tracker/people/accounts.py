@@ -35,7 +35,13 @@ from tracker.storage.tables import (
 
 # '@' too: a provider's username claim is often an e-mail-like UPN (anna.a@kommun.se).
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Written with explicit classes, not \s: Python's \s and the API document's (ECMA) \s differ
+# (U+001C-U+001F, U+0085, U+FEFF), and the document must refuse exactly what is refused.
+EMAIL_PADDING = " \t\n\r\f\v"
+EMAIL_PADDING_CLASS = "".join(f"\\u{ord(c):04x}" for c in EMAIL_PADDING)
+_ADDRESS_CHARACTER = (r"[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f"
+                      r"\u205f-\u206f\u3000\ufeff]")
+EMAIL = re.compile(rf"^{_ADDRESS_CHARACTER}+@{_ADDRESS_CHARACTER}+\.{_ADDRESS_CHARACTER}+$")
 # The actors the system itself writes into events (tracker.application.base.SCHEDULER_ACTOR
 # files deviations as "scheduler"; tests/accounts checks that it is here): an account of
 # that name would be taken for the system, e.g. as the reporter of what it filed.
@@ -100,7 +106,7 @@ def one_time_password(username: str = "") -> str:
 
 
 def check_email(email: str | None) -> str | None:
-    email = (email or "").strip() or None
+    email = (email or "").strip(EMAIL_PADDING) or None
     if email is not None and (len(email) > 200 or not EMAIL.match(email)):
         raise ValidationFailed("email", "Not a valid e-mail address: %(value)s", value=email)
     return email

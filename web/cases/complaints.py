@@ -27,6 +27,8 @@ from tracker.application import HistoryEntry, NotFound, TrackerApplication
 from tracker.people.accounts import (
     COMPLAINT_SENDING_THROTTLE,
     EMAIL,
+    EMAIL_PADDING,
+    EMAIL_PADDING_CLASS,
     RECEIPT_TRIES_THROTTLE,
     Throttled,
 )
@@ -158,8 +160,9 @@ class PublicComplaint(BaseSchema):
     # them): an e-mail address with the wish e-post, none (null, empty or blank) with another.
     OPENAPI_SHAPES: ClassVar[list[dict[str, Any]]] = [
         {"filled": ["email"], "empty": [], "only": {"contact_wish": [ContactWish.EMAIL.value]},
-         "patterns": {"email": rf"^\s*{EMAIL.pattern[1:-1]}\s*$"}},
-        {"filled": [], "empty": ["email"], "patterns": {"email": r"^\s*$"},
+         "patterns": {"email": rf"^[{EMAIL_PADDING_CLASS}]*{EMAIL.pattern[1:-1]}"
+                               rf"[{EMAIL_PADDING_CLASS}]*$"}},
+        {"filled": [], "empty": ["email"], "patterns": {"email": rf"^[{EMAIL_PADDING_CLASS}]*$"},
          "only": {"contact_wish": [wish.value for wish in PUBLIC_WISHES
                                    if wish is not ContactWish.EMAIL]}},
     ]
@@ -171,7 +174,7 @@ class PublicComplaint(BaseSchema):
 
     @validates_schema
     def email_with_its_wish(self, data: dict[str, Any], **_: Any) -> None:
-        email = (data.get("email") or "").strip()
+        email = (data.get("email") or "").strip(EMAIL_PADDING)
         wish = data.get("contact_wish")
         if wish is ContactWish.EMAIL and not email:
             raise ValidationError(EMAIL_NEEDED, "email")
@@ -215,7 +218,7 @@ def receive_public(data: dict[str, Any]) -> tuple[Complaint, str]:
         sender=data["sender"], channel=Channel.E_SERVICE, text=data["text"],
         contact_wish=data["contact_wish"],
     )
-    email = (data.get("email") or "").strip()
+    email = (data.get("email") or "").strip(EMAIL_PADDING)
     if email:
         save_email(runtime().engine, complaint.id, email)
     return complaint, code
