@@ -197,11 +197,15 @@ def _quick_hash(password: str) -> str:
     return generate_password_hash(password, method="pbkdf2:sha256:1")
 
 
-@pytest.fixture
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """scrypt takes ~0.2 s a hash by design; tests make many users, so they hash with a
-    cheap method (the stored hash names its method, so checking still works)."""
-    monkeypatch.setattr("tracker.people.accounts.generate_password_hash", _quick_hash)
+@pytest.fixture(autouse=True)
+def quick_password_hashing(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest,
+) -> None:
+    """scrypt takes ~0.2 s a hash by design; tests make many users (the demo seed a dozen),
+    so in this process they hash with a cheap method (the stored hash names its method, so
+    checking still works). A test marked real_password_hashing gets scrypt."""
+    if not request.node.get_closest_marker("real_password_hashing"):
+        monkeypatch.setattr("tracker.people.accounts.generate_password_hash", _quick_hash)
 
 
 @pytest.fixture

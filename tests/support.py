@@ -18,6 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
+import jinja2
+import jinja2.bccache
 import psycopg
 from click.testing import CliRunner, Result
 from flask import Flask
@@ -69,9 +71,28 @@ def tracker_environ(database_url: str, instance: Path) -> dict[str, str]:
     }
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Every app a test builds compiles the same templates; they keep the compiled code
+    here, per worker (Jinja checks each against its source's checksum)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (code := self._code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 def make_app(runtime: Runtime, *, csrf: bool = False) -> Flask:
     app = create_app(runtime=runtime)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=csrf)
+    app.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     return app
 
 
@@ -95,6 +116,11 @@ class _Unbound:
     generations: _BoundGenerations
 
 
+# Settings.from_env's defaults inside the instance folder (tests/test_support.py keeps this
+# list whole: a new one missing here gives every test an app of its own again).
+INSTANCE_DEFAULTS = {"chain_head_file": "event-chain-heads.log"}
+
+
 class WorkerApp:
     """One Flask app per xdist worker, bound to each test's runtime in turn.
 
@@ -116,6 +142,10 @@ class WorkerApp:
     def fits(self, settings: Settings) -> bool:
         own = {"database_url": self.settings.database_url,
                "instance_path": self.settings.instance_path}
+        # Settings whose default is a place in the instance folder count as that folder.
+        for name in INSTANCE_DEFAULTS:
+            if getattr(settings, name) == settings.instance_path / INSTANCE_DEFAULTS[name]:
+                own[name] = getattr(self.settings, name)
         return dataclasses.replace(settings, **own) == self.settings
 
     @contextlib.contextmanager

@@ -5,12 +5,14 @@ test_login_throttling.py, sessions ending in test_sessions.py."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from support import PASSWORD, file_deviation, make_app, stored_events
 
 from tracker.people.accounts import Account, Role
 from tracker.runtime import Runtime
+from tracker.storage.tables import users as users_table
 
 
 def test_wrong_password_is_refused_without_saying_which_part(
@@ -60,13 +62,20 @@ def test_one_time_password_must_be_changed_first(client: FlaskClient, runtime: R
 
 
 def test_passwords_are_stored_hashed(runtime: Runtime, users: dict[str, Account]) -> None:
-    import sqlalchemy as sa
-
-    from tracker.storage.tables import users as users_table
-
     with runtime.engine.connect() as connection:
         hashes = connection.execute(sa.select(users_table.c.password_hash)).scalars().all()
     assert hashes and all(PASSWORD not in value and ":" in value for value in hashes)
+
+
+@pytest.mark.real_password_hashing
+def test_a_password_is_stored_as_an_scrypt_hash_and_checked_against_it(runtime: Runtime) -> None:
+    runtime.accounts.add("ny", Role.RAPPORTOR, "ett-langt-losen-2026")
+    with runtime.engine.connect() as connection:
+        stored = connection.execute(sa.select(users_table.c.password_hash).where(
+            users_table.c.username == "ny")).scalar_one()
+    assert stored.startswith("scrypt:") and "ett-langt-losen-2026" not in stored
+    assert runtime.accounts.authenticate("ny", "ett-langt-losen-2026") is not None
+    assert runtime.accounts.authenticate("ny", "ett-langt-losen-2025") is None
 
 
 def test_session_cookie_flags_and_logout(client: FlaskClient, users: dict[str, Account]) -> None:
