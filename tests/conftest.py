@@ -139,10 +139,11 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
 def database_url(
     store: str, tmp_path: Path, stores: Stores, request: pytest.FixtureRequest
 ) -> Iterator[str]:
-    """The test's own store: empty, or, when the test opens the `runtime` fixture, with
-    every table already made and the defaults seeded (what opening the runtime would do
-    first; Stores builds that once per worker and copies it)."""
-    built = "runtime" in request.fixturenames
+    """The test's own store: empty, or, when the test opens the `runtime` fixture (or the
+    browser tests' `live_server`, which opens its own), with every table already made and
+    the defaults seeded (what opening the runtime would do first; Stores builds that once
+    per worker and copies it)."""
+    built = "runtime" in request.fixturenames or "live_server" in request.fixturenames
     with stores.store(store, tmp_path / "tracker.sqlite3", built=built) as url:
         yield url
 

@@ -86,13 +86,13 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-_COMPILED_TEMPLATES = _CompiledTemplates()
+COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 def make_app(runtime: Runtime, *, csrf: bool = False) -> Flask:
     app = create_app(runtime=runtime)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=csrf)
-    app.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     return app
 
 

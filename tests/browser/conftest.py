@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from browser_support import LiveServer
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from support import add_users
+from support import COMPILED_TEMPLATES, Stores, add_users
 from waitress import wasyncore
 from waitress.server import create_server
 
@@ -73,13 +73,16 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def live_server(settings: Settings, quick_password_hashing: None) -> Iterator[LiveServer]:
+def live_server(
+    settings: Settings, stores: Stores, quick_password_hashing: None,
+) -> Iterator[LiveServer]:
     """The real app (create_app) on waitress, 127.0.0.1, a free port, in a thread, with the
     projections running embedded as under `tracker serve`."""
-    runtime = open_runtime(settings)
+    runtime = open_runtime(settings, create_schema=not stores.is_built(settings.database_url))
     add_users(runtime)
     flask_app = create_app(runtime=runtime)
     flask_app.config["RATELIMIT_ENABLED"] = False
+    flask_app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     server = create_server(flask_app, host="127.0.0.1", port=0, threads=4)
     projections = EmbeddedProjections(runtime)
     projections.start()
