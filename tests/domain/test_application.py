@@ -326,6 +326,33 @@ def test_the_number_series_snapshot_is_its_replayed_state(runtime: Runtime) -> N
     assert file(application).number == f"AV-{year}-0103"
 
 
+def test_a_batch_that_carries_the_series_past_its_interval_snapshots_it_as_saved(
+    runtime: Runtime,
+) -> None:
+    # Filings waiting together are numbered and saved in one save (up to 32): the series
+    # then passes its 100th number inside a save, and is snapshotted as saved, once.
+    application = runtime.app
+    for _ in range(97):
+        file(application)
+    year = application.today().year
+    series = application._series(SeriesKind.DEVIATION, year)
+    numbers = [series.issue() for _ in range(5)]  # 98..102: the 100th is inside
+    application.save(series)
+    assert numbers[-1] == f"AV-{year}-0102"
+    assert application.snapshots is not None
+    series_id = NumberSeries.create_id(SeriesKind.DEVIATION, year)
+    (snapshot,) = application.snapshots.get(series_id)
+    assert snapshot.originator_version == series.version
+    replayed = application.repository.get(series_id, version=series.version,
+                                          projector_func=project_aggregate)
+    assert vars(snapshot.mutate(None)) == vars(replayed)
+    other = open_runtime(runtime.settings)
+    try:
+        assert file(other.app).number == f"AV-{year}-0103"
+    finally:
+        other.close()
+
+
 def received_15_days_ago(application: TrackerApplication, **changes: Any) -> Any:
     fields: dict[str, Any] = {
         "actor": "forste",

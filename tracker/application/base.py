@@ -155,24 +155,24 @@ class ApplicationBase(Application[UUID]):
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """Snapshot an aggregate that has just reached its interval from the copy just
         saved (the library reads it back from the store: up to 100 events, every 100th
-        filing). An aggregate saved past that version is left to the library."""
+        filing). A batch of filings carries the number series past its interval in one
+        save: the snapshot is then of the series as saved, a few versions on (a snapshot
+        is good at any version; the next is still taken at the next multiple)."""
         replay: list[Any] = []
+        taken: set[UUID] = set()
         for domain_event in processing_event.events:
             aggregate = processing_event.aggregates.get(domain_event.originator_id)
-            if aggregate is None:
+            if aggregate is None or aggregate.id in taken:
                 continue
             interval = self.snapshotting_intervals.get(type(aggregate))
             if not interval or domain_event.originator_version % interval:
                 continue
             snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
-            if (
-                aggregate.version != domain_event.originator_version
-                or self.snapshots is None
-                or snapshot_class is None
-            ):
+            if self.snapshots is None or snapshot_class is None:
                 replay.append(domain_event)
                 continue
             self.snapshots.put([snapshot_class.take(aggregate)])
+            taken.add(aggregate.id)
         if replay:
             left: ProcessingEvent[UUID] = ProcessingEvent()
             left.events, left.aggregates = replay, processing_event.aggregates
