@@ -116,8 +116,8 @@ class _Unbound:
     generations: _BoundGenerations
 
 
-# Settings.from_env's defaults inside the instance folder (tests/test_support.py keeps this
-# list whole: a new one missing here gives every test an app of its own again).
+# Settings.from_env's defaults inside the instance folder: a new one missing here gives every
+# test an app of its own again (tests/architecture/test_shared_worker_app.py keeps it whole).
 INSTANCE_DEFAULTS = {"chain_head_file": "event-chain-heads.log"}
 
 
