@@ -38,7 +38,6 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 # Written with explicit classes, not \s: Python's \s and the API document's (ECMA) \s differ
 # (U+001C-U+001F, U+0085, U+FEFF), and the document must refuse exactly what is refused.
 EMAIL_PADDING = " \t\n\r\f\v"
-EMAIL_PADDING_CLASS = "".join(f"\\u{ord(c):04x}" for c in EMAIL_PADDING)
 _ADDRESS_CHARACTER = (r"[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f"
                       r"\u205f-\u206f\u3000\ufeff]")
 EMAIL = re.compile(rf"^{_ADDRESS_CHARACTER}+@{_ADDRESS_CHARACTER}+\.{_ADDRESS_CHARACTER}+$")

@@ -28,7 +28,6 @@ from tracker.people.accounts import (
     COMPLAINT_SENDING_THROTTLE,
     EMAIL,
     EMAIL_PADDING,
-    EMAIL_PADDING_CLASS,
     RECEIPT_TRIES_THROTTLE,
     Throttled,
 )
@@ -145,6 +144,10 @@ def _choice(enum_type: type, **kwargs: Any) -> fields.Enum:
                                        "unknown": "Välj ett av alternativen."}, **kwargs)
 
 
+# EMAIL_PADDING as the API document's patterns write it.
+_PADDING = "".join(f"\\u{ord(c):04x}" for c in EMAIL_PADDING)
+
+
 class PublicComplaint(BaseSchema):
     """What anyone may send, without logging in (the page and POST /api/v1/public/complaints)."""
 
@@ -160,9 +163,9 @@ class PublicComplaint(BaseSchema):
     # them): an e-mail address with the wish e-post, none (null, empty or blank) with another.
     OPENAPI_SHAPES: ClassVar[list[dict[str, Any]]] = [
         {"filled": ["email"], "empty": [], "only": {"contact_wish": [ContactWish.EMAIL.value]},
-         "patterns": {"email": rf"^[{EMAIL_PADDING_CLASS}]*{EMAIL.pattern[1:-1]}"
-                               rf"[{EMAIL_PADDING_CLASS}]*$"}},
-        {"filled": [], "empty": ["email"], "patterns": {"email": rf"^[{EMAIL_PADDING_CLASS}]*$"},
+         "patterns": {"email": rf"^[{_PADDING}]*{EMAIL.pattern[1:-1]}"
+                               rf"[{_PADDING}]*$"}},
+        {"filled": [], "empty": ["email"], "patterns": {"email": rf"^[{_PADDING}]*$"},
          "only": {"contact_wish": [wish.value for wish in PUBLIC_WISHES
                                    if wish is not ContactWish.EMAIL]}},
     ]
